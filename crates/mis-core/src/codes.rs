@@ -1,0 +1,1 @@
+//! Attendance code mapping.

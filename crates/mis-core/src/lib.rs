@@ -1,0 +1,34 @@
+//! # mis-core
+//!
+//! One trait ([`MisProvider`]) and one normalised model over school MIS vendors, plus the
+//! parts every vendor shares and none may do differently: the [`Error`] type, date-range
+//! [`query`] types, the date-aware DfE attendance [`codes`] table, the attendance
+//! [`stats`] engine and the lazy [`paging`] helper. This crate knows nothing about HTTP.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use mis_core::MisProvider;
+//! fn takes_any(_p: Arc<dyn MisProvider>) {}
+//! ```
+
+pub mod codes;
+pub mod error;
+pub mod model;
+pub mod paging;
+pub mod provider;
+pub mod query;
+pub mod stats;
+
+pub use error::{DecodeDetail, Error, ErrorKind, Result, redact};
+pub use model::*;
+pub use provider::{
+    AttendanceWrite, Capabilities, MisProvider, MisProviderExt, ProviderInfo, WriteReceipt,
+    unsupported_stream,
+};
+pub use query::{
+    AttendanceQuery, BehaviourQuery, DateRange, DetentionQuery, HomeworkQuery, StudentQuery,
+    TimetableQuery,
+};
+
+/// Re-exported so providers and callers agree on one stream type.
+pub use futures::stream::BoxStream;

@@ -1,0 +1,40 @@
+//! Groups: classes, registration groups, year groups, houses.
+
+use serde::{Deserialize, Serialize};
+
+use super::open_enum;
+
+open_enum! {
+    /// What a group is for.
+    pub enum GroupKind {
+        /// A teaching group / class.
+        Teaching => "teaching" | "class",
+        /// A registration (form / tutor / homeroom) group.
+        Registration => "registration" | "form" | "homeroom" | "tutor",
+        /// A year group.
+        Year => "year" | "year_group",
+        /// A house.
+        House => "house",
+    }
+}
+
+/// A group of students.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// Vendor id.
+    pub provider: String,
+    /// The vendor's id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Short code, when different from the name.
+    pub code: Option<String>,
+    /// What the group is.
+    pub kind: GroupKind,
+    /// Subject, for teaching groups.
+    pub subject: Option<String>,
+    /// Staff ids (teachers, tutors) of the group.
+    pub staff_ids: Vec<String>,
+    /// Student ids of the members.
+    pub student_ids: Vec<String>,
+}
