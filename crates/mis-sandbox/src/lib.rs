@@ -1,0 +1,1 @@
+//! mis-sandbox (work in progress).

@@ -1,0 +1,1 @@
+//! mis-testkit (work in progress).
