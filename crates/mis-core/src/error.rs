@@ -339,7 +339,11 @@ pub fn redact(text: &str) -> String {
                 }
             }
             let mut k = j;
-            while k < bytes.len() && !matches!(bytes[k], b'"' | b'\'' | b'&' | b',' | b';' | b' ' | b'}' | b'\n')
+            while k < bytes.len()
+                && !matches!(
+                    bytes[k],
+                    b'"' | b'\'' | b'&' | b',' | b';' | b' ' | b'}' | b'\n'
+                )
             {
                 k += 1;
             }
@@ -371,7 +375,11 @@ mod tests {
         assert!(Error::new(ErrorKind::Unavailable, "x").is_retryable());
         assert!(Error::new(ErrorKind::Timeout, "x").is_retryable());
         assert!(!Error::new(ErrorKind::Unauthenticated, "x").is_retryable());
-        assert!(!Error::new(ErrorKind::Unavailable, "x").with_retryable(false).is_retryable());
+        assert!(
+            !Error::new(ErrorKind::Unavailable, "x")
+                .with_retryable(false)
+                .is_retryable()
+        );
     }
 
     #[test]
@@ -380,15 +388,24 @@ mod tests {
             .with_vendor("hubmis")
             .with_operation("students.get")
             .with_status(404);
-        assert_eq!(e.to_string(), "hubmis students.get: no such student (HTTP 404)");
+        assert_eq!(
+            e.to_string(),
+            "hubmis students.get: no such student (HTTP 404)"
+        );
         let e = Error::unsupported("classe365", "timetable");
         assert_eq!(e.kind(), ErrorKind::Unsupported);
-        assert_eq!(e.to_string(), "classe365 timetable: classe365 does not support timetable");
+        assert_eq!(
+            e.to_string(),
+            "classe365 timetable: classe365 does not support timetable"
+        );
     }
 
     #[test]
     fn decode_detail_is_cut_and_redacted() {
-        let body = format!(r#"{{"session_id":"abc123secret","x":"{}"}}"#, "y".repeat(500));
+        let body = format!(
+            r#"{{"session_id":"abc123secret","x":"{}"}}"#,
+            "y".repeat(500)
+        );
         let d = DecodeDetail::new("meta.session_id", body.as_bytes());
         assert!(!d.excerpt.contains("abc123secret"), "{}", d.excerpt);
         assert!(d.excerpt.chars().count() <= DecodeDetail::EXCERPT_LEN + 10);

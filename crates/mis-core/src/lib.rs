@@ -29,6 +29,7 @@ pub use query::{
     AttendanceQuery, BehaviourQuery, DateRange, DetentionQuery, HomeworkQuery, StudentQuery,
     TimetableQuery,
 };
+pub use stats::AttendanceSummary;
 
 /// Re-exported so providers and callers agree on one stream type.
 pub use futures::stream::BoxStream;

@@ -108,9 +108,17 @@ mod tests {
     async fn is_lazy() {
         let fetched = Arc::new(AtomicUsize::new(0));
         let mut s = three_pages(fetched.clone());
-        assert_eq!(fetched.load(Ordering::SeqCst), 0, "nothing fetched before polling");
+        assert_eq!(
+            fetched.load(Ordering::SeqCst),
+            0,
+            "nothing fetched before polling"
+        );
         assert_eq!(s.try_next().await.unwrap(), Some(0));
-        assert_eq!(fetched.load(Ordering::SeqCst), 1, "first item needs only page 1");
+        assert_eq!(
+            fetched.load(Ordering::SeqCst),
+            1,
+            "first item needs only page 1"
+        );
         assert_eq!(s.try_next().await.unwrap(), Some(1));
         assert_eq!(fetched.load(Ordering::SeqCst), 1);
         assert_eq!(s.try_next().await.unwrap(), Some(10));

@@ -211,7 +211,10 @@ pub fn unsupported_stream<T: Send + 'static>(
     vendor: &str,
     operation: &str,
 ) -> BoxStream<'static, Result<T>> {
-    stream::once(futures::future::ready(Err(Error::unsupported(vendor, operation)))).boxed()
+    stream::once(futures::future::ready(Err(Error::unsupported(
+        vendor, operation,
+    ))))
+    .boxed()
 }
 
 /// One school's MIS, whatever the vendor. Object-safe: hold it as `Arc<dyn MisProvider>`.
@@ -308,15 +311,17 @@ pub trait MisProviderExt: MisProvider {
         let wanted = upn.trim().to_ascii_uppercase();
         let mut s = self.students(StudentQuery::new().include_leavers(true));
         while let Some(student) = s.try_next().await? {
-            if student.upn().is_some_and(|u| u.trim().eq_ignore_ascii_case(&wanted)) {
+            if student
+                .upn()
+                .is_some_and(|u| u.trim().eq_ignore_ascii_case(&wanted))
+            {
                 return Ok(student);
             }
         }
-        Err(Error::new(
-            crate::ErrorKind::NotFound,
-            "no student with that UPN",
+        Err(
+            Error::new(crate::ErrorKind::NotFound, "no student with that UPN")
+                .with_vendor(self.info().vendor.clone()),
         )
-        .with_vendor(self.info().vendor.clone()))
     }
 }
 

@@ -26,7 +26,10 @@ impl DateRange {
 
     /// A single day.
     pub fn day(date: Date) -> Self {
-        DateRange { from: date, to: date }
+        DateRange {
+            from: date,
+            to: date,
+        }
     }
 
     /// Parses two `YYYY-MM-DD` strings, naming the bad one in the error.
@@ -52,7 +55,9 @@ impl DateRange {
     /// Every date of the range, in order.
     pub fn days(&self) -> impl Iterator<Item = Date> + use<> {
         let to = self.to;
-        self.from.series(jiff::Span::new().days(1)).take_while(move |d| *d <= to)
+        self.from
+            .series(jiff::Span::new().days(1))
+            .take_while(move |d| *d <= to)
     }
 }
 
@@ -194,6 +199,11 @@ mod tests {
         let e = DateRange::parse("2024-13-01", "2024-12-01").unwrap_err();
         assert!(e.to_string().contains("from"), "{e}");
         assert!(DateRange::parse("20240101", "2024-01-02").is_err());
-        assert!(DateRange::parse("2024-01-01", "soon").unwrap_err().to_string().contains("to"));
+        assert!(
+            DateRange::parse("2024-01-01", "soon")
+                .unwrap_err()
+                .to_string()
+                .contains("to")
+        );
     }
 }

@@ -84,7 +84,9 @@ impl FromStr for DateTime {
 
     fn from_str(s: &str) -> Result<Self> {
         let bad = |e: &dyn fmt::Display| {
-            Error::invalid_input(format!("not an RFC 3339 date-time with offset: {s:?} ({e})"))
+            Error::invalid_input(format!(
+                "not an RFC 3339 date-time with offset: {s:?} ({e})"
+            ))
         };
         let pieces = jiff::fmt::temporal::Pieces::parse(s).map_err(|e| bad(&e))?;
         let offset: Offset = match pieces.offset() {

@@ -56,9 +56,18 @@ mod tests {
     #[test]
     fn stable_ids_are_stable_and_distinct() {
         let d = jiff::civil::date(2024, 1, 8);
-        assert_eq!(stable_lesson_id("9X/Ma1", d, "1"), stable_lesson_id("9X/Ma1", d, "1"));
-        assert_ne!(stable_lesson_id("9X/Ma1", d, "1"), stable_lesson_id("9X/Ma1", d, "2"));
-        assert_ne!(stable_lesson_id("9X/Ma", d, "11"), stable_lesson_id("9X/Ma1", d, "1"));
+        assert_eq!(
+            stable_lesson_id("9X/Ma1", d, "1"),
+            stable_lesson_id("9X/Ma1", d, "1")
+        );
+        assert_ne!(
+            stable_lesson_id("9X/Ma1", d, "1"),
+            stable_lesson_id("9X/Ma1", d, "2")
+        );
+        assert_ne!(
+            stable_lesson_id("9X/Ma", d, "11"),
+            stable_lesson_id("9X/Ma1", d, "1")
+        );
         assert_eq!(stable_lesson_id("a", d, "1").len(), 16);
     }
 }

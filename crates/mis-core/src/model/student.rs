@@ -147,7 +147,8 @@ mod tests {
         s.date_of_birth = Some(jiff::civil::date(2010, 12, 10));
         s.gender = Some(Gender::parse("F"));
         s.enrolment_status = Some(EnrolmentStatus::OnRoll);
-        s.identifiers.push(Identifier::new(IdentifierKind::Upn, "A123"));
+        s.identifiers
+            .push(Identifier::new(IdentifierKind::Upn, "A123"));
         let v = serde_json::to_value(&s).unwrap();
         let keys: std::collections::BTreeSet<&str> =
             v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
@@ -181,7 +182,10 @@ mod tests {
 
     #[test]
     fn unknown_enum_values_are_kept_lower_cased() {
-        assert_eq!(Gender::parse("Non-Binary"), Gender::Other("non-binary".into()));
+        assert_eq!(
+            Gender::parse("Non-Binary"),
+            Gender::Other("non-binary".into())
+        );
         let g: Gender = serde_json::from_str("\"X\"").unwrap();
         assert_eq!(serde_json::to_string(&g).unwrap(), "\"x\"");
     }
