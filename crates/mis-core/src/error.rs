@@ -95,8 +95,15 @@ impl DecodeDetail {
 }
 
 /// The error returned by every provider and by the HTTP stack.
+///
+/// Boxed inside so that `Result<T, Error>` stays one pointer wide on the happy path.
 #[derive(Debug)]
 pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     kind: ErrorKind,
     message: String,
     vendor: Option<String>,
@@ -114,17 +121,19 @@ impl Error {
     /// A new error of `kind` with a human-readable message (which must hold no secret).
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
-            kind,
-            message: message.into(),
-            vendor: None,
-            operation: None,
-            status: None,
-            vendor_code: None,
-            retry_after: None,
-            retryable: kind.retryable_by_default(),
-            outcome_unknown: false,
-            decode: None,
-            source: None,
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                vendor: None,
+                operation: None,
+                status: None,
+                vendor_code: None,
+                retry_after: None,
+                retryable: kind.retryable_by_default(),
+                outcome_unknown: false,
+                decode: None,
+                source: None,
+            }),
         }
     }
 
@@ -153,129 +162,129 @@ impl Error {
         let mut e = Error::new(ErrorKind::Decode, message)
             .with_vendor(vendor)
             .with_operation(operation);
-        e.decode = Some(Box::new(detail));
+        e.inner.decode = Some(Box::new(detail));
         e
     }
 
     /// Sets the vendor id (`classcharts`, `hubmis`, …).
     pub fn with_vendor(mut self, vendor: impl Into<String>) -> Self {
-        self.vendor = Some(vendor.into());
+        self.inner.vendor = Some(vendor.into());
         self
     }
 
     /// Sets the operation (`students.list`, `attendance.sessions`, …).
     pub fn with_operation(mut self, operation: impl Into<String>) -> Self {
-        self.operation = Some(operation.into());
+        self.inner.operation = Some(operation.into());
         self
     }
 
     /// Records the HTTP status the vendor answered with.
     pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.inner.status = Some(status);
         self
     }
 
     /// Records the vendor's own error code (e.g. Classe365 `error_code`).
     pub fn with_vendor_code(mut self, code: impl Into<String>) -> Self {
-        self.vendor_code = Some(code.into());
+        self.inner.vendor_code = Some(code.into());
         self
     }
 
     /// Records the server's wait hint: retry no sooner than this.
     pub fn with_retry_after(mut self, wait: Duration) -> Self {
-        self.retry_after = Some(wait);
+        self.inner.retry_after = Some(wait);
         self
     }
 
     /// Overrides whether the error is retryable (e.g. a 500 the vendor says is safe to retry).
     pub fn with_retryable(mut self, retryable: bool) -> Self {
-        self.retryable = retryable;
+        self.inner.retryable = retryable;
         self
     }
 
     /// Marks a write whose outcome is unknown: the request may or may not have been applied
     /// (a POST that timed out or lost its connection after being sent).
     pub fn with_outcome_unknown(mut self) -> Self {
-        self.outcome_unknown = true;
+        self.inner.outcome_unknown = true;
         self
     }
 
     /// Attaches the underlying cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.inner.source = Some(Box::new(source));
         self
     }
 
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The message, without vendor and operation.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The vendor id, when known.
     pub fn vendor(&self) -> Option<&str> {
-        self.vendor.as_deref()
+        self.inner.vendor.as_deref()
     }
 
     /// The operation, when known.
     pub fn operation(&self) -> Option<&str> {
-        self.operation.as_deref()
+        self.inner.operation.as_deref()
     }
 
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.inner.status
     }
 
     /// The vendor's own error code, when it sent one.
     pub fn vendor_code(&self) -> Option<&str> {
-        self.vendor_code.as_deref()
+        self.inner.vendor_code.as_deref()
     }
 
     /// Whether trying the same request again may succeed.
     pub fn is_retryable(&self) -> bool {
-        self.retryable
+        self.inner.retryable
     }
 
     /// The server's wait hint, if it sent one: the earliest a retry may be sent.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.inner.retry_after
     }
 
     /// True when a write may or may not have been applied by the vendor.
     pub fn is_outcome_unknown(&self) -> bool {
-        self.outcome_unknown
+        self.inner.outcome_unknown
     }
 
     /// Where a `Decode` error failed.
     pub fn decode_detail(&self) -> Option<&DecodeDetail> {
-        self.decode.as_deref()
+        self.inner.decode.as_deref()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.vendor, &self.operation) {
+        match (&self.inner.vendor, &self.inner.operation) {
             (Some(v), Some(op)) => write!(f, "{v} {op}: ")?,
             (Some(v), None) => write!(f, "{v}: ")?,
             (None, Some(op)) => write!(f, "{op}: ")?,
             (None, None) => {}
         }
-        f.write_str(&self.message)?;
-        if let Some(status) = self.status {
+        f.write_str(&self.inner.message)?;
+        if let Some(status) = self.inner.status {
             write!(f, " (HTTP {status})")?;
         }
-        if let Some(code) = &self.vendor_code {
+        if let Some(code) = &self.inner.vendor_code {
             write!(f, " (vendor code {code})")?;
         }
-        if let Some(d) = &self.decode {
+        if let Some(d) = &self.inner.decode {
             write!(f, " at {}; body starts: {}", d.path, d.excerpt)?;
         }
-        if self.outcome_unknown {
+        if self.inner.outcome_unknown {
             f.write_str(" (the write may or may not have been applied)")?;
         }
         Ok(())
@@ -284,7 +293,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.inner
+            .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
