@@ -13,6 +13,8 @@
 
 pub mod codes;
 pub mod error;
+#[cfg(feature = "test-util")]
+pub mod memory;
 pub mod model;
 pub mod paging;
 pub mod provider;
