@@ -1,1 +1,113 @@
-//! mis-testkit (work in progress).
+//! # mis-testkit
+//!
+//! The conformance suite: scenarios that every [`MisProvider`] must pass, each comparing
+//! what the provider returns with what the school behind it really holds ([`Expected`]).
+//! [`conformance_suite!`] instantiates them as `#[tokio::test]`s for one provider, with the
+//! capabilities the provider lacks turned into `unsupported_*` tests whose names show the
+//! skip, and a test that the declared list matches `capabilities()`.
+//!
+//! Scenarios return `Result<(), Failure>` with a message that says what differed, so a
+//! failing test reads like a diff, not like `assertion failed: left == right` on 5,000 rows.
+
+mod expected;
+mod scenarios;
+
+pub use expected::Expected;
+pub use scenarios::*;
+
+#[doc(hidden)]
+pub use tokio as __tokio;
+
+/// Runs the conformance scenarios against one provider.
+///
+/// ```ignore
+/// mis_testkit::conformance_suite! {
+///     memory,                                   // module name for the generated tests
+///     setup = async { (provider, expected) },   // -> (Arc<dyn MisProvider>, Expected)
+///     supported = [students, attendance, timetable, behaviour],
+///     unsupported = [],                         // e.g. [timetable, behaviour] for Classe365
+/// }
+/// ```
+/// Every entity named in `supported` runs its comparison scenario; every entity in
+/// `unsupported` becomes `unsupported_<entity>`, which checks that the provider both declares
+/// it unsupported and returns a typed `Unsupported` error for it.
+#[macro_export]
+macro_rules! conformance_suite {
+    (
+        $name:ident,
+        setup = $setup:expr,
+        supported = [$($yes:ident),* $(,)?],
+        unsupported = [$($no:ident),* $(,)?] $(,)?
+    ) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(
+                #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $yes() {
+                    let (provider, expected) = $setup.await;
+                    $crate::Entity::$yes.check(&*provider, &expected).await.unwrap();
+                }
+            )*
+
+            $(
+                $crate::__paste_unsupported!($no, $setup);
+            )*
+
+            #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn capabilities_match_declaration() {
+                let (provider, _) = $setup.await;
+                $crate::declared_capabilities(
+                    &*provider,
+                    &[$($crate::Entity::$yes),*],
+                    &[$($crate::Entity::$no),*],
+                )
+                .unwrap();
+            }
+
+            #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn errors_carry_no_secret() {
+                let (provider, expected) = $setup.await;
+                $crate::no_secret_in_errors(&*provider, &expected).await.unwrap();
+            }
+        }
+    };
+}
+
+/// Internal: one `unsupported_<entity>` test (a separate macro so the name can be built).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __paste_unsupported {
+    (students, $setup:expr) => {
+        $crate::__unsupported_test!(unsupported_students, students, $setup);
+    };
+    (attendance, $setup:expr) => {
+        $crate::__unsupported_test!(unsupported_attendance, attendance, $setup);
+    };
+    (timetable, $setup:expr) => {
+        $crate::__unsupported_test!(unsupported_timetable, timetable, $setup);
+    };
+    (behaviour, $setup:expr) => {
+        $crate::__unsupported_test!(unsupported_behaviour, behaviour, $setup);
+    };
+    (write_attendance, $setup:expr) => {
+        $crate::__unsupported_test!(unsupported_write_attendance, write_attendance, $setup);
+    };
+}
+
+/// Internal: the body of an `unsupported_<entity>` test.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __unsupported_test {
+    ($test:ident, $entity:ident, $setup:expr) => {
+        #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            let (provider, expected) = $setup.await;
+            $crate::Entity::$entity
+                .check_unsupported(&*provider, &expected)
+                .await
+                .unwrap();
+        }
+    };
+}

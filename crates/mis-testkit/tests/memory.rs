@@ -1,0 +1,120 @@
+//! The conformance suite against `MemoryProvider`, the reference implementation.
+
+use std::sync::Arc;
+
+use jiff::civil::date;
+use mis_core::memory::{MemoryData, MemoryProvider};
+use mis_core::*;
+use mis_testkit::Expected;
+
+fn school() -> MemoryData {
+    let london = jiff::tz::TimeZone::get("Europe/London").unwrap();
+    let mut d = MemoryData::default();
+    for (id, first, upn) in [("1", "Ada", "A123456789012"), ("2", "Ben", "B123456789012")] {
+        let mut s = Student::new("memory", id, first, "Test");
+        s.year_group = Some("9".into());
+        s.registration_group = Some("9A".into());
+        s.identifiers
+            .push(Identifier::new(IdentifierKind::Upn, upn));
+        d.students.push(s);
+    }
+    let codes = [("/", "\\"), ("L", "I"), ("N", "X")];
+    for (i, day) in [9, 10, 11].into_iter().enumerate() {
+        for (sid, (am, pm)) in [("1", codes[i]), ("2", ("/", "\\"))] {
+            for (session, code) in [(Session::Am, am), (Session::Pm, pm)] {
+                let dt = date(2024, 9, day);
+                let m = mis_core::codes::map_dfe(code, dt);
+                d.marks.push(AttendanceMark {
+                    provider: "memory".into(),
+                    student_id: sid.into(),
+                    date: dt,
+                    slot: Slot::Session,
+                    session: Some(session),
+                    period: None,
+                    lesson_id: None,
+                    code: code.into(),
+                    category: m.category,
+                    late: m.late,
+                    minutes_late: None,
+                    note: None,
+                });
+            }
+        }
+        let dt = date(2024, 9, day);
+        d.lessons.push(Lesson {
+            provider: "memory".into(),
+            id: stable_lesson_id("9A/Ma1", dt, "1"),
+            student_id: None,
+            date: dt,
+            start: DateTime::from_local(dt.at(9, 0, 0, 0), &london).unwrap(),
+            end: DateTime::from_local(dt.at(10, 0, 0, 0), &london).unwrap(),
+            period: Some("1".into()),
+            subject: Some("Maths".into()),
+            group: Some("9A/Ma1".into()),
+            teachers: vec!["Mr Smith".into()],
+            rooms: vec!["M1".into()],
+            cancelled: false,
+        });
+        d.behaviour.push(BehaviourEvent {
+            provider: "memory".into(),
+            id: format!("e{day}"),
+            student_ids: vec!["1".into()],
+            occurred_at: None,
+            date: dt,
+            polarity: if day % 2 == 0 {
+                Polarity::Positive
+            } else {
+                Polarity::Negative
+            },
+            category: Some("Merit".into()),
+            points: Some(if day % 2 == 0 { 2 } else { -1 }),
+            notes: None,
+            author: None,
+        });
+    }
+    d
+}
+
+async fn setup() -> (Arc<dyn MisProvider>, Expected) {
+    let data = school();
+    let range = DateRange::parse("2024-09-09", "2024-09-13").unwrap();
+    let p: Arc<dyn MisProvider> = Arc::new(MemoryProvider::new(data.clone()));
+    (
+        p,
+        Expected::new(data, range).secret("memory-has-no-secret-but-checks-run"),
+    )
+}
+
+mis_testkit::conformance_suite! {
+    memory,
+    setup = setup(),
+    supported = [students, attendance, timetable, behaviour, write_attendance],
+    unsupported = [],
+}
+
+/// The suite must be able to fail: a provider that loses a mark is caught.
+#[tokio::test]
+async fn a_lost_mark_is_detected() {
+    let (_, expected) = setup().await;
+    let mut data = expected.data.clone();
+    data.marks.pop();
+    let lossy = MemoryProvider::new(data);
+    let err = mis_testkit::attendance_matches(&lossy, &expected)
+        .await
+        .unwrap_err();
+    assert!(err.0.contains("marks missing"), "{err}");
+}
+
+/// A mark reported in the wrong category is caught.
+#[tokio::test]
+async fn a_wrong_category_is_detected() {
+    let (_, expected) = setup().await;
+    let mut data = expected.data.clone();
+    let m = data.marks.iter_mut().find(|m| m.code == "I").unwrap();
+    m.category = AttendanceCategory::Present;
+    let wrong = MemoryProvider::new(data);
+    let err = mis_testkit::attendance_matches(&wrong, &expected)
+        .await
+        .unwrap_err();
+    assert!(err.0.contains("wrong category"), "{err}");
+}
