@@ -1,1 +1,8 @@
-//! mis-sandbox (work in progress).
+//! # mis-sandbox
+//!
+//! The vendors offer no public test tenants, so this crate builds its own: one deterministic
+//! synthetic school, served by a faithful emulator of each vendor's API with fault injection.
+//! It powers `mis demo`, the round-trip and conformance tests, the chaos tests and the
+//! benchmarks.
+
+pub mod emulator;
