@@ -1,1 +1,48 @@
-fn main() {}
+//! The `mis` binary: parse the command line, run it, report the outcome in the exit code.
+
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+
+use clap::Parser;
+use mis_cli::{Cli, CliError};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    // clap prints its own usage errors and `--help`, and exits 2 / 0 itself.
+    let cli = Cli::parse();
+    init_tracing();
+
+    // One thread is enough: a command is one stream of pages, and the writes to stdout are
+    // its consumer. It also keeps `mis` light when a script runs many of them at once.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return CliError::Output(e).report(),
+    };
+    // Buffered, because the stream writer flushes whenever the provider has to wait; without
+    // the buffer every record would be its own write to the terminal or pipe.
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match runtime.block_on(mis_cli::run::run(&cli, &mut out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Whatever reached the buffer before the failure still goes out (partial jsonl
+            // and csv are useful); a failure to flush changes nothing about the exit code.
+            let _ = io::Write::flush(&mut out);
+            e.report()
+        }
+    }
+}
+
+/// Logs go to stderr (stdout is for records), at the level `RUST_LOG` asks for, default
+/// `warn`.
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
+        .init();
+}

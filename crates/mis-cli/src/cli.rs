@@ -1,0 +1,292 @@
+//! The command line grammar (DESIGN.md §6), declared with clap's derive API.
+//!
+//! The doc comments below ARE the `--help` text, so they are written for users.
+//!
+//! Dates are taken as plain strings here and checked afterwards with
+//! [`mis_core::query::parse_date`]: clap would report a bad value in its own multi-line
+//! format, whereas `mis` promises one `mis: …` line and the invalid-input exit code, and the
+//! model crate is the one place that decides what a date looks like.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::Format;
+
+/// Where each provider reads its credentials; shown at the end of `mis --help`.
+const ENVIRONMENT_HELP: &str = "\
+Credentials come from the environment, never from flags:
+  classcharts  MIS_CLASSCHARTS_CODE + MIS_CLASSCHARTS_DOB          (student login)
+               MIS_CLASSCHARTS_EMAIL + MIS_CLASSCHARTS_PASSWORD    (parent login)
+  go4schools   MIS_GO4SCHOOLS_API_KEY
+  hubmis       MIS_HUBMIS_CLIENT_ID + MIS_HUBMIS_CLIENT_SECRET + MIS_HUBMIS_REALM
+  classe365    MIS_CLASSE365_SUBDOMAIN + MIS_CLASSE365_API_KEY
+  managebac    MIS_MANAGEBAC_TOKEN
+MIS_<VENDOR>_BASE_URL (e.g. MIS_HUBMIS_BASE_URL) overrides the host like --base-url.
+MIS_PROVIDER chooses the provider like --provider. RUST_LOG sets the log level (stderr).
+
+Exit codes: 0 ok, 1 other error, 2 usage or invalid input, 3 unsupported,
+4 unauthenticated, 5 permission denied, 6 not found, 7 rate limited,
+8 timeout or unavailable, 9 the vendor's answer was unusable or an error.";
+
+/// Query school MIS vendors through one model: students, attendance, timetables, behaviour.
+///
+/// Records go to stdout in the chosen --format; errors go to stderr as one `mis: …` line with
+/// a non-zero exit code.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "mis", version, after_help = ENVIRONMENT_HELP)]
+pub struct Cli {
+    /// Which vendor, where and which school.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+
+    /// Output format: an aligned table, one JSON array, one JSON object per line, or CSV.
+    #[arg(long, value_enum, global = true, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The flags that choose and configure a provider; [`crate::providers::open_provider`] reads
+/// them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProviderArgs {
+    /// The vendor to query. Each reads its credentials from environment variables, listed
+    /// at the end of `mis --help`.
+    #[arg(long, value_enum, global = true, env = "MIS_PROVIDER")]
+    pub provider: Option<Vendor>,
+
+    /// Use this host instead of the vendor's: `scheme://host[:port]`, a trailing slash is
+    /// ignored; the vendor's own path prefix is still added. Overrides MIS_<VENDOR>_BASE_URL.
+    #[arg(long, value_name = "URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// The school (tenant) to query, where the vendor or credential gives access to several.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub school: Option<String>,
+}
+
+/// A vendor `mis` knows by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum Vendor {
+    /// ClassCharts (student or parent API).
+    Classcharts,
+    /// GO 4 Schools.
+    #[value(name = "go4schools")]
+    Go4schools,
+    /// WCBS HUBmis.
+    Hubmis,
+    /// Classe365 (REST v2).
+    #[value(name = "classe365")]
+    Classe365,
+    /// ManageBac (API v2p1).
+    Managebac,
+}
+
+impl Vendor {
+    /// Every vendor, in the order `--help` lists them.
+    pub const ALL: [Vendor; 5] = [
+        Vendor::Classcharts,
+        Vendor::Go4schools,
+        Vendor::Hubmis,
+        Vendor::Classe365,
+        Vendor::Managebac,
+    ];
+
+    /// The vendor id, as on the command line and in every record's `provider` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vendor::Classcharts => "classcharts",
+            Vendor::Go4schools => "go4schools",
+            Vendor::Hubmis => "hubmis",
+            Vendor::Classe365 => "classe365",
+            Vendor::Managebac => "managebac",
+        }
+    }
+
+    /// The prefix of this vendor's environment variables, e.g. `MIS_GO4SCHOOLS`.
+    pub fn env_prefix(self) -> String {
+        format!("MIS_{}", self.as_str().to_ascii_uppercase())
+    }
+
+    /// The environment variable that overrides this vendor's host, e.g. `MIS_HUBMIS_BASE_URL`.
+    pub fn base_url_env(self) -> String {
+        format!("{}_BASE_URL", self.env_prefix())
+    }
+}
+
+impl std::fmt::Display for Vendor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Run every command against an embedded sandbox of all five vendors; no credentials.
+    Demo,
+
+    /// List students (on roll).
+    Students,
+
+    /// List attendance marks (session, lesson or day registers) in a date range.
+    Attendance {
+        /// The dates to list.
+        #[command(flatten)]
+        range: RangeArgs,
+        /// Only this student (the vendor's id, as in `mis students`).
+        #[arg(long, value_name = "ID")]
+        student: Option<String>,
+    },
+
+    /// DfE attendance statistics per student, then the school total, for a date range.
+    AttendanceSummary {
+        /// The dates to summarise.
+        #[command(flatten)]
+        range: RangeArgs,
+    },
+
+    /// List dated lessons (cyclic timetables are expanded over the range).
+    Timetable {
+        /// The dates to list.
+        #[command(flatten)]
+        range: RangeArgs,
+        /// Only this student's lessons (the vendor's id).
+        #[arg(long, value_name = "ID")]
+        student: Option<String>,
+    },
+
+    /// List behaviour events (positive, negative, neutral) in a date range.
+    Behaviour {
+        /// The dates to list.
+        #[command(flatten)]
+        range: RangeArgs,
+    },
+
+    /// Show what the provider can do, before asking it.
+    Capabilities,
+
+    /// Run the chosen vendor's emulator in the foreground (for trying clients locally).
+    Sandbox {
+        /// Port to listen on (default: a free one).
+        #[arg(long, value_name = "N")]
+        port: Option<u16>,
+    },
+
+    /// Copy many schools into one database.
+    ///
+    /// The config file lists the schools and names the environment variables that hold each
+    /// one's credentials; it never holds a secret itself.
+    Sync {
+        /// The sync configuration (schools, vendors, which env vars hold their credentials).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Where to write: `sqlite:PATH` or `postgres://…`.
+        #[arg(long, value_name = "URL")]
+        out: String,
+    },
+}
+
+/// An inclusive date range given as `--from DATE --to DATE`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct RangeArgs {
+    /// First date, inclusive (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// Last date, inclusive (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub to: String,
+}
+
+impl RangeArgs {
+    /// Parses both dates, naming the flag (`--from` / `--to`) in the error, and checks the
+    /// order. Every error is `InvalidInput`.
+    pub fn parse(&self) -> mis_core::Result<mis_core::DateRange> {
+        // `DateRange::parse` would name the dates `from`/`to`; the user typed `--from`/`--to`,
+        // so those are the names the message should carry.
+        let from = mis_core::query::parse_date("--from", &self.from)?;
+        let to = mis_core::query::parse_date("--to", &self.to)?;
+        mis_core::DateRange::new(from, to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn vendor_names_and_env_names() {
+        for v in Vendor::ALL {
+            let parsed = Vendor::from_str(v.as_str(), false).unwrap();
+            assert_eq!(parsed, v);
+        }
+        assert_eq!(Vendor::Go4schools.env_prefix(), "MIS_GO4SCHOOLS");
+        assert_eq!(Vendor::Classe365.base_url_env(), "MIS_CLASSE365_BASE_URL");
+    }
+
+    #[test]
+    fn parses_global_flags_anywhere_and_ranges() {
+        let cli = Cli::try_parse_from([
+            "mis",
+            "attendance",
+            "--from",
+            "2024-09-02",
+            "--to",
+            "2024-09-06",
+            "--provider",
+            "hubmis",
+            "--format",
+            "jsonl",
+            "--student",
+            "42",
+        ])
+        .unwrap();
+        assert_eq!(cli.provider.provider, Some(Vendor::Hubmis));
+        assert_eq!(cli.format, Format::Jsonl);
+        let Command::Attendance { range, student } = cli.command else {
+            panic!("not attendance: {:?}", cli.command);
+        };
+        assert_eq!(student.as_deref(), Some("42"));
+        let r = range.parse().unwrap();
+        assert_eq!(r.days().count(), 5);
+    }
+
+    #[test]
+    fn bad_and_reversed_dates_name_the_flag() {
+        let bad = RangeArgs {
+            from: "2024-13-01".into(),
+            to: "2024-12-01".into(),
+        };
+        let e = bad.parse().unwrap_err();
+        assert_eq!(e.kind(), mis_core::ErrorKind::InvalidInput);
+        assert!(e.to_string().starts_with("--from: "), "{e}");
+        let bad = RangeArgs {
+            from: "2024-01-01".into(),
+            to: "tomorrow".into(),
+        };
+        assert!(bad.parse().unwrap_err().to_string().starts_with("--to: "));
+        let reversed = RangeArgs {
+            from: "2024-02-01".into(),
+            to: "2024-01-01".into(),
+        };
+        assert_eq!(
+            reversed.parse().unwrap_err().kind(),
+            mis_core::ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
+    fn unknown_provider_is_a_usage_error() {
+        let e = Cli::try_parse_from(["mis", "--provider", "sims", "students"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+    }
+}

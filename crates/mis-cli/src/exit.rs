@@ -1,0 +1,168 @@
+//! Exit codes, and the one error type the command line reports.
+//!
+//! Scripts branch on the exit code, so each [`mis_core::ErrorKind`] has its own, and the
+//! numbers are a public contract:
+//!
+//! | code | meaning                                                                   |
+//! |-----:|---------------------------------------------------------------------------|
+//! |    0 | success (also: the reader of stdout went away, e.g. `mis … \| head`)      |
+//! |    1 | anything else: writing the output failed, an internal error               |
+//! |    2 | usage or invalid input: bad flag (from clap), bad date, reversed range     |
+//! |    3 | unsupported: the provider cannot do this, or it is not built in yet        |
+//! |    4 | unauthenticated: credentials missing, wrong or expired                     |
+//! |    5 | permission denied (incl. a disabled module or an embargo)                  |
+//! |    6 | not found                                                                  |
+//! |    7 | rate limited, even after retries                                           |
+//! |    8 | timeout or unavailable: the vendor could not be reached in time            |
+//! |    9 | decode or vendor: the vendor answered with something unusable or an error |
+//!
+//! Code 2 is shared with clap on purpose: a bad date is a usage error just like a bad flag,
+//! and a script should not have to tell the two apart.
+
+use std::fmt;
+use std::io;
+use std::process::ExitCode;
+
+use mis_core::ErrorKind;
+
+/// Success.
+pub const OK: u8 = 0;
+/// Anything not covered by a more specific code.
+pub const OTHER: u8 = 1;
+/// Usage error or invalid input (clap uses 2 for usage errors too).
+pub const INVALID_INPUT: u8 = 2;
+/// The provider cannot do this (or is not built into this `mis`).
+pub const UNSUPPORTED: u8 = 3;
+/// Credentials missing, wrong or expired.
+pub const UNAUTHENTICATED: u8 = 4;
+/// Credentials valid but not allowed.
+pub const PERMISSION_DENIED: u8 = 5;
+/// The record or endpoint does not exist.
+pub const NOT_FOUND: u8 = 6;
+/// The vendor throttled us.
+pub const RATE_LIMITED: u8 = 7;
+/// The vendor timed out or could not be reached.
+pub const UNAVAILABLE: u8 = 8;
+/// The vendor's answer could not be decoded, or was an error of its own.
+pub const VENDOR: u8 = 9;
+
+/// The exit code for an error of `kind`.
+pub fn code_for(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::InvalidInput => INVALID_INPUT,
+        ErrorKind::Unsupported => UNSUPPORTED,
+        ErrorKind::Unauthenticated => UNAUTHENTICATED,
+        ErrorKind::PermissionDenied => PERMISSION_DENIED,
+        ErrorKind::NotFound => NOT_FOUND,
+        ErrorKind::RateLimited => RATE_LIMITED,
+        ErrorKind::Timeout | ErrorKind::Unavailable => UNAVAILABLE,
+        ErrorKind::Decode | ErrorKind::Vendor => VENDOR,
+        // `ErrorKind` is non-exhaustive: a kind added later gets the generic code until this
+        // table learns about it, rather than failing to build.
+        _ => OTHER,
+    }
+}
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum CliError {
+    /// The provider, or the input checked against the model, failed.
+    Mis(mis_core::Error),
+    /// Writing the output failed.
+    Output(io::Error),
+}
+
+impl CliError {
+    /// The process exit code for this error (see the table in the module docs).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Mis(e) => code_for(e.kind()),
+            // A closed pipe means the reader has what it wanted (`mis students | head`): that
+            // is how Unix tools are used, not a failure worth a message or a non-zero code.
+            CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => OK,
+            CliError::Output(_) => OTHER,
+        }
+    }
+
+    /// Whether the error should be reported on stderr at all (a broken pipe is not).
+    pub fn is_silent(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// Prints the error as one `mis: …` line on stderr (unless silent) and returns the exit
+    /// code to end the process with.
+    pub fn report(&self) -> ExitCode {
+        if !self.is_silent() {
+            // One line, always: a script reading stderr can rely on it. Messages from vendors
+            // may hold newlines, so they are flattened here rather than trusted.
+            let line = self.to_string().replace(['\r', '\n'], " ");
+            eprintln!("mis: {line}");
+        }
+        ExitCode::from(self.exit_code())
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Mis(e) => fmt::Display::fmt(e, f),
+            CliError::Output(e) => write!(f, "cannot write the output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CliError::Mis(e) => Some(e),
+            CliError::Output(e) => Some(e),
+        }
+    }
+}
+
+impl From<mis_core::Error> for CliError {
+    fn from(e: mis_core::Error) -> Self {
+        CliError::Mis(e)
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        CliError::Output(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_documented_code() {
+        let table = [
+            (ErrorKind::InvalidInput, 2),
+            (ErrorKind::Unsupported, 3),
+            (ErrorKind::Unauthenticated, 4),
+            (ErrorKind::PermissionDenied, 5),
+            (ErrorKind::NotFound, 6),
+            (ErrorKind::RateLimited, 7),
+            (ErrorKind::Timeout, 8),
+            (ErrorKind::Unavailable, 8),
+            (ErrorKind::Decode, 9),
+            (ErrorKind::Vendor, 9),
+        ];
+        for (kind, code) in table {
+            assert_eq!(code_for(kind), code, "{kind}");
+        }
+    }
+
+    #[test]
+    fn broken_pipe_is_silent_success_other_io_is_one() {
+        let e = CliError::from(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(e.is_silent());
+        assert_eq!(e.exit_code(), OK);
+        let e = CliError::from(io::Error::other("disk full"));
+        assert!(!e.is_silent());
+        assert_eq!(e.exit_code(), OTHER);
+        assert_eq!(e.to_string(), "cannot write the output: disk full");
+    }
+}

@@ -1,0 +1,21 @@
+//! # mis-cli
+//!
+//! The `mis` command line (DESIGN.md §6) as a library, so the binary stays a few lines and
+//! every piece is unit-tested:
+//!
+//! - [`cli`]: the grammar (clap derive); its doc comments are the `--help` text.
+//! - [`providers`]: [`providers::open_provider`], the one place a provider is built.
+//! - [`run`]: checks the input, opens the provider, drives each query through the output.
+//! - [`output`]: `table`, `json`, `jsonl` and `csv`, implemented once for any record type.
+//! - [`exit`]: the error type and the exit code of each error kind.
+
+pub mod cli;
+pub mod exit;
+pub mod output;
+pub mod providers;
+pub mod run;
+
+pub use cli::{Cli, Command, ProviderArgs, Vendor};
+pub use exit::CliError;
+pub use output::{Format, write_records, write_stream};
+pub use providers::open_provider;

@@ -1,0 +1,93 @@
+//! Turning `--provider`, `--base-url`, `--school` and the environment into a provider.
+//!
+//! [`open_provider`] is the only place the command line constructs a provider, so adding a
+//! vendor crate means adding one match arm here and nothing anywhere else.
+
+use std::sync::Arc;
+
+use mis_core::{Error, ErrorKind, MisProvider};
+
+use crate::cli::{ProviderArgs, Vendor};
+
+/// Opens the provider the flags and environment describe.
+///
+/// Errors: `InvalidInput` when no provider is chosen; `Unsupported` when the chosen vendor is
+/// not built into this `mis`. Later, a vendor's own construction errors (a missing credential
+/// variable is `Unauthenticated`, a malformed base URL `InvalidInput`).
+pub fn open_provider(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
+    let Some(vendor) = args.provider else {
+        return Err(Error::invalid_input(
+            "no provider chosen: pass --provider (classcharts, go4schools, hubmis, classe365, \
+             managebac) or set MIS_PROVIDER",
+        ));
+    };
+    tracing::debug!(%vendor, base_url = ?base_url(args, vendor), school = ?args.school, "opening provider");
+    // No vendor crate is in the workspace yet. When one lands, its arm builds the provider
+    // from `base_url(args, vendor)`, `args.school` and the vendor's credential variables.
+    // The match names every vendor (no `_`) so a new `Vendor` cannot be forgotten here.
+    match vendor {
+        Vendor::Classcharts
+        | Vendor::Go4schools
+        | Vendor::Hubmis
+        | Vendor::Classe365
+        | Vendor::Managebac => Err(Error::new(
+            ErrorKind::Unsupported,
+            format!("provider {vendor} is not built into this mis yet"),
+        )),
+    }
+}
+
+/// The host override for `vendor`: `--base-url`, else `MIS_<VENDOR>_BASE_URL`, else `None`
+/// (the vendor's real host). A trailing slash is dropped; checking that the rest is
+/// `scheme://host[:port]` is the vendor crate's job, since it owns the path prefix.
+pub fn base_url(args: &ProviderArgs, vendor: Vendor) -> Option<String> {
+    let raw = match &args.base_url {
+        Some(url) => url.clone(),
+        None => std::env::var(vendor.base_url_env()).ok()?,
+    };
+    let trimmed = raw.trim().trim_end_matches('/');
+    // An empty override (e.g. `MIS_HUBMIS_BASE_URL=` left in a shell profile) means "no
+    // override", not "an empty host".
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_vendor_is_not_built_in_yet_with_a_clear_message() {
+        for vendor in Vendor::ALL {
+            let args = ProviderArgs {
+                provider: Some(vendor),
+                ..ProviderArgs::default()
+            };
+            let e = open_provider(&args).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unsupported);
+            assert_eq!(
+                e.to_string(),
+                format!("provider {vendor} is not built into this mis yet")
+            );
+        }
+    }
+
+    #[test]
+    fn no_provider_is_invalid_input() {
+        let e = open_provider(&ProviderArgs::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("MIS_PROVIDER"));
+    }
+
+    #[test]
+    fn base_url_flag_wins_and_loses_its_trailing_slash() {
+        let args = ProviderArgs {
+            provider: Some(Vendor::Hubmis),
+            base_url: Some("http://127.0.0.1:8080/".into()),
+            school: None,
+        };
+        assert_eq!(
+            base_url(&args, Vendor::Hubmis).as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+    }
+}

@@ -1,0 +1,301 @@
+//! Running a parsed command line: check the input, open the provider, stream the records
+//! through the one formatter.
+//!
+//! The order matters: the input is checked before a provider is opened, so a bad date is
+//! reported as the bad date it is (exit code 2), without credentials, a network round trip,
+//! or a provider error masking it.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use futures::TryStreamExt;
+use mis_core::{
+    AttendanceQuery, BehaviourQuery, Capabilities, Error, ErrorKind, MisProvider, StudentQuery,
+    TimetableQuery,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{Cli, Command};
+use crate::exit::CliError;
+use crate::output::{Format, write_records, write_stream};
+use crate::providers::open_provider;
+
+/// A command that asks a provider for records, with its input already checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// `mis students`.
+    Students(StudentQuery),
+    /// `mis attendance`.
+    Attendance(AttendanceQuery),
+    /// `mis attendance-summary`: the marks to summarise.
+    AttendanceSummary(AttendanceQuery),
+    /// `mis timetable`.
+    Timetable(TimetableQuery),
+    /// `mis behaviour`.
+    Behaviour(BehaviourQuery),
+    /// `mis capabilities`.
+    Capabilities,
+}
+
+impl Query {
+    /// The query `command` asks for, or `None` for a command that is not a provider query
+    /// (`demo`, `sandbox`, `sync`). Bad dates and reversed ranges are `InvalidInput`, with
+    /// the flag named.
+    pub fn from_command(command: &Command) -> mis_core::Result<Option<Query>> {
+        let query = match command {
+            Command::Demo | Command::Sandbox { .. } | Command::Sync { .. } => return Ok(None),
+            Command::Students => Query::Students(StudentQuery::new()),
+            Command::Attendance { range, student } => {
+                let mut q = AttendanceQuery::new(range.parse()?);
+                if let Some(id) = student {
+                    q = q.student(id.as_str());
+                }
+                Query::Attendance(q)
+            }
+            Command::AttendanceSummary { range } => {
+                Query::AttendanceSummary(AttendanceQuery::new(range.parse()?))
+            }
+            Command::Timetable { range, student } => {
+                let mut q = TimetableQuery::new(range.parse()?);
+                if let Some(id) = student {
+                    q = q.student(id.as_str());
+                }
+                Query::Timetable(q)
+            }
+            Command::Behaviour { range } => Query::Behaviour(BehaviourQuery::new(range.parse()?)),
+            Command::Capabilities => Query::Capabilities,
+        };
+        Ok(Some(query))
+    }
+}
+
+/// Runs a whole command line, writing records to `out`. The caller reports the error.
+pub async fn run<W: Write>(cli: &Cli, out: &mut W) -> Result<(), CliError> {
+    let Some(query) = Query::from_command(&cli.command)? else {
+        return Err(not_available(&cli.command).into());
+    };
+    let provider = open_provider(&cli.provider)?;
+    run_query(provider, query, cli.format, out).await
+}
+
+/// Runs one query against any provider and prints the records in `format`.
+///
+/// Lists are streamed: records are written as the provider's pages arrive. The summary is the
+/// exception, since statistics need every mark first.
+pub async fn run_query<W: Write>(
+    provider: Arc<dyn MisProvider>,
+    query: Query,
+    format: Format,
+    out: &mut W,
+) -> Result<(), CliError> {
+    match query {
+        Query::Students(q) => write_stream(provider.students(q), format, out).await,
+        Query::Attendance(q) => write_stream(provider.attendance(q), format, out).await,
+        Query::Timetable(q) => write_stream(provider.timetable(q), format, out).await,
+        Query::Behaviour(q) => write_stream(provider.behaviour(q), format, out).await,
+        Query::AttendanceSummary(q) => {
+            let marks: Vec<_> = provider.attendance(q).try_collect().await?;
+            let (students, total) = mis_core::stats::summarise_by_student(&marks);
+            // The school total comes last, as the one row whose `student_id` is null.
+            write_records(students.into_iter().chain([total]), format, out)?;
+            Ok(())
+        }
+        Query::Capabilities => {
+            write_records(capability_rows(&provider.capabilities()), format, out)?;
+            Ok(())
+        }
+    }
+}
+
+/// One row of `mis capabilities`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapabilityRow {
+    /// The capability's name, as in [`Capabilities::flags`].
+    pub capability: String,
+    /// Whether the provider has it.
+    pub supported: bool,
+}
+
+/// The capabilities as printable rows, in [`Capabilities::flags`] order.
+pub fn capability_rows(capabilities: &Capabilities) -> Vec<CapabilityRow> {
+    capabilities
+        .flags()
+        .into_iter()
+        .map(|(name, supported)| CapabilityRow {
+            capability: name.to_string(),
+            supported,
+        })
+        .collect()
+}
+
+/// The error for a command whose machinery is not in this build yet.
+fn not_available(command: &Command) -> Error {
+    let (name, needs) = match command {
+        Command::Demo => ("demo", "the embedded sandbox"),
+        Command::Sandbox { .. } => ("sandbox", "the vendor emulators"),
+        Command::Sync { .. } => ("sync", "the database writer"),
+        _ => ("this command", "more than this build has"),
+    };
+    Error::new(
+        ErrorKind::Unsupported,
+        format!("not available yet: `mis {name}` needs {needs}, which this mis does not include"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use jiff::civil::date;
+    use mis_core::memory::{MemoryData, MemoryProvider};
+    use mis_core::{AttendanceCategory, AttendanceMark, Session, Slot, Student};
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("mis").chain(args.iter().copied())).unwrap()
+    }
+
+    fn mark(
+        student: &str,
+        day: i8,
+        session: Session,
+        category: AttendanceCategory,
+    ) -> AttendanceMark {
+        AttendanceMark {
+            provider: "memory".into(),
+            student_id: student.into(),
+            date: date(2024, 9, day),
+            slot: Slot::Session,
+            session: Some(session),
+            period: None,
+            lesson_id: None,
+            code: "?".into(),
+            category,
+            late: false,
+            minutes_late: None,
+            note: None,
+        }
+    }
+
+    fn provider() -> Arc<dyn MisProvider> {
+        let data = MemoryData {
+            students: vec![
+                Student::new("memory", "1", "Ada", "Lovelace"),
+                Student::new("memory", "2", "Alan", "Turing"),
+            ],
+            marks: vec![
+                mark("1", 2, Session::Am, AttendanceCategory::Present),
+                mark("1", 2, Session::Pm, AttendanceCategory::UnauthorisedAbsence),
+                mark("2", 2, Session::Am, AttendanceCategory::Present),
+                mark("2", 2, Session::Pm, AttendanceCategory::Present),
+                mark("2", 9, Session::Am, AttendanceCategory::Present),
+            ],
+            ..MemoryData::default()
+        };
+        Arc::new(MemoryProvider::new(data))
+    }
+
+    async fn run_text(cli: &Cli) -> String {
+        let query = Query::from_command(&cli.command).unwrap().unwrap();
+        let mut out = Vec::new();
+        run_query(provider(), query, cli.format, &mut out)
+            .await
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[tokio::test]
+    async fn students_stream_through_the_formatter() {
+        let text = run_text(&parse(&["--format", "jsonl", "students"])).await;
+        assert_eq!(text.lines().count(), 2);
+        assert!(text.starts_with(r#"{"provider":"memory","id":"1","first_name":"Ada""#));
+    }
+
+    #[tokio::test]
+    async fn attendance_honours_range_and_student() {
+        let cli = parse(&[
+            "--format",
+            "csv",
+            "attendance",
+            "--from",
+            "2024-09-01",
+            "--to",
+            "2024-09-05",
+            "--student",
+            "2",
+        ]);
+        let text = run_text(&cli).await;
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[1].starts_with("memory,2,2024-09-02,session,am,"));
+    }
+
+    #[tokio::test]
+    async fn summary_has_one_row_per_student_then_the_total() {
+        let cli = parse(&[
+            "--format",
+            "json",
+            "attendance-summary",
+            "--from",
+            "2024-09-01",
+            "--to",
+            "2024-09-30",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&run_text(&cli).await).unwrap();
+        let rows = v.as_array().unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0]["student_id"], "1");
+        assert_eq!(rows[0]["attendance_percent"], 50.0);
+        assert_eq!(rows[1]["student_id"], "2");
+        assert_eq!(rows[2]["student_id"], serde_json::Value::Null);
+        assert_eq!(rows[2]["students"], 2);
+        assert_eq!(rows[2]["possible"], 5);
+    }
+
+    #[tokio::test]
+    async fn capabilities_are_rows_of_name_and_flag() {
+        let text = run_text(&parse(&["capabilities"])).await;
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "capability           supported");
+        assert_eq!(lines[1], "students             true");
+        assert_eq!(lines.len(), 1 + Capabilities::default().flags().len());
+
+        let rows = capability_rows(&Capabilities::default());
+        assert!(rows.iter().all(|r| !r.supported));
+        let mut csv = Vec::new();
+        write_records(rows, Format::Csv, &mut csv).unwrap();
+        assert!(
+            String::from_utf8(csv)
+                .unwrap()
+                .starts_with("capability,supported\nstudents,false\n")
+        );
+    }
+
+    #[tokio::test]
+    async fn commands_not_built_yet_say_so_in_one_line() {
+        for args in [
+            &["demo"][..],
+            &["sandbox", "--port", "8080"],
+            &["sync", "--config", "schools.toml", "--out", "sqlite:mis.db"],
+        ] {
+            let e = run(&parse(args), &mut Vec::new()).await.unwrap_err();
+            assert_eq!(e.exit_code(), crate::exit::UNSUPPORTED);
+            assert!(e.to_string().starts_with("not available yet: "), "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn dates_are_checked_before_the_provider_is_opened() {
+        let cli = parse(&[
+            "--provider",
+            "hubmis",
+            "behaviour",
+            "--from",
+            "2024-09-01",
+            "--to",
+            "2024-02-30",
+        ]);
+        let e = run(&cli, &mut Vec::new()).await.unwrap_err();
+        assert_eq!(e.exit_code(), crate::exit::INVALID_INPUT);
+        assert!(e.to_string().starts_with("--to: "), "{e}");
+    }
+}
