@@ -59,7 +59,7 @@ pub struct ProviderArgs {
     pub provider: Option<Vendor>,
 
     /// Use this host instead of the vendor's: `scheme://host[:port]`, a trailing slash is
-    /// ignored; the vendor's own path prefix is still added. Overrides MIS_<VENDOR>_BASE_URL.
+    /// ignored; the vendor's own path prefix is still added. Overrides `MIS_<VENDOR>_BASE_URL`.
     #[arg(long, value_name = "URL", global = true)]
     pub base_url: Option<String>,
 
