@@ -1,1 +1,97 @@
-//! placeholder
+//! # mis-http
+//!
+//! The one HTTP client stack every mis-clients vendor crate uses. It is the only crate in the
+//! workspace that knows reqwest, tower and governor; vendor crates see an [`HttpClient`], a
+//! [`RequestBuilder`] and a few traits ([`Authenticator`], [`Classifier`]).
+//!
+//! ## The stack
+//!
+//! Built in one place ([`HttpClientBuilder::build`]) and erased to one type,
+//! [`HttpService`] (`tower::util::BoxCloneSyncService<Request, Response, Error>`). Outermost
+//! first:
+//!
+//! 1. **trace** — one `tracing` span per request: vendor, operation, method, URL path (never
+//!    the query, headers or bodies), attempts, status.
+//! 2. **retry** — exponential backoff with full jitter, max attempts, max total time, a
+//!    `TpsBudget` against retry storms, and an idempotency gate: a request that is not
+//!    idempotent is never replayed once it may have reached the server ([`RetryConfig`]).
+//! 3. **auth** — an [`Authenticator`] acquires, renews and applies credentials; on
+//!    `Unauthenticated` it refreshes once (shared by concurrent requests) and replays once.
+//! 4. **rate gate** — a shared governor limiter plus a cooldown closed by 429 wait hints
+//!    ([`RateGate`]). It waits, never errors.
+//! 5. **per-attempt timeout**.
+//! 6. **classify** — status and body to [`mis_core::Error`] ([`Classifier`]).
+//! 7. **transport** — reqwest (rustls, no redirects), or any [`HttpService`] (tests use the
+//!    scripted service from the `test-util` feature).
+//!
+//! ## Example
+//!
+//! ```no_run
+//! # async fn demo() -> mis_http::Result<()> {
+//! use std::time::Duration;
+//! use mis_http::{HttpClient, RateLimit, RetryConfig, SecretString, StaticAuth, WaitHint};
+//!
+//! let http = HttpClient::builder("go4schools")
+//!     .base_url("https://api.go4schools.com")?
+//!     .prefix("/customer/v1")
+//!     .authenticator(StaticAuth::bearer(&SecretString::from("key"))?)
+//!     .rate_limit(RateLimit::at_most(60, Duration::from_secs(60)))
+//!     .retry(RetryConfig::default())
+//!     .timeout(Duration::from_secs(30))
+//!     .wait_hints(&[WaitHint::RetryAfter])
+//!     .build()?;
+//! let students: serde_json::Value = http
+//!     .get(&["academic-years", "2025", "students"])
+//!     .query(&[("cursor", "0")])
+//!     .operation("students.list")
+//!     .send_json()
+//!     .await?;
+//! # let _ = students; Ok(()) }
+//! ```
+
+mod auth;
+mod builder;
+mod classify;
+mod client;
+pub mod clock;
+mod gate;
+pub mod hints;
+mod request;
+mod retry;
+mod secret;
+#[cfg(feature = "test-util")]
+pub mod testing;
+mod timeout;
+mod trace;
+mod transport;
+mod url;
+
+use bytes::Bytes;
+
+/// A request as it travels through the stack: the body is always buffered, so a retry or a
+/// replay after a credential refresh is a cheap clone.
+pub type Request = http::Request<Bytes>;
+
+/// A response with its body read in full. MIS responses are JSON pages, so buffering costs
+/// little and lets the classifier look at the body.
+pub type Response = http::Response<Bytes>;
+
+/// The finished stack (and any of its inner parts, including a transport), erased to one
+/// type so that clients are `Send + Sync + Clone` whatever layers they hold.
+pub type HttpService = tower::util::BoxCloneSyncService<Request, Response, Error>;
+
+pub use auth::{Authenticator, Credential, StaticAuth};
+pub use builder::HttpClientBuilder;
+pub use classify::{Classifier, body_excerpt};
+pub use client::HttpClient;
+pub use clock::{Clock, SystemClock};
+pub use gate::{RateGate, RateLimit};
+pub use hints::WaitHint;
+pub use mis_core::{DecodeDetail, Error, ErrorKind, Result, redact};
+pub use request::{Dispatch, RequestBuilder, RequestMeta, default_idempotent};
+pub use retry::RetryConfig;
+pub use secret::{ExposeSecret, SecretString, basic_header, bearer_header, sensitive_header_value};
+pub use url::{BaseUrl, encode_segment};
+
+/// Re-exported so vendor crates can name methods and headers without their own `http` dep.
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};

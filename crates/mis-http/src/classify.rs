@@ -1,0 +1,297 @@
+//! Classification: turning a response into `Ok(response)` or a typed [`mis_core::Error`].
+//!
+//! It runs on every response, inside retry and the gate, so those layers decide on typed
+//! errors (kind, retryable, wait hint) instead of status codes. A vendor's [`Classifier`] runs
+//! first (ClassCharts reports errors as HTTP 200 with `success: 0`); when it has nothing to
+//! say, the default status table below decides.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::future::BoxFuture;
+use mis_core::{Error, ErrorKind, Result, redact};
+use tower::{Service, ServiceExt};
+
+use crate::clock::Clock;
+use crate::hints::{WaitHint, wait_hint};
+use crate::request::RequestMeta;
+use crate::{HttpService, Request, Response};
+
+/// How many characters of a body an error message may quote.
+const EXCERPT_CHARS: usize = 120;
+
+/// A vendor's own response check, run on every response before the default status table.
+pub trait Classifier: Send + Sync + Debug + 'static {
+    /// Returns `Some(error)` when the response is an error the default table would miss or
+    /// get wrong; `None` lets the default table decide.
+    ///
+    /// The stack fills in the vendor, operation and status when the error has none, and the
+    /// wait hint from the vendor's declared headers for `RateLimited`/`Unavailable`/`Timeout`
+    /// errors. A returned `Unauthenticated` triggers the credential refresh.
+    fn classify(&self, response: &Response, meta: &RequestMeta) -> Option<Error>;
+}
+
+/// A short, redacted excerpt of a body for an error message (empty for an empty body).
+pub fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    let mut cut: String = text.chars().take(EXCERPT_CHARS).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    redact(&cut)
+}
+
+/// The classify layer.
+#[derive(Clone)]
+pub(crate) struct ClassifyService {
+    pub(crate) inner: HttpService,
+    pub(crate) config: Arc<ClassifyConfig>,
+}
+
+/// What the classify layer knows about the vendor.
+#[derive(Debug)]
+pub(crate) struct ClassifyConfig {
+    pub(crate) vendor: &'static str,
+    pub(crate) retry_500: bool,
+    pub(crate) wait_hints: Vec<WaitHint>,
+    pub(crate) classifier: Option<Arc<dyn Classifier>>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl ClassifyConfig {
+    fn classify(&self, response: &Response, meta: &RequestMeta) -> Option<Error> {
+        let status = response.status();
+        let error = self
+            .classifier
+            .as_ref()
+            .and_then(|c| c.classify(response, meta))
+            .or_else(|| self.by_status(response, meta))?;
+        let mut error = error;
+        if error.vendor().is_none() {
+            error = error.with_vendor(self.vendor);
+        }
+        if error.operation().is_none() {
+            error = error.with_operation(meta.operation());
+        }
+        if error.status().is_none() {
+            error = error.with_status(status.as_u16());
+        }
+        let hinted = matches!(
+            error.kind(),
+            ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Timeout
+        );
+        if hinted && error.retry_after().is_none() {
+            if let Some(wait) = wait_hint(response.headers(), &self.wait_hints, self.clock.now()) {
+                error = error.with_retry_after(wait);
+            }
+        }
+        Some(error)
+    }
+
+    /// The default table.
+    fn by_status(&self, response: &Response, meta: &RequestMeta) -> Option<Error> {
+        let status = response.status();
+        let code = status.as_u16();
+        if status.is_success() {
+            return None;
+        }
+        let excerpt = body_excerpt(response.body());
+        let said = if excerpt.is_empty() {
+            String::new()
+        } else {
+            format!(": {excerpt}")
+        };
+        let reason = status.canonical_reason().unwrap_or("");
+        let error = match code {
+            300..=399 if meta.accepts_redirect() => return None,
+            300..=399 => {
+                // Redirects are never followed: one could carry credentials to another host, and
+                // an API that redirects is usually telling us to log in again (ClassCharts' SSO).
+                let target = response
+                    .headers()
+                    .get(http::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(strip_query)
+                    .map(|l| format!(" to {}", redact(&l)))
+                    .unwrap_or_default();
+                Error::new(
+                    ErrorKind::Vendor,
+                    format!(
+                        "the server redirected the request{target}; redirects are not followed"
+                    ),
+                )
+                .with_retryable(false)
+            }
+            401 => Error::new(
+                ErrorKind::Unauthenticated,
+                format!("credentials rejected{said}"),
+            ),
+            403 => Error::new(ErrorKind::PermissionDenied, format!("access denied{said}")),
+            404 => Error::new(ErrorKind::NotFound, format!("not found{said}")),
+            408 => Error::new(
+                ErrorKind::Timeout,
+                format!("the server timed out waiting{said}"),
+            ),
+            429 => Error::new(ErrorKind::RateLimited, format!("too many requests{said}")),
+            400 | 422 => Error::new(
+                ErrorKind::InvalidInput,
+                format!("the vendor rejected the request ({code} {reason}){said}"),
+            ),
+            500 => Error::new(ErrorKind::Unavailable, format!("server error{said}"))
+                // A 500 is often a bug triggered by this exact request: retrying only repeats
+                // it, unless the vendor says its 500s are transient.
+                .with_retryable(self.retry_500),
+            502..=504 => Error::new(
+                ErrorKind::Unavailable,
+                format!("the vendor is unavailable ({code} {reason}){said}"),
+            ),
+            501 | 505..=599 => Error::new(
+                ErrorKind::Unavailable,
+                format!("server error ({code} {reason}){said}"),
+            )
+            .with_retryable(false),
+            _ => Error::new(
+                ErrorKind::Vendor,
+                format!("unexpected answer ({code} {reason}){said}"),
+            )
+            .with_retryable(false),
+        };
+        Some(error)
+    }
+}
+
+/// `Location` without query string or fragment, which may carry tokens.
+fn strip_query(location: &str) -> String {
+    let end = location.find(['?', '#']).unwrap_or(location.len());
+    location[..end].to_owned()
+}
+
+impl Service<Request> for ClassifyService {
+    type Response = Response;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<Response>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let inner = self.inner.clone();
+        let config = self.config.clone();
+        let meta = RequestMeta::of(&request);
+        Box::pin(async move {
+            let response = inner.oneshot(request).await.map_err(|e| {
+                let e = if e.vendor().is_none() {
+                    e.with_vendor(config.vendor)
+                } else {
+                    e
+                };
+                if e.operation().is_none() {
+                    e.with_operation(meta.operation())
+                } else {
+                    e
+                }
+            })?;
+            if let Some(remaining) = response
+                .headers()
+                .get("x-ratelimit-remaining")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+            {
+                tracing::Span::current().record("ratelimit_remaining", remaining);
+                tracing::trace!(remaining, "vendor rate-limit budget");
+            }
+            match config.classify(&response, &meta) {
+                None => Ok(response),
+                Some(error) => Err(error),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use bytes::Bytes;
+    use http::{Method, StatusCode};
+
+    fn config(retry_500: bool) -> ClassifyConfig {
+        ClassifyConfig {
+            vendor: "test",
+            retry_500,
+            wait_hints: vec![WaitHint::RetryAfter],
+            classifier: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    fn response(code: u16, body: &str) -> Response {
+        let mut r = Response::new(Bytes::from(body.to_owned()));
+        *r.status_mut() = StatusCode::from_u16(code).unwrap();
+        r
+    }
+
+    fn kind(code: u16) -> Option<(ErrorKind, bool)> {
+        let meta = RequestMeta::new("op", &Method::GET);
+        config(false)
+            .classify(&response(code, ""), &meta)
+            .map(|e| (e.kind(), e.is_retryable()))
+    }
+
+    #[test]
+    fn default_table() {
+        use ErrorKind::*;
+        assert_eq!(kind(200), None);
+        assert_eq!(kind(204), None);
+        assert_eq!(kind(401), Some((Unauthenticated, false)));
+        assert_eq!(kind(403), Some((PermissionDenied, false)));
+        assert_eq!(kind(404), Some((NotFound, false)));
+        assert_eq!(kind(408), Some((Timeout, true)));
+        assert_eq!(kind(429), Some((RateLimited, true)));
+        assert_eq!(kind(400), Some((InvalidInput, false)));
+        assert_eq!(kind(409), Some((Vendor, false)));
+        assert_eq!(kind(500), Some((Unavailable, false)));
+        assert_eq!(kind(502), Some((Unavailable, true)));
+        assert_eq!(kind(503), Some((Unavailable, true)));
+        assert_eq!(kind(504), Some((Unavailable, true)));
+        assert_eq!(kind(501), Some((Unavailable, false)));
+        assert_eq!(kind(302), Some((Vendor, false)));
+        let meta = RequestMeta::new("op", &Method::GET);
+        let e = config(true).classify(&response(500, ""), &meta).unwrap();
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn errors_carry_context_hints_and_redacted_excerpts() {
+        let meta = RequestMeta::new("students.list", &Method::GET);
+        let mut r = response(503, r#"{"error":"down","token":"s3cr3t-tok"}"#);
+        r.headers_mut().insert("retry-after", "7".parse().unwrap());
+        let e = config(false).classify(&r, &meta).unwrap();
+        assert_eq!(e.vendor(), Some("test"));
+        assert_eq!(e.operation(), Some("students.list"));
+        assert_eq!(e.status(), Some(503));
+        assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(7)));
+        assert!(e.to_string().contains("down"), "{e}");
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
+    }
+
+    #[test]
+    fn redirects_never_show_the_query() {
+        let meta = RequestMeta::new("pupils", &Method::GET);
+        let mut r = response(302, "");
+        r.headers_mut().insert(
+            "location",
+            "https://session.tes.com/v1/verify?returnUrl=x&token=s3cr3t"
+                .parse()
+                .unwrap(),
+        );
+        let e = config(false).classify(&r, &meta).unwrap();
+        assert!(e.to_string().contains("session.tes.com/v1/verify"), "{e}");
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        let accepting = meta.with_accept_redirect(true);
+        assert!(config(false).classify(&r, &accepting).is_none());
+    }
+}

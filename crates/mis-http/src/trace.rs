@@ -1,0 +1,88 @@
+//! The outermost layer: one `tracing` span per logical request.
+//!
+//! The span records vendor, operation, method and the URL *path* (never the query string,
+//! header values or bodies, any of which may carry a secret or personal data), and after the
+//! request the number of attempts and the final status. Expected failures (404, 429, 401, a
+//! vendor being down) are logged at debug or warn, not error: the caller gets the error and
+//! decides how bad it is.
+
+use std::task::{Context, Poll};
+
+use futures::future::BoxFuture;
+use mis_core::{Error, ErrorKind, Result};
+use tokio::time::Instant;
+use tower::{Service, ServiceExt};
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::request::{Attempts, RequestMeta};
+use crate::{HttpService, Request, Response};
+
+#[derive(Clone)]
+pub(crate) struct TraceService {
+    pub(crate) inner: HttpService,
+    pub(crate) vendor: &'static str,
+}
+
+impl Service<Request> for TraceService {
+    type Response = Response;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<Response>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let meta = RequestMeta::of(&request);
+        let attempts = Attempts::of(&request);
+        let span = tracing::info_span!(
+            "mis_http.request",
+            vendor = self.vendor,
+            operation = meta.operation(),
+            method = %request.method(),
+            path = request.uri().path(),
+            attempts = Empty,
+            status = Empty,
+            ratelimit_remaining = Empty,
+        );
+        let inner = self.inner.clone();
+        Box::pin(
+            async move {
+                let started = Instant::now();
+                let result = inner.oneshot(request).await;
+                let span = tracing::Span::current();
+                let attempts = attempts.map_or(1, |a| a.get());
+                span.record("attempts", attempts);
+                let elapsed_ms = started.elapsed().as_millis() as u64;
+                match &result {
+                    Ok(response) => {
+                        span.record("status", response.status().as_u16());
+                        tracing::debug!(elapsed_ms, "request succeeded");
+                    }
+                    Err(error) => {
+                        if let Some(status) = error.status() {
+                            span.record("status", status);
+                        }
+                        log_failure(error, elapsed_ms);
+                    }
+                }
+                result
+            }
+            .instrument(span),
+        )
+    }
+}
+
+fn log_failure(error: &Error, elapsed_ms: u64) {
+    let kind = error.kind().as_str();
+    match error.kind() {
+        // Routine answers: the caller asked for something that is not there.
+        ErrorKind::NotFound => tracing::debug!(kind, elapsed_ms, %error, "request failed"),
+        // Unexpected: our model of the vendor (or the stack) is wrong.
+        ErrorKind::Decode | ErrorKind::Unsupported => {
+            tracing::error!(kind, elapsed_ms, %error, "request failed")
+        }
+        _ => tracing::warn!(kind, elapsed_ms, %error, "request failed"),
+    }
+}
