@@ -93,5 +93,7 @@ pub use retry::RetryConfig;
 pub use secret::{ExposeSecret, SecretString, basic_header, bearer_header, sensitive_header_value};
 pub use url::{BaseUrl, encode_segment};
 
+/// Re-exported: [`HttpClient::url`] and [`BaseUrl`] speak `url::Url`.
+pub use ::url::Url;
 /// Re-exported so vendor crates can name methods and headers without their own `http` dep.
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};

@@ -298,3 +298,90 @@ async fn basic_and_bearer_static_auth() {
     assert_eq!(sent[0].uri.path(), "/restv2/students");
     assert_eq!(sent[1].header("authorization"), Some("Bearer k"));
 }
+
+/// ClassCharts reports an expired session as HTTP 200 `{"success":0,"expired":1}`.
+#[derive(Debug)]
+struct EnvelopeClassifier;
+
+impl mis_http::Classifier for EnvelopeClassifier {
+    fn classify(
+        &self,
+        response: &mis_http::Response,
+        _meta: &mis_http::RequestMeta,
+    ) -> Option<mis_http::Error> {
+        let body: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
+        if body["success"] == 0 {
+            let kind = if body["expired"] == 1 {
+                ErrorKind::Unauthenticated
+            } else {
+                ErrorKind::Vendor
+            };
+            let message = body["error"].as_str().unwrap_or("request failed");
+            return Some(mis_http::Error::new(kind, mis_http::redact(message)));
+        }
+        None
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_vendor_classifier_can_trigger_the_refresh() {
+    let transport = ScriptedTransport::with_handler({
+        let issued = AtomicUsize::new(0);
+        move |r: &RecordedRequest| {
+            if r.uri.path() == "/api/v1/token" {
+                let n = issued.fetch_add(1, Ordering::SeqCst) + 1;
+                Reply::json(
+                    200,
+                    &serde_json::json!({"access_token": format!("tok-{n}")}),
+                )
+            } else if r.header("authorization") == Some("Bearer tok-2") {
+                Reply::json(200, &serde_json::json!({"success": 1, "data": []}))
+            } else {
+                Reply::json(
+                    200,
+                    &serde_json::json!({"success": 0, "expired": 1, "error": "You are not logged in."}),
+                )
+            }
+        }
+    });
+    let auth = Arc::new(TokenAuth::default());
+    let http = HttpClient::builder("classcharts")
+        .base_url("https://www.classcharts.com")
+        .unwrap()
+        .prefix("/api/v1")
+        .authenticator_arc(auth.clone())
+        .classifier(EnvelopeClassifier)
+        .transport(transport.service())
+        .build()
+        .unwrap();
+    let body: serde_json::Value = http.get(&["homeworks"]).send_json().await.unwrap();
+    assert_eq!(body["success"], 1);
+    assert_eq!(auth.acquires.load(Ordering::SeqCst), 2);
+
+    // A vendor error in a 200 is an error too, with the status filled in.
+    let transport = ScriptedTransport::new();
+    transport.push(Reply::json(
+        200,
+        &serde_json::json!({"success": 0, "error": "Bad date"}),
+    ));
+    let http = HttpClient::builder("classcharts")
+        .base_url("https://www.classcharts.com")
+        .unwrap()
+        .classifier(EnvelopeClassifier)
+        .transport(transport.service())
+        .build()
+        .unwrap();
+    let err = http.get(&["homeworks"]).send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Vendor);
+    assert_eq!(err.status(), Some(200));
+    assert_eq!(err.vendor(), Some("classcharts"));
+}
+
+#[test]
+fn clients_are_cheap_shareable_handles() {
+    fn assert_handle<T: Clone + Send + Sync + std::fmt::Debug + 'static>() {}
+    assert_handle::<HttpClient>();
+    assert_handle::<mis_http::HttpService>();
+    assert_handle::<Credential>();
+    assert_handle::<StaticAuth>();
+}
