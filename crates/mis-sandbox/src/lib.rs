@@ -6,3 +6,6 @@
 //! benchmarks.
 
 pub mod emulator;
+pub mod school;
+
+pub use school::{Phase, School, SchoolOptions};
