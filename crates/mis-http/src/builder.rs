@@ -192,6 +192,8 @@ impl HttpClientBuilder {
         let base = self.base.ok_or_else(|| {
             Error::invalid_input(format!("{}: a base URL is required", self.vendor))
         })?;
+        // A bad prefix would fail every request; say so now.
+        base.join(&self.prefix, &[])?;
         let transport = match self.transport {
             Some(t) => t,
             None => BoxCloneSyncService::new(ReqwestTransport::new(

@@ -10,7 +10,7 @@ use tower::ServiceExt;
 
 use crate::builder::HttpClientBuilder;
 use crate::gate::RateGate;
-use crate::request::{RequestBuilder, decode_json, prepare};
+use crate::request::{RequestBuilder, RequestMeta, decode_json, prepare};
 use crate::url::BaseUrl;
 use crate::{HttpService, Request, Response};
 
@@ -109,11 +109,21 @@ impl HttpClient {
     /// Sends a ready-made request through the stack.
     ///
     /// Requests from [`RequestBuilder::build`] carry their metadata; others get the defaults
-    /// (operation `unnamed`, idempotency from the method). The URL is not checked against the
-    /// base URL here, so build requests with this client's methods.
+    /// (operation `unnamed`, idempotency from the method). A request for another origin than
+    /// the base URL is refused with `InvalidInput`, as credentials would go with it.
     pub async fn send_request(&self, mut request: Request) -> Result<Response> {
         prepare(&mut request);
-        let operation = crate::request::RequestMeta::of(&request).operation();
+        let operation = RequestMeta::of(&request).operation();
+        let same_origin = ::url::Url::parse(&request.uri().to_string())
+            .is_ok_and(|url| self.shared.base.same_origin(&url));
+        if !same_origin {
+            return Err(self.annotate(
+                Error::invalid_input(
+                    "refusing to send a request to another origin than the base URL",
+                ),
+                operation,
+            ));
+        }
         self.shared
             .service
             .clone()
@@ -124,7 +134,7 @@ impl HttpClient {
 
     /// Sends a ready-made request and decodes its JSON body.
     pub async fn send_request_json<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        let operation = crate::request::RequestMeta::of(&request).operation();
+        let operation = RequestMeta::of(&request).operation();
         let response = self.send_request(request).await?;
         decode_json(self.vendor(), operation, response.body())
     }

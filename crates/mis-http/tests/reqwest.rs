@@ -207,3 +207,24 @@ fn plain_http_is_refused_except_on_loopback() {
     let err = HttpClient::builder("test").build().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
+
+#[tokio::test]
+async fn ready_made_requests_must_stay_on_the_origin() {
+    let http = HttpClient::builder("test")
+        .base_url("https://api.example.com")
+        .unwrap()
+        .authenticator(StaticAuth::bearer(&SecretString::from("k")).unwrap())
+        .build()
+        .unwrap();
+    let mut request = mis_http::Request::new(bytes::Bytes::new());
+    *request.uri_mut() = "https://evil.example/steal".parse().unwrap();
+    let err = http.send_request(request).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let err = HttpClient::builder("test")
+        .base_url("https://api.example.com")
+        .unwrap()
+        .prefix("/api/../v1")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
