@@ -2,18 +2,16 @@
 //!
 //! Marks are first decided as compact [`Outcome`]s per student and day (so lesson marks and
 //! behaviour can consult them cheaply), then written out as `mis_core::AttendanceMark`s.
-//! The mix aims at English national figures: roughly 92 % `/` and `\`, `L` the most common
-//! other code, illness the most common absence, and a tail of every other code.
+//! The mix aims at English national figures: roughly 92 % `/` and `\`, then illness (`I`)
+//! and lateness (`L`) at 2–3 % each, and a tail of every other generated code.
 
 use jiff::civil::Date;
-use mis_core::{AttendanceCategory, AttendanceCode, AttendanceMark, Session, Slot};
+use mis_core::codes::{DFE_2024_CHANGE, map_dfe};
+use mis_core::{AttendanceCode, AttendanceMark, Session, Slot};
 
 use super::calendar::SchoolDay;
 use super::rng::Dice;
 use super::timetable::{Period, RegisterWindow};
-
-/// The date the DfE code set changed (J1, C2, K, Q, Y1–Y7 in; J, H, Y out).
-pub(crate) const CODE_CHANGE: Date = jiff::civil::date(2024, 8, 19);
 
 /// One register outcome before it becomes an `AttendanceMark`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,239 +36,109 @@ impl Outcome {
     }
 }
 
-use AttendanceCategory::{
-    ApprovedEducationalActivity as Aea, AuthorisedAbsence as Auth, NoMark, NotCounted, Present,
-    UnauthorisedAbsence as Unauth,
-};
-
-/// (code, label, category, late) valid from 2024-08-19.
-const CODES_2024: &[(&str, &str, AttendanceCategory, bool)] = &[
-    ("/", "Present (AM)", Present, false),
-    ("\\", "Present (PM)", Present, false),
-    ("L", "Late (before registers closed)", Present, true),
+/// (code, label) of the code book from 2024-08-19. Categories come from `mis_core::codes`,
+/// the one shared table, so the sandbox and the providers cannot disagree.
+const CODES_2024: &[(&str, &str)] = &[
+    ("/", "Present (AM)"),
+    ("\\", "Present (PM)"),
+    ("L", "Late (before registers closed)"),
     (
         "K",
         "Attending education provision arranged by the local authority",
-        Aea,
-        false,
     ),
-    ("V", "Attending an educational visit or trip", Aea, false),
-    ("P", "Participating in a sporting activity", Aea, false),
-    ("W", "Attending work experience", Aea, false),
-    (
-        "B",
-        "Attending any other approved educational activity",
-        Aea,
-        false,
-    ),
-    (
-        "D",
-        "Dual registered: at another setting",
-        NotCounted,
-        false,
-    ),
+    ("V", "Attending an educational visit or trip"),
+    ("P", "Participating in a sporting activity"),
+    ("W", "Attending work experience"),
+    ("B", "Attending any other approved educational activity"),
+    ("D", "Dual registered: at another setting"),
     (
         "C1",
         "Leave of absence: regulated performance or employment abroad",
-        Auth,
-        false,
     ),
-    ("C2", "Leave of absence: part-time timetable", Auth, false),
-    (
-        "C",
-        "Leave of absence: exceptional circumstances",
-        Auth,
-        false,
-    ),
-    ("M", "Medical or dental appointment", Auth, false),
-    ("J1", "Interview", Auth, false),
-    ("S", "Study leave", Auth, false),
-    (
-        "T",
-        "Parent travelling for occupational purposes",
-        Auth,
-        false,
-    ),
-    ("R", "Religious observance", Auth, false),
-    (
-        "I",
-        "Illness (not medical or dental appointment)",
-        Auth,
-        false,
-    ),
-    (
-        "E",
-        "Suspended or excluded, no alternative provision",
-        Auth,
-        false,
-    ),
-    ("G", "Holiday not granted by the school", Unauth, false),
-    (
-        "U",
-        "Arrived in school after registration closed",
-        Unauth,
-        true,
-    ),
-    (
-        "O",
-        "Absent in other or unknown circumstances",
-        Unauth,
-        false,
-    ),
-    ("N", "Reason for absence not yet established", Unauth, false),
-    (
-        "X",
-        "Non-compulsory school age, not required to attend",
-        NotCounted,
-        false,
-    ),
-    (
-        "Q",
-        "Unable to attend: lack of access arrangements",
-        NotCounted,
-        false,
-    ),
-    (
-        "Y1",
-        "Unable to attend: transport not available",
-        NotCounted,
-        false,
-    ),
-    (
-        "Y2",
-        "Unable to attend: widespread disruption to travel",
-        NotCounted,
-        false,
-    ),
-    (
-        "Y3",
-        "Unable to attend: part of school premises closed",
-        NotCounted,
-        false,
-    ),
+    ("C2", "Leave of absence: part-time timetable"),
+    ("C", "Leave of absence: exceptional circumstances"),
+    ("M", "Medical or dental appointment"),
+    ("J1", "Interview"),
+    ("S", "Study leave"),
+    ("T", "Parent travelling for occupational purposes"),
+    ("R", "Religious observance"),
+    ("I", "Illness (not medical or dental appointment)"),
+    ("E", "Suspended or excluded, no alternative provision"),
+    ("G", "Holiday not granted by the school"),
+    ("U", "Arrived in school after registration closed"),
+    ("O", "Absent in other or unknown circumstances"),
+    ("N", "Reason for absence not yet established"),
+    ("X", "Non-compulsory school age, not required to attend"),
+    ("Q", "Unable to attend: lack of access arrangements"),
+    ("Y1", "Unable to attend: transport not available"),
+    ("Y2", "Unable to attend: widespread disruption to travel"),
+    ("Y3", "Unable to attend: part of school premises closed"),
     (
         "Y4",
         "Unable to attend: whole school site unexpectedly closed",
-        NotCounted,
-        false,
     ),
-    (
-        "Y5",
-        "Unable to attend: criminal justice detention",
-        NotCounted,
-        false,
-    ),
-    (
-        "Y6",
-        "Unable to attend: public health guidance or law",
-        NotCounted,
-        false,
-    ),
-    (
-        "Y7",
-        "Unable to attend: any other exceptional circumstance",
-        NotCounted,
-        false,
-    ),
-    (
-        "Z",
-        "Prospective pupil not on admission register",
-        NotCounted,
-        false,
-    ),
-    ("#", "Planned whole-school closure", NotCounted, false),
-    ("-", "No mark recorded", NoMark, false),
+    ("Y5", "Unable to attend: criminal justice detention"),
+    ("Y6", "Unable to attend: public health guidance or law"),
+    ("Y7", "Unable to attend: any other exceptional circumstance"),
+    ("Z", "Prospective pupil not on admission register"),
+    ("#", "Planned whole-school closure"),
+    ("-", "No mark recorded"),
 ];
 
-/// (code, label, category, late) used before 2024-08-19.
-const CODES_2006: &[(&str, &str, AttendanceCategory, bool)] = &[
-    ("/", "Present (AM)", Present, false),
-    ("\\", "Present (PM)", Present, false),
-    ("L", "Late (before registers closed)", Present, true),
-    ("B", "Educated off site", Aea, false),
-    ("D", "Dual registered", NotCounted, false),
+/// (code, label) of the code book before 2024-08-19.
+const CODES_2006: &[(&str, &str)] = &[
+    ("/", "Present (AM)"),
+    ("\\", "Present (PM)"),
+    ("L", "Late (before registers closed)"),
+    ("B", "Educated off site"),
+    ("D", "Dual registered"),
     (
         "J",
         "At interview with prospective employer or educational establishment",
-        Aea,
-        false,
     ),
-    (
-        "P",
-        "Participating in a supervised sporting activity",
-        Aea,
-        false,
-    ),
-    ("V", "Educational visit or trip", Aea, false),
-    ("W", "Work experience", Aea, false),
-    ("C", "Other authorised circumstances", Auth, false),
-    ("E", "Excluded, no alternative provision made", Auth, false),
-    ("H", "Authorised family holiday", Auth, false),
-    ("I", "Illness", Auth, false),
-    ("M", "Medical or dental appointment", Auth, false),
-    ("R", "Religious observance", Auth, false),
-    ("S", "Study leave", Auth, false),
-    ("T", "Gypsy, Roma and Traveller absence", Auth, false),
-    (
-        "G",
-        "Family holiday not agreed or days in excess",
-        Unauth,
-        false,
-    ),
-    ("N", "No reason yet provided for absence", Unauth, false),
-    (
-        "O",
-        "Unauthorised absence not covered by any other code",
-        Unauth,
-        false,
-    ),
-    (
-        "U",
-        "Arrived in school after registration closed",
-        Unauth,
-        true,
-    ),
-    ("X", "Not required to be in school", NotCounted, false),
-    (
-        "Y",
-        "Unable to attend due to exceptional circumstances",
-        NotCounted,
-        false,
-    ),
-    ("Z", "Pupil not on roll", NotCounted, false),
-    ("#", "Planned whole-school closure", NotCounted, false),
-    ("-", "No mark recorded", NoMark, false),
+    ("P", "Participating in a supervised sporting activity"),
+    ("V", "Educational visit or trip"),
+    ("W", "Work experience"),
+    ("C", "Other authorised circumstances"),
+    ("E", "Excluded, no alternative provision made"),
+    ("H", "Authorised family holiday"),
+    ("I", "Illness"),
+    ("M", "Medical or dental appointment"),
+    ("R", "Religious observance"),
+    ("S", "Study leave"),
+    ("T", "Gypsy, Roma and Traveller absence"),
+    ("G", "Family holiday not agreed or days in excess"),
+    ("N", "No reason yet provided for absence"),
+    ("O", "Unauthorised absence not covered by any other code"),
+    ("U", "Arrived in school after registration closed"),
+    ("X", "Not required to be in school"),
+    ("Y", "Unable to attend due to exceptional circumstances"),
+    ("Z", "Pupil not on roll"),
+    ("#", "Planned whole-school closure"),
+    ("-", "No mark recorded"),
 ];
 
-fn table(date: Date) -> &'static [(&'static str, &'static str, AttendanceCategory, bool)] {
-    if date < CODE_CHANGE {
+fn table(date: Date) -> &'static [(&'static str, &'static str)] {
+    if date < DFE_2024_CHANGE {
         CODES_2006
     } else {
         CODES_2024
     }
 }
 
-/// The statistical category and late flag of a DfE `code` on `date`.
-///
-/// A local table because `mis_core::codes` (the shared, date-aware mapper) was still empty
-/// when this was written; the sandbox only needs the codes it generates plus the code book.
-pub(crate) fn category(code: &str, date: Date) -> Option<(AttendanceCategory, bool)> {
-    table(date)
-        .iter()
-        .find(|(c, ..)| *c == code)
-        .map(|(_, _, cat, late)| (*cat, *late))
-}
-
-/// The code book in force on `date`.
+/// The code book in force on `date`, categorised by `mis_core::codes`.
 pub(crate) fn code_book(provider: &str, date: Date) -> Vec<AttendanceCode> {
     table(date)
         .iter()
-        .map(|(code, label, category, late)| AttendanceCode {
-            provider: provider.to_string(),
-            code: code.to_string(),
-            label: Some(label.to_string()),
-            category: *category,
-            late: *late,
+        .map(|(code, label)| {
+            let mapped = map_dfe(code, date);
+            AttendanceCode {
+                provider: provider.to_string(),
+                code: code.to_string(),
+                label: Some(label.to_string()),
+                category: mapped.category,
+                late: mapped.late,
+            }
         })
         .collect()
 }
@@ -502,8 +370,7 @@ pub(crate) fn mark(
     lesson_id: Option<&str>,
     outcome: Outcome,
 ) -> AttendanceMark {
-    let (category, late) =
-        category(outcome.code, date).unwrap_or((AttendanceCategory::Unmapped, false));
+    let mapped = map_dfe(outcome.code, date);
     AttendanceMark {
         provider: provider.to_string(),
         student_id: student_id.to_string(),
@@ -513,8 +380,8 @@ pub(crate) fn mark(
         period: period.map(str::to_string),
         lesson_id: lesson_id.map(str::to_string),
         code: outcome.code.to_string(),
-        category,
-        late,
+        category: mapped.category,
+        late: mapped.late,
         minutes_late: outcome.minutes,
         note: outcome.note.map(str::to_string),
     }
@@ -524,30 +391,42 @@ pub(crate) fn mark(
 mod tests {
     use super::*;
     use jiff::civil::date;
+    use mis_core::AttendanceCategory;
 
     #[test]
-    fn categories_follow_the_dfe_table_and_its_date() {
-        let after = date(2024, 9, 3);
-        let before = date(2023, 9, 5);
-        assert_eq!(category("/", after), Some((Present, false)));
-        assert_eq!(category("L", after), Some((Present, true)));
-        assert_eq!(category("U", after), Some((Unauth, true)));
-        assert_eq!(category("B", after), Some((Aea, false)));
-        assert_eq!(category("X", after), Some((NotCounted, false)));
-        assert_eq!(category("-", after), Some((NoMark, false)));
-        assert_eq!(category("J1", after), Some((Auth, false)));
-        assert_eq!(category("J1", before), None);
-        assert_eq!(category("J", before), Some((Aea, false)));
-        assert_eq!(category("H", after), None);
+    fn every_code_in_both_books_is_known_to_mis_core() {
+        for day in [date(2023, 9, 5), date(2024, 9, 3)] {
+            let book = code_book("sandbox", day);
+            assert!(book.len() > 20);
+            for c in &book {
+                assert_ne!(
+                    c.category,
+                    AttendanceCategory::Unmapped,
+                    "{} on {day}",
+                    c.code
+                );
+            }
+        }
+        let old: Vec<_> = CODES_2006.iter().map(|c| c.0).collect();
+        let new: Vec<_> = CODES_2024.iter().map(|c| c.0).collect();
+        assert!(old.contains(&"J") && !old.contains(&"J1"));
+        assert!(new.contains(&"J1") && new.contains(&"K") && !new.contains(&"H"));
     }
 
     #[test]
-    fn every_generated_code_is_in_both_tables() {
-        for code in [
+    fn every_generated_code_is_mapped_in_both_eras() {
+        let codes = [
             "/", "\\", "L", "U", "M", "C", "O", "N", "B", "X", "-", "I", "G", "V",
-        ] {
-            assert!(category(code, date(2024, 9, 3)).is_some(), "{code}");
-            assert!(category(code, date(2023, 9, 5)).is_some(), "{code}");
+        ];
+        for code in codes {
+            for day in [date(2023, 9, 5), date(2024, 9, 3)] {
+                assert_ne!(
+                    map_dfe(code, day).category,
+                    AttendanceCategory::Unmapped,
+                    "{code}"
+                );
+            }
         }
+        assert!(map_dfe("L", date(2024, 9, 3)).late && map_dfe("U", date(2024, 9, 3)).late);
     }
 }
