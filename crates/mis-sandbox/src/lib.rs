@@ -9,3 +9,9 @@ pub mod emulator;
 pub mod school;
 
 pub use school::{Phase, School, SchoolOptions};
+pub mod sandbox;
+
+pub use emulator::{FaultPlan, Stats};
+pub use sandbox::{
+    Credentials, Emulator, EmulatorContext, EmulatorOptions, Fixture, Sandbox, Vendor, fixtures,
+};
