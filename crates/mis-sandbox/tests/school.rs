@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use jiff::civil::{Date, Weekday, date};
-use mis_core::{AttendanceCategory, EnrolmentStatus, GroupKind, Polarity, Session, Slot};
+use mis_core::{
+    AttendanceCategory, DetentionStatus, EnrolmentStatus, GroupKind, Polarity, Session, Slot,
+};
 use mis_sandbox::school::{ClosureKind, Phase, RecordRange, School, SchoolOptions, is_valid_upn};
 
 /// One mid-sized school shared by the read-only tests (generation is the slow part in debug).
@@ -128,6 +130,8 @@ fn students_look_like_a_school_roll() {
         .collect();
     assert!(leavers.len() >= 2);
     for leaver in leavers {
+        let year = (s.academic_year.start_date, s.academic_year.end_date);
+        assert!(s.lessons_for_student(&leaver.id, year.0, year.1).is_empty());
         assert!(s.groups.iter().all(|g| !g.student_ids.contains(&leaver.id)));
         assert!(s.session_marks.iter().all(|m| m.student_id != leaver.id));
     }
@@ -515,6 +519,25 @@ fn behaviour_has_both_polarities_and_happens_in_attended_lessons() {
 fn detentions_follow_negative_events() {
     let s = school();
     assert!(!s.detentions.is_empty());
+    // Detentions after the last day with data are still to come; earlier ones have an outcome.
+    let as_of = s.attendance_range.unwrap().to();
+    for d in &s.detentions {
+        let status = d.detention.status.clone().unwrap();
+        assert_eq!(
+            status == DetentionStatus::Scheduled,
+            d.detention.date > as_of,
+            "{status}"
+        );
+    }
+    let statuses: BTreeSet<String> = s
+        .detentions
+        .iter()
+        .map(|d| d.detention.status.clone().unwrap().to_string())
+        .collect();
+    assert!(
+        statuses.contains("scheduled") && statuses.contains("attended"),
+        "{statuses:?}"
+    );
     for d in &s.detentions {
         let event = s
             .behaviour
