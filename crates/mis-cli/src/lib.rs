@@ -8,12 +8,15 @@
 //! - [`run`]: checks the input, opens the provider, drives each query through the output.
 //! - [`output`]: `table`, `json`, `jsonl` and `csv`, implemented once for any record type.
 //! - [`exit`]: the error type and the exit code of each error kind.
+//! - [`store`]: the normalised tables in SQLite or PostgreSQL (demo and sync).
 
 pub mod cli;
+pub mod collect;
 pub mod exit;
 pub mod output;
 pub mod providers;
 pub mod run;
+pub mod store;
 
 pub use cli::{Cli, Command, ProviderArgs, Vendor};
 pub use exit::CliError;
