@@ -226,7 +226,7 @@ fn build(vendor: Vendor, ctx: &EmulatorContext) -> std::io::Result<Emulator> {
         Vendor::ClassCharts => Err(not_yet(vendor)),
         Vendor::Go4Schools => Err(not_yet(vendor)),
         Vendor::Hubmis => Err(not_yet(vendor)),
-        Vendor::Classe365 => Err(not_yet(vendor)),
+        Vendor::Classe365 => Ok(crate::emulator::classe365::build(ctx)),
         Vendor::ManageBac => Err(not_yet(vendor)),
     }
 }
@@ -238,7 +238,7 @@ pub fn fixtures(vendor: Vendor, school: &School) -> std::io::Result<Vec<Fixture>
         Vendor::ClassCharts => Err(not_yet(vendor)),
         Vendor::Go4Schools => Err(not_yet(vendor)),
         Vendor::Hubmis => Err(not_yet(vendor)),
-        Vendor::Classe365 => Err(not_yet(vendor)),
+        Vendor::Classe365 => Ok(crate::emulator::classe365::fixtures(school)),
         Vendor::ManageBac => Err(not_yet(vendor)),
     }
 }

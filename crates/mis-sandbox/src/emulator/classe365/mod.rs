@@ -1,0 +1,126 @@
+//! The Classe365 REST v2 emulator: the synthetic school as a Classe365 tenant would serve it.
+//!
+//! Written from the vendor document (`shared/vendor-docs/classe365.txt`) and
+//! `shared/reference/vendors.md` §4, never from the `mis-classe365` crate's types, so that this
+//! emulator is an independent check of the client.
+//!
+//! # What is confirmed and what is inferred
+//!
+//! Confirmed by the vendor document (vendors.md §4.2):
+//! * base `https://<subdomain>.classe365.com/restv2`: every route here lives under `/restv2`;
+//! * HTTP Basic auth, username = tenant subdomain, password = API key;
+//! * the envelope: `record` (one resource), `records` + `meta` (lists), `message` (204 and
+//!   errors); an error `message` ends with `(error_code: NNN)` and validation failures add an
+//!   `errors` array; the HTTP status is never repeated in the body;
+//! * 204 No Content when a record does not exist or a list matched zero rows;
+//! * `POST` is an upsert: without `id` it creates, with `id` it updates.
+//!
+//! Inferred (vendors.md §4.2 marks the v2 paths and `meta` as `[I]`/`[U]`; DESIGN.md §4 fixes
+//! them, and this module is the ONE route table for them):
+//!
+//! | method | path | query / body |
+//! |---|---|---|
+//! | GET  | `/restv2/students` | `page`, `per_page`, `status` (`active`/`alumni`), `class_id` |
+//! | GET  | `/restv2/students/{id}` | |
+//! | POST | `/restv2/students` | JSON student; no `id` creates (201), `id` updates (200) |
+//! | GET  | `/restv2/classes` | `page`, `per_page` |
+//! | GET  | `/restv2/sessions` | `page`, `per_page` |
+//! | GET  | `/restv2/departments` | `page`, `per_page` |
+//! | GET  | `/restv2/teachers` | `page`, `per_page` |
+//! | GET  | `/restv2/attendance` | `from`, `to` (required, `YYYY-MM-DD`), `student_id`, `class_id`, `page`, `per_page` |
+//! | POST | `/restv2/attendance` | one JSON record or an array; upsert on `student_id` + `date` + `class_id` |
+//!
+//! * `meta` is `{current_page, per_page, total_records, total_pages}`; pages start at 1;
+//!   `per_page` defaults to 50 ([`EmulatorOptions::default_page_size`] overrides it) and is
+//!   capped at 100 (a larger value is clamped, and `meta.per_page` says so). A page past the
+//!   end is a list that "matched zero rows": 204.
+//! * Ids are JSON numbers, as in every v1 example (vendors.md §4.3).
+//! * Error codes (the `NNN` of `(error_code: NNN)`) are stable numbers of our choosing, since
+//!   the real table is behind the tenant portal (vendors.md §4.2 `[U]`):
+//!
+//! | status | error_code | when |
+//! |---|---|---|
+//! | 401 | 101 | no `Authorization: Basic` header |
+//! | 401 | 102 | wrong subdomain or API key |
+//! | 401 | 103 | the key was rejected as expired (injected: [`FaultPlan::expire_every`]) |
+//! | 400 | 201 | validation failed (`errors: [{field, message}]`) |
+//! | 400 | 202 | the body is not JSON (`errors` names `body`) |
+//! | 404 | 301 | no such endpoint (the document lists no 404; a web server still has one) |
+//! | 405 | 302 | wrong verb for the endpoint (the document's own example) |
+//! | 429 | 601 | throttled (injected only, see below), with `Retry-After` in seconds |
+//!
+//! # Attendance
+//!
+//! Classe365 records attendance per student per day per class, with a status label; it has
+//! no AM/PM sessions and no DfE codes. The emulator renders the School's **AM session mark**
+//! of each day as one day-level record `{id, student_id, class_id, date, status, remarks}`,
+//! `class_id` being the student's registration group (a class in `/classes`), `remarks` the
+//! mark's note. The label is chosen so that the client's label rules (DESIGN.md §2.2,
+//! `mis_core::codes::label_category`) give back the mark's DfE category:
+//!
+//! | DfE AM mark | status | category the label maps back to |
+//! |---|---|---|
+//! | `/`, `\` | `present` | present |
+//! | `L` | `late` | present + late |
+//! | authorised (`C C1 C2 E I J1 M R S T`, pre-2024 `H`) | `excused` | authorised absence |
+//! | `O`, `G`, `N` | `absent` | unauthorised absence |
+//! | `U` | `absent` | unauthorised absence — **the lateness of `U` is lost** (no label says "late and unauthorised") |
+//! | AEA (`B V P W K`, pre-2024 `J`) | `field trip` | approved educational activity |
+//! | not counted (`D X Z # Q Y1`–`Y7`, pre-2024 `Y`), no mark (`-`) | *omitted* | — |
+//!
+//! Not-counted and no-mark slots are **omitted** rather than sent as a made-up label such as
+//! `not_required`: no Classe365 status expresses them, and any label we invented would come
+//! back `unmapped` — a wrong answer where an absent record is an honest one. The PM mark,
+//! `minutes_late` and the exact DfE code are lost as well. Writes accept exactly the five
+//! labels above (case-insensitive) and store them; reads show them.
+//!
+//! # Faults
+//!
+//! The sandbox applies 429 / 5xx / slow / drop / truncate / malformed around this router.
+//! Classe365 publishes no rate limit (vendors.md §4.2 "Rate limits: `[U]`"), so there is no
+//! quota window here: a 429 only comes from an injected throttle, answered in the envelope
+//! above with a `Retry-After` header. Credential expiry: an API key never expires by itself,
+//! so every N-th authenticated request is answered 401 (`error_code: 103`) as if the key had
+//! been momentarily rejected; the same key works again on the next request (there is no token
+//! to refresh, so a client's "refresh once and replay" is a plain replay). There is no login,
+//! so `Stats::logins` stays 0.
+//!
+//! [`EmulatorOptions::default_page_size`]: crate::EmulatorOptions::default_page_size
+//! [`FaultPlan::expire_every`]: crate::FaultPlan::expire_every
+
+mod auth;
+mod render;
+mod routes;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use axum::response::IntoResponse as _;
+
+use crate::Fixture;
+use crate::sandbox::{Emulator, EmulatorContext};
+use crate::school::School;
+
+/// Builds the Classe365 emulator over `ctx.school`: the `/restv2` router, the credentials it
+/// accepts (`subdomain`, `api_key`, derived from the school's seed) and its 429 response.
+pub fn build(ctx: &EmulatorContext) -> Emulator {
+    let state = Arc::new(routes::Tenant::new(
+        ctx.school.clone(),
+        routes::PageRules::from_options(&ctx.options),
+        ctx.stats.clone(),
+        ctx.faults.clone(),
+    ));
+    Emulator {
+        credentials: state.credentials(),
+        router: routes::router(state),
+        throttle: Arc::new(|wait| render::throttled(wait).into_response()),
+    }
+}
+
+/// The Classe365 fixtures for `school`: one per endpoint (first page, first date with marks),
+/// plus the error and throttle bodies, rendered by the handlers' own functions on a fresh
+/// tenant. Deterministic.
+pub fn fixtures(school: &School) -> Vec<Fixture> {
+    routes::fixtures(Arc::new(school.clone()))
+}
