@@ -1,0 +1,223 @@
+//! Attendance: wire records → marks, and a mark to write → a wire record.
+//!
+//! Classe365 keeps one status per student per day per class, as a label (`present`,
+//! `absent`, `late`, `excused`, …), with no AM/PM sessions and no DfE codes (DESIGN.md §4,
+//! vendors.md §4.2–4.3). So every mark is a **day** mark, and its category comes from
+//! mis-core's non-DfE label rules through the provider's [`CodeMapper`] (DESIGN.md §2.2):
+//! `late` is present + late; `excused` authorised; `absent` unauthorised; `field trip`
+//! approved educational activity; anything else `unmapped`, never guessed.
+
+use mis_core::codes::CodeMapper;
+use mis_core::{AttendanceMark, AttendanceWrite, Error, Result, Slot};
+
+use super::{missing, text, wire_date};
+use crate::VENDOR;
+use crate::wire::AttendanceRecord;
+
+const OP: &str = "attendance.list";
+
+/// One Classe365 attendance record as a day mark. `code` is the status exactly as sent;
+/// `note` the remarks.
+///
+/// Errors: `Decode` when the record has no student id or no valid `YYYY-MM-DD` date.
+pub fn mark(w: &AttendanceRecord, mapper: &CodeMapper) -> Result<AttendanceMark> {
+    let id = w.id.as_deref();
+    let student_id = text(w.student_id.as_deref()).ok_or_else(|| {
+        missing(
+            OP,
+            "student_id",
+            "an attendance record has no student_id",
+            id,
+        )
+    })?;
+    let date = w
+        .date
+        .as_deref()
+        .and_then(wire_date)
+        .ok_or_else(|| missing(OP, "date", "an attendance record has no valid date", id))?;
+    let code = w.status.clone().unwrap_or_default();
+    let mapped = mapper.map_label(&code);
+    Ok(AttendanceMark {
+        provider: VENDOR.into(),
+        student_id,
+        date,
+        slot: Slot::Day,
+        session: None,
+        period: None,
+        lesson_id: None,
+        code,
+        category: mapped.category,
+        late: mapped.late,
+        minutes_late: None,
+        note: text(w.remarks.as_deref()),
+    })
+}
+
+/// The record to POST for `write`, updating record `existing_id` when there is one.
+///
+/// `write.code` is sent as the status (trimmed); `lesson_id`, when set, is the class the
+/// mark is for (else the vendor uses the student's own class); `note` becomes `remarks`.
+///
+/// Errors (`InvalidInput`, before anything is sent): an empty student id or status; an AM/PM
+/// session (Classe365 has none: one mark per day); minutes late (no such field: record
+/// `late`, and the minutes in the note if they matter).
+pub fn write_record(
+    write: &AttendanceWrite,
+    existing_id: Option<String>,
+) -> Result<AttendanceRecord> {
+    let student_id = text(Some(&write.student_id))
+        .ok_or_else(|| Error::invalid_input("record_attendance: the student id is empty"))?;
+    let status = text(Some(&write.code)).ok_or_else(|| {
+        Error::invalid_input(
+            "record_attendance: the status is empty (Classe365 statuses are labels such as \
+             present, late, excused, absent)",
+        )
+    })?;
+    if let Some(session) = write.session {
+        return Err(Error::invalid_input(format!(
+            "record_attendance: Classe365 keeps one mark per student per day and has no AM/PM \
+             sessions, so a {} session mark cannot be recorded; leave the session empty to \
+             record the day",
+            session.as_str().to_uppercase()
+        )));
+    }
+    if write.minutes_late.is_some() {
+        return Err(Error::invalid_input(
+            "record_attendance: Classe365 attendance has no minutes-late field; record the \
+             status `late` (with the minutes in the note if they matter)",
+        ));
+    }
+    Ok(AttendanceRecord {
+        id: existing_id,
+        student_id: Some(student_id),
+        class_id: write.lesson_id.as_deref().and_then(|c| text(Some(c))),
+        date: Some(write.date.to_string()),
+        status: Some(status),
+        remarks: write.note.as_deref().and_then(|n| text(Some(n))),
+        extra: Default::default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+    use mis_core::{AttendanceCategory, ErrorKind, Session};
+
+    use super::*;
+
+    fn record(status: &str) -> AttendanceRecord {
+        serde_json::from_value(serde_json::json!({
+            "id": 7, "student_id": 1001, "class_id": 3, "date": "2024-09-09",
+            "status": status, "remarks": " Dentist "
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn statuses_map_by_the_label_rules() {
+        use AttendanceCategory::*;
+        let m = CodeMapper::new();
+        for (status, category, late) in [
+            ("present", Present, false),
+            ("Present", Present, false),
+            ("late", Present, true),
+            ("excused", AuthorisedAbsence, false),
+            ("absent", UnauthorisedAbsence, false),
+            ("field trip", ApprovedEducationalActivity, false),
+            ("sick", AuthorisedAbsence, false),
+            ("holiday", Unmapped, false),
+            ("", Unmapped, false),
+        ] {
+            let mark = mark(&record(status), &m).unwrap();
+            assert_eq!((mark.category, mark.late), (category, late), "{status:?}");
+            assert_eq!(mark.code, status, "the raw status is kept exactly");
+        }
+    }
+
+    #[test]
+    fn a_day_mark_with_its_note() {
+        let mk = mark(&record("late"), &CodeMapper::new()).unwrap();
+        assert_eq!(mk.provider, "classe365");
+        assert_eq!(mk.student_id, "1001");
+        assert_eq!(mk.date, date(2024, 9, 9));
+        assert_eq!(mk.slot, Slot::Day);
+        assert_eq!(
+            (mk.session, mk.period.as_deref(), mk.lesson_id.as_deref()),
+            (None, None, None)
+        );
+        assert_eq!(mk.note.as_deref(), Some("Dentist"));
+    }
+
+    #[test]
+    fn overrides_apply() {
+        let m = CodeMapper::new().override_label(
+            "holiday",
+            AttendanceCategory::AuthorisedAbsence,
+            false,
+        );
+        assert_eq!(
+            mark(&record("Holiday"), &m).unwrap().category,
+            AttendanceCategory::AuthorisedAbsence
+        );
+    }
+
+    #[test]
+    fn records_without_student_or_date_are_decode_errors() {
+        let mut r = record("present");
+        r.date = Some("09/09/2024".into());
+        let e = mark(&r, &CodeMapper::new()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode);
+        assert!(e.to_string().contains("date"), "{e}");
+        assert!(e.to_string().contains("\"7\""), "names the record: {e}");
+        let mut r = record("present");
+        r.student_id = None;
+        assert!(
+            mark(&r, &CodeMapper::new())
+                .unwrap_err()
+                .to_string()
+                .contains("student_id")
+        );
+    }
+
+    fn day(code: &str) -> AttendanceWrite {
+        let mut w = AttendanceWrite::session("1001", date(2024, 9, 9), Session::Am, code);
+        w.session = None;
+        w
+    }
+
+    #[test]
+    fn writes() {
+        let r = write_record(&day(" late ").note("Bus"), None).unwrap();
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"student_id": 1001, "date": "2024-09-09", "status": "late", "remarks": "Bus"})
+        );
+        let lesson = AttendanceWrite::lesson("1001", date(2024, 9, 9), "12", "present");
+        let r = write_record(&lesson, Some("55".into())).unwrap();
+        assert_eq!(
+            (r.id.as_deref(), r.class_id.as_deref()),
+            (Some("55"), Some("12"))
+        );
+    }
+
+    #[test]
+    fn writes_the_vendor_cannot_hold_are_refused() {
+        for (w, needle) in [
+            (
+                AttendanceWrite::session("1", date(2024, 9, 9), Session::Pm, "present"),
+                "PM session",
+            ),
+            (day("late").minutes_late(5), "minutes-late"),
+            (day("  "), "status is empty"),
+            (
+                AttendanceWrite::lesson(" ", date(2024, 9, 9), "1", "present"),
+                "student id",
+            ),
+        ] {
+            let e = write_record(&w, None).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            assert!(e.to_string().contains(needle), "{e}");
+        }
+    }
+}

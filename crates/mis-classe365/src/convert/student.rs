@@ -1,0 +1,139 @@
+//! Students: wire → model.
+
+use mis_core::{EnrolmentStatus, Gender, Identifier, IdentifierKind, Result, Student};
+
+use super::{missing, text, wire_date};
+use crate::VENDOR;
+use crate::wire;
+
+/// A Classe365 student in the model.
+///
+/// - `year_group` is the `year_level` label (`7`, `R`), `registration_group` the name of
+///   the class the student is placed in;
+/// - `gender` and `enrolment_status` keep unknown values (`Other`); `alumni` is a leaver;
+/// - identifiers: the vendor id as `mis_id`, the admission number, and — Classe365 being
+///   no UK product — a UPN or an earlier system's id only where the tenant keeps them in a
+///   custom field named `upn` / `mis_id` (v1 "student attributes", vendors.md §4.3);
+/// - a date of birth that is not a date is dropped (logged with the student id only).
+///
+/// Errors: `Decode` when the record has no id.
+pub fn student(w: &wire::Student) -> Result<Student> {
+    let Some(id) = text(w.id.as_deref()) else {
+        return Err(missing(
+            "students.list",
+            "id",
+            "a student record has no id",
+            None,
+        ));
+    };
+    let mut s = Student::new(
+        VENDOR,
+        id.clone(),
+        text(w.first_name.as_deref()).unwrap_or_default(),
+        text(w.last_name.as_deref()).unwrap_or_default(),
+    );
+    s.middle_names = text(w.middle_name.as_deref());
+    s.preferred_first_name = text(w.preferred_first_name.as_deref());
+    s.preferred_last_name = text(w.preferred_last_name.as_deref());
+    s.date_of_birth = text(w.date_of_birth.as_deref()).and_then(|d| {
+        let date = wire_date(&d);
+        if date.is_none() {
+            tracing::warn!(student = %id, "date_of_birth is not a YYYY-MM-DD date; dropped");
+        }
+        date
+    });
+    s.gender = text(w.gender.as_deref()).map(|g| Gender::parse(&g));
+    s.year_group = text(w.year_level.as_deref());
+    s.registration_group = text(w.class_name.as_deref());
+    s.email = text(w.email.as_deref());
+    s.enrolment_status = text(w.status.as_deref()).map(|st| enrolment_status(&st));
+    s.identifiers
+        .push(Identifier::new(IdentifierKind::MisId, id));
+    if let Some(adm) = text(w.admission_number.as_deref()) {
+        s.identifiers
+            .push(Identifier::new(IdentifierKind::AdmissionNumber, adm));
+    }
+    if let Some(upn) = w.custom_text("upn") {
+        s.identifiers
+            .push(Identifier::new(IdentifierKind::Upn, upn));
+    }
+    if let Some(earlier) = w.custom_text("mis_id") {
+        s.identifiers
+            .push(Identifier::new(IdentifierKind::ExternalId, earlier));
+    }
+    Ok(s)
+}
+
+/// A Classe365 student status as an enrolment status: mis-core's spellings
+/// (`active`/`current` → on roll, `graduated`/`withdrawn`/`left` → leaver…) plus `alumni`
+/// (a graduate) and `passed out` → leaver; anything else is kept as `Other`.
+pub fn enrolment_status(status: &str) -> EnrolmentStatus {
+    match status.trim().to_lowercase().as_str() {
+        "alumni" | "alumnus" | "passed out" | "passed_out" => EnrolmentStatus::Leaver,
+        _ => EnrolmentStatus::parse(status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_every_field() {
+        let w: wire::Student = serde_json::from_value(serde_json::json!({
+            "id": 12, "first_name": " Ada ", "middle_name": "", "last_name": "Lovelace",
+            "preferred_first_name": "Addie", "student_dob": "2010-12-10", "gender": "Female",
+            "student_email": "ada@x.example", "admission_number": "A1001", "class_id": 9,
+            "class_name": "7B", "department_name": "Year 7", "year_level": "7",
+            "status": "Active", "custom_fields": {"upn": "A123456789012", "mis_id": "S-9"}
+        }))
+        .unwrap();
+        let s = student(&w).unwrap();
+        assert_eq!(s.provider, "classe365");
+        assert_eq!(s.id, "12");
+        assert_eq!(
+            (s.first_name.as_str(), s.last_name.as_str()),
+            ("Ada", "Lovelace")
+        );
+        assert_eq!(s.middle_names, None);
+        assert_eq!(s.preferred_first_name.as_deref(), Some("Addie"));
+        assert_eq!(s.date_of_birth, Some(jiff::civil::date(2010, 12, 10)));
+        assert_eq!(s.gender, Some(Gender::Female));
+        assert_eq!(s.year_group.as_deref(), Some("7"));
+        assert_eq!(s.registration_group.as_deref(), Some("7B"));
+        assert_eq!(s.enrolment_status, Some(EnrolmentStatus::OnRoll));
+        assert_eq!(s.identifier(&IdentifierKind::MisId), Some("12"));
+        assert_eq!(
+            s.identifier(&IdentifierKind::AdmissionNumber),
+            Some("A1001")
+        );
+        assert_eq!(s.upn(), Some("A123456789012"));
+        assert_eq!(s.identifier(&IdentifierKind::ExternalId), Some("S-9"));
+    }
+
+    #[test]
+    fn lenient_on_everything_but_the_id() {
+        let w: wire::Student =
+            serde_json::from_value(serde_json::json!({"id": "9", "date_of_birth": "10/12/2010"}))
+                .unwrap();
+        let s = student(&w).unwrap();
+        assert_eq!(s.date_of_birth, None);
+        assert_eq!(s.first_name, "");
+        assert_eq!(s.upn(), None);
+        let e = student(&wire::Student::default()).unwrap_err();
+        assert_eq!(e.kind(), mis_core::ErrorKind::Decode);
+        assert!(e.to_string().contains("no id"), "{e}");
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(enrolment_status("Graduated"), EnrolmentStatus::Leaver);
+        assert_eq!(enrolment_status("alumni"), EnrolmentStatus::Leaver);
+        assert_eq!(enrolment_status("withdrawn"), EnrolmentStatus::Leaver);
+        assert_eq!(enrolment_status("active"), EnrolmentStatus::OnRoll);
+        assert_eq!(
+            enrolment_status("On Hold"),
+            EnrolmentStatus::Other("on hold".into())
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! # mis-classe365
+//!
+//! A typed client for the **Classe365 REST API v2** and its [`MisProvider`]
+//! implementation. Classe365 is a student information system used by colleges and schools
+//! worldwide.
+//!
+//! ```no_run
+//! # async fn demo() -> mis_core::Result<()> {
+//! use futures::TryStreamExt;
+//! use mis_classe365::{Client, Config};
+//! use mis_core::{AttendanceQuery, DateRange, MisProvider, StudentQuery};
+//!
+//! let client = Client::new(Config::new("evaluate3x", "kysjd4f58sadf894cfa")?)?;
+//! // The typed API: the vendor's own records.
+//! let first = client.students_page(1).await?;
+//! // The normalised API: the same data as every other vendor.
+//! let students: Vec<_> = client.students(StudentQuery::new()).try_collect().await?;
+//! let range = DateRange::parse("2024-09-09", "2024-09-13")?;
+//! let marks: Vec<_> = client.attendance(AttendanceQuery::new(range)).try_collect().await?;
+//! # let _ = (first, students, marks); Ok(()) }
+//! ```
+//!
+//! ## Authentication
+//!
+//! HTTP Basic on every request: user = the tenant subdomain, password = an API key created
+//! under Settings → API Keys (vendor doc, "Authentication"; vendors.md §4.2). The subdomain
+//! is validated (`[a-z0-9-]`, at most 63) before any request exists, because it is both the
+//! host name and the Basic user name: `evil.com/x` or `a@b` is `InvalidInput`, never a
+//! request to another host. Nothing expires, so a 401 is returned at once, not replayed.
+//! See [`auth`].
+//!
+//! ## Quotas and retries
+//!
+//! Classe365 publishes no rate limit (vendors.md §4.2 "Rate limits: [U]"): no client-side
+//! limit by default ([`Config::rate_limit`] sets one); a 429 closes the gate for its
+//! `Retry-After`. Reads are retried on 429, 5xx ("safe to retry after a short backoff",
+//! vendor doc), timeouts and connection errors. **Writes (POST) are never retried**: they go
+//! through a one-attempt stack sharing the same rate gate.
+//!
+//! ## Pagination
+//!
+//! `page` / `per_page` (default 100, [`Config::page_size`]); the response's `meta`
+//! (`current_page`, `per_page`, `total_records`, `total_pages`) says when to stop; without
+//! `meta`, a short page is the last, and an empty page always is. Lists are lazy streams
+//! (mis-core's `paginate`): page `n + 1` is fetched only when page `n` has been read.
+//!
+//! ## The envelope and its quirks
+//!
+//! - `{"record": …}`, `{"records": [...], "meta": …}`, `{"message": …}` ([`wire::Envelope`]).
+//! - **204 No Content** is "nothing matched": an empty list, or `NotFound` for one record.
+//! - Errors carry `"… (error_code: NNN)"` and maybe `errors: [{field, message}]`: the code
+//!   is [`mis_core::Error::vendor_code`], the details are in [`vendor_error`]. 401 →
+//!   `Unauthenticated`, 403 → `PermissionDenied`, 405 → a non-retryable `Vendor` error that
+//!   names itself a bug in this crate, 5xx → retryable `Unavailable` ([`error`]).
+//! - **POST is an upsert**: without `id` it creates, with `id` it updates
+//!   ([`Client::create_student`], [`Client::update_student`]).
+//! - Ids arrive as numbers or strings; the crate holds them as text and writes numeric ones
+//!   back as numbers.
+//! - The v2 resource paths are **not public** (vendors.md §4.2): they are inferred and kept
+//!   in one table, [`routes`].
+//!
+//! ## Attendance
+//!
+//! Classe365 keeps one status label per student per day per class — no AM/PM sessions, no
+//! DfE codes, no minutes late. Marks are therefore `day` marks whose `code` is the label as
+//! sent and whose category comes from mis-core's non-DfE label rules (DESIGN.md §2.2;
+//! unknown labels are `unmapped`), with per-school overrides through
+//! [`Config::code_mapper`]. `record_attendance` writes a day mark (a session mark is
+//! `InvalidInput`), updating the day's existing record by its id when there is one.
+//!
+//! ## Not available
+//!
+//! Timetables and behaviour: Classe365 has no such endpoints, so they return
+//! `ErrorKind::Unsupported` and [`MisProvider::capabilities`] says so.
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod convert;
+pub mod error;
+mod provider;
+pub mod routes;
+pub mod wire;
+
+pub use client::{AttendanceFilter, Client, ListPage};
+pub use config::{Config, Subdomain};
+pub use error::{Classe365Classifier, VendorError, vendor_error};
+pub use mis_core::MisProvider;
+
+/// The vendor id on every record and error: `classe365`.
+pub const VENDOR: &str = "classe365";

@@ -1,0 +1,187 @@
+//! `impl MisProvider for Client`: the wire, converted to the mis-core model.
+//!
+//! | trait method          | Classe365 source                    | notes |
+//! |-----------------------|-------------------------------------|-------|
+//! | `students`            | `GET /students` (all pages)         | leavers (`alumni`…) and year groups filtered here: the vendor's filters are not documented |
+//! | `attendance`          | `GET /attendance?from&to&student_id` | day marks only; labels → categories by the non-DfE rules |
+//! | `record_attendance`   | `GET /attendance` + `POST /attendance` | updates the day's record when there is one (by `id`), else creates |
+//! | `staff`               | `GET /teachers`                     | |
+//! | `groups`              | `GET /classes`                      | kind from `class_type` |
+//! | `academic_years` / `terms` | `GET /sessions`                | years and their terms |
+//! | `timetable`, `behaviour` | —                                | `Unsupported`: Classe365 has neither endpoint (vendors.md §4.3: "No timetable endpoint appears in either API version") |
+
+use async_trait::async_trait;
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use mis_core::{
+    AcademicYear, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent, BehaviourQuery,
+    Capabilities, DateRange, EnrolmentStatus, Error, Group, Lesson, MisProvider, ProviderInfo,
+    Result, Slot, Staff, Student, StudentQuery, Term, TimetableQuery, WriteReceipt,
+    unsupported_stream,
+};
+
+use crate::VENDOR;
+use crate::client::{AttendanceFilter, Client};
+use crate::convert;
+
+fn error_stream<T: Send + 'static>(e: Error) -> BoxStream<'static, Result<T>> {
+    stream::once(futures::future::ready(Err(e))).boxed()
+}
+
+#[async_trait]
+impl MisProvider for Client {
+    fn info(&self) -> &ProviderInfo {
+        &self.inner.info
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut c = Capabilities::default();
+        c.students = true;
+        // One mark per student per day (no AM/PM sessions, no lesson registers).
+        c.attendance_days = true;
+        c.staff = true;
+        c.groups = true;
+        c.academic_years = true;
+        c.write_attendance = true;
+        c.filter_student = true;
+        c.filter_year_group = true;
+        c.filter_leavers = true;
+        c
+    }
+
+    fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
+        let year = q.year_group.map(|y| y.trim().to_owned());
+        let include_leavers = q.include_leavers;
+        self.student_records()
+            .and_then(|w| futures::future::ready(convert::student(&w)))
+            .try_filter(move |s| {
+                let keep = (include_leavers || s.enrolment_status != Some(EnrolmentStatus::Leaver))
+                    && year
+                        .as_ref()
+                        .is_none_or(|y| s.year_group.as_ref() == Some(y));
+                futures::future::ready(keep)
+            })
+            .boxed()
+    }
+
+    fn attendance(&self, q: AttendanceQuery) -> BoxStream<'static, Result<AttendanceMark>> {
+        if let Some(slot) = q.slot.filter(|s| *s != Slot::Day) {
+            let what = match slot {
+                Slot::Session => "attendance (AM/PM session marks; Classe365 keeps day marks)",
+                _ => "attendance (lesson marks; Classe365 keeps day marks)",
+            };
+            return unsupported_stream(VENDOR, what);
+        }
+        let mut filter = AttendanceFilter::new(q.range);
+        if let Some(student) = q.student_id {
+            if student.trim().is_empty() {
+                return error_stream(Error::invalid_input(
+                    "attendance: the student id filter is empty",
+                ));
+            }
+            filter = filter.student(student);
+        }
+        let mapper = self.inner.mapper.clone();
+        let range = q.range;
+        self.attendance_records(&filter)
+            .and_then(move |w| futures::future::ready(convert::mark(&w, &mapper)))
+            .try_filter(move |m| {
+                // The vendor was asked for this range; anything outside it is not what the
+                // caller asked for.
+                let inside = range.contains(m.date);
+                if !inside {
+                    tracing::debug!(date = %m.date, "dropping a mark outside the requested range");
+                }
+                futures::future::ready(inside)
+            })
+            .boxed()
+    }
+
+    fn timetable(&self, _q: TimetableQuery) -> BoxStream<'static, Result<Lesson>> {
+        unsupported_stream(VENDOR, "timetable")
+    }
+
+    fn behaviour(&self, _q: BehaviourQuery) -> BoxStream<'static, Result<BehaviourEvent>> {
+        unsupported_stream(VENDOR, "behaviour")
+    }
+
+    fn staff(&self) -> BoxStream<'static, Result<Staff>> {
+        self.teachers()
+            .and_then(|w| futures::future::ready(convert::staff(&w)))
+            .boxed()
+    }
+
+    fn groups(&self) -> BoxStream<'static, Result<Group>> {
+        self.classes()
+            .and_then(|w| futures::future::ready(convert::group(&w)))
+            .boxed()
+    }
+
+    fn academic_years(&self) -> BoxStream<'static, Result<AcademicYear>> {
+        self.sessions()
+            .try_filter(|w| futures::future::ready(!convert::is_term(w)))
+            .and_then(|w| futures::future::ready(convert::academic_year(&w)))
+            .boxed()
+    }
+
+    fn terms(&self) -> BoxStream<'static, Result<Term>> {
+        self.sessions()
+            .try_filter(|w| futures::future::ready(convert::is_term(w)))
+            .and_then(|w| futures::future::ready(convert::term(&w)))
+            .boxed()
+    }
+
+    /// Records one day mark (`w.session` must be empty; `w.lesson_id`, if set, is the class).
+    ///
+    /// The vendor's POST creates without `id` and updates with one, so the day's existing
+    /// record is looked up first and updated by its id; otherwise a new one is created. The
+    /// POST is sent once, never retried.
+    async fn record_attendance(&self, w: AttendanceWrite) -> Result<WriteReceipt> {
+        // Validate before sending anything.
+        let mut record = convert::write_record(&w, None)?;
+        let filter = AttendanceFilter::new(DateRange::day(w.date)).student(w.student_id.trim());
+        let existing: Vec<_> = self
+            .attendance_records(&filter)
+            .try_filter(|r| {
+                let same_day = r.date.as_deref().and_then(convert::wire_date) == Some(w.date);
+                futures::future::ready(same_day)
+            })
+            .try_collect()
+            .await?;
+        let candidates: Vec<_> = existing
+            .iter()
+            .filter(|r| {
+                record
+                    .class_id
+                    .as_ref()
+                    .is_none_or(|c| r.class_id.as_ref() == Some(c))
+            })
+            .collect();
+        match candidates.as_slice() {
+            [] => {}
+            [one] => {
+                record.id = one.id.clone();
+                if record.class_id.is_none() {
+                    record.class_id = one.class_id.clone();
+                }
+            }
+            many => {
+                let classes: Vec<&str> =
+                    many.iter().filter_map(|r| r.class_id.as_deref()).collect();
+                return Err(Error::invalid_input(format!(
+                    "record_attendance: student {} has {} attendance records on {} (classes {}); \
+                     name the class in lesson_id",
+                    w.student_id.trim(),
+                    many.len(),
+                    w.date,
+                    classes.join(", ")
+                ))
+                .with_vendor(VENDOR)
+                .with_operation("attendance.save"));
+            }
+        }
+        let saved = self.save_attendance(&record).await?;
+        Ok(WriteReceipt::Applied {
+            id: saved.id.or(record.id),
+        })
+    }
+}

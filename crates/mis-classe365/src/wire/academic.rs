@@ -1,0 +1,303 @@
+//! Academic structure and staff: classes, sessions, departments, teachers [I].
+//!
+//! v2 names these resources ("students, classes, sessions, departments, and more"; vendor
+//! doc, introduction) but not their fields. The fields below are the v1 API's for the same
+//! things (vendors.md §4.3: `class_id`, `class_name`, `class_code`, `department_name`…) in
+//! v2's plain snake_case, with the v1 spellings as aliases.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::de;
+
+/// A class (a grade / course, which holds sections and subjects).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Class {
+    /// The vendor's id.
+    #[serde(
+        default,
+        alias = "class_id",
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<String>,
+    /// Name (v1: `class_name`).
+    #[serde(
+        default,
+        alias = "class_name",
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+    /// Short code (v1: `class_code`).
+    #[serde(
+        default,
+        alias = "class_code",
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<String>,
+    /// The department it belongs to.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub department_id: Option<String>,
+    /// The department's name.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub department_name: Option<String>,
+    /// What the class is for (`registration`, `teaching`, `house`, …), when sent.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub class_type: Option<String>,
+    /// The subject taught, for a teaching class.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subject_id: Option<String>,
+    /// The subject's name.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subject_name: Option<String>,
+    /// The subject's code.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subject_code: Option<String>,
+    /// Ids of the class's teachers.
+    #[serde(
+        default,
+        deserialize_with = "de::id_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub teacher_ids: Vec<String>,
+    /// Ids of the class's students.
+    #[serde(
+        default,
+        deserialize_with = "de::id_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub student_ids: Vec<String>,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// An academic session: a school year, or a term inside one (`parent_id` set). Classe365
+/// calls both "academic sessions" (v1 `acds_id`, vendors.md §4.3).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The vendor's id.
+    #[serde(
+        default,
+        alias = "session_id",
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<String>,
+    /// Name, e.g. `2024/2025`.
+    #[serde(
+        default,
+        alias = "session_name",
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub start_date: Option<String>,
+    /// Last day, `YYYY-MM-DD`.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub end_date: Option<String>,
+    /// `academic_year` or `term`, when sent.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub session_type: Option<String>,
+    /// The session (year) a term belongs to.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parent_id: Option<String>,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// A department.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Department {
+    /// The vendor's id.
+    #[serde(
+        default,
+        alias = "department_id",
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<String>,
+    /// Name (v1: `department_name`).
+    #[serde(
+        default,
+        alias = "department_name",
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+    /// Short code.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<String>,
+    /// The year / grade level the department stands for, when it is one.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub year_level: Option<String>,
+    /// Ids of the department's classes.
+    #[serde(
+        default,
+        deserialize_with = "de::id_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub class_ids: Vec<String>,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// A teacher.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Teacher {
+    /// The vendor's id.
+    #[serde(
+        default,
+        alias = "teacher_id",
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<String>,
+    /// Title (`Mr`, `Dr`…).
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub title: Option<String>,
+    /// First name.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_name: Option<String>,
+    /// E-mail.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email: Option<String>,
+    /// Staff code / initials.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub staff_code: Option<String>,
+    /// Employee number.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub employee_number: Option<String>,
+    /// Roles as the school labels them.
+    #[serde(
+        default,
+        deserialize_with = "de::text_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub roles: Vec<String>,
+    /// `active`, `inactive`, …
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<String>,
+    /// Ids of the classes the teacher teaches.
+    #[serde(
+        default,
+        deserialize_with = "de::id_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub class_ids: Vec<String>,
+    /// Fields this crate does not model.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v1_spellings_are_accepted() {
+        let c: Class = serde_json::from_str(
+            r#"{"class_id":1,"class_name":"Year 7","class_code":"Y7","department_name":"Secondary","total":20}"#,
+        )
+        .unwrap();
+        assert_eq!(c.id.as_deref(), Some("1"));
+        assert_eq!(c.name.as_deref(), Some("Year 7"));
+        assert_eq!(c.code.as_deref(), Some("Y7"));
+        assert_eq!(c.extra["total"], 20);
+        let t: Teacher = serde_json::from_str(r#"{"id":"t1","first_name":"Jo"}"#).unwrap();
+        assert_eq!(t.first_name.as_deref(), Some("Jo"));
+        let s: Session =
+            serde_json::from_str(r#"{"id":3,"name":"2024/2025","start_date":"2024-09-02"}"#)
+                .unwrap();
+        assert_eq!(s.start_date.as_deref(), Some("2024-09-02"));
+        let d: Department = serde_json::from_str(r#"{"department_id":2}"#).unwrap();
+        assert_eq!(d.id.as_deref(), Some("2"));
+    }
+}

@@ -1,0 +1,305 @@
+//! The conformance suite against the Classe365 emulator (mis-sandbox), plus the round trips
+//! the suite's scenarios cannot express for a vendor with day marks.
+//!
+//! The emulator renders the synthetic School as a Classe365 tenant would (written from the
+//! vendor document, independently of this crate). `Expected` is the School converted to what
+//! Classe365 can represent:
+//! - students as they are (UPN and date of birth included: the tenant keeps the UPN in a
+//!   custom field);
+//! - attendance: one **day** mark per student per school day — the School's AM session mark,
+//!   as a status label. Classe365 has no AM/PM sessions, so the PM mark is not compared;
+//!   marks no label can express (not counted, no mark) are not in the tenant; and `U`
+//!   (unauthorised + late) comes back as `absent`, i.e. unauthorised without the lateness;
+//! - no lessons and no behaviour: Classe365 has neither (the `unsupported_*` tests).
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use futures::TryStreamExt;
+use jiff::ToSpan;
+use mis_classe365::{Client, Config};
+use mis_core::memory::MemoryData;
+use mis_core::{
+    AttendanceCategory, AttendanceMark, AttendanceQuery, AttendanceWrite, DateRange, ErrorKind,
+    GroupKind, MisProvider, MisProviderExt, Session, Slot, StudentQuery,
+};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_testkit::Expected;
+
+const SEED: u64 = 365;
+const SIZE: usize = 40;
+
+/// The tenant's status label for a School mark, as Classe365 can hold it (DESIGN.md §2.2
+/// label rules, read backwards), or `None` when no label expresses the mark.
+fn label(mark: &AttendanceMark) -> Option<(&'static str, bool)> {
+    use AttendanceCategory::*;
+    Some(match mark.category {
+        Present if mark.late => ("late", true),
+        Present => ("present", false),
+        ApprovedEducationalActivity => ("field trip", false),
+        AuthorisedAbsence => ("excused", false),
+        // No label says "unauthorised and late": `U` loses its lateness.
+        UnauthorisedAbsence => ("absent", false),
+        _ => return None,
+    })
+}
+
+/// The School as Classe365 represents it.
+fn expected_data(school: &School) -> MemoryData {
+    let students = school
+        .students
+        .iter()
+        .cloned()
+        .map(|mut s| {
+            s.provider = "classe365".into();
+            s
+        })
+        .collect();
+    let marks = school
+        .session_marks
+        .iter()
+        .filter(|m| m.session == Some(Session::Am))
+        .filter_map(|m| {
+            let (code, late) = label(m)?;
+            Some(AttendanceMark {
+                provider: "classe365".into(),
+                student_id: m.student_id.clone(),
+                date: m.date,
+                slot: Slot::Day,
+                session: None,
+                period: None,
+                lesson_id: None,
+                code: code.into(),
+                category: m.category,
+                late,
+                minutes_late: None,
+                note: m.note.clone(),
+            })
+        })
+        .collect();
+    MemoryData {
+        students,
+        marks,
+        ..MemoryData::default()
+    }
+}
+
+/// The first two weeks of the School's attendance: short, so the suite runs in seconds.
+fn range(school: &School) -> DateRange {
+    let first = school
+        .attendance_range
+        .expect("the School has attendance")
+        .from();
+    DateRange::new(first, first.checked_add(11.days()).unwrap()).unwrap()
+}
+
+async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
+    let school = Arc::new(School::generate(SEED, SIZE));
+    let sandbox = Sandbox::start_with(
+        Vendor::Classe365,
+        school.clone(),
+        faults,
+        EmulatorOptions::default(),
+        0,
+    )
+    .await
+    .expect("the Classe365 emulator starts");
+    let creds = sandbox.credentials();
+    let subdomain = creds.get("subdomain").expect("a subdomain").to_owned();
+    let key = creds.get("api_key").expect("an API key").to_owned();
+    let client = Client::new(
+        Config::new(&subdomain, key.as_str())
+            .unwrap()
+            .base_url(&sandbox.base_url())
+            .unwrap(),
+    )
+    .unwrap();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{subdomain}:{key}"));
+    let expected = Expected::new(expected_data(&school), range(&school))
+        .secret(key)
+        .secret(basic);
+    (sandbox, school, client, expected)
+}
+
+async fn setup() -> (Arc<dyn MisProvider>, Expected) {
+    let (sandbox, _school, client, expected) = start(FaultPlan::none()).await;
+    // The emulator stops when its handle is dropped; each test has its own runtime and
+    // sandbox, so keeping it for the rest of the test is what we want.
+    std::mem::forget(sandbox);
+    (Arc::new(client), expected)
+}
+
+mis_testkit::conformance_suite! {
+    classe365,
+    setup = setup(),
+    supported = [students, attendance],
+    unsupported = [timetable, behaviour],
+}
+
+/// `write_attendance` in the suite writes an AM session mark, which Classe365 cannot hold;
+/// this is the same round trip with a day mark.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_mark_written_reads_back() {
+    let (sandbox, _school, client, expected) = start(FaultPlan::none()).await;
+    let template = expected
+        .data
+        .marks
+        .iter()
+        .find(|m| expected.range.contains(m.date) && m.category == AttendanceCategory::Present)
+        .expect("a present mark in range");
+    let mut w =
+        AttendanceWrite::session(&template.student_id, template.date, Session::Am, "excused")
+            .note("Dentist");
+    w.session = None;
+    client.record_attendance(w).await.unwrap();
+    let back = client
+        .all_attendance(
+            AttendanceQuery::new(DateRange::day(template.date)).student(&template.student_id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        back.len(),
+        1,
+        "the day's record was updated, not duplicated: {back:?}"
+    );
+    assert_eq!(back[0].category, AttendanceCategory::AuthorisedAbsence);
+    assert_eq!(back[0].note.as_deref(), Some("Dentist"));
+    assert_eq!(
+        sandbox
+            .stats()
+            .applied_writes
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+
+    // A session mark is refused with a typed error before anything is sent.
+    let e = client
+        .record_attendance(AttendanceWrite::session(
+            &template.student_id,
+            template.date,
+            Session::Pm,
+            "present",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    // A status the tenant does not record comes back as the vendor's validation error.
+    let mut w =
+        AttendanceWrite::session(&template.student_id, template.date, Session::Am, "holiday");
+    w.session = None;
+    let e = client.record_attendance(w).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.vendor_code().is_some(), "{e}");
+    assert!(e.to_string().contains("status"), "{e}");
+}
+
+/// Staff, groups, academic years and terms come back from the School.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_groups_and_calendar_round_trip() {
+    let (_sandbox, school, client, _) = start(FaultPlan::none()).await;
+    let staff: Vec<_> = client.staff().try_collect().await.unwrap();
+    assert_eq!(staff.len(), school.staff.len());
+    for want in &school.staff {
+        let have = staff
+            .iter()
+            .find(|s| s.id == want.id)
+            .expect("every teacher");
+        assert_eq!(
+            (&have.first_name, &have.last_name),
+            (&want.first_name, &want.last_name)
+        );
+    }
+
+    let groups: Vec<_> = client.groups().try_collect().await.unwrap();
+    let classes: Vec<_> = school
+        .groups
+        .iter()
+        .filter(|g| g.kind != GroupKind::Year)
+        .collect();
+    assert_eq!(groups.len(), classes.len());
+    for want in classes {
+        let have = groups
+            .iter()
+            .find(|g| g.id == want.id)
+            .expect("every class");
+        assert_eq!((&have.name, &have.kind), (&want.name, &want.kind));
+        assert_eq!(have.student_ids, want.student_ids);
+        assert_eq!(have.subject, want.subject);
+    }
+
+    let years: Vec<_> = client.academic_years().try_collect().await.unwrap();
+    assert_eq!(years.len(), 1);
+    assert_eq!(years[0].name, school.academic_year.name);
+    assert_eq!(
+        (years[0].start_date, years[0].end_date),
+        (
+            school.academic_year.start_date,
+            school.academic_year.end_date
+        )
+    );
+    let terms: Vec<_> = client.terms().try_collect().await.unwrap();
+    assert_eq!(terms.len(), school.terms.len());
+    assert!(
+        terms
+            .iter()
+            .all(|t| t.academic_year_id.as_deref() == Some(years[0].id.as_str()))
+    );
+}
+
+/// Students by id, and an unknown id as `NotFound` (the vendor's 204).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_student_and_a_missing_one() {
+    let (_sandbox, school, client, _) = start(FaultPlan::none()).await;
+    let first = &school.students[0];
+    let s = client.student(&first.id).await.unwrap();
+    assert_eq!(s.first_name.as_deref(), Some(first.first_name.as_str()));
+    let e = client.student("99999").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(e.status(), Some(204));
+    // Leavers are off roll unless asked for.
+    let on_roll = client.all_students(StudentQuery::new()).await.unwrap();
+    let everyone = client
+        .all_students(StudentQuery::new().include_leavers(true))
+        .await
+        .unwrap();
+    assert!(on_roll.len() < everyone.len());
+    assert_eq!(everyone.len(), school.students.len());
+}
+
+/// Reads survive injected 5xx and 429 (retried); the result is the same school.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_are_retried_through_faults() {
+    let plan = FaultPlan {
+        rate_5xx: 0.3,
+        rate_429: 0.05,
+        seed: 7,
+        ..FaultPlan::none()
+    };
+    let (sandbox, _school, client, expected) = start(plan).await;
+    let c = Client::new(
+        Config::new(
+            client.info().tenant.as_deref().unwrap(),
+            expected.secrets[0].as_str(),
+        )
+        .unwrap()
+        .base_url(&sandbox.base_url())
+        .unwrap()
+        .page_size(10)
+        .unwrap(),
+    )
+    .unwrap();
+    let students = c
+        .all_students(StudentQuery::new().include_leavers(true))
+        .await
+        .unwrap();
+    assert_eq!(students.len(), expected.data.students.len());
+    assert!(
+        sandbox
+            .stats()
+            .faults
+            .load(std::sync::atomic::Ordering::SeqCst)
+            > 0,
+        "the plan injected something"
+    );
+}
