@@ -224,7 +224,7 @@ fn build(vendor: Vendor, ctx: &EmulatorContext) -> std::io::Result<Emulator> {
     let _ = ctx;
     match vendor {
         Vendor::ClassCharts => Err(not_yet(vendor)),
-        Vendor::Go4Schools => Err(not_yet(vendor)),
+        Vendor::Go4Schools => Ok(crate::emulator::go4schools::build(ctx)),
         Vendor::Hubmis => Err(not_yet(vendor)),
         Vendor::Classe365 => Ok(crate::emulator::classe365::build(ctx)),
         Vendor::ManageBac => Err(not_yet(vendor)),
@@ -236,7 +236,7 @@ pub fn fixtures(vendor: Vendor, school: &School) -> std::io::Result<Vec<Fixture>
     let _ = school;
     match vendor {
         Vendor::ClassCharts => Err(not_yet(vendor)),
-        Vendor::Go4Schools => Err(not_yet(vendor)),
+        Vendor::Go4Schools => Ok(crate::emulator::go4schools::fixtures(school)),
         Vendor::Hubmis => Err(not_yet(vendor)),
         Vendor::Classe365 => Ok(crate::emulator::classe365::fixtures(school)),
         Vendor::ManageBac => Err(not_yet(vendor)),

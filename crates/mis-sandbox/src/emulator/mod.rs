@@ -6,6 +6,7 @@
 
 pub mod classe365;
 pub mod faults;
+pub mod go4schools;
 pub mod server;
 pub mod window;
 

@@ -1,0 +1,392 @@
+//! The router: auth, quota, path dispatch and the one write.
+//!
+//! One fallback handler parses the path itself rather than using axum's typed routes, so
+//! that every refusal — unknown path, bad year, bad date, bad cursor — is the vendor's own
+//! body rather than axum's plain-text rejection.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use jiff::civil::Date;
+use mis_core::Session;
+use serde_json::Value;
+
+use super::errors::{self, EMBARGO_ENABLED, MODULE_DISABLED, Refusal};
+use super::index::{Index, num};
+use super::render::{self, Overlay, Written};
+use crate::emulator::faults::{Faults, Stats};
+use crate::emulator::window::{Admission, SlidingWindow};
+use crate::sandbox::EmulatorContext;
+use crate::school::School;
+
+/// The documented path prefix (vendors.md §2.2: `https://api.go4schools.com/customer/v1/`).
+pub(crate) const PREFIX: &str = "/customer/v1";
+
+/// The emulator's state, shared by every request.
+pub(crate) struct Go4Schools {
+    school: Arc<School>,
+    ix: Index,
+    api_key: String,
+    faults: Arc<Faults>,
+    stats: Arc<Stats>,
+    quota: SlidingWindow,
+    page_size: usize,
+    written: Mutex<Overlay>,
+}
+
+impl Go4Schools {
+    /// State for `ctx`, accepting `api_key`, with at most `limit` requests per `window`
+    /// (already scaled).
+    pub(crate) fn new(
+        ctx: &EmulatorContext,
+        api_key: String,
+        limit: usize,
+        window: Duration,
+    ) -> Go4Schools {
+        Go4Schools {
+            ix: Index::new(&ctx.school),
+            school: ctx.school.clone(),
+            api_key,
+            faults: ctx.faults.clone(),
+            stats: ctx.stats.clone(),
+            quota: SlidingWindow::new(limit, window),
+            page_size: ctx
+                .options
+                .default_page_size
+                .unwrap_or(render::DEFAULT_PAGE_SIZE)
+                .max(1),
+            written: Mutex::new(Overlay::new()),
+        }
+    }
+}
+
+/// The router over `state`.
+pub(crate) fn router(state: Arc<Go4Schools>) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+async fn handle(
+    State(g): State<Arc<Go4Schools>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    g.respond(&method, &uri, &headers, &body)
+}
+
+fn json(v: Value) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+/// The `cursor` query parameter: absent, or a non-negative integer. vendors.md §2.3: 400
+/// "Invalid Cursor" when it is below 0; anything that is not an integer is refused the same
+/// way.
+fn cursor(uri: &Uri) -> Result<Option<u64>, Refusal> {
+    let Some(query) = uri.query() else {
+        return Ok(None);
+    };
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k == "cursor" {
+            return match v.parse::<i64>() {
+                Ok(c) if c >= 0 => Ok(Some(c as u64)),
+                _ => Err(errors::bad_request("Invalid Cursor")),
+            };
+        }
+    }
+    Ok(None)
+}
+
+/// A `{date}` path segment (`yyyy-mm-dd`), or 400 "Invalid date.".
+fn path_date(s: &str) -> Result<Date, Refusal> {
+    if s.len() != 10 {
+        return Err(errors::bad_request("Invalid date."));
+    }
+    s.parse::<Date>()
+        .map_err(|_| errors::bad_request("Invalid date."))
+}
+
+impl Go4Schools {
+    fn authorised(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            .is_some_and(|(scheme, key)| {
+                scheme.eq_ignore_ascii_case("bearer") && key.trim() == self.api_key
+            })
+    }
+
+    fn respond(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
+        let Some(rest) = uri.path().strip_prefix(PREFIX) else {
+            return errors::not_found();
+        };
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            return errors::not_found();
+        }
+        // "Authentication is required for all endpoints" (vendor doc).
+        if !self.authorised(headers) {
+            return errors::unauthorized();
+        }
+        // An injected expiry: GO keys do not expire on their own, so the emulator answers as
+        // for a revoked key, once.
+        if self.faults.credential_expires_now() {
+            return errors::unauthorized();
+        }
+        if let Admission::Refused { retry_after } = self.quota.admit(Instant::now()) {
+            self.stats.throttled.fetch_add(1, Ordering::SeqCst);
+            return errors::too_many(retry_after);
+        }
+        let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        match self.route(method, &segs, uri, body) {
+            Ok(r) => r,
+            Err(r) => *r,
+        }
+    }
+
+    fn route(
+        &self,
+        method: &Method,
+        segs: &[&str],
+        uri: &Uri,
+        body: &[u8],
+    ) -> Result<Response, Refusal> {
+        let s = &*self.school;
+        let ix = &self.ix;
+        let get = method == Method::GET;
+        Ok(match segs {
+            ["school"] if get => json(render::school(s, ix)),
+            ["users", "staff"] if get => json(render::staff(s, ix)),
+            // Parent accounts and contacts are not in the synthetic school.
+            ["users", "parents"] | ["contacts", "parental"] if get => {
+                errors::forbidden(MODULE_DISABLED)
+            }
+            ["academic-years", year, rest @ ..] => {
+                // vendors.md §2.2: the path year is the calendar year the school year ends.
+                if year.parse::<i64>().ok() != Some(ix.year) {
+                    return Err(errors::bad_request("Invalid Academic Year"));
+                }
+                self.year_route(method, rest, uri, body)?
+            }
+            _ => errors::not_found(),
+        })
+    }
+
+    fn year_route(
+        &self,
+        method: &Method,
+        segs: &[&str],
+        uri: &Uri,
+        body: &[u8],
+    ) -> Result<Response, Refusal> {
+        let s = &*self.school;
+        let ix = &self.ix;
+        let size = self.page_size;
+        if method == Method::POST {
+            return Ok(match segs {
+                ["attendance", "student-session-marks"] => self.write_session_mark(body),
+                _ => errors::not_found(),
+            });
+        }
+        if method != Method::GET {
+            return Ok(errors::not_found());
+        }
+        Ok(match segs {
+            ["students"] => json(render::students(s)),
+            ["students", "attributes"] => json(render::attributes(s, ix, cursor(uri)?, size)),
+            ["students", "education-details"] => {
+                json(render::education_details(s, ix, cursor(uri)?, size))
+            }
+            // Data the synthetic school does not hold: the school "does not have the
+            // specific module" (403 Module Disabled).
+            [
+                "students",
+                "attributes",
+                "demographic" | "send" | "sensitive",
+            ]
+            | ["students", "medical-conditions" | "photos"]
+            | ["assessment", ..] => errors::forbidden(MODULE_DISABLED),
+            // Attainment (grades, exam results, reports, prior attainment) is what GO's
+            // results embargo hides: answer as a school that has enabled it.
+            ["attainment", ..] => errors::forbidden(EMBARGO_ENABLED),
+            ["teaching", "departments"] => json(render::departments(ix)),
+            ["teaching", "subjects"] => json(render::subjects(s, ix)),
+            ["teaching", "teachers"] => json(render::teachers(s, ix)),
+            ["teaching", "groups"] => json(render::groups(s, ix)),
+            ["teaching", "groups", "students"] => json(render::group_students(s)),
+            ["teaching", "groups", "teachers"] => json(render::group_teachers(s)),
+            ["timetables"] => json(render::timetables(s, ix)),
+            ["timetables", "calendar"] => json(render::calendar(s)),
+            ["timetables", "classes"] => json(render::classes(s, ix, cursor(uri)?, size)),
+            ["timetables", "student-classes"] => {
+                json(render::student_classes(s, ix, cursor(uri)?, size))
+            }
+            ["attendance", "codes"] => json(render::attendance_codes(ix)),
+            ["attendance", "student-session-marks", "date", d] => {
+                let date = path_date(d)?;
+                let written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+                json(render::session_marks(s, ix, &written, date))
+            }
+            ["attendance", "student-lesson-marks", "date", d] => {
+                json(render::lesson_marks(s, ix, path_date(d)?))
+            }
+            ["attendance", "student-session-summary"] => {
+                let written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+                json(render::session_summary(s, ix, &written))
+            }
+            ["behaviour", "classification"] => json(render::classifications(ix)),
+            ["behaviour", "event-types"] => json(render::event_types(ix)),
+            ["behaviour", "actions", "follow-up"] => json(render::follow_up_actions()),
+            ["behaviour", "actions", "immediate"] => json(render::immediate_actions()),
+            ["behaviour", "events", "date", d] => {
+                let date = path_date(d)?;
+                json(render::events(s, ix, date, cursor(uri)?, size))
+            }
+            _ => errors::not_found(),
+        })
+    }
+
+    /// `POST …/attendance/student-session-marks`: validates like the doc's error table, then
+    /// records the mark under (student, date, session) and answers an empty 200.
+    fn write_session_mark(&self, body: &[u8]) -> Response {
+        match self.validate(body) {
+            Ok((key, written)) => {
+                let mut overlay = self.written.lock().unwrap_or_else(|p| p.into_inner());
+                overlay.insert(key, written);
+                self.stats.applied_writes.fetch_add(1, Ordering::SeqCst);
+                StatusCode::OK.into_response()
+            }
+            Err(r) => *r,
+        }
+    }
+
+    fn validate(&self, body: &[u8]) -> Result<((u64, Date, Session), Written), Refusal> {
+        let s = &*self.school;
+        let ix = &self.ix;
+        // Deserialisation problems come first, as ASP.NET model binding runs before the
+        // action ("Invalid model state", the doc's example being a bad `date`).
+        let v: Value = serde_json::from_slice(body).map_err(|e| {
+            errors::model_state(&format!(
+                "Unexpected character encountered while parsing value: {e}. Path ''."
+            ))
+        })?;
+        if !v.is_object() {
+            return Err(errors::model_state(
+                "Cannot deserialize the current JSON value into the attendance object. Path ''.",
+            ));
+        }
+        let date = match &v["date"] {
+            Value::Null => None,
+            Value::String(d) => Some(parse_date(d).ok_or_else(|| {
+                errors::model_state(&format!(
+                    "Could not convert string to DateTime: {d}. Path 'date'."
+                ))
+            })?),
+            other => {
+                return Err(errors::model_state(&format!(
+                    "Unexpected token parsing date. Expected String, got {other}. Path 'date'."
+                )));
+            }
+        };
+        let minutes_late = match &v["session_minutes_late"] {
+            Value::Null => None,
+            m => Some(m.as_u64().and_then(|m| u32::try_from(m).ok()).ok_or_else(|| {
+                errors::model_state(&format!(
+                    "Could not convert {m} to a non-negative integer. Path 'session_minutes_late'."
+                ))
+            })?),
+        };
+        let notes = match &v["session_notes"] {
+            Value::Null => None,
+            Value::String(n) => Some(n.clone()),
+            other => {
+                return Err(errors::model_state(&format!(
+                    "Unexpected token parsing string, got {other}. Path 'session_notes'."
+                )));
+            }
+        };
+
+        let session = match v["session"].as_str() {
+            Some("AM") => Session::Am,
+            Some("PM") => Session::Pm,
+            _ => return Err(errors::bad_request("Unknown session type.")),
+        };
+        let year = &s.academic_year;
+        let date = date
+            .filter(|d| year.start_date <= *d && *d <= year.end_date)
+            .ok_or_else(|| errors::bad_request("Invalid date."))?;
+        let upn = v["student_upn"].as_str().map(str::trim).unwrap_or("");
+        let student = s
+            .students
+            .iter()
+            .find(|st| !upn.is_empty() && st.upn() == Some(upn))
+            .ok_or_else(|| errors::bad_request("Unknown student UPN"))?;
+        let enrolled = s
+            .enrolments
+            .iter()
+            .find(|e| e.student_id == student.id)
+            .is_some_and(|e| e.admission_date <= date && e.leaving_date.is_none_or(|l| l >= date));
+        if !enrolled {
+            return Err(errors::bad_request("Student not at this school."));
+        }
+        let code = id_value(&v["session_mark_id"])
+            .and_then(|id| ix.code_by_id(id))
+            .ok_or_else(|| errors::bad_request("Unknown Attendance Mark"))?;
+        let alias_id = match &v["session_mark_alias_id"] {
+            Value::Null => None,
+            a => Some(
+                id_value(a)
+                    .filter(|id| code.aliases.iter().any(|x| x.id == *id))
+                    .ok_or_else(|| errors::bad_request("Unknown Attendance Alias Mark"))?,
+            ),
+        };
+        if !s.calendar.is_school_day(date) {
+            return Err(errors::bad_request("Date school not open."));
+        }
+        Ok((
+            (num(&student.id), date, session),
+            Written {
+                mark_id: code.id,
+                alias_id,
+                minutes_late,
+                notes,
+            },
+        ))
+    }
+}
+
+/// An id sent as a number or as a numeric string (the doc types `session_mark_id` as a
+/// string; its example sends `1`).
+fn id_value(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A JSON date as Newtonsoft reads one: `2019-01-05`, or an ISO date-time whose date part is
+/// taken.
+fn parse_date(s: &str) -> Option<Date> {
+    let s = s.trim();
+    s.parse::<Date>()
+        .ok()
+        .or_else(|| s.parse::<jiff::civil::DateTime>().ok().map(|dt| dt.date()))
+        .or_else(|| {
+            s.parse::<jiff::Timestamp>()
+                .ok()
+                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+        })
+}
