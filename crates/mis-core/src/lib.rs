@@ -20,6 +20,7 @@ pub mod paging;
 pub mod provider;
 pub mod query;
 pub mod stats;
+pub mod timetable;
 
 pub use error::{DecodeDetail, Error, ErrorKind, Result, redact};
 pub use model::*;
