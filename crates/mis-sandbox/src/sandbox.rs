@@ -227,7 +227,7 @@ fn build(vendor: Vendor, ctx: &EmulatorContext) -> std::io::Result<Emulator> {
         Vendor::Go4Schools => Ok(crate::emulator::go4schools::build(ctx)),
         Vendor::Hubmis => Err(not_yet(vendor)),
         Vendor::Classe365 => Ok(crate::emulator::classe365::build(ctx)),
-        Vendor::ManageBac => Err(not_yet(vendor)),
+        Vendor::ManageBac => Ok(crate::emulator::managebac::build(ctx)),
     }
 }
 
@@ -239,6 +239,6 @@ pub fn fixtures(vendor: Vendor, school: &School) -> std::io::Result<Vec<Fixture>
         Vendor::Go4Schools => Ok(crate::emulator::go4schools::fixtures(school)),
         Vendor::Hubmis => Err(not_yet(vendor)),
         Vendor::Classe365 => Ok(crate::emulator::classe365::fixtures(school)),
-        Vendor::ManageBac => Err(not_yet(vendor)),
+        Vendor::ManageBac => Ok(crate::emulator::managebac::fixtures(school)),
     }
 }

@@ -33,7 +33,7 @@ pub struct Envelope<T> {
     #[serde(default, deserialize_with = "de::opt_string")]
     pub message: Option<String>,
     /// Validation failures of a 4xx.
-    #[serde(default, deserialize_with = "de::null_as_empty")]
+    #[serde(default, deserialize_with = "field_errors")]
     pub errors: Vec<FieldError>,
 }
 
@@ -70,6 +70,40 @@ pub struct FieldError {
     pub code: Option<String>,
     /// Other members of the object.
     pub extra: BTreeMap<String, Value>,
+}
+
+/// `errors` as documented (an array), or as the `{field: message | [messages]}` map many
+/// Rails-style APIs send, so a differently shaped list never hides the error's message.
+fn field_errors<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FieldError>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| FieldError::deserialize(v).map_err(serde::de::Error::custom))
+            .collect::<Result<_, _>>()?,
+        Value::Object(map) => map
+            .into_iter()
+            .flat_map(|(field, v)| {
+                let messages = match v {
+                    Value::Array(list) => list,
+                    other => vec![other],
+                };
+                messages.into_iter().map(move |m| FieldError {
+                    field: Some(field.clone()),
+                    message: match m {
+                        Value::String(s) => Some(s),
+                        Value::Null => None,
+                        other => Some(other.to_string()),
+                    },
+                    ..FieldError::default()
+                })
+            })
+            .collect(),
+        other => vec![FieldError {
+            message: Some(other.to_string()),
+            ..FieldError::default()
+        }],
+    })
 }
 
 impl<'de> Deserialize<'de> for FieldError {
@@ -149,5 +183,12 @@ mod tests {
         assert_eq!(e.errors[3].message, None);
         let none: Envelope<Value> = serde_json::from_str(r#"{"errors":null}"#).unwrap();
         assert!(none.errors.is_empty());
+        let map: Envelope<Value> = serde_json::from_str(
+            r#"{"message":"x","errors":{"date":["is required","must be a date"],"status":"bad"}}"#,
+        )
+        .unwrap();
+        assert_eq!(map.errors.len(), 3);
+        assert_eq!(map.errors[0].field.as_deref(), Some("date"));
+        assert_eq!(map.errors[2].message.as_deref(), Some("bad"));
     }
 }

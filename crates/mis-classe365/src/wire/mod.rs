@@ -97,15 +97,6 @@ pub(crate) mod de {
         )
     }
 
-    /// A list that may be `null` (read as empty).
-    pub fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: Deserialize<'de>,
-    {
-        Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
-    }
-
     fn kind(v: &Value) -> &'static str {
         match v {
             Value::Null => "null",

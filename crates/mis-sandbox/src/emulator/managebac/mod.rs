@@ -1,0 +1,399 @@
+//! The ManageBac (Faria) API v2p1 emulator.
+//!
+//! Written from `vendor-docs/managebac-v2p1.txt` and `reference/vendors.md` §5 (which quotes
+//! the vendor's OpenAPI spec), never from a client crate's types.
+//!
+//! # Protocol
+//!
+//! * **Prefix** `/v2p1`, and `/v2` (the moving "latest") for the same routes (§5.2).
+//! * **Auth**: the token in the `auth-token` header or the `auth_token` query parameter
+//!   (§5.3). Anything else is 401 `{"error": "Access Denied"}` (§5.6). The token is long-lived;
+//!   an injected expiry ([`crate::FaultPlan::expire_every`]) refuses one request with that
+//!   401, and the next request with the same token works, so a client's single replay
+//!   succeeds.
+//! * **Paging**: `page` (from 1) and `per_page` (default 100, at most 200) with
+//!   `meta {current_page, total_pages, total_count, per_page}` (§5.4). The vendor "may return
+//!   a number of records less than passed in the request": this emulator never serves more
+//!   than 100 rows a page, so `per_page=200` gets 100 and `meta.per_page` says 100. Drive
+//!   paging from `meta`, not from the size asked for.
+//! * **Quota**: 10 requests per second per client IP across all endpoints (scaled by
+//!   [`crate::EmulatorOptions::time_scale`]), counted before the token is checked. Over it:
+//!   429 with `X-RateLimit-Limit`, `X-RateLimit-Period` and `X-RateLimit-Reset` formatted like
+//!   `2021-10-28 01:29:40 UTC`, no `Retry-After` (§5.5). Injected 429s look the same.
+//! * **Errors**: 404 `{"error": "Couldn't find IbClass with 'id'=1001"}`, 422
+//!   `{"errors": {field: [..]}}`, 400 `{"error": "Invalid payload data structure."}` and
+//!   `{"error": "Invalid modified_since parameter: 'x' is not a valid time."}` (§5.6).
+//! * **Periods** (§5.8 "v2p1 caveat"): class attendance by date is keyed by period number as a
+//!   string and carries `timetable: {period_starts_count_from, period_offset}`; class
+//!   timetable slots use the same numbering. Key = period (from 1) + `period_offset`, where
+//!   `period_offset = period_starts_count_from - 1`. [`Config`] sets it per instance.
+//!
+//! # Attendance mapping
+//!
+//! The school keeps DfE codes; ManageBac keeps a category `status` id per record, and the
+//! record's `status` string is the category's label. The tenant's categories
+//! (`GET /school/academic-years/{id}/attendance_categories`) are 0 Absent, 1 Present,
+//! -1 Present, 2 Late (built in) and 3 Excused, 4 Field Trip, 5 Health (this school's own).
+//! Labels are chosen so that DESIGN §2.2's label rules give back the mark's DfE category:
+//!
+//! | DfE codes (category) | status | label | label rule gives |
+//! |---|---|---|---|
+//! | `/` `\` (present) | 1 | Present | present |
+//! | `L` (present, late) | 2 | Late | present + late |
+//! | `I` `M` (authorised) | 5 | Health | authorised absence |
+//! | other authorised: `C` `C1` `C2` `E` `H` `J1` `R` `S` `T` | 3 | Excused | authorised absence |
+//! | unauthorised: `G` `N` `O` `U` | 0 | Absent | unauthorised absence |
+//! | AEA: `B` `J` (before 2024) `K` `P` `V` `W` | 4 | Field Trip | approved educational activity |
+//! | not counted (`D` `X` `Y` `Y1`–`Y7` `Q` `Z` `#`), no mark (`-`) | — | no record | — |
+//!
+//! `U` loses its "late" (ManageBac has no late-absent status) and `L` loses its minutes (no
+//! minutes field); the category is kept. Homeroom attendance by date is the day register:
+//! the school's **AM** session mark. Class attendance by date is the school's lesson marks.
+//!
+//! # Rendering choices
+//!
+//! * Ids are the school's numeric ids. Terms have none, so term `n` (from 1) of year `2024` is
+//!   `2024n`. Student `student_id` / `identifier` (the school's own id, a string) carry the
+//!   UPN; behaviour notes name students by that id, as the vendor does.
+//! * Programs: `hs` "High School" (secondary) or `ps` "Primary School", one academic year.
+//!   The calendar is a 10-day rotation (the two-week timetable); `rotation_day` 1–10.
+//! * Leavers are archived students with `withdrawn_on` and no year group.
+//! * Behaviour notes are per student: an event about two students is two notes.
+//! * Each student has one parent (`parent_ids`), so excusals can name one; excusals are
+//!   generated from runs of `I`/`M` AM marks.
+//!
+//! # Not emulated
+//!
+//! OAuth (`POST /oauth/token`, v2p3 only), parents, memberships, grades, tasks, units,
+//! subjects, and the v2p3 changes. Behaviour points and polarity (ManageBac notes have
+//! neither), registration groups (only the homeroom advisor), staff titles, preferred last
+//! names and PM session marks have no place in the wire format.
+
+mod auth;
+mod render;
+mod routes;
+mod state;
+#[cfg(test)]
+mod tests;
+mod writes;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{Value, json};
+
+use self::render::{DEFAULT_PER_PAGE, Params, View};
+use self::state::{Index, Writes, num, parent_of};
+use crate::emulator::{Faults, Stats};
+use crate::sandbox::{Credentials, Emulator, EmulatorContext, Fixture};
+use crate::school::School;
+
+/// Per-instance settings of the ManageBac emulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// The school setting v2p1 exposes as `timetable.period_starts_count_from`: `1` (the
+    /// default) numbers periods from 1, `0` from 0 (`period_offset` -1). Both describe the
+    /// same marks; clients normalise with `period_offset` (vendors.md §5.8).
+    pub period_starts_count_from: u8,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            period_starts_count_from: 1,
+        }
+    }
+}
+
+/// What every handler shares.
+pub(super) struct Shared {
+    school: Arc<School>,
+    index: Index,
+    config: Config,
+    default_per_page: usize,
+    token: String,
+    faults: Arc<Faults>,
+    stats: Arc<Stats>,
+    quota: auth::Quota,
+    writes: Mutex<Writes>,
+}
+
+impl Shared {
+    fn view(&self) -> View<'_> {
+        View {
+            school: &self.school,
+            index: &self.index,
+            config: self.config,
+            default_per_page: self.default_per_page,
+        }
+    }
+
+    fn writes(&self) -> MutexGuard<'_, Writes> {
+        self.writes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Builds the emulator with the default [`Config`] (periods counted from 1).
+pub fn build(ctx: &EmulatorContext) -> Emulator {
+    build_with(ctx, Config::default())
+}
+
+/// Builds the emulator with explicit settings, e.g. a school whose periods count from 0.
+pub fn build_with(ctx: &EmulatorContext, config: Config) -> Emulator {
+    let token = token(&ctx.school);
+    let period = ctx.options.scaled(auth::PERIOD);
+    let index = Index::new(&ctx.school);
+    let shared = Arc::new(Shared {
+        writes: Mutex::new(index.writes()),
+        index,
+        school: ctx.school.clone(),
+        config,
+        default_per_page: ctx.options.default_page_size.unwrap_or(DEFAULT_PER_PAGE),
+        token: token.clone(),
+        faults: ctx.faults.clone(),
+        stats: ctx.stats.clone(),
+        quota: auth::Quota::new(period),
+    });
+    let mut credentials = Credentials::default();
+    credentials.0.insert("token", token);
+    Emulator {
+        router: routes::router(shared),
+        credentials,
+        throttle: Arc::new(move |wait| auth::too_many_requests(period, wait)),
+    }
+}
+
+/// The API token the emulator accepts: 32 hex digits derived from the school seed, so the
+/// same school always has the same token.
+fn token(school: &School) -> String {
+    let mix = |mut z: u64| {
+        // splitmix64: a fixed, well-spread function of the seed.
+        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    format!(
+        "{:016x}{:016x}",
+        mix(school.seed),
+        mix(school.seed ^ 0x6d62_6163)
+    )
+}
+
+/// `GET /auth/permissions`: what this emulator's token may do, in the vendor's
+/// `resource/action` style (vendors.md §5.3 quotes `students/excusals/index`; the others
+/// follow that pattern).
+fn permissions() -> Value {
+    json!({ "permissions": [
+        "school/show",
+        "school/academic_years/index",
+        "school/academic_years/show",
+        "school/academic_years/calendar",
+        "school/attendance_categories/index",
+        "students/index",
+        "students/show",
+        "students/set_homeroom_attendance",
+        "students/excusals/index",
+        "students/excusals/create",
+        "students/excusals/update",
+        "students/excusals/destroy",
+        "teachers/index",
+        "teachers/show",
+        "year_groups/index",
+        "year_groups/show",
+        "year_groups/students/index",
+        "year_groups/homeroom_attendance/index",
+        "classes/index",
+        "classes/show",
+        "classes/students/index",
+        "classes/teachers/index",
+        "classes/timetable/show",
+        "classes/attendance/index",
+        "classes/attendance/update",
+        "behavior/notes/index",
+    ] })
+}
+
+/// The ManageBac fixtures for `school`: one per endpoint served, each rendered by the
+/// function its handler uses for a fixed request (the first page; the first year group,
+/// class and date with records; the first student), plus the two error bodies.
+pub fn fixtures(school: &School) -> Vec<Fixture> {
+    let index = Index::new(school);
+    let view = View {
+        school,
+        index: &index,
+        config: Config::default(),
+        default_per_page: DEFAULT_PER_PAGE,
+    };
+    let writes = index.writes();
+    let none = Params::default();
+    let first_page = Params::of(&[("page", "1"), ("per_page", "100")]);
+
+    let year = view.year_id().to_string();
+    let (program, _) = view.program();
+    let student = school
+        .students
+        .first()
+        .map(|s| s.id.clone())
+        .unwrap_or_default();
+    let year_group = index
+        .year_groups
+        .first()
+        .map(|&g| school.groups[g].id.clone())
+        .unwrap_or_default();
+    let first_day = school
+        .attendance_range
+        .and_then(|r| school.calendar.days_between(r.from(), r.to()).first())
+        .map_or(school.academic_year.start_date, |d| d.date);
+    // The first (date, class) with lesson marks; else the first class on the first day.
+    let (class, class_day) = index
+        .class_marks
+        .keys()
+        .min_by_key(|(class, date)| (*date, *class))
+        .map(|(c, d)| (c.to_string(), *d))
+        .unwrap_or_else(|| {
+            let c = index
+                .classes
+                .first()
+                .map(|&c| school.groups[c].id.clone())
+                .unwrap_or_default();
+            (c, first_day)
+        });
+    let term = view.term_id(0).to_string();
+    let excusal = writes.excusals.first().cloned();
+    let excusal_student = excusal
+        .as_ref()
+        .map_or(student.clone(), |e| e.student_id.to_string());
+    let excusal_day = excusal.as_ref().map_or(first_day, |e| e.start);
+
+    // Writes, on a scratch overlay, with fixed request bodies and a fixed clock.
+    let mut scratch = index.writes();
+    let clock = state::at_utc(first_day, 9, 30);
+    let homeroom_body = json!({ "id": num(&student), "date": first_day.to_string(), "status": 2, "notes": "Arrived 10 minutes late" });
+    let member = index
+        .classes
+        .iter()
+        .find(|&&c| school.groups[c].id == class)
+        .and_then(|&c| school.groups[c].student_ids.first())
+        .map_or(0, |s| num(s));
+    let class_body = json!({ "attendances": [
+        { "student_id": member, "date": class_day.to_string(), "period": 1, "status": 1, "notes": "" },
+        { "student_id": 1, "date": class_day.to_string(), "period": 1, "status": 1, "notes": "" },
+    ] });
+    // A day after the school's records, so it overlaps no generated excusal.
+    let after = school
+        .attendance_range
+        .map_or(first_day, |r| r.to())
+        .checked_add(jiff::Span::new().days(3))
+        .unwrap_or(first_day);
+    let excusal_body = json!({ "excusal": {
+        "parent_id": parent_of(num(&student)),
+        "start_date": after.to_string(),
+        "end_date": after.to_string(),
+        "comment": "Dentist appointment",
+    } });
+    let body = |v: Value| serde_json::to_vec(&v).unwrap_or_default();
+    let write = |r: writes::Applied| r.map(|(v, _)| v);
+
+    let rendered: Vec<(&str, render::Rendered)> = vec![
+        ("ping", Ok(json!({ "pong": "ok" }))),
+        ("auth_permissions", Ok(permissions())),
+        ("school", Ok(view.school())),
+        ("academic_years", Ok(view.academic_years(&none))),
+        ("academic_year", view.academic_year(program, &year)),
+        ("academic_year_calendar", view.calendar(program, &year)),
+        ("attendance_categories", view.attendance_categories(&year)),
+        ("students", view.students(&first_page)),
+        ("student", view.student(&student)),
+        (
+            "set_homeroom_attendance",
+            write(writes::set_homeroom(
+                &view,
+                &mut scratch,
+                &student,
+                &body(homeroom_body),
+            )),
+        ),
+        (
+            "student_excusals",
+            view.student_excusals(&writes, &excusal_student, &first_page),
+        ),
+        (
+            "excusals_by_date",
+            view.excusals_on(&writes, &excusal_day.to_string(), &first_page),
+        ),
+        (
+            "excusal_create",
+            write(writes::create_excusal(
+                &view,
+                &mut scratch,
+                &student,
+                &body(excusal_body),
+                clock,
+            )),
+        ),
+        ("teachers", view.teachers(&first_page)),
+        (
+            "teacher",
+            view.teacher(
+                &school
+                    .staff
+                    .first()
+                    .map(|s| s.id.clone())
+                    .unwrap_or_default(),
+            ),
+        ),
+        ("year_groups", view.year_groups(&first_page)),
+        ("year_group", view.year_group(&year_group)),
+        (
+            "year_group_students",
+            view.year_group_students(&year_group, &first_page),
+        ),
+        (
+            "homeroom_attendance_date",
+            view.homeroom_attendance_date(&writes, &year_group, &first_day.to_string(), &none),
+        ),
+        (
+            "homeroom_attendance_term",
+            view.homeroom_attendance_term(&writes, &year_group, &term, &none),
+        ),
+        (
+            "homeroom_attendance_adjustments",
+            view.homeroom_adjustments(&year_group, &term),
+        ),
+        ("classes", view.classes(&first_page)),
+        ("class", view.class(&class)),
+        ("class_students", view.class_students(&class, &none)),
+        ("class_teachers", view.class_teachers(&class, &none)),
+        ("class_timetable", view.class_timetable(&class)),
+        (
+            "class_attendance_date",
+            view.class_attendance_date(&writes, &class, &class_day.to_string(), &none),
+        ),
+        (
+            "class_attendance_term",
+            view.class_attendance_term(&writes, &class, &term, &none),
+        ),
+        (
+            "class_attendance_update",
+            write(writes::set_class_attendance(
+                &view,
+                &mut scratch,
+                &class,
+                &body(class_body),
+            )),
+        ),
+        ("behavior_notes", view.behavior_notes(&first_page)),
+        (
+            "error_access_denied",
+            Ok(json!({ "error": "Access Denied" })),
+        ),
+        ("error_not_found", view.class("0")),
+    ];
+    rendered
+        .into_iter()
+        .map(|(name, r)| Fixture {
+            name: name.to_string(),
+            body: r.unwrap_or_else(|e| e.body),
+        })
+        .collect()
+}
