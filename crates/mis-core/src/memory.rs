@@ -211,11 +211,6 @@ impl MisProvider for MemoryProvider {
     }
 
     async fn record_attendance(&self, w: AttendanceWrite) -> Result<WriteReceipt> {
-        if w.session.is_none() && w.lesson_id.is_none() {
-            return Err(Error::invalid_input(
-                "an attendance write needs a session (am/pm) or a lesson id",
-            ));
-        }
         let mapped = self.mapper.map_code(&w.code, w.date);
         let mut data = self.data.write().unwrap_or_else(|p| p.into_inner());
         if !data.students.iter().any(|s| s.id == w.student_id) {
@@ -230,10 +225,11 @@ impl MisProvider for MemoryProvider {
             provider: self.info.vendor.clone(),
             student_id: w.student_id,
             date: w.date,
-            slot: if w.session.is_some() {
-                Slot::Session
-            } else {
-                Slot::Lesson
+            // Neither a session nor a lesson: a whole-day mark.
+            slot: match (&w.session, &w.lesson_id) {
+                (Some(_), _) => Slot::Session,
+                (None, Some(_)) => Slot::Lesson,
+                (None, None) => Slot::Day,
             },
             session: w.session,
             period: None,

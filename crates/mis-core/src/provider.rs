@@ -158,6 +158,24 @@ impl AttendanceWrite {
         }
     }
 
+    /// A whole-day mark (vendors without AM/PM sessions: Classe365, ManageBac homeroom).
+    pub fn day(student_id: impl Into<String>, date: Date, code: impl Into<String>) -> Self {
+        AttendanceWrite {
+            student_id: student_id.into(),
+            date,
+            session: None,
+            lesson_id: None,
+            code: code.into(),
+            minutes_late: None,
+            note: None,
+        }
+    }
+
+    /// Whether this is a whole-day mark (neither a session nor a lesson).
+    pub fn is_day(&self) -> bool {
+        self.session.is_none() && self.lesson_id.is_none()
+    }
+
     /// A lesson / class mark.
     pub fn lesson(
         student_id: impl Into<String>,

@@ -426,27 +426,40 @@ pub async fn behaviour_matches(p: &dyn MisProvider, e: &Expected) -> Outcome {
     Ok(())
 }
 
-/// A session mark written with a code the school uses reads back with the same category.
+/// A mark written with a code the school uses reads back with the same category.
+///
+/// Uses a session mark where the provider has sessions, else a whole-day mark (Classe365,
+/// ManageBac homeroom): an `AttendanceWrite` with neither session nor lesson is a day mark.
 pub async fn write_reads_back(p: &dyn MisProvider, e: &Expected) -> Outcome {
+    let caps = p.capabilities();
+    let slot = if caps.attendance_sessions {
+        Slot::Session
+    } else if caps.attendance_days {
+        Slot::Day
+    } else {
+        fail!("write_attendance is declared but neither session nor day marks are readable");
+    };
     let Some(template) = e
         .data
         .marks
         .iter()
-        .find(|m| m.slot == Slot::Session && e.range.contains(m.date))
+        .find(|m| m.slot == slot && e.range.contains(m.date))
     else {
-        fail!("the expected school has no session mark in range to copy");
-    };
-    let Some(session) = template.session else {
-        fail!("session mark without a session");
+        fail!("the expected school has no {slot:?} mark in range to copy");
     };
     // Write the code of a *different* category so the read-back proves the write landed.
     let other = e
         .data
         .marks
         .iter()
-        .find(|m| m.slot == Slot::Session && m.category != template.category)
+        .find(|m| m.slot == slot && m.category != template.category)
         .unwrap_or(template);
-    let w = AttendanceWrite::session(&template.student_id, template.date, session, &other.code);
+    let w = match template.session {
+        Some(session) => {
+            AttendanceWrite::session(&template.student_id, template.date, session, &other.code)
+        }
+        None => AttendanceWrite::day(&template.student_id, template.date, &other.code),
+    };
     p.record_attendance(w).await?;
     let day = mis_core::DateRange::day(template.date);
     let back: Vec<_> = p
@@ -455,7 +468,7 @@ pub async fn write_reads_back(p: &dyn MisProvider, e: &Expected) -> Outcome {
         .await?;
     let found = back
         .iter()
-        .find(|m| m.slot == Slot::Session && m.session == Some(session));
+        .find(|m| m.slot == slot && m.session == template.session);
     match found {
         Some(m) if m.category == other.category => Ok(()),
         Some(m) => fail!(
@@ -465,7 +478,7 @@ pub async fn write_reads_back(p: &dyn MisProvider, e: &Expected) -> Outcome {
             m.code,
             m.category
         ),
-        None => fail!("wrote a mark but none read back for that session"),
+        None => fail!("wrote a mark but none read back for that slot"),
     }
 }
 
