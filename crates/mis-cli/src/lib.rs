@@ -16,6 +16,7 @@ pub mod exit;
 pub mod output;
 pub mod providers;
 pub mod run;
+pub mod sandbox_cmd;
 pub mod store;
 
 pub use cli::{Cli, Command, ProviderArgs, Vendor};

@@ -27,13 +27,12 @@ pub fn open_provider(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error>
     // The match names every vendor (no `_`) so a new `Vendor` cannot be forgotten here.
     match vendor {
         Vendor::Classe365 => open_classe365(args),
-        Vendor::Classcharts
-        | Vendor::Go4schools
-        | Vendor::Hubmis
-        | Vendor::Managebac => Err(Error::new(
-            ErrorKind::Unsupported,
-            format!("provider {vendor} is not built into this mis yet"),
-        )),
+        Vendor::Classcharts | Vendor::Go4schools | Vendor::Hubmis | Vendor::Managebac => {
+            Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("provider {vendor} is not built into this mis yet"),
+            ))
+        }
     }
 }
 

@@ -72,6 +72,16 @@ impl Query {
 /// Runs a whole command line, writing records to `out`. The caller reports the error.
 pub async fn run<W: Write>(cli: &Cli, out: &mut W) -> Result<(), CliError> {
     let Some(query) = Query::from_command(&cli.command)? else {
+        if let Command::Sandbox { port } = &cli.command {
+            let Some(vendor) = cli.provider.provider else {
+                return Err(Error::invalid_input(
+                    "mis sandbox needs --provider (classcharts, go4schools, hubmis, classe365, \
+                     managebac)",
+                )
+                .into());
+            };
+            return Ok(crate::sandbox_cmd::run(vendor, port.unwrap_or(0), out).await?);
+        }
         return Err(not_available(&cli.command).into());
     };
     let provider = open_provider(&cli.provider)?;
