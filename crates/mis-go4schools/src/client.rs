@@ -1,0 +1,679 @@
+//! The typed client: one method per documented endpoint, wire types out.
+//!
+//! Paths are `https://api.go4schools.com/customer/v1/…`; `year` is the academic year as GO
+//! names it, the calendar year the school year ends in (`2025` = 2024/25, vendors.md §2.2).
+//! Endpoints the vendor documents with a `cursor` return lazy streams that follow
+//! `has_more`/`cursor` (vendors.md §2.3); the others return a `Vec`, and still follow a cursor
+//! if the server pages them anyway. Every list accepts a bare array or the paging envelope.
+//!
+//! These methods never cache. The [`MisProvider`](mis_core::MisProvider) implementation
+//! caches per-year reference data (codes, calendar, timetable) on top of them.
+
+use std::fmt;
+use std::sync::Arc;
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use mis_core::codes::CodeMapper;
+use mis_core::paging::{Page, paginate};
+use mis_core::{DecodeDetail, Error, ProviderInfo, Result};
+use mis_http::{HttpClient, WaitHint};
+
+use crate::auth;
+use crate::config::{Config, PATH_PREFIX};
+use crate::convert::{VENDOR, year_group_segment, years::YEARS};
+use crate::error::Go4SchoolsClassifier;
+use crate::provider::Cache;
+use crate::wire::{self, ListPage, WireItem};
+
+/// A GO 4 Schools client for one school. Cheap to clone: clones share the connection pool,
+/// the rate gate, the retry budget and the provider's cache.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: HttpClient,
+    pub(crate) info: ProviderInfo,
+    pub(crate) tz: TimeZone,
+    pub(crate) mapper: CodeMapper,
+    pub(crate) cache: Cache,
+}
+
+/// The path segment of an academic year, checked.
+fn year_segment(year: i32) -> Result<String> {
+    if YEARS.contains(&year) {
+        Ok(year.to_string())
+    } else {
+        Err(Error::invalid_input(format!(
+            "academic year {year} is out of range: GO 4 Schools names a year by the calendar \
+             year it ends in (2025 for 2024/25)"
+        ))
+        .with_vendor(VENDOR))
+    }
+}
+
+fn failed<T: Send + 'static>(e: Error) -> BoxStream<'static, Result<T>> {
+    stream::once(futures::future::ready(Err(e))).boxed()
+}
+
+/// Turns a decoded list page into a paging step.
+fn step<T>(page: ListPage<T>, operation: &str) -> Result<Page<T, Option<i64>>> {
+    match (page.has_more, page.cursor) {
+        (false, _) => Ok(Page::last(page.items)),
+        (true, Some(cursor)) => Ok(Page::more(page.items, Some(cursor))),
+        (true, None) => Err(Error::decode(
+            VENDOR,
+            operation,
+            "the page says has_more but gives no cursor",
+            DecodeDetail::new("cursor", b""),
+        )),
+    }
+}
+
+impl Client {
+    /// A client for `config`. Errors: `InvalidInput` for a bad base URL override, time zone
+    /// or API key (never echoing the key).
+    pub fn new(config: Config) -> Result<Client> {
+        let http = HttpClient::builder(VENDOR)
+            .base(config.host()?)
+            .prefix(PATH_PREFIX)
+            .authenticator(auth::authenticator(config.api_key())?)
+            .rate_limit(config.rate_limit_setting())
+            .retry(config.retry_setting())
+            .timeout(config.timeout_setting())
+            // vendors.md §2.5: the 429 may carry `Retry-After` (unconfirmed); honour it if so.
+            .wait_hints(&[WaitHint::RetryAfter])
+            .classifier(Go4SchoolsClassifier)
+            .retry_on_500(true)
+            .build()?;
+        Client::from_http(http, &config)
+    }
+
+    /// A client from [`Config::from_env`].
+    pub fn from_env() -> Result<Client> {
+        Client::new(Config::from_env()?)
+    }
+
+    /// A client over an already built [`HttpClient`] (e.g. one with a scripted transport);
+    /// `config` supplies the time zone, tenant and code mapper. The HTTP client must have the
+    /// `/customer/v1` prefix and the bearer authenticator.
+    pub fn from_http(http: HttpClient, config: &Config) -> Result<Client> {
+        let tz_name = config.time_zone_name();
+        let tz = TimeZone::get(tz_name).map_err(|_| {
+            Error::invalid_input(format!(
+                "unknown time zone {tz_name:?}: use an IANA name such as Europe/London"
+            ))
+            .with_vendor(VENDOR)
+        })?;
+        let mut info = ProviderInfo::new(VENDOR).time_zone(tz_name);
+        if let Some(tenant) = config.tenant_name() {
+            info = info.tenant(tenant);
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                info,
+                tz,
+                mapper: config.mapper().clone(),
+                cache: Cache::default(),
+            }),
+        })
+    }
+
+    /// The HTTP client underneath.
+    pub fn http(&self) -> &HttpClient {
+        &self.inner.http
+    }
+
+    /// The school's time zone.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.inner.tz
+    }
+
+    /// Forgets the provider's cached reference data (academic years, codes, calendars,
+    /// timetables, event types, UPNs), so the next query fetches them again.
+    pub fn clear_cache(&self) {
+        self.inner.cache.clear();
+    }
+
+    // ----- plumbing ------------------------------------------------------------------------
+
+    /// Every item of a list endpoint, following cursors.
+    fn pages<T: WireItem + Send + 'static>(
+        &self,
+        segments: Vec<String>,
+        query: Vec<(&'static str, String)>,
+        operation: &'static str,
+    ) -> BoxStream<'static, Result<T>> {
+        let http = self.inner.http.clone();
+        let segments = Arc::new(segments);
+        paginate(VENDOR, operation, None::<i64>, move |cursor| {
+            let http = http.clone();
+            let segments = segments.clone();
+            let query = query.clone();
+            async move {
+                let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+                let mut request = http.get(&segs).operation(operation);
+                if !query.is_empty() {
+                    request = request.query(&query);
+                }
+                if let Some(cursor) = cursor {
+                    request = request.query(&[("cursor", cursor.to_string())]);
+                }
+                let page: ListPage<T> = request.send_json().await?;
+                step(page, operation)
+            }
+        })
+    }
+
+    /// A per-year list endpoint as a stream: `academic-years/{year}/<rest…>`.
+    fn year_stream<T: WireItem + Send + 'static>(
+        &self,
+        year: i32,
+        rest: &[&str],
+        operation: &'static str,
+    ) -> BoxStream<'static, Result<T>> {
+        match year_segment(year) {
+            Ok(y) => {
+                let mut segments = vec!["academic-years".to_owned(), y];
+                segments.extend(rest.iter().map(|s| (*s).to_owned()));
+                self.pages(segments, Vec::new(), operation)
+            }
+            Err(e) => failed(e.with_operation(operation)),
+        }
+    }
+
+    /// A per-year list endpoint, collected.
+    async fn year_list<T: WireItem + Send + 'static>(
+        &self,
+        year: i32,
+        rest: &[&str],
+        operation: &'static str,
+    ) -> Result<Vec<T>> {
+        self.year_stream(year, rest, operation).try_collect().await
+    }
+
+    // ----- school, contacts, users ---------------------------------------------------------
+
+    /// `GET /school`: the school and its academic years (also accepts the body wrapped in
+    /// `{"school": …}`, as the G4SApiSync client expects).
+    pub async fn school(&self) -> Result<wire::School> {
+        let operation = "school.get";
+        let body: serde_json::Value = self
+            .inner
+            .http
+            .get(&["school"])
+            .operation(operation)
+            .send_json()
+            .await?;
+        let inner = match body.get("school") {
+            Some(s) if s.is_object() => s.clone(),
+            _ => body,
+        };
+        serde_json::from_value(inner.clone()).map_err(|e| {
+            Error::decode(
+                VENDOR,
+                operation,
+                e.to_string(),
+                DecodeDetail::new(".", inner.to_string().as_bytes()),
+            )
+        })
+    }
+
+    /// `GET /contacts/parental`: parental contacts of every student.
+    pub async fn parental_contacts(&self) -> Result<Vec<wire::ParentalContact>> {
+        self.pages(
+            vec!["contacts".into(), "parental".into()],
+            Vec::new(),
+            "contacts.parental",
+        )
+        .try_collect()
+        .await
+    }
+
+    /// `GET /users/parents`: parent user accounts.
+    pub async fn parent_accounts(&self) -> Result<Vec<wire::ParentAccount>> {
+        self.pages(
+            vec!["users".into(), "parents".into()],
+            Vec::new(),
+            "users.parents",
+        )
+        .try_collect()
+        .await
+    }
+
+    /// `GET /users/staff`: staff user accounts.
+    pub async fn staff_accounts(&self) -> Result<Vec<wire::StaffAccount>> {
+        self.pages(
+            vec!["users".into(), "staff".into()],
+            Vec::new(),
+            "users.staff",
+        )
+        .try_collect()
+        .await
+    }
+
+    // ----- students ------------------------------------------------------------------------
+
+    /// `GET /academic-years/{year}/students` ("GET Students"): personal details of the year's
+    /// students. (Named so it does not shadow [`MisProvider::students`](mis_core::MisProvider).)
+    pub async fn student_details(&self, year: i32) -> Result<Vec<wire::Student>> {
+        self.year_list(year, &["students"], "students.list").await
+    }
+
+    /// `GET …/students/education-details` (paged): UPN, year and registration group,
+    /// admission and leaving dates, educational attributes.
+    pub fn education_details(
+        &self,
+        year: i32,
+    ) -> BoxStream<'static, Result<wire::EducationDetails>> {
+        self.year_stream(
+            year,
+            &["students", "education-details"],
+            "students.education_details",
+        )
+    }
+
+    /// `GET …/students/attributes` (paged): custom and system attributes.
+    pub fn general_attributes(
+        &self,
+        year: i32,
+    ) -> BoxStream<'static, Result<wire::GeneralAttribute>> {
+        self.year_stream(year, &["students", "attributes"], "students.attributes")
+    }
+
+    /// `GET …/students/attributes/demographic` (paged): country of birth, languages,
+    /// nationality.
+    pub fn demographic_attributes(
+        &self,
+        year: i32,
+    ) -> BoxStream<'static, Result<wire::DemographicAttribute>> {
+        self.year_stream(
+            year,
+            &["students", "attributes", "demographic"],
+            "students.attributes.demographic",
+        )
+    }
+
+    /// `GET …/students/attributes/send` (paged): SEN code and status, needs, gifted and
+    /// talented. Values are redacted in `Debug`.
+    pub fn send_attributes(&self, year: i32) -> BoxStream<'static, Result<wire::SendAttribute>> {
+        self.year_stream(
+            year,
+            &["students", "attributes", "send"],
+            "students.attributes.send",
+        )
+    }
+
+    /// `GET …/students/attributes/sensitive` (paged): FSM, ethnicity, in care, pupil
+    /// premium… Values are redacted in `Debug`.
+    pub fn sensitive_attributes(
+        &self,
+        year: i32,
+    ) -> BoxStream<'static, Result<wire::SensitiveAttribute>> {
+        self.year_stream(
+            year,
+            &["students", "attributes", "sensitive"],
+            "students.attributes.sensitive",
+        )
+    }
+
+    /// `GET …/students/photos` (paged). Photos are redacted in `Debug`.
+    pub fn photos(&self, year: i32) -> BoxStream<'static, Result<wire::Photo>> {
+        self.year_stream(year, &["students", "photos"], "students.photos")
+    }
+
+    /// `GET …/students/medical-conditions` (paged). Redacted in `Debug`.
+    pub fn medical_conditions(
+        &self,
+        year: i32,
+    ) -> BoxStream<'static, Result<wire::MedicalConditions>> {
+        self.year_stream(
+            year,
+            &["students", "medical-conditions"],
+            "students.medical_conditions",
+        )
+    }
+
+    // ----- teaching ------------------------------------------------------------------------
+
+    /// `GET …/teaching/departments`.
+    pub async fn departments(&self, year: i32) -> Result<Vec<wire::Department>> {
+        self.year_list(year, &["teaching", "departments"], "teaching.departments")
+            .await
+    }
+
+    /// `GET …/teaching/subjects`.
+    pub async fn subjects(&self, year: i32) -> Result<Vec<wire::Subject>> {
+        self.year_list(year, &["teaching", "subjects"], "teaching.subjects")
+            .await
+    }
+
+    /// `GET …/teaching/teachers`.
+    pub async fn teachers(&self, year: i32) -> Result<Vec<wire::Teacher>> {
+        self.year_list(year, &["teaching", "teachers"], "teaching.teachers")
+            .await
+    }
+
+    /// `GET …/teaching/groups`.
+    pub async fn teaching_groups(&self, year: i32) -> Result<Vec<wire::TeachingGroup>> {
+        self.year_list(year, &["teaching", "groups"], "teaching.groups")
+            .await
+    }
+
+    /// `GET …/teaching/groups/students`: each group's students.
+    pub async fn group_students(&self, year: i32) -> Result<Vec<wire::GroupStudents>> {
+        self.year_list(
+            year,
+            &["teaching", "groups", "students"],
+            "teaching.groups.students",
+        )
+        .await
+    }
+
+    /// `GET …/teaching/groups/teachers`: each group's teachers.
+    pub async fn group_teachers(&self, year: i32) -> Result<Vec<wire::GroupTeachers>> {
+        self.year_list(
+            year,
+            &["teaching", "groups", "teachers"],
+            "teaching.groups.teachers",
+        )
+        .await
+    }
+
+    // ----- timetables ----------------------------------------------------------------------
+
+    /// `GET …/timetables`: timetables with their periods.
+    pub async fn timetables(&self, year: i32) -> Result<Vec<wire::Timetable>> {
+        self.year_list(year, &["timetables"], "timetables.list")
+            .await
+    }
+
+    /// `GET …/timetables/calendar`: every date's day type, timetable and week.
+    pub async fn calendar(&self, year: i32) -> Result<Vec<wire::CalendarDay>> {
+        self.year_list(year, &["timetables", "calendar"], "timetables.calendar")
+            .await
+    }
+
+    /// `GET …/timetables/classes` (paged): timetabled classes.
+    pub fn timetabled_classes(
+        &self,
+        year: i32,
+    ) -> BoxStream<'static, Result<wire::TimetabledClass>> {
+        self.year_stream(year, &["timetables", "classes"], "timetables.classes")
+    }
+
+    /// `GET …/timetables/student-classes` (paged): each student's classes.
+    pub fn student_classes(&self, year: i32) -> BoxStream<'static, Result<wire::StudentClasses>> {
+        self.year_stream(
+            year,
+            &["timetables", "student-classes"],
+            "timetables.student_classes",
+        )
+    }
+
+    // ----- attendance ----------------------------------------------------------------------
+
+    /// `GET …/attendance/codes`: the year's attendance codes and aliases. (Named so it does not
+    /// shadow [`MisProvider::attendance_codes`](mis_core::MisProvider).)
+    pub async fn attendance_code_book(&self, year: i32) -> Result<Vec<wire::AttendanceCode>> {
+        self.year_list(year, &["attendance", "codes"], "attendance.codes")
+            .await
+    }
+
+    /// `GET …/attendance/student-session-marks/date/{date}`: every AM/PM mark on `date`.
+    pub async fn session_marks(&self, year: i32, date: Date) -> Result<Vec<wire::SessionMark>> {
+        let d = date.to_string();
+        self.year_list(
+            year,
+            &["attendance", "student-session-marks", "date", &d],
+            "attendance.session_marks",
+        )
+        .await
+    }
+
+    /// `GET …/attendance/student-lesson-marks/date/{date}`: every lesson mark on `date`.
+    pub async fn lesson_marks(&self, year: i32, date: Date) -> Result<Vec<wire::LessonMark>> {
+        let d = date.to_string();
+        self.year_list(
+            year,
+            &["attendance", "student-lesson-marks", "date", &d],
+            "attendance.lesson_marks",
+        )
+        .await
+    }
+
+    /// `GET …/attendance/student-session-summary`: session totals per student, for the year
+    /// up to (not including) today.
+    pub async fn session_summary(&self, year: i32) -> Result<Vec<wire::SessionSummary>> {
+        self.year_list(
+            year,
+            &["attendance", "student-session-summary"],
+            "attendance.session_summary",
+        )
+        .await
+    }
+
+    /// `POST …/attendance/student-session-marks`: saves one session for one student.
+    ///
+    /// Never retried once it may have reached the server (a POST is not idempotent): a
+    /// timeout or dropped connection comes back with `is_outcome_unknown()`. The documented
+    /// 400 answers (`Unknown Attendance Mark`, `Date school not open.`, …) are `InvalidInput`
+    /// carrying the vendor's message.
+    pub async fn record_session_attendance(
+        &self,
+        year: i32,
+        attendance: &wire::SessionAttendance,
+    ) -> Result<()> {
+        let operation = "attendance.record_session";
+        let y = year_segment(year).map_err(|e| e.with_operation(operation))?;
+        self.inner
+            .http
+            .post(&["academic-years", &y, "attendance", "student-session-marks"])
+            .operation(operation)
+            .idempotent(false)
+            .json(attendance)?
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    // ----- behaviour -----------------------------------------------------------------------
+
+    /// `GET …/behaviour/actions/follow-up`: follow-up action definitions.
+    pub async fn follow_up_actions(&self, year: i32) -> Result<Vec<wire::FollowUpAction>> {
+        self.year_list(
+            year,
+            &["behaviour", "actions", "follow-up"],
+            "behaviour.actions.follow_up",
+        )
+        .await
+    }
+
+    /// `GET …/behaviour/actions/immediate`: immediate action definitions.
+    pub async fn immediate_actions(&self, year: i32) -> Result<Vec<wire::ImmediateAction>> {
+        self.year_list(
+            year,
+            &["behaviour", "actions", "immediate"],
+            "behaviour.actions.immediate",
+        )
+        .await
+    }
+
+    /// `GET …/behaviour/classification`: classification groups.
+    pub async fn classifications(&self, year: i32) -> Result<Vec<wire::Classification>> {
+        self.year_list(
+            year,
+            &["behaviour", "classification"],
+            "behaviour.classification",
+        )
+        .await
+    }
+
+    /// `GET …/behaviour/event-types`: event type definitions.
+    pub async fn event_types(&self, year: i32) -> Result<Vec<wire::EventType>> {
+        self.year_list(year, &["behaviour", "event-types"], "behaviour.event_types")
+            .await
+    }
+
+    /// `GET …/behaviour/events/date/{date}` (paged): the events of `date`.
+    pub fn behaviour_events(
+        &self,
+        year: i32,
+        date: Date,
+    ) -> BoxStream<'static, Result<wire::BehaviourEvent>> {
+        let d = date.to_string();
+        self.year_stream(
+            year,
+            &["behaviour", "events", "date", &d],
+            "behaviour.events",
+        )
+    }
+
+    // ----- attainment ----------------------------------------------------------------------
+
+    /// `GET …/attainment/grade-types/year-group/{year_group}`; `year_group` is `Reception`
+    /// (or `R`) or `1`–`14`.
+    pub async fn grade_types(&self, year: i32, year_group: &str) -> Result<Vec<wire::GradeType>> {
+        let yg = year_group_segment(year_group)?;
+        self.year_list(
+            year,
+            &["attainment", "grade-types", "year-group", &yg],
+            "attainment.grade_types",
+        )
+        .await
+    }
+
+    /// `GET …/attainment/grades/year-group/{year_group}` (paged): headline grades.
+    pub fn grades(&self, year: i32, year_group: &str) -> BoxStream<'static, Result<wire::Grade>> {
+        match year_group_segment(year_group) {
+            Ok(yg) => self.year_stream(
+                year,
+                &["attainment", "grades", "year-group", &yg],
+                "attainment.grades",
+            ),
+            Err(e) => failed(e.with_vendor(VENDOR).with_operation("attainment.grades")),
+        }
+    }
+
+    /// `GET …/attainment/exam-results/year-group/{year_group}`.
+    pub async fn exam_results(&self, year: i32, year_group: &str) -> Result<Vec<wire::ExamResult>> {
+        let yg = year_group_segment(year_group)?;
+        self.year_list(
+            year,
+            &["attainment", "exam-results", "year-group", &yg],
+            "attainment.exam_results",
+        )
+        .await
+    }
+
+    /// `GET …/attainment/prior-attainment` (paged).
+    pub fn prior_attainment(&self, year: i32) -> BoxStream<'static, Result<wire::PriorAttainment>> {
+        self.year_stream(
+            year,
+            &["attainment", "prior-attainment"],
+            "attainment.prior_attainment",
+        )
+    }
+
+    /// `GET …/attainment/reports`: the year's progress reports and their structure.
+    pub async fn reports(&self, year: i32) -> Result<Vec<wire::Report>> {
+        self.year_list(year, &["attainment", "reports"], "attainment.reports")
+            .await
+    }
+
+    /// `GET …/attainment/reports/{report_id}/attributes`: chosen attribute values.
+    pub async fn report_attributes(
+        &self,
+        year: i32,
+        report_id: i64,
+    ) -> Result<Vec<wire::ReportAttributeChoices>> {
+        let id = report_id.to_string();
+        self.year_list(
+            year,
+            &["attainment", "reports", &id, "attributes"],
+            "attainment.report_attributes",
+        )
+        .await
+    }
+
+    /// `GET …/attainment/reports/{report_id}/grades`. `apply_exclusions` sets
+    /// `applyTakeHomeReportExclusions` (the vendor's default is `true`: students and subjects
+    /// excluded from the report are left out).
+    pub async fn report_grades(
+        &self,
+        year: i32,
+        report_id: i64,
+        apply_exclusions: Option<bool>,
+    ) -> Result<Vec<wire::ReportGrades>> {
+        let operation = "attainment.report_grades";
+        let y = year_segment(year).map_err(|e| e.with_operation(operation))?;
+        let query = apply_exclusions
+            .map(|b| vec![("applyTakeHomeReportExclusions", b.to_string())])
+            .unwrap_or_default();
+        self.pages(
+            vec![
+                "academic-years".into(),
+                y,
+                "attainment".into(),
+                "reports".into(),
+                report_id.to_string(),
+                "grades".into(),
+            ],
+            query,
+            operation,
+        )
+        .try_collect()
+        .await
+    }
+
+    /// `GET …/attainment/reports/{report_id}/comments` (paged): teachers' comments.
+    pub fn report_comments(
+        &self,
+        year: i32,
+        report_id: i64,
+    ) -> BoxStream<'static, Result<wire::ReportComment>> {
+        let id = report_id.to_string();
+        self.year_stream(
+            year,
+            &["attainment", "reports", &id, "comments"],
+            "attainment.report_comments",
+        )
+    }
+
+    // ----- assessment ----------------------------------------------------------------------
+
+    /// `GET …/assessment/markbooks`: markbooks, marksheets and markslots.
+    pub async fn markbooks(&self, year: i32) -> Result<Vec<wire::Markbook>> {
+        self.year_list(year, &["assessment", "markbooks"], "assessment.markbooks")
+            .await
+    }
+
+    /// `GET …/assessment/marksheet-grades` (paged).
+    pub fn marksheet_grades(&self, year: i32) -> BoxStream<'static, Result<wire::MarksheetGrades>> {
+        self.year_stream(
+            year,
+            &["assessment", "marksheet-grades"],
+            "assessment.marksheet_grades",
+        )
+    }
+
+    /// `GET …/assessment/marks` (paged).
+    pub fn marks(&self, year: i32) -> BoxStream<'static, Result<wire::MarkslotMarks>> {
+        self.year_stream(year, &["assessment", "marks"], "assessment.marks")
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The HTTP client's Debug shows no header values and no authenticator internals.
+        f.debug_struct("Client")
+            .field("http", &self.inner.http)
+            .field("info", &self.inner.info)
+            .field("code_overrides", &self.inner.mapper.has_overrides())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,398 @@
+//! Session and lesson marks: ids resolved through the year's code book, categorised by the
+//! one DfE table in mis-core.
+//!
+//! GO 4 Schools sends marks as ids (`session_mark_id`, `session_alias_id`) that mean
+//! something only against that school's codes *of that academic year* (vendor doc,
+//! Attendance Codes: "unique for a school and academic year"). The code behind the id is a DfE
+//! code (`/`, `L`, `I`…), which `mis_core::codes::CodeMapper` categorises by the table in
+//! force on the mark's date. An alias is a school's sub-label of a code (e.g. `IR` Isolation
+//! Room under `/`): the category is the parent code's, and the alias is not a separate code.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use mis_core::codes::CodeMapper;
+use mis_core::{AttendanceMark, DecodeDetail, Error, Result, Session, Slot};
+
+use super::VENDOR;
+use super::timetable::TimetableIndex;
+use crate::wire;
+
+/// One code of the code book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    code: String,
+    label: Option<String>,
+}
+
+/// One alias: its parent code's id and its own code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AliasEntry {
+    parent: i64,
+    code: Option<String>,
+}
+
+/// A school's attendance codes for one academic year, by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeBook {
+    codes: HashMap<i64, Entry>,
+    aliases: HashMap<i64, AliasEntry>,
+    order: Vec<i64>,
+}
+
+/// What a mark's ids resolve to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedMark {
+    /// The code, as the code book spells it; `id:<id>` when the id is unknown (so it can
+    /// never pass for a DfE code), and empty when the mark has no id.
+    pub code: String,
+    /// The alias code, when an alias was used and is known.
+    pub alias: Option<String>,
+    /// Whether the mark id was found in the code book.
+    pub known: bool,
+}
+
+impl CodeBook {
+    /// Indexes `codes` (from `GET …/attendance/codes`).
+    pub fn new(codes: &[wire::AttendanceCode]) -> Self {
+        let mut book = CodeBook::default();
+        for c in codes {
+            book.order.push(c.id);
+            book.codes.insert(
+                c.id,
+                Entry {
+                    code: c.code.clone().unwrap_or_default().trim().to_owned(),
+                    label: c.label.clone(),
+                },
+            );
+            for a in &c.aliases {
+                book.aliases.insert(
+                    a.id,
+                    AliasEntry {
+                        parent: c.id,
+                        code: a.alias_code.clone(),
+                    },
+                );
+            }
+        }
+        book
+    }
+
+    /// Whether the book has no codes.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The code with id `id`.
+    pub fn code(&self, id: i64) -> Option<&str> {
+        self.codes.get(&id).map(|e| e.code.as_str())
+    }
+
+    /// Resolves a mark's code id and alias id.
+    ///
+    /// A mark with no code id but a known alias takes the alias's parent code.
+    pub fn resolve(&self, mark_id: Option<i64>, alias_id: Option<i64>) -> ResolvedMark {
+        let alias = alias_id.and_then(|a| self.aliases.get(&a));
+        let code_id = mark_id.or(alias.map(|a| a.parent));
+        let alias_code = alias.and_then(|a| a.code.clone());
+        match code_id {
+            Some(id) => match self.codes.get(&id) {
+                Some(e) => ResolvedMark {
+                    code: e.code.clone(),
+                    alias: alias_code,
+                    known: true,
+                },
+                None => ResolvedMark {
+                    code: format!("id:{id}"),
+                    alias: alias_code,
+                    known: false,
+                },
+            },
+            None => ResolvedMark {
+                code: String::new(),
+                alias: alias_code,
+                known: true,
+            },
+        }
+    }
+
+    /// The ids to write for `code`: a code (`/`, exact, then ignoring case) or an alias code
+    /// (`IR`), as `(mark id, alias id)`.
+    pub fn ids_for(&self, code: &str) -> Option<(i64, Option<i64>)> {
+        let want = code.trim();
+        let by_code = |exact: bool| {
+            self.order.iter().copied().find(|id| {
+                let c = &self.codes[id].code;
+                if exact {
+                    c == want
+                } else {
+                    c.eq_ignore_ascii_case(want)
+                }
+            })
+        };
+        if let Some(id) = by_code(true).or_else(|| by_code(false)) {
+            return Some((id, None));
+        }
+        let mut aliases: Vec<(&i64, &AliasEntry)> = self.aliases.iter().collect();
+        aliases.sort_by_key(|(id, _)| **id);
+        aliases
+            .into_iter()
+            .find(|(_, a)| {
+                a.code
+                    .as_deref()
+                    .is_some_and(|c| c.trim().eq_ignore_ascii_case(want))
+            })
+            .map(|(id, a)| (a.parent, Some(*id)))
+    }
+
+    /// The codes, in the vendor's order, with their labels.
+    pub fn entries(&self) -> impl Iterator<Item = (i64, &str, Option<&str>)> {
+        self.order.iter().filter_map(|id| {
+            self.codes
+                .get(id)
+                .map(|e| (*id, e.code.as_str(), e.label.as_deref()))
+        })
+    }
+}
+
+/// The model's code-book entry for one GO code, categorised on `date` (codes changed meaning
+/// on 2024-08-19, so the year matters).
+pub fn attendance_code(
+    code: &wire::AttendanceCode,
+    date: Date,
+    mapper: &CodeMapper,
+) -> mis_core::AttendanceCode {
+    let raw = code.code.clone().unwrap_or_default().trim().to_owned();
+    let mapped = mapper.map_code(&raw, date);
+    mis_core::AttendanceCode {
+        provider: VENDOR.to_owned(),
+        code: raw,
+        label: code.label.clone(),
+        category: mapped.category,
+        late: mapped.late,
+    }
+}
+
+fn minutes(value: Option<i64>) -> Option<u32> {
+    value.and_then(|m| u32::try_from(m).ok())
+}
+
+fn note(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+}
+
+/// A session (AM/PM) mark. `date` is the date the marks were asked for, used when the mark
+/// has none of its own. An unknown session value is a `Decode` error naming it.
+pub fn session_mark(
+    m: &wire::SessionMark,
+    date: Date,
+    book: &CodeBook,
+    mapper: &CodeMapper,
+) -> Result<AttendanceMark> {
+    let raw = m.session.as_deref().map(str::trim);
+    let session = match raw {
+        Some(s) if s.eq_ignore_ascii_case("AM") => Session::Am,
+        Some(s) if s.eq_ignore_ascii_case("PM") => Session::Pm,
+        other => {
+            let shown = other.unwrap_or("null");
+            return Err(Error::decode(
+                VENDOR,
+                "attendance.session_marks",
+                format!(
+                    "session mark of student {} has session {shown:?}, expected AM or PM",
+                    m.student_id
+                ),
+                DecodeDetail::new("session", shown.as_bytes()),
+            ));
+        }
+    };
+    let date = m.date.unwrap_or(date);
+    let resolved = book.resolve(m.session_mark_id, m.session_alias_id);
+    let mapped = mapper.map_code(&resolved.code, date);
+    if !resolved.known {
+        tracing::warn!(
+            code = %resolved.code,
+            "a session mark id is not in the year's attendance codes; reported as unmapped"
+        );
+    }
+    Ok(AttendanceMark {
+        provider: VENDOR.to_owned(),
+        student_id: m.student_id.to_string(),
+        date,
+        slot: Slot::Session,
+        session: Some(session),
+        period: None,
+        lesson_id: None,
+        code: resolved.code,
+        category: mapped.category,
+        late: mapped.late,
+        minutes_late: minutes(m.session_minutes_late),
+        note: note(&m.session_notes),
+    })
+}
+
+/// A lesson mark. The class resolves (through `timetable`) to its period label and to the
+/// same lesson id [`TimetableIndex::lessons`] gives the lesson, so marks join to lessons.
+/// Without the class, `period` is `null` and `lesson_id` is the class id.
+pub fn lesson_mark(
+    m: &wire::LessonMark,
+    date: Date,
+    book: &CodeBook,
+    mapper: &CodeMapper,
+    timetable: Option<&TimetableIndex>,
+) -> AttendanceMark {
+    let date = m.date.unwrap_or(date);
+    let resolved = book.resolve(m.lesson_mark_id, m.lesson_alias_id);
+    let mapped = mapper.map_code(&resolved.code, date);
+    let slot = m
+        .class_id
+        .and_then(|id| timetable.and_then(|t| t.class(id)));
+    let (period, lesson_id) = match (slot, m.class_id) {
+        (Some(s), _) => (Some(s.period.clone()), Some(s.lesson_id(date))),
+        (None, Some(id)) => (None, Some(id.to_string())),
+        (None, None) => (None, None),
+    };
+    AttendanceMark {
+        provider: VENDOR.to_owned(),
+        student_id: m.student_id.to_string(),
+        date,
+        slot: Slot::Lesson,
+        session: None,
+        period,
+        lesson_id,
+        code: resolved.code,
+        category: mapped.category,
+        late: mapped.late,
+        minutes_late: minutes(m.lesson_minutes_late),
+        note: note(&m.lesson_notes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use mis_core::AttendanceCategory;
+
+    fn book() -> CodeBook {
+        let codes: Vec<wire::AttendanceCode> = serde_json::from_str(
+            r#"[
+              {"id": 12, "code": "/", "label": "Present (AM)",
+               "aliases": [{"id": 1522, "alias_code": "IR", "alias_label": "Isolation Room"}]},
+              {"id": 13, "code": "L", "label": "Late"},
+              {"id": 14, "code": "I", "label": "Illness"},
+              {"id": 15, "code": "J1", "label": "Interview"},
+              {"id": 16, "code": "J", "label": "Interview (old)"}
+            ]"#,
+        )
+        .unwrap();
+        CodeBook::new(&codes)
+    }
+
+    fn session(json: &str) -> wire::SessionMark {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn session_marks_resolve_ids_and_keep_minutes_and_notes() {
+        let m = session(
+            r#"{"date":"2024-09-09T00:00:00Z","session":"AM","student_id":987654,
+                "session_mark_id":13,"session_alias_id":null,"session_minutes_late":10,
+                "session_notes":"Bus was late"}"#,
+        );
+        let got = session_mark(&m, date(2024, 9, 9), &book(), &CodeMapper::new()).unwrap();
+        assert_eq!(got.student_id, "987654");
+        assert_eq!(got.code, "L");
+        assert_eq!(got.category, AttendanceCategory::Present);
+        assert!(got.late);
+        assert_eq!(got.session, Some(Session::Am));
+        assert_eq!(got.minutes_late, Some(10));
+        assert_eq!(got.note.as_deref(), Some("Bus was late"));
+        assert_eq!(got.slot, Slot::Session);
+    }
+
+    #[test]
+    fn aliases_take_their_parent_codes_category() {
+        let m = session(
+            r#"{"session":"pm","student_id":1,"session_mark_id":12,"session_alias_id":1522}"#,
+        );
+        let got = session_mark(&m, date(2024, 9, 9), &book(), &CodeMapper::new()).unwrap();
+        assert_eq!(
+            (got.code.as_str(), got.category),
+            ("/", AttendanceCategory::Present)
+        );
+        assert_eq!(
+            got.date,
+            date(2024, 9, 9),
+            "falls back to the requested date"
+        );
+        let alias_only = session(r#"{"session":"PM","student_id":1,"session_alias_id":1522}"#);
+        let got = session_mark(&alias_only, date(2024, 9, 9), &book(), &CodeMapper::new()).unwrap();
+        assert_eq!(got.code, "/");
+    }
+
+    #[test]
+    fn categories_follow_the_mark_date() {
+        let j1 = session(r#"{"session":"AM","student_id":1,"session_mark_id":15}"#);
+        let got = session_mark(&j1, date(2024, 9, 9), &book(), &CodeMapper::new()).unwrap();
+        assert_eq!(got.category, AttendanceCategory::AuthorisedAbsence);
+        let j = session(r#"{"session":"AM","student_id":1,"session_mark_id":16}"#);
+        let got = session_mark(&j, date(2024, 6, 3), &book(), &CodeMapper::new()).unwrap();
+        assert_eq!(
+            got.category,
+            AttendanceCategory::ApprovedEducationalActivity
+        );
+    }
+
+    #[test]
+    fn unknown_ids_are_unmapped_and_bad_sessions_are_errors() {
+        let m = session(r#"{"session":"AM","student_id":1,"session_mark_id":999}"#);
+        let got = session_mark(&m, date(2024, 9, 9), &book(), &CodeMapper::new()).unwrap();
+        assert_eq!(got.code, "id:999");
+        assert_eq!(got.category, AttendanceCategory::Unmapped);
+        let none = session(r#"{"session":"AM","student_id":1}"#);
+        let got = session_mark(&none, date(2024, 9, 9), &book(), &CodeMapper::new()).unwrap();
+        assert_eq!(got.category, AttendanceCategory::NoMark);
+        let bad = session(r#"{"session":"Morning","student_id":1,"session_mark_id":12}"#);
+        let e = session_mark(&bad, date(2024, 9, 9), &book(), &CodeMapper::new()).unwrap_err();
+        assert!(e.to_string().contains("Morning"), "{e}");
+    }
+
+    #[test]
+    fn overrides_apply() {
+        let mapper = CodeMapper::new().override_code("I", AttendanceCategory::NotCounted, false);
+        let m = session(r#"{"session":"AM","student_id":1,"session_mark_id":14}"#);
+        let got = session_mark(&m, date(2024, 9, 9), &book(), &mapper).unwrap();
+        assert_eq!(got.category, AttendanceCategory::NotCounted);
+    }
+
+    #[test]
+    fn lesson_marks_without_a_timetable_keep_the_class_id() {
+        let m: wire::LessonMark = serde_json::from_str(
+            r#"{"date":"2019-06-25T00:00:00Z","student_id":987654,"class_id":123456,
+                "lesson_mark_id":14,"lesson_alias_id":null,"lesson_minutes_late":null,
+                "lesson_notes":"  "}"#,
+        )
+        .unwrap();
+        let got = lesson_mark(&m, date(2019, 6, 25), &book(), &CodeMapper::new(), None);
+        assert_eq!(got.slot, Slot::Lesson);
+        assert_eq!(got.lesson_id.as_deref(), Some("123456"));
+        assert_eq!(got.period, None);
+        assert_eq!(got.note, None, "blank notes are no notes");
+        assert_eq!(got.category, AttendanceCategory::AuthorisedAbsence);
+    }
+
+    #[test]
+    fn codes_for_writing() {
+        let b = book();
+        assert_eq!(b.ids_for("/"), Some((12, None)));
+        assert_eq!(b.ids_for("l"), Some((13, None)));
+        assert_eq!(b.ids_for("IR"), Some((12, Some(1522))));
+        assert_eq!(b.ids_for("Q"), None);
+        assert_eq!(b.entries().count(), 5);
+    }
+}

@@ -1,0 +1,206 @@
+//! Staff and groups: teachers, teaching groups with members, and the registration groups,
+//! year groups and houses implied by students' education details.
+
+use std::collections::{BTreeMap, HashMap};
+
+use mis_core::{Group, GroupKind, Staff};
+
+use super::VENDOR;
+use crate::wire;
+
+fn text(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// How timetables name a teacher: title, first initial, last name (`Mrs A Burgess`), the
+/// form GO itself uses for display names (`Mrs S Jones`, vendor doc GET Staff). Preferred
+/// names win over legal ones. Falls back to the initials, the code, then the id.
+pub fn teacher_name(t: &wire::Teacher) -> String {
+    let first = text(&t.preferred_first_name).or_else(|| text(&t.first_name));
+    let last = text(&t.preferred_last_name).or_else(|| text(&t.last_name));
+    let Some(last) = last else {
+        return text(&t.initials)
+            .or_else(|| text(&t.code))
+            .unwrap_or_else(|| t.id.to_string());
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(title) = text(&t.title) {
+        parts.push(title);
+    }
+    if let Some(initial) = first.and_then(|f| f.chars().next()) {
+        parts.push(initial.to_string());
+    }
+    parts.push(last);
+    parts.join(" ")
+}
+
+/// A teacher as a member of staff (role `teacher`).
+pub fn staff(t: &wire::Teacher) -> Staff {
+    Staff {
+        provider: VENDOR.to_owned(),
+        id: t.id.to_string(),
+        title: text(&t.title),
+        first_name: text(&t.preferred_first_name)
+            .or_else(|| text(&t.first_name))
+            .unwrap_or_default(),
+        last_name: text(&t.preferred_last_name)
+            .or_else(|| text(&t.last_name))
+            .unwrap_or_default(),
+        email: None,
+        code: text(&t.code).or_else(|| text(&t.initials)),
+        roles: vec!["teacher".to_owned()],
+        identifiers: Vec::new(),
+    }
+}
+
+/// Teaching groups with their subject, teachers and students.
+pub fn teaching_groups(
+    groups: &[wire::TeachingGroup],
+    students: &[wire::GroupStudents],
+    teachers: &[wire::GroupTeachers],
+    subjects: &[wire::Subject],
+) -> Vec<Group> {
+    let subject_names: HashMap<i64, String> = subjects
+        .iter()
+        .filter_map(|s| text(&s.name).map(|n| (s.id, n)))
+        .collect();
+    let members: HashMap<i64, &Vec<i64>> = students
+        .iter()
+        .map(|g| (g.group_id, &g.student_ids))
+        .collect();
+    let staff: HashMap<i64, &Vec<i64>> = teachers
+        .iter()
+        .map(|g| (g.group_id, &g.teacher_ids))
+        .collect();
+    let ids = |list: Option<&&Vec<i64>>| -> Vec<String> {
+        list.map(|l| l.iter().map(i64::to_string).collect())
+            .unwrap_or_default()
+    };
+    groups
+        .iter()
+        .map(|g| {
+            let code = text(&g.code);
+            Group {
+                provider: VENDOR.to_owned(),
+                id: g.id.to_string(),
+                name: text(&g.name)
+                    .or_else(|| code.clone())
+                    .unwrap_or_else(|| g.id.to_string()),
+                code,
+                kind: GroupKind::Teaching,
+                subject: g.subject_id.and_then(|id| subject_names.get(&id).cloned()),
+                staff_ids: ids(staff.get(&g.id)),
+                student_ids: ids(members.get(&g.id)),
+            }
+        })
+        .collect()
+}
+
+/// Reads one kind of group's name from a student's education details.
+type GroupKey = fn(&wire::EducationDetails) -> Option<String>;
+
+/// Year groups, registration groups and houses, from students' education details (GO has
+/// no endpoint for them). Ids are `year:<label>`, `registration:<name>` and `house:<name>`;
+/// leavers (`deleted_from_source`) are in none.
+pub fn derived_groups(details: &[wire::EducationDetails]) -> Vec<Group> {
+    let mut out = Vec::new();
+    let kinds: [(GroupKind, &str, GroupKey); 3] = [
+        (GroupKind::Year, "year", |e| {
+            text(&e.national_curriculum_year)
+        }),
+        (GroupKind::Registration, "registration", |e| {
+            text(&e.registration_group)
+        }),
+        (GroupKind::House, "house", |e| text(&e.house)),
+    ];
+    for (kind, prefix, key) in kinds {
+        let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for e in details.iter().filter(|e| !e.deleted_from_source) {
+            if let Some(name) = key(e) {
+                by_name
+                    .entry(name)
+                    .or_default()
+                    .push(e.student_id.to_string());
+            }
+        }
+        for (name, student_ids) in by_name {
+            out.push(Group {
+                provider: VENDOR.to_owned(),
+                id: format!("{prefix}:{name}"),
+                name,
+                code: None,
+                kind: kind.clone(),
+                subject: None,
+                staff_ids: Vec::new(),
+                student_ids,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn teacher_names() {
+        let t: wire::Teacher = serde_json::from_str(
+            r#"{"id": 1, "title": "Mrs", "first_name": "Anne", "last_name": "Burgess",
+                "preferred_first_name": "Annie", "preferred_last_name": "Burgess",
+                "initials": "AXB", "code": "AXB"}"#,
+        )
+        .unwrap();
+        assert_eq!(teacher_name(&t), "Mrs A Burgess");
+        let bare: wire::Teacher = serde_json::from_str(r#"{"id": 2, "code": "XY"}"#).unwrap();
+        assert_eq!(teacher_name(&bare), "XY");
+        let s = staff(&t);
+        assert_eq!(
+            (s.first_name.as_str(), s.last_name.as_str()),
+            ("Annie", "Burgess")
+        );
+        assert_eq!(s.code.as_deref(), Some("AXB"));
+    }
+
+    #[test]
+    fn groups_with_members() {
+        let groups: Vec<wire::TeachingGroup> = serde_json::from_str(
+            r#"[{"id": 5, "name": "7/As1", "code": "7/As1", "subject_id": 2}]"#,
+        )
+        .unwrap();
+        let students: Vec<wire::GroupStudents> =
+            serde_json::from_str(r#"[{"group_id": 5, "student_ids": [1, 2]}]"#).unwrap();
+        let teachers: Vec<wire::GroupTeachers> =
+            serde_json::from_str(r#"[{"group_id": 5, "teacher_ids": [9]}]"#).unwrap();
+        let subjects: Vec<wire::Subject> =
+            serde_json::from_str(r#"[{"id": 2, "name": "Art", "code": "As"}]"#).unwrap();
+        let g = &teaching_groups(&groups, &students, &teachers, &subjects)[0];
+        assert_eq!(g.kind, GroupKind::Teaching);
+        assert_eq!(g.subject.as_deref(), Some("Art"));
+        assert_eq!(g.student_ids, ["1", "2"]);
+        assert_eq!(g.staff_ids, ["9"]);
+
+        let details: Vec<wire::EducationDetails> = serde_json::from_str(
+            r#"[{"student_id": 1, "national_curriculum_year": "7", "registration_group": "7A", "house": "Newton"},
+                {"student_id": 2, "national_curriculum_year": "7", "registration_group": "7B"},
+                {"student_id": 3, "national_curriculum_year": "7", "deleted_from_source": true}]"#,
+        )
+        .unwrap();
+        let derived = derived_groups(&details);
+        let ids: Vec<&str> = derived.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "year:7",
+                "registration:7A",
+                "registration:7B",
+                "house:Newton"
+            ]
+        );
+        assert_eq!(derived[0].student_ids, ["1", "2"]);
+    }
+}

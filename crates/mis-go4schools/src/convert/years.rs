@@ -1,0 +1,146 @@
+//! Academic years as GO 4 Schools names them, and year-group path segments.
+//!
+//! vendors.md §2.2: the academic year in a path is the calendar year in which the school year
+//! *ends*: 2024/25 is `2025`. English school years run from 1 September to 31 August, so a
+//! date from September on belongs to the next calendar year's academic year.
+
+use jiff::civil::{Date, date};
+use mis_core::{AcademicYear, DateRange, Error, Result};
+
+use super::VENDOR;
+
+/// The earliest and latest academic years accepted in a path (a typo guard, not a vendor
+/// limit).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1990..=2200;
+
+/// The GO 4 Schools academic year `date` falls in: `2024-09-02` → `2025`, `2025-08-31` →
+/// `2025`.
+pub fn academic_year_of(d: Date) -> i32 {
+    let y = i32::from(d.year());
+    if d.month() >= 9 { y + 1 } else { y }
+}
+
+/// 1 September of the year before to 31 August of `year`. `InvalidInput` outside [`YEARS`].
+pub fn academic_year_range(year: i32) -> Result<DateRange> {
+    if !YEARS.contains(&year) {
+        return Err(Error::invalid_input(format!(
+            "academic year {year} is out of range (GO 4 Schools names a year by the calendar \
+             year it ends in, e.g. 2025 for 2024/25)"
+        )));
+    }
+    // In range by the check above, so these dates exist.
+    let end = year as i16;
+    DateRange::new(date(end - 1, 9, 1), date(end, 8, 31))
+}
+
+/// `2024/2025` for `2025`.
+pub fn academic_year_name(year: i32) -> String {
+    format!("{}/{}", year - 1, year)
+}
+
+/// The model's academic year for GO's `year`.
+pub fn academic_year(year: i32) -> Result<AcademicYear> {
+    let range = academic_year_range(year)?;
+    Ok(AcademicYear {
+        provider: VENDOR.to_owned(),
+        id: year.to_string(),
+        name: academic_year_name(year),
+        start_date: range.from(),
+        end_date: range.to(),
+    })
+}
+
+/// The academic years `range` touches, each with the part of `range` inside it, in order.
+/// A range over 1 September gives two parts.
+pub fn split_by_academic_year(range: DateRange) -> Vec<(i32, DateRange)> {
+    let mut out = Vec::new();
+    let mut from = range.from();
+    loop {
+        let year = academic_year_of(from);
+        let year_end = date(year as i16, 8, 31);
+        let to = year_end.min(range.to());
+        // `from <= to` holds: `from` is inside `year`, so on or before its 31 August.
+        if let Ok(part) = DateRange::new(from, to) {
+            out.push((year, part));
+        }
+        if to >= range.to() {
+            break;
+        }
+        match to.tomorrow() {
+            Ok(next) => from = next,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// The year-group path segment: `Reception` for Reception (`R`, `Rec`, `0`), else the year
+/// number `1`–`14` (vendor doc: "eg. 'Reception', '11'"). Anything else is `InvalidInput`
+/// naming the value.
+pub fn year_group_segment(year_group: &str) -> Result<String> {
+    let v = year_group.trim();
+    let lower = v.to_ascii_lowercase();
+    if matches!(lower.as_str(), "r" | "rec" | "reception" | "0" | "year r") {
+        return Ok("Reception".to_owned());
+    }
+    let digits = lower.strip_prefix("year").map(str::trim).unwrap_or(&lower);
+    match digits.parse::<u8>() {
+        Ok(n @ 1..=14) => Ok(n.to_string()),
+        _ => Err(Error::invalid_input(format!(
+            "year group {year_group:?} is not one GO 4 Schools knows: use Reception or 1-14"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_year_is_the_one_the_school_year_ends_in() {
+        assert_eq!(academic_year_of(date(2024, 9, 1)), 2025);
+        assert_eq!(academic_year_of(date(2024, 9, 2)), 2025);
+        assert_eq!(academic_year_of(date(2025, 8, 31)), 2025);
+        assert_eq!(academic_year_of(date(2024, 8, 31)), 2024);
+        let y = academic_year(2025).unwrap();
+        assert_eq!(y.name, "2024/2025");
+        assert_eq!(
+            (y.start_date, y.end_date),
+            (date(2024, 9, 1), date(2025, 8, 31))
+        );
+        assert!(academic_year(25).is_err());
+    }
+
+    #[test]
+    fn a_range_over_1_september_touches_both_years() {
+        let r = DateRange::new(date(2024, 8, 28), date(2024, 9, 3)).unwrap();
+        let parts = split_by_academic_year(r);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].0, 2024);
+        assert_eq!(
+            (parts[0].1.from(), parts[0].1.to()),
+            (date(2024, 8, 28), date(2024, 8, 31))
+        );
+        assert_eq!(parts[1].0, 2025);
+        assert_eq!(
+            (parts[1].1.from(), parts[1].1.to()),
+            (date(2024, 9, 1), date(2024, 9, 3))
+        );
+        let one = split_by_academic_year(DateRange::day(date(2024, 9, 2)));
+        assert_eq!(one, [(2025, DateRange::day(date(2024, 9, 2)))]);
+        let long = DateRange::new(date(2022, 10, 1), date(2025, 1, 1)).unwrap();
+        let years: Vec<i32> = split_by_academic_year(long).iter().map(|p| p.0).collect();
+        assert_eq!(years, [2023, 2024, 2025]);
+    }
+
+    #[test]
+    fn year_group_segments() {
+        assert_eq!(year_group_segment("Reception").unwrap(), "Reception");
+        assert_eq!(year_group_segment("R").unwrap(), "Reception");
+        assert_eq!(year_group_segment("11").unwrap(), "11");
+        assert_eq!(year_group_segment("Year 7").unwrap(), "7");
+        let e = year_group_segment("11/../x").unwrap_err();
+        assert!(e.to_string().contains("11/../x"), "{e}");
+        assert!(year_group_segment("15").is_err());
+    }
+}
