@@ -1,0 +1,429 @@
+//! The conformance suite against the GO 4 Schools emulator (mis-sandbox), plus round trips
+//! the suite's scenarios do not cover.
+//!
+//! The emulator renders the synthetic School as a GO 4 Schools school would (written from the
+//! vendor document, independently of this crate). `Expected` is the School converted to what
+//! GO can represent:
+//! - students as they are, with GO's year-group label (`Reception` for the School's `R`);
+//! - every session and lesson mark (GO has both registers; codes are DfE codes);
+//! - every lesson of the two-week timetable on its dates;
+//! - every behaviour event with its polarity (GO has no signed points per event, so points
+//!   are not compared).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures::TryStreamExt;
+use jiff::ToSpan;
+use mis_core::memory::MemoryData;
+use mis_core::{
+    AttendanceQuery, AttendanceWrite, DateRange, ErrorKind, GroupKind, MisProvider, MisProviderExt,
+    Polarity, Session, Slot, StudentQuery, TimetableQuery,
+};
+use mis_go4schools::{Client, Config};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_testkit::Expected;
+
+const SEED: u64 = 4;
+const SIZE: usize = 40;
+const VENDOR: &str = "go4schools";
+
+/// GO's year-group label for the School's (vendor doc: `'Reception'`, `'11'`).
+fn go_year(label: &str) -> String {
+    if label == "R" {
+        "Reception".into()
+    } else {
+        label.into()
+    }
+}
+
+/// The School as GO 4 Schools represents it.
+fn expected_data(school: &School, range: DateRange) -> MemoryData {
+    let students = school
+        .students
+        .iter()
+        .cloned()
+        .map(|mut s| {
+            s.provider = VENDOR.into();
+            s.year_group = s.year_group.as_deref().map(go_year);
+            s
+        })
+        .collect();
+    let marks = school
+        .session_marks
+        .iter()
+        .chain(&school.lesson_marks)
+        .filter(|m| range.contains(m.date))
+        .cloned()
+        .map(|mut m| {
+            m.provider = VENDOR.into();
+            m
+        })
+        .collect();
+    let lessons = school
+        .lessons_between(range.from(), range.to())
+        .into_iter()
+        .map(|mut l| {
+            l.provider = VENDOR.into();
+            l
+        })
+        .collect();
+    let behaviour = school
+        .behaviour_events()
+        .filter(|e| range.contains(e.date))
+        .cloned()
+        .map(|mut e| {
+            e.provider = VENDOR.into();
+            e
+        })
+        .collect();
+    MemoryData {
+        students,
+        marks,
+        lessons,
+        behaviour,
+        ..MemoryData::default()
+    }
+}
+
+/// The first two school weeks of the School's attendance: one timetable cycle, weeks 1 and 2.
+fn range(school: &School) -> DateRange {
+    let first = school
+        .attendance_range
+        .expect("the School has attendance")
+        .from();
+    DateRange::new(first, first.checked_add(11.days()).unwrap()).unwrap()
+}
+
+async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
+    let school = Arc::new(School::generate(SEED, SIZE));
+    let sandbox = Sandbox::start_with(
+        Vendor::Go4Schools,
+        school.clone(),
+        faults,
+        // GO's only long window is its (inferred) quota window: shrink it.
+        EmulatorOptions {
+            time_scale: 0.05,
+            ..EmulatorOptions::default()
+        },
+        0,
+    )
+    .await
+    .expect("the GO 4 Schools emulator starts");
+    let key = sandbox
+        .credentials()
+        .get("api_key")
+        .expect("an API key")
+        .to_owned();
+    let client = Client::new(Config::new(key.as_str()).base_url(sandbox.base_url())).unwrap();
+    let range = range(&school);
+    let expected = Expected::new(expected_data(&school, range), range)
+        .secret(key.clone())
+        .secret(format!("Bearer {key}"));
+    let mut expected = expected;
+    expected.compare_points = false;
+    (sandbox, school, client, expected)
+}
+
+async fn setup() -> (Arc<dyn MisProvider>, Expected) {
+    let (sandbox, _school, client, expected) = start(FaultPlan::none()).await;
+    // The emulator stops when its handle is dropped; each test has its own runtime and
+    // sandbox, so keeping it for the rest of the test is what we want.
+    std::mem::forget(sandbox);
+    (Arc::new(client), expected)
+}
+
+mis_testkit::conformance_suite! {
+    go4schools,
+    setup = setup(),
+    supported = [students, attendance, timetable, behaviour, write_attendance],
+    unsupported = [],
+}
+
+/// The range really covers both timetable weeks, every register and every polarity, so the
+/// suite proves what the issue asks (lessons on the right dates for week 1 and week 2,
+/// behaviour polarity).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_range_exercises_both_weeks_both_registers_and_all_polarities() {
+    let (_sandbox, school, _client, expected) = start(FaultPlan::none()).await;
+    let weeks: std::collections::BTreeSet<u8> = school
+        .calendar
+        .days_between(expected.range.from(), expected.range.to())
+        .iter()
+        .map(|d| d.week)
+        .collect();
+    assert_eq!(weeks, [1, 2].into());
+    for slot in [Slot::Session, Slot::Lesson] {
+        assert!(
+            expected.data.marks.iter().any(|m| m.slot == slot),
+            "{slot:?}"
+        );
+    }
+    for p in [Polarity::Positive, Polarity::Negative] {
+        assert!(
+            expected.data.behaviour.iter().any(|e| e.polarity == p),
+            "{p:?}"
+        );
+    }
+    assert!(!expected.data.lessons.is_empty());
+}
+
+/// One student's timetable is that student's lessons only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_students_timetable_is_their_lessons() {
+    let (_sandbox, school, client, expected) = start(FaultPlan::none()).await;
+    let student = &school.students[0];
+    let want = school.lessons_for_student(&student.id, expected.range.from(), expected.range.to());
+    assert!(!want.is_empty());
+    let got = client
+        .all_lessons(TimetableQuery::new(expected.range).student(&student.id))
+        .await
+        .unwrap();
+    let key = |l: &mis_core::Lesson| (l.date, l.start.to_string(), l.group.clone(), l.id.clone());
+    let mut w: Vec<_> = want.iter().map(key).collect();
+    let mut g: Vec<_> = got.iter().map(key).collect();
+    w.sort();
+    g.sort();
+    assert_eq!(g, w);
+    assert!(
+        got.iter()
+            .all(|l| l.student_id.as_deref() == Some(student.id.as_str()))
+    );
+    // Teachers and rooms are resolved to names, as the School names them.
+    let first = &want[0];
+    let same = got.iter().find(|l| l.id == first.id).unwrap();
+    assert_eq!(same.teachers, first.teachers);
+    assert_eq!(same.rooms, first.rooms);
+    assert_eq!(same.period, first.period);
+}
+
+/// Lesson marks carry the id of the lesson they belong to, so marks join to lessons.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lesson_marks_join_to_lessons() {
+    let (_sandbox, _school, client, expected) = start(FaultPlan::none()).await;
+    let day = DateRange::day(
+        expected
+            .data
+            .marks
+            .iter()
+            .find(|m| m.slot == Slot::Lesson)
+            .unwrap()
+            .date,
+    );
+    let lessons = client.all_lessons(TimetableQuery::new(day)).await.unwrap();
+    let marks = client
+        .all_attendance(AttendanceQuery::new(day).slot(Slot::Lesson))
+        .await
+        .unwrap();
+    assert!(!marks.is_empty());
+    let ids: std::collections::BTreeSet<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+    for m in &marks {
+        assert_eq!(m.slot, Slot::Lesson);
+        assert!(ids.contains(m.lesson_id.as_deref().unwrap()), "{m:?}");
+    }
+    // Session-only queries skip the lesson register.
+    let sessions = client
+        .all_attendance(AttendanceQuery::new(day).slot(Slot::Session))
+        .await
+        .unwrap();
+    assert!(sessions.iter().all(|m| m.slot == Slot::Session));
+    let e = client
+        .all_attendance(AttendanceQuery::new(day).slot(Slot::Day))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+}
+
+/// Writes are checked before anything is sent, and the vendor's refusals come back typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_validated_and_vendor_refusals_are_typed() {
+    let (sandbox, school, client, expected) = start(FaultPlan::none()).await;
+    let template = expected
+        .data
+        .marks
+        .iter()
+        .find(|m| m.slot == Slot::Session)
+        .unwrap();
+    let date = template.date;
+    let student = &template.student_id;
+    let writes = || sandbox.stats().applied_writes.load(Ordering::SeqCst);
+
+    // Not a code of the school's book: refused locally, naming the code.
+    let e = client
+        .record_attendance(AttendanceWrite::session(student, date, Session::Am, "QQ"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("\"QQ\""), "{e}");
+    // A lesson mark: GO records sessions only.
+    let e = client
+        .record_attendance(AttendanceWrite::lesson(student, date, "123", "/"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    // An unknown student: no UPN to send.
+    let e = client
+        .record_attendance(AttendanceWrite::session("999999", date, Session::Am, "/"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("999999"), "{e}");
+    assert_eq!(writes(), 0, "nothing reached the emulator");
+
+    // A closed day: the vendor's own "Date school not open." comes back as InvalidInput.
+    let closed = school
+        .calendar
+        .closures
+        .iter()
+        .map(|c| c.start)
+        .find(|d| *d > date && d.weekday() != jiff::civil::Weekday::Saturday)
+        .unwrap();
+    let e = client
+        .record_attendance(AttendanceWrite::session(student, closed, Session::Am, "/"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(e.vendor_code(), Some("Date school not open."), "{e}");
+    assert_eq!(e.status(), Some(400));
+
+    // An alias code is written as its parent mark plus the alias, and reads back as `/`.
+    client
+        .record_attendance(
+            AttendanceWrite::session(student, date, Session::Pm, "IR")
+                .note("Isolation")
+                .minutes_late(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(writes(), 1);
+    let back = client
+        .all_attendance(
+            AttendanceQuery::new(DateRange::day(date))
+                .student(student)
+                .slot(Slot::Session),
+        )
+        .await
+        .unwrap();
+    let pm = back
+        .iter()
+        .find(|m| m.session == Some(Session::Pm))
+        .unwrap();
+    assert_eq!(pm.code, "/");
+    assert_eq!(pm.note.as_deref(), Some("Isolation"));
+}
+
+/// Students: filters, UPNs and MIS ids; and the other entities GO can list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn students_filters_staff_groups_years_and_codes() {
+    let (_sandbox, school, client, _) = start(FaultPlan::none()).await;
+    let on_roll = client.all_students(StudentQuery::new()).await.unwrap();
+    let all = client
+        .all_students(StudentQuery::new().include_leavers(true))
+        .await
+        .unwrap();
+    let leavers = school
+        .enrolments
+        .iter()
+        .filter(|e| e.leaving_date.is_some())
+        .count();
+    assert!(leavers > 0);
+    assert_eq!(all.len(), school.students.len());
+    assert_eq!(on_roll.len(), school.students.len() - leavers);
+    let year = on_roll[0].year_group.clone().unwrap();
+    let one_year = client
+        .all_students(StudentQuery::new().year_group(year.as_str()))
+        .await
+        .unwrap();
+    assert!(!one_year.is_empty() && one_year.len() < on_roll.len());
+    assert!(
+        one_year
+            .iter()
+            .all(|s| s.year_group.as_deref() == Some(year.as_str()))
+    );
+    let ada = client
+        .find_by_upn(school.students[0].upn().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(ada.id, school.students[0].id);
+
+    let staff: Vec<_> = client.staff().try_collect().await.unwrap();
+    assert!(!staff.is_empty());
+    let groups: Vec<_> = client.groups().try_collect().await.unwrap();
+    let teaching = groups
+        .iter()
+        .filter(|g| g.kind == GroupKind::Teaching)
+        .count();
+    assert_eq!(teaching, school.groups_of(GroupKind::Teaching).count());
+    assert_eq!(
+        groups
+            .iter()
+            .filter(|g| g.kind == GroupKind::Registration)
+            .count(),
+        school.groups_of(GroupKind::Registration).count()
+    );
+    let years: Vec<_> = client.academic_years().try_collect().await.unwrap();
+    assert_eq!(years.len(), 1);
+    assert_eq!(years[0].name, school.academic_year.name);
+    let codes: Vec<_> = client.attendance_codes().try_collect().await.unwrap();
+    assert_eq!(codes.len(), school.attendance_codes.len());
+    for (have, want) in codes.iter().zip(&school.attendance_codes) {
+        assert_eq!((&have.code, have.category), (&want.code, want.category));
+    }
+}
+
+/// A range outside the school's academic years is refused with the years it has; a range
+/// over 1 September queries only the year the school has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranges_are_split_by_academic_year() {
+    let (_sandbox, school, client, _) = start(FaultPlan::none()).await;
+    let e = client
+        .all_attendance(AttendanceQuery::new(
+            DateRange::parse("2019-01-07", "2019-01-08").unwrap(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("2024/2025"), "{e}");
+    let start = school.academic_year.start_date;
+    let over = DateRange::new(
+        start.checked_sub(3.days()).unwrap(),
+        start.checked_add(9.days()).unwrap(),
+    )
+    .unwrap();
+    let marks = client
+        .all_attendance(AttendanceQuery::new(over))
+        .await
+        .unwrap();
+    assert!(!marks.is_empty());
+    assert!(marks.iter().all(|m| m.date >= start));
+}
+
+/// Injected 429s and 5xx are retried through to the same answer; an injected key expiry is a
+/// typed `Unauthenticated` (a fixed key cannot be refreshed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_are_retried_and_expiry_is_typed() {
+    let mut faults = FaultPlan::none();
+    faults.rate_429 = 0.2;
+    faults.retry_after = std::time::Duration::from_millis(10);
+    let (sandbox, _school, client, expected) = start(faults).await;
+    let day = DateRange::day(expected.data.marks[0].date);
+    let got = client
+        .all_attendance(AttendanceQuery::new(day))
+        .await
+        .unwrap();
+    let want = expected
+        .data
+        .marks
+        .iter()
+        .filter(|m| m.date == day.from())
+        .count();
+    assert_eq!(got.len(), want);
+    assert!(sandbox.stats().throttled.load(Ordering::SeqCst) > 0);
+
+    let mut faults = FaultPlan::none();
+    faults.expire_every = Some(1);
+    let (_sandbox, _school, client, _) = start(faults).await;
+    let e = client.all_students(StudentQuery::new()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+    assert!(!e.to_string().contains("g4s_sandbox_"), "{e}");
+}
