@@ -1,0 +1,548 @@
+//! Configuration: where, who, and how fast.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use mis_core::codes::CodeMapper;
+use mis_core::{Error, ErrorKind, Result};
+use mis_http::{BaseUrl, RateLimit, RetryConfig, SecretString};
+
+use crate::routes;
+
+/// The vendor id.
+pub const VENDOR: &str = "hubmis";
+
+/// Environment variable: the OAuth2 client id.
+pub const ENV_CLIENT_ID: &str = "MIS_HUBMIS_CLIENT_ID";
+/// Environment variable: the OAuth2 client secret.
+pub const ENV_CLIENT_SECRET: &str = "MIS_HUBMIS_CLIENT_SECRET";
+/// Environment variable: the realm (school) id sent in the `Realm` header.
+pub const ENV_REALM: &str = "MIS_HUBMIS_REALM";
+/// Environment variable: a host override, `scheme://host[:port]`.
+pub const ENV_BASE_URL: &str = "MIS_HUBMIS_BASE_URL";
+/// Environment variable: the school's IANA time zone (else the vendor's regional settings).
+pub const ENV_TIME_ZONE: &str = "MIS_HUBMIS_TIME_ZONE";
+/// Environment variable: the `academic-year-id` header (else the vendor's active year).
+pub const ENV_ACADEMIC_YEAR_ID: &str = "MIS_HUBMIS_ACADEMIC_YEAR_ID";
+/// Environment variable: the client-side quota, `N/SECONDS` (e.g. `12/60`) or `unlimited`.
+pub const ENV_QUOTA: &str = "MIS_HUBMIS_QUOTA";
+/// Environment variable: `page[size]` for lists.
+pub const ENV_PAGE_SIZE: &str = "MIS_HUBMIS_PAGE_SIZE";
+/// Environment variable: comma-separated pastoral categories (names or ids) that are positive.
+pub const ENV_POSITIVE_CATEGORIES: &str = "MIS_HUBMIS_POSITIVE_CATEGORIES";
+/// Environment variable: comma-separated pastoral categories (names or ids) that are negative.
+pub const ENV_NEGATIVE_CATEGORIES: &str = "MIS_HUBMIS_NEGATIVE_CATEGORIES";
+
+/// How many requests may be sent in any window of time.
+///
+/// HUBmis allows "12 requests per minute per IP address … with a rate of one new request every
+/// 5 seconds" (vendors.md §3.2), so the default is **at most 12 in any 60 s window**: one every
+/// 5 s with no burst. (governor's `Quota::per_minute(12)` would let 12 go at once and then one
+/// every 5 s: 23 in the first minute, and a 429.)
+///
+/// The requests are spaced a little wider than `window / requests` (2 % by default, see
+/// [`Quota::with_margin`]): the server counts arrivals, and network jitter can bring two
+/// requests sent exactly one window apart closer than that on its clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quota {
+    /// `(requests, window)`; `None` is no client-side limit.
+    limit: Option<(u32, Duration)>,
+    /// Extra spacing, as a fraction of `window / requests`.
+    margin: f64,
+}
+
+impl Quota {
+    /// The default safety margin: 2 % of the spacing (100 ms of HUBmis's 5 s).
+    pub const DEFAULT_MARGIN: f64 = 0.02;
+
+    /// The documented HUBmis limit: 12 requests in any 60 s.
+    pub const HUBMIS: Quota = Quota {
+        limit: Some((12, Duration::from_secs(60))),
+        margin: Self::DEFAULT_MARGIN,
+    };
+
+    /// At most `requests` in any `window` (evenly spaced, no burst).
+    ///
+    /// Zero requests or a zero window is `InvalidInput`.
+    pub fn new(requests: u32, window: Duration) -> Result<Self> {
+        if requests == 0 || window.is_zero() {
+            return Err(Error::invalid_input(format!(
+                "a quota needs at least one request in a non-empty window, not {requests} in {window:?}"
+            )));
+        }
+        Ok(Quota {
+            limit: Some((requests, window)),
+            margin: Self::DEFAULT_MARGIN,
+        })
+    }
+
+    /// No client-side limit (a 429 still closes the gate until the server's hint passes).
+    pub fn unlimited() -> Self {
+        Quota {
+            limit: None,
+            margin: 0.0,
+        }
+    }
+
+    /// Spaces requests `margin` (a fraction, clamped to 0–1) wider than `window / requests`.
+    pub fn with_margin(mut self, margin: f64) -> Self {
+        self.margin = if margin.is_nan() {
+            0.0
+        } else {
+            margin.clamp(0.0, 1.0)
+        };
+        self
+    }
+
+    /// The same number of requests in a window scaled by `factor` (e.g. `0.01` for an
+    /// emulator that runs the vendor's windows 100 times faster).
+    pub fn scaled(self, factor: f64) -> Self {
+        Quota {
+            limit: self
+                .limit
+                .map(|(n, w)| (n, w.mul_f64(factor.max(0.0)).max(Duration::from_micros(1)))),
+            margin: self.margin,
+        }
+    }
+
+    /// `(requests, window)`, or `None` when unlimited.
+    pub fn limit(&self) -> Option<(u32, Duration)> {
+        self.limit
+    }
+
+    /// The spacing between two requests (`window / requests`): 5 s for HUBmis. It is also the
+    /// least a 429 closes the gate for ("wait at least 5 seconds", vendor document).
+    pub fn spacing(&self) -> Option<Duration> {
+        self.limit.map(|(n, w)| w / n)
+    }
+
+    /// The spacing actually kept between two requests: [`Quota::spacing`] plus the margin.
+    pub fn spacing_with_margin(&self) -> Option<Duration> {
+        self.spacing().map(|s| s.mul_f64(1.0 + self.margin))
+    }
+
+    /// The mis-http rate limit: one request per [`Quota::spacing_with_margin`], no burst.
+    pub fn rate_limit(&self) -> RateLimit {
+        match self.spacing_with_margin() {
+            Some(period) => RateLimit::per_period(period, 1),
+            None => RateLimit::unlimited(),
+        }
+    }
+}
+
+impl Default for Quota {
+    fn default() -> Self {
+        Quota::HUBMIS
+    }
+}
+
+impl FromStr for Quota {
+    type Err = Error;
+
+    /// `12/60` or `12/60s` (requests / seconds), or `unlimited`.
+    fn from_str(s: &str) -> Result<Self> {
+        let v = s.trim();
+        if v.eq_ignore_ascii_case("unlimited") {
+            return Ok(Quota::unlimited());
+        }
+        let bad = || {
+            Error::invalid_input(format!(
+                "quota {s:?} is not REQUESTS/SECONDS (e.g. 12/60) or `unlimited`"
+            ))
+        };
+        let (n, secs) = v.split_once('/').ok_or_else(bad)?;
+        let n: u32 = n.trim().parse().map_err(|_| bad())?;
+        let secs: f64 = secs
+            .trim()
+            .trim_end_matches('s')
+            .parse()
+            .map_err(|_| bad())?;
+        if !secs.is_finite() || secs <= 0.0 {
+            return Err(bad());
+        }
+        Quota::new(n, Duration::from_secs_f64(secs))
+    }
+}
+
+/// Everything a [`Client`](crate::Client) needs. Build with [`Config::new`] or
+/// [`Config::from_env`], adjust with the `with_*` methods.
+///
+/// `Debug` never shows the client id or secret.
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) base_url: String,
+    pub(crate) client_id: SecretString,
+    pub(crate) client_secret: SecretString,
+    pub(crate) realm: String,
+    pub(crate) time_zone: Option<String>,
+    pub(crate) academic_year_id: Option<u64>,
+    pub(crate) quota: Quota,
+    pub(crate) retry: RetryConfig,
+    pub(crate) timeout: Duration,
+    pub(crate) page_size: u32,
+    pub(crate) token_lifetime_cap: Duration,
+    pub(crate) positive_categories: Vec<String>,
+    pub(crate) negative_categories: Vec<String>,
+    pub(crate) code_mapper: CodeMapper,
+    pub(crate) enrolment_details: bool,
+}
+
+impl Config {
+    /// The documented token lifetime: "Access tokens expire after 15 minutes" (vendors.md
+    /// §3.2), whatever `expires_in` says.
+    pub const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+    /// The default `page[size]`. The vendor's maximum is not documented; a page shorter than
+    /// this ends a list, so a server that caps pages lower would end lists early — lower it
+    /// with [`Config::with_page_size`] if a tenant does.
+    pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+    /// A config for the production host with the documented defaults.
+    pub fn new(
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+        realm: impl Into<String>,
+    ) -> Self {
+        Config {
+            base_url: routes::BASE_URL.to_owned(),
+            client_id: SecretString::from(client_id.into()),
+            client_secret,
+            realm: realm.into(),
+            time_zone: None,
+            academic_year_id: None,
+            quota: Quota::HUBMIS,
+            retry: RetryConfig::default(),
+            timeout: Duration::from_secs(30),
+            page_size: Self::DEFAULT_PAGE_SIZE,
+            token_lifetime_cap: Self::TOKEN_LIFETIME,
+            positive_categories: Vec::new(),
+            negative_categories: Vec::new(),
+            code_mapper: CodeMapper::new(),
+            enrolment_details: true,
+        }
+    }
+
+    /// Reads the `MIS_HUBMIS_*` variables (see the `ENV_*` constants).
+    ///
+    /// A missing client id, secret or realm is `Unauthenticated`, naming the variable; a
+    /// malformed optional value is `InvalidInput`, naming the variable.
+    pub fn from_env() -> Result<Self> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_env`] over any lookup (tests pass a map instead of mutating the process
+    /// environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let required = |name: &str| {
+            get(name).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Unauthenticated,
+                    format!(
+                        "{name} is not set: HUBmis needs {ENV_CLIENT_ID}, {ENV_CLIENT_SECRET} and {ENV_REALM}"
+                    ),
+                )
+                .with_vendor(VENDOR)
+            })
+        };
+        let client_id = required(ENV_CLIENT_ID)?;
+        let client_secret = SecretString::from(required(ENV_CLIENT_SECRET)?);
+        let realm = required(ENV_REALM)?;
+        let mut config = Config::new(client_id.trim(), client_secret, realm.trim());
+        let named = |name: &str, e: Error| Error::invalid_input(format!("{name}: {}", e.message()));
+        if let Some(url) = get(ENV_BASE_URL) {
+            config.base_url = check_base_url(&url).map_err(|e| named(ENV_BASE_URL, e))?;
+        }
+        if let Some(tz) = get(ENV_TIME_ZONE) {
+            check_time_zone(&tz).map_err(|e| named(ENV_TIME_ZONE, e))?;
+            config.time_zone = Some(tz.trim().to_owned());
+        }
+        if let Some(id) = get(ENV_ACADEMIC_YEAR_ID) {
+            let id = id.trim().parse::<u64>().map_err(|_| {
+                Error::invalid_input(format!(
+                    "{ENV_ACADEMIC_YEAR_ID}: {id:?} is not an academic year id (an integer)"
+                ))
+            })?;
+            config.academic_year_id = Some(id);
+        }
+        if let Some(q) = get(ENV_QUOTA) {
+            config.quota = q.parse().map_err(|e| named(ENV_QUOTA, e))?;
+        }
+        if let Some(size) = get(ENV_PAGE_SIZE) {
+            config.page_size = size
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    Error::invalid_input(format!(
+                        "{ENV_PAGE_SIZE}: {size:?} is not a positive page size"
+                    ))
+                })?;
+        }
+        let list = |v: String| -> Vec<String> {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        if let Some(v) = get(ENV_POSITIVE_CATEGORIES) {
+            config.positive_categories = list(v);
+        }
+        if let Some(v) = get(ENV_NEGATIVE_CATEGORIES) {
+            config.negative_categories = list(v);
+        }
+        Ok(config)
+    }
+
+    /// Uses another host, `scheme://host[:port]` (a trailing slash is ignored). The crate
+    /// still adds its own `/api/v1`, as against the real host. Checked when the client is
+    /// built: HTTPS, or HTTP to a loopback host.
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// The school's IANA time zone; without it the vendor's regional settings are read once.
+    pub fn with_time_zone(mut self, zone: impl Into<String>) -> Self {
+        self.time_zone = Some(zone.into());
+        self
+    }
+
+    /// Sends `academic-year-id` on the operations that document it (default: the vendor's
+    /// active year).
+    pub fn with_academic_year_id(mut self, id: u64) -> Self {
+        self.academic_year_id = Some(id);
+        self
+    }
+
+    /// The client-side quota (default [`Quota::HUBMIS`]).
+    pub fn with_quota(mut self, quota: Quota) -> Self {
+        self.quota = quota;
+        self
+    }
+
+    /// Retry settings (default [`RetryConfig::default`]).
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The per-attempt timeout (default 30 s; waiting for the quota is not counted).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// `page[size]` for lists (default [`Config::DEFAULT_PAGE_SIZE`]; 0 is read as 1).
+    pub fn with_page_size(mut self, size: u32) -> Self {
+        self.page_size = size.max(1);
+        self
+    }
+
+    /// The longest a token is used before it is renewed (default 15 minutes, the documented
+    /// lifetime; the server's `expires_in` is used when shorter).
+    pub fn with_token_lifetime_cap(mut self, cap: Duration) -> Self {
+        self.token_lifetime_cap = cap.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Pastoral categories (by name, case-insensitive, or id) whose events are positive.
+    /// HUBmis events carry no polarity, so without this every event is `neutral`.
+    pub fn with_positive_categories<I, S>(mut self, categories: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.positive_categories = categories.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Pastoral categories (by name, case-insensitive, or id) whose events are negative.
+    pub fn with_negative_categories<I, S>(mut self, categories: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.negative_categories = categories.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Per-school corrections to the DfE code table.
+    pub fn with_code_mapper(mut self, mapper: CodeMapper) -> Self {
+        self.code_mapper = mapper;
+        self
+    }
+
+    /// Whether `students()` reads each student's enrolment record for the UPN and candidate
+    /// number (default `true`). It costs one request per student — at 12 a minute, five
+    /// seconds each — so callers that only need names can turn it off.
+    pub fn with_enrolment_details(mut self, yes: bool) -> Self {
+        self.enrolment_details = yes;
+        self
+    }
+
+    /// The realm (school) id.
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// The base URL as configured.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The quota.
+    pub fn quota(&self) -> Quota {
+        self.quota
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("client_id", &"[REDACTED]")
+            .field("client_secret", &"[REDACTED]")
+            .field("realm", &self.realm)
+            .field("time_zone", &self.time_zone)
+            .field("academic_year_id", &self.academic_year_id)
+            .field("quota", &self.quota)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("page_size", &self.page_size)
+            .field("token_lifetime_cap", &self.token_lifetime_cap)
+            .field("positive_categories", &self.positive_categories)
+            .field("negative_categories", &self.negative_categories)
+            .field("code_overrides", &self.code_mapper.has_overrides())
+            .field("enrolment_details", &self.enrolment_details)
+            .finish()
+    }
+}
+
+/// Checks a host override: HTTPS (or HTTP to loopback), and no path, since the crate adds
+/// `/api/v1` itself (DESIGN.md §6). Returns it without a trailing slash.
+pub(crate) fn check_base_url(url: &str) -> Result<String> {
+    let parsed = BaseUrl::parse(url)?;
+    if !parsed.as_url().path().trim_matches('/').is_empty() {
+        return Err(Error::invalid_input(format!(
+            "the base URL must be scheme://host[:port] without a path (the client adds {} itself)",
+            routes::PREFIX
+        )));
+    }
+    Ok(parsed.as_str().to_owned())
+}
+
+/// Checks an IANA time zone name.
+pub(crate) fn check_time_zone(name: &str) -> Result<jiff::tz::TimeZone> {
+    jiff::tz::TimeZone::get(name.trim()).map_err(|_| {
+        Error::invalid_input(format!(
+            "{:?} is not an IANA time zone name (e.g. Europe/London)",
+            name.trim()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        (ENV_CLIENT_ID, "client123"),
+        (ENV_CLIENT_SECRET, "s3cr3t-client-secret"),
+        (ENV_REALM, "S999"),
+    ];
+
+    #[test]
+    fn from_env_reads_everything_and_debug_hides_credentials() {
+        let mut pairs = BASE.to_vec();
+        pairs.extend([
+            (ENV_BASE_URL, "http://127.0.0.1:8080/"),
+            (ENV_TIME_ZONE, "Europe/Dublin"),
+            (ENV_ACADEMIC_YEAR_ID, "7"),
+            (ENV_QUOTA, "6/30s"),
+            (ENV_PAGE_SIZE, "25"),
+            (ENV_POSITIVE_CATEGORIES, "Praise, 12"),
+        ]);
+        let c = Config::from_lookup(env(&pairs)).unwrap();
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+        assert_eq!(c.time_zone.as_deref(), Some("Europe/Dublin"));
+        assert_eq!(c.academic_year_id, Some(7));
+        assert_eq!(c.quota.spacing(), Some(Duration::from_secs(5)));
+        assert_eq!(c.page_size, 25);
+        assert_eq!(c.positive_categories, ["Praise", "12"]);
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cr3t-client-secret"), "{shown}");
+        assert!(!shown.contains("client123"), "{shown}");
+        assert!(shown.contains("S999"));
+    }
+
+    #[test]
+    fn a_missing_credential_names_its_variable() {
+        for missing in [ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REALM] {
+            let pairs: Vec<_> = BASE
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != missing)
+                .collect();
+            let e = Config::from_lookup(env(&pairs)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+            assert!(
+                e.to_string().contains(&format!("{missing} is not set")),
+                "{e}"
+            );
+        }
+        // Empty counts as missing.
+        let mut pairs = BASE.to_vec();
+        pairs[1] = (ENV_CLIENT_SECRET, "  ");
+        assert!(Config::from_lookup(env(&pairs)).is_err());
+    }
+
+    #[test]
+    fn bad_optional_values_name_their_variable() {
+        for (name, value) in [
+            (ENV_BASE_URL, "http://example.com"),
+            (ENV_BASE_URL, "https://example.com/api/v1"),
+            (ENV_TIME_ZONE, "Mars/Olympus"),
+            (ENV_ACADEMIC_YEAR_ID, "2024/25"),
+            (ENV_QUOTA, "lots"),
+            (ENV_QUOTA, "0/60"),
+            (ENV_PAGE_SIZE, "0"),
+        ] {
+            let mut pairs = BASE.to_vec();
+            pairs.push((name, value));
+            let e = Config::from_lookup(env(&pairs)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{name}={value}");
+            assert!(e.to_string().contains(name), "{e}");
+        }
+    }
+
+    #[test]
+    fn quotas() {
+        assert_eq!(Quota::default().spacing(), Some(Duration::from_secs(5)));
+        assert_eq!(
+            Quota::HUBMIS.scaled(0.01).spacing(),
+            Some(Duration::from_millis(50))
+        );
+        assert_eq!("unlimited".parse::<Quota>().unwrap(), Quota::unlimited());
+        assert_eq!(Quota::unlimited().spacing(), None);
+        assert_eq!(
+            "12/60".parse::<Quota>().unwrap(),
+            Quota::new(12, Duration::from_secs(60)).unwrap()
+        );
+        assert!("12/-1".parse::<Quota>().is_err());
+        assert!(Quota::new(12, Duration::ZERO).is_err());
+    }
+}

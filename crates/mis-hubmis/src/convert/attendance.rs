@@ -1,0 +1,214 @@
+//! Attendance: session records and the code book → [`AttendanceMark`] / [`AttendanceCode`].
+//!
+//! HUBmis is a UK MIS: its codes are DfE codes, so every mark goes through mis-core's one
+//! date-aware table ([`CodeMapper::map_code`]) with the school's overrides; nothing here
+//! knows what a code means.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use mis_core::codes::CodeMapper;
+use mis_core::{AttendanceCode, AttendanceMark, Result, Session, Slot};
+
+use super::{bad_record, nonempty, parse_date};
+use crate::config::VENDOR;
+use crate::wire::{self, AttendanceRecord, AttendanceSession, CodeRef};
+
+/// The code book by id, for records that name their code only by id.
+#[derive(Debug, Clone, Default)]
+pub struct CodeBook {
+    by_id: HashMap<String, String>,
+}
+
+impl CodeBook {
+    /// Indexes `codes` by id.
+    pub fn new(codes: &[wire::AttendanceCode]) -> Self {
+        let by_id = codes
+            .iter()
+            .filter_map(|c| Some((c.id.as_ref()?.as_str().to_owned(), c.code.clone()?)))
+            .collect();
+        CodeBook { by_id }
+    }
+
+    /// Whether the book is empty.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// The code a record carries: its own `code`, else the book's code for its `id`.
+    pub fn code_of<'a>(&'a self, r: &'a CodeRef) -> Option<&'a str> {
+        r.code
+            .as_deref()
+            .or_else(|| self.by_id.get(r.id.as_ref()?.as_str()).map(String::as_str))
+    }
+}
+
+/// Whether a record names its code only by id (so the code book is needed to read it).
+pub fn needs_code_book(record: &AttendanceRecord) -> bool {
+    record
+        .attendance_code
+        .as_ref()
+        .is_some_and(|c| c.code.is_none() && c.id.is_some())
+}
+
+/// One session mark for `student_id` (the student whose records were asked for).
+///
+/// A record without a readable date is a `Decode` error: a mark that cannot be placed must
+/// not disappear from attendance figures silently. A record without any code is an empty
+/// register slot (`no_mark`). An unknown session value gives a session mark with no AM/PM.
+pub fn mark(
+    record: &AttendanceRecord,
+    student_id: &str,
+    book: &CodeBook,
+    mapper: &CodeMapper,
+) -> Result<AttendanceMark> {
+    let date = record.date.as_deref().and_then(parse_date).ok_or_else(|| {
+        bad_record(
+            "students.attendance",
+            "date",
+            format!(
+                "attendance record {} of student {student_id} has no YYYY-MM-DD date",
+                record.id.as_ref().map_or("(no id)", |i| i.as_str())
+            ),
+        )
+    })?;
+    let code = record
+        .attendance_code
+        .as_ref()
+        .and_then(|c| book.code_of(c))
+        .unwrap_or("")
+        .to_owned();
+    let mapped = mapper.map_code(&code, date);
+    Ok(AttendanceMark {
+        provider: VENDOR.into(),
+        student_id: student_id.to_owned(),
+        date,
+        slot: Slot::Session,
+        session: match record.session {
+            Some(AttendanceSession::Am) => Some(Session::Am),
+            Some(AttendanceSession::Pm) => Some(Session::Pm),
+            _ => None,
+        },
+        period: None,
+        lesson_id: None,
+        code,
+        category: mapped.category,
+        late: mapped.late,
+        minutes_late: record
+            .minutes_late
+            .map(|m| u32::try_from(m).unwrap_or(u32::MAX)),
+        note: nonempty(record.comment.as_deref()),
+    })
+}
+
+/// One code book entry, categorised with the table in force on `on` (today, for a code
+/// book). Entries without a code are skipped.
+pub fn code(entry: &wire::AttendanceCode, mapper: &CodeMapper, on: Date) -> Option<AttendanceCode> {
+    let raw = entry.code.as_deref()?.to_owned();
+    let mapped = mapper.map_code(&raw, on);
+    Some(AttendanceCode {
+        provider: VENDOR.into(),
+        code: raw,
+        label: nonempty(entry.description.as_deref()),
+        category: mapped.category,
+        late: mapped.late,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use mis_core::AttendanceCategory::*;
+
+    use super::*;
+
+    fn records(json: &str) -> Vec<AttendanceRecord> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn dfe_codes_map_through_the_shared_table() {
+        let rs = records(
+            r#"[
+            {"id": 1, "student_id": 5, "date": "2024-09-02", "session": "am",
+             "attendance_code": {"id": 1, "code": "/", "description": "Present"}},
+            {"id": 2, "student_id": 5, "date": "2024-09-02", "session": "pm",
+             "attendance_code": {"id": 3, "code": "L"}, "minutes_late": 12, "comment": "bus"},
+            {"id": 3, "student_id": 5, "date": "2024-09-03", "session": "am",
+             "attendance_code": {"id": 9, "code": "J1"}},
+            {"id": 4, "student_id": 5, "date": "2024-09-03", "session": "pm",
+             "attendance_code": {"id": 20, "code": "-"}}
+        ]"#,
+        );
+        let m = CodeMapper::new();
+        let book = CodeBook::default();
+        let marks: Vec<AttendanceMark> = rs
+            .iter()
+            .map(|r| mark(r, "5", &book, &m).unwrap())
+            .collect();
+        assert_eq!(marks[0].category, Present);
+        assert_eq!(marks[0].session, Some(Session::Am));
+        assert_eq!(marks[0].slot, Slot::Session);
+        assert_eq!((marks[1].category, marks[1].late), (Present, true));
+        assert_eq!(marks[1].minutes_late, Some(12));
+        assert_eq!(marks[1].note.as_deref(), Some("bus"));
+        assert_eq!(marks[2].category, AuthorisedAbsence);
+        assert_eq!(marks[3].category, NoMark);
+        assert!(
+            marks
+                .iter()
+                .all(|m| m.provider == "hubmis" && m.student_id == "5")
+        );
+    }
+
+    #[test]
+    fn the_date_decides_which_table_applies() {
+        let rs = records(
+            r#"[{"date": "2023-10-02", "session": "am", "attendance_code": "J"},
+                {"date": "2024-10-02", "session": "am", "attendance_code": "J"}]"#,
+        );
+        let m = CodeMapper::new();
+        let book = CodeBook::default();
+        assert_eq!(
+            mark(&rs[0], "1", &book, &m).unwrap().category,
+            ApprovedEducationalActivity
+        );
+        assert_eq!(mark(&rs[1], "1", &book, &m).unwrap().category, Unmapped);
+    }
+
+    #[test]
+    fn codes_named_by_id_are_read_from_the_book_and_overrides_apply() {
+        let book_wire: Vec<wire::AttendanceCode> = serde_json::from_str(
+            r#"[{"id": 4, "code": "I", "description": "Illness", "display": true},
+                {"id": 5, "description": "no code"}]"#,
+        )
+        .unwrap();
+        let book = CodeBook::new(&book_wire);
+        let rs = records(r#"[{"date": "2024-09-02", "session": "am", "attendance_code": 4}]"#);
+        assert!(needs_code_book(&rs[0]));
+        let m = CodeMapper::new().override_code("I", UnauthorisedAbsence, false);
+        let got = mark(&rs[0], "1", &book, &m).unwrap();
+        assert_eq!(
+            (got.code.as_str(), got.category),
+            ("I", UnauthorisedAbsence)
+        );
+        let on = jiff::civil::date(2024, 9, 2);
+        let entries: Vec<_> = book_wire
+            .iter()
+            .filter_map(|c| code(c, &CodeMapper::new(), on))
+            .collect();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].category, AuthorisedAbsence);
+        assert_eq!(entries[0].label.as_deref(), Some("Illness"));
+    }
+
+    #[test]
+    fn a_record_without_a_date_is_an_error_naming_it() {
+        let rs = records(r#"[{"id": 77, "session": "am", "attendance_code": "/"}]"#);
+        let e = mark(&rs[0], "1", &CodeBook::default(), &CodeMapper::new()).unwrap_err();
+        assert_eq!(e.kind(), mis_core::ErrorKind::Decode);
+        assert!(e.to_string().contains("77"), "{e}");
+        let rs = records(r#"[{"date": "2024-09-02", "session": "noon"}]"#);
+        let m = mark(&rs[0], "1", &CodeBook::default(), &CodeMapper::new()).unwrap();
+        assert_eq!((m.session, m.category), (None, NoMark));
+    }
+}

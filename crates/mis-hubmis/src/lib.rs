@@ -1,0 +1,108 @@
+//! # mis-hubmis
+//!
+//! WCBS HUBmis: a typed [`Client`] for every operation of the vendor's document
+//! (`vendor-docs/hubmis.txt`, "WCBS HUBmis (1.2.0)") and a [`HubmisProvider`] that maps it
+//! onto the mis-core model.
+//!
+//! ```no_run
+//! # async fn demo() -> mis_core::Result<()> {
+//! use futures::TryStreamExt;
+//! use mis_core::{AttendanceQuery, DateRange, MisProvider};
+//! use mis_hubmis::{Config, HubmisProvider, SecretString};
+//!
+//! let config = Config::new("client123", SecretString::from("secret123"), "S999")
+//!     .with_positive_categories(["Praise"])
+//!     .with_negative_categories(["Concern"]);
+//! let hubmis = HubmisProvider::new(config)?;
+//! let week = DateRange::parse("2024-09-02", "2024-09-06")?;
+//! let mut marks = hubmis.attendance(AttendanceQuery::new(week));
+//! while let Some(mark) = marks.try_next().await? {
+//!     println!("{} {} {:?} {}", mark.student_id, mark.date, mark.session, mark.category);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## Authentication (vendors.md §3.2)
+//!
+//! OAuth2 client credentials: `POST /api/v1/token` with the form `grant_type=
+//! client_credentials&client_id=…&client_secret=…`, then `Authorization: Bearer <token>`
+//! **and** `Realm: <realm id>` on every call. The token is cached per client and shared by its
+//! clones. It is renewed before `min(expires_in, 15 min)` runs out (a tenth early, at most a
+//! minute): the document says tokens "expire after 15 minutes" but its example answers
+//! `expires_in: 86400`. A 401 refreshes the token once and replays the request; concurrent
+//! requests share one refresh. The optional `academic-year-id` header is sent on the
+//! operations that document it, from the call or from [`Config::with_academic_year_id`].
+//! See [`auth`] for the details.
+//!
+//! ## Quota (vendors.md §3.2)
+//!
+//! "12 requests per minute per IP address … one new request every 5 seconds". Every request
+//! — token requests included — waits at one client-side gate: **at most 12 in any 60 s
+//! window**, one every 5 s with no burst, plus a 2 % margin against network jitter
+//! ([`Quota`]). The gate is shared by every clone of a client and by every client of this
+//! process that talks to the same host, because the vendor counts per IP, not per client. A
+//! 429 closes the gate for everyone until `X-RateLimit-Retry-After` (a Unix time) has passed,
+//! and never for less than the 5 s the document asks for; the request is then retried.
+//! `X-RateLimit-Remaining` is recorded on each request's trace span (`ratelimit_remaining`).
+//! Tenants with other limits set [`Config::with_quota`] or `MIS_HUBMIS_QUOTA`.
+//!
+//! The quota makes every request cost five seconds, so the provider documents what each
+//! entity costs ([`provider`]) and streams results as they arrive.
+//!
+//! ## Pagination
+//!
+//! Paged lists take `page[number]` (from 1) and `page[size]` and answer a bare JSON array
+//! with no total; a page shorter than `page[size]` is the last one (DESIGN.md §4). The
+//! client returns them as lazy streams (mis-core's `paginate`); lists the document does not
+//! page are read in one request.
+//!
+//! ## Quirks handled
+//!
+//! * **The paths are inferred** (vendors.md §3.3: the page lost its URLs). Every path lives
+//!   in [`routes`], marked as such, so that the real ones replace them in one place. Only
+//!   `POST /api/v1/token` is confirmed.
+//! * **The list envelope is not confirmed** (§3.3): lists are read as bare arrays (the
+//!   document's samples) or as `{"data": [...]}` ([`wire::List`]).
+//! * **Many samples lost their fields** (`[{ }]`): those operations return [`wire::Item`],
+//!   which keeps `id`, `name`, `code` and every other field as JSON.
+//! * **The token request's content type**: the walkthrough sends a form, the operation
+//!   reference a JSON schema; the form is sent (§3.2's worked example).
+//! * **"Pastoral: Get single Event"** shows an array where every other "get one" shows an
+//!   object; both are read ([`wire::OneOrFirst`]).
+//! * **The error body is not documented** (§3.3): the message is looked for in OAuth2,
+//!   Laravel and JSON:API shapes, redacted and cut short ([`error`]).
+//! * **The production host list was lost** (§3.2): the base URL is `https://api.hubmis.com`,
+//!   overridable with [`Config::with_base_url`] / `MIS_HUBMIS_BASE_URL`.
+//! * **"500 requests per client"** has no documented window (§3.2); it refills at the same
+//!   one-per-5-s rate as the per-IP limit, so the gate above respects it too.
+//! * **Polarity**: pastoral events carry none; it is `neutral` unless the school configures
+//!   its categories as positive or negative.
+//! * **Sensitive data** (learning support, medical, ethnicity, faith) is returned wrapped in
+//!   [`mis_core::Sensitive`], whose `Debug` prints `[sensitive]`. No secret appears in any
+//!   `Debug`, `Display`, error or log line.
+//!
+//! ## Environment
+//!
+//! `MIS_HUBMIS_CLIENT_ID`, `MIS_HUBMIS_CLIENT_SECRET`, `MIS_HUBMIS_REALM` (required), and
+//! optionally `MIS_HUBMIS_BASE_URL`, `MIS_HUBMIS_TIME_ZONE`, `MIS_HUBMIS_ACADEMIC_YEAR_ID`,
+//! `MIS_HUBMIS_QUOTA`, `MIS_HUBMIS_PAGE_SIZE`, `MIS_HUBMIS_POSITIVE_CATEGORIES`,
+//! `MIS_HUBMIS_NEGATIVE_CATEGORIES` ([`Config::from_env`]).
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod convert;
+pub mod error;
+pub mod provider;
+pub mod routes;
+pub mod wire;
+
+pub use client::{
+    AttendanceFilter, Client, ClientBuilder, ContactFilter, DateTimeRange, GroupFilter,
+    HouseFilter, HouseStudentFilter, LearningSupportListFilter, LearningSupportRecordFilter,
+    LearningSupportReviewFilter, PastStudentFilter, PastoralEventFilter, RoomFilter, Sort,
+    StaffFilter, StudentFilter, TimetableFilter, UserType, WellbeingFilter,
+};
+pub use config::{Config, Quota, VENDOR};
+pub use mis_http::{RetryConfig, SecretString};
+pub use provider::HubmisProvider;
