@@ -1,0 +1,129 @@
+//! The conformance suite against the HUBmis emulator (mis-sandbox).
+//!
+//! The emulator renders the synthetic School as HUBmis would (written from the vendor
+//! document, independently of this crate), with the vendor's windows scaled down
+//! ([`EmulatorOptions::time_scale`]): the 60 s quota window and the 15-minute token. The
+//! client's quota is scaled the same way. `Expected` is the School as HUBmis represents it:
+//! - students with names, date of birth, UPN (from the enrolment record), the year group of
+//!   their form and the form's name; leavers belong to no form, so they have neither;
+//! - attendance: the School's AM/PM session marks (HUBmis has no lesson register);
+//! - lessons: one on-roll student's lessons, with that student's id;
+//! - behaviour: every event, as a pastoral wellbeing event; the emulator files them under
+//!   `Praise`, `Concern` and `Note`, and the provider is configured to read the first two as
+//!   positive and negative. HUBmis has no points, so points are not compared.
+
+use std::sync::Arc;
+
+use jiff::ToSpan;
+use mis_core::memory::MemoryData;
+use mis_core::{DateRange, GroupKind, MisProvider, Slot};
+use mis_hubmis::{Config, HubmisProvider, Quota, SecretString};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_testkit::Expected;
+
+const SEED: u64 = 5;
+const SIZE: usize = 30;
+/// The emulator's windows, and the client's quota, at 1/100: 12 requests per 0.6 s.
+const SCALE: f64 = 0.01;
+
+/// The label a HUBmis year group gives (`dfe_year`): `Year 9` → `9`, `Reception` → `R`.
+fn year_label(name: &str) -> String {
+    match name.strip_prefix("Year ") {
+        Some(n) => n.to_owned(),
+        None if name == "Reception" => "R".to_owned(),
+        None => name.to_owned(),
+    }
+}
+
+/// The School as HUBmis represents it.
+fn expected_data(school: &School) -> MemoryData {
+    let group_of = |id: &str, kind: GroupKind| {
+        school
+            .groups_of(kind)
+            .find(|g| g.student_ids.iter().any(|s| s == id))
+    };
+    let students = school
+        .students
+        .iter()
+        .cloned()
+        .map(|mut s| {
+            s.provider = mis_hubmis::VENDOR.into();
+            s.registration_group = group_of(&s.id, GroupKind::Registration).map(|g| g.name.clone());
+            s.year_group = group_of(&s.id, GroupKind::Year).map(|g| year_label(&g.name));
+            s
+        })
+        .collect();
+    let marks = school
+        .session_marks
+        .iter()
+        .filter(|m| m.slot == Slot::Session)
+        .cloned()
+        .collect();
+    let range = range(school);
+    let student = school
+        .students
+        .iter()
+        .find(|s| {
+            !school
+                .lessons_for_student(&s.id, range.from(), range.to())
+                .is_empty()
+        })
+        .expect("an on-roll student with lessons");
+    let lessons = school.lessons_for_student(&student.id, range.from(), range.to());
+    MemoryData {
+        students,
+        marks,
+        lessons,
+        behaviour: school.behaviour_events().cloned().collect(),
+        ..MemoryData::default()
+    }
+}
+
+/// The first two school weeks of the School's attendance.
+fn range(school: &School) -> DateRange {
+    let first = school
+        .attendance_range
+        .expect("the School has attendance")
+        .from();
+    DateRange::new(first, first.checked_add(11.days()).unwrap()).unwrap()
+}
+
+async fn setup() -> (Arc<dyn MisProvider>, Expected) {
+    let school = Arc::new(School::generate(SEED, SIZE));
+    let sandbox = Sandbox::start_with(
+        Vendor::Hubmis,
+        school.clone(),
+        FaultPlan::none(),
+        EmulatorOptions {
+            time_scale: SCALE,
+            ..EmulatorOptions::default()
+        },
+        0,
+    )
+    .await
+    .expect("the HUBmis emulator starts");
+    let creds = sandbox.credentials();
+    let id = creds.get("client_id").expect("a client id").to_owned();
+    let secret = creds.get("client_secret").expect("a secret").to_owned();
+    let realm = creds.get("realm").expect("a realm").to_owned();
+    let config = Config::new(id.as_str(), SecretString::from(secret.clone()), realm)
+        .with_base_url(sandbox.base_url())
+        .with_quota(Quota::HUBMIS.scaled(SCALE))
+        .with_positive_categories(["Praise"])
+        .with_negative_categories(["Concern"]);
+    let provider = HubmisProvider::new(config).expect("a provider");
+    let mut expected = Expected::new(expected_data(&school), range(&school))
+        .secret(secret)
+        .secret(id);
+    expected.compare_points = false;
+    // The emulator stops when its handle drops; each test has its own, kept to the end.
+    std::mem::forget(sandbox);
+    (Arc::new(provider), expected)
+}
+
+mis_testkit::conformance_suite! {
+    hubmis,
+    setup = setup(),
+    supported = [students, attendance, timetable, behaviour],
+    unsupported = [write_attendance],
+}
