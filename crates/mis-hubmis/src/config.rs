@@ -33,6 +33,9 @@ pub const ENV_PAGE_SIZE: &str = "MIS_HUBMIS_PAGE_SIZE";
 pub const ENV_POSITIVE_CATEGORIES: &str = "MIS_HUBMIS_POSITIVE_CATEGORIES";
 /// Environment variable: comma-separated pastoral categories (names or ids) that are negative.
 pub const ENV_NEGATIVE_CATEGORIES: &str = "MIS_HUBMIS_NEGATIVE_CATEGORIES";
+/// Environment variable: `false` stops `students()` reading each student's enrolment record
+/// (UPN, candidate number), which costs one request — five seconds of quota — per student.
+pub const ENV_ENROLMENT_DETAILS: &str = "MIS_HUBMIS_ENROLMENT_DETAILS";
 
 /// How many requests may be sent in any window of time.
 ///
@@ -294,6 +297,17 @@ impl Config {
         if let Some(v) = get(ENV_NEGATIVE_CATEGORIES) {
             config.negative_categories = list(v);
         }
+        if let Some(v) = get(ENV_ENROLMENT_DETAILS) {
+            config.enrolment_details = match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(Error::invalid_input(format!(
+                        "{ENV_ENROLMENT_DETAILS}: {v:?} is not true or false"
+                    )));
+                }
+            };
+        }
         Ok(config)
     }
 
@@ -475,6 +489,7 @@ mod tests {
             (ENV_QUOTA, "6/30s"),
             (ENV_PAGE_SIZE, "25"),
             (ENV_POSITIVE_CATEGORIES, "Praise, 12"),
+            (ENV_ENROLMENT_DETAILS, "false"),
         ]);
         let c = Config::from_lookup(env(&pairs)).unwrap();
         assert_eq!(c.base_url, "http://127.0.0.1:8080");
@@ -483,6 +498,7 @@ mod tests {
         assert_eq!(c.quota.spacing(), Some(Duration::from_secs(5)));
         assert_eq!(c.page_size, 25);
         assert_eq!(c.positive_categories, ["Praise", "12"]);
+        assert!(!c.enrolment_details);
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cr3t-client-secret"), "{shown}");
         assert!(!shown.contains("client123"), "{shown}");
@@ -520,6 +536,7 @@ mod tests {
             (ENV_QUOTA, "lots"),
             (ENV_QUOTA, "0/60"),
             (ENV_PAGE_SIZE, "0"),
+            (ENV_ENROLMENT_DETAILS, "sometimes"),
         ] {
             let mut pairs = BASE.to_vec();
             pairs.push((name, value));
