@@ -8,6 +8,10 @@
 //! `pastoralCategoryType`, `module`, `userType`). When the real OpenAPI file is in hand,
 //! correcting a path is an edit to one line of this file and nothing else.
 //!
+//! The operations the document marks *Deprecated* (Departments, Sections, Subjects and Subject
+//! Sets "Get list" / "Get one", and the first "Pastoral: Get list of Events") have no route of
+//! their own: each has an undeprecated twin with the same parameters, which is the one here.
+//!
 //! Templates are relative to the documented prefix [`PREFIX`]; `{name}` placeholders are
 //! filled in order by [`Route::segments`], and each filled value is percent-encoded as one
 //! path segment by mis-http, so an id can never change which endpoint is called.
