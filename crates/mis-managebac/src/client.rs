@@ -1,0 +1,1477 @@
+//! The typed ManageBac client: one method per documented endpoint (vendors.md §5.7 and the
+//! vendor document's attendance group).
+//!
+//! Lists come one page at a time (`*_page`, with the vendor's [`Meta`]) or as a lazy stream
+//! over every page (mis-core's [`paginate`]). Paging sends `page` and `per_page` and is driven
+//! by `meta.total_pages` — never by the size asked for, because "the API may return a number
+//! of records less than passed in the request" (vendors.md §5.4). Without `total_pages` a short
+//! page ends the walk.
+//!
+//! Query encoding (vendors.md §5.7): `ids[]`, `year_group_ids[]`, `homeroom_advisor_ids[]`,
+//! `class_ids[]` and `user_ids[]` repeat with brackets; `student_ids` is sent as one
+//! comma-separated value (`student_ids=1,2,3`), which the vendor "accepts" alongside repeated
+//! params and which keeps URLs short. Times (`modified_since`, `deleted_since`) are ISO 8601
+//! UTC.
+//!
+//! Writes: `PUT` (set attendance) is idempotent and retried like a read; `POST` and `PATCH`
+//! (excusals) are never replayed once they may have reached the server (mis-http's
+//! idempotency gate) — a replayed excusal would meet the vendor's overlap rule.
+
+use std::fmt;
+use std::sync::Arc;
+
+use futures::stream::BoxStream;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use mis_core::codes::CodeMapper;
+use mis_core::paging::{Page, next_page_number, paginate};
+use mis_core::{Error, ProviderInfo, Result};
+use mis_http::{HttpClient, WaitHint};
+use serde::de::DeserializeOwned;
+
+use crate::VENDOR;
+use crate::auth::TokenAuth;
+use crate::config::{ApiVersion, Config, PeriodTimes, PolarityMap};
+use crate::error::ManageBacClassifier;
+use crate::wire::{
+    AcademicYear, AcademicYearsResponse, AdjustmentsResponse, AdvisorsResponse, AttendanceCategory,
+    BehaviorNote, BulkItemResult, Calendar, CategoriesResponse, Child, Class, ClassAttendanceEntry,
+    ClassDateAttendance, ClassStudents, ClassTeacher, ClassTerm, ClassTimetable, Excusal,
+    ExcusalUpdate, HomeroomAttendance, HomeroomDateAttendance, Id, List, Listed, Membership, Meta,
+    NewExcusal, One, Parent, Permissions, Pong, School, Student, StudentAdjustments, Teacher,
+    TeacherGroup, TermAttendance, YearGroup, YearGroupStudents, bulk_results,
+};
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListPage<T> {
+    /// The records on this page.
+    pub items: Vec<T>,
+    /// The vendor's paging details, if sent.
+    pub meta: Option<Meta>,
+    /// The page asked for (1-based).
+    pub page: u32,
+    /// The next page to ask for, or `None` when this was the last.
+    pub next: Option<u32>,
+}
+
+/// Query parameters as sent, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// No parameters.
+    pub fn new() -> Self {
+        Query::default()
+    }
+
+    /// `key=value`.
+    pub fn push(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.0.push((key.to_owned(), value.into()));
+        self
+    }
+
+    /// `key=value` when `value` is set.
+    pub fn opt(self, key: &str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.push(key, v),
+            None => self,
+        }
+    }
+
+    /// `key=true|false` when set.
+    pub fn flag(self, key: &str, value: Option<bool>) -> Self {
+        self.opt(key, value.map(|b| b.to_string()))
+    }
+
+    /// `key[]=1&key[]=2` (bracket repetition), nothing when empty.
+    pub fn ids_repeated(mut self, key: &str, ids: &[Id]) -> Self {
+        let name = format!("{key}[]");
+        for id in ids {
+            self.0.push((name.clone(), id.to_string()));
+        }
+        self
+    }
+
+    /// `key=1,2,3` (one comma-separated value), nothing when empty.
+    pub fn ids_joined(self, key: &str, ids: &[Id]) -> Self {
+        if ids.is_empty() {
+            return self;
+        }
+        let joined = ids.iter().map(Id::to_string).collect::<Vec<_>>().join(",");
+        self.push(key, joined)
+    }
+
+    /// `key=2024-09-01T00:00:00Z` when set.
+    pub fn time(self, key: &str, at: Option<Timestamp>) -> Self {
+        self.opt(
+            key,
+            at.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        )
+    }
+
+    /// The pairs.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+/// `status` of `GET /students`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StudentStatus {
+    /// On roll.
+    Enrolled,
+    /// Withdrawn.
+    Withdrawn,
+    /// Graduated.
+    Graduated,
+}
+
+impl StudentStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            StudentStatus::Enrolled => "enrolled",
+            StudentStatus::Withdrawn => "withdrawn",
+            StudentStatus::Graduated => "graduated",
+        }
+    }
+}
+
+/// Filters of `GET /students`: `ids[]`, `archived`, `status`, `modified_since`,
+/// `deleted_since`, `year_group_ids[]`, `homeroom_advisor_ids[]`, `q`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StudentFilter {
+    /// Only these students.
+    pub ids: Vec<Id>,
+    /// Archived (`true`) or current (`false`) only.
+    pub archived: Option<bool>,
+    /// Enrolment status.
+    pub status: Option<StudentStatus>,
+    /// Changed since (incremental sync).
+    pub modified_since: Option<Timestamp>,
+    /// Deleted since: the answer is tombstones with `deleted_at` (vendors.md §5.9).
+    pub deleted_since: Option<Timestamp>,
+    /// Only these year groups.
+    pub year_group_ids: Vec<Id>,
+    /// Only these homeroom advisors' students.
+    pub homeroom_advisor_ids: Vec<Id>,
+    /// Free-text search.
+    pub q: Option<String>,
+}
+
+impl StudentFilter {
+    /// Everyone the endpoint returns by default.
+    pub fn new() -> Self {
+        StudentFilter::default()
+    }
+
+    /// Only these students.
+    pub fn ids(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
+        self.ids = ids.into_iter().collect();
+        self
+    }
+
+    /// Archived or current only.
+    pub fn archived(mut self, archived: bool) -> Self {
+        self.archived = Some(archived);
+        self
+    }
+
+    /// Enrolment status.
+    pub fn status(mut self, status: StudentStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Changed since.
+    pub fn modified_since(mut self, at: Timestamp) -> Self {
+        self.modified_since = Some(at);
+        self
+    }
+
+    /// Deleted since (tombstones).
+    pub fn deleted_since(mut self, at: Timestamp) -> Self {
+        self.deleted_since = Some(at);
+        self
+    }
+
+    /// Only these year groups.
+    pub fn year_groups(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
+        self.year_group_ids = ids.into_iter().collect();
+        self
+    }
+
+    /// Only these homeroom advisors' students.
+    pub fn homeroom_advisors(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
+        self.homeroom_advisor_ids = ids.into_iter().collect();
+        self
+    }
+
+    /// Free-text search.
+    pub fn search(mut self, q: impl Into<String>) -> Self {
+        self.q = Some(q.into());
+        self
+    }
+
+    /// The query string.
+    pub fn query(&self) -> Query {
+        Query::new()
+            .ids_repeated("ids", &self.ids)
+            .flag("archived", self.archived)
+            .opt("status", self.status.map(StudentStatus::as_str))
+            .time("modified_since", self.modified_since)
+            .time("deleted_since", self.deleted_since)
+            .ids_repeated("year_group_ids", &self.year_group_ids)
+            .ids_repeated("homeroom_advisor_ids", &self.homeroom_advisor_ids)
+            .opt("q", self.q.clone())
+    }
+}
+
+/// Filters of `GET /teachers` and `GET /parents`: `ids[]`, `archived`, `modified_since`,
+/// `deleted_since`, `q`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PersonFilter {
+    /// Only these people.
+    pub ids: Vec<Id>,
+    /// Archived or current only.
+    pub archived: Option<bool>,
+    /// Changed since.
+    pub modified_since: Option<Timestamp>,
+    /// Deleted since (tombstones).
+    pub deleted_since: Option<Timestamp>,
+    /// Free-text search.
+    pub q: Option<String>,
+}
+
+impl PersonFilter {
+    /// Everyone.
+    pub fn new() -> Self {
+        PersonFilter::default()
+    }
+
+    /// Only these people.
+    pub fn ids(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
+        self.ids = ids.into_iter().collect();
+        self
+    }
+
+    /// Archived or current only.
+    pub fn archived(mut self, archived: bool) -> Self {
+        self.archived = Some(archived);
+        self
+    }
+
+    /// Changed since.
+    pub fn modified_since(mut self, at: Timestamp) -> Self {
+        self.modified_since = Some(at);
+        self
+    }
+
+    /// Deleted since.
+    pub fn deleted_since(mut self, at: Timestamp) -> Self {
+        self.deleted_since = Some(at);
+        self
+    }
+
+    /// Free-text search.
+    pub fn search(mut self, q: impl Into<String>) -> Self {
+        self.q = Some(q.into());
+        self
+    }
+
+    /// The query string.
+    pub fn query(&self) -> Query {
+        Query::new()
+            .ids_repeated("ids", &self.ids)
+            .flag("archived", self.archived)
+            .time("modified_since", self.modified_since)
+            .time("deleted_since", self.deleted_since)
+            .opt("q", self.q.clone())
+    }
+}
+
+/// Filters of `GET /classes`: `modified_since`, `deleted_since`, `archived`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClassFilter {
+    /// Changed since.
+    pub modified_since: Option<Timestamp>,
+    /// Deleted since.
+    pub deleted_since: Option<Timestamp>,
+    /// Archived or current only.
+    pub archived: Option<bool>,
+}
+
+impl ClassFilter {
+    /// Every class.
+    pub fn new() -> Self {
+        ClassFilter::default()
+    }
+
+    /// Archived or current only.
+    pub fn archived(mut self, archived: bool) -> Self {
+        self.archived = Some(archived);
+        self
+    }
+
+    /// Changed since.
+    pub fn modified_since(mut self, at: Timestamp) -> Self {
+        self.modified_since = Some(at);
+        self
+    }
+
+    /// Deleted since.
+    pub fn deleted_since(mut self, at: Timestamp) -> Self {
+        self.deleted_since = Some(at);
+        self
+    }
+
+    /// The query string.
+    pub fn query(&self) -> Query {
+        Query::new()
+            .time("modified_since", self.modified_since)
+            .time("deleted_since", self.deleted_since)
+            .flag("archived", self.archived)
+    }
+}
+
+/// Filters of `GET /year-groups`: `modified_since`, `archived`, `student_ids`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct YearGroupFilter {
+    /// Changed since.
+    pub modified_since: Option<Timestamp>,
+    /// Archived or current only.
+    pub archived: Option<bool>,
+    /// Only year groups holding these students.
+    pub student_ids: Vec<Id>,
+}
+
+impl YearGroupFilter {
+    /// Every year group.
+    pub fn new() -> Self {
+        YearGroupFilter::default()
+    }
+
+    /// Archived or current only.
+    pub fn archived(mut self, archived: bool) -> Self {
+        self.archived = Some(archived);
+        self
+    }
+
+    /// Only year groups holding these students.
+    pub fn students(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
+        self.student_ids = ids.into_iter().collect();
+        self
+    }
+
+    /// The query string.
+    pub fn query(&self) -> Query {
+        Query::new()
+            .time("modified_since", self.modified_since)
+            .flag("archived", self.archived)
+            .ids_joined("student_ids", &self.student_ids)
+    }
+}
+
+/// Filters of `GET /memberships`: `class_ids[]`, `user_ids[]`, `modified_since`,
+/// `deleted_since`, `class_happens_on`, `student_ids`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MembershipFilter {
+    /// Only these classes.
+    pub class_ids: Vec<Id>,
+    /// Only these users.
+    pub user_ids: Vec<Id>,
+    /// Changed since.
+    pub modified_since: Option<Timestamp>,
+    /// Deleted since.
+    pub deleted_since: Option<Timestamp>,
+    /// Only classes that meet on this date.
+    pub class_happens_on: Option<Date>,
+    /// Only these students.
+    pub student_ids: Vec<Id>,
+}
+
+impl MembershipFilter {
+    /// Every membership.
+    pub fn new() -> Self {
+        MembershipFilter::default()
+    }
+
+    /// Only these classes.
+    pub fn classes(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
+        self.class_ids = ids.into_iter().collect();
+        self
+    }
+
+    /// Only these users.
+    pub fn users(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
+        self.user_ids = ids.into_iter().collect();
+        self
+    }
+
+    /// Only classes that meet on `date`.
+    pub fn happening_on(mut self, date: Date) -> Self {
+        self.class_happens_on = Some(date);
+        self
+    }
+
+    /// The query string.
+    pub fn query(&self) -> Query {
+        Query::new()
+            .ids_repeated("class_ids", &self.class_ids)
+            .ids_repeated("user_ids", &self.user_ids)
+            .time("modified_since", self.modified_since)
+            .time("deleted_since", self.deleted_since)
+            .opt(
+                "class_happens_on",
+                self.class_happens_on.map(|d| d.to_string()),
+            )
+            .ids_joined("student_ids", &self.student_ids)
+    }
+}
+
+/// Filters of `GET /behavior/notes`: `modified_since`, `student_ids`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BehaviorNoteFilter {
+    /// Changed since.
+    pub modified_since: Option<Timestamp>,
+    /// Only these students (ManageBac ids).
+    pub student_ids: Vec<Id>,
+}
+
+impl BehaviorNoteFilter {
+    /// Every note.
+    pub fn new() -> Self {
+        BehaviorNoteFilter::default()
+    }
+
+    /// Changed since.
+    pub fn modified_since(mut self, at: Timestamp) -> Self {
+        self.modified_since = Some(at);
+        self
+    }
+
+    /// Only these students.
+    pub fn students(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
+        self.student_ids = ids.into_iter().collect();
+        self
+    }
+
+    /// The query string.
+    pub fn query(&self) -> Query {
+        Query::new()
+            .time("modified_since", self.modified_since)
+            .ids_joined("student_ids", &self.student_ids)
+    }
+}
+
+/// A ManageBac client for one school: cheap to clone (an `Arc` inside); clones share the
+/// connection pool, the token and the rate gate.
+///
+/// It is also the school's [`MisProvider`](mis_core::MisProvider) (see `provider.rs`).
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: HttpClient,
+    pub(crate) info: ProviderInfo,
+    pub(crate) mapper: CodeMapper,
+    pub(crate) tz: TimeZone,
+    pub(crate) period_times: PeriodTimes,
+    pub(crate) polarity: PolarityMap,
+    pub(crate) version: ApiVersion,
+    page_size: u32,
+}
+
+impl Client {
+    /// A client for the school in `config`. Nothing is sent until the first call.
+    ///
+    /// Errors: `InvalidInput` for a base URL, token or time zone that cannot be used.
+    pub fn new(config: Config) -> Result<Client> {
+        let base = config.endpoint()?;
+        let tz = TimeZone::get(config.zone()).map_err(|_| {
+            Error::invalid_input(format!("{:?} is not a known IANA time zone", config.zone()))
+        })?;
+        // "The rate limit is applied per IP and accumulated regardless of endpoint"
+        // (vendors.md §5.5): every client of one host in this process shares one gate.
+        let gate_key = format!("{VENDOR}:{}", base.as_str());
+        let mut builder = HttpClient::builder(VENDOR)
+            .base(base)
+            .prefix(config.api_version().prefix())
+            .authenticator(TokenAuth::new(config.token())?)
+            .shared_rate_limit(&gate_key, config.limit())
+            .retry(config.retry_config())
+            .timeout(config.request_timeout())
+            // A 429 carries `X-RateLimit-Reset: 2021-10-28 01:29:40 UTC`, no `Retry-After`
+            // (vendors.md §5.5); both are read in case a proxy adds the standard one.
+            .wait_hints(&[WaitHint::XRateLimitReset, WaitHint::RetryAfter])
+            .classifier(ManageBacClassifier)
+            .user_agent(concat!("mis-managebac/", env!("CARGO_PKG_VERSION")));
+        if let Some(clock) = config.wall_clock() {
+            builder = builder.clock(clock);
+        }
+        if let Some(transport) = config.custom_transport() {
+            builder = builder.transport(transport);
+        }
+        let http = builder.build()?;
+        let mut info = ProviderInfo::new(VENDOR).time_zone(config.zone());
+        if let Some(tenant) = config.tenant_name() {
+            info = info.tenant(tenant);
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                info,
+                mapper: config.mapper().clone(),
+                tz,
+                period_times: config.bell_times().clone(),
+                polarity: config.polarity().clone(),
+                version: config.api_version(),
+                page_size: config.records_per_page(),
+            }),
+        })
+    }
+
+    /// A client configured from the environment ([`Config::from_env`]).
+    pub fn from_env() -> Result<Client> {
+        Client::new(Config::from_env()?)
+    }
+
+    /// Records asked for per page.
+    pub fn page_size(&self) -> u32 {
+        self.inner.page_size
+    }
+
+    /// The API version in use.
+    pub fn api_version(&self) -> ApiVersion {
+        self.inner.version
+    }
+
+    // ---- utilities ------------------------------------------------------------------------
+
+    /// `GET /ping` → `{"pong": "ok"}`: checks the token and the host.
+    pub async fn ping(&self) -> Result<Pong> {
+        self.get(&["ping"], &Query::new(), "ping").await
+    }
+
+    /// `GET /auth/permissions`: what the token may do (`students/excusals/index`, …).
+    pub async fn permissions(&self) -> Result<Vec<String>> {
+        let p: Permissions = self
+            .get(&["auth", "permissions"], &Query::new(), "auth.permissions")
+            .await?;
+        Ok(p.permissions)
+    }
+
+    // ---- school and academics --------------------------------------------------------------
+
+    /// `GET /school`.
+    pub async fn school(&self) -> Result<School> {
+        let One(s) = self.get(&["school"], &Query::new(), "school.get").await?;
+        Ok(s)
+    }
+
+    /// `GET /school/academic-years` (`program_code`, `active`): the years **grouped by
+    /// program code**, in the vendor's order.
+    pub async fn academic_years(
+        &self,
+        program_code: Option<&str>,
+        active: Option<bool>,
+    ) -> Result<Vec<(String, Vec<AcademicYear>)>> {
+        let q = Query::new()
+            .opt("program_code", program_code)
+            .flag("active", active);
+        let r: AcademicYearsResponse = self
+            .get(&["school", "academic-years"], &q, "academic_years.list")
+            .await?;
+        Ok(r.academic_years
+            .into_iter()
+            .map(|(code, years)| (code, years.academic_years))
+            .collect())
+    }
+
+    /// `GET /school/programs/{program_code}/academic-years/{id}`: one program's year with its
+    /// terms (each with `academic_year_id`).
+    pub async fn program_academic_year(&self, program_code: &str, id: Id) -> Result<AcademicYear> {
+        let id = id.to_string();
+        let One(y) = self
+            .get(
+                &["school", "programs", program_code, "academic-years", &id],
+                &Query::new(),
+                "academic_years.get",
+            )
+            .await?;
+        Ok(y)
+    }
+
+    /// `GET /school/programs/{program_code}/academic-years/{id}/calendar`: school days and
+    /// their rotation day.
+    pub async fn calendar(&self, program_code: &str, academic_year_id: Id) -> Result<Calendar> {
+        let id = academic_year_id.to_string();
+        let One(c) = self
+            .get(
+                &[
+                    "school",
+                    "programs",
+                    program_code,
+                    "academic-years",
+                    &id,
+                    "calendar",
+                ],
+                &Query::new(),
+                "academic_years.calendar",
+            )
+            .await?;
+        Ok(c)
+    }
+
+    /// `GET /school/academic-years/{id}/attendance_categories`: the tenant's statuses.
+    pub async fn attendance_categories(
+        &self,
+        academic_year_id: Id,
+    ) -> Result<Vec<AttendanceCategory>> {
+        let id = academic_year_id.to_string();
+        let r: CategoriesResponse = self
+            .get(
+                &["school", "academic-years", &id, "attendance_categories"],
+                &Query::new(),
+                "attendance.categories",
+            )
+            .await?;
+        Ok(r.categories)
+    }
+
+    /// `GET /school/grades`: program-grouped reference data. The reference documents no
+    /// field list for it, so it is returned as sent.
+    pub async fn grades(&self) -> Result<serde_json::Value> {
+        self.get(&["school", "grades"], &Query::new(), "school.grades")
+            .await
+    }
+
+    /// `GET /school/subjects`: program-grouped reference data, as sent.
+    pub async fn subjects(&self) -> Result<serde_json::Value> {
+        self.get(&["school", "subjects"], &Query::new(), "school.subjects")
+            .await
+    }
+
+    /// `GET /school/programs/{program_code}/subjects`, as sent.
+    pub async fn program_subjects(&self, program_code: &str) -> Result<serde_json::Value> {
+        self.get(
+            &["school", "programs", program_code, "subjects"],
+            &Query::new(),
+            "school.program_subjects",
+        )
+        .await
+    }
+
+    /// `GET /subject-groups`, as sent.
+    pub async fn subject_groups(&self) -> Result<serde_json::Value> {
+        self.get(&["subject-groups"], &Query::new(), "school.subject_groups")
+            .await
+    }
+
+    /// `GET /school/term-grade-scales`, as sent.
+    pub async fn term_grade_scales(&self) -> Result<serde_json::Value> {
+        self.get(
+            &["school", "term-grade-scales"],
+            &Query::new(),
+            "school.term_grade_scales",
+        )
+        .await
+    }
+
+    /// `GET /school/term-rubrics`, as sent.
+    pub async fn term_rubrics(&self) -> Result<serde_json::Value> {
+        self.get(
+            &["school", "term-rubrics"],
+            &Query::new(),
+            "school.term_rubrics",
+        )
+        .await
+    }
+
+    // ---- students ---------------------------------------------------------------------------
+
+    /// One page of `GET /students`.
+    pub async fn students_page(
+        &self,
+        filter: &StudentFilter,
+        page: u32,
+    ) -> Result<ListPage<Student>> {
+        self.list_page(segs(&["students"]), filter.query(), page, "students.list")
+            .await
+    }
+
+    /// Every student the filter matches, page by page as the stream is read. (Named apart from
+    /// [`MisProvider::students`](mis_core::MisProvider::students), which returns the model.)
+    pub fn student_records(&self, filter: &StudentFilter) -> BoxStream<'static, Result<Student>> {
+        self.list_stream(segs(&["students"]), filter.query(), "students.list")
+    }
+
+    /// `GET /students/{id}`.
+    pub async fn student(&self, id: Id) -> Result<Student> {
+        let id = id.to_string();
+        let One(s) = self
+            .get(&["students", &id], &Query::new(), "students.get")
+            .await?;
+        Ok(s)
+    }
+
+    // ---- parents ----------------------------------------------------------------------------
+
+    /// One page of `GET /parents`.
+    pub async fn parents_page(&self, filter: &PersonFilter, page: u32) -> Result<ListPage<Parent>> {
+        self.list_page(segs(&["parents"]), filter.query(), page, "parents.list")
+            .await
+    }
+
+    /// Every parent the filter matches.
+    pub fn parents(&self, filter: &PersonFilter) -> BoxStream<'static, Result<Parent>> {
+        self.list_stream(segs(&["parents"]), filter.query(), "parents.list")
+    }
+
+    /// `GET /parents/{id}`.
+    pub async fn parent(&self, id: Id) -> Result<Parent> {
+        let id = id.to_string();
+        let One(p) = self
+            .get(&["parents", &id], &Query::new(), "parents.get")
+            .await?;
+        Ok(p)
+    }
+
+    /// `GET /parents/{parent_id}/children`: `{id, relationship}` per child.
+    pub fn parent_children(&self, parent_id: Id) -> BoxStream<'static, Result<Child>> {
+        let id = parent_id.to_string();
+        self.list_stream(
+            vec!["parents".into(), id, "children".into()],
+            Query::new(),
+            "parents.children",
+        )
+    }
+
+    // ---- teachers ---------------------------------------------------------------------------
+
+    /// One page of `GET /teachers`.
+    pub async fn teachers_page(
+        &self,
+        filter: &PersonFilter,
+        page: u32,
+    ) -> Result<ListPage<Teacher>> {
+        self.list_page(segs(&["teachers"]), filter.query(), page, "teachers.list")
+            .await
+    }
+
+    /// Every teacher the filter matches.
+    pub fn teachers(&self, filter: &PersonFilter) -> BoxStream<'static, Result<Teacher>> {
+        self.list_stream(segs(&["teachers"]), filter.query(), "teachers.list")
+    }
+
+    /// `GET /teachers/{id}`.
+    pub async fn teacher(&self, id: Id) -> Result<Teacher> {
+        let id = id.to_string();
+        let One(t) = self
+            .get(&["teachers", &id], &Query::new(), "teachers.get")
+            .await?;
+        Ok(t)
+    }
+
+    /// `GET /teachers/{id}/classes`: the classes a teacher teaches (listed under `classes`
+    /// [I]).
+    pub fn teacher_classes(&self, teacher_id: Id) -> BoxStream<'static, Result<Class>> {
+        self.list_stream(
+            vec!["teachers".into(), teacher_id.to_string(), "classes".into()],
+            Query::new(),
+            "teachers.classes",
+        )
+    }
+
+    /// `GET /teachers/{id}/groups`: the groups a teacher belongs to (listed under `groups`
+    /// [I]).
+    pub fn teacher_groups(&self, teacher_id: Id) -> BoxStream<'static, Result<TeacherGroup>> {
+        self.list_stream(
+            vec!["teachers".into(), teacher_id.to_string(), "groups".into()],
+            Query::new(),
+            "teachers.groups",
+        )
+    }
+
+    // ---- classes ----------------------------------------------------------------------------
+
+    /// One page of `GET /classes`.
+    pub async fn classes_page(&self, filter: &ClassFilter, page: u32) -> Result<ListPage<Class>> {
+        self.list_page(segs(&["classes"]), filter.query(), page, "classes.list")
+            .await
+    }
+
+    /// Every class the filter matches.
+    pub fn classes(&self, filter: &ClassFilter) -> BoxStream<'static, Result<Class>> {
+        self.list_stream(segs(&["classes"]), filter.query(), "classes.list")
+    }
+
+    /// `GET /classes/{id}`.
+    pub async fn class(&self, id: Id) -> Result<Class> {
+        let id = id.to_string();
+        let One(c) = self
+            .get(&["classes", &id], &Query::new(), "classes.get")
+            .await?;
+        Ok(c)
+    }
+
+    /// `GET /classes/{id}/terms` (`academic_year_id`, `active_only`).
+    pub async fn class_terms(
+        &self,
+        class_id: Id,
+        academic_year_id: Option<Id>,
+        active_only: Option<bool>,
+    ) -> Result<Vec<ClassTerm>> {
+        let id = class_id.to_string();
+        let q = Query::new()
+            .opt("academic_year_id", academic_year_id.map(|i| i.to_string()))
+            .flag("active_only", active_only);
+        let l: List<ClassTerm> = self
+            .get(&["classes", &id, "terms"], &q, "classes.terms")
+            .await?;
+        Ok(l.items)
+    }
+
+    /// One page of `GET /classes/{id}/students` (`include_archived_students`, `student_ids`).
+    pub async fn class_students_page(
+        &self,
+        class_id: Id,
+        include_archived: Option<bool>,
+        student_ids: &[Id],
+        page: u32,
+    ) -> Result<ListPage<Id>> {
+        let id = class_id.to_string();
+        let q = Query::new()
+            .flag("include_archived_students", include_archived)
+            .ids_joined("student_ids", student_ids);
+        let per_page = self.inner.page_size;
+        check_page(page, "classes.students")?;
+        let r: ClassStudents = self
+            .get(
+                &["classes", &id, "students"],
+                &paged(q, page, per_page),
+                "classes.students",
+            )
+            .await?;
+        let next = next_page(page, r.meta.as_ref(), r.student_ids.len(), per_page);
+        Ok(ListPage {
+            items: r.student_ids,
+            meta: r.meta,
+            page,
+            next,
+        })
+    }
+
+    /// Every member of a class (ids).
+    pub fn class_students(
+        &self,
+        class_id: Id,
+        include_archived: Option<bool>,
+    ) -> BoxStream<'static, Result<Id>> {
+        let client = self.clone();
+        paginate(VENDOR, "classes.students", 1u32, move |page| {
+            let client = client.clone();
+            async move {
+                let p = client
+                    .class_students_page(class_id, include_archived, &[], page)
+                    .await?;
+                Ok(Page {
+                    items: p.items,
+                    next: p.next,
+                })
+            }
+        })
+    }
+
+    /// `GET /classes/{id}/teachers`.
+    pub fn class_teachers(&self, class_id: Id) -> BoxStream<'static, Result<ClassTeacher>> {
+        self.list_stream(
+            vec!["classes".into(), class_id.to_string(), "teachers".into()],
+            Query::new(),
+            "classes.teachers",
+        )
+    }
+
+    /// `GET /classes/{id}/timetable` (`include_disabled`): slots by rotation day and period.
+    pub async fn class_timetable(
+        &self,
+        class_id: Id,
+        include_disabled: Option<bool>,
+    ) -> Result<ClassTimetable> {
+        let id = class_id.to_string();
+        let q = Query::new().flag("include_disabled", include_disabled);
+        let One(t) = self
+            .get(&["classes", &id, "timetable"], &q, "classes.timetable")
+            .await?;
+        Ok(t)
+    }
+
+    // ---- year groups ------------------------------------------------------------------------
+
+    /// One page of `GET /year-groups`.
+    pub async fn year_groups_page(
+        &self,
+        filter: &YearGroupFilter,
+        page: u32,
+    ) -> Result<ListPage<YearGroup>> {
+        self.list_page(
+            segs(&["year-groups"]),
+            filter.query(),
+            page,
+            "year_groups.list",
+        )
+        .await
+    }
+
+    /// Every year group the filter matches.
+    pub fn year_groups(&self, filter: &YearGroupFilter) -> BoxStream<'static, Result<YearGroup>> {
+        self.list_stream(segs(&["year-groups"]), filter.query(), "year_groups.list")
+    }
+
+    /// `GET /year-groups/{id}`.
+    pub async fn year_group(&self, id: Id) -> Result<YearGroup> {
+        let id = id.to_string();
+        let One(g) = self
+            .get(&["year-groups", &id], &Query::new(), "year_groups.get")
+            .await?;
+        Ok(g)
+    }
+
+    /// One page of `GET /year-groups/{id}/students` (`student_ids`): the students with the
+    /// year-group fields.
+    pub async fn year_group_students_page(
+        &self,
+        year_group_id: Id,
+        student_ids: &[Id],
+        page: u32,
+    ) -> Result<ListPage<Student>> {
+        check_page(page, "year_groups.students")?;
+        let id = year_group_id.to_string();
+        let per_page = self.inner.page_size;
+        let q = Query::new().ids_joined("student_ids", student_ids);
+        let r: YearGroupStudents = self
+            .get(
+                &["year-groups", &id, "students"],
+                &paged(q, page, per_page),
+                "year_groups.students",
+            )
+            .await?;
+        let got = r.students.len().max(r.student_ids.len());
+        let next = next_page(page, r.meta.as_ref(), got, per_page);
+        Ok(ListPage {
+            items: r.students,
+            meta: r.meta,
+            page,
+            next,
+        })
+    }
+
+    /// Every student of a year group.
+    pub fn year_group_students(&self, year_group_id: Id) -> BoxStream<'static, Result<Student>> {
+        let client = self.clone();
+        paginate(VENDOR, "year_groups.students", 1u32, move |page| {
+            let client = client.clone();
+            async move {
+                let p = client
+                    .year_group_students_page(year_group_id, &[], page)
+                    .await?;
+                Ok(Page {
+                    items: p.items,
+                    next: p.next,
+                })
+            }
+        })
+    }
+
+    /// `GET /year-groups/{id}/advisors`: `{id, roles}` per advisor.
+    pub async fn year_group_advisors(
+        &self,
+        year_group_id: Id,
+    ) -> Result<Vec<crate::wire::Advisor>> {
+        let id = year_group_id.to_string();
+        let r: AdvisorsResponse = self
+            .get(
+                &["year-groups", &id, "advisors"],
+                &Query::new(),
+                "year_groups.advisors",
+            )
+            .await?;
+        Ok(r.advisors)
+    }
+
+    // ---- attendance -------------------------------------------------------------------------
+
+    /// `GET /classes/{id}/attendance/term/{term_id}` (`archived_students`, `student_ids`):
+    /// counts per label and per category.
+    pub async fn class_attendance_term(
+        &self,
+        class_id: Id,
+        term_id: Id,
+        archived_students: Option<bool>,
+        student_ids: &[Id],
+    ) -> Result<TermAttendance> {
+        let (c, t) = (class_id.to_string(), term_id.to_string());
+        let q = Query::new()
+            .flag("archived_students", archived_students)
+            .ids_joined("student_ids", student_ids);
+        self.get(
+            &["classes", &c, "attendance", "term", &t],
+            &q,
+            "attendance.class_term",
+        )
+        .await
+    }
+
+    /// `GET /classes/{id}/attendance/date/{date}` (`student_ids`): each student's periods,
+    /// keyed by period number as the school counts it (see
+    /// [`PeriodNumbering`](crate::wire::PeriodNumbering)). The date must be inside the class's
+    /// terms (else 422).
+    pub async fn class_attendance_date(
+        &self,
+        class_id: Id,
+        date: Date,
+        student_ids: &[Id],
+    ) -> Result<ClassDateAttendance> {
+        let (c, d) = (class_id.to_string(), date.to_string());
+        let q = Query::new().ids_joined("student_ids", student_ids);
+        self.get(
+            &["classes", &c, "attendance", "date", &d],
+            &q,
+            "attendance.class_date",
+        )
+        .await
+    }
+
+    /// `PUT /classes/{id}/attendance`: creates or updates each entry's record (student, date,
+    /// period). Idempotent, so it is retried like a read. The answer is per entry; entries the
+    /// vendor refused come back with their `errors`, not as an `Err`.
+    pub async fn set_class_attendance(
+        &self,
+        class_id: Id,
+        entries: &[ClassAttendanceEntry],
+    ) -> Result<Vec<BulkItemResult>> {
+        let c = class_id.to_string();
+        let body = serde_json::json!({ "attendances": entries });
+        let v: serde_json::Value = self
+            .inner
+            .http
+            .put(&["classes", &c, "attendance"])
+            .operation("attendance.class_set")
+            .json(&body)?
+            .send_json()
+            .await?;
+        bulk_results(&v).map_err(|e| {
+            Error::decode(
+                VENDOR,
+                "attendance.class_set",
+                format!("the per-entry results have an unexpected shape: {e}"),
+                mis_core::DecodeDetail::new(".", v.to_string().as_bytes()),
+            )
+        })
+    }
+
+    /// `GET /year-groups/{id}/homeroom/attendance/term/{term_id}` (`archived_students`,
+    /// `student_ids`).
+    pub async fn homeroom_attendance_term(
+        &self,
+        year_group_id: Id,
+        term_id: Id,
+        archived_students: Option<bool>,
+        student_ids: &[Id],
+    ) -> Result<TermAttendance> {
+        let (g, t) = (year_group_id.to_string(), term_id.to_string());
+        let q = Query::new()
+            .flag("archived_students", archived_students)
+            .ids_joined("student_ids", student_ids);
+        self.get(
+            &["year-groups", &g, "homeroom", "attendance", "term", &t],
+            &q,
+            "attendance.homeroom_term",
+        )
+        .await
+    }
+
+    /// `GET /year-groups/{id}/homeroom/attendance/date/{date}` (`student_ids`): one record per
+    /// student (the day register).
+    pub async fn homeroom_attendance_date(
+        &self,
+        year_group_id: Id,
+        date: Date,
+        student_ids: &[Id],
+    ) -> Result<HomeroomDateAttendance> {
+        let (g, d) = (year_group_id.to_string(), date.to_string());
+        let q = Query::new().ids_joined("student_ids", student_ids);
+        self.get(
+            &["year-groups", &g, "homeroom", "attendance", "date", &d],
+            &q,
+            "attendance.homeroom_date",
+        )
+        .await
+    }
+
+    /// `GET /year-groups/{id}/homeroom/attendance/term/{term_id}/adjustments`.
+    pub async fn homeroom_adjustments(
+        &self,
+        year_group_id: Id,
+        term_id: Id,
+    ) -> Result<Vec<StudentAdjustments>> {
+        let (g, t) = (year_group_id.to_string(), term_id.to_string());
+        let r: AdjustmentsResponse = self
+            .get(
+                &[
+                    "year-groups",
+                    &g,
+                    "homeroom",
+                    "attendance",
+                    "term",
+                    &t,
+                    "adjustments",
+                ],
+                &Query::new(),
+                "attendance.homeroom_adjustments",
+            )
+            .await?;
+        Ok(r.students)
+    }
+
+    /// `PUT /students/{id}/set_homeroom_attendance`: sets (creates or replaces) the student's
+    /// homeroom record for the date. Idempotent, so retried like a read. The vendor documents
+    /// no answer body; it is returned as sent.
+    pub async fn set_homeroom_attendance(
+        &self,
+        body: &HomeroomAttendance,
+    ) -> Result<serde_json::Value> {
+        let id = body.id.to_string();
+        let response = self
+            .inner
+            .http
+            .put(&["students", &id, "set_homeroom_attendance"])
+            .operation("attendance.homeroom_set")
+            .json(body)?
+            .send()
+            .await?;
+        Ok(serde_json::from_slice(response.body()).unwrap_or(serde_json::Value::Null))
+    }
+
+    // ---- excusals ---------------------------------------------------------------------------
+
+    /// One page of `GET /students/{id}/excusals` (`applies_on`).
+    pub async fn student_excusals_page(
+        &self,
+        student_id: Id,
+        applies_on: Option<Date>,
+        page: u32,
+    ) -> Result<ListPage<Excusal>> {
+        let q = Query::new().opt("applies_on", applies_on.map(|d| d.to_string()));
+        self.list_page(
+            vec!["students".into(), student_id.to_string(), "excusals".into()],
+            q,
+            page,
+            "excusals.student",
+        )
+        .await
+    }
+
+    /// Every excusal of a student (that applies on `applies_on`, when given).
+    pub fn student_excusals(
+        &self,
+        student_id: Id,
+        applies_on: Option<Date>,
+    ) -> BoxStream<'static, Result<Excusal>> {
+        let q = Query::new().opt("applies_on", applies_on.map(|d| d.to_string()));
+        self.list_stream(
+            vec!["students".into(), student_id.to_string(), "excusals".into()],
+            q,
+            "excusals.student",
+        )
+    }
+
+    /// One page of `GET /students/excusals/{date}` (`student_ids`).
+    pub async fn excusals_on_page(
+        &self,
+        date: Date,
+        student_ids: &[Id],
+        page: u32,
+    ) -> Result<ListPage<Excusal>> {
+        let q = Query::new().ids_joined("student_ids", student_ids);
+        self.list_page(
+            vec!["students".into(), "excusals".into(), date.to_string()],
+            q,
+            page,
+            "excusals.date",
+        )
+        .await
+    }
+
+    /// Every excusal that applies on `date`.
+    pub fn excusals_on(
+        &self,
+        date: Date,
+        student_ids: &[Id],
+    ) -> BoxStream<'static, Result<Excusal>> {
+        let q = Query::new().ids_joined("student_ids", student_ids);
+        self.list_stream(
+            vec!["students".into(), "excusals".into(), date.to_string()],
+            q,
+            "excusals.date",
+        )
+    }
+
+    /// `POST /students/{id}/excusals`: 201 with the excusal. Never replayed once sent (a
+    /// replay would meet the overlap rule); 422 when the parent is not linked, the range
+    /// overlaps another excusal, or lasts outside 1–12 days.
+    pub async fn create_excusal(&self, student_id: Id, excusal: &NewExcusal) -> Result<Excusal> {
+        let id = student_id.to_string();
+        let One(e) = self
+            .inner
+            .http
+            .post(&["students", &id, "excusals"])
+            .operation("excusals.create")
+            .json(&serde_json::json!({ "excusal": excusal }))?
+            .send_json()
+            .await?;
+        Ok(e)
+    }
+
+    /// `PATCH /students/{student_id}/excusals/{id}`: changes the fields that are set.
+    pub async fn update_excusal(
+        &self,
+        student_id: Id,
+        excusal_id: Id,
+        update: &ExcusalUpdate,
+    ) -> Result<Excusal> {
+        let (s, e) = (student_id.to_string(), excusal_id.to_string());
+        let One(x) = self
+            .inner
+            .http
+            .patch(&["students", &s, "excusals", &e])
+            .operation("excusals.update")
+            .json(&serde_json::json!({ "excusal": update }))?
+            .send_json()
+            .await?;
+        Ok(x)
+    }
+
+    /// `DELETE /students/{student_id}/excusals/{id}`: answers the deleted excusal.
+    pub async fn delete_excusal(&self, student_id: Id, excusal_id: Id) -> Result<Excusal> {
+        let (s, e) = (student_id.to_string(), excusal_id.to_string());
+        let One(x) = self
+            .inner
+            .http
+            .delete(&["students", &s, "excusals", &e])
+            .operation("excusals.delete")
+            .send_json()
+            .await?;
+        Ok(x)
+    }
+
+    // ---- behaviour and memberships ----------------------------------------------------------
+
+    /// One page of `GET /behavior/notes` (US spelling).
+    pub async fn behavior_notes_page(
+        &self,
+        filter: &BehaviorNoteFilter,
+        page: u32,
+    ) -> Result<ListPage<BehaviorNote>> {
+        self.list_page(
+            segs(&["behavior", "notes"]),
+            filter.query(),
+            page,
+            "behavior.notes",
+        )
+        .await
+    }
+
+    /// Every behaviour note the filter matches.
+    pub fn behavior_notes(
+        &self,
+        filter: &BehaviorNoteFilter,
+    ) -> BoxStream<'static, Result<BehaviorNote>> {
+        self.list_stream(
+            segs(&["behavior", "notes"]),
+            filter.query(),
+            "behavior.notes",
+        )
+    }
+
+    /// One page of `GET /memberships`.
+    pub async fn memberships_page(
+        &self,
+        filter: &MembershipFilter,
+        page: u32,
+    ) -> Result<ListPage<Membership>> {
+        self.list_page(
+            segs(&["memberships"]),
+            filter.query(),
+            page,
+            "memberships.list",
+        )
+        .await
+    }
+
+    /// Every membership the filter matches.
+    pub fn memberships(&self, filter: &MembershipFilter) -> BoxStream<'static, Result<Membership>> {
+        self.list_stream(segs(&["memberships"]), filter.query(), "memberships.list")
+    }
+
+    // ---- the generic parts ------------------------------------------------------------------
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &Query,
+        operation: &'static str,
+    ) -> Result<T> {
+        self.inner
+            .http
+            .get(segments)
+            .query(query.pairs())
+            .operation(operation)
+            .send_json()
+            .await
+    }
+
+    async fn list_page<T: Listed>(
+        &self,
+        segments: Vec<String>,
+        query: Query,
+        page: u32,
+        operation: &'static str,
+    ) -> Result<ListPage<T>> {
+        check_page(page, operation)?;
+        let per_page = self.inner.page_size;
+        let refs: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let list: List<T> = self
+            .get(&refs, &paged(query, page, per_page), operation)
+            .await?;
+        let next = next_page(page, list.meta.as_ref(), list.items.len(), per_page);
+        Ok(ListPage {
+            items: list.items,
+            meta: list.meta,
+            page,
+            next,
+        })
+    }
+
+    fn list_stream<T: Listed + Send + 'static>(
+        &self,
+        segments: Vec<String>,
+        query: Query,
+        operation: &'static str,
+    ) -> BoxStream<'static, Result<T>> {
+        let client = self.clone();
+        paginate(VENDOR, operation, 1u32, move |page| {
+            let client = client.clone();
+            let segments = segments.clone();
+            let query = query.clone();
+            async move {
+                let p = client
+                    .list_page::<T>(segments, query, page, operation)
+                    .await?;
+                Ok(Page {
+                    items: p.items,
+                    next: p.next,
+                })
+            }
+        })
+    }
+}
+
+fn segs(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn paged(query: Query, page: u32, per_page: u32) -> Query {
+    query
+        .push("page", page.to_string())
+        .push("per_page", per_page.to_string())
+}
+
+fn check_page(page: u32, operation: &'static str) -> Result<()> {
+    if page == 0 {
+        return Err(Error::invalid_input("ManageBac page numbers start at 1")
+            .with_vendor(VENDOR)
+            .with_operation(operation));
+    }
+    Ok(())
+}
+
+/// The page after `page`: from `meta.total_pages` when sent (vendors.md §5.4: drive paging
+/// from `meta`, as pages may be shorter than asked), else a short page is the last.
+pub(crate) fn next_page(page: u32, meta: Option<&Meta>, got: usize, per_page: u32) -> Option<u32> {
+    match meta {
+        Some(m) if m.total_pages.is_some() => m.has_more(page).then_some(page + 1),
+        _ => next_page_number(page, got, per_page as usize),
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The HTTP client prints no header values; the token lives only in the authenticator.
+        f.debug_struct("Client")
+            .field("http", &self.inner.http)
+            .field("info", &self.inner.info)
+            .field("version", &self.inner.version)
+            .field("page_size", &self.inner.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_encode_ids_both_ways() {
+        let q = StudentFilter::new()
+            .ids([Id(1), Id(2)])
+            .archived(false)
+            .year_groups([Id(7)])
+            .modified_since("2024-09-01T10:00:00Z".parse().unwrap())
+            .query();
+        assert_eq!(
+            q.pairs(),
+            [
+                ("ids[]".to_string(), "1".to_string()),
+                ("ids[]".into(), "2".into()),
+                ("archived".into(), "false".into()),
+                ("modified_since".into(), "2024-09-01T10:00:00Z".into()),
+                ("year_group_ids[]".into(), "7".into()),
+            ]
+        );
+        let q = BehaviorNoteFilter::new()
+            .students([Id(3), Id(4), Id(5)])
+            .query();
+        assert_eq!(
+            q.pairs(),
+            [("student_ids".to_string(), "3,4,5".to_string())]
+        );
+        assert!(BehaviorNoteFilter::new().query().pairs().is_empty());
+    }
+
+    #[test]
+    fn paging_follows_meta_then_short_pages() {
+        let meta = |current, total| Meta {
+            current_page: Some(current),
+            total_pages: Some(total),
+            ..Meta::default()
+        };
+        // A short page (the vendor served fewer than asked) is not the end when meta says so.
+        assert_eq!(next_page(1, Some(&meta(1, 3)), 10, 50), Some(2));
+        assert_eq!(next_page(3, Some(&meta(3, 3)), 50, 50), None);
+        // A server stuck on `current_page: 1` cannot loop forever.
+        assert_eq!(next_page(3, Some(&meta(1, 3)), 50, 50), None);
+        assert_eq!(next_page(1, None, 50, 50), Some(2));
+        assert_eq!(next_page(1, None, 49, 50), None);
+    }
+}

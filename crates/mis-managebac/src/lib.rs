@@ -1,0 +1,126 @@
+//! # mis-managebac
+//!
+//! A typed client for the **ManageBac (Faria) API v2p1** and its [`MisProvider`]
+//! implementation. ManageBac serves IB and international schools.
+//!
+//! ```no_run
+//! # async fn demo() -> mis_core::Result<()> {
+//! use futures::TryStreamExt;
+//! use mis_core::{AttendanceQuery, DateRange, MisProvider, StudentQuery, TimetableQuery};
+//! use mis_managebac::{Client, Config, PeriodTimes, StudentFilter};
+//!
+//! let config = Config::new("my-api-token")?
+//!     .time_zone("Asia/Hong_Kong")?
+//!     .period_times(PeriodTimes::parse("1=08:00-08:50,2=08:55-09:45,3=10:05-10:55")?);
+//! let client = Client::new(config)?;
+//! // The typed API: the vendor's own records.
+//! let first = client.students_page(&StudentFilter::new(), 1).await?;
+//! // The normalised API: the same data as every other vendor.
+//! let students: Vec<_> = client.students(StudentQuery::new()).try_collect().await?;
+//! let range = DateRange::parse("2024-09-09", "2024-09-13")?;
+//! let marks: Vec<_> = client.attendance(AttendanceQuery::new(range)).try_collect().await?;
+//! let lessons: Vec<_> = client.timetable(TimetableQuery::new(range)).try_collect().await?;
+//! # let _ = (first, students, marks, lessons); Ok(()) }
+//! ```
+//!
+//! ## Hosts and versions
+//!
+//! `https://api.managebac.com` by default, or a regional host ([`Region`]: CN, US1, US2, UAT);
+//! the token works on its school's home host only [I]. The API version is a path prefix
+//! ([`ApiVersion`], default `/v2p1`, the version the vendor document describes; `v2`, `v2p0`,
+//! `v2p2`, `v2p3` allowed). A base-URL override (`MIS_MANAGEBAC_BASE_URL`) is
+//! `scheme://host[:port]`; the prefix is still added (vendors.md §5.2, DESIGN.md §6).
+//!
+//! ## Authentication
+//!
+//! The API token goes in the **`auth-token` header** on every request, never in the query
+//! string (the spec also allows `?auth_token=`; URLs end up in logs). A 401
+//! `{"error": "Access Denied"}` is replayed once, then returned as `Unauthenticated`
+//! ([`auth`], vendors.md §5.3). The token is a `SecretString`; no `Debug`, `Display`, error
+//! or log line shows it.
+//!
+//! ## Quotas and retries
+//!
+//! The vendor limits per IP across all endpoints (example: 50 requests a second) and answers
+//! 429 with `X-RateLimit-Limit`, `X-RateLimit-Period` and `X-RateLimit-Reset`
+//! (`2021-10-28 01:29:40 UTC`, not `Retry-After`) (vendors.md §5.5). The client waits until
+//! the reset time before retrying, and the 429 closes the shared rate gate for every client
+//! of that host in the process. Client-side, requests are paced to
+//! [`config::default_rate_limit`] (10 a second) unless [`Config::rate_limit`] says otherwise.
+//! GET and PUT are retried on 429, 502–504, timeouts and connection errors; POST and PATCH
+//! (excusals) are never replayed once they may have reached the server.
+//!
+//! ## Pagination
+//!
+//! `page` / `per_page` (default 50, as Faria asks; at most 200). The walk is driven by
+//! `meta.total_pages`, not by the size asked for: "the API may return a number of records less
+//! than passed in the request" (vendors.md §5.4). Lists are lazy streams (mis-core's
+//! `paginate`). Endpoints without `meta` are single responses.
+//!
+//! ## Attendance
+//!
+//! - **Day marks** are homeroom registers (`GET /year-groups/{id}/homeroom/attendance/date/…`):
+//!   `slot: day`. **Lesson marks** are class registers (`GET /classes/{id}/attendance/date/…`):
+//!   `slot: lesson`, with `period` counted from 1. ManageBac has no AM/PM sessions.
+//! - A record's `code` is its category id (`"0"`, `"2"`, `"13"`); the category comes from the
+//!   tenant's `attendance_categories` labels through mis-core's non-DfE label rules (`0`
+//!   Absent, `1`/`-1` Present, `2` Late are built in; others are school-defined and
+//!   `unmapped` when the rules do not know the label). Overrides: [`Config::code_mapper`].
+//!   See [`convert::attendance`].
+//! - **The v2p1 period offset**: per-date keys and timetable slots count from 0 or 1 by a
+//!   school setting (`timetable.period_starts_count_from` / `period_offset`); both are
+//!   normalised so the same school reads the same either way (vendors.md §5.8).
+//! - `record_attendance` writes a day mark with `PUT /students/{id}/set_homeroom_attendance`
+//!   (idempotent, so retried safely), the status checked against the school's categories
+//!   first. Class registers are written with [`Client::set_class_attendance`].
+//!
+//! ## Timetables
+//!
+//! Class timetables are slots `{day, period, location}` where `day` is a **rotation day**; the
+//! program's calendar maps school dates to rotation days, and lessons are laid over those
+//! dates ([`convert::timetable`]). The API gives **no clock times**, so the school's bell
+//! times must be configured ([`PeriodTimes`], `MIS_MANAGEBAC_PERIOD_TIMES`); without them
+//! `timetable()` is an `InvalidInput` error saying so.
+//!
+//! ## Behaviour
+//!
+//! Behaviour notes (`GET /behavior/notes`, US spelling) become events: `behavior_type` is the
+//! category, the HTML notes become text, `reported_by` the author. Notes name students by the
+//! school's own id, which is resolved to the ManageBac id. Notes have no points and no
+//! polarity: polarity comes from [`Config::behaviour_polarity`], `neutral` otherwise.
+//!
+//! ## Other quirks handled
+//!
+//! - Lists are `{<key>: [...], meta}` with a different key per resource; ids may be numbers or
+//!   numeric strings; optional fields are omitted rather than null; unknown fields are kept
+//!   ([`wire`]).
+//! - `student_ids` is sent comma-separated; `ids[]`, `year_group_ids[]` repeat with brackets.
+//! - Academic years are **per program**, grouped by program code.
+//! - Errors: 404 `{"error": "Couldn't find …"}`, 422 `{"errors": {field: [...]}}` (the field
+//!   errors are in the error's message), 400 `{"error": …}` ([`error`]).
+//!
+//! ## Not available
+//!
+//! AM/PM session marks, homework (ManageBac tasks are not modelled) and detentions:
+//! `ErrorKind::Unsupported`, declared in [`MisProvider::capabilities`]. OAuth (v2p3 only) is
+//! not implemented: the token header works on every version.
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod convert;
+pub mod error;
+mod provider;
+pub mod wire;
+
+pub use client::{
+    BehaviorNoteFilter, ClassFilter, Client, ListPage, MembershipFilter, PersonFilter, Query,
+    StudentFilter, StudentStatus, YearGroupFilter,
+};
+pub use config::{ApiVersion, Config, PeriodTimes, PolarityMap, Region};
+pub use error::{ManageBacClassifier, VendorError, vendor_error};
+pub use mis_core::MisProvider;
+pub use wire::Id;
+
+/// The vendor id on every record and error: `managebac`.
+pub const VENDOR: &str = "managebac";

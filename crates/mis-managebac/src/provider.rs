@@ -1,0 +1,712 @@
+//! [`MisProvider`] for [`Client`]: the normalised model over ManageBac's endpoints.
+//!
+//! What each operation reads (all lazily, as the stream is polled):
+//!
+//! - **students**: `GET /year-groups` (to name year groups), then `GET /students` with
+//!   `archived=false`, and again with `archived=true` when leavers are asked for. A year-group
+//!   filter is resolved to its id by name (`name`, `short_name` or `grade`).
+//! - **attendance**: the academic years of every program, their calendars (to skip days a
+//!   calendar leaves out) and attendance categories (to resolve statuses), then
+//!   - `day` marks: `GET /year-groups/{id}/homeroom/attendance/date/{date}` per year group
+//!     per school day;
+//!   - `lesson` marks: `GET /classes/{id}/attendance/date/{date}` per class on the days its
+//!     timetable meets (`GET /classes/{id}/timetable` over the calendar's rotation days), or
+//!     every school day for a class without a timetable.
+//! - **timetable**: teachers (for names), classes, each class's timetable, expanded over the
+//!   program calendar's rotation days with the configured bell times.
+//! - **behaviour**: students (to turn the school's `student_id` on notes into ManageBac ids),
+//!   then `GET /behavior/notes?modified_since=<start of the range>` — a note cannot have been
+//!   last changed before the incident it records [I] — keeping the notes dated in the range.
+//! - **record_attendance**: `PUT /students/{id}/set_homeroom_attendance` with the status
+//!   checked against the categories of the academic year holding the date.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use jiff::civil::Date;
+use mis_core::{
+    AcademicYear, AttendanceCode, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent,
+    BehaviourQuery, Capabilities, DateRange, Error, ErrorKind, Group, Lesson, MisProvider,
+    ProviderInfo, Result, Slot, Staff, Student, StudentQuery, Term, TimetableQuery, WriteReceipt,
+};
+
+use crate::VENDOR;
+use crate::client::{
+    BehaviorNoteFilter, ClassFilter, Client, PersonFilter, StudentFilter, YearGroupFilter,
+};
+use crate::convert::attendance::{Categories, codes, day_mark, lesson_marks};
+use crate::convert::behaviour::{StudentIndex, event};
+use crate::convert::timetable::{ClassInfo, RotationCalendar, lessons};
+use crate::convert::{academic, date, student};
+use crate::wire::{self, HomeroomAttendance, Id};
+
+/// How many register requests are in flight at once (the rate gate still paces them).
+const IN_FLIGHT: usize = 4;
+
+/// Every program's academic years, calendars and attendance categories.
+struct SchoolYears {
+    /// (program code, year), in the vendor's order.
+    years: Vec<(String, wire::AcademicYear)>,
+    /// Program code → its calendars (of the years overlapping the range asked for).
+    calendars: BTreeMap<String, RotationCalendar>,
+    /// Every calendar together, for records whose program is unknown.
+    all_days: RotationCalendar,
+    /// Academic year → its categories.
+    categories: BTreeMap<Id, Categories>,
+}
+
+impl SchoolYears {
+    /// The calendar of `program`, or all of them.
+    fn calendar(&self, program: Option<&str>) -> &RotationCalendar {
+        program
+            .and_then(|p| self.calendars.get(p))
+            .unwrap_or(&self.all_days)
+    }
+
+    /// The year of `program` (else of any program) holding `date`.
+    fn year_of(&self, program: Option<&str>, date: Date) -> Option<Id> {
+        let holds = |y: &wire::AcademicYear| {
+            let start = crate::convert::date(y.starts_on.as_deref());
+            let end = crate::convert::date(y.ends_on.as_deref());
+            start.is_some_and(|s| s <= date) && end.is_some_and(|e| date <= e)
+        };
+        self.years
+            .iter()
+            .find(|(p, y)| Some(p.as_str()) == program && holds(y))
+            .or_else(|| self.years.iter().find(|(_, y)| holds(y)))
+            .map(|(_, y)| y.id)
+    }
+
+    /// The categories that apply to a record of `program` on `date` (built-ins only when
+    /// no year holds the date).
+    fn categories_for(&self, program: Option<&str>, date: Date) -> Categories {
+        self.year_of(program, date)
+            .and_then(|y| self.categories.get(&y).cloned())
+            .unwrap_or_default()
+    }
+}
+
+impl Client {
+    /// Year group id → name, over every year group.
+    async fn year_group_names(&self) -> Result<(Vec<wire::YearGroup>, BTreeMap<Id, String>)> {
+        let groups: Vec<wire::YearGroup> = self
+            .year_groups(&YearGroupFilter::new())
+            .try_collect()
+            .await?;
+        let names = groups
+            .iter()
+            .map(|g| {
+                let name = crate::convert::text(g.name.as_deref()).unwrap_or_else(|| g.id.text());
+                (g.id, name)
+            })
+            .collect();
+        Ok((groups, names))
+    }
+
+    /// Every class, current and archived.
+    async fn all_classes(&self) -> Result<Vec<wire::Class>> {
+        let mut classes: Vec<wire::Class> = self
+            .classes(&ClassFilter::new().archived(false))
+            .try_collect()
+            .await?;
+        let archived: Vec<wire::Class> = self
+            .classes(&ClassFilter::new().archived(true))
+            .try_collect()
+            .await?;
+        let known: BTreeSet<Id> = classes.iter().map(|c| c.id).collect();
+        classes.extend(archived.into_iter().filter(|c| !known.contains(&c.id)));
+        Ok(classes)
+    }
+
+    /// Every student, current and archived.
+    async fn all_student_records(&self) -> Result<Vec<wire::Student>> {
+        let mut all: Vec<wire::Student> = self
+            .student_records(&StudentFilter::new().archived(false))
+            .try_collect()
+            .await?;
+        let archived: Vec<wire::Student> = self
+            .student_records(&StudentFilter::new().archived(true))
+            .try_collect()
+            .await?;
+        let known: BTreeSet<Id> = all.iter().map(|s| s.id).collect();
+        all.extend(archived.into_iter().filter(|s| !known.contains(&s.id)));
+        Ok(all)
+    }
+
+    /// The classes `student` is a member of, out of `classes`.
+    async fn classes_of(&self, classes: Vec<wire::Class>, student: Id) -> Result<Vec<wire::Class>> {
+        let mut out = Vec::new();
+        for class in classes {
+            let page = self
+                .class_students_page(class.id, Some(true), &[student], 1)
+                .await?;
+            if page.items.contains(&student) {
+                out.push(class);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Academic years of every program; calendars of those overlapping `range`; categories
+    /// of those when `with_categories`.
+    async fn school_years(&self, range: DateRange, with_categories: bool) -> Result<SchoolYears> {
+        let grouped = self.academic_years(None, None).await?;
+        let mut years = Vec::new();
+        for (program, list) in grouped {
+            for y in list {
+                years.push((program.clone(), y));
+            }
+        }
+        let overlaps = |y: &wire::AcademicYear| {
+            let start = date(y.starts_on.as_deref());
+            let end = date(y.ends_on.as_deref());
+            start.is_none_or(|s| s <= range.to()) && end.is_none_or(|e| range.from() <= e)
+        };
+        let mut calendars: BTreeMap<String, RotationCalendar> = BTreeMap::new();
+        let mut all_days = RotationCalendar::new();
+        let mut categories = BTreeMap::new();
+        for (program, y) in years.iter().filter(|(_, y)| overlaps(y)) {
+            match self.calendar(program, y.id).await {
+                Ok(c) => {
+                    let mut one = RotationCalendar::new();
+                    one.add(&c);
+                    all_days.merge(&one);
+                    calendars.entry(program.clone()).or_default().merge(&one);
+                }
+                // A program without a calendar still has registers: its days are unknown,
+                // so every date is asked for.
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    tracing::debug!(program, year = %y.id, "no calendar");
+                }
+                Err(e) => return Err(e),
+            }
+            if with_categories && !categories.contains_key(&y.id) {
+                match self.attendance_categories(y.id).await {
+                    Ok(list) => {
+                        categories.insert(y.id, Categories::new(&list));
+                    }
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(SchoolYears {
+            years,
+            calendars,
+            all_days,
+            categories,
+        })
+    }
+
+    async fn student_stream(&self, q: StudentQuery) -> Result<BoxStream<'static, Result<Student>>> {
+        let (groups, names) = self.year_group_names().await?;
+        let mut filter = StudentFilter::new();
+        if let Some(wanted) = q.year_group.as_deref() {
+            let w = wanted.trim();
+            let hits: Vec<Id> = groups
+                .iter()
+                .filter(|g| {
+                    [&g.name, &g.short_name, &g.grade]
+                        .into_iter()
+                        .flatten()
+                        .any(|n| n.trim().eq_ignore_ascii_case(w))
+                })
+                .map(|g| g.id)
+                .collect();
+            if hits.is_empty() {
+                let known: Vec<&str> = names.values().map(String::as_str).collect();
+                return Err(Error::invalid_input(format!(
+                    "no ManageBac year group is named {wanted:?}; the school has: {}",
+                    known.join(", ")
+                ))
+                .with_vendor(VENDOR)
+                .with_operation("students.list"));
+            }
+            filter = filter.year_groups(hits);
+        }
+        let names = Arc::new(names);
+        let mut passes = vec![filter.clone().archived(false)];
+        if q.include_leavers {
+            passes.push(filter.archived(true));
+        }
+        let client = self.clone();
+        let seen = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
+        Ok(stream::iter(passes)
+            .flat_map(move |f| client.student_records(&f))
+            .try_filter_map(move |s| {
+                let names = names.clone();
+                let seen = seen.clone();
+                async move {
+                    let first = seen
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(s.id);
+                    Ok(first.then(|| student::student(&s, &names)))
+                }
+            })
+            .boxed())
+    }
+
+    async fn attendance_stream(
+        &self,
+        q: AttendanceQuery,
+    ) -> Result<BoxStream<'static, Result<AttendanceMark>>> {
+        let student = match q.student_id.as_deref() {
+            None => None,
+            Some(s) => Some(Id::parse(s).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "{s:?} is not a ManageBac student id (they are whole numbers)"
+                ))
+                .with_vendor(VENDOR)
+                .with_operation("attendance")
+            })?),
+        };
+        let (want_days, want_lessons) = match q.slot {
+            None => (true, true),
+            Some(Slot::Day) => (true, false),
+            Some(Slot::Lesson) => (false, true),
+            Some(_) => {
+                return Err(Error::unsupported(VENDOR, "attendance sessions (AM/PM)"));
+            }
+        };
+        let range = q.range;
+        let years = Arc::new(self.school_years(range, true).await?);
+        let only: Vec<Id> = student.into_iter().collect();
+
+        // Day registers: one request per year group per school day.
+        let mut day_tasks: Vec<(Id, Option<String>, Date)> = Vec::new();
+        if want_days {
+            let groups: Vec<wire::YearGroup> = match student {
+                Some(s) => {
+                    let record = self.student(s).await?;
+                    match record.year_group_id {
+                        Some(g) => vec![self.year_group(g).await?],
+                        None => Vec::new(),
+                    }
+                }
+                None => {
+                    self.year_groups(&YearGroupFilter::new())
+                        .try_collect()
+                        .await?
+                }
+            };
+            for g in &groups {
+                let calendar = years.calendar(g.program_code.as_deref());
+                for d in range.days().filter(|d| calendar.may_be_school_day(*d)) {
+                    day_tasks.push((g.id, g.program_code.clone(), d));
+                }
+            }
+        }
+
+        // Lesson registers: one request per class per day it meets.
+        let mut lesson_tasks: Vec<(Id, Option<String>, Date)> = Vec::new();
+        if want_lessons {
+            let mut classes = self.all_classes().await?;
+            if let Some(s) = student {
+                classes = self.classes_of(classes, s).await?;
+            }
+            for class in &classes {
+                let program = class.program_code.as_deref();
+                let calendar = years.calendar(program);
+                let timetable = self.class_timetable(class.id, None).await?;
+                let meets = meeting_days(&timetable, calendar, range);
+                let dates: Vec<Date> =
+                    if timetable.academic_years.iter().all(|y| y.slots.is_empty()) {
+                        range
+                            .days()
+                            .filter(|d| calendar.may_be_school_day(*d))
+                            .collect()
+                    } else {
+                        meets
+                    };
+                for d in dates {
+                    lesson_tasks.push((class.id, class.program_code.clone(), d));
+                }
+            }
+        }
+
+        let client = self.clone();
+        let mapper = Arc::new(self.inner.mapper.clone());
+        let (y1, m1, o1) = (years.clone(), mapper.clone(), only.clone());
+        let day_marks = stream::iter(day_tasks)
+            .map(move |(group, program, d)| {
+                let (client, years, mapper, only) =
+                    (client.clone(), y1.clone(), m1.clone(), o1.clone());
+                async move {
+                    let r = client.homeroom_attendance_date(group, d, &only).await?;
+                    let cats = years.categories_for(program.as_deref(), d);
+                    let marks: Vec<AttendanceMark> = r
+                        .students
+                        .iter()
+                        .filter(|s| only.is_empty() || only.contains(&s.id))
+                        .filter_map(|s| day_mark(s.id, d, s.attendance.as_ref()?, &cats, &mapper))
+                        .collect();
+                    Ok::<_, Error>(marks)
+                }
+            })
+            .buffered(IN_FLIGHT);
+        let client = self.clone();
+        let lesson_marks_stream = stream::iter(lesson_tasks)
+            .map(move |(class, program, d)| {
+                let (client, years, mapper, only) =
+                    (client.clone(), years.clone(), mapper.clone(), only.clone());
+                async move {
+                    let r = match client.class_attendance_date(class, d, &only).await {
+                        Ok(r) => r,
+                        // "The specified date must be between the class's start and end
+                        // dates": outside them there is nothing to read.
+                        Err(e) if e.status() == Some(422) => return Ok(Vec::new()),
+                        Err(e) => return Err(e),
+                    };
+                    let cats = years.categories_for(program.as_deref(), d);
+                    let mut marks = lesson_marks(class, d, &r, &cats, &mapper);
+                    if !only.is_empty() {
+                        marks.retain(|m| only.iter().any(|s| s.text() == m.student_id));
+                    }
+                    Ok::<_, Error>(marks)
+                }
+            })
+            .buffered(IN_FLIGHT);
+        Ok(day_marks
+            .chain(lesson_marks_stream)
+            .map_ok(|marks| stream::iter(marks.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed())
+    }
+
+    async fn timetable_stream(
+        &self,
+        q: TimetableQuery,
+    ) -> Result<BoxStream<'static, Result<Lesson>>> {
+        if self.inner.period_times.is_empty() {
+            return Err(Error::invalid_input(format!(
+                "ManageBac timetables give rotation days and periods but no clock times: set the \
+                 school's bell times with Config::period_times or {} (e.g. \
+                 1=08:30-09:20,2=09:25-10:15)",
+                crate::config::ENV_PERIOD_TIMES
+            ))
+            .with_vendor(VENDOR)
+            .with_operation("timetable"));
+        }
+        let student = match q.student_id.as_deref() {
+            None => None,
+            Some(s) => Some(Id::parse(s).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "{s:?} is not a ManageBac student id (they are whole numbers)"
+                ))
+                .with_vendor(VENDOR)
+                .with_operation("timetable")
+            })?),
+        };
+        let range = q.range;
+        let years = Arc::new(self.school_years(range, false).await?);
+        let teachers: Vec<wire::Teacher> =
+            self.teachers(&PersonFilter::new()).try_collect().await?;
+        let names: BTreeMap<Id, String> = teachers
+            .iter()
+            .map(|t| (t.id, academic::teacher_name(t)))
+            .collect();
+        let mut classes = self.all_classes().await?;
+        if let Some(s) = student {
+            classes = self.classes_of(classes, s).await?;
+        }
+        let client = self.clone();
+        let names = Arc::new(names);
+        let student_text = student.map(Id::text);
+        Ok(stream::iter(classes)
+            .map(move |class| {
+                let (client, years, names, student_text) = (
+                    client.clone(),
+                    years.clone(),
+                    names.clone(),
+                    student_text.clone(),
+                );
+                async move {
+                    let timetable = client.class_timetable(class.id, None).await?;
+                    let info = ClassInfo::from_class(&class, &names);
+                    lessons(
+                        &info,
+                        &timetable,
+                        years.calendar(class.program_code.as_deref()),
+                        range,
+                        &client.inner.period_times,
+                        &client.inner.tz,
+                        student_text.as_deref(),
+                    )
+                }
+            })
+            .buffered(IN_FLIGHT)
+            .map_ok(|l| stream::iter(l.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed())
+    }
+
+    async fn behaviour_stream(
+        &self,
+        q: BehaviourQuery,
+    ) -> Result<BoxStream<'static, Result<BehaviourEvent>>> {
+        let student = match q.student_id.as_deref() {
+            None => None,
+            Some(s) => Some(Id::parse(s).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "{s:?} is not a ManageBac student id (they are whole numbers)"
+                ))
+                .with_vendor(VENDOR)
+                .with_operation("behaviour")
+            })?),
+        };
+        let mut index = StudentIndex::new();
+        for s in self.all_student_records().await? {
+            index.add(&s);
+        }
+        let range = q.range;
+        let tz = self.inner.tz.clone();
+        let since = range
+            .from()
+            .to_zoned(tz.clone())
+            .map(|z| z.timestamp())
+            .map_err(|e| {
+                Error::invalid_input(format!("cannot place {} in the zone: {e}", range.from()))
+            })?;
+        let mut filter = BehaviorNoteFilter::new().modified_since(since);
+        if let Some(s) = student {
+            filter = filter.students([s]);
+        }
+        let polarity = self.inner.polarity.clone();
+        let wanted = student.map(Id::text);
+        Ok(self
+            .behavior_notes(&filter)
+            .try_filter_map(move |note| {
+                let e = event(&note, &index, &polarity, &tz).filter(|e| {
+                    range.contains(e.date)
+                        && wanted.as_ref().is_none_or(|w| e.student_ids.contains(w))
+                });
+                async move { Ok(e) }
+            })
+            .boxed())
+    }
+
+    async fn groups_stream(&self) -> Result<BoxStream<'static, Result<Group>>> {
+        let (year_groups, _) = self.year_group_names().await?;
+        let classes = self.all_classes().await?;
+        let client = self.clone();
+        let years = stream::iter(
+            year_groups
+                .into_iter()
+                .map(|g| Ok(academic::year_group(&g))),
+        );
+        let classes = stream::iter(classes).then(move |c| {
+            let client = client.clone();
+            async move {
+                let members: Vec<Id> = client.class_students(c.id, None).try_collect().await?;
+                Ok(academic::class_group(&c, &members))
+            }
+        });
+        Ok(years.chain(classes).boxed())
+    }
+
+    async fn record(&self, w: AttendanceWrite) -> Result<WriteReceipt> {
+        let op = "attendance.homeroom_set";
+        let fail = |m: String| {
+            Err(Error::invalid_input(m)
+                .with_vendor(VENDOR)
+                .with_operation(op))
+        };
+        if w.lesson_id.is_some() {
+            return fail(
+                "record_attendance writes ManageBac's homeroom (day) register; for a class \
+                 register use Client::set_class_attendance with the class id and period"
+                    .into(),
+            );
+        }
+        if let Some(session) = w.session {
+            return fail(format!(
+                "ManageBac homeroom registers are per day, not AM/PM: send a day mark \
+                 (AttendanceWrite::day) instead of a {} session mark",
+                session.as_str()
+            ));
+        }
+        if w.minutes_late.is_some() {
+            tracing::debug!("ManageBac has no minutes-late field; minutes_late is not sent");
+        }
+        let Some(student) = Id::parse(&w.student_id) else {
+            return fail(format!(
+                "{:?} is not a ManageBac student id (they are whole numbers)",
+                w.student_id
+            ));
+        };
+        let years = self.school_years(DateRange::day(w.date), true).await?;
+        let status = years
+            .categories_for(None, w.date)
+            .status_for_write(&w.code)
+            .map_err(|e| e.with_vendor(VENDOR).with_operation(op))?;
+        self.set_homeroom_attendance(&HomeroomAttendance {
+            id: student,
+            date: w.date.to_string(),
+            status,
+            notes: w.note.clone(),
+        })
+        .await?;
+        Ok(WriteReceipt::Applied { id: None })
+    }
+}
+
+/// The dates in `range` on which a class's enabled slots meet, by the calendar's rotation.
+fn meeting_days(
+    timetable: &wire::ClassTimetable,
+    calendar: &RotationCalendar,
+    range: DateRange,
+) -> Vec<Date> {
+    let mut out = BTreeSet::new();
+    for year in &timetable.academic_years {
+        let days: BTreeSet<i64> = year
+            .slots
+            .iter()
+            .filter(|s| s.enabled != Some(false))
+            .filter_map(|s| s.day)
+            .collect();
+        let from = date(year.start_date.as_deref()).map_or(range.from(), |d| d.max(range.from()));
+        let to = date(year.end_date.as_deref()).map_or(range.to(), |d| d.min(range.to()));
+        if from > to {
+            continue;
+        }
+        for (d, rotation) in calendar.between(from, to) {
+            if days.contains(&rotation) {
+                out.insert(d);
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// A stream that first runs `setup` (which may fail) and then yields its stream.
+fn deferred<T, F>(setup: F) -> BoxStream<'static, Result<T>>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = Result<BoxStream<'static, Result<T>>>> + Send + 'static,
+{
+    stream::once(setup).try_flatten().boxed()
+}
+
+#[async_trait]
+impl MisProvider for Client {
+    fn info(&self) -> &ProviderInfo {
+        &self.inner.info
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut c = Capabilities::default();
+        c.students = true;
+        c.attendance_sessions = false;
+        c.attendance_lessons = true;
+        c.attendance_days = true;
+        c.timetable = true;
+        c.behaviour = true;
+        c.staff = true;
+        c.groups = true;
+        c.academic_years = true;
+        c.attendance_codes = true;
+        c.homework = false;
+        c.detentions = false;
+        c.write_attendance = true;
+        c.filter_student = true;
+        c.filter_year_group = true;
+        c.filter_leavers = true;
+        c
+    }
+
+    fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
+        let client = self.clone();
+        deferred(async move { client.student_stream(q).await })
+    }
+
+    fn attendance(&self, q: AttendanceQuery) -> BoxStream<'static, Result<AttendanceMark>> {
+        let client = self.clone();
+        deferred(async move { client.attendance_stream(q).await })
+    }
+
+    fn timetable(&self, q: TimetableQuery) -> BoxStream<'static, Result<Lesson>> {
+        let client = self.clone();
+        deferred(async move { client.timetable_stream(q).await })
+    }
+
+    fn behaviour(&self, q: BehaviourQuery) -> BoxStream<'static, Result<BehaviourEvent>> {
+        let client = self.clone();
+        deferred(async move { client.behaviour_stream(q).await })
+    }
+
+    fn staff(&self) -> BoxStream<'static, Result<Staff>> {
+        self.teachers(&PersonFilter::new())
+            .map_ok(|t| academic::staff(&t))
+            .boxed()
+    }
+
+    fn groups(&self) -> BoxStream<'static, Result<Group>> {
+        let client = self.clone();
+        deferred(async move { client.groups_stream().await })
+    }
+
+    fn academic_years(&self) -> BoxStream<'static, Result<AcademicYear>> {
+        let client = self.clone();
+        deferred(async move {
+            let grouped = Client::academic_years(&client, None, None).await?;
+            let several = grouped.len() > 1;
+            let years: Vec<AcademicYear> = grouped
+                .iter()
+                .flat_map(|(program, list)| {
+                    list.iter().filter_map(move |y| {
+                        academic::academic_year(y, several.then_some(program.as_str()))
+                    })
+                })
+                .collect();
+            Ok(stream::iter(years.into_iter().map(Ok)).boxed())
+        })
+    }
+
+    fn terms(&self) -> BoxStream<'static, Result<Term>> {
+        let client = self.clone();
+        deferred(async move {
+            let grouped = Client::academic_years(&client, None, None).await?;
+            let terms: Vec<Term> = grouped
+                .iter()
+                .flat_map(|(_, list)| list.iter().flat_map(academic::terms))
+                .collect();
+            Ok(stream::iter(terms.into_iter().map(Ok)).boxed())
+        })
+    }
+
+    fn attendance_codes(&self) -> BoxStream<'static, Result<AttendanceCode>> {
+        let client = self.clone();
+        deferred(async move {
+            let grouped = Client::academic_years(&client, None, None).await?;
+            let all: Vec<&wire::AcademicYear> = grouped.iter().flat_map(|(_, l)| l).collect();
+            let active: Vec<&wire::AcademicYear> = all
+                .iter()
+                .copied()
+                .filter(|y| y.active == Some(true))
+                .collect();
+            let chosen = if active.is_empty() { all } else { active };
+            let mut seen = BTreeSet::new();
+            let mut out = Vec::new();
+            for y in chosen {
+                if !seen.insert(y.id) {
+                    continue;
+                }
+                let list = client.attendance_categories(y.id).await?;
+                let on = date(y.starts_on.as_deref()).unwrap_or(jiff::civil::date(2024, 9, 1));
+                for code in codes(&Categories::new(&list), &client.inner.mapper, on) {
+                    if !out.iter().any(|c: &AttendanceCode| c.code == code.code) {
+                        out.push(code);
+                    }
+                }
+            }
+            Ok(stream::iter(out.into_iter().map(Ok)).boxed())
+        })
+    }
+
+    async fn record_attendance(&self, w: AttendanceWrite) -> Result<WriteReceipt> {
+        self.record(w).await
+    }
+}
