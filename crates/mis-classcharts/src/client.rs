@@ -1,0 +1,898 @@
+//! The typed clients: [`StudentClient`] and [`ParentClient`] over one shared core,
+//! [`Client`], which holds the HTTP stack and every endpoint both APIs have.
+//!
+//! The parent API "is identical to the student API, except that the data returned is based on
+//! the student ID which is passed via each request" (vendor doc; vendors.md §1.2), so the data
+//! endpoints live once, on [`Client`], and take the pupil id. Both clients dereference to it.
+//! The few endpoints only one API has are on that client: `rewards`, `purchase` and
+//! `getcode` for students; `pupils`, `password` and parent behaviours for parents.
+//!
+//! Every method sends one request (the activity stream one per page) and returns the
+//! vendor's `data` and `meta` as [`Reply`]. Dates go out as `YYYY-MM-DD`.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use futures::stream::BoxStream;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use mis_core::codes::CodeMapper;
+use mis_core::paging::{Page, paginate};
+use mis_core::{DateRange, DecodeDetail, Error, ErrorKind, ProviderInfo, Result};
+use mis_http::{ExposeSecret, HttpClient, RequestBuilder, RetryConfig, SecretString, WaitHint};
+use serde::de::DeserializeOwned;
+
+use crate::VENDOR;
+use crate::auth::{AuthStats, SessionAuth, User};
+use crate::config::{Account, Api, Config, DEFAULT_TIME_ZONE};
+use crate::error::{ClassChartsClassifier, PURCHASE_OPERATION};
+use crate::wire::de::Many;
+use crate::wire::{
+    AcademicReport, AcademicReportSummary, ActivityMeta, ActivityPoint, Announcement,
+    AttendanceDays, AttendanceMeta, Badge, BehaviourMeta, BehaviourSummary, ClassInfo,
+    CustomFields, Detention, DetentionsMeta, Envelope, Homework, HomeworksMeta, NoMeta,
+    OnReportCard, ParentBehaviour, ParentUser, PingData, PingMeta, Pupil, Purchase, Reply,
+    ReportCardComment, ReportCardTarget, Reward, RewardsMeta, Student, StudentCode,
+    TimetableLesson, TimetableMeta,
+};
+
+/// `from` / `to` of the activity feed (both optional).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActivityFilter {
+    /// From this date.
+    pub from: Option<Date>,
+    /// To this date. api-docs: the page holds the 50 points *before* `to` (vendors.md §1.6).
+    pub to: Option<Date>,
+}
+
+impl ActivityFilter {
+    /// Points from `from` to `to`.
+    pub fn between(from: Date, to: Date) -> Self {
+        ActivityFilter {
+            from: Some(from),
+            to: Some(to),
+        }
+    }
+}
+
+/// How `/homeworks` picks tasks by date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum DisplayDate {
+    /// By the date set (`issue_date`, the vendor's default).
+    #[default]
+    IssueDate,
+    /// By the due date (`due_date`).
+    DueDate,
+}
+
+impl DisplayDate {
+    /// The query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisplayDate::IssueDate => "issue_date",
+            DisplayDate::DueDate => "due_date",
+        }
+    }
+}
+
+/// `display_date`, `from`, `to` of `/homeworks`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HomeworkFilter {
+    /// By issue or due date (`display_date`; the vendor's default when `None`).
+    pub display_date: Option<DisplayDate>,
+    /// From this date.
+    pub from: Option<Date>,
+    /// To this date.
+    pub to: Option<Date>,
+}
+
+/// The shared core of both clients: the HTTP stack (with the session authenticator), the API
+/// prefix, and every endpoint the student and parent APIs share. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: HttpClient,
+    pub(crate) auth: Arc<SessionAuth>,
+    pub(crate) api: Api,
+    pub(crate) info: ProviderInfo,
+    pub(crate) mapper: CodeMapper,
+    pub(crate) zone_override: Option<TimeZone>,
+    pub(crate) date_of_birth: Option<Date>,
+    pub(crate) chosen_pupil: Option<String>,
+}
+
+impl Client {
+    fn new(config: &Config) -> Result<Client> {
+        let api = config.api();
+        let base = config.endpoint()?;
+        let sso_base = config.sso_endpoint()?;
+        let classifier = ClassChartsClassifier::new(api, Some(&crate::auth::sso_url(&sso_base)));
+        let user_agent = concat!("mis-classcharts/", env!("CARGO_PKG_VERSION"));
+        let transport = config.take_transport();
+        // The TES host: no authenticator (the handshake sets its cookies by hand), one
+        // attempt (it is part of a login, which the outer request's retry repeats).
+        let mut sso = HttpClient::builder(VENDOR)
+            .base(sso_base)
+            .retry(RetryConfig::none())
+            .timeout(config.request_timeout())
+            .classifier(classifier.clone())
+            .user_agent(user_agent);
+        if let Some(t) = &transport {
+            sso = sso.transport(t.clone());
+        }
+        let sso = sso.build()?;
+        let auth = Arc::new(SessionAuth::new(config, sso, classifier.clone()));
+        let mut http = HttpClient::builder(VENDOR)
+            .base(base)
+            .prefix(api.prefix())
+            .authenticator_arc(auth.clone())
+            .rate_limit(config.limit())
+            .retry(config.retry_config())
+            .timeout(config.request_timeout())
+            // No rate-limit headers are documented (vendors.md §1.9); Retry-After is standard.
+            .wait_hints(&[WaitHint::RetryAfter])
+            .classifier(classifier)
+            // A JS-library commit re-added its User-Agent after requests without one had
+            // problems (§1.3 "Using the session"): always send ours.
+            .user_agent(user_agent);
+        if let Some(t) = transport {
+            http = http.transport(t);
+        }
+        let http = http.build()?;
+        let zone_override = match config.zone_override() {
+            Some(z) => Some(TimeZone::get(z).map_err(|_| {
+                Error::invalid_input(format!("{z:?} is not a known IANA time zone"))
+            })?),
+            None => None,
+        };
+        let (date_of_birth, chosen_pupil) = match config.account() {
+            Account::Student { date_of_birth, .. } => (Some(*date_of_birth), None),
+            Account::Parent { .. } => (None, config.chosen_pupil().map(str::to_owned)),
+        };
+        let info = ProviderInfo::new(VENDOR)
+            .time_zone(config.zone_override().unwrap_or(DEFAULT_TIME_ZONE));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                auth,
+                api,
+                info,
+                mapper: config.mapper().clone(),
+                zone_override,
+                date_of_birth,
+                chosen_pupil,
+            }),
+        })
+    }
+
+    /// Which API this client talks to.
+    pub fn api(&self) -> Api {
+        self.inner.api
+    }
+
+    /// The underlying HTTP client (for endpoints this crate does not cover yet): requests
+    /// through it are authenticated, rotated and classified like every other.
+    pub fn http(&self) -> &HttpClient {
+        &self.inner.http
+    }
+
+    /// Logins, rotations and TES handshakes so far.
+    pub fn auth_stats(&self) -> AuthStats {
+        self.inner.auth.stats()
+    }
+
+    /// The names of the cookies the client holds for ClassCharts (values are secrets).
+    pub fn cookie_names(&self) -> Vec<String> {
+        self.inner.auth.cookie_names()
+    }
+
+    /// The school's zone for a pupil: the configured override, else the pupil's `timezone`,
+    /// else `Europe/London` (DESIGN §2.2).
+    pub fn zone_for(&self, pupil_zone: Option<&str>) -> TimeZone {
+        if let Some(z) = &self.inner.zone_override {
+            return z.clone();
+        }
+        if let Some(name) = pupil_zone.map(str::trim).filter(|z| !z.is_empty()) {
+            match TimeZone::get(name) {
+                Ok(z) => return z,
+                Err(_) => {
+                    tracing::warn!(zone = name, "unknown pupil time zone; using Europe/London");
+                }
+            }
+        }
+        TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or(TimeZone::UTC)
+    }
+
+    // ---- sending ------------------------------------------------------------------------
+
+    /// Sends and decodes the envelope. Errors (`success: 0`) were already turned into
+    /// `mis_core::Error` by the classifier.
+    async fn envelope<D, M>(&self, request: RequestBuilder) -> Result<Envelope<D, M>>
+    where
+        D: DeserializeOwned,
+        M: DeserializeOwned + Default,
+    {
+        request.send_json::<Envelope<D, M>>().await
+    }
+
+    /// `data` must be there.
+    async fn fetch<D, M>(
+        &self,
+        operation: &'static str,
+        request: RequestBuilder,
+    ) -> Result<Reply<D, M>>
+    where
+        D: DeserializeOwned,
+        M: DeserializeOwned + Default,
+    {
+        let envelope = self.envelope::<D, M>(request.operation(operation)).await?;
+        let data = envelope.data.ok_or_else(|| {
+            Error::decode(
+                VENDOR,
+                operation,
+                "ClassCharts answered success but sent no data",
+                DecodeDetail::new("data", b""),
+            )
+        })?;
+        Ok(Reply {
+            data,
+            meta: envelope.meta,
+        })
+    }
+
+    /// `data` may be absent or `null` (read as empty).
+    async fn fetch_or_default<D, M>(
+        &self,
+        operation: &'static str,
+        request: RequestBuilder,
+    ) -> Result<Reply<D, M>>
+    where
+        D: DeserializeOwned + Default,
+        M: DeserializeOwned + Default,
+    {
+        let envelope = self.envelope::<D, M>(request.operation(operation)).await?;
+        Ok(Reply {
+            data: envelope.data.unwrap_or_default(),
+            meta: envelope.meta,
+        })
+    }
+
+    /// An action whose `data` is `[]` on success.
+    async fn act(&self, operation: &'static str, request: RequestBuilder) -> Result<()> {
+        self.envelope::<serde::de::IgnoredAny, NoMeta>(request.operation(operation))
+            .await
+            .map(|_| ())
+    }
+
+    fn check_id(what: &str, id: &str) -> Result<()> {
+        if id.trim().is_empty() {
+            return Err(Error::invalid_input(format!("the {what} id is empty")));
+        }
+        Ok(())
+    }
+
+    fn dated(request: RequestBuilder, from: Option<Date>, to: Option<Date>) -> RequestBuilder {
+        request
+            .query_opt("from", from.map(|d| d.to_string()))
+            .query_opt("to", to.map(|d| d.to_string()))
+    }
+
+    // ---- session ------------------------------------------------------------------------
+
+    /// `POST /ping` with `include_data=false`: who is logged in and the API version, **without**
+    /// rotating the session (the client rotates it itself, see [`crate::auth`]).
+    async fn ping_as<U: DeserializeOwned>(&self) -> Result<Reply<PingData<U>, PingMeta>> {
+        let request = self
+            .inner
+            .http
+            .post(&["ping"])
+            .form(&[("include_data", "false")])
+            // Reading who is logged in changes nothing: safe to repeat.
+            .idempotent(true);
+        self.fetch("ping.info", request).await
+    }
+
+    /// `POST /logout`: ends the session at ClassCharts. A later call logs in again.
+    pub async fn logout(&self) -> Result<()> {
+        self.act("logout", self.inner.http.post(&["logout"])).await
+    }
+
+    // ---- shared data endpoints ----------------------------------------------------------
+
+    /// `GET /activity/{id}?from&to&last_id`: one page (up to 50 points, newest first).
+    /// `last_id` asks for the points after that one; `meta.last_id` is `None` when nothing
+    /// remains.
+    pub async fn get_activity(
+        &self,
+        pupil_id: &str,
+        filter: &ActivityFilter,
+        last_id: Option<&str>,
+    ) -> Result<Reply<Vec<ActivityPoint>, ActivityMeta>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = Self::dated(
+            self.inner.http.get(&["activity", pupil_id.trim()]),
+            filter.from,
+            filter.to,
+        )
+        .query_opt("last_id", last_id);
+        self.fetch_or_default("activity", request).await
+    }
+
+    /// Every activity point, page by page as the stream is read: each page asks for the
+    /// points after the last id of the page before, and **an empty page ends the stream**
+    /// (the JS `getFullActivity` loop, vendors.md §1.6 "Activity pagination").
+    pub fn activity_stream(
+        &self,
+        pupil_id: &str,
+        filter: ActivityFilter,
+    ) -> BoxStream<'static, Result<ActivityPoint>> {
+        let client = self.clone();
+        let pupil = pupil_id.to_owned();
+        paginate(VENDOR, "activity", None::<String>, move |last_id| {
+            let client = client.clone();
+            let pupil = pupil.clone();
+            async move {
+                let page = client
+                    .get_activity(&pupil, &filter, last_id.as_deref())
+                    .await?;
+                let points = page.data;
+                Ok(match points.last().map(|p| p.id.clone()) {
+                    Some(last) => Page::more(points, Some(last)),
+                    None => Page::last(points),
+                })
+            }
+        })
+    }
+
+    /// `GET /behaviour/{id}?from&to`: totals per week and per reason.
+    pub async fn get_behaviour(
+        &self,
+        pupil_id: &str,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Reply<BehaviourSummary, BehaviourMeta>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = Self::dated(
+            self.inner.http.get(&["behaviour", pupil_id.trim()]),
+            from,
+            to,
+        );
+        self.fetch_or_default("behaviour", request).await
+    }
+
+    /// `GET /homeworks/{id}?display_date&from&to`.
+    pub async fn get_homeworks(
+        &self,
+        pupil_id: &str,
+        filter: &HomeworkFilter,
+    ) -> Result<Reply<Vec<Homework>, HomeworksMeta>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = Self::dated(
+            self.inner.http.get(&["homeworks", pupil_id.trim()]),
+            filter.from,
+            filter.to,
+        )
+        .query_opt("display_date", filter.display_date.map(DisplayDate::as_str));
+        self.fetch_or_default("homeworks", request).await
+    }
+
+    /// `GET /homeworkticked/{statusId}?studentId=`: ticks (or unticks) a task. The status id
+    /// is `status.id` of a [`Homework`], not the task's id.
+    pub async fn tick_homework(&self, pupil_id: &str, status_id: &str) -> Result<()> {
+        Self::check_id("pupil", pupil_id)?;
+        Self::check_id("homework status", status_id)?;
+        let request = self
+            .inner
+            .http
+            .get(&["homeworkticked", status_id.trim()])
+            .query(&[("studentId", pupil_id.trim())])
+            // A toggle: repeating it would undo it.
+            .idempotent(false);
+        self.act("homework.tick", request).await
+    }
+
+    /// `GET /timetable/{id}?date=`: the pupil's lessons on one day.
+    pub async fn get_timetable(
+        &self,
+        pupil_id: &str,
+        date: Date,
+    ) -> Result<Reply<Vec<TimetableLesson>, TimetableMeta>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = self
+            .inner
+            .http
+            .get(&["timetable", pupil_id.trim()])
+            .query(&[("date", date.to_string())]);
+        self.fetch_or_default("timetable", request).await
+    }
+
+    /// `GET /classes/{id}`.
+    pub async fn get_classes(&self, pupil_id: &str) -> Result<Reply<Vec<ClassInfo>>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = self.inner.http.get(&["classes", pupil_id.trim()]);
+        self.fetch_or_default("classes", request).await
+    }
+
+    /// `GET /eventbadges/{id}`.
+    pub async fn get_event_badges(&self, pupil_id: &str) -> Result<Reply<Vec<Badge>>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = self.inner.http.get(&["eventbadges", pupil_id.trim()]);
+        self.fetch_or_default("eventbadges", request).await
+    }
+
+    /// `GET /announcements/{id}`.
+    pub async fn get_announcements(&self, pupil_id: &str) -> Result<Reply<Vec<Announcement>>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = self.inner.http.get(&["announcements", pupil_id.trim()]);
+        self.fetch_or_default("announcements", request).await
+    }
+
+    /// `GET /detentions/{id}`, optionally `from`/`to` (NCPlayz passes them; the JS library
+    /// passes nothing and gets every detention).
+    pub async fn get_detentions(
+        &self,
+        pupil_id: &str,
+        range: Option<DateRange>,
+    ) -> Result<Reply<Vec<Detention>, DetentionsMeta>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = Self::dated(
+            self.inner.http.get(&["detentions", pupil_id.trim()]),
+            range.map(|r| r.from()),
+            range.map(|r| r.to()),
+        );
+        self.fetch_or_default("detentions", request).await
+    }
+
+    /// `GET /attendance/{id}?from&to` (not `after`/`before`, which NCPlayz wrongly used).
+    pub async fn get_attendance(
+        &self,
+        pupil_id: &str,
+        range: DateRange,
+    ) -> Result<Reply<AttendanceDays, AttendanceMeta>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = Self::dated(
+            self.inner.http.get(&["attendance", pupil_id.trim()]),
+            Some(range.from()),
+            Some(range.to()),
+        );
+        self.fetch_or_default("attendance", request).await
+    }
+
+    /// `GET /customfields/{id}`: the school's pupil fields (house, tutor group…).
+    pub async fn get_custom_fields(&self, pupil_id: &str) -> Result<Reply<CustomFields>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = self.inner.http.get(&["customfields", pupil_id.trim()]);
+        self.fetch_or_default("customfields", request).await
+    }
+
+    /// `GET /getacademicreports?studentId=`.
+    pub async fn get_academic_reports(
+        &self,
+        pupil_id: &str,
+    ) -> Result<Reply<Vec<AcademicReportSummary>>> {
+        Self::check_id("pupil", pupil_id)?;
+        let request = self
+            .inner
+            .http
+            .get(&["getacademicreports"])
+            .query(&[("studentId", pupil_id.trim())]);
+        self.fetch_or_default("academic_reports", request).await
+    }
+
+    /// `GET /getacademicreport/{id}?studentId=` (`data` is one report or a list of one).
+    pub async fn get_academic_report(
+        &self,
+        pupil_id: &str,
+        report_id: &str,
+    ) -> Result<Reply<Vec<AcademicReport>>> {
+        Self::check_id("pupil", pupil_id)?;
+        Self::check_id("academic report", report_id)?;
+        let request = self
+            .inner
+            .http
+            .get(&["getacademicreport", report_id.trim()])
+            .query(&[("studentId", pupil_id.trim())]);
+        let reply: Reply<Many<AcademicReport>> =
+            self.fetch_or_default("academic_report", request).await?;
+        Ok(Reply {
+            data: reply.data.0,
+            meta: reply.meta,
+        })
+    }
+
+    /// `POST /getpupilreportcards`: the pupil's on-report cards. `pupil_id` goes in the query
+    /// (api-docs) and the form (the kgstorm port): both documented places.
+    pub async fn get_report_cards(&self, pupil_id: &str) -> Result<Reply<Vec<OnReportCard>>> {
+        Self::check_id("pupil", pupil_id)?;
+        let id = pupil_id.trim();
+        let request = self
+            .inner
+            .http
+            .post(&["getpupilreportcards"])
+            .query(&[("pupil_id", id)])
+            .form(&[("pupil_id", id)])
+            // A read sent as POST: safe to repeat.
+            .idempotent(true);
+        let reply: Reply<Many<OnReportCard>> =
+            self.fetch_or_default("report_cards", request).await?;
+        Ok(Reply {
+            data: reply.data.0,
+            meta: reply.meta,
+        })
+    }
+
+    /// `GET /getpupilreportcard/{id}?pupil_id=`.
+    pub async fn get_report_card(
+        &self,
+        pupil_id: &str,
+        card_id: &str,
+    ) -> Result<Reply<Vec<OnReportCard>>> {
+        self.report_card_part("getpupilreportcard", "report_card", pupil_id, card_id, None)
+            .await
+    }
+
+    /// `GET /getpupilreportcardsummarycomment/{id}?pupil_id&date`.
+    pub async fn get_report_card_summary_comment(
+        &self,
+        pupil_id: &str,
+        card_id: &str,
+        date: Date,
+    ) -> Result<Reply<Vec<ReportCardComment>>> {
+        self.report_card_part(
+            "getpupilreportcardsummarycomment",
+            "report_card.comment",
+            pupil_id,
+            card_id,
+            Some(date),
+        )
+        .await
+    }
+
+    /// `GET /getpupilreportcardtarget/{id}?pupil_id&date`.
+    pub async fn get_report_card_target(
+        &self,
+        pupil_id: &str,
+        card_id: &str,
+        date: Date,
+    ) -> Result<Reply<Vec<ReportCardTarget>>> {
+        self.report_card_part(
+            "getpupilreportcardtarget",
+            "report_card.target",
+            pupil_id,
+            card_id,
+            Some(date),
+        )
+        .await
+    }
+
+    async fn report_card_part<T>(
+        &self,
+        path: &str,
+        operation: &'static str,
+        pupil_id: &str,
+        card_id: &str,
+        date: Option<Date>,
+    ) -> Result<Reply<Vec<T>>>
+    where
+        T: DeserializeOwned,
+    {
+        Self::check_id("pupil", pupil_id)?;
+        Self::check_id("report card", card_id)?;
+        let request = self
+            .inner
+            .http
+            .get(&[path, card_id.trim()])
+            .query(&[("pupil_id", pupil_id.trim())])
+            .query_opt("date", date.map(|d| d.to_string()));
+        let reply: Reply<Many<T>> = self.fetch_or_default(operation, request).await?;
+        Ok(Reply {
+            data: reply.data.0,
+            meta: reply.meta,
+        })
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api", &self.inner.api)
+            .field("http", &self.inner.http)
+            .field("auth", &self.inner.auth)
+            .field("info", &self.inner.info)
+            .finish_non_exhaustive()
+    }
+}
+
+// ---- the student client -------------------------------------------------------------------
+
+/// A pupil's own ClassCharts (`/apiv2student`), logged in with the pupil code and date of
+/// birth. Dereferences to [`Client`] for the shared endpoints; the pupil id they take is
+/// [`StudentClient::student_id`].
+///
+/// ```no_run
+/// # async fn demo() -> mis_core::Result<()> {
+/// use mis_classcharts::{Config, StudentClient};
+/// let client = StudentClient::new(Config::student("ABC123XYZ", "2010-01-20")?)?;
+/// let me = client.student_id().await?;
+/// let today = jiff::Zoned::now().date();
+/// let lessons = client.get_timetable(&me, today).await?.data;
+/// # let _ = lessons; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct StudentClient {
+    core: Client,
+}
+
+impl StudentClient {
+    /// A client for the pupil in `config`. Nothing is sent until the first call.
+    ///
+    /// Errors: `InvalidInput` for a parent config, or a base URL that cannot be used.
+    pub fn new(config: Config) -> Result<StudentClient> {
+        if config.api() != Api::Student {
+            return Err(Error::invalid_input(
+                "StudentClient needs a student config (pupil code and date of birth); use \
+                 ParentClient for an e-mail and password",
+            ));
+        }
+        Ok(StudentClient {
+            core: Client::new(&config)?,
+        })
+    }
+
+    /// The shared core.
+    pub fn core(&self) -> &Client {
+        &self.core
+    }
+
+    /// The date of birth the pupil logs in with.
+    pub fn date_of_birth(&self) -> Option<Date> {
+        self.core.inner.date_of_birth
+    }
+
+    /// `POST /ping` (`include_data=false`): the logged-in pupil and the API version, without
+    /// rotating the session.
+    pub async fn ping(&self) -> Result<Reply<PingData<Student>, PingMeta>> {
+        self.core.ping_as().await
+    }
+
+    /// The logged-in pupil, as the login or the last rotation described them (one ping if
+    /// nothing has been sent yet).
+    pub async fn me(&self) -> Result<Student> {
+        if let Some(User::Student(s)) = self.core.inner.auth.user() {
+            return Ok(s);
+        }
+        let reply = self.ping().await?;
+        if let Some(User::Student(s)) = self.core.inner.auth.user() {
+            return Ok(s);
+        }
+        reply.data.user.ok_or_else(|| {
+            Error::decode(
+                VENDOR,
+                "ping.info",
+                "ClassCharts sent no data.user for the logged-in pupil",
+                DecodeDetail::new("data.user", b""),
+            )
+        })
+    }
+
+    /// The pupil's id (`data.user.id`), the `{id}` of every data path.
+    pub async fn student_id(&self) -> Result<String> {
+        Ok(self.me().await?.id)
+    }
+
+    /// `GET /rewards/{id}`: the rewards shop, with the points balance in `meta`.
+    pub async fn get_rewards(&self) -> Result<Reply<Vec<Reward>, RewardsMeta>> {
+        let me = self.student_id().await?;
+        let request = self.core.inner.http.get(&["rewards", &me]);
+        self.core.fetch_or_default("rewards", request).await
+    }
+
+    /// `POST /purchase/{itemId}` (`pupil_id` in the body). Never retried once sent; an
+    /// unknown item is `NotFound` (the vendor answers with a 500 page, vendors.md §1.4).
+    pub async fn purchase(&self, item_id: &str) -> Result<Reply<Purchase>> {
+        Client::check_id("reward item", item_id)?;
+        let me = self.student_id().await?;
+        let request = self
+            .core
+            .inner
+            .http
+            .post(&["purchase", item_id.trim()])
+            .form(&[("pupil_id", me.as_str())]);
+        self.core
+            .fetch_or_default(PURCHASE_OPERATION, request)
+            .await
+    }
+
+    /// `POST /getcode` with the date of birth (`date=YYYY-MM-DD`): the pupil's login code.
+    pub async fn get_code(&self) -> Result<StudentCode> {
+        let dob = self
+            .date_of_birth()
+            .ok_or_else(|| Error::invalid_input("the student config has no date of birth"))?;
+        let request = self
+            .core
+            .inner
+            .http
+            .post(&["getcode"])
+            .form(&[("date", dob.to_string())])
+            .idempotent(true);
+        let reply: Reply<StudentCode> = self.core.fetch("getcode", request).await?;
+        Ok(reply.data)
+    }
+}
+
+impl Deref for StudentClient {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.core
+    }
+}
+
+impl fmt::Debug for StudentClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("StudentClient").field(&self.core).finish()
+    }
+}
+
+// ---- the parent client --------------------------------------------------------------------
+
+/// A parent's ClassCharts (`/apiv2parent`), logged in with e-mail and password, for all of
+/// the parent's pupils or the one chosen with [`Config::pupil`]. Dereferences to [`Client`]
+/// for the shared endpoints, which take a pupil id from [`ParentClient::pupils`].
+#[derive(Clone)]
+pub struct ParentClient {
+    core: Client,
+}
+
+impl ParentClient {
+    /// A client for the parent in `config`. Nothing is sent until the first call.
+    ///
+    /// Errors: `InvalidInput` for a student config, or a base URL that cannot be used.
+    pub fn new(config: Config) -> Result<ParentClient> {
+        if config.api() != Api::Parent {
+            return Err(Error::invalid_input(
+                "ParentClient needs a parent config (e-mail and password); use StudentClient \
+                 for a pupil code and date of birth",
+            ));
+        }
+        Ok(ParentClient {
+            core: Client::new(&config)?,
+        })
+    }
+
+    /// The shared core.
+    pub fn core(&self) -> &Client {
+        &self.core
+    }
+
+    /// The pupil chosen in the config, if any.
+    pub fn chosen_pupil(&self) -> Option<&str> {
+        self.core.inner.chosen_pupil.as_deref()
+    }
+
+    /// `POST /ping` (`include_data=false`): the parent account and the API version, without
+    /// rotating the session.
+    pub async fn ping(&self) -> Result<Reply<PingData<ParentUser>, PingMeta>> {
+        self.core.ping_as().await
+    }
+
+    /// `GET /pupils`: every pupil the parent can see (`meta` is `[]`).
+    pub async fn get_pupils(&self) -> Result<Reply<Vec<Pupil>>> {
+        let request = self.core.inner.http.get(&["pupils"]);
+        self.core.fetch_or_default("pupils", request).await
+    }
+
+    /// The pupils this client works for: the chosen one, or all of them.
+    ///
+    /// Errors: `NotFound` when the chosen pupil is not one of the parent's.
+    pub async fn pupils(&self) -> Result<Vec<Pupil>> {
+        let all = self.get_pupils().await?.data;
+        match self.chosen_pupil() {
+            None => Ok(all),
+            Some(id) => {
+                let known: Vec<String> = all.iter().map(|p| p.student.id.clone()).collect();
+                let chosen: Vec<Pupil> = all.into_iter().filter(|p| p.student.id == id).collect();
+                if chosen.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::NotFound,
+                        format!(
+                            "pupil {id} is not one of this parent's pupils (they are: {})",
+                            known.join(", ")
+                        ),
+                    )
+                    .with_vendor(VENDOR));
+                }
+                Ok(chosen)
+            }
+        }
+    }
+
+    /// `POST /password` (`current`, `new`, `repeat`). On success the client logs in with the
+    /// new password from then on.
+    pub async fn change_password(&self, current: &SecretString, new: &SecretString) -> Result<()> {
+        if new.expose_secret().is_empty() {
+            return Err(Error::invalid_input("the new password is empty"));
+        }
+        let request = self.core.inner.http.post(&["password"]).form(&[
+            ("current", current.expose_secret()),
+            ("new", new.expose_secret()),
+            ("repeat", new.expose_secret()),
+        ]);
+        self.core.act("password", request).await?;
+        self.core.inner.auth.set_password(new.clone());
+        Ok(())
+    }
+
+    /// `GET /parentbehaviours/{id}` (optionally `from`/`to`, as the kgstorm port sends): the
+    /// behaviours the parent may award, each saying whether today's limit is reached.
+    pub async fn get_parent_behaviours(
+        &self,
+        pupil_id: &str,
+        range: Option<DateRange>,
+    ) -> Result<Reply<Vec<ParentBehaviour>>> {
+        Client::check_id("pupil", pupil_id)?;
+        let request = Client::dated(
+            self.core
+                .inner
+                .http
+                .get(&["parentbehaviours", pupil_id.trim()]),
+            range.map(|r| r.from()),
+            range.map(|r| r.to()),
+        );
+        self.core
+            .fetch_or_default("parent_behaviours", request)
+            .await
+    }
+
+    /// `POST /addparentbehaviour/{id}` with `behaviour_id` (api-docs; the kgstorm port's
+    /// `reason_id` conflicts, vendors.md §1.5). Returns the updated list. A second award of
+    /// the same behaviour on one day is the vendor's `daily_limit` error. Never retried.
+    pub async fn add_parent_behaviour(
+        &self,
+        pupil_id: &str,
+        behaviour_id: &str,
+    ) -> Result<Reply<Vec<ParentBehaviour>>> {
+        Client::check_id("pupil", pupil_id)?;
+        Client::check_id("behaviour", behaviour_id)?;
+        let request = self
+            .core
+            .inner
+            .http
+            .post(&["addparentbehaviour", pupil_id.trim()])
+            .form(&[("behaviour_id", behaviour_id.trim())]);
+        self.core
+            .fetch_or_default("parent_behaviour.add", request)
+            .await
+    }
+
+    /// `POST /deleteparentbehaviour/{id}` with `behaviour_id`.
+    pub async fn delete_parent_behaviour(&self, pupil_id: &str, behaviour_id: &str) -> Result<()> {
+        Client::check_id("pupil", pupil_id)?;
+        Client::check_id("behaviour", behaviour_id)?;
+        let request = self
+            .core
+            .inner
+            .http
+            .post(&["deleteparentbehaviour", pupil_id.trim()])
+            .form(&[("behaviour_id", behaviour_id.trim())]);
+        self.core.act("parent_behaviour.delete", request).await
+    }
+}
+
+impl Deref for ParentClient {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.core
+    }
+}
+
+impl fmt::Debug for ParentClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ParentClient").field(&self.core).finish()
+    }
+}

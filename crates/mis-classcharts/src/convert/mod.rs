@@ -1,0 +1,25 @@
+//! Pure functions from the wire types to the mis-core model. No I/O: every function takes
+//! what it needs (the pupil id, the school's zone, the code mapper) as arguments, so each is
+//! unit-tested on its own.
+//!
+//! | model | from | notes |
+//! |---|---|---|
+//! | [`Student`](mis_core::Student) | the pupil object (`/ping` `data.user`, `/pupils`) | names; no UPN, year or form on this API |
+//! | [`AttendanceMark`](mis_core::AttendanceMark) | `/attendance` `{date: {session: mark}}` | `AM`/`PM` → session slot, anything else → lesson slot with that period label; category by mis-core's `CodeMapper` |
+//! | [`Lesson`](mis_core::Lesson) | `/timetable` lessons | ISO times re-zoned to the school's zone; breaks skipped |
+//! | [`BehaviourEvent`](mis_core::BehaviourEvent) | `/activity` points of type `behaviour` | zone-less timestamps are school wall-clock time |
+//! | [`Homework`](mis_core::Homework), [`Detention`](mis_core::Detention) | `/homeworks`, `/detentions` | malformed detention dates read leniently |
+
+mod attendance;
+mod behaviour;
+mod homework;
+mod lesson;
+mod student;
+mod time;
+
+pub use attendance::{marks, session_of};
+pub use behaviour::event;
+pub use homework::{detention, homework};
+pub use lesson::lesson;
+pub use student::student;
+pub use time::{local_date_time, zoned_date_time};

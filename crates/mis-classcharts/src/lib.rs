@@ -1,0 +1,114 @@
+//! # mis-classcharts
+//!
+//! A typed client for **ClassCharts**' student and parent APIs (Tes; unofficial: these are
+//! the APIs ClassCharts' own apps use, under `https://www.classcharts.com/apiv2student` and
+//! `/apiv2parent`) and their [`MisProvider`] implementation.
+//!
+//! Two clients share one core ([`Client`]): [`StudentClient`] logs in as a pupil with the
+//! pupil code and date of birth; [`ParentClient`] logs in as a parent with e-mail and
+//! password and works for the parent's pupils (all, or one chosen with [`Config::pupil`]).
+//!
+//! ```no_run
+//! # async fn demo() -> mis_core::Result<()> {
+//! use futures::TryStreamExt;
+//! use mis_classcharts::{Config, ParentClient};
+//! use mis_core::{AttendanceQuery, DateRange, MisProvider};
+//!
+//! let parent = ParentClient::new(Config::parent("parent@example.com", "secret")?)?;
+//! // The typed API: the vendor's own records.
+//! for pupil in parent.pupils().await? {
+//!     let badges = parent.get_event_badges(&pupil.student.id).await?.data;
+//!     # let _ = badges;
+//! }
+//! // The normalised API: the same data as every other vendor.
+//! let range = DateRange::parse("2024-09-09", "2024-09-13")?;
+//! let marks: Vec<_> = parent.attendance(AttendanceQuery::new(range)).try_collect().await?;
+//! # let _ = marks; Ok(()) }
+//! ```
+//!
+//! ## Authentication and the session
+//!
+//! Two login styles ([`LoginStyle`], vendors.md §1.3): the JSON login (`POST /login` under
+//! the API prefix, session id in `meta.session_id`; the default) and the web form
+//! (`POST /student/login` or `/parent/login`, a **302** whose `*_session_credentials`
+//! cookie holds the session id). Every request then sends `Authorization: Basic
+//! <session_id>` — the raw id — and the login cookies.
+//!
+//! Sessions are short-lived: ClassCharts stops accepting one after about five idle minutes
+//! (issue #17), and clients rotate the id every 180 s through `POST /ping`. This client
+//! rotates it right after logging in and again before [`Config::ping_interval`] (170 s)
+//! has passed since the last rotation; a session that died anyway (`expired: 1`, "You are
+//! not logged in") is replaced by logging in again **once**, and the request is replayed.
+//! All of it is shared by clones and happens one rotation at a time ([`auth`]).
+//!
+//! Since April 2026 a parent's pupil list may redirect to the TES sign-on service
+//! (`session.tes.com`); the documented two-hop handshake is run during the login. The same
+//! redirect on the student API is reported as the typed "sign-on changed" error
+//! ([`error::SIGN_ON_CHANGED`]).
+//!
+//! ## Quotas and retries
+//!
+//! No limit is published or known (vendors.md §1.9); by default the client sends at most
+//! 10 requests a second ([`Config::rate_limit`]). GETs are retried on 429, 502–504,
+//! timeouts and connection errors; POSTs (purchases, parent behaviours) are never replayed
+//! once they may have reached the server.
+//!
+//! ## Pagination
+//!
+//! Only the activity feed pages: by `last_id` (the id of the last point of the previous
+//! page), up to 50 points a page, ending with an **empty page**
+//! ([`Client::activity_stream`]). Everything else is one request per date window, and the
+//! timetable one request per date.
+//!
+//! ## Quirks handled
+//!
+//! Errors are HTTP 200 with `success: 0` ([`error`]); `meta` and reason maps arrive as `[]`
+//! when empty; `"yes"`/`"no"` strings are booleans; `late_minutes` and `purchased_count`
+//! are numbers or strings; `last_id` is a number or `false`; `polarity` may be `null`;
+//! attachments say `file_name` or `filename`; attendance meta says
+//! `percentage_singe_august` (sic); timestamps without a zone are the school's wall-clock
+//! time (the pupil's `timezone`, default `Europe/London`); malformed detention dates are kept
+//! raw; unknown attendance statuses are kept, and map to `unmapped` unless their DfE code
+//! says otherwise ([`wire`], [`convert`]).
+//!
+//! ## Not available
+//!
+//! Writes through the trait (`record_attendance`): pupils and parents cannot mark registers.
+//! Staff, groups, academic years and the attendance code book: the API has no such lists.
+//! They return `ErrorKind::Unsupported`, and [`MisProvider::capabilities`] says so.
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod convert;
+pub mod error;
+mod provider;
+pub mod wire;
+
+use std::sync::Arc;
+
+pub use auth::{AuthStats, CookieJar, SessionAuth, User};
+pub use client::{
+    ActivityFilter, Client, DisplayDate, HomeworkFilter, ParentClient, StudentClient,
+};
+pub use config::{Account, Api, Config, LoginStyle};
+pub use error::{ClassChartsClassifier, is_sign_on_changed};
+pub use mis_core::MisProvider;
+pub use wire::Reply;
+
+/// The vendor id on every record and error: `classcharts`.
+pub const VENDOR: &str = "classcharts";
+
+/// A provider for `config`'s account: a [`StudentClient`] for a pupil login, a
+/// [`ParentClient`] for a parent login.
+pub fn provider(config: Config) -> mis_core::Result<Arc<dyn MisProvider>> {
+    Ok(match config.api() {
+        Api::Student => Arc::new(StudentClient::new(config)?),
+        Api::Parent => Arc::new(ParentClient::new(config)?),
+    })
+}
+
+/// A provider from the environment ([`Config::from_env`]).
+pub fn provider_from_env() -> mis_core::Result<Arc<dyn MisProvider>> {
+    provider(Config::from_env()?)
+}

@@ -1,0 +1,130 @@
+//! `GET /attendance/{id}?from&to` (vendors.md §1.6 "Attendance").
+//!
+//! `data` is `{ "YYYY-MM-DD": { "<session or period name>": AttendancePeriod } }`. The inner
+//! keys are school-defined — `AM`, `PM`, `Period 1`, `P3`, `Tut` (PR #34 removed the
+//! hard-coded AM/PM for that reason) — and both levels arrive as `[]` when empty.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use super::de::{self, Php};
+use super::wire_enum;
+
+wire_enum! {
+    /// ClassCharts' own label for a mark (JS type after PR #44). Open-ended: anything else
+    /// is kept, never an error.
+    pub enum AttendanceStatus {
+        /// Present.
+        Present => "present",
+        /// Late.
+        Late => "late",
+        /// Absent.
+        Absent => "absent",
+        /// Excused (authorised) absence.
+        Excused => "excused",
+        /// Not counted (the fixture's `#`).
+        Ignore => "ignore",
+        /// "yes" (older label).
+        Yes => "yes",
+        /// "no" (older label).
+        No => "no",
+    }
+}
+
+/// One register mark.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct AttendancePeriod {
+    /// The school's mark code (`/`, `L`, `#`, `""`): a DfE code in English schools.
+    #[serde(default, deserialize_with = "de::text")]
+    pub code: Option<String>,
+    /// ClassCharts' label.
+    #[serde(default)]
+    pub status: Option<AttendanceStatus>,
+    /// Minutes late: an **int or a string** (`0` and `""` in one fixture).
+    #[serde(default, deserialize_with = "de::int")]
+    pub late_minutes: Option<i64>,
+    /// The lesson (class), on lesson registers.
+    #[serde(default)]
+    pub lesson_name: Option<String>,
+    /// The room, on lesson registers.
+    #[serde(default)]
+    pub room_name: Option<String>,
+}
+
+/// The marks by date (the key as sent) and by session or period name.
+///
+/// Dates stay text here: a malformed key is reported by the converter for that day only,
+/// instead of failing every other day's marks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttendanceDays(pub BTreeMap<String, BTreeMap<String, AttendancePeriod>>);
+
+impl<'de> Deserialize<'de> for AttendanceDays {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // `[]` (no marks at all) and `null` are an empty map.
+        let Php(Wrapped(days)) = Php::<Wrapped>::deserialize(d)?;
+        Ok(days)
+    }
+}
+
+/// Wraps the map visitor so [`Php`] can read `[]` as empty around it.
+#[derive(Default)]
+struct Wrapped(AttendanceDays);
+
+impl<'de> Deserialize<'de> for Wrapped {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Days;
+
+        impl<'de> Visitor<'de> for Days {
+            type Value = AttendanceDays;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of dates to sessions")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut days = BTreeMap::new();
+                while let Some((date, sessions)) =
+                    map.next_entry::<String, Php<BTreeMap<String, AttendancePeriod>>>()?
+                {
+                    days.insert(date, sessions.0);
+                }
+                Ok(AttendanceDays(days))
+            }
+        }
+
+        d.deserialize_map(Days).map(Wrapped)
+    }
+}
+
+/// `meta` of `/attendance`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct AttendanceMeta {
+    /// The dates in the window.
+    #[serde(default, deserialize_with = "de::list")]
+    pub dates: Vec<String>,
+    /// Session and period names, possibly more than appear in `data` (the fixture's
+    /// "Period 6").
+    #[serde(default, deserialize_with = "de::list")]
+    pub sessions: Vec<String>,
+    /// Window start (ISO date-time).
+    #[serde(default)]
+    pub start_date: Option<String>,
+    /// Window end.
+    #[serde(default)]
+    pub end_date: Option<String>,
+    /// Attendance % over the window: a **string** (`"100"`), a number tolerated.
+    #[serde(default, deserialize_with = "de::text")]
+    pub percentage: Option<String>,
+    /// Attendance % since August. The API spells the field **`percentage_singe_august`**
+    /// (sic); the corrected spelling is accepted too, should it ever be fixed.
+    #[serde(
+        default,
+        rename = "percentage_singe_august",
+        alias = "percentage_since_august",
+        deserialize_with = "de::text"
+    )]
+    pub percentage_since_august: Option<String>,
+}
