@@ -1,0 +1,316 @@
+//! The conformance suite against the ClassCharts emulator (mis-sandbox), for both the student
+//! and the parent provider, plus the session behaviours the suite cannot express: the web-form
+//! login, sessions dying under the client, and a long busy-then-idle run.
+//!
+//! The emulator renders the synthetic School as ClassCharts would (written from the vendor
+//! documentation, independently of this crate). `Expected` is the School converted to what
+//! ClassCharts can represent:
+//! - students: only the logged-in pupil (student API) or the parent's pupils, with names and
+//!   — for the student, who logs in with it — the date of birth; ClassCharts sends no UPN,
+//!   year group or registration group, so those are `null` and UPNs are not compared;
+//! - attendance: the School's session and lesson marks of those pupils, as they are
+//!   (ClassCharts sends the DfE code, which decides the category);
+//! - lessons: the pupil's own timetable (the API is per pupil; for the parent, the first
+//!   pupil's, which the suite asks for by id);
+//! - behaviour: the School's events of those pupils, with `student_ids` cut to them and
+//!   points as the API awards them (an event without points shows 0).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::ToSpan;
+use mis_classcharts::{Config, LoginStyle, ParentClient, StudentClient};
+use mis_core::memory::MemoryData;
+use mis_core::{
+    AttendanceQuery, BehaviourQuery, DateRange, MisProvider, MisProviderExt, Student, StudentQuery,
+    TimetableQuery,
+};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_testkit::Expected;
+
+const SEED: u64 = 180;
+const SIZE: usize = 30;
+/// Session windows (5 idle minutes) shrunk twentyfold: plenty for a suite that runs in
+/// seconds, short enough for the expiry tests to wait them out.
+const TIME_SCALE: f64 = 0.05;
+
+fn school() -> Arc<School> {
+    Arc::new(School::generate(SEED, SIZE))
+}
+
+/// The first two school weeks with attendance: short, so the suite runs in seconds.
+fn range(school: &School) -> DateRange {
+    let first = school
+        .lesson_mark_range
+        .or(school.attendance_range)
+        .expect("the School has attendance")
+        .from();
+    DateRange::new(first, first.checked_add(11.days()).unwrap()).unwrap()
+}
+
+async fn start(school: Arc<School>, faults: FaultPlan, time_scale: f64) -> Sandbox {
+    Sandbox::start_with(
+        Vendor::ClassCharts,
+        school,
+        faults,
+        EmulatorOptions {
+            time_scale,
+            ..EmulatorOptions::default()
+        },
+        0,
+    )
+    .await
+    .expect("the ClassCharts emulator starts")
+}
+
+fn student_config(sandbox: &Sandbox) -> Config {
+    let creds = sandbox.credentials();
+    Config::student(creds.get("code").unwrap(), creds.get("dob").unwrap())
+        .unwrap()
+        .base_url(&sandbox.base_url())
+        .unwrap()
+        .rate_limit(mis_http::RateLimit::unlimited())
+}
+
+fn parent_config(sandbox: &Sandbox) -> Config {
+    let creds = sandbox.credentials();
+    Config::parent(creds.get("email").unwrap(), creds.get("password").unwrap())
+        .unwrap()
+        .base_url(&sandbox.base_url())
+        .unwrap()
+        .rate_limit(mis_http::RateLimit::unlimited())
+}
+
+/// The School as ClassCharts shows it to an account that sees `pupils`.
+fn expected(school: &School, pupils: &[String], with_dob: bool, lessons_of: &str) -> MemoryData {
+    let mine = |id: &str| pupils.iter().any(|p| p == id);
+    let students: Vec<Student> = school
+        .students
+        .iter()
+        .filter(|s| mine(&s.id))
+        .map(|s| {
+            let mut c = Student::new("classcharts", &s.id, &s.first_name, &s.last_name);
+            if with_dob {
+                c.date_of_birth = s.date_of_birth;
+            }
+            c
+        })
+        .collect();
+    let r = range(school);
+    let marks = school
+        .session_marks
+        .iter()
+        .chain(&school.lesson_marks)
+        .filter(|m| mine(&m.student_id) && r.contains(m.date))
+        .cloned()
+        .map(|mut m| {
+            m.provider = "classcharts".into();
+            m
+        })
+        .collect();
+    let lessons = school
+        .lessons_for_student(lessons_of, r.from(), r.to())
+        .into_iter()
+        .map(|mut l| {
+            l.provider = "classcharts".into();
+            l
+        })
+        .collect();
+    let behaviour = school
+        .behaviour_events()
+        .filter(|e| e.student_ids.iter().any(|s| mine(s)))
+        .cloned()
+        .map(|mut e| {
+            e.provider = "classcharts".into();
+            e.student_ids.retain(|s| mine(s));
+            e.points = Some(e.points.unwrap_or(0));
+            e
+        })
+        .collect();
+    MemoryData {
+        students,
+        marks,
+        lessons,
+        behaviour,
+        ..MemoryData::default()
+    }
+}
+
+fn secrets(sandbox: &Sandbox, e: Expected) -> Expected {
+    let creds = sandbox.credentials();
+    ["code", "dob", "password"]
+        .iter()
+        .filter_map(|k| creds.get(k))
+        .fold(e, |e, s| e.secret(s))
+}
+
+async fn student_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let school = school();
+    let sandbox = start(school.clone(), FaultPlan::none(), TIME_SCALE).await;
+    let client = StudentClient::new(student_config(&sandbox)).unwrap();
+    let me = client.student_id().await.expect("the pupil logs in");
+    let mut e = Expected::new(expected(&school, &[me.clone()], true, &me), range(&school));
+    e.compare_upn = false;
+    let e = secrets(&sandbox, e);
+    // The emulator stops when its handle is dropped; each test has its own runtime and
+    // sandbox, so keeping it for the rest of the test is what we want.
+    std::mem::forget(sandbox);
+    (Arc::new(client), e)
+}
+
+async fn parent_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let school = school();
+    let sandbox = start(school.clone(), FaultPlan::none(), TIME_SCALE).await;
+    let pupils: Vec<String> = sandbox
+        .credentials()
+        .get("parent_pupil_ids")
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    assert!(pupils.len() >= 2, "the sandbox parent has two pupils");
+    let client = ParentClient::new(parent_config(&sandbox)).unwrap();
+    let mut e = Expected::new(
+        expected(&school, &pupils, false, &pupils[0]),
+        range(&school),
+    );
+    e.compare_upn = false;
+    e.compare_date_of_birth = false;
+    let e = secrets(&sandbox, e);
+    std::mem::forget(sandbox);
+    (Arc::new(client), e)
+}
+
+mis_testkit::conformance_suite! {
+    student,
+    setup = student_setup(),
+    supported = [students, attendance, timetable, behaviour],
+    unsupported = [write_attendance],
+}
+
+mis_testkit::conformance_suite! {
+    parent,
+    setup = parent_setup(),
+    supported = [students, attendance, timetable, behaviour],
+    unsupported = [write_attendance],
+}
+
+/// Both login styles work against the emulator, for both account kinds, and the web form
+/// leaves both documented cookies in the jar.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_form_logins_work_for_students_and_parents() {
+    let school = school();
+    let sandbox = start(school.clone(), FaultPlan::none(), TIME_SCALE).await;
+    let r = range(&school);
+
+    let student =
+        StudentClient::new(student_config(&sandbox).login_style(LoginStyle::WebForm)).unwrap();
+    let me = student.student_id().await.unwrap();
+    let mut cookies = student.cookie_names();
+    cookies.sort();
+    assert_eq!(cookies, ["cc-session", "student_session_credentials"]);
+    let marks = student
+        .all_attendance(AttendanceQuery::new(r))
+        .await
+        .unwrap();
+    assert!(!marks.is_empty());
+    assert!(marks.iter().all(|m| m.student_id == me));
+
+    let parent =
+        ParentClient::new(parent_config(&sandbox).login_style(LoginStyle::WebForm)).unwrap();
+    let pupils = parent.all_students(StudentQuery::new()).await.unwrap();
+    assert_eq!(pupils.len(), 2);
+    let mut cookies = parent.cookie_names();
+    cookies.sort();
+    assert_eq!(cookies, ["cc-session", "parent_session_credentials"]);
+    assert_eq!(parent.auth_stats().logins, 1);
+    assert_eq!(
+        parent.auth_stats().handshakes,
+        0,
+        "the emulator has no TES redirect"
+    );
+}
+
+/// Sessions the emulator kills every few requests are replaced without an error reaching
+/// the caller, and what comes back is still the whole school.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_dying_under_the_client_are_replaced() {
+    let school = school();
+    let plan = FaultPlan {
+        expire_every: Some(7),
+        ..FaultPlan::none()
+    };
+    let sandbox = start(school.clone(), plan, TIME_SCALE).await;
+    let client = StudentClient::new(student_config(&sandbox)).unwrap();
+    let r = range(&school);
+    let lessons = client.all_lessons(TimetableQuery::new(r)).await.unwrap();
+    let me = client.student_id().await.unwrap();
+    assert_eq!(
+        lessons.len(),
+        school.lessons_for_student(&me, r.from(), r.to()).len()
+    );
+    let events = client.all_behaviour(BehaviourQuery::new(r)).await.unwrap();
+    let ids: BTreeSet<_> = events.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(ids.len(), events.len());
+    assert!(
+        client.auth_stats().logins >= 2,
+        "the expired sessions were replaced by new logins: {:?}",
+        client.auth_stats()
+    );
+}
+
+/// A session kept busy for 20 (scaled) minutes, then idle for 10, keeps working: rotations
+/// keep it alive while busy, and after the idle spell — longer than the emulator's 5-minute
+/// idle limit — the refused rotation is followed by one new login, never by an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_for_twenty_minutes_then_idle_for_ten() {
+    // 1 simulated minute = 300 ms: idle limit 1.5 s, rotation every 0.85 s.
+    const SCALE: f64 = 0.005;
+    let minute = Duration::from_secs(60).mul_f64(SCALE);
+    let school = school();
+    let sandbox = start(school.clone(), FaultPlan::none(), SCALE).await;
+    let client = StudentClient::new(
+        student_config(&sandbox)
+            .ping_interval(Duration::from_secs(170).mul_f64(SCALE))
+            .unwrap(),
+    )
+    .unwrap();
+    let me = client.student_id().await.unwrap();
+    let r = range(&school);
+    let day = school
+        .lessons_for_student(&me, r.from(), r.to())
+        .first()
+        .expect("the pupil has lessons")
+        .date;
+    let busy_until = tokio::time::Instant::now() + minute * 20;
+    let mut calls = 0;
+    while tokio::time::Instant::now() < busy_until {
+        client
+            .get_timetable(&me, day)
+            .await
+            .expect("busy calls succeed");
+        calls += 1;
+        tokio::time::sleep(minute / 4).await;
+    }
+    let busy = client.auth_stats();
+    assert_eq!(busy.logins, 1, "no re-login while busy: {busy:?}");
+    // One rotation after the login, then one per 170 s: 1200 / 170 > 7.
+    assert!(
+        busy.rotations >= 7,
+        "rotated every 170 s for 20 minutes: {busy:?}"
+    );
+    assert!(calls >= 60);
+
+    tokio::time::sleep(minute * 10).await;
+    let lessons = client
+        .get_timetable(&me, day)
+        .await
+        .expect("works after idling");
+    assert!(!lessons.data.is_empty());
+    let after = client.auth_stats();
+    assert_eq!(
+        after.logins, 2,
+        "one new login after the idle spell: {after:?}"
+    );
+}
