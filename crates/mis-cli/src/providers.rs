@@ -27,12 +27,11 @@ pub fn open_provider(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error>
     // The match names every vendor (no `_`) so a new `Vendor` cannot be forgotten here.
     match vendor {
         Vendor::Classe365 => open_classe365(args),
-        Vendor::Classcharts | Vendor::Go4schools | Vendor::Hubmis | Vendor::Managebac => {
-            Err(Error::new(
-                ErrorKind::Unsupported,
-                format!("provider {vendor} is not built into this mis yet"),
-            ))
-        }
+        Vendor::Hubmis => open_hubmis(args),
+        Vendor::Classcharts | Vendor::Go4schools | Vendor::Managebac => Err(Error::new(
+            ErrorKind::Unsupported,
+            format!("provider {vendor} is not built into this mis yet"),
+        )),
     }
 }
 
@@ -55,6 +54,21 @@ fn open_classe365(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
         }
     }
     Ok(Arc::new(mis_classe365::Client::new(config)?))
+}
+
+/// WCBS HUBmis from `MIS_HUBMIS_CLIENT_ID` + `MIS_HUBMIS_CLIENT_SECRET` + `MIS_HUBMIS_REALM`
+/// (a missing one is `Unauthenticated`, naming it) and the host override (`--base-url` or
+/// `MIS_HUBMIS_BASE_URL`; the crate adds `/api/v1`). The realm is the school, so `--school`
+/// names it, in place of `MIS_HUBMIS_REALM`.
+fn open_hubmis(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
+    let mut config = mis_hubmis::Config::from_lookup(|name| match args.school.as_deref() {
+        Some(school) if name == mis_hubmis::config::ENV_REALM => Some(school.to_owned()),
+        _ => std::env::var(name).ok(),
+    })?;
+    if let Some(url) = base_url(args, Vendor::Hubmis) {
+        config = config.with_base_url(url);
+    }
+    Ok(Arc::new(mis_hubmis::HubmisProvider::new(config)?))
 }
 
 /// The host override for `vendor`: `--base-url`, else `MIS_<VENDOR>_BASE_URL`, else `None`
@@ -91,9 +105,24 @@ mod tests {
     }
 
     #[test]
+    fn hubmis_names_its_missing_credential_variable() {
+        // Only meaningful where the variables are not set (they never are in CI).
+        if std::env::var_os(mis_hubmis::config::ENV_CLIENT_ID).is_some() {
+            return;
+        }
+        let args = ProviderArgs {
+            provider: Some(Vendor::Hubmis),
+            ..ProviderArgs::default()
+        };
+        let e = open_provider(&args).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+        assert!(e.to_string().contains("MIS_HUBMIS_CLIENT_ID"), "{e}");
+    }
+
+    #[test]
     fn every_vendor_is_not_built_in_yet_with_a_clear_message() {
         for vendor in Vendor::ALL {
-            if vendor == Vendor::Classe365 {
+            if vendor == Vendor::Classe365 || vendor == Vendor::Hubmis {
                 continue;
             }
             let args = ProviderArgs {
