@@ -1,0 +1,479 @@
+//! The conformance suite against the ManageBac emulator (mis-sandbox), plus the round trips
+//! the suite's scenarios cannot express.
+//!
+//! The emulator renders the synthetic School as a ManageBac tenant would, written from the
+//! vendor documentation independently of this crate. `Expected` is the School converted to
+//! what ManageBac can represent (vendors.md §5.8):
+//! - students as they are, except: the year group is its ManageBac **name** (`Year 9`), there
+//!   is no registration group (ManageBac has only a homeroom advisor) and no UPN (the school's
+//!   id is not known to be a UPN);
+//! - attendance: one **day** mark per student per school day — the homeroom register — and
+//!   the lesson marks, with periods counted from 1 (`P3` → `3`). ManageBac has no AM/PM, so
+//!   the day register is the AM mark; statuses express present, late, field trip, excused /
+//!   health and absent, so marks that are not counted or not taken have no record and `U`
+//!   (unauthorised + late) reads back as absent without the lateness;
+//! - lessons as the School's timetable, the school's bell times configured;
+//! - behaviour: one note per student of each event (ManageBac notes are about one student),
+//!   the polarity from the school's mapping of its behaviour types, no points.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures::TryStreamExt;
+use jiff::ToSpan;
+use mis_core::memory::MemoryData;
+use mis_core::{
+    AttendanceCategory, AttendanceMark, AttendanceQuery, BehaviourEvent, DateRange, ErrorKind,
+    GroupKind, Lesson, MisProvider, MisProviderExt, Polarity, Session, Slot, StudentQuery,
+    TimetableQuery,
+};
+use mis_http::RateLimit;
+use mis_managebac::{Client, Config, PeriodTimes, PolarityMap};
+use mis_sandbox::emulator::{Core, Faults, Stats, managebac, serve, with_faults};
+use mis_sandbox::{EmulatorContext, EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_testkit::Expected;
+
+const SEED: u64 = 2101;
+const SIZE: usize = 40;
+
+fn options() -> EmulatorOptions {
+    // ManageBac's quota window is 1 s; a hundredth of it keeps the suite fast.
+    EmulatorOptions {
+        time_scale: 0.01,
+        default_page_size: None,
+    }
+}
+
+/// The label ManageBac keeps for a School mark (and whether it reads back late), or `None`
+/// when ManageBac has no record for it.
+fn status(mark: &AttendanceMark) -> Option<(&'static str, bool)> {
+    use AttendanceCategory::*;
+    Some(match mark.category {
+        Present if mark.late => ("Late", true),
+        Present => ("Present", false),
+        ApprovedEducationalActivity => ("Field Trip", false),
+        AuthorisedAbsence => ("Excused", false),
+        // No ManageBac status says "absent and late": `U` loses its lateness.
+        UnauthorisedAbsence => ("Absent", false),
+        _ => return None,
+    })
+}
+
+fn as_managebac(m: &AttendanceMark, slot: Slot, period: Option<String>) -> Option<AttendanceMark> {
+    let (code, late) = status(m)?;
+    Some(AttendanceMark {
+        provider: "managebac".into(),
+        student_id: m.student_id.clone(),
+        date: m.date,
+        slot,
+        session: None,
+        period,
+        lesson_id: None,
+        code: code.into(),
+        category: m.category,
+        late,
+        minutes_late: None,
+        note: m.note.clone(),
+    })
+}
+
+/// The behaviour types' polarity, as the school would configure it.
+fn polarity_map(school: &School) -> PolarityMap {
+    let mut seen: BTreeMap<String, Polarity> = BTreeMap::new();
+    let mut map = PolarityMap::new();
+    for e in school.behaviour_events() {
+        let Some(kind) = &e.category else { continue };
+        if let Some(before) = seen.insert(kind.clone(), e.polarity) {
+            assert_eq!(before, e.polarity, "the school gives {kind} one polarity");
+        }
+        map = map.set(kind, e.polarity);
+    }
+    map
+}
+
+fn bell_times(school: &School) -> PeriodTimes {
+    let mut times = PeriodTimes::new();
+    for p in &school.periods {
+        times = times.period(p.id.parse().unwrap(), p.start, p.end).unwrap();
+    }
+    times
+}
+
+/// The School as ManageBac represents it.
+fn expected_data(school: &School) -> MemoryData {
+    let year_of: BTreeMap<&str, &str> = school
+        .groups_of(GroupKind::Year)
+        .flat_map(|g| {
+            g.student_ids
+                .iter()
+                .map(move |s| (s.as_str(), g.name.as_str()))
+        })
+        .collect();
+    let students = school
+        .students
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            s.provider = "managebac".into();
+            s.year_group = year_of.get(s.id.as_str()).map(|n| n.to_string());
+            s.registration_group = None;
+            s
+        })
+        .collect();
+    let period_of: BTreeMap<&str, &str> = school
+        .periods
+        .iter()
+        .map(|p| (p.label.as_str(), p.id.as_str()))
+        .collect();
+    let mut marks: Vec<AttendanceMark> = school
+        .session_marks
+        .iter()
+        .filter(|m| m.session == Some(Session::Am))
+        .filter_map(|m| as_managebac(m, Slot::Day, None))
+        .collect();
+    marks.extend(school.lesson_marks.iter().filter_map(|m| {
+        let label = m.period.as_deref()?;
+        let number = period_of.get(label)?.to_string();
+        as_managebac(m, Slot::Lesson, Some(number))
+    }));
+    let r = school.attendance_range.expect("attendance");
+    let lessons: Vec<Lesson> = school
+        .lessons_between(r.from(), r.to())
+        .into_iter()
+        .map(|mut l| {
+            l.provider = "managebac".into();
+            l
+        })
+        .collect();
+    let mut behaviour = Vec::new();
+    let mut note = 0u64;
+    for b in &school.behaviour {
+        for s in &b.event.student_ids {
+            note += 1;
+            behaviour.push(BehaviourEvent {
+                provider: "managebac".into(),
+                id: note.to_string(),
+                student_ids: vec![s.clone()],
+                occurred_at: b.event.occurred_at.clone(),
+                date: b.event.date,
+                polarity: b.event.polarity,
+                category: b.event.category.clone(),
+                points: None,
+                notes: b.event.notes.clone(),
+                author: None,
+            });
+        }
+    }
+    MemoryData {
+        students,
+        marks,
+        lessons,
+        behaviour,
+        ..MemoryData::default()
+    }
+}
+
+/// The first two weeks of the School's records: short, so the suite runs in seconds.
+fn range(school: &School) -> DateRange {
+    let first = school.attendance_range.expect("attendance").from();
+    DateRange::new(first, first.checked_add(11.days()).unwrap()).unwrap()
+}
+
+fn config(school: &School, base_url: &str, token: &str) -> Config {
+    Config::new(token)
+        .unwrap()
+        .base_url(base_url)
+        .unwrap()
+        .time_zone(&school.time_zone)
+        .unwrap()
+        // The emulator's quota is 10 per (scaled) 10 ms: stay under it.
+        .rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
+        .period_times(bell_times(school))
+        .behaviour_polarity(polarity_map(school))
+}
+
+async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
+    let school = Arc::new(School::generate(SEED, SIZE));
+    let sandbox = Sandbox::start_with(Vendor::ManageBac, school.clone(), faults, options(), 0)
+        .await
+        .expect("the ManageBac emulator starts");
+    let token = sandbox
+        .credentials()
+        .get("token")
+        .expect("a token")
+        .to_owned();
+    let client = Client::new(config(&school, &sandbox.base_url(), &token)).unwrap();
+    let mut expected = Expected::new(expected_data(&school), range(&school)).secret(token);
+    expected.compare_upn = false;
+    expected.compare_points = false;
+    (sandbox, school, client, expected)
+}
+
+async fn setup() -> (Arc<dyn MisProvider>, Expected) {
+    let (sandbox, _school, client, expected) = start(FaultPlan::none()).await;
+    // The emulator stops when its handle is dropped; each test has its own runtime and
+    // sandbox, so keeping it for the rest of the test is what we want.
+    std::mem::forget(sandbox);
+    (Arc::new(client), expected)
+}
+
+mis_testkit::conformance_suite! {
+    managebac_emulator,
+    setup = setup(),
+    supported = [students, attendance, timetable, behaviour, write_attendance],
+    unsupported = [],
+}
+
+/// Starts the emulator for `school` with periods counted from `from` (0 or 1).
+async fn start_counting_from(
+    school: Arc<School>,
+    from: u8,
+) -> (mis_sandbox::emulator::Running, String) {
+    let faults = Arc::new(Faults::new(FaultPlan::none()));
+    let stats = Arc::new(Stats::default());
+    let ctx = EmulatorContext {
+        school,
+        options: options(),
+        faults: faults.clone(),
+        stats: stats.clone(),
+    };
+    let emulator = managebac::build_with(
+        &ctx,
+        managebac::Config {
+            period_starts_count_from: from,
+        },
+    );
+    let token = emulator.credentials.get("token").unwrap().to_owned();
+    let core = Core {
+        faults,
+        stats,
+        throttle: emulator.throttle,
+    };
+    (
+        serve(with_faults(emulator.router, core), 0).await.unwrap(),
+        token,
+    )
+}
+
+/// The same school with `period_starts_count_from` 0 and 1 yields identical lesson marks and
+/// lessons (vendors.md §5.8, the v2p1 period offset).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn period_offset_does_not_change_lesson_marks() {
+    let school = Arc::new(School::generate(SEED, SIZE));
+    let range = range(&school);
+    let mut marks = Vec::new();
+    let mut lessons = Vec::new();
+    for from in [0, 1] {
+        let (running, token) = start_counting_from(school.clone(), from).await;
+        let client = Client::new(config(&school, &running.base_url(), &token)).unwrap();
+        let mut m = client
+            .all_attendance(AttendanceQuery::new(range).slot(Slot::Lesson))
+            .await
+            .unwrap();
+        m.sort_by(|a, b| {
+            (&a.student_id, a.date, &a.period).cmp(&(&b.student_id, b.date, &b.period))
+        });
+        marks.push(m);
+        lessons.push(
+            client
+                .all_lessons(TimetableQuery::new(range))
+                .await
+                .unwrap(),
+        );
+    }
+    assert!(!marks[0].is_empty(), "the school has lesson marks in range");
+    assert_eq!(marks[0], marks[1]);
+    assert!(!lessons[0].is_empty());
+    assert_eq!(lessons[0], lessons[1]);
+    // And the periods are the School's, counted from 1.
+    let labels: std::collections::BTreeSet<&str> = marks[0]
+        .iter()
+        .filter_map(|m| m.period.as_deref())
+        .collect();
+    let want: std::collections::BTreeSet<&str> =
+        school.periods.iter().map(|p| p.id.as_str()).collect();
+    assert!(labels.is_subset(&want), "{labels:?} within {want:?}");
+}
+
+/// A student filter reads one student's marks only, both registers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_students_attendance() {
+    let (_sandbox, _school, client, expected) = start(FaultPlan::none()).await;
+    let day = expected
+        .data
+        .marks
+        .iter()
+        .find(|m| m.slot == Slot::Lesson && expected.range.contains(m.date))
+        .expect("a lesson mark in range");
+    let got = client
+        .all_attendance(AttendanceQuery::new(DateRange::day(day.date)).student(&day.student_id))
+        .await
+        .unwrap();
+    assert!(
+        got.iter().all(|m| m.student_id == day.student_id),
+        "{got:?}"
+    );
+    let want: Vec<&AttendanceMark> = expected
+        .data
+        .marks
+        .iter()
+        .filter(|m| m.student_id == day.student_id && m.date == day.date)
+        .collect();
+    assert_eq!(got.len(), want.len(), "{got:#?}\n{want:#?}");
+    let e = client
+        .all_attendance(AttendanceQuery::new(expected.range).slot(Slot::Session))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+}
+
+/// Staff, groups, years, terms and the code book come back from the School.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_groups_years_and_codes() {
+    let (_sandbox, school, client, _) = start(FaultPlan::none()).await;
+    let staff: Vec<_> = client.staff().try_collect().await.unwrap();
+    assert_eq!(staff.len(), school.staff.len());
+    let groups: Vec<_> = client.groups().try_collect().await.unwrap();
+    for want in school
+        .groups
+        .iter()
+        .filter(|g| matches!(g.kind, GroupKind::Year | GroupKind::Teaching))
+    {
+        let have = groups
+            .iter()
+            .find(|g| g.id == want.id)
+            .expect("every group");
+        assert_eq!((&have.name, &have.kind), (&want.name, &want.kind));
+        let mut a = have.student_ids.clone();
+        let mut b = want.student_ids.clone();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "members of {}", want.name);
+    }
+    let years: Vec<_> = client.academic_years().try_collect().await.unwrap();
+    assert_eq!(years.len(), 1);
+    assert_eq!(
+        (years[0].start_date, years[0].end_date),
+        (
+            school.academic_year.start_date,
+            school.academic_year.end_date
+        )
+    );
+    let terms: Vec<_> = client.terms().try_collect().await.unwrap();
+    assert_eq!(terms.len(), school.terms.len());
+    let codes: Vec<_> = client.attendance_codes().try_collect().await.unwrap();
+    let late = codes.iter().find(|c| c.code == "2").expect("Late");
+    assert!(late.late && late.category == AttendanceCategory::Present);
+}
+
+/// Leavers only when asked for; a year-group filter by name; an unknown one named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn student_filters() {
+    let (_sandbox, school, client, _) = start(FaultPlan::none()).await;
+    let on_roll = client.all_students(StudentQuery::new()).await.unwrap();
+    let everyone = client
+        .all_students(StudentQuery::new().include_leavers(true))
+        .await
+        .unwrap();
+    assert!(on_roll.len() < everyone.len());
+    assert_eq!(everyone.len(), school.students.len());
+    let name = school
+        .groups_of(GroupKind::Year)
+        .next()
+        .unwrap()
+        .name
+        .clone();
+    let some = client
+        .all_students(StudentQuery::new().year_group(&name))
+        .await
+        .unwrap();
+    assert!(!some.is_empty() && some.iter().all(|s| s.year_group.as_deref() == Some(&name)));
+    let e = client
+        .all_students(StudentQuery::new().year_group("Year 99"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains(&name), "{e}");
+}
+
+/// Reads survive injected 429s (waiting for `X-RateLimit-Reset`), 5xx and a token refused
+/// once; the answer is the same school.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_survive_faults() {
+    let plan = FaultPlan {
+        rate_429: 0.1,
+        rate_5xx: 0.2,
+        retry_after: std::time::Duration::from_millis(10),
+        expire_every: Some(7),
+        seed: 11,
+        ..FaultPlan::none()
+    };
+    let (sandbox, school, _, expected) = start(plan).await;
+    // Small pages: more requests for the plan to spoil.
+    let client = Client::new(
+        config(&school, &sandbox.base_url(), &expected.secrets[0])
+            .page_size(5)
+            .unwrap(),
+    )
+    .unwrap();
+    let everyone = client
+        .all_students(StudentQuery::new().include_leavers(true))
+        .await
+        .unwrap();
+    assert_eq!(everyone.len(), school.students.len());
+    assert!(
+        sandbox
+            .stats()
+            .faults
+            .load(std::sync::atomic::Ordering::SeqCst)
+            > 0,
+        "the plan injected something"
+    );
+}
+
+/// The typed client reads the emulator's excusals and writes one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn excusals_round_trip() {
+    let (_sandbox, school, client, _) = start(FaultPlan::none()).await;
+    let student = mis_managebac::Id::parse(&school.students[0].id).unwrap();
+    let record = client.student(student).await.unwrap();
+    let parent = *record.parent_ids.first().expect("a linked parent");
+    let last = school.attendance_range.unwrap().to();
+    let day = last.checked_add(3.days()).unwrap().to_string();
+    let created = client
+        .create_excusal(
+            student,
+            &mis_managebac::wire::NewExcusal {
+                parent_id: parent,
+                start_date: day.clone(),
+                end_date: None,
+                comment: Some("Dentist".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.start_date.as_deref(), Some(day.as_str()));
+    let mine: Vec<_> = client
+        .student_excusals(student, None)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(mine.iter().any(|e| e.id == created.id));
+    // The vendor refuses an overlapping excusal with a field error.
+    let e = client
+        .create_excusal(
+            student,
+            &mis_managebac::wire::NewExcusal {
+                parent_id: parent,
+                start_date: day,
+                end_date: None,
+                comment: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("duration"), "{e}");
+    let gone = client.delete_excusal(student, created.id).await.unwrap();
+    assert_eq!(gone.id, created.id);
+}

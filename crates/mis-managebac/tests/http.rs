@@ -1,0 +1,665 @@
+//! Request and response shapes against a local httpmock server (and, for the 429 wait, a
+//! scripted transport on paused time): the `auth-token` header and no token in any URL, the
+//! version prefix, paging by `meta.total_pages` with short pages, `student_ids` / `ids[]`
+//! encoding, `X-RateLimit-Reset`, the documented error bodies, writes, and secrets never
+//! printed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use httpmock::Method::{DELETE, GET, PATCH, POST, PUT};
+use httpmock::{HttpMockRequest, MockServer};
+use jiff::civil::date;
+use mis_core::{
+    AttendanceCategory, AttendanceQuery, AttendanceWrite, DateRange, ErrorKind, MisProvider,
+    Session, Slot, WriteReceipt,
+};
+use mis_http::RetryConfig;
+use mis_http::testing::{FakeClock, Reply, ScriptedTransport};
+use mis_managebac::wire::{ClassAttendanceEntry, ExcusalUpdate, NewExcusal};
+use mis_managebac::{ApiVersion, Client, Config, Id, StudentFilter, vendor_error};
+use serde_json::json;
+
+const TOKEN: &str = "mb-tok-8f3a9c2e71d4";
+
+fn config(server: &MockServer) -> Config {
+    Config::new(TOKEN)
+        .unwrap()
+        .base_url(&server.base_url())
+        .unwrap()
+        .rate_limit(mis_http::RateLimit::unlimited())
+        .retry(
+            RetryConfig::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(5)),
+        )
+        .timeout(Duration::from_secs(10))
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::new(config(server)).unwrap()
+}
+
+/// No request may carry the token anywhere in its URL (path or query).
+fn no_token_in_url(req: &HttpMockRequest) -> bool {
+    !req.uri().to_string().contains(TOKEN)
+}
+
+fn meta(page: u32, total_pages: u32, total: u32, per_page: u32) -> serde_json::Value {
+    json!({"current_page": page, "total_pages": total_pages, "total_count": total, "per_page": per_page})
+}
+
+fn students(from: u32, n: u32) -> Vec<serde_json::Value> {
+    (from..from + n)
+        .map(|i| json!({"id": i, "first_name": format!("S{i}"), "last_name": "Test", "archived": false}))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_token_is_in_the_auth_token_header_and_never_in_a_url() {
+    let server = MockServer::start_async().await;
+    let ping = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/ping")
+                .header("auth-token", TOKEN)
+                .header_missing("authorization")
+                .query_param_missing("auth_token")
+                .is_true(no_token_in_url);
+            then.status(200).json_body(json!({"pong": "ok"}));
+        })
+        .await;
+    let permissions = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/auth/permissions")
+                .header("auth-token", TOKEN)
+                .is_true(no_token_in_url);
+            then.status(200)
+                .json_body(json!({"permissions": ["students/excusals/index"]}));
+        })
+        .await;
+    let c = client(&server);
+    assert_eq!(c.ping().await.unwrap().pong.as_deref(), Some("ok"));
+    assert_eq!(c.permissions().await.unwrap(), ["students/excusals/index"]);
+    ping.assert_async().await;
+    permissions.assert_async().await;
+}
+
+#[tokio::test]
+async fn the_version_prefix_is_v2p1_unless_configured() {
+    let server = MockServer::start_async().await;
+    let v2p3 = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p3/school").header("auth-token", TOKEN);
+            then.status(200)
+                .json_body(json!({"school": {"name": "Demo", "enabled_programs": [{"name": "Diploma", "code": "diploma"}]}}));
+        })
+        .await;
+    let v2 = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/school");
+            then.status(200)
+                .json_body(json!({"school": {"name": "Latest"}}));
+        })
+        .await;
+    let c = Client::new(config(&server).version(ApiVersion::V2p3)).unwrap();
+    let s = c.school().await.unwrap();
+    assert_eq!(s.name.as_deref(), Some("Demo"));
+    assert_eq!(s.enabled_programs[0].code.as_deref(), Some("diploma"));
+    let c = Client::new(config(&server).version(ApiVersion::V2)).unwrap();
+    assert_eq!(c.school().await.unwrap().name.as_deref(), Some("Latest"));
+    v2p3.assert_async().await;
+    v2.assert_async().await;
+}
+
+#[tokio::test]
+async fn paging_walks_to_total_pages_even_when_pages_are_short() {
+    let server = MockServer::start_async().await;
+    // Asked for 200 a page, the vendor serves 100 ("the API may return a number of records
+    // less than passed in the request") and says there are 3 pages.
+    let mut mocks = Vec::new();
+    for (page, n) in [(1u32, 100u32), (2, 100), (3, 5)] {
+        mocks.push(
+            server
+                .mock_async(move |when, then| {
+                    when.method(GET)
+                        .path("/v2p1/students")
+                        .query_param("page", page.to_string())
+                        .query_param("per_page", "200")
+                        .query_param("archived", "false");
+                    then.status(200).json_body(json!({
+                        "students": students((page - 1) * 100 + 1, n),
+                        "meta": meta(page, 3, 205, 100),
+                    }));
+                })
+                .await,
+        );
+    }
+    let c = Client::new(config(&server).page_size(200).unwrap()).unwrap();
+    let all: Vec<_> = c
+        .student_records(&StudentFilter::new().archived(false))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 205);
+    assert_eq!(all[204].id, Id(205));
+    for m in &mocks {
+        m.assert_async().await;
+    }
+    // One page at a time, with the vendor's meta.
+    let p = c
+        .students_page(&StudentFilter::new().archived(false), 3)
+        .await
+        .unwrap();
+    assert_eq!((p.items.len(), p.next), (5, None));
+    assert_eq!(p.meta.unwrap().total_count, Some(205));
+    let e = c.students_page(&StudentFilter::new(), 0).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn student_ids_are_comma_separated_and_ids_repeat_with_brackets() {
+    let server = MockServer::start_async().await;
+    let homeroom = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/year-groups/5/homeroom/attendance/date/2024-09-09")
+                .query_param("student_ids", "1,2,3");
+            then.status(200).json_body(json!({"students": []}));
+        })
+        .await;
+    let by_ids = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/students")
+                .is_true(|req: &HttpMockRequest| {
+                    req.uri().query().is_some_and(|q| {
+                        q.contains("ids%5B%5D=1&ids%5B%5D=2")
+                            && q.contains("year_group_ids%5B%5D=9")
+                    })
+                });
+            then.status(200)
+                .json_body(json!({"students": students(1, 2), "meta": meta(1, 1, 2, 50)}));
+        })
+        .await;
+    let c = client(&server);
+    c.homeroom_attendance_date(Id(5), date(2024, 9, 9), &[Id(1), Id(2), Id(3)])
+        .await
+        .unwrap();
+    let p = c
+        .students_page(
+            &StudentFilter::new()
+                .ids([Id(1), Id(2)])
+                .year_groups([Id(9)]),
+            1,
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.items.len(), 2);
+    homeroom.assert_async().await;
+    by_ids.assert_async().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_waits_until_x_ratelimit_reset() {
+    let clock = FakeClock::new("2021-10-28T01:29:00Z".parse().unwrap());
+    let transport = ScriptedTransport::new();
+    transport.push(
+        Reply::status(429)
+            .header("x-ratelimit-limit", "50")
+            .header("x-ratelimit-period", "1")
+            .header("x-ratelimit-reset", "2021-10-28 01:29:40 UTC")
+            .body("Retry later\n"),
+    );
+    transport.push(Reply::json(200, &json!({"pong": "ok"})));
+    let c = Client::new(
+        Config::new(TOKEN)
+            .unwrap()
+            .rate_limit(mis_http::RateLimit::unlimited())
+            .clock(Arc::new(clock))
+            .transport(transport.service()),
+    )
+    .unwrap();
+    let started = tokio::time::Instant::now();
+    assert_eq!(c.ping().await.unwrap().pong.as_deref(), Some("ok"));
+    let sent = transport.requests();
+    assert_eq!(sent.len(), 2);
+    let waited = sent[1].at - sent[0].at;
+    assert!(
+        waited >= Duration::from_secs(40),
+        "retried after {waited:?}, before the reset time"
+    );
+    assert!(
+        waited < Duration::from_secs(45),
+        "waited {waited:?}, far past the reset"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(40));
+    for r in &sent {
+        assert_eq!(r.uri.path(), "/v2p1/ping");
+        assert!(!r.uri.to_string().contains(TOKEN));
+        assert_eq!(r.header("auth-token"), Some(TOKEN));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_that_persists_is_rate_limited_with_the_headers_in_the_message() {
+    let clock = FakeClock::new("2021-10-28T01:29:00Z".parse().unwrap());
+    let transport = ScriptedTransport::with_handler(|_| {
+        Reply::status(429)
+            .header("x-ratelimit-limit", "50")
+            .header("x-ratelimit-period", "1")
+            .header("x-ratelimit-reset", "2021-10-28 01:29:02 UTC")
+    });
+    let c = Client::new(
+        Config::new(TOKEN)
+            .unwrap()
+            .retry(RetryConfig::default().max_attempts(2))
+            .clock(Arc::new(clock))
+            .transport(transport.service()),
+    )
+    .unwrap();
+    let e = c.ping().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited);
+    assert!(e.to_string().contains("limit 50 per 1 s"), "{e}");
+    assert_eq!(transport.request_count(), 2);
+}
+
+#[tokio::test]
+async fn field_errors_of_a_422_are_in_the_error_and_a_post_is_sent_once() {
+    let server = MockServer::start_async().await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v2p1/students/42/excusals")
+                .header("auth-token", TOKEN)
+                .json_body(json!({"excusal": {"parent_id": 7, "start_date": "2024-09-09", "end_date": "2024-09-30"}}));
+            then.status(422).json_body(json!({"errors": {
+                "duration": ["The duration must be a positive number, and it must be between 1 and 12, inclusively"],
+                "parent_id": ["Parent with ID=7 is not linked to the Student with ID=42 via a relationship"]
+            }}));
+        })
+        .await;
+    let c = client(&server);
+    let e = c
+        .create_excusal(
+            Id(42),
+            &NewExcusal {
+                parent_id: Id(7),
+                start_date: "2024-09-09".into(),
+                end_date: Some("2024-09-30".into()),
+                comment: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(e.status(), Some(422));
+    let text = e.to_string();
+    assert!(text.contains("duration: The duration must be"), "{text}");
+    assert!(
+        text.contains("parent_id: Parent with ID=7 is not linked"),
+        "{text}"
+    );
+    let details = vendor_error(&e).unwrap();
+    assert_eq!(details.field_errors.len(), 2);
+    create.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_post_that_may_have_landed_is_not_replayed() {
+    let server = MockServer::start_async().await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v2p1/students/42/excusals");
+            then.status(502).body("Bad gateway");
+        })
+        .await;
+    let e = client(&server)
+        .create_excusal(
+            Id(42),
+            &NewExcusal {
+                parent_id: Id(7),
+                start_date: "2024-09-09".into(),
+                end_date: None,
+                comment: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert!(e.is_outcome_unknown(), "{e}");
+    create.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_401_is_replayed_once_then_unauthenticated() {
+    let server = MockServer::start_async().await;
+    let denied = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/school");
+            then.status(401)
+                .json_body(json!({"error": "Access Denied"}));
+        })
+        .await;
+    let e = client(&server).school().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+    assert!(e.to_string().contains("Access Denied"), "{e}");
+    denied.assert_calls_async(2).await;
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+}
+
+#[tokio::test]
+async fn not_found_and_bad_request_bodies() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/classes/1001");
+            then.status(404)
+                .json_body(json!({"error": "Couldn't find IbClass with 'id'=1001"}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/classes");
+            then.status(400).json_body(
+                json!({"error": "Invalid modified_since parameter: 'x' is not a valid time."}),
+            );
+        })
+        .await;
+    let c = client(&server);
+    let e = c.class(Id(1001)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(e.to_string().contains("Couldn't find IbClass"), "{e}");
+    let e = c
+        .classes_page(&mis_managebac::ClassFilter::new(), 1)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("modified_since"), "{e}");
+}
+
+/// The year, calendar and categories `record_attendance` and `attendance` read first.
+async fn school_year(server: &MockServer) {
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/school/academic-years");
+            then.status(200).json_body(json!({"academic_years": {"diploma": {"academic_years": [
+                {"id": 11, "name": "2024 - 2025", "starts_on": "2024-08-19", "ends_on": "2025-06-20",
+                 "academic_terms": [{"id": 111, "name": "Term 1", "starts_on": "2024-08-19", "ends_on": "2024-12-20"}]}
+            ]}}}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/school/programs/diploma/academic-years/11/calendar");
+            then.status(200).json_body(json!({"calendar": {
+                "start_date": "2024-08-19", "end_date": "2025-06-20", "rotation_cycle": 6,
+                "dates": [{"date": "2024-09-09", "rotation_day": 1}, {"date": "2024-09-10", "rotation_day": 2}]
+            }}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/school/academic-years/11/attendance_categories");
+            then.status(200).json_body(json!({"categories": [
+                {"status": 1, "label": "Present", "enabled": true},
+                {"status": 0, "label": "Absent", "enabled": true},
+                {"status": 2, "label": "Late", "enabled": true},
+                {"status": -1, "label": "Present", "enabled": true},
+                {"id": 5, "status": 3, "label": "Dress Code", "enabled": true},
+                {"id": 6, "status": 13, "label": "Excused", "enabled": true}
+            ]}));
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn record_attendance_puts_a_checked_homeroom_status() {
+    let server = MockServer::start_async().await;
+    school_year(&server).await;
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/v2p1/students/42/set_homeroom_attendance")
+                .header("auth-token", TOKEN)
+                .json_body(json!({"id": 42, "date": "2024-09-09", "status": 2, "notes": "bus"}));
+            then.status(200).json_body(json!({"status": "ok"}));
+        })
+        .await;
+    let c = client(&server);
+    let receipt = c
+        .record_attendance(AttendanceWrite::day("42", date(2024, 9, 9), "Late").note("bus"))
+        .await
+        .unwrap();
+    assert_eq!(receipt, WriteReceipt::Applied { id: None });
+    put.assert_calls_async(1).await;
+    // A status the school does not have, a session mark, a lesson mark and a non-numeric id
+    // are refused before anything is sent.
+    for (w, says) in [
+        (
+            AttendanceWrite::day("42", date(2024, 9, 9), "Holiday"),
+            "13 Excused",
+        ),
+        (
+            AttendanceWrite::day("42", date(2024, 9, 9), "-1"),
+            "not an attendance status",
+        ),
+        (
+            AttendanceWrite::session("42", date(2024, 9, 9), Session::Am, "1"),
+            "per day",
+        ),
+        (
+            AttendanceWrite::lesson("42", date(2024, 9, 9), "abc", "1"),
+            "set_class_attendance",
+        ),
+        (
+            AttendanceWrite::day("chloe", date(2024, 9, 9), "1"),
+            "whole numbers",
+        ),
+    ] {
+        let e = c.record_attendance(w).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains(says), "{e}");
+    }
+    put.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn set_class_attendance_sends_entries_and_reads_per_item_results() {
+    let server = MockServer::start_async().await;
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT).path("/v2p1/classes/9/attendance").json_body(json!({
+                "attendances": [{"student_id": 4, "date": "2024-09-09", "period": 0, "status": 1}]
+            }));
+            then.status(200).json_body(json!({"attendance": [
+                {"index": 0, "student_id": 4, "status": "ok"}
+            ]}));
+        })
+        .await;
+    let r = client(&server)
+        .set_class_attendance(
+            Id(9),
+            &[ClassAttendanceEntry {
+                student_id: Id(4),
+                date: "2024-09-09".into(),
+                period: 0,
+                status: 1,
+                notes: None,
+            }],
+        )
+        .await
+        .unwrap();
+    assert!(r[0].is_ok());
+    put.assert_async().await;
+}
+
+#[tokio::test]
+async fn excusals_are_read_updated_and_deleted() {
+    let server = MockServer::start_async().await;
+    let excusal = json!({"id": 6, "student_id": 42, "parent_id": 7, "start_date": "2024-09-09",
+        "end_date": "2024-09-10", "duration": 2, "comment": "Flu"});
+    let on = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/students/excusals/2024-09-09")
+                .query_param("student_ids", "42");
+            then.status(200)
+                .json_body(json!({"excusals": [excusal.clone()], "meta": meta(1, 1, 1, 50)}));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/v2p1/students/42/excusals/6");
+            then.status(200)
+                .json_body(json!({"excusal": excusal.clone()}));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path("/v2p1/students/42/excusals/6")
+                .json_body(json!({"excusal": {"comment": "Flu, still"}}));
+            then.status(200)
+                .json_body(json!({"excusal": {"id": 6, "comment": "Flu, still"}}));
+        })
+        .await;
+    let c = client(&server);
+    let changed = c
+        .update_excusal(
+            Id(42),
+            Id(6),
+            &ExcusalUpdate {
+                comment: Some("Flu, still".into()),
+                ..ExcusalUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.comment.as_deref(), Some("Flu, still"));
+    update.assert_async().await;
+    let list: Vec<_> = c
+        .excusals_on(date(2024, 9, 9), &[Id(42)])
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(list[0].duration, Some(2));
+    assert_eq!(c.delete_excusal(Id(42), Id(6)).await.unwrap().id, Id(6));
+    on.assert_async().await;
+    delete.assert_async().await;
+}
+
+/// Homeroom and class registers through the provider: categories resolve statuses, the
+/// class's 0-based period keys come back counted from 1.
+#[tokio::test]
+async fn the_provider_reads_both_registers() {
+    let server = MockServer::start_async().await;
+    school_year(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/year-groups");
+            then.status(200).json_body(json!({"year_groups": [
+                {"id": 5, "name": "DP1", "program_code": "diploma", "student_ids": [42]}
+            ], "meta": meta(1, 1, 1, 50)}));
+        })
+        .await;
+    let homeroom = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path_includes("/v2p1/year-groups/5/homeroom/attendance/date/");
+            then.status(200).json_body(json!({"students": [
+                {"id": 42, "attendance": {"status": "Dress Code", "note": "", "category": {"status": 3}}}
+            ]}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/classes")
+                .query_param("archived", "false");
+            then.status(200).json_body(json!({"classes": [
+                {"id": 9, "name": "Chemistry HL", "program_code": "diploma"}
+            ], "meta": meta(1, 1, 1, 50)}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/classes")
+                .query_param("archived", "true");
+            then.status(200)
+                .json_body(json!({"classes": [], "meta": meta(1, 0, 0, 50)}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/classes/9/timetable");
+            then.status(200)
+                .json_body(json!({"timetable": {"period_starts_count_from": 0,
+                "academic_years": [{"id": 11, "start_date": "2024-08-19", "end_date": "2025-06-20",
+                "slots": [{"day": 2, "period": 0, "location": "Lab", "enabled": true}]}]}}));
+        })
+        .await;
+    let class_day = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/classes/9/attendance/date/2024-09-10");
+            then.status(200).json_body(json!({"students": [
+                {"id": 42, "attendance": {"0": {"status": "Excused", "note": "dentist", "category": {"status": 13}}}}
+            ], "timetable": {"period_starts_count_from": 0, "period_offset": -1}}));
+        })
+        .await;
+    let c = client(&server);
+    let range = DateRange::parse("2024-09-09", "2024-09-10").unwrap();
+    let marks: Vec<_> = c
+        .attendance(AttendanceQuery::new(range))
+        .try_collect()
+        .await
+        .unwrap();
+    // Two school days of homeroom (the calendar lists both), one timetabled class day.
+    homeroom.assert_calls_async(2).await;
+    class_day.assert_calls_async(1).await;
+    let day: Vec<_> = marks.iter().filter(|m| m.slot == Slot::Day).collect();
+    assert_eq!(day.len(), 2);
+    assert_eq!(
+        (day[0].code.as_str(), day[0].category),
+        ("3", AttendanceCategory::Unmapped)
+    );
+    let lesson = marks.iter().find(|m| m.slot == Slot::Lesson).unwrap();
+    assert_eq!(lesson.period.as_deref(), Some("1"));
+    assert_eq!(lesson.category, AttendanceCategory::AuthorisedAbsence);
+    assert_eq!(lesson.note.as_deref(), Some("dentist"));
+    assert_eq!(lesson.student_id, "42");
+}
+
+#[tokio::test]
+async fn nothing_prints_the_token() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(401)
+                .json_body(json!({"error": format!("Access Denied for token {TOKEN}")}));
+        })
+        .await;
+    let cfg = config(&server);
+    let c = Client::new(cfg.clone()).unwrap();
+    let e = c.ping().await.unwrap_err();
+    for shown in [
+        format!("{cfg:?}"),
+        format!("{cfg:#?}"),
+        format!("{c:?}"),
+        format!("{:?}", c.info()),
+        format!("{e}"),
+        format!("{e:?}"),
+        format!("{:?}", vendor_error(&e)),
+    ] {
+        assert!(!shown.contains(TOKEN), "{shown}");
+    }
+}
