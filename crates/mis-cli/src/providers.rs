@@ -28,7 +28,8 @@ pub fn open_provider(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error>
     match vendor {
         Vendor::Classe365 => open_classe365(args),
         Vendor::Hubmis => open_hubmis(args),
-        Vendor::Classcharts | Vendor::Go4schools | Vendor::Managebac => Err(Error::new(
+        Vendor::Managebac => open_managebac(args),
+        Vendor::Classcharts | Vendor::Go4schools => Err(Error::new(
             ErrorKind::Unsupported,
             format!("provider {vendor} is not built into this mis yet"),
         )),
@@ -54,6 +55,21 @@ fn open_classe365(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
         }
     }
     Ok(Arc::new(mis_classe365::Client::new(config)?))
+}
+
+/// ManageBac from `MIS_MANAGEBAC_TOKEN` (missing: `Unauthenticated`, naming it), the host
+/// override (`--base-url` or `MIS_MANAGEBAC_BASE_URL`; the crate adds `/v2p1`) and the
+/// optional `MIS_MANAGEBAC_*` settings (region, version, time zone, bell times, behaviour
+/// polarity). A token belongs to one school, so `--school` only labels it.
+fn open_managebac(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
+    let mut config = mis_managebac::Config::from_env()?;
+    if let Some(url) = base_url(args, Vendor::Managebac) {
+        config = config.base_url(&url)?;
+    }
+    if let Some(school) = args.school.as_deref() {
+        config = config.tenant(school);
+    }
+    Ok(Arc::new(mis_managebac::Client::new(config)?))
 }
 
 /// WCBS HUBmis from `MIS_HUBMIS_CLIENT_ID` + `MIS_HUBMIS_CLIENT_SECRET` + `MIS_HUBMIS_REALM`
@@ -105,6 +121,21 @@ mod tests {
     }
 
     #[test]
+    fn managebac_names_its_missing_token_variable() {
+        // Only meaningful where the variable is not set (it never is in CI).
+        if std::env::var_os(mis_managebac::config::ENV_TOKEN).is_some() {
+            return;
+        }
+        let args = ProviderArgs {
+            provider: Some(Vendor::Managebac),
+            ..ProviderArgs::default()
+        };
+        let e = open_provider(&args).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+        assert!(e.to_string().contains("MIS_MANAGEBAC_TOKEN"), "{e}");
+    }
+
+    #[test]
     fn hubmis_names_its_missing_credential_variable() {
         // Only meaningful where the variables are not set (they never are in CI).
         if std::env::var_os(mis_hubmis::config::ENV_CLIENT_ID).is_some() {
@@ -122,7 +153,10 @@ mod tests {
     #[test]
     fn every_vendor_is_not_built_in_yet_with_a_clear_message() {
         for vendor in Vendor::ALL {
-            if vendor == Vendor::Classe365 || vendor == Vendor::Hubmis {
+            if vendor == Vendor::Classe365
+                || vendor == Vendor::Hubmis
+                || vendor == Vendor::Managebac
+            {
                 continue;
             }
             let args = ProviderArgs {
