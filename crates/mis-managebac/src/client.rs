@@ -581,7 +581,7 @@ impl Client {
 
     /// `GET /school/academic-years` (`program_code`, `active`): the years **grouped by
     /// program code**, in the vendor's order.
-    pub async fn academic_years(
+    pub async fn academic_years_by_program(
         &self,
         program_code: Option<&str>,
         active: Option<bool>,

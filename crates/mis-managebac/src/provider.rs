@@ -152,7 +152,7 @@ impl Client {
     /// Academic years of every program; calendars of those overlapping `range`; categories
     /// of those when `with_categories`.
     async fn school_years(&self, range: DateRange, with_categories: bool) -> Result<SchoolYears> {
-        let grouped = self.academic_years(None, None).await?;
+        let grouped = self.academic_years_by_program(None, None).await?;
         let mut years = Vec::new();
         for (program, list) in grouped {
             for y in list {
@@ -651,7 +651,7 @@ impl MisProvider for Client {
     fn academic_years(&self) -> BoxStream<'static, Result<AcademicYear>> {
         let client = self.clone();
         deferred(async move {
-            let grouped = Client::academic_years(&client, None, None).await?;
+            let grouped = client.academic_years_by_program(None, None).await?;
             let several = grouped.len() > 1;
             let years: Vec<AcademicYear> = grouped
                 .iter()
@@ -668,7 +668,7 @@ impl MisProvider for Client {
     fn terms(&self) -> BoxStream<'static, Result<Term>> {
         let client = self.clone();
         deferred(async move {
-            let grouped = Client::academic_years(&client, None, None).await?;
+            let grouped = client.academic_years_by_program(None, None).await?;
             let terms: Vec<Term> = grouped
                 .iter()
                 .flat_map(|(_, list)| list.iter().flat_map(academic::terms))
@@ -680,7 +680,7 @@ impl MisProvider for Client {
     fn attendance_codes(&self) -> BoxStream<'static, Result<AttendanceCode>> {
         let client = self.clone();
         deferred(async move {
-            let grouped = Client::academic_years(&client, None, None).await?;
+            let grouped = client.academic_years_by_program(None, None).await?;
             let all: Vec<&wire::AcademicYear> = grouped.iter().flat_map(|(_, l)| l).collect();
             let active: Vec<&wire::AcademicYear> = all
                 .iter()
