@@ -4,12 +4,16 @@
 //!   emulator serves for a small seed school, so decode tests read real wire shapes.
 //! - `cargo xtask fixtures --check` fails, naming the files, when the committed fixtures are
 //!   stale (different, missing, or no longer produced). CI runs it.
+//! - `cargo xtask fuzz --seconds N` runs every cargo-fuzz target in `fuzz/fuzz_targets/` for
+//!   N seconds each (needs `cargo install cargo-fuzz`; see `fuzz/README.md`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use mis_sandbox::{School, Vendor, fixtures};
+
+mod fuzz;
 
 /// The seed and size of the fixture school: small, so fixtures stay readable.
 const FIXTURE_SEED: u64 = 2024;
@@ -21,7 +25,8 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["fixtures"] => write_fixtures(&root()),
         ["fixtures", "--check"] => check_fixtures(&root()),
-        _ => Err("usage: cargo xtask fixtures [--check]".to_string()),
+        ["fuzz", "--seconds", seconds] => fuzz::run(&root(), seconds),
+        _ => Err("usage: cargo xtask fixtures [--check] | fuzz --seconds N".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
