@@ -784,7 +784,7 @@ impl Client {
     }
 
     /// `GET /teachers/{id}/classes`: the classes a teacher teaches (listed under `classes`
-    /// [I]).
+    /// \[I\]).
     pub fn teacher_classes(&self, teacher_id: Id) -> BoxStream<'static, Result<Class>> {
         self.list_stream(
             vec!["teachers".into(), teacher_id.to_string(), "classes".into()],
@@ -794,7 +794,7 @@ impl Client {
     }
 
     /// `GET /teachers/{id}/groups`: the groups a teacher belongs to (listed under `groups`
-    /// [I]).
+    /// \[I\]).
     pub fn teacher_groups(&self, teacher_id: Id) -> BoxStream<'static, Result<TeacherGroup>> {
         self.list_stream(
             vec!["teachers".into(), teacher_id.to_string(), "groups".into()],

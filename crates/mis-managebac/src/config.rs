@@ -42,7 +42,7 @@ pub fn default_rate_limit() -> RateLimit {
     RateLimit::at_most(10, Duration::from_secs(1))
 }
 
-/// ManageBac's hosts (vendors.md §5.2). A token works only on its school's home host [I].
+/// ManageBac's hosts (vendors.md §5.2). A token works only on its school's home host \[I\].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Region {

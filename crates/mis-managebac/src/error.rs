@@ -1,7 +1,7 @@
 //! ManageBac's status table and error bodies → [`mis_core::Error`], as a mis-http
 //! [`Classifier`].
 //!
-//! From the spec (vendors.md §5.5, §5.6) [C]:
+//! From the spec (vendors.md §5.5, §5.6) \[C\]:
 //!
 //! | status | body | here |
 //! |---|---|---|

@@ -26,7 +26,7 @@
 //! ## Hosts and versions
 //!
 //! `https://api.managebac.com` by default, or a regional host ([`Region`]: CN, US1, US2, UAT);
-//! the token works on its school's home host only [I]. The API version is a path prefix
+//! the token works on its school's home host only \[I\]. The API version is a path prefix
 //! ([`ApiVersion`], default `/v2p1`, the version the vendor document describes; `v2`, `v2p0`,
 //! `v2p2`, `v2p3` allowed). A base-URL override (`MIS_MANAGEBAC_BASE_URL`) is
 //! `scheme://host[:port]`; the prefix is still added (vendors.md §5.2, DESIGN.md §6).

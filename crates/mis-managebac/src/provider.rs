@@ -16,7 +16,7 @@
 //!   program calendar's rotation days with the configured bell times.
 //! - **behaviour**: students (to turn the school's `student_id` on notes into ManageBac ids),
 //!   then `GET /behavior/notes?modified_since=<start of the range>` — a note cannot have been
-//!   last changed before the incident it records [I] — keeping the notes dated in the range.
+//!   last changed before the incident it records \[I\] — keeping the notes dated in the range.
 //! - **record_attendance**: `PUT /students/{id}/set_homeroom_attendance` with the status
 //!   checked against the categories of the academic year holding the date.
 

@@ -225,7 +225,7 @@ fn build(vendor: Vendor, ctx: &EmulatorContext) -> std::io::Result<Emulator> {
     match vendor {
         Vendor::ClassCharts => Err(not_yet(vendor)),
         Vendor::Go4Schools => Ok(crate::emulator::go4schools::build(ctx)),
-        Vendor::Hubmis => Err(not_yet(vendor)),
+        Vendor::Hubmis => Ok(crate::emulator::hubmis::build(ctx)),
         Vendor::Classe365 => Ok(crate::emulator::classe365::build(ctx)),
         Vendor::ManageBac => Ok(crate::emulator::managebac::build(ctx)),
     }
@@ -237,7 +237,7 @@ pub fn fixtures(vendor: Vendor, school: &School) -> std::io::Result<Vec<Fixture>
     match vendor {
         Vendor::ClassCharts => Err(not_yet(vendor)),
         Vendor::Go4Schools => Ok(crate::emulator::go4schools::fixtures(school)),
-        Vendor::Hubmis => Err(not_yet(vendor)),
+        Vendor::Hubmis => Ok(crate::emulator::hubmis::fixtures(school)),
         Vendor::Classe365 => Ok(crate::emulator::classe365::fixtures(school)),
         Vendor::ManageBac => Ok(crate::emulator::managebac::fixtures(school)),
     }

@@ -258,7 +258,7 @@ pub struct HomeroomAttendance {
 
 /// One entry of `PUT /classes/{id}/attendance`. The vendor document leaves the body
 /// unspecified; this follows the create-or-update rule it states ("for a specific student,
-/// date, and period") with the field names of the other attendance writes [I].
+/// date, and period") with the field names of the other attendance writes \[I\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClassAttendanceEntry {
     /// The student.

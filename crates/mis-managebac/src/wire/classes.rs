@@ -311,7 +311,7 @@ pub struct YearGroupStudents {
 }
 
 /// A group a teacher belongs to (`GET /teachers/{id}/groups`). The reference gives no shape
-/// beyond the path, so only `id` and `name` are named [I].
+/// beyond the path, so only `id` and `name` are named \[I\].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TeacherGroup {
     /// Id.

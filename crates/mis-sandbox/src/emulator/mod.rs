@@ -7,6 +7,7 @@
 pub mod classe365;
 pub mod faults;
 pub mod go4schools;
+pub mod hubmis;
 pub mod managebac;
 pub mod server;
 pub mod window;
