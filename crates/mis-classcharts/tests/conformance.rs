@@ -150,7 +150,10 @@ async fn student_setup() -> (Arc<dyn MisProvider>, Expected) {
     let sandbox = start(school.clone(), FaultPlan::none(), TIME_SCALE).await;
     let client = StudentClient::new(student_config(&sandbox)).unwrap();
     let me = client.student_id().await.expect("the pupil logs in");
-    let mut e = Expected::new(expected(&school, &[me.clone()], true, &me), range(&school));
+    let mut e = Expected::new(
+        expected(&school, std::slice::from_ref(&me), true, &me),
+        range(&school),
+    );
     e.compare_upn = false;
     let e = secrets(&sandbox, e);
     // The emulator stops when its handle is dropped; each test has its own runtime and
