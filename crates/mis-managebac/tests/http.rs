@@ -663,3 +663,252 @@ async fn nothing_prints_the_token() {
         assert!(!shown.contains(TOKEN), "{shown}");
     }
 }
+
+/// Every other typed endpoint: its path, its query, and its answer decoded.
+#[tokio::test]
+async fn the_remaining_read_endpoints() {
+    let server = MockServer::start_async().await;
+    let mut mocks = Vec::new();
+    let routes: Vec<(&str, Vec<(&str, &str)>, serde_json::Value)> = vec![
+        (
+            "/v2p1/parents",
+            vec![("q", "ng")],
+            json!({"parents": [{"id": 7, "child_ids": [42]}], "meta": meta(1, 1, 1, 50)}),
+        ),
+        (
+            "/v2p1/parents/7",
+            vec![],
+            json!({"parent": {"id": 7, "email": "p@x.org"}}),
+        ),
+        (
+            "/v2p1/parents/7/children",
+            vec![],
+            json!({"children": [{"id": 42, "relationship": "mother"}], "meta": meta(1, 1, 1, 50)}),
+        ),
+        (
+            "/v2p1/teachers/3",
+            vec![],
+            json!({"teacher": {"id": 3, "first_name": "Ada"}}),
+        ),
+        (
+            "/v2p1/teachers/3/classes",
+            vec![],
+            json!({"classes": [{"id": 9, "name": "Chem"}], "meta": meta(1, 1, 1, 50)}),
+        ),
+        (
+            "/v2p1/teachers/3/groups",
+            vec![],
+            json!({"groups": [{"id": 2, "name": "Tutors"}], "meta": meta(1, 1, 1, 50)}),
+        ),
+        (
+            "/v2p1/classes/9/terms",
+            vec![("academic_year_id", "11"), ("active_only", "true")],
+            json!({"terms": [{"id": 111, "name": "T1", "academic_year": {"id": 11, "name": "2024"}}]}),
+        ),
+        (
+            "/v2p1/classes/9/teachers",
+            vec![],
+            json!({"teachers": [{"id": 3, "show_on_reports": true}], "meta": meta(1, 1, 1, 50)}),
+        ),
+        (
+            "/v2p1/classes/9/students",
+            vec![("include_archived_students", "true")],
+            json!({"student_ids": [42, "43"], "student_levels": {"42": "HL"}, "meta": meta(1, 1, 2, 50)}),
+        ),
+        (
+            "/v2p1/year-groups/5",
+            vec![],
+            json!({"year_group": {"id": 5, "name": "DP1", "student_ids": [42]}}),
+        ),
+        (
+            "/v2p1/year-groups/5/students",
+            vec![],
+            json!({"meta": meta(1, 1, 1, 50), "student_ids": [42], "students": [{"id": 42, "class_grade": "DP1"}]}),
+        ),
+        (
+            "/v2p1/year-groups/5/advisors",
+            vec![],
+            json!({"advisors": [{"id": 3, "roles": ["homeroom", "cas"]}]}),
+        ),
+        (
+            "/v2p1/classes/9/attendance/term/111",
+            vec![("archived_students", "false"), ("student_ids", "42")],
+            json!({"students": [{"id": 42, "attendance": {"Present": 91, "Absent": 3}, "attendance_categories": [{"label": "Present", "status": 1, "value": 91}]}], "timetable": {"period_starts_count_from": 1, "period_offset": 0}}),
+        ),
+        (
+            "/v2p1/year-groups/5/homeroom/attendance/term/111",
+            vec![],
+            json!({"students": [{"id": 42, "attendance": {"Late": 2}}]}),
+        ),
+        (
+            "/v2p1/year-groups/5/homeroom/attendance/term/111/adjustments",
+            vec![],
+            json!({"students": [{"id": 42, "attendance_adjustments": [{"id": 1, "name": "Absent", "adjustment": -1}]}]}),
+        ),
+        (
+            "/v2p1/school/grades",
+            vec![],
+            json!({"diploma": [{"name": "DP1"}]}),
+        ),
+        ("/v2p1/school/subjects", vec![], json!({"subjects": {}})),
+        (
+            "/v2p1/school/programs/diploma/subjects",
+            vec![],
+            json!({"subjects": []}),
+        ),
+        (
+            "/v2p1/subject-groups",
+            vec![],
+            json!({"subject_groups": []}),
+        ),
+        ("/v2p1/school/term-grade-scales", vec![], json!({})),
+        ("/v2p1/school/term-rubrics", vec![], json!({})),
+        (
+            "/v2p1/school/programs/diploma/academic-years/11",
+            vec![],
+            json!({"academic_year": {"id": 11, "program": "diploma", "academic_terms": [{"id": 111, "academic_year_id": 11}]}}),
+        ),
+        (
+            "/v2p1/students/42",
+            vec![],
+            json!({"student": {"id": 42, "student_id": "chloe-42", "parent_ids": [7]}}),
+        ),
+        (
+            "/v2p1/students/42/excusals",
+            vec![("applies_on", "2024-09-09")],
+            json!({"excusals": [], "meta": meta(1, 0, 0, 50)}),
+        ),
+        (
+            "/v2p1/behavior/notes",
+            vec![
+                ("modified_since", "2024-09-01T00:00:00Z"),
+                ("student_ids", "42"),
+            ],
+            json!({"behavior_notes": [{"id": 1, "student_id": "chloe-42"}], "meta": meta(1, 1, 1, 50)}),
+        ),
+    ];
+    for (path, query, body) in routes {
+        mocks.push(
+            server
+                .mock_async(move |when, then| {
+                    let mut when = when.method(GET).path(path).header("auth-token", TOKEN);
+                    for (k, v) in query {
+                        when = when.query_param(k, v);
+                    }
+                    then.status(200).json_body(body);
+                })
+                .await,
+        );
+    }
+    let memberships = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/memberships").is_true(|req: &HttpMockRequest| {
+                req.uri().query().is_some_and(|q| {
+                    q.contains("class_ids%5B%5D=9") && q.contains("user_ids%5B%5D=42")
+                        && q.contains("class_happens_on=2024-09-09")
+                })
+            });
+            then.status(200).json_body(json!({"memberships": [{"id": 1, "user_id": 42, "class_id": 9, "role": "Student"}], "meta": meta(1, 1, 1, 50)}));
+        })
+        .await;
+    let c = client(&server);
+    let parents: Vec<_> = c
+        .parents(&mis_managebac::PersonFilter::new().search("ng"))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(parents[0].child_ids, [Id(42)]);
+    assert_eq!(
+        c.parent(Id(7)).await.unwrap().email.as_deref(),
+        Some("p@x.org")
+    );
+    let children: Vec<_> = c.parent_children(Id(7)).try_collect().await.unwrap();
+    assert_eq!(children[0].relationship.as_deref(), Some("mother"));
+    assert_eq!(
+        c.teacher(Id(3)).await.unwrap().first_name.as_deref(),
+        Some("Ada")
+    );
+    let classes: Vec<_> = c.teacher_classes(Id(3)).try_collect().await.unwrap();
+    assert_eq!(classes[0].id, Id(9));
+    let groups: Vec<_> = c.teacher_groups(Id(3)).try_collect().await.unwrap();
+    assert_eq!(groups[0].name.as_deref(), Some("Tutors"));
+    let terms = c
+        .class_terms(Id(9), Some(Id(11)), Some(true))
+        .await
+        .unwrap();
+    assert_eq!(terms[0].academic_year.as_ref().unwrap().id, Some(Id(11)));
+    let teachers: Vec<_> = c.class_teachers(Id(9)).try_collect().await.unwrap();
+    assert_eq!(teachers[0].id, Id(3));
+    let members: Vec<_> = c
+        .class_students(Id(9), Some(true))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(members, [Id(42), Id(43)]);
+    assert_eq!(
+        c.year_group(Id(5)).await.unwrap().name.as_deref(),
+        Some("DP1")
+    );
+    let students: Vec<_> = c.year_group_students(Id(5)).try_collect().await.unwrap();
+    assert_eq!(students[0].class_grade.as_deref(), Some("DP1"));
+    let advisors = c.year_group_advisors(Id(5)).await.unwrap();
+    assert_eq!(advisors[0].roles, ["homeroom", "cas"]);
+    let term = c
+        .class_attendance_term(Id(9), Id(111), Some(false), &[Id(42)])
+        .await
+        .unwrap();
+    assert_eq!(term.students[0].attendance_categories[0].value, Some(91));
+    let term = c
+        .homeroom_attendance_term(Id(5), Id(111), None, &[])
+        .await
+        .unwrap();
+    assert_eq!(term.students[0].attendance["Late"], 2);
+    let adj = c.homeroom_adjustments(Id(5), Id(111)).await.unwrap();
+    assert_eq!(
+        adj[0].attendance_adjustments[0].name.as_deref(),
+        Some("Absent")
+    );
+    assert!(c.grades().await.unwrap().get("diploma").is_some());
+    c.subjects().await.unwrap();
+    c.program_subjects("diploma").await.unwrap();
+    c.subject_groups().await.unwrap();
+    c.term_grade_scales().await.unwrap();
+    c.term_rubrics().await.unwrap();
+    let year = c.program_academic_year("diploma", Id(11)).await.unwrap();
+    assert_eq!(year.academic_terms[0].academic_year_id, Some(Id(11)));
+    assert_eq!(
+        c.student(Id(42)).await.unwrap().student_id.as_deref(),
+        Some("chloe-42")
+    );
+    let none: Vec<_> = c
+        .student_excusals(Id(42), Some(date(2024, 9, 9)))
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let notes: Vec<_> = c
+        .behavior_notes(
+            &mis_managebac::BehaviorNoteFilter::new()
+                .modified_since("2024-09-01T00:00:00Z".parse().unwrap())
+                .students([Id(42)]),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(notes[0].student_id.as_deref(), Some("chloe-42"));
+    let m: Vec<_> = c
+        .memberships(
+            &mis_managebac::MembershipFilter::new()
+                .classes([Id(9)])
+                .users([Id(42)])
+                .happening_on(date(2024, 9, 9)),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(m[0].class_id, Some(Id(9)));
+    for mock in &mocks {
+        mock.assert_async().await;
+    }
+    memberships.assert_async().await;
+}
