@@ -664,12 +664,19 @@ async fn nothing_prints_the_token() {
     }
 }
 
+/// A mocked GET: path, required query pairs, answer.
+type Route = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    serde_json::Value,
+);
+
 /// Every other typed endpoint: its path, its query, and its answer decoded.
 #[tokio::test]
 async fn the_remaining_read_endpoints() {
     let server = MockServer::start_async().await;
     let mut mocks = Vec::new();
-    let routes: Vec<(&str, Vec<(&str, &str)>, serde_json::Value)> = vec![
+    let routes: Vec<Route> = vec![
         (
             "/v2p1/parents",
             vec![("q", "ng")],
