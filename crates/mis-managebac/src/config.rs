@@ -29,6 +29,10 @@ pub const ENV_PERIOD_TIMES: &str = "MIS_MANAGEBAC_PERIOD_TIMES";
 /// `Merit=positive,Disruption=negative` (unlisted types are `neutral`).
 pub const ENV_BEHAVIOUR_POLARITY: &str = "MIS_MANAGEBAC_BEHAVIOUR_POLARITY";
 
+/// Environment variable overriding the client-side rate: `REQUESTS/SECONDS` (e.g. `10/1`,
+/// at most that many in any window of that length) or `unlimited`.
+pub const ENV_QUOTA: &str = "MIS_MANAGEBAC_QUOTA";
+
 /// Records asked for per page by default: Faria asks integrations to "use `per_page=50`"
 /// (vendors.md §5.5).
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -40,6 +44,31 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 /// 50/s, vendors.md §5.5); a fifth of it leaves room for other tools on the same IP.
 pub fn default_rate_limit() -> RateLimit {
     RateLimit::at_most(10, Duration::from_secs(1))
+}
+
+/// Parses a client-side rate: `REQUESTS/SECONDS` (`10/1`, `10/1s`, `8/0.01`) — at most that
+/// many requests in any window of that length — or `unlimited`.
+pub fn parse_quota(text: &str) -> Result<RateLimit> {
+    let v = text.trim();
+    if v.eq_ignore_ascii_case("unlimited") {
+        return Ok(RateLimit::unlimited());
+    }
+    let bad = || {
+        Error::invalid_input(format!(
+            "quota {text:?} is not REQUESTS/SECONDS (e.g. 10/1) or `unlimited`"
+        ))
+    };
+    let (n, secs) = v.split_once('/').ok_or_else(bad)?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    let secs: f64 = secs
+        .trim()
+        .trim_end_matches('s')
+        .parse()
+        .map_err(|_| bad())?;
+    if n == 0 || !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err(bad());
+    }
+    Ok(RateLimit::at_most(n, Duration::from_secs_f64(secs)))
 }
 
 /// ManageBac's hosts (vendors.md §5.2). A token works only on its school's home host \[I\].
@@ -345,8 +374,8 @@ impl Config {
     }
 
     /// Reads [`ENV_TOKEN`] (required) and, when set and not empty, [`ENV_BASE_URL`],
-    /// [`ENV_REGION`], [`ENV_API_VERSION`], [`ENV_TIME_ZONE`], [`ENV_PERIOD_TIMES`] and
-    /// [`ENV_BEHAVIOUR_POLARITY`].
+    /// [`ENV_REGION`], [`ENV_API_VERSION`], [`ENV_TIME_ZONE`], [`ENV_PERIOD_TIMES`],
+    /// [`ENV_BEHAVIOUR_POLARITY`] and [`ENV_QUOTA`].
     ///
     /// A missing or empty token variable is `Unauthenticated`, naming it; a bad optional
     /// value is `InvalidInput`, naming its variable.
@@ -390,6 +419,9 @@ impl Config {
         }
         if let Some(v) = set(ENV_PERIOD_TIMES) {
             config = config.period_times(PeriodTimes::parse(&v).map_err(named(ENV_PERIOD_TIMES))?);
+        }
+        if let Some(v) = set(ENV_QUOTA) {
+            config = config.rate_limit(parse_quota(&v).map_err(named(ENV_QUOTA))?);
         }
         if let Some(v) = set(ENV_BEHAVIOUR_POLARITY) {
             config = config
@@ -687,6 +719,18 @@ mod tests {
     }
 
     #[test]
+    fn quotas_parse() {
+        assert_eq!(parse_quota("10/1").unwrap(), default_rate_limit());
+        assert_eq!(parse_quota(" 10/1s ").unwrap(), default_rate_limit());
+        assert_eq!(parse_quota("Unlimited").unwrap(), RateLimit::unlimited());
+        assert!(parse_quota("8/0.01").is_ok());
+        for bad in ["10", "x/1", "10/0", "0/1", "10/-1", "10/inf", "10/99999999"] {
+            let e = parse_quota(bad).unwrap_err();
+            assert!(e.to_string().contains("REQUESTS/SECONDS"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn polarity_parse() {
         let m = PolarityMap::parse("Merit=positive, Disruption = negative;Note=neutral").unwrap();
         assert_eq!(m.get(Some(" merit ")), Polarity::Positive);
@@ -725,6 +769,8 @@ mod tests {
             (ENV_TIME_ZONE, "Nowhere/Town"),
             (ENV_PERIOD_TIMES, "1=late"),
             (ENV_BEHAVIOUR_POLARITY, "x=y"),
+            (ENV_QUOTA, "lots"),
+            (ENV_QUOTA, "0/1"),
         ] {
             let lookup = move |name: &str| match name {
                 ENV_TOKEN => Some("tok".to_string()),

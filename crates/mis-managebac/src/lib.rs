@@ -46,7 +46,8 @@
 //! (`2021-10-28 01:29:40 UTC`, not `Retry-After`) (vendors.md §5.5). The client waits until
 //! the reset time before retrying, and the 429 closes the shared rate gate for every client
 //! of that host in the process. Client-side, requests are paced to
-//! [`config::default_rate_limit`] (10 a second) unless [`Config::rate_limit`] says otherwise.
+//! [`config::default_rate_limit`] (10 a second) unless [`Config::rate_limit`] (or
+//! `MIS_MANAGEBAC_QUOTA`, e.g. `20/1`) says otherwise.
 //! GET and PUT are retried on 429, 502–504, timeouts and connection errors; POST and PATCH
 //! (excusals) are never replayed once they may have reached the server.
 //!
