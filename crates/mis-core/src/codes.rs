@@ -148,7 +148,7 @@ pub fn label_category(label: &str) -> Option<Mapped> {
         | "unauthorized"
         | "unauthorised absence"
         | "unauthorized absence" => Mapped::on_time(UnauthorisedAbsence),
-        "field trip" | "sports" | "sport" | "sporting activity" | "school activity"
+        "field trip" | "fieldtrip" | "sports" | "sport" | "sporting activity" | "school activity"
         | "school trip" | "educational visit" => Mapped::on_time(ApprovedEducationalActivity),
         _ => return None,
     })
@@ -341,6 +341,8 @@ mod tests {
             ("unexcused", UnauthorisedAbsence, false),
             ("Field Trip", ApprovedEducationalActivity, false),
             ("field_trip", ApprovedEducationalActivity, false),
+            // ManageBac's default category list spells it as one word.
+            ("Fieldtrip", ApprovedEducationalActivity, false),
             ("Sports", ApprovedEducationalActivity, false),
             ("school activity", ApprovedEducationalActivity, false),
         ];
