@@ -29,11 +29,27 @@ pub fn open_provider(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error>
         Vendor::Classe365 => open_classe365(args),
         Vendor::Hubmis => open_hubmis(args),
         Vendor::Managebac => open_managebac(args),
-        Vendor::Classcharts | Vendor::Go4schools => Err(Error::new(
+        Vendor::Classcharts => open_classcharts(args),
+        Vendor::Go4schools => Err(Error::new(
             ErrorKind::Unsupported,
             format!("provider {vendor} is not built into this mis yet"),
         )),
     }
+}
+
+/// ClassCharts from `MIS_CLASSCHARTS_CODE` + `MIS_CLASSCHARTS_DOB` (a pupil: the student
+/// API) or `MIS_CLASSCHARTS_EMAIL` + `MIS_CLASSCHARTS_PASSWORD` (a parent: the parent API,
+/// all of the parent's pupils unless `MIS_CLASSCHARTS_PUPIL` picks one), with the optional
+/// `MIS_CLASSCHARTS_LOGIN_STYLE` (`json` or `web`); a missing variable is `Unauthenticated`,
+/// naming it. The host override is `--base-url` or `MIS_CLASSCHARTS_BASE_URL` (the crate adds
+/// `/apiv2student` or `/apiv2parent`). `--student ID` on a command picks one pupil. A login
+/// belongs to one school, so `--school` is not needed.
+fn open_classcharts(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
+    let mut config = mis_classcharts::Config::from_env()?;
+    if let Some(url) = base_url(args, Vendor::Classcharts) {
+        config = config.base_url(&url)?;
+    }
+    mis_classcharts::provider(config)
 }
 
 /// Classe365 from `MIS_CLASSE365_SUBDOMAIN` + `MIS_CLASSE365_API_KEY` (a missing one is
@@ -106,6 +122,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn classcharts_names_its_missing_credential_variables() {
+        // Only meaningful where the variables are not set (they never are in CI).
+        if [
+            mis_classcharts::config::ENV_CODE,
+            mis_classcharts::config::ENV_DOB,
+            mis_classcharts::config::ENV_EMAIL,
+            mis_classcharts::config::ENV_PASSWORD,
+        ]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+        {
+            return;
+        }
+        let args = ProviderArgs {
+            provider: Some(Vendor::Classcharts),
+            ..ProviderArgs::default()
+        };
+        let e = open_provider(&args).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+        for var in [
+            "MIS_CLASSCHARTS_CODE",
+            "MIS_CLASSCHARTS_DOB",
+            "MIS_CLASSCHARTS_EMAIL",
+        ] {
+            assert!(e.to_string().contains(var), "{e}");
+        }
+    }
+
+    #[test]
     fn classe365_names_its_missing_credential_variable() {
         // Only meaningful where the variables are not set (they never are in CI).
         if std::env::var_os(mis_classe365::config::ENV_SUBDOMAIN).is_some() {
@@ -154,6 +199,7 @@ mod tests {
     fn every_vendor_is_not_built_in_yet_with_a_clear_message() {
         for vendor in Vendor::ALL {
             if vendor == Vendor::Classe365
+                || vendor == Vendor::Classcharts
                 || vendor == Vendor::Hubmis
                 || vendor == Vendor::Managebac
             {
