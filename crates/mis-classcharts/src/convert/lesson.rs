@@ -25,7 +25,7 @@ fn clean(s: &Option<String>) -> Option<String> {
 ///   stable hash of class + date + period (DESIGN §2.2) — the same one attendance lesson
 ///   marks get;
 /// * `group` = `lesson_name`, `subject` = `subject_name`, `period` = `period_number`
-///   (`P1`, `Tut`), `teachers` = [`teacher_name`], `rooms` = [`room_name`]; never cancelled
+///   (`P1`, `Tut`), `teachers` = `teacher_name` (as a list), `rooms` = `room_name`; never cancelled
 ///   (the API has no such flag).
 ///
 /// Errors: `Decode` naming `data[index].start_time` / `end_time` when a time is missing or
