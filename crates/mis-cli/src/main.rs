@@ -36,10 +36,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr (stdout is for records), at the level `RUST_LOG` asks for, default
-/// `warn`.
+/// Logs go to stderr (stdout is for records), at the level `RUST_LOG` asks for, and are off
+/// by default: a failing command prints exactly one line (`mis: …`) on stderr, and the
+/// retries and refreshes behind it are there for whoever sets `RUST_LOG=mis_http=debug`.
 fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
