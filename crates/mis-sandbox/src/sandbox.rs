@@ -212,18 +212,11 @@ impl Sandbox {
     }
 }
 
-fn not_yet(vendor: Vendor) -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::Unsupported,
-        format!("the {vendor} emulator is not built yet"),
-    )
-}
-
 /// Builds one vendor's emulator. Each arm calls that vendor's module.
 fn build(vendor: Vendor, ctx: &EmulatorContext) -> std::io::Result<Emulator> {
     let _ = ctx;
     match vendor {
-        Vendor::ClassCharts => Err(not_yet(vendor)),
+        Vendor::ClassCharts => Ok(crate::emulator::classcharts::build(ctx)),
         Vendor::Go4Schools => Ok(crate::emulator::go4schools::build(ctx)),
         Vendor::Hubmis => Ok(crate::emulator::hubmis::build(ctx)),
         Vendor::Classe365 => Ok(crate::emulator::classe365::build(ctx)),
@@ -235,7 +228,7 @@ fn build(vendor: Vendor, ctx: &EmulatorContext) -> std::io::Result<Emulator> {
 pub fn fixtures(vendor: Vendor, school: &School) -> std::io::Result<Vec<Fixture>> {
     let _ = school;
     match vendor {
-        Vendor::ClassCharts => Err(not_yet(vendor)),
+        Vendor::ClassCharts => Ok(crate::emulator::classcharts::fixtures(school)),
         Vendor::Go4Schools => Ok(crate::emulator::go4schools::fixtures(school)),
         Vendor::Hubmis => Ok(crate::emulator::hubmis::fixtures(school)),
         Vendor::Classe365 => Ok(crate::emulator::classe365::fixtures(school)),

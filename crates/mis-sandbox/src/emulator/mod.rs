@@ -4,6 +4,7 @@
 //! vendor's documentation and NOT from the vendor crates' types (this crate must not depend
 //! on any vendor crate), so that a wrong field name cannot pass on both sides.
 
+pub mod classcharts;
 pub mod classe365;
 pub mod faults;
 pub mod go4schools;
