@@ -176,7 +176,7 @@ impl Sandbox {
             faults: faults.clone(),
             stats: stats.clone(),
         };
-        let emulator = build(vendor, &ctx)?;
+        let emulator = build(vendor, &ctx);
         let core = Core {
             faults,
             stats: stats.clone(),
@@ -213,25 +213,23 @@ impl Sandbox {
 }
 
 /// Builds one vendor's emulator. Each arm calls that vendor's module.
-fn build(vendor: Vendor, ctx: &EmulatorContext) -> std::io::Result<Emulator> {
-    let _ = ctx;
+fn build(vendor: Vendor, ctx: &EmulatorContext) -> Emulator {
     match vendor {
-        Vendor::ClassCharts => Ok(crate::emulator::classcharts::build(ctx)),
-        Vendor::Go4Schools => Ok(crate::emulator::go4schools::build(ctx)),
-        Vendor::Hubmis => Ok(crate::emulator::hubmis::build(ctx)),
-        Vendor::Classe365 => Ok(crate::emulator::classe365::build(ctx)),
-        Vendor::ManageBac => Ok(crate::emulator::managebac::build(ctx)),
+        Vendor::ClassCharts => crate::emulator::classcharts::build(ctx),
+        Vendor::Go4Schools => crate::emulator::go4schools::build(ctx),
+        Vendor::Hubmis => crate::emulator::hubmis::build(ctx),
+        Vendor::Classe365 => crate::emulator::classe365::build(ctx),
+        Vendor::ManageBac => crate::emulator::managebac::build(ctx),
     }
 }
 
 /// The fixtures of one vendor for `school`, in a fixed order.
-pub fn fixtures(vendor: Vendor, school: &School) -> std::io::Result<Vec<Fixture>> {
-    let _ = school;
+pub fn fixtures(vendor: Vendor, school: &School) -> Vec<Fixture> {
     match vendor {
-        Vendor::ClassCharts => Ok(crate::emulator::classcharts::fixtures(school)),
-        Vendor::Go4Schools => Ok(crate::emulator::go4schools::fixtures(school)),
-        Vendor::Hubmis => Ok(crate::emulator::hubmis::fixtures(school)),
-        Vendor::Classe365 => Ok(crate::emulator::classe365::fixtures(school)),
-        Vendor::ManageBac => Ok(crate::emulator::managebac::fixtures(school)),
+        Vendor::ClassCharts => crate::emulator::classcharts::fixtures(school),
+        Vendor::Go4Schools => crate::emulator::go4schools::fixtures(school),
+        Vendor::Hubmis => crate::emulator::hubmis::fixtures(school),
+        Vendor::Classe365 => crate::emulator::classe365::fixtures(school),
+        Vendor::ManageBac => crate::emulator::managebac::fixtures(school),
     }
 }
