@@ -148,8 +148,10 @@ pub fn label_category(label: &str) -> Option<Mapped> {
         | "unauthorized"
         | "unauthorised absence"
         | "unauthorized absence" => Mapped::on_time(UnauthorisedAbsence),
-        "field trip" | "fieldtrip" | "sports" | "sport" | "sporting activity" | "school activity"
-        | "school trip" | "educational visit" => Mapped::on_time(ApprovedEducationalActivity),
+        "field trip" | "fieldtrip" | "sports" | "sport" | "sporting activity"
+        | "school activity" | "school trip" | "educational visit" => {
+            Mapped::on_time(ApprovedEducationalActivity)
+        }
         _ => return None,
     })
 }
