@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use mis_core::{Error, ErrorKind, MisProvider};
+use mis_core::{Error, MisProvider};
 
 use crate::cli::{ProviderArgs, Vendor};
 
@@ -28,12 +28,9 @@ pub fn open_provider(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error>
     match vendor {
         Vendor::Classe365 => open_classe365(args),
         Vendor::Hubmis => open_hubmis(args),
+        Vendor::Go4schools => open_go4schools(args),
         Vendor::Managebac => open_managebac(args),
         Vendor::Classcharts => open_classcharts(args),
-        Vendor::Go4schools => Err(Error::new(
-            ErrorKind::Unsupported,
-            format!("provider {vendor} is not built into this mis yet"),
-        )),
     }
 }
 
@@ -71,6 +68,20 @@ fn open_classe365(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
         }
     }
     Ok(Arc::new(mis_classe365::Client::new(config)?))
+}
+
+/// GO 4 Schools from `MIS_GO4SCHOOLS_API_KEY` (missing: `Unauthenticated`, naming it) and
+/// the host override (`--base-url` or `MIS_GO4SCHOOLS_BASE_URL`; the crate adds
+/// `/customer/v1`). A GO key belongs to one school, so `--school` only labels it.
+fn open_go4schools(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
+    let mut config = mis_go4schools::Config::from_env()?;
+    if let Some(url) = base_url(args, Vendor::Go4schools) {
+        config = config.base_url(url);
+    }
+    if let Some(school) = args.school.as_deref() {
+        config = config.tenant(school);
+    }
+    Ok(Arc::new(mis_go4schools::Client::new(config)?))
 }
 
 /// ManageBac from `MIS_MANAGEBAC_TOKEN` (missing: `Unauthenticated`, naming it), the host
@@ -119,6 +130,8 @@ pub fn base_url(args: &ProviderArgs, vendor: Vendor) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use mis_core::ErrorKind;
+
     use super::*;
 
     #[test]
@@ -166,6 +179,22 @@ mod tests {
     }
 
     #[test]
+    fn go4schools_names_its_missing_api_key_variable() {
+        // Only meaningful where the variable is not set (it never is in CI).
+        if std::env::var_os(mis_go4schools::ENV_API_KEY).is_some() {
+            return;
+        }
+        let args = ProviderArgs {
+            provider: Some(Vendor::Go4schools),
+            ..ProviderArgs::default()
+        };
+        let e = open_provider(&args).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+        assert!(e.to_string().contains("MIS_GO4SCHOOLS_API_KEY"), "{e}");
+        assert!(!e.to_string().contains('\n'), "{e}");
+    }
+
+    #[test]
     fn managebac_names_its_missing_token_variable() {
         // Only meaningful where the variable is not set (it never is in CI).
         if std::env::var_os(mis_managebac::config::ENV_TOKEN).is_some() {
@@ -200,8 +229,9 @@ mod tests {
         for vendor in Vendor::ALL {
             if vendor == Vendor::Classe365
                 || vendor == Vendor::Classcharts
-                || vendor == Vendor::Hubmis
+                || vendor == Vendor::Go4schools
                 || vendor == Vendor::Managebac
+                || vendor == Vendor::Hubmis
             {
                 continue;
             }

@@ -83,14 +83,19 @@ fn every_subcommand_has_help() {
 }
 
 #[test]
-fn a_provider_not_built_in_is_one_stderr_line_and_no_output() {
-    let out = mis(&["--provider", "go4schools", "students"]);
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
+fn a_missing_credential_is_one_stderr_line_naming_the_variable() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mis"))
+        .args(["--provider", "go4schools", "students"])
+        .env_remove("MIS_PROVIDER")
+        .env_remove("RUST_LOG")
+        .env_remove("MIS_GO4SCHOOLS_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
     assert!(out.stdout.is_empty(), "{out:?}");
-    assert_eq!(
-        stderr_lines(&out),
-        ["mis: provider go4schools is not built into this mis yet"]
-    );
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("MIS_GO4SCHOOLS_API_KEY"), "{lines:?}");
 }
 
 #[test]
