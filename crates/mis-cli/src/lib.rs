@@ -12,12 +12,14 @@
 
 pub mod cli;
 pub mod collect;
+pub mod demo;
 pub mod exit;
 pub mod output;
 pub mod providers;
 pub mod run;
 pub mod sandbox_cmd;
 pub mod store;
+pub mod sync;
 
 pub use cli::{Cli, Command, ProviderArgs, Vendor};
 pub use exit::CliError;

@@ -9,11 +9,14 @@ use mis_core::{Error, MisProvider};
 
 use crate::cli::{ProviderArgs, Vendor};
 
+/// Reads one setting by its `MIS_*` name: the process environment for `mis`, the sandbox's
+/// credentials for `mis demo`, the config's named variables for `mis sync`.
+pub type Lookup<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
+
 /// Opens the provider the flags and environment describe.
 ///
-/// Errors: `InvalidInput` when no provider is chosen; `Unsupported` when the chosen vendor is
-/// not built into this `mis`. Later, a vendor's own construction errors (a missing credential
-/// variable is `Unauthenticated`, a malformed base URL `InvalidInput`).
+/// Errors: `InvalidInput` when no provider is chosen or a setting is malformed;
+/// `Unauthenticated` when a credential variable is missing (named in the message).
 pub fn open_provider(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
     let Some(vendor) = args.provider else {
         return Err(Error::invalid_input(
@@ -21,16 +24,26 @@ pub fn open_provider(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error>
              managebac) or set MIS_PROVIDER",
         ));
     };
-    tracing::debug!(%vendor, base_url = ?base_url(args, vendor), school = ?args.school, "opening provider");
-    // No vendor crate is in the workspace yet. When one lands, its arm builds the provider
-    // from `base_url(args, vendor)`, `args.school` and the vendor's credential variables.
+    let env = |name: &str| std::env::var(name).ok();
+    open_provider_with(vendor, base_url(args, vendor), args.school.as_deref(), &env)
+}
+
+/// Opens `vendor` from settings read through `lookup` (the vendor's `MIS_<VENDOR>_*` names),
+/// with an optional host override and school name. The one place a provider is built.
+pub fn open_provider_with(
+    vendor: Vendor,
+    base_url: Option<String>,
+    school: Option<&str>,
+    lookup: Lookup<'_>,
+) -> Result<Arc<dyn MisProvider>, Error> {
+    tracing::debug!(%vendor, ?base_url, ?school, "opening provider");
     // The match names every vendor (no `_`) so a new `Vendor` cannot be forgotten here.
     match vendor {
-        Vendor::Classe365 => open_classe365(args),
-        Vendor::Hubmis => open_hubmis(args),
-        Vendor::Go4schools => open_go4schools(args),
-        Vendor::Managebac => open_managebac(args),
-        Vendor::Classcharts => open_classcharts(args),
+        Vendor::Classe365 => open_classe365(base_url, school, lookup),
+        Vendor::Hubmis => open_hubmis(base_url, school, lookup),
+        Vendor::Go4schools => open_go4schools(base_url, school, lookup),
+        Vendor::Managebac => open_managebac(base_url, school, lookup),
+        Vendor::Classcharts => open_classcharts(base_url, lookup),
     }
 }
 
@@ -41,9 +54,12 @@ pub fn open_provider(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error>
 /// naming it. The host override is `--base-url` or `MIS_CLASSCHARTS_BASE_URL` (the crate adds
 /// `/apiv2student` or `/apiv2parent`). `--student ID` on a command picks one pupil. A login
 /// belongs to one school, so `--school` is not needed.
-fn open_classcharts(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
-    let mut config = mis_classcharts::Config::from_env()?;
-    if let Some(url) = base_url(args, Vendor::Classcharts) {
+fn open_classcharts(
+    base_url: Option<String>,
+    lookup: Lookup<'_>,
+) -> Result<Arc<dyn MisProvider>, Error> {
+    let mut config = mis_classcharts::Config::from_lookup(lookup)?;
+    if let Some(url) = base_url {
         config = config.base_url(&url)?;
     }
     mis_classcharts::provider(config)
@@ -52,12 +68,16 @@ fn open_classcharts(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> 
 /// Classe365 from `MIS_CLASSE365_SUBDOMAIN` + `MIS_CLASSE365_API_KEY` (a missing one is
 /// `Unauthenticated`, naming it) and the host override. A Classe365 key belongs to one tenant,
 /// so `--school`, when given, must name that tenant's subdomain.
-fn open_classe365(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
-    let mut config = mis_classe365::Config::from_env()?;
-    if let Some(url) = base_url(args, Vendor::Classe365) {
+fn open_classe365(
+    base_url: Option<String>,
+    school: Option<&str>,
+    lookup: Lookup<'_>,
+) -> Result<Arc<dyn MisProvider>, Error> {
+    let mut config = mis_classe365::Config::from_lookup(lookup)?;
+    if let Some(url) = base_url {
         config = config.base_url(&url)?;
     }
-    if let Some(school) = args.school.as_deref() {
+    if let Some(school) = school {
         if school != config.subdomain().as_str() {
             return Err(Error::invalid_input(format!(
                 "--school {school:?} does not match {}: a Classe365 API key belongs to one \
@@ -73,12 +93,16 @@ fn open_classe365(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
 /// GO 4 Schools from `MIS_GO4SCHOOLS_API_KEY` (missing: `Unauthenticated`, naming it) and
 /// the host override (`--base-url` or `MIS_GO4SCHOOLS_BASE_URL`; the crate adds
 /// `/customer/v1`). A GO key belongs to one school, so `--school` only labels it.
-fn open_go4schools(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
-    let mut config = mis_go4schools::Config::from_env()?;
-    if let Some(url) = base_url(args, Vendor::Go4schools) {
+fn open_go4schools(
+    base_url: Option<String>,
+    school: Option<&str>,
+    lookup: Lookup<'_>,
+) -> Result<Arc<dyn MisProvider>, Error> {
+    let mut config = mis_go4schools::Config::from_lookup(lookup)?;
+    if let Some(url) = base_url {
         config = config.base_url(url);
     }
-    if let Some(school) = args.school.as_deref() {
+    if let Some(school) = school {
         config = config.tenant(school);
     }
     Ok(Arc::new(mis_go4schools::Client::new(config)?))
@@ -88,12 +112,16 @@ fn open_go4schools(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
 /// override (`--base-url` or `MIS_MANAGEBAC_BASE_URL`; the crate adds `/v2p1`) and the
 /// optional `MIS_MANAGEBAC_*` settings (region, version, time zone, bell times, behaviour
 /// polarity). A token belongs to one school, so `--school` only labels it.
-fn open_managebac(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
-    let mut config = mis_managebac::Config::from_env()?;
-    if let Some(url) = base_url(args, Vendor::Managebac) {
+fn open_managebac(
+    base_url: Option<String>,
+    school: Option<&str>,
+    lookup: Lookup<'_>,
+) -> Result<Arc<dyn MisProvider>, Error> {
+    let mut config = mis_managebac::Config::from_lookup(lookup)?;
+    if let Some(url) = base_url {
         config = config.base_url(&url)?;
     }
-    if let Some(school) = args.school.as_deref() {
+    if let Some(school) = school {
         config = config.tenant(school);
     }
     Ok(Arc::new(mis_managebac::Client::new(config)?))
@@ -103,12 +131,16 @@ fn open_managebac(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
 /// (a missing one is `Unauthenticated`, naming it) and the host override (`--base-url` or
 /// `MIS_HUBMIS_BASE_URL`; the crate adds `/api/v1`). The realm is the school, so `--school`
 /// names it, in place of `MIS_HUBMIS_REALM`.
-fn open_hubmis(args: &ProviderArgs) -> Result<Arc<dyn MisProvider>, Error> {
-    let mut config = mis_hubmis::Config::from_lookup(|name| match args.school.as_deref() {
+fn open_hubmis(
+    base_url: Option<String>,
+    school: Option<&str>,
+    lookup: Lookup<'_>,
+) -> Result<Arc<dyn MisProvider>, Error> {
+    let mut config = mis_hubmis::Config::from_lookup(|name| match school {
         Some(school) if name == mis_hubmis::config::ENV_REALM => Some(school.to_owned()),
-        _ => std::env::var(name).ok(),
+        _ => lookup(name),
     })?;
-    if let Some(url) = base_url(args, Vendor::Hubmis) {
+    if let Some(url) = base_url {
         config = config.with_base_url(url);
     }
     Ok(Arc::new(mis_hubmis::HubmisProvider::new(config)?))
@@ -225,26 +257,16 @@ mod tests {
     }
 
     #[test]
-    fn every_vendor_is_not_built_in_yet_with_a_clear_message() {
+    fn every_vendor_reads_its_settings_through_the_lookup() {
+        // An empty lookup (not the process environment): each vendor names the first
+        // credential it misses, with its own MIS_<VENDOR>_ prefix, in one line.
+        let empty = |_: &str| None;
         for vendor in Vendor::ALL {
-            if vendor == Vendor::Classe365
-                || vendor == Vendor::Classcharts
-                || vendor == Vendor::Go4schools
-                || vendor == Vendor::Managebac
-                || vendor == Vendor::Hubmis
-            {
-                continue;
-            }
-            let args = ProviderArgs {
-                provider: Some(vendor),
-                ..ProviderArgs::default()
-            };
-            let e = open_provider(&args).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Unsupported);
-            assert_eq!(
-                e.to_string(),
-                format!("provider {vendor} is not built into this mis yet")
-            );
+            let e = open_provider_with(vendor, None, None, &empty).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unauthenticated, "{vendor}: {e}");
+            let msg = e.to_string();
+            assert!(msg.contains(&vendor.env_prefix()), "{vendor}: {msg}");
+            assert!(!msg.contains('\n'), "{vendor}: {msg}");
         }
     }
 

@@ -72,17 +72,7 @@ impl Query {
 /// Runs a whole command line, writing records to `out`. The caller reports the error.
 pub async fn run<W: Write>(cli: &Cli, out: &mut W) -> Result<(), CliError> {
     let Some(query) = Query::from_command(&cli.command)? else {
-        if let Command::Sandbox { port } = &cli.command {
-            let Some(vendor) = cli.provider.provider else {
-                return Err(Error::invalid_input(
-                    "mis sandbox needs --provider (classcharts, go4schools, hubmis, classe365, \
-                     managebac)",
-                )
-                .into());
-            };
-            return Ok(crate::sandbox_cmd::run(vendor, port.unwrap_or(0), out).await?);
-        }
-        return Err(not_available(&cli.command).into());
+        return Ok(run_tool(cli, out).await?);
     };
     let provider = open_provider(&cli.provider)?;
     run_query(provider, query, cli.format, out).await
@@ -138,18 +128,26 @@ pub fn capability_rows(capabilities: &Capabilities) -> Vec<CapabilityRow> {
         .collect()
 }
 
-/// The error for a command whose machinery is not in this build yet.
-fn not_available(command: &Command) -> Error {
-    let (name, needs) = match command {
-        Command::Demo => ("demo", "the embedded sandbox"),
-        Command::Sandbox { .. } => ("sandbox", "the vendor emulators"),
-        Command::Sync { .. } => ("sync", "the database writer"),
-        _ => ("this command", "more than this build has"),
-    };
-    Error::new(
-        ErrorKind::Unsupported,
-        format!("not available yet: `mis {name}` needs {needs}, which this mis does not include"),
-    )
+/// The commands that are not a provider query: `demo`, `sandbox`, `sync`.
+async fn run_tool<W: Write>(cli: &Cli, out: &mut W) -> mis_core::Result<()> {
+    match &cli.command {
+        Command::Demo => {
+            crate::demo::run(out, crate::demo::DEMO_DB, crate::demo::DEMO_SIZE).await?;
+            Ok(())
+        }
+        Command::Sandbox { port } => {
+            let Some(vendor) = cli.provider.provider else {
+                return Err(Error::invalid_input(
+                    "mis sandbox needs --provider (classcharts, go4schools, hubmis, classe365, \
+                     managebac)",
+                ));
+            };
+            crate::sandbox_cmd::run(vendor, port.unwrap_or(0), out).await
+        }
+        Command::Sync { config, out: url } => crate::sync::run(config, url, cli.format, out).await,
+        // Every other command is a query, handled by the caller.
+        _ => Err(Error::new(ErrorKind::InvalidInput, "not a tool command")),
+    }
 }
 
 #[cfg(test)]
@@ -281,16 +279,26 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn commands_not_built_yet_say_so_in_one_line() {
-        for args in [
-            &["demo"][..],
-            &["sandbox", "--port", "8080"],
-            &["sync", "--config", "schools.toml", "--out", "sqlite:mis.db"],
-        ] {
-            let e = run(&parse(args), &mut Vec::new()).await.unwrap_err();
-            assert_eq!(e.exit_code(), crate::exit::UNSUPPORTED);
-            assert!(e.to_string().starts_with("not available yet: "), "{e}");
-        }
+    async fn tool_commands_check_their_input_in_one_line() {
+        let e = run(&parse(&["sandbox", "--port", "0"]), &mut Vec::new())
+            .await
+            .unwrap_err();
+        assert_eq!(e.exit_code(), crate::exit::INVALID_INPUT);
+        assert!(e.to_string().contains("--provider"), "{e}");
+        let e = run(
+            &parse(&[
+                "sync",
+                "--config",
+                "/no/such/schools.toml",
+                "--out",
+                "sqlite:x.db",
+            ]),
+            &mut Vec::new(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.exit_code(), crate::exit::INVALID_INPUT);
+        assert!(e.to_string().contains("--config"), "{e}");
     }
 
     #[tokio::test]

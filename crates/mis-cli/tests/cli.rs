@@ -104,13 +104,14 @@ fn the_provider_can_come_from_the_environment() {
         .args(["capabilities"])
         .env("MIS_PROVIDER", "managebac")
         .env_remove("RUST_LOG")
+        .env_remove("MIS_MANAGEBAC_TOKEN")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    assert_eq!(
-        stderr_lines(&out),
-        ["mis: provider managebac is not built into this mis yet"]
-    );
+    // The provider came from MIS_PROVIDER: it is ManageBac's credential that is missing.
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("MIS_MANAGEBAC_TOKEN"), "{lines:?}");
 }
 
 #[test]
@@ -176,20 +177,47 @@ fn an_unknown_format_is_rejected_by_clap() {
 }
 
 #[test]
-fn commands_not_built_yet_fail_in_one_line() {
-    for args in [
-        &["demo"][..],
-        &["--provider", "hubmis", "sandbox", "--port", "9000"],
-        &["sync", "--config", "schools.toml", "--out", "sqlite:mis.db"],
+fn sync_with_a_missing_config_fails_in_one_line() {
+    let out = mis(&[
+        "sync",
+        "--config",
+        "/no/such/schools.toml",
+        "--out",
+        "sqlite:mis.db",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(out.stdout.is_empty());
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("mis: --config: cannot read"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn the_demo_binary_prints_five_schools_and_writes_its_database() {
+    let dir = std::env::temp_dir().join(format!("mis-demo-bin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mis"))
+        .arg("demo")
+        .current_dir(&dir)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for vendor in [
+        "classcharts",
+        "go4schools",
+        "hubmis",
+        "classe365",
+        "managebac",
     ] {
-        let out = mis(args);
-        assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
-        assert!(out.stdout.is_empty());
-        let lines = stderr_lines(&out);
-        assert_eq!(lines.len(), 1, "{lines:?}");
-        assert!(
-            lines[0].starts_with("mis: not available yet: "),
-            "{lines:?}"
-        );
+        assert!(stdout.contains(vendor), "{stdout}");
     }
+    assert!(stdout.contains("wrote mis-demo.sqlite"), "{stdout}");
+    assert!(dir.join("mis-demo.sqlite").exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,400 @@
+//! `mis demo`, `mis sync` (SQLite and a real PostgreSQL) and `mis attendance-summary`
+//! against the emulators.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::Arc;
+
+use mis_cli::store;
+use mis_cli::sync::{SyncConfig, sync};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("mis-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_reads_all_five_vendors_and_writes_sqlite() {
+    let db = temp_path("demo.sqlite");
+    let mut out = Vec::new();
+    let rows = mis_cli::demo::run(&mut out, db.to_str().unwrap(), 20)
+        .await
+        .expect("the demo runs");
+    let providers: Vec<&str> = rows.iter().map(|r| r.provider.as_str()).collect();
+    assert_eq!(
+        providers,
+        [
+            "classcharts",
+            "go4schools",
+            "hubmis",
+            "classe365",
+            "managebac"
+        ]
+    );
+    for r in &rows {
+        assert!(r.students > 0 && r.marks > 0, "{r:?}");
+        assert_eq!(r.unmapped, 0, "{r:?}");
+        assert!(r.present > 0, "{r:?}");
+    }
+    // Classe365 has no timetable or behaviour: blank, not zero.
+    assert_eq!(rows[3].lessons, None);
+    assert!(
+        rows.iter()
+            .filter(|r| r.provider != "classe365")
+            .all(|r| r.lessons > Some(0))
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("attendance_pct"), "{text}");
+    let mut db_store = store::open(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    assert_eq!(db_store.count("schools").await.unwrap(), 5);
+    let marks: usize = rows.iter().map(|r| r.marks).sum();
+    assert_eq!(
+        db_store.count("attendance_marks").await.unwrap() as usize,
+        marks
+    );
+    let _ = std::fs::remove_file(&db);
+}
+
+/// Three emulated schools on three vendors, and the environment naming their credentials.
+struct Trust {
+    sandboxes: Vec<Sandbox>,
+    env: BTreeMap<String, String>,
+}
+
+async fn trust() -> Trust {
+    let mut sandboxes = Vec::new();
+    let mut env = BTreeMap::new();
+    for (i, vendor) in [Vendor::Go4Schools, Vendor::Hubmis, Vendor::Classe365]
+        .into_iter()
+        .enumerate()
+    {
+        let school = Arc::new(School::generate(50 + i as u64, 15));
+        let options = EmulatorOptions {
+            time_scale: 0.002,
+            ..EmulatorOptions::default()
+        };
+        let s = Sandbox::start_with(vendor, school, FaultPlan::none(), options, 0)
+            .await
+            .unwrap();
+        for (name, value) in &s.credentials().0 {
+            env.insert(
+                format!("SCHOOL{i}_{}", name.to_ascii_uppercase()),
+                value.clone(),
+            );
+        }
+        sandboxes.push(s);
+    }
+    Trust { sandboxes, env }
+}
+
+fn config(t: &Trust, g4s_key_var: &str) -> SyncConfig {
+    let text = format!(
+        r#"
+from = "2024-09-02"
+to = "2024-09-13"
+
+[[school]]
+name = "Oak"
+provider = "go4schools"
+base_url = "{}"
+credentials = {{ api_key = "{g4s_key_var}" }}
+
+[[school]]
+name = "Ash"
+provider = "hubmis"
+base_url = "{}"
+credentials = {{ client_id = "SCHOOL1_CLIENT_ID", client_secret = "SCHOOL1_CLIENT_SECRET", realm = "SCHOOL1_REALM", quota = "HUBMIS_QUOTA" }}
+
+[[school]]
+name = "Elm"
+provider = "classe365"
+base_url = "{}"
+credentials = {{ subdomain = "SCHOOL2_SUBDOMAIN", api_key = "SCHOOL2_API_KEY" }}
+"#,
+        t.sandboxes[0].base_url(),
+        t.sandboxes[1].base_url(),
+        t.sandboxes[2].base_url()
+    );
+    SyncConfig::parse(&text).unwrap()
+}
+
+async fn counts(url: &str) -> Vec<i64> {
+    let mut s = store::open(url).await.unwrap();
+    let mut out = Vec::new();
+    for t in store::TABLES {
+        if t != "sync_runs" {
+            out.push(s.count(t).await.unwrap());
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_twice_gives_the_same_rows_and_one_bad_school_does_not_stop_the_others() {
+    let t = trust().await;
+    let mut env = t.env.clone();
+    // HUBmis's quota is scaled with its emulator's window.
+    env.insert("HUBMIS_QUOTA".into(), "12/0.12".into());
+    let lookup = |name: &str| env.get(name).cloned();
+    let db = temp_path("sync.sqlite");
+    let url = format!("sqlite:{}", db.display());
+
+    let cfg = config(&t, "SCHOOL0_API_KEY");
+    let rows = sync(&cfg, &url, &lookup).await.unwrap();
+    assert!(rows.iter().all(|r| r.status == "ok"), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.students > 0 && r.marks > 0),
+        "{rows:?}"
+    );
+    let first = counts(&url).await;
+    sync(&cfg, &url, &lookup).await.unwrap();
+    assert_eq!(
+        counts(&url).await,
+        first,
+        "a re-run must not duplicate rows"
+    );
+
+    // Oak's key now names a variable holding a wrong key: the emulator answers 401.
+    env.insert("WRONG_KEY".into(), "not-the-key".into());
+    let lookup = |name: &str| env.get(name).cloned();
+    let db2 = temp_path("sync-401.sqlite");
+    let url2 = format!("sqlite:{}", db2.display());
+    let rows = sync(&config(&t, "WRONG_KEY"), &url2, &lookup)
+        .await
+        .unwrap();
+    let status: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.school.as_str(), r.status.as_str()))
+        .collect();
+    assert_eq!(status, [("Oak", "failed"), ("Ash", "ok"), ("Elm", "ok")]);
+    let err = rows[0].error.as_deref().unwrap();
+    assert!(
+        !err.contains("not-the-key"),
+        "no secret in the report: {err}"
+    );
+    let mut s = store::open(&url2).await.unwrap();
+    assert!(s.count("students").await.unwrap() > 0);
+    let _ = std::fs::remove_file(&db);
+    let _ = std::fs::remove_file(&db2);
+}
+
+#[test]
+fn a_config_holding_a_secret_is_rejected() {
+    let e = SyncConfig::parse(
+        r#"
+from = "2024-09-02"
+to = "2024-09-13"
+[[school]]
+name = "Oak"
+provider = "go4schools"
+credentials = { api_key = "sk_live_9f8e7d6c5b4a" }
+"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("environment variable"), "{e}");
+    assert!(!e.to_string().contains("sk_live"), "{e}");
+    let e = SyncConfig::parse("[[school]]\nname = 1\npassword = \"hunter2\"").unwrap_err();
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+}
+
+/// A PostgreSQL 15 server of our own, started as the `postgres` user on a free port.
+struct Postgres {
+    dir: std::path::PathBuf,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl Postgres {
+    fn start() -> Option<Postgres> {
+        let bin = [
+            "/usr/lib/postgresql/15/bin",
+            "/usr/lib/postgresql/16/bin",
+            "/usr/lib/postgresql/17/bin",
+        ]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|b| b.join("initdb").exists())?;
+        let dir = std::env::temp_dir().join(format!("mis-pg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).ok()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let as_postgres = |args: &[&str]| {
+            // PostgreSQL refuses to run as root: run it as the postgres system user when we
+            // are root, as ourselves otherwise.
+            let root = Command::new("id")
+                .arg("-u")
+                .output()
+                .ok()
+                .is_some_and(|o| o.stdout.starts_with(b"0"));
+            let mut c = if root {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "postgres", "--"]);
+                c
+            } else {
+                Command::new(args[0])
+            };
+            if root {
+                c.args(args);
+            } else {
+                c.args(&args[1..]);
+            }
+            c.output().ok().filter(|o| o.status.success())
+        };
+        let _ = Command::new("chown")
+            .args(["postgres", dir.to_str()?])
+            .status();
+        let data = dir.join("data");
+        let initdb = bin.join("initdb");
+        as_postgres(&[
+            initdb.to_str()?,
+            "-D",
+            data.to_str()?,
+            "-U",
+            "mis",
+            "--auth=trust",
+        ])?;
+        let pg_ctl = bin.join("pg_ctl");
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1",
+            dir.display()
+        );
+        as_postgres(&[
+            pg_ctl.to_str()?,
+            "-D",
+            data.to_str()?,
+            "-o",
+            &opts,
+            "-l",
+            dir.join("log").to_str()?,
+            "-w",
+            "start",
+        ])?;
+        Some(Postgres { dir, bin, port })
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", data.to_str().unwrap_or(""), "-m", "immediate", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_into_a_real_postgresql() {
+    let Some(pg) = Postgres::start() else {
+        println!(
+            "SKIPPED: no PostgreSQL initdb/pg_ctl found (or they would not start); the PostgreSQL path was not tested"
+        );
+        return;
+    };
+    let t = trust().await;
+    let mut env = t.env.clone();
+    env.insert("HUBMIS_QUOTA".into(), "12/0.12".into());
+    let lookup = |name: &str| env.get(name).cloned();
+    let url = format!("postgres://mis@127.0.0.1:{}/postgres", pg.port);
+    let cfg = config(&t, "SCHOOL0_API_KEY");
+    let rows = sync(&cfg, &url, &lookup).await.unwrap();
+    assert!(rows.iter().all(|r| r.status == "ok"), "{rows:?}");
+    let first = counts(&url).await;
+    assert!(first.iter().all(|c| *c > 0), "{first:?}");
+    sync(&cfg, &url, &lookup).await.unwrap();
+    assert_eq!(
+        counts(&url).await,
+        first,
+        "a re-run must not duplicate rows"
+    );
+    // The same rows as SQLite gets from the same schools.
+    let db = temp_path("pg-compare.sqlite");
+    let sqlite = format!("sqlite:{}", db.display());
+    sync(&cfg, &sqlite, &lookup).await.unwrap();
+    assert_eq!(counts(&sqlite).await, first);
+    let _ = std::fs::remove_file(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attendance_summary_totals_equal_the_schools_own_statistics() {
+    let school = Arc::new(School::generate(9, 25));
+    let sandbox = Sandbox::start_with(
+        Vendor::Go4Schools,
+        school.clone(),
+        FaultPlan::none(),
+        EmulatorOptions::default(),
+        0,
+    )
+    .await
+    .unwrap();
+    let key = sandbox.credentials().get("api_key").unwrap().to_owned();
+    let base = sandbox.base_url();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_mis"))
+            .args([
+                "--provider",
+                "go4schools",
+                "--base-url",
+                &base,
+                "--format",
+                "json",
+                "attendance-summary",
+                "--from",
+                "2024-09-02",
+                "--to",
+                "2024-09-13",
+            ])
+            .env_remove("RUST_LOG")
+            .env("MIS_GO4SCHOOLS_API_KEY", key)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let total = rows.last().unwrap();
+    assert!(
+        total["student_id"].is_null(),
+        "the last row is the school total"
+    );
+
+    let range = mis_core::DateRange::parse("2024-09-02", "2024-09-13").unwrap();
+    let marks: Vec<_> = school
+        .session_marks
+        .iter()
+        .filter(|m| range.contains(m.date))
+        .cloned()
+        .collect();
+    let (_, want) = mis_core::stats::summarise_by_student(&marks);
+    for field in [
+        "possible",
+        "present",
+        "approved_educational_activity",
+        "authorised_absence",
+        "unauthorised_absence",
+        "not_counted",
+        "no_mark",
+        "late",
+        "persistent_absentees",
+        "severe_absentees",
+    ] {
+        let want = serde_json::to_value(&want).unwrap()[field].clone();
+        assert_eq!(total[field], want, "{field}");
+    }
+    assert_eq!(rows.len(), want.students as usize + 1);
+}
