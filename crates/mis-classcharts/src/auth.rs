@@ -692,30 +692,7 @@ fn form_alert(body: &[u8]) -> Option<String> {
 /// Decodes `body` as JSON into `T`, naming the failing path (values are not quoted: they may
 /// be secrets).
 pub(crate) fn decode<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let message = scrub_quoted(&e.into_inner().to_string());
-        Error::decode(VENDOR, operation, message, DecodeDetail::new(path, body))
-    })
-}
-
-/// Replaces text inside double quotes with `…` (serde quotes offending values).
-fn scrub_quoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut inside = false;
-    for ch in message.chars() {
-        if ch == '"' {
-            if inside {
-                out.push('…');
-            }
-            inside = !inside;
-            out.push('"');
-        } else if !inside {
-            out.push(ch);
-        }
-    }
-    out
+    mis_http::decode_json(VENDOR, operation, body)
 }
 
 /// The base URL's origin as a [`Url`] (for the classifier's TES check).

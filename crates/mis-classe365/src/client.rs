@@ -493,31 +493,7 @@ pub fn next_page(page: u32, meta: Option<&Meta>, got: usize, per_page: u32) -> O
 
 /// Decodes a JSON body, naming the failing path (`records[3].date`) on error.
 pub(crate) fn decode<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let message = scrub_quoted(&e.into_inner().to_string());
-        Error::decode(VENDOR, operation, message, DecodeDetail::new(path, body))
-    })
-}
-
-/// Drops text inside double quotes: serde quotes the offending value, which could be
-/// anything the vendor sent (the path already says which field failed).
-fn scrub_quoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut inside = false;
-    for ch in message.chars() {
-        if ch == '"' {
-            if inside {
-                out.push('…');
-            }
-            inside = !inside;
-            out.push('"');
-        } else if !inside {
-            out.push(ch);
-        }
-    }
-    out
+    mis_http::decode_json(VENDOR, operation, body)
 }
 
 impl fmt::Debug for Client {

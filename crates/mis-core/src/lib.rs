@@ -20,6 +20,7 @@ pub mod paging;
 pub mod provider;
 pub mod query;
 pub mod stats;
+mod wire_enum;
 pub mod timetable;
 
 pub use error::{DecodeDetail, Error, ErrorKind, Result, redact};
@@ -36,3 +37,9 @@ pub use stats::AttendanceSummary;
 
 /// Re-exported so providers and callers agree on one stream type.
 pub use futures::stream::BoxStream;
+
+#[doc(hidden)]
+pub mod __private {
+    //! Paths the exported macros use, so vendor crates need no extra dependency for them.
+    pub use serde;
+}

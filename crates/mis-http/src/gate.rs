@@ -70,6 +70,48 @@ impl RateLimit {
     }
 }
 
+/// Parses a quota written as `REQUESTS/SECONDS` (`12/60`, `10/1s`, `12/0.6`) or `unlimited`,
+/// as vendor crates read it from their `MIS_<VENDOR>_QUOTA` settings.
+///
+/// Returns `None` for `unlimited`, else the request count and the window. A zero count, a
+/// window that is not a positive number of seconds, or one longer than a day is
+/// `InvalidInput` naming the text.
+pub fn parse_quota(text: &str) -> Result<Option<(u32, Duration)>> {
+    let v = text.trim();
+    if v.eq_ignore_ascii_case("unlimited") {
+        return Ok(None);
+    }
+    let bad = || {
+        Error::invalid_input(format!(
+            "quota {text:?} is not REQUESTS/SECONDS (e.g. 12/60) or `unlimited`"
+        ))
+    };
+    let (n, secs) = v.split_once('/').ok_or_else(bad)?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    let secs: f64 = secs
+        .trim()
+        .trim_end_matches('s')
+        .parse()
+        .map_err(|_| bad())?;
+    if n == 0 || !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err(bad());
+    }
+    Ok(Some((n, Duration::from_secs_f64(secs))))
+}
+
+impl std::str::FromStr for RateLimit {
+    type Err = Error;
+
+    /// `REQUESTS/SECONDS` as a hard "at most N in any window" limit, or `unlimited`
+    /// (see [`parse_quota`]).
+    fn from_str(text: &str) -> Result<RateLimit> {
+        Ok(match parse_quota(text)? {
+            Some((n, window)) => RateLimit::at_most(n, window),
+            None => RateLimit::unlimited(),
+        })
+    }
+}
+
 impl Default for RateLimit {
     fn default() -> Self {
         RateLimit::unlimited()
@@ -225,6 +267,45 @@ impl Service<Request> for GateService {
             }
             result
         })
+    }
+}
+
+#[cfg(test)]
+mod quota_text_tests {
+    use super::*;
+
+    #[test]
+    fn quotas_parse_and_bad_ones_are_named() {
+        assert_eq!(
+            parse_quota("12/60").unwrap(),
+            Some((12, Duration::from_secs(60)))
+        );
+        assert_eq!(
+            parse_quota(" 10/1s ").unwrap(),
+            Some((10, Duration::from_secs(1)))
+        );
+        assert_eq!(
+            parse_quota("12/0.12").unwrap(),
+            Some((12, Duration::from_millis(120)))
+        );
+        assert_eq!(parse_quota("Unlimited").unwrap(), None);
+        for bad in [
+            "",
+            "12",
+            "0/60",
+            "12/0",
+            "12/-1",
+            "x/60",
+            "12/NaN",
+            "12/100000",
+        ] {
+            let e = parse_quota(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
+        }
+        assert_eq!(
+            "12/60".parse::<RateLimit>().unwrap(),
+            RateLimit::at_most(12, Duration::from_secs(60))
+        );
     }
 }
 

@@ -392,7 +392,7 @@ impl RequestBuilder {
 }
 
 /// Decodes `body` as JSON into `T`, reporting the failing path on error.
-pub(crate) fn decode_json<T: DeserializeOwned>(
+pub fn decode_json<T: DeserializeOwned>(
     vendor: &str,
     operation: &str,
     body: &[u8],

@@ -145,26 +145,10 @@ impl FromStr for Quota {
 
     /// `12/60` or `12/60s` (requests / seconds), or `unlimited`.
     fn from_str(s: &str) -> Result<Self> {
-        let v = s.trim();
-        if v.eq_ignore_ascii_case("unlimited") {
-            return Ok(Quota::unlimited());
+        match mis_http::parse_quota(s)? {
+            Some((n, window)) => Quota::new(n, window),
+            None => Ok(Quota::unlimited()),
         }
-        let bad = || {
-            Error::invalid_input(format!(
-                "quota {s:?} is not REQUESTS/SECONDS (e.g. 12/60) or `unlimited`"
-            ))
-        };
-        let (n, secs) = v.split_once('/').ok_or_else(bad)?;
-        let n: u32 = n.trim().parse().map_err(|_| bad())?;
-        let secs: f64 = secs
-            .trim()
-            .trim_end_matches('s')
-            .parse()
-            .map_err(|_| bad())?;
-        if !secs.is_finite() || secs <= 0.0 {
-            return Err(bad());
-        }
-        Quota::new(n, Duration::from_secs_f64(secs))
     }
 }
 

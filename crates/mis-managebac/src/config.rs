@@ -49,26 +49,7 @@ pub fn default_rate_limit() -> RateLimit {
 /// Parses a client-side rate: `REQUESTS/SECONDS` (`10/1`, `10/1s`, `8/0.01`) — at most that
 /// many requests in any window of that length — or `unlimited`.
 pub fn parse_quota(text: &str) -> Result<RateLimit> {
-    let v = text.trim();
-    if v.eq_ignore_ascii_case("unlimited") {
-        return Ok(RateLimit::unlimited());
-    }
-    let bad = || {
-        Error::invalid_input(format!(
-            "quota {text:?} is not REQUESTS/SECONDS (e.g. 10/1) or `unlimited`"
-        ))
-    };
-    let (n, secs) = v.split_once('/').ok_or_else(bad)?;
-    let n: u32 = n.trim().parse().map_err(|_| bad())?;
-    let secs: f64 = secs
-        .trim()
-        .trim_end_matches('s')
-        .parse()
-        .map_err(|_| bad())?;
-    if n == 0 || !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
-        return Err(bad());
-    }
-    Ok(RateLimit::at_most(n, Duration::from_secs_f64(secs)))
+    text.parse()
 }
 
 /// ManageBac's hosts (vendors.md §5.2). A token works only on its school's home host \[I\].

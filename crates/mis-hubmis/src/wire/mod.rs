@@ -312,61 +312,8 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for OneOrFirst<T> {
     }
 }
 
-/// Declares a string enum whose unknown values are kept in `Other(String)` as sent.
-macro_rules! wire_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident => $text:literal ),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// A value this version does not know, kept as sent.
-            Other(String),
-        }
-
-        impl $name {
-            /// The wire value.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( $name::$variant => $text, )+
-                    $name::Other(s) => s.as_str(),
-                }
-            }
-
-            /// Reads a wire value (trimmed, case-insensitive); unknown values become `Other`.
-            pub fn parse(value: &str) -> Self {
-                let v = value.trim();
-                $( if v.eq_ignore_ascii_case($text) { return $name::$variant; } )+
-                $name::Other(v.to_owned())
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-                Ok($name::parse(&s))
-            }
-        }
-    };
-}
-pub(crate) use wire_enum;
+/// The shared lenient string enum (keeps unknown values as sent).
+pub(crate) use mis_core::wire_enum;
 
 /// Deserialises an optional number sent as a number or a numeric string (`"900"`).
 pub(crate) fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
