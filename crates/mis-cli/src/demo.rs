@@ -222,15 +222,20 @@ pub async fn run<W: Write>(out: &mut W, db_path: &str, size: usize) -> Result<Ve
         schools.len(),
         window.as_millis()
     );
+    let progress = crate::progress::Progress::for_stderr();
     let reads = join_all(schools.iter().map(|s| {
         let provider = s.provider.clone();
         let name = s.name.clone();
         let range = s.range;
+        let bar = progress.school(&format!("{name} ({})", provider.info().vendor));
         async move {
             let t = Instant::now();
-            read_school(&name, provider, range)
-                .await
-                .map(|d| (d, t.elapsed()))
+            let read = read_school(&name, provider, range).await;
+            bar.finish_with_message(match &read {
+                Ok(d) => format!("{} students, {} marks", d.students.len(), d.marks.len()),
+                Err(e) => format!("failed: {}", e.kind()),
+            });
+            read.map(|d| (d, t.elapsed()))
         }
     }))
     .await;

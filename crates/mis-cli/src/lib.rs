@@ -15,6 +15,7 @@ pub mod collect;
 pub mod demo;
 pub mod exit;
 pub mod output;
+pub mod progress;
 pub mod providers;
 pub mod run;
 pub mod sandbox_cmd;

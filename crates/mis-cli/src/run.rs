@@ -74,8 +74,95 @@ pub async fn run<W: Write>(cli: &Cli, out: &mut W) -> Result<(), CliError> {
     let Some(query) = Query::from_command(&cli.command)? else {
         return Ok(run_tool(cli, out).await?);
     };
+    if query == Query::Capabilities && cli.provider.provider.is_none() {
+        // No provider chosen: the matrix of every vendor.
+        write_records(capability_matrix()?, cli.format, out)?;
+        return Ok(());
+    }
     let provider = open_provider(&cli.provider)?;
     run_query(provider, query, cli.format, out).await
+}
+
+/// One row of `mis capabilities` without `--provider`: one capability, every vendor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapabilityMatrixRow {
+    /// The capability's name, as in [`Capabilities::flags`].
+    pub capability: String,
+    /// ClassCharts with a pupil login.
+    pub classcharts_student: bool,
+    /// ClassCharts with a parent login.
+    pub classcharts_parent: bool,
+    /// GO 4 Schools.
+    pub go4schools: bool,
+    /// WCBS HUBmis.
+    pub hubmis: bool,
+    /// Classe365.
+    pub classe365: bool,
+    /// ManageBac.
+    pub managebac: bool,
+}
+
+/// What every vendor supports. Capabilities are known before any request, so each provider is
+/// built with placeholder credentials pointed at an unused loopback port: nothing is sent.
+pub fn capability_matrix() -> Result<Vec<CapabilityMatrixRow>, CliError> {
+    let placeholder = |pairs: &[(&str, &str)]| {
+        let map: std::collections::BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name: &str| map.get(name).cloned()
+    };
+    let nowhere = Some("http://127.0.0.1:9".to_string());
+    let open = |vendor: crate::cli::Vendor, pairs: &[(&str, &str)]| {
+        crate::providers::open_provider_with(vendor, nowhere.clone(), None, &placeholder(pairs))
+            .map(|p| p.capabilities())
+    };
+    use crate::cli::Vendor as V;
+    let columns = [
+        open(
+            V::Classcharts,
+            &[
+                ("MIS_CLASSCHARTS_CODE", "X"),
+                ("MIS_CLASSCHARTS_DOB", "2010-01-01"),
+            ],
+        )?,
+        open(
+            V::Classcharts,
+            &[
+                ("MIS_CLASSCHARTS_EMAIL", "p@example.org"),
+                ("MIS_CLASSCHARTS_PASSWORD", "x"),
+            ],
+        )?,
+        open(V::Go4schools, &[("MIS_GO4SCHOOLS_API_KEY", "x")])?,
+        open(
+            V::Hubmis,
+            &[
+                ("MIS_HUBMIS_CLIENT_ID", "x"),
+                ("MIS_HUBMIS_CLIENT_SECRET", "x"),
+                ("MIS_HUBMIS_REALM", "S1"),
+            ],
+        )?,
+        open(
+            V::Classe365,
+            &[
+                ("MIS_CLASSE365_SUBDOMAIN", "example"),
+                ("MIS_CLASSE365_API_KEY", "x"),
+            ],
+        )?,
+        open(V::Managebac, &[("MIS_MANAGEBAC_TOKEN", "x")])?,
+    ];
+    let flags: Vec<_> = columns.iter().map(|c| c.flags()).collect();
+    Ok((0..flags[0].len())
+        .map(|i| CapabilityMatrixRow {
+            capability: flags[0][i].0.to_string(),
+            classcharts_student: flags[0][i].1,
+            classcharts_parent: flags[1][i].1,
+            go4schools: flags[2][i].1,
+            hubmis: flags[3][i].1,
+            classe365: flags[4][i].1,
+            managebac: flags[5][i].1,
+        })
+        .collect())
 }
 
 /// Runs one query against any provider and prints the records in `format`.
@@ -276,6 +363,18 @@ mod tests {
                 .unwrap()
                 .starts_with("capability,supported\nstudents,false\n")
         );
+    }
+
+    #[test]
+    fn the_capability_matrix_covers_every_vendor_without_credentials() {
+        let rows = capability_matrix().unwrap();
+        assert_eq!(rows.len(), Capabilities::default().flags().len());
+        let get = |name: &str| rows.iter().find(|r| r.capability == name).unwrap().clone();
+        let students = get("students");
+        assert!(students.go4schools && students.hubmis && students.classe365 && students.managebac);
+        let timetable = get("timetable");
+        assert!(!timetable.classe365, "Classe365 has no timetable");
+        assert!(timetable.go4schools);
     }
 
     #[tokio::test]

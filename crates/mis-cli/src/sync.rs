@@ -178,22 +178,39 @@ pub async fn sync(
     let range = config.range()?;
     let mut store = store::open(out).await?;
     let run_id = jiff::Timestamp::now().to_string();
-    let reads = join_all(config.schools.iter().map(|school| async move {
-        let started = jiff::Timestamp::now().to_string();
-        let vendor = parse_vendor(&school.provider).ok_or_else(|| {
-            Error::invalid_input(format!("unknown provider {:?}", school.provider))
-        })?;
-        // The provider reads `MIS_<VENDOR>_<CREDENTIAL>`; the config says which variable
-        // really holds each credential for this school.
-        let prefix = format!("{}_", vendor.env_prefix());
-        let lookup = |name: &str| {
-            let credential = name.strip_prefix(&prefix)?.to_ascii_lowercase();
-            school.credentials.get(&credential).and_then(|var| env(var))
-        };
-        let provider = open_provider_with(vendor, school.base_url.clone(), None, &lookup)?;
-        eprintln!("mis sync: {} ({vendor}): reading", school.name);
-        let data = read_school(&school.name, provider.clone(), range).await?;
-        Ok::<_, Error>((data, provider.info().time_zone.clone(), started))
+    let progress = crate::progress::Progress::for_stderr();
+    let reads = join_all(config.schools.iter().map(|school| {
+        let bar = progress.school(&school.name);
+        async move {
+            let started = jiff::Timestamp::now().to_string();
+            let vendor = parse_vendor(&school.provider).ok_or_else(|| {
+                Error::invalid_input(format!("unknown provider {:?}", school.provider))
+            })?;
+            // The provider reads `MIS_<VENDOR>_<CREDENTIAL>`; the config says which variable
+            // really holds each credential for this school.
+            let prefix = format!("{}_", vendor.env_prefix());
+            let lookup = |name: &str| {
+                let credential = name.strip_prefix(&prefix)?.to_ascii_lowercase();
+                school.credentials.get(&credential).and_then(|var| env(var))
+            };
+            let read = async {
+                let provider = open_provider_with(vendor, school.base_url.clone(), None, &lookup)?;
+                let data = read_school(&school.name, provider.clone(), range).await?;
+                Ok::<_, Error>((data, provider.info().time_zone.clone(), started))
+            }
+            .await;
+            match &read {
+                Ok((d, _, _)) => bar.finish_with_message(format!(
+                    "{} students, {} marks, {} lessons, {} events",
+                    d.students.len(),
+                    d.marks.len(),
+                    d.lessons.len(),
+                    d.events.len()
+                )),
+                Err(e) => bar.finish_with_message(format!("failed: {}", e.kind())),
+            }
+            read
+        }
     }))
     .await;
 
@@ -219,7 +236,6 @@ pub async fn sync(
                 store
                     .run(&run_id, &school.name, &finished(), &finished(), Err(&msg))
                     .await?;
-                eprintln!("mis sync: {}: failed: {msg}", school.name);
                 row(school, "failed", Written::default(), Some(msg))
             }
         };
