@@ -1,0 +1,493 @@
+//! No secret in any log line, error or `Debug` output, for every vendor.
+//!
+//! Each provider runs against its emulator (mis-sandbox) at TRACE level, with every log line
+//! captured, twice: with the credentials the emulator accepts (reading the students and one
+//! day of attendance) and with wrong ones (`WRONG-s3cr3t-<vendor>-<name>`). Neither the right
+//! nor the wrong secrets may appear in the captured output, in any error's `Display` or
+//! `Debug`, or in the `Debug` of the config or the provider. The session tokens the emulators
+//! issue (HUBmis access tokens, ClassCharts session ids) are checked by their shape, learnt
+//! by logging in directly.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use futures::StreamExt;
+use mis_core::{AttendanceQuery, DateRange, Error, MisProvider, StudentQuery};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+
+const SIZE: usize = 12;
+
+/// A `MakeWriter` into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Everything one run showed: log lines, errors and `Debug` outputs, by what they are.
+#[derive(Default)]
+struct Shown(Vec<(String, String)>);
+
+impl Shown {
+    fn add(&mut self, what: impl Into<String>, text: impl Into<String>) {
+        self.0.push((what.into(), text.into()));
+    }
+
+    fn error(&mut self, what: &str, e: &Error) {
+        self.add(format!("{what} error"), format!("{e}\n{e:?}\n{e:#?}"));
+    }
+
+    /// Fails on any `secret` (or its base64) in anything shown.
+    fn assert_clean(&self, secrets: &[String]) {
+        for (what, text) in &self.0 {
+            for secret in secrets {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{what} shows {secret:?}:\n{text}"
+                );
+                assert!(
+                    !text.contains(&b64),
+                    "{what} shows base64 of {secret:?}:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+/// The secret credential names (the others — realm, subdomain, e-mail — are identifiers).
+const SECRET_NAMES: [&str; 6] = [
+    "api_key",
+    "client_id",
+    "client_secret",
+    "code",
+    "dob",
+    "password",
+];
+
+fn is_secret(name: &str) -> bool {
+    SECRET_NAMES.contains(&name) || name == "token"
+}
+
+/// Both spellings of a date of birth (`YYYY-MM-DD`, `DD/MM/YYYY`).
+fn dob_forms(dob: &str) -> Vec<String> {
+    let mut forms = vec![dob.to_owned()];
+    if let Ok(d) = dob.parse::<jiff::civil::Date>() {
+        forms.push(d.strftime("%d/%m/%Y").to_string());
+    }
+    forms
+}
+
+fn school(seed: u64) -> Arc<School> {
+    Arc::new(School::generate(seed, SIZE))
+}
+
+async fn start(vendor: Vendor, school: Arc<School>) -> Sandbox {
+    Sandbox::start_with(
+        vendor,
+        school,
+        FaultPlan::none(),
+        EmulatorOptions {
+            time_scale: 0.01,
+            ..EmulatorOptions::default()
+        },
+        0,
+    )
+    .await
+    .expect("emulator starts")
+}
+
+fn prefix(vendor: Vendor) -> String {
+    format!("MIS_{}", vendor.as_str().to_ascii_uppercase())
+}
+
+/// The environment a provider reads: base URL, credentials (some replaced), and the scaled
+/// quotas.
+fn env(sandbox: &Sandbox, creds: &BTreeMap<&'static str, String>) -> BTreeMap<String, String> {
+    let p = prefix(sandbox.vendor());
+    let mut env = BTreeMap::new();
+    env.insert(format!("{p}_BASE_URL"), sandbox.base_url());
+    for (name, value) in creds {
+        env.insert(format!("{p}_{}", name.to_ascii_uppercase()), value.clone());
+    }
+    match sandbox.vendor() {
+        Vendor::Hubmis => {
+            env.insert("MIS_HUBMIS_QUOTA".into(), "12/0.6".into());
+            env.insert("MIS_HUBMIS_ENROLMENT_DETAILS".into(), "false".into());
+        }
+        Vendor::ManageBac => {
+            env.insert("MIS_MANAGEBAC_QUOTA".into(), "1000/1".into());
+        }
+        _ => {}
+    }
+    env
+}
+
+/// The provider and the `Debug` of its config, as `mis-cli` opens it.
+fn open(
+    vendor: Vendor,
+    env: &BTreeMap<String, String>,
+) -> mis_core::Result<(Arc<dyn MisProvider>, String)> {
+    let lookup = |name: &str| env.get(name).cloned();
+    Ok(match vendor {
+        Vendor::Go4Schools => {
+            let c = mis_go4schools::Config::from_lookup(lookup)?;
+            let shown = format!("{c:?} {c:#?}");
+            (Arc::new(mis_go4schools::Client::new(c)?), shown)
+        }
+        Vendor::Hubmis => {
+            let c = mis_hubmis::Config::from_lookup(lookup)?;
+            let shown = format!("{c:?} {c:#?}");
+            (Arc::new(mis_hubmis::HubmisProvider::new(c)?), shown)
+        }
+        Vendor::ClassCharts => {
+            let c = mis_classcharts::Config::from_lookup(lookup)?;
+            let shown = format!("{c:?} {c:#?}");
+            (mis_classcharts::provider(c)?, shown)
+        }
+        Vendor::Classe365 => {
+            let c = mis_classe365::Config::from_lookup(lookup)?;
+            let shown = format!("{c:?} {c:#?}");
+            (Arc::new(mis_classe365::Client::new(c)?), shown)
+        }
+        Vendor::ManageBac => {
+            let c = mis_managebac::Config::from_lookup(lookup)?;
+            let shown = format!("{c:?} {c:#?}");
+            (Arc::new(mis_managebac::Client::new(c)?), shown)
+        }
+    })
+}
+
+/// Opens the provider and reads students and one day of attendance, with every log line
+/// captured; returns what was shown and how many records were read.
+async fn run(
+    sandbox: &Sandbox,
+    school: &School,
+    creds: &BTreeMap<&'static str, String>,
+) -> (Shown, usize) {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let vendor = sandbox.vendor();
+    let mut shown = Shown::default();
+    let mut read = 0;
+    let env = env(sandbox, creds);
+    tracing::info!(vendor = vendor.as_str(), "leakcheck run");
+    match open(vendor, &env) {
+        Err(e) => shown.error("open", &e),
+        Ok((provider, config)) => {
+            shown.add("config Debug", config);
+            shown.add("provider Debug", format!("{provider:?} {provider:#?}"));
+            let day = school
+                .attendance_range
+                .map(|r| r.from())
+                .unwrap_or(school.academic_year.start_date);
+            let streams = [
+                provider
+                    .students(StudentQuery::new())
+                    .map(|r| r.map(|_| ()))
+                    .boxed(),
+                provider
+                    .attendance(AttendanceQuery::new(DateRange::day(day)))
+                    .map(|r| r.map(|_| ()))
+                    .boxed(),
+            ];
+            for (what, mut stream) in ["students", "attendance"].into_iter().zip(streams) {
+                let mut n = 0;
+                while let Some(item) = tokio::time::timeout(Duration::from_secs(20), stream.next())
+                    .await
+                    .expect("the provider answers")
+                {
+                    match item {
+                        Ok(()) => n += 1,
+                        Err(e) => {
+                            shown.error(what, &e);
+                            break;
+                        }
+                    }
+                }
+                read += n;
+            }
+            shown.add("provider Debug after use", format!("{provider:?}"));
+        }
+    }
+    drop(_guard);
+    let text = logs.text();
+    assert!(
+        text.contains("leakcheck run"),
+        "the TRACE capture works: {text}"
+    );
+    shown.add("logs", text);
+    (shown, read)
+}
+
+/// Runs `vendor` right and wrong; `wrong` replaces credentials for the second run.
+async fn check(
+    vendor: Vendor,
+    seed: u64,
+    keep: &[&str],
+    wrong: &[(&'static str, &str)],
+) -> (Shown, Shown) {
+    let school = school(seed);
+    let sandbox = start(vendor, school.clone()).await;
+    let right: BTreeMap<&'static str, String> = sandbox
+        .credentials()
+        .0
+        .iter()
+        .filter(|(k, _)| keep.is_empty() || keep.contains(k))
+        .map(|(k, v)| (*k, v.clone()))
+        .collect();
+    let mut bad = right.clone();
+    for (name, value) in wrong {
+        bad.insert(name, (*value).to_owned());
+    }
+    let mut secrets: Vec<String> = Vec::new();
+    for creds in [&right, &bad] {
+        for (name, value) in creds {
+            if is_secret(name) {
+                if *name == "dob" {
+                    secrets.extend(dob_forms(value));
+                } else {
+                    secrets.push(value.clone());
+                }
+            }
+        }
+    }
+    if let (Some(sub), Some(key)) = (right.get("subdomain"), right.get("api_key")) {
+        secrets.push(format!("{sub}:{key}"));
+    }
+    for s in &secrets {
+        assert!(s.len() >= 8, "{vendor}: a secret too short to check: {s:?}");
+    }
+
+    let (good, n) = run(&sandbox, &school, &right).await;
+    assert!(n > 0, "{vendor}: nothing read with the right credentials");
+    for (what, text) in &good.0 {
+        assert!(!what.ends_with("error"), "{vendor}: {what}: {text}");
+    }
+    good.assert_clean(&secrets);
+
+    let (failed, n) = run(&sandbox, &school, &bad).await;
+    assert_eq!(n, 0, "{vendor}: records read with wrong credentials");
+    assert!(
+        failed.0.iter().any(|(what, _)| what.ends_with("error")),
+        "{vendor}: wrong credentials gave no error"
+    );
+    failed.assert_clean(&secrets);
+    (good, failed)
+}
+
+#[tokio::test]
+async fn go4schools_shows_no_secret() {
+    check(
+        Vendor::Go4Schools,
+        41,
+        &[],
+        &[("api_key", "WRONG-s3cr3t-go4schools-api_key")],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn classe365_shows_no_secret() {
+    check(
+        Vendor::Classe365,
+        42,
+        &[],
+        &[("api_key", "WRONG-s3cr3t-classe365-api_key")],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn managebac_shows_no_secret() {
+    check(
+        Vendor::ManageBac,
+        43,
+        &[],
+        &[("token", "WRONG-s3cr3t-managebac-token")],
+    )
+    .await;
+}
+
+/// A HUBmis access token (`<n>.<8 hex>.<16 hex>`): the middle part is the same for every
+/// token the emulator issues for a school.
+async fn hubmis_token(sandbox: &Sandbox) -> String {
+    let c = sandbox.credentials();
+    let body = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        c.get("client_id").unwrap(),
+        c.get("client_secret").unwrap()
+    );
+    let reply = reqwest::Client::new()
+        .post(format!("{}/api/v1/token", sandbox.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.status().is_success(), "{}", reply.status());
+    let json: serde_json::Value = serde_json::from_slice(&reply.bytes().await.unwrap()).unwrap();
+    json["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn hubmis_shows_no_secret_nor_token() {
+    let (good, failed) = check(
+        Vendor::Hubmis,
+        44,
+        &[],
+        &[
+            ("client_id", "WRONG-s3cr3t-hubmis-client_id"),
+            ("client_secret", "WRONG-s3cr3t-hubmis-client_secret"),
+        ],
+    )
+    .await;
+    // Any token of this school: the emulator for the same seed issues the same middle part.
+    let sandbox = start(Vendor::Hubmis, school(44)).await;
+    let token = hubmis_token(&sandbox).await;
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3, "{token}");
+    let middle = format!(".{}.", parts[1]);
+    for shown in [good, failed] {
+        for (what, text) in &shown.0 {
+            assert!(
+                !text.contains(&middle),
+                "{what} shows an access token:\n{text}"
+            );
+            assert!(
+                !text.contains(parts[2]),
+                "{what} shows an access token:\n{text}"
+            );
+        }
+    }
+}
+
+/// Fails on any run of exactly 32 lowercase letters and digits (a ClassCharts session id).
+fn assert_no_session_id(shown: &Shown) {
+    for (what, text) in &shown.0 {
+        let runs = text.split(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit()));
+        for run in runs {
+            let looks = run.len() == 32
+                && run.bytes().any(|b| b.is_ascii_digit())
+                && run.bytes().any(|b| b.is_ascii_lowercase());
+            assert!(!looks, "{what} shows a session id {run:?}:\n{text}");
+        }
+    }
+}
+
+/// A session id, by a student login made directly.
+async fn classcharts_session_id(sandbox: &Sandbox) -> String {
+    let c = sandbox.credentials();
+    let reply = reqwest::Client::new()
+        .post(format!("{}/apiv2student/login", sandbox.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "code={}&dob={}&remember_me=1&recaptcha-token=no-token-request",
+            c.get("code").unwrap(),
+            c.get("dob").unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&reply.bytes().await.unwrap()).unwrap();
+    json["meta"]["session_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session id: {json}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn classcharts_student_shows_no_secret_nor_session() {
+    let (good, failed) = check(
+        Vendor::ClassCharts,
+        45,
+        &["code", "dob"],
+        &[("code", "WRONGs3cr3tCODE"), ("dob", "1901-02-03")],
+    )
+    .await;
+    let sandbox = start(Vendor::ClassCharts, school(45)).await;
+    let id = classcharts_session_id(&sandbox).await;
+    assert!(
+        id.len() == 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+        "the session id shape changed: {id:?}"
+    );
+    assert_no_session_id(&good);
+    assert_no_session_id(&failed);
+}
+
+#[tokio::test]
+async fn classcharts_unparseable_dob_is_not_echoed() {
+    check(
+        Vendor::ClassCharts,
+        46,
+        &["code", "dob"],
+        &[("dob", "WRONG-s3cr3t-classcharts-dob")],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn classcharts_parent_shows_no_secret_nor_session() {
+    let (good, failed) = check(
+        Vendor::ClassCharts,
+        47,
+        &["email", "password"],
+        &[("password", "WRONG-s3cr3t-classcharts-password")],
+    )
+    .await;
+    assert_no_session_id(&good);
+    assert_no_session_id(&failed);
+}
+
+#[test]
+#[should_panic(expected = "logs shows")]
+fn the_check_catches_a_secret_in_the_logs() {
+    let mut shown = Shown::default();
+    shown.add("logs", "auth-token=WRONG-s3cr3t-x");
+    shown.assert_clean(&["WRONG-s3cr3t-x".into()]);
+}
+
+#[test]
+#[should_panic(expected = "shows base64")]
+fn the_check_catches_a_base64_secret() {
+    let mut shown = Shown::default();
+    let b64 = base64::engine::general_purpose::STANDARD.encode("sub:WRONG-s3cr3t-x");
+    shown.add("error", format!("Authorization: Basic {b64}"));
+    shown.assert_clean(&["sub:WRONG-s3cr3t-x".into()]);
+}
+
+#[test]
+#[should_panic(expected = "session id")]
+fn the_check_catches_a_session_id() {
+    let mut shown = Shown::default();
+    shown.add("logs", "Basic 0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p end");
+    assert_no_session_id(&shown);
+}
