@@ -1,0 +1,32 @@
+//! ClassCharts: arbitrary bytes as a response body, decoded through `mis_http::decode_json` into the
+//! crate's main wire types, as the client does. Never a panic; a failure is a `Decode` error
+//! naming the vendor and the operation.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use mis_core::ErrorKind;
+use serde::de::DeserializeOwned;
+
+fn check<T: DeserializeOwned>(operation: &str, body: &[u8]) {
+    let vendor = mis_classcharts::VENDOR;
+    if let Err(e) = mis_http::decode_json::<T>(vendor, operation, body) {
+        assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{vendor} {operation}: ")),
+            "{e}"
+        );
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    use mis_classcharts::wire::de::Many;
+    use mis_classcharts::wire::*;
+    check::<Envelope<Student, LoginMeta>>("auth.login", data);
+    check::<Envelope<PingData<Student>, PingMeta>>("auth.ping", data);
+    check::<Envelope<Many<Pupil>>>("pupils", data);
+    check::<Envelope<AttendanceDays, AttendanceMeta>>("attendance", data);
+    check::<Envelope<Many<TimetableLesson>, TimetableMeta>>("timetable", data);
+    check::<Envelope<Many<ActivityPoint>, ActivityMeta>>("activity", data);
+    check::<ErrorBody>("error", data);
+});
