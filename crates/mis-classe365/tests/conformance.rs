@@ -129,9 +129,25 @@ async fn setup() -> (Arc<dyn MisProvider>, Expected) {
     (Arc::new(client), expected)
 }
 
+/// The emulator injecting 429s (short wait hints): the conformance suite's
+/// `reads_through_429s_and_expiry`. No expiry: a Classe365 API key does not expire, so a 401
+/// is final (vendors.md §4), and the client rightly does not replay it.
+async fn faulted_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let faults = FaultPlan {
+        rate_429: 0.15,
+        retry_after: std::time::Duration::from_millis(20),
+        seed: 11,
+        ..FaultPlan::none()
+    };
+    let (sandbox, _school, client, expected) = start(faults).await;
+    std::mem::forget(sandbox);
+    (Arc::new(client), expected)
+}
+
 mis_testkit::conformance_suite! {
     classe365,
     setup = setup(),
+    faulted = faulted_setup(),
     supported = [students, attendance],
     unsupported = [timetable, behaviour],
 }

@@ -217,9 +217,27 @@ async fn setup() -> (Arc<dyn MisProvider>, Expected) {
     (Arc::new(client), expected)
 }
 
+/// The emulator injecting 429s (short wait hints): the conformance suite's
+/// `reads_through_429s_and_expiry`. No expiry: a ManageBac token is long-lived, so a 401 is final and the client rightly does not
+/// replay it (the static-key 401 is tested on its own in this file).
+async fn faulted_setup() -> (Arc<dyn MisProvider>, Expected) {
+    // ManageBac's wait hint (`X-RateLimit-Reset`) has whole-second resolution, so every 429
+    // costs up to a second: a lower rate keeps this test to seconds.
+    let faults = FaultPlan {
+        rate_429: 0.02,
+        retry_after: std::time::Duration::from_millis(20),
+        seed: 11,
+        ..FaultPlan::none()
+    };
+    let (sandbox, _school, client, expected) = start(faults).await;
+    std::mem::forget(sandbox);
+    (Arc::new(client), expected)
+}
+
 mis_testkit::conformance_suite! {
     managebac_emulator,
     setup = setup(),
+    faulted = faulted_setup(),
     supported = [students, attendance, timetable, behaviour, write_attendance],
     unsupported = [],
 }

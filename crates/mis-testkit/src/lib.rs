@@ -24,6 +24,7 @@ pub use tokio as __tokio;
 /// mis_testkit::conformance_suite! {
 ///     memory,                                   // module name for the generated tests
 ///     setup = async { (provider, expected) },   // -> (Arc<dyn MisProvider>, Expected)
+///     faulted = async { .. },                   // optional: the same over 429s + expiry
 ///     supported = [students, attendance, timetable, behaviour],
 ///     unsupported = [],                         // e.g. [timetable, behaviour] for Classe365
 /// }
@@ -33,6 +34,35 @@ pub use tokio as __tokio;
 /// it unsupported and returns a typed `Unsupported` error for it.
 #[macro_export]
 macro_rules! conformance_suite {
+    (
+        $name:ident,
+        setup = $setup:expr,
+        faulted = $faulted:expr,
+        supported = [$($yes:ident),* $(,)?],
+        unsupported = [$($no:ident),* $(,)?] $(,)?
+    ) => {
+        $crate::conformance_suite! {
+            $name,
+            setup = $setup,
+            supported = [$($yes),*],
+            unsupported = [$($no),*],
+        }
+
+        mod faults {
+            #[allow(unused_imports)]
+            use super::*;
+
+            /// The same reads through an emulator injecting 429s (with wait hints) and
+            /// expiring the credential every few requests: the stack retries the 429s and
+            /// refreshes once per expiry, and the school still comes back whole.
+            #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn reads_through_429s_and_expiry() {
+                let (provider, expected) = $faulted.await;
+                $crate::students_match(&*provider, &expected).await.unwrap();
+                $crate::attendance_matches(&*provider, &expected).await.unwrap();
+            }
+        }
+    };
     (
         $name:ident,
         setup = $setup:expr,
