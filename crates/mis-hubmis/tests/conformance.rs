@@ -89,11 +89,31 @@ fn range(school: &School) -> DateRange {
 }
 
 async fn setup() -> (Arc<dyn MisProvider>, Expected) {
+    setup_with(FaultPlan::none()).await
+}
+
+/// Injected 429s (short hints) and the token expiring every 7 requests: the suite's
+/// `reads_through_429s_and_expiry`. Each expiry costs one token request and one replay, both
+/// through the rate gate.
+async fn faulted_setup() -> (Arc<dyn MisProvider>, Expected) {
+    // Few 429s: the client keeps a HUBmis 429 closing its gate for at least 5 s (the real
+    // quota's refill), which is not scaled with the emulator's window.
+    setup_with(FaultPlan {
+        rate_429: 0.02,
+        retry_after: std::time::Duration::from_millis(20),
+        expire_every: Some(7),
+        seed: 5,
+        ..FaultPlan::none()
+    })
+    .await
+}
+
+async fn setup_with(faults: FaultPlan) -> (Arc<dyn MisProvider>, Expected) {
     let school = Arc::new(School::generate(SEED, SIZE));
     let sandbox = Sandbox::start_with(
         Vendor::Hubmis,
         school.clone(),
-        FaultPlan::none(),
+        faults,
         EmulatorOptions {
             time_scale: SCALE,
             ..EmulatorOptions::default()
@@ -124,6 +144,7 @@ async fn setup() -> (Arc<dyn MisProvider>, Expected) {
 mis_testkit::conformance_suite! {
     hubmis,
     setup = setup(),
+    faulted = faulted_setup(),
     supported = [students, attendance, timetable, behaviour],
     unsupported = [write_attendance],
 }
