@@ -382,6 +382,8 @@ impl SessionAuth {
             .post(&["login"])
             .form(&form)
             .operation(LOGIN_OPERATION)
+            // Replaying a login only issues another session; no school data changes.
+            .idempotent(true)
             .send()
             .await?;
         self.state().site.store_all(response.headers());
@@ -440,6 +442,8 @@ impl SessionAuth {
             .form(&form)
             .accept_redirect()
             .operation(LOGIN_OPERATION)
+            // Replaying a login only issues another session; no school data changes.
+            .idempotent(true)
             .send()
             .await?;
         self.state().site.store_all(response.headers());
@@ -587,6 +591,9 @@ impl SessionAuth {
             .post(&["ping"])
             .form(&[("include_data", "true")])
             .operation("ping")
+            // A replayed ping at worst rotates the session twice; if the first rotation's
+            // answer was lost, the next call sees `expired` and logs in again.
+            .idempotent(true)
             .build()?;
         self.authorize(&mut request, &session)?;
         let response = http.send_request(request).await?;

@@ -140,9 +140,12 @@ impl ClassifyConfig {
                 format!("the vendor rejected the request ({code} {reason}){said}"),
             ),
             500 => Error::new(ErrorKind::Unavailable, format!("server error{said}"))
-                // A 500 is often a bug triggered by this exact request: retrying only repeats
-                // it, unless the vendor says its 500s are transient.
-                .with_retryable(self.retry_500),
+                // A 500 may be a bug this exact request triggers (retrying repeats it, a few
+                // bounded attempts) or a transient fault (retrying recovers it). Replaying an
+                // idempotent request cannot change the vendor's data, so it is retried; a
+                // write is retried only where the vendor says its 500s are transient (and the
+                // retry layer's idempotency gate still refuses to replay it once sent).
+                .with_retryable(self.retry_500 || meta.is_idempotent()),
             502..=504 => Error::new(
                 ErrorKind::Unavailable,
                 format!("the vendor is unavailable ({code} {reason}){said}"),
@@ -253,7 +256,17 @@ mod tests {
         assert_eq!(kind(429), Some((RateLimited, true)));
         assert_eq!(kind(400), Some((InvalidInput, false)));
         assert_eq!(kind(409), Some((Vendor, false)));
-        assert_eq!(kind(500), Some((Unavailable, false)));
+        assert_eq!(
+            kind(500),
+            Some((Unavailable, true)),
+            "a GET is safe to retry"
+        );
+        let post = RequestMeta::new("op", &Method::POST);
+        let e = config(false).classify(&response(500, ""), &post).unwrap();
+        assert!(
+            !e.is_retryable(),
+            "a POST is not, unless the vendor says so"
+        );
         assert_eq!(kind(502), Some((Unavailable, true)));
         assert_eq!(kind(503), Some((Unavailable, true)));
         assert_eq!(kind(504), Some((Unavailable, true)));

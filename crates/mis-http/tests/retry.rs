@@ -268,19 +268,30 @@ async fn the_budget_stops_retries_when_most_requests_fail() {
 
 #[tokio::test(start_paused = true)]
 async fn errors_are_not_retried_when_not_retryable() {
+    // A 500 is retried for idempotent requests (tested below), so it is sent as a POST here.
     for status in [400, 401, 403, 404, 409, 500] {
         let transport = ScriptedTransport::with_handler(move |_| Reply::status(status));
         let http = client(&transport, quick());
-        let err = http
-            .get(&["x"])
-            .operation("x.get")
-            .send()
-            .await
-            .unwrap_err();
+        let request = if status == 500 {
+            http.post(&["x"])
+        } else {
+            http.get(&["x"])
+        };
+        let err = request.operation("x.get").send().await.unwrap_err();
         assert_eq!(transport.request_count(), 1, "{status}");
         assert_eq!(err.vendor(), Some("test"));
         assert_eq!(err.operation(), Some("x.get"));
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_500_to_a_get_is_retried() {
+    let transport = ScriptedTransport::new();
+    transport.push(Reply::status(500));
+    transport.push(Reply::status(200));
+    let http = client(&transport, quick());
+    http.get(&["x"]).operation("x.get").send().await.unwrap();
+    assert_eq!(transport.request_count(), 2);
 }
 
 #[tokio::test(start_paused = true)]

@@ -13,7 +13,7 @@
 //! | 404 | `NotFound` | `NotFound` |
 //! | 422 | `InvalidInput` | `InvalidInput` |
 //! | 429 | `RateLimited`, retry after `max(X-RateLimit-Retry-After, quota spacing)` | same |
-//! | 5xx | mis-http's default table (502–504 retried, 500 not) | same |
+//! | 5xx | mis-http's default table (502–504 retried; 500 retried for idempotent requests) | same |
 
 use std::fmt;
 use std::sync::Arc;

@@ -11,7 +11,7 @@
 //! | 404 | `{"error": "Couldn't find IbClass with 'id'=1001"}` (+ `reason`) | `NotFound` |
 //! | 422 | `{"errors": {"email": ["can't be blank"]}}` or `{"error": "found unpermitted parameters: :language", "allowed_params": [...]}` | `InvalidInput`, the field errors in the message |
 //! | 429 | `X-RateLimit-Limit`, `X-RateLimit-Period`, `X-RateLimit-Reset: 2021-10-28 01:29:40 UTC`; no `Retry-After` | `RateLimited`, retryable; the stack reads the reset time as the wait |
-//! | 5xx | — | `Unavailable` (502/503/504 retryable; 500 not: the vendor does not say it is safe) |
+//! | 5xx | — | `Unavailable` (502/503/504 retryable; 500 only for idempotent requests: the vendor does not say a write's 500 is safe) |
 //!
 //! The parsed body is the error's [`source`](std::error::Error::source), a [`VendorError`]
 //! ([`vendor_error`] gets it back). All vendor text is redacted: a server may echo a
@@ -276,9 +276,18 @@ pub fn error_for(status: u16, headers: &mis_http::HeaderMap, body: &[u8]) -> Err
 pub struct ManageBacClassifier;
 
 impl Classifier for ManageBacClassifier {
-    fn classify(&self, response: &Response, _meta: &RequestMeta) -> Option<Error> {
+    fn classify(&self, response: &Response, meta: &RequestMeta) -> Option<Error> {
         let status = response.status().as_u16();
-        (status >= 400).then(|| error_for(status, response.headers(), response.body()))
+        (status >= 400).then(|| {
+            let e = error_for(status, response.headers(), response.body());
+            // A 500 to a GET or PUT is retried like mis-http's default table does: replaying
+            // an idempotent request cannot change the school's data.
+            if status == 500 && meta.is_idempotent() {
+                e.with_retryable(true)
+            } else {
+                e
+            }
+        })
     }
 }
 
@@ -303,7 +312,7 @@ mod tests {
             (409, Vendor, false),
             (422, InvalidInput, false),
             (429, RateLimited, true),
-            (500, Unavailable, false),
+            (500, Unavailable, false), // no meta here: the classifier adds retry for idempotent requests
             (502, Unavailable, true),
             (503, Unavailable, true),
         ] {
