@@ -20,8 +20,8 @@ pub mod paging;
 pub mod provider;
 pub mod query;
 pub mod stats;
-mod wire_enum;
 pub mod timetable;
+mod wire_enum;
 
 pub use error::{DecodeDetail, Error, ErrorKind, Result, redact};
 pub use model::*;

@@ -392,11 +392,7 @@ impl RequestBuilder {
 }
 
 /// Decodes `body` as JSON into `T`, reporting the failing path on error.
-pub fn decode_json<T: DeserializeOwned>(
-    vendor: &str,
-    operation: &str,
-    body: &[u8],
-) -> Result<T> {
+pub fn decode_json<T: DeserializeOwned>(vendor: &str, operation: &str, body: &[u8]) -> Result<T> {
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
