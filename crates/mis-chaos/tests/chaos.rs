@@ -368,7 +368,6 @@ async fn hubmis_reads_survive_chaos_without_5xx() {
     reads_survive(Vendor::Hubmis, chaos_without_5xx()).await;
 }
 
-#[ignore = "open bug: under the full mix a 429 answered to the session rotation (POST /ping inside the authenticator) reaches the caller as RateLimited instead of being retried; the same mix without 5xx passes"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classcharts_student_reads_survive_chaos() {
     reads_survive(Vendor::ClassCharts, chaos()).await;

@@ -141,6 +141,12 @@ impl Classifier for ClassChartsClassifier {
                 .with_retryable(false),
             );
         }
+        if status.as_u16() == 429 || status.is_server_error() {
+            // Throttling and server errors keep mis-http's meaning (retryable, with the wait
+            // hint) even when the body is a `success: 0` envelope: read as an envelope, a 429
+            // would become a final vendor error, or an `Unauthenticated` on the login.
+            return None;
+        }
         let body = response.body();
         // Only a JSON object can be the envelope; skip HTML pages and arrays cheaply.
         if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -225,6 +231,29 @@ fn cut(text: &str, max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod throttle_tests {
+    use super::*;
+
+    #[test]
+    fn a_429_or_5xx_envelope_stays_retryable() {
+        let c = ClassChartsClassifier::new(Api::Student, None);
+        let body =
+            r#"{"success":0,"error":"Too many requests. Please try again later.","meta":[]}"#;
+        for op in [LOGIN_OPERATION, "ping", "attendance"] {
+            let meta = RequestMeta::new(op, &mis_http::Method::POST);
+            for status in [429, 500, 503] {
+                let mut r = Response::new(body.to_owned().into());
+                *r.status_mut() = mis_http::StatusCode::from_u16(status).unwrap();
+                assert!(
+                    c.classify(&r, &meta).is_none(),
+                    "{op} {status}: mis-http's table"
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]
