@@ -43,9 +43,7 @@ struct Target {
     student: Student,
 }
 
-fn error_stream<T: Send + 'static>(e: Error) -> BoxStream<'static, Result<T>> {
-    stream::once(futures::future::ready(Err(e))).boxed()
-}
+use mis_core::error_stream;
 
 /// The pupils a query asks for, out of `all` (the student, or the parent's pupils).
 fn pick(all: Vec<Target>, wanted: Option<String>, who: &str) -> Result<Vec<Target>> {

@@ -11,7 +11,7 @@
 //! | `timetable`, `behaviour` | —                                | `Unsupported`: Classe365 has neither endpoint (vendors.md §4.3: "No timetable endpoint appears in either API version") |
 
 use async_trait::async_trait;
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use mis_core::{
     AcademicYear, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent, BehaviourQuery,
     Capabilities, DateRange, EnrolmentStatus, Error, Group, Lesson, MisProvider, ProviderInfo,
@@ -23,9 +23,7 @@ use crate::VENDOR;
 use crate::client::{AttendanceFilter, Client};
 use crate::convert;
 
-fn error_stream<T: Send + 'static>(e: Error) -> BoxStream<'static, Result<T>> {
-    stream::once(futures::future::ready(Err(e))).boxed()
-}
+use mis_core::error_stream;
 
 #[async_trait]
 impl MisProvider for Client {

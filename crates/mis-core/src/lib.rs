@@ -27,7 +27,7 @@ pub use error::{DecodeDetail, Error, ErrorKind, Result, redact};
 pub use model::*;
 pub use provider::{
     AttendanceWrite, Capabilities, MisProvider, MisProviderExt, ProviderInfo, WriteReceipt,
-    unsupported_stream,
+    error_stream, unsupported_stream,
 };
 pub use query::{
     AttendanceQuery, BehaviourQuery, DateRange, DetentionQuery, HomeworkQuery, StudentQuery,

@@ -224,15 +224,18 @@ pub enum WriteReceipt {
     },
 }
 
-/// An empty stream that yields one `Unsupported` error.
+/// A stream that yields one error and ends: how a list method reports a failure found before
+/// its first page (bad input, a missing setting).
+pub fn error_stream<T: Send + 'static>(error: Error) -> BoxStream<'static, Result<T>> {
+    stream::once(futures::future::ready(Err(error))).boxed()
+}
+
+/// A stream that yields one `Unsupported` error.
 pub fn unsupported_stream<T: Send + 'static>(
     vendor: &str,
     operation: &str,
 ) -> BoxStream<'static, Result<T>> {
-    stream::once(futures::future::ready(Err(Error::unsupported(
-        vendor, operation,
-    ))))
-    .boxed()
+    error_stream(Error::unsupported(vendor, operation))
 }
 
 /// One school's MIS, whatever the vendor. Object-safe: hold it as `Arc<dyn MisProvider>`.

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, TryStreamExt};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use mis_core::codes::CodeMapper;
@@ -55,9 +55,7 @@ fn year_segment(year: i32) -> Result<String> {
     }
 }
 
-fn failed<T: Send + 'static>(e: Error) -> BoxStream<'static, Result<T>> {
-    stream::once(futures::future::ready(Err(e))).boxed()
-}
+use mis_core::error_stream as failed;
 
 /// Turns a decoded list page into a paging step.
 fn step<T>(page: ListPage<T>, operation: &str) -> Result<Page<T, Option<i64>>> {
