@@ -13,56 +13,12 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::time::Duration;
 
-use criterion::{Criterion, Throughput};
+use criterion::Criterion;
 use mis_managebac::convert;
 use mis_managebac::wire::{List, Student};
-use mis_sandbox::{School, Vendor, fixtures};
-use serde::de::IgnoredAny;
-
-/// The emulator's `name` body for a 5,000-student school, with the array at `pointer`
-/// (`""`: the body is the array) cycled to `n` records when the body is a single page.
-fn body(vendor: Vendor, name: &str, pointer: &str, n: usize) -> Vec<u8> {
-    let school = School::generate(7, 5000);
-    let mut body = fixtures(vendor, &school)
-        .into_iter()
-        .find(|f| f.name == name)
-        .unwrap_or_else(|| panic!("no {name} fixture"))
-        .body;
-    let list = body
-        .pointer_mut(pointer)
-        .and_then(serde_json::Value::as_array_mut)
-        .unwrap_or_else(|| panic!("{name}: no array at {pointer:?}"));
-    let page = std::mem::take(list);
-    assert!(!page.is_empty(), "{name}: empty page");
-    eprintln!(
-        "{vendor} {name}: {} records on the emulator's page, cycled to {n}",
-        page.len()
-    );
-    *list = page.iter().cycle().take(n).cloned().collect();
-    serde_json::to_vec(&body).expect("serialise")
-}
-
-fn group<'a>(
-    c: &'a mut Criterion,
-    name: &str,
-    bytes: &[u8],
-) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
-    eprintln!("{name}: {} bytes", bytes.len());
-    let mut g = c.benchmark_group(name);
-    g.sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(2))
-        .throughput(Throughput::Bytes(bytes.len() as u64));
-    g.bench_function("plain_value", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(bytes)).unwrap())
-    });
-    g.bench_function("plain_ignored", |b| {
-        b.iter(|| serde_json::from_slice::<IgnoredAny>(black_box(bytes)).unwrap())
-    });
-    g
-}
+use mis_sandbox::Vendor;
+use mis_testkit::bench::{body, group};
 
 fn bench(c: &mut Criterion) {
     let students = body(Vendor::ManageBac, "students", "/students", 5000);

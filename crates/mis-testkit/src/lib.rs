@@ -9,6 +9,7 @@
 //! Scenarios return `Result<(), Failure>` with a message that says what differed, so a
 //! failing test reads like a diff, not like `assertion failed: left == right` on 5,000 rows.
 
+pub mod bench;
 mod expected;
 mod scenarios;
 
