@@ -45,13 +45,18 @@ pub fn parse_utc(value: &str) -> Option<Timestamp> {
         .map(|z| z.timestamp())
 }
 
-struct OptDateVisitor;
+/// An optional value written as a string and read by `parse`: `null`, a missing value and
+/// `""` are `None`; any other string must parse (dates and date-times share this shape).
+struct OptParsed<T> {
+    parse: fn(&str) -> Option<T>,
+    expected: &'static str,
+}
 
-impl<'de> Visitor<'de> for OptDateVisitor {
-    type Value = Option<Date>;
+impl<'de, T> Visitor<'de> for OptParsed<T> {
+    type Value = Option<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ) or null")
+        write!(f, "{} or null", self.expected)
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -70,15 +75,18 @@ impl<'de> Visitor<'de> for OptDateVisitor {
         if v.trim().is_empty() {
             return Ok(None);
         }
-        parse_date(v)
+        (self.parse)(v)
             .map(Some)
-            .ok_or_else(|| E::custom("expected a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)"))
+            .ok_or_else(|| E::custom(format!("expected {}", self.expected)))
     }
 }
 
 /// `Option<Date>` from a date or midnight date-time; `null` and `""` are `None`.
 pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
-    d.deserialize_option(OptDateVisitor)
+    d.deserialize_option(OptParsed {
+        parse: parse_date,
+        expected: "a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
+    })
 }
 
 /// A required date (see [`parse_date`]).
@@ -99,40 +107,12 @@ pub fn ser_date<S: Serializer>(v: &Date, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 
-struct OptUtcVisitor;
-
-impl<'de> Visitor<'de> for OptUtcVisitor {
-    type Value = Option<Timestamp>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a UTC date-time (YYYY-MM-DDTHH:MM:SSZ) or null")
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        if v.trim().is_empty() {
-            return Ok(None);
-        }
-        parse_utc(v)
-            .map(Some)
-            .ok_or_else(|| E::custom("expected a date-time (YYYY-MM-DDTHH:MM:SSZ)"))
-    }
-}
-
 /// `Option<Timestamp>` from a UTC date-time; `null` and `""` are `None`.
 pub fn opt_utc<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-    d.deserialize_option(OptUtcVisitor)
+    d.deserialize_option(OptParsed {
+        parse: parse_utc,
+        expected: "a date-time (YYYY-MM-DDTHH:MM:SSZ)",
+    })
 }
 
 /// A number that may arrive as a JSON number or as a string of digits.
