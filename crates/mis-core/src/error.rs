@@ -63,6 +63,12 @@ impl ErrorKind {
     }
 }
 
+impl serde::Serialize for ErrorKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -253,6 +259,23 @@ impl Error {
     /// The server's wait hint, if it sent one: the earliest a retry may be sent.
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
+    }
+
+    /// Whether this error may cost only the record, student or part of a read it touched
+    /// (reported as a [`Warning`](crate::Warning) while the read goes on) rather than the
+    /// whole read.
+    ///
+    /// Degradable: `NotFound`, `PermissionDenied`, `Decode`, `Vendor` — they are about one
+    /// resource. Fatal: credentials, throttling that outlasted the retry policy, timeouts and
+    /// outages (the next request would fail the same way), bad input and `Unsupported`.
+    pub fn is_degradable(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::NotFound
+                | ErrorKind::PermissionDenied
+                | ErrorKind::Decode
+                | ErrorKind::Vendor
+        )
     }
 
     /// True when a write may or may not have been applied by the vendor.

@@ -12,6 +12,7 @@
 //! ```
 
 pub mod codes;
+pub mod diagnostics;
 pub mod error;
 #[cfg(feature = "test-util")]
 pub mod memory;
@@ -23,6 +24,7 @@ pub mod stats;
 pub mod timetable;
 mod wire_enum;
 
+pub use diagnostics::{Diagnostics, Warning};
 pub use error::{DecodeDetail, Error, ErrorKind, Result, redact};
 pub use model::*;
 pub use provider::{

@@ -3,6 +3,7 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostics::Diagnostics;
 use crate::error::{Error, Result};
 use crate::model::Slot;
 
@@ -82,6 +83,8 @@ pub struct StudentQuery {
     pub include_leavers: bool,
     /// Only this year group (the vendor's label), where the vendor can filter.
     pub year_group: Option<String>,
+    /// Where the read reports what it skipped (see [`Diagnostics`]).
+    pub diagnostics: Diagnostics,
 }
 
 impl StudentQuery {
@@ -101,6 +104,12 @@ impl StudentQuery {
         self.year_group = Some(year_group.into());
         self
     }
+
+    /// Reports skipped records and degraded parts to `diagnostics`.
+    pub fn with_diagnostics(mut self, diagnostics: Diagnostics) -> Self {
+        self.diagnostics = diagnostics;
+        self
+    }
 }
 
 macro_rules! ranged_query {
@@ -113,12 +122,20 @@ macro_rules! ranged_query {
             pub range: DateRange,
             /// Only this student (vendor id), else every student the credential can see.
             pub student_id: Option<String>,
+            /// Where the read reports what it skipped (see [`Diagnostics`]).
+            pub diagnostics: Diagnostics,
         }
 
         impl $name {
             /// Everything in `range`.
             pub fn new(range: DateRange) -> Self {
-                $name { range, student_id: None }
+                $name { range, student_id: None, diagnostics: Diagnostics::default() }
+            }
+
+            /// Reports skipped records and degraded parts to `diagnostics`.
+            pub fn with_diagnostics(mut self, diagnostics: Diagnostics) -> Self {
+                self.diagnostics = diagnostics;
+                self
             }
 
             /// Only one student.
@@ -140,6 +157,8 @@ pub struct AttendanceQuery {
     pub student_id: Option<String>,
     /// Only this kind of register (`None`: every kind the vendor has).
     pub slot: Option<Slot>,
+    /// Where the read reports what it skipped (see [`Diagnostics`]).
+    pub diagnostics: Diagnostics,
 }
 
 impl AttendanceQuery {
@@ -149,7 +168,14 @@ impl AttendanceQuery {
             range,
             student_id: None,
             slot: None,
+            diagnostics: Diagnostics::default(),
         }
+    }
+
+    /// Reports skipped records and degraded parts to `diagnostics`.
+    pub fn with_diagnostics(mut self, diagnostics: Diagnostics) -> Self {
+        self.diagnostics = diagnostics;
+        self
     }
 
     /// Only one student.

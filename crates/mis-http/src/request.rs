@@ -396,28 +396,32 @@ pub fn decode_json<T: DeserializeOwned>(vendor: &str, operation: &str, body: &[u
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        let message = scrub_quoted(&e.into_inner().to_string());
+        let message = scrub_values(&e.into_inner().to_string());
         Error::decode(vendor, operation, message, DecodeDetail::new(path, body))
     })
 }
 
-/// Replaces text inside double quotes with `…`.
+/// Replaces text inside double quotes and backticks with `…`.
 ///
-/// serde messages quote the offending value (`invalid type: string "…", expected u32`), and
-/// that value may be a token in a response of an unexpected shape; the JSON path already says
-/// which field failed.
-fn scrub_quoted(message: &str) -> String {
+/// serde messages quote the offending value (`invalid type: string "…", expected u32`,
+/// ``invalid type: integer `20110101` ``), and that value may be a token or a pupil's date of
+/// birth; the JSON path already says which field failed.
+pub(crate) fn scrub_values(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
-    let mut inside = false;
+    let mut inside: Option<char> = None;
     for ch in message.chars() {
-        if ch == '"' {
-            if inside {
+        match inside {
+            Some(q) if ch == q => {
                 out.push('…');
+                out.push(ch);
+                inside = None;
             }
-            inside = !inside;
-            out.push('"');
-        } else if !inside {
-            out.push(ch);
+            Some(_) => {}
+            None if ch == '"' || ch == '`' => {
+                out.push(ch);
+                inside = Some(ch);
+            }
+            None => out.push(ch),
         }
     }
     out

@@ -11,7 +11,7 @@ pub mod school;
 pub use school::{Phase, School, SchoolOptions};
 pub mod sandbox;
 
-pub use emulator::{FaultPlan, Stats};
+pub use emulator::{FaultPlan, RecordFaults, Stats};
 pub use sandbox::{
     Credentials, Emulator, EmulatorContext, EmulatorOptions, Fixture, Sandbox, Vendor, fixtures,
 };

@@ -10,9 +10,11 @@
 //! failing test reads like a diff, not like `assertion failed: left == right` on 5,000 rows.
 
 pub mod bench;
+mod degraded;
 mod expected;
 mod scenarios;
 
+pub use degraded::{degrades_per_fault, strict_fails_on_first_warning};
 pub use expected::Expected;
 pub use scenarios::*;
 
@@ -101,6 +103,41 @@ macro_rules! conformance_suite {
             async fn errors_carry_no_secret() {
                 let (provider, expected) = $setup.await;
                 $crate::no_secret_in_errors(&*provider, &expected).await.unwrap();
+            }
+        }
+    };
+}
+
+/// The partial-failure scenario against one provider whose emulator runs
+/// `FaultPlan::degraded()` (one malformed student record, one sub-resource answering 404,
+/// one auxiliary endpoint answering 403).
+///
+/// ```ignore
+/// mis_testkit::degradation_suite! { setup = async { (provider, expected) } }
+/// ```
+#[macro_export]
+macro_rules! degradation_suite {
+    (setup = $setup:expr $(,)?) => {
+        mod degraded {
+            #[allow(unused_imports)]
+            use super::*;
+
+            /// Every read completes; what is missing is named by a warning of that read.
+            #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_fault_costs_only_what_it_touches() {
+                let (provider, expected) = $setup.await;
+                $crate::degrades_per_fault(&*provider, &expected)
+                    .await
+                    .unwrap();
+            }
+
+            /// `Diagnostics::strict()` turns the first warning into the error it was.
+            #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn strict_turns_the_first_warning_into_an_error() {
+                let (provider, _) = $setup.await;
+                $crate::strict_fails_on_first_warning(&*provider)
+                    .await
+                    .unwrap();
             }
         }
     };

@@ -38,6 +38,49 @@ pub struct FaultPlan {
     pub expire_every: Option<u64>,
     /// Seed of the fault RNG.
     pub seed: u64,
+    /// Deterministic faults that touch one record, one student or one auxiliary read.
+    #[serde(default)]
+    pub records: RecordFaults,
+}
+
+/// Faults that cost one record, one student's sub-resource or one auxiliary read: what a
+/// provider must survive with a warning (the partial-failure scenario of `mis-testkit`).
+///
+/// They are deterministic (no RNG), so a test knows which student is touched: the school's
+/// student at [`RecordFaults::MALFORMED_STUDENT`] and [`RecordFaults::MISSING_STUDENT`] (indexes
+/// into `School::students`, both on roll in every generated school).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordFaults {
+    /// The students list renders one record malformed: a field of the wrong JSON type, its
+    /// `id` intact (what a real MIS sends when one pupil's data is corrupt).
+    pub malformed_record: bool,
+    /// One student's sub-resource answers 404 (HUBmis enrolment, a per-pupil call, one
+    /// ManageBac class of that student): each emulator documents which.
+    pub missing_subresource: bool,
+    /// One auxiliary endpoint, used only to enrich a read, answers 403 (a disabled module):
+    /// each emulator documents which.
+    pub forbidden_auxiliary: bool,
+}
+
+impl RecordFaults {
+    /// Index in `School::students` of the student whose list record is malformed.
+    pub const MALFORMED_STUDENT: usize = 1;
+    /// Index in `School::students` of the student whose sub-resource answers 404.
+    pub const MISSING_STUDENT: usize = 2;
+
+    /// All three faults.
+    pub fn all() -> Self {
+        RecordFaults {
+            malformed_record: true,
+            missing_subresource: true,
+            forbidden_auxiliary: true,
+        }
+    }
+
+    /// Whether none is on.
+    pub fn is_clean(&self) -> bool {
+        *self == RecordFaults::default()
+    }
 }
 
 impl Default for FaultPlan {
@@ -60,6 +103,15 @@ impl FaultPlan {
             retry_after: Duration::from_secs(1),
             expire_every: None,
             seed: 0,
+            records: RecordFaults::default(),
+        }
+    }
+
+    /// The partial-failure plan: no random faults, and every [`RecordFaults`] fault on.
+    pub fn degraded() -> Self {
+        FaultPlan {
+            records: RecordFaults::all(),
+            ..FaultPlan::none()
         }
     }
 
@@ -76,8 +128,13 @@ impl FaultPlan {
         }
     }
 
-    /// Whether the plan injects nothing.
+    /// Whether the plan injects nothing at all (no random fault, no record fault).
     pub fn is_clean(&self) -> bool {
+        self.is_random_clean() && self.records.is_clean()
+    }
+
+    /// Whether the plan draws no random fault and expires no credential.
+    pub fn is_random_clean(&self) -> bool {
         self.rate_429
             + self.rate_5xx
             + self.rate_slow
@@ -156,7 +213,7 @@ impl Faults {
 
     /// Draws the fault for one request.
     pub fn draw(&self) -> Fault {
-        if self.plan.is_clean() {
+        if self.plan.is_random_clean() {
             return Fault::None;
         }
         let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
