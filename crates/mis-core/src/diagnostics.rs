@@ -300,7 +300,8 @@ impl Eq for Diagnostics {}
 /// One line per group of warnings (entity, operation, kind): the count and the first few
 /// record or student ids. What the CLI prints on stderr.
 pub fn summarise(warnings: &[Warning], ids_shown: usize) -> Vec<String> {
-    let mut groups: Vec<((String, String, ErrorKind), Vec<&Warning>)> = Vec::new();
+    type Key = (String, String, ErrorKind);
+    let mut groups: Vec<(Key, Vec<&Warning>)> = Vec::new();
     for w in warnings {
         let key = w.group_key();
         match groups.iter_mut().find(|(k, _)| *k == key) {
