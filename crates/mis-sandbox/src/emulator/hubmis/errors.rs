@@ -14,6 +14,7 @@
 //! | missing / unknown / expired token | 401 | `{"message":"Unauthenticated."}` |
 //! | missing `Realm` | 400 | `{"message":"The Realm header is required."}` |
 //! | a realm this client may not use | 403 | `{"message":…}` |
+//! | a call whose scope the client was not granted | 403 | `{"message":"Invalid scope(s) provided."}` (Passport's `MissingScopeException`; every operation lists its required scopes) |
 //! | unknown record | 404 | `{"message":…}` |
 //! | unknown route | 404 | `{"message":"The route … could not be found."}` |
 //! | wrong method | 405 | `{"message":"The POST method is not supported for route …"}` |
@@ -30,6 +31,9 @@ const INVALID_CLIENT: &str = "Client authentication failed";
 const UNSUPPORTED_GRANT: &str =
     "The authorization grant type is not supported by the authorization server.";
 const INVALID_REQUEST: &str = "The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed.";
+
+/// The message of Passport's 403 for a token without the scope an operation requires.
+pub const MISSING_SCOPE: &str = "Invalid scope(s) provided.";
 
 /// A Laravel-style `{"message": …}` error.
 pub fn message(status: StatusCode, message: impl Into<String>) -> Response {

@@ -59,6 +59,8 @@
 //!   5 s, exactly the 12-per-minute rate one IP is held to, so from one IP (the sandbox is on
 //!   loopback) it can never run dry; only the per-IP window is enforced.
 //! * Scopes (`students.current.overview.name-details.read`…): the sandbox's client has all.
+//! * Record faults ([`RecordFaults`](crate::emulator::RecordFaults)): see `records.rs` for
+//!   which student, sub-resource and auxiliary read each one touches.
 //! * `search`, `sort[...]` and the filters no route table entry lists are refused (see
 //!   `routes.rs`), not guessed.
 
@@ -70,6 +72,7 @@ mod auth;
 mod errors;
 mod query;
 mod quota;
+mod records;
 mod render;
 mod routes;
 

@@ -49,7 +49,7 @@ use serde_json::Value;
 use super::errors;
 use super::query::{Page, Params};
 use super::render::{self, EventFilter, HouseFilter, Index, MarkFilter, StudentFilter};
-use super::{auth, quota};
+use super::{auth, quota, records};
 use crate::emulator::{Faults, Stats};
 use crate::sandbox::{Credentials, EmulatorContext, EmulatorOptions};
 use crate::school::School;
@@ -237,12 +237,9 @@ async fn students(
         gender: params.int("filter[gender]")?,
     };
     let page = state.page(&params)?;
-    Ok(Json(render::students(
-        &state.school,
-        &state.index,
-        &filter,
-        page,
-    )))
+    let mut body = render::students(&state.school, &state.index, &filter, page);
+    records::malform(&state, &mut body);
+    Ok(Json(body))
 }
 
 async fn student(
@@ -252,11 +249,16 @@ async fn student(
 ) -> Reply {
     check_year(&state, &headers)?;
     let s = find_student(&state, &id)?;
-    Ok(Json(render::student(&state.school, &state.index, s)))
+    let mut body = render::student(&state.school, &state.index, s);
+    records::malform(&state, &mut body);
+    Ok(Json(body))
 }
 
 async fn enrolment(State(state): State<Arc<Hubmis>>, Path(id): Path<String>) -> Reply {
     let s = find_student(&state, &id)?;
+    if records::is_missing(&state, &id) {
+        return Err(records::missing("StudentEnrolment", &id));
+    }
     Ok(Json(render::enrolment(&state.school, s)))
 }
 
@@ -267,6 +269,9 @@ async fn attendance(
 ) -> Reply {
     let params = Params(q);
     let s = find_student(&state, &id)?;
+    if records::is_missing(&state, &id) {
+        return Err(records::missing("StudentAttendance", &id));
+    }
     params.allow_filters(&["dateTime", "attendanceSession", "attendanceCode"])?;
     let tz = state.school.tz();
     let session = params
@@ -485,5 +490,8 @@ async fn pastoral_event(State(state): State<Arc<Hubmis>>, Path(id): Path<String>
 }
 
 async fn regional_settings(State(state): State<Arc<Hubmis>>) -> Reply {
+    if let Some(forbidden) = records::forbidden_regional_settings(&state) {
+        return Err(forbidden);
+    }
     Ok(Json(render::regional_settings(&state.school)))
 }

@@ -603,3 +603,68 @@ fn the_index_finds_every_students_marks() {
     let body = render::attendance(&school, &index, &school.students[0].id, &Default::default());
     assert!(len(&body) > 0);
 }
+
+#[tokio::test]
+async fn record_faults_touch_one_student_and_one_auxiliary_read() {
+    use crate::emulator::RecordFaults;
+
+    let school = school();
+    let bad = &school.students[RecordFaults::MALFORMED_STUDENT];
+    let gone = &school.students[RecordFaults::MISSING_STUDENT];
+    let fine = &school.students[0];
+
+    // Off by default: the same reads are whole without the plan.
+    let sb = start(FaultPlan::none(), 0.01).await;
+    let t = token(&sb).await;
+    let r = get(&sb, &t, &format!("/students/{}/enrolment", gone.id)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(get(&sb, &t, "/school/regional-settings").await.status, 200);
+
+    let sb = start(FaultPlan::degraded(), 0.01).await;
+    let t = token(&sb).await;
+
+    // The malformed record keeps its id and every field but the date of birth, now an
+    // integer; its neighbours are untouched.
+    let r = get(&sb, &t, "/students?page[size]=100").await;
+    assert_eq!(r.status, 200);
+    let list = r.body.as_array().unwrap();
+    assert_eq!(list.len(), school.students.len());
+    let record = |id: &str| {
+        list.iter()
+            .find(|s| s["id"].to_string() == id)
+            .unwrap_or_else(|| panic!("student {id} listed"))
+    };
+    let dob = bad.date_of_birth.expect("a date of birth");
+    assert_eq!(
+        record(&bad.id)["date_of_birth"],
+        json!(i64::from(dob.year()) * 10_000 + i64::from(dob.month()) * 100 + i64::from(dob.day()))
+    );
+    assert_eq!(record(&bad.id)["first_name"], json!(bad.first_name));
+    assert!(record(&fine.id)["date_of_birth"].is_string());
+    assert!(record(&gone.id)["date_of_birth"].is_string());
+    let one = get(&sb, &t, &format!("/students/{}", bad.id)).await;
+    assert!(one.body["date_of_birth"].is_number(), "{}", one.body);
+
+    // The missing student's enrolment and attendance answer Laravel's model 404.
+    let r = get(&sb, &t, &format!("/students/{}/enrolment", gone.id)).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.body,
+        json!({ "message": format!("No query results for model [StudentEnrolment] {}", gone.id) })
+    );
+    let r = get(&sb, &t, &format!("/students/{}/attendance", gone.id)).await;
+    assert_eq!(r.status, 404);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("[StudentAttendance]")
+    );
+    let r = get(&sb, &t, &format!("/students/{}/enrolment", fine.id)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // The regional settings answer Passport's missing-scope 403.
+    let r = get(&sb, &t, "/school/regional-settings").await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.body, json!({ "message": "Invalid scope(s) provided." }));
+}
