@@ -44,6 +44,11 @@ pub struct Cli {
     #[arg(long, value_enum, global = true, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// Fail on the first skipped record or degraded read, with that error's exit code,
+    /// instead of printing the good records and a warning summary (exit code 10).
+    #[arg(long, global = true)]
+    pub strict: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

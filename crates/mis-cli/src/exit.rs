@@ -15,6 +15,12 @@
 //! |    7 | rate limited, even after retries                                           |
 //! |    8 | timeout or unavailable: the vendor could not be reached in time            |
 //! |    9 | decode or vendor: the vendor answered with something unusable or an error |
+//! |   10 | completed with warnings: every good record was printed, some were skipped  |
+//!
+//! Code 10 means the command finished, but a record was skipped or a part of the read was
+//! degraded (one student's enrolment record missing, a module disabled): stderr has one
+//! `mis: warning: …` line per kind with the count and the first ids. `--strict` turns the
+//! first such warning into the error it was, with that error's code instead.
 //!
 //! Code 2 is shared with clap on purpose: a bad date is a usage error just like a bad flag,
 //! and a script should not have to tell the two apart.
@@ -45,6 +51,9 @@ pub const RATE_LIMITED: u8 = 7;
 pub const UNAVAILABLE: u8 = 8;
 /// The vendor's answer could not be decoded, or was an error of its own.
 pub const VENDOR: u8 = 9;
+
+/// The command completed, but some records were skipped or degraded (see stderr).
+pub const WARNINGS: u8 = 10;
 
 /// The exit code for an error of `kind`.
 pub fn code_for(kind: ErrorKind) -> u8 {

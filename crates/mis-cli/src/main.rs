@@ -25,14 +25,18 @@ fn main() -> ExitCode {
     // the buffer every record would be its own write to the terminal or pipe.
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    match runtime.block_on(mis_cli::run::run(&cli, &mut out)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            // Whatever reached the buffer before the failure still goes out (partial jsonl
-            // and csv are useful); a failure to flush changes nothing about the exit code.
-            let _ = io::Write::flush(&mut out);
-            e.report()
-        }
+    let diagnostics = mis_cli::run::diagnostics_for(&cli);
+    let outcome = runtime.block_on(mis_cli::run::run(&cli, &mut out, &diagnostics));
+    // Records first (stdout), then what was skipped (stderr), then the error if there was
+    // one: the warning summary is printed even when a fatal error ends the read later.
+    let flushed = io::Write::flush(&mut out);
+    let warnings = diagnostics.warnings();
+    let _ = mis_cli::run::report_warnings(&warnings, &mut io::stderr().lock());
+    match (outcome, flushed) {
+        (Err(e), _) => e.report(),
+        (Ok(()), Err(e)) => CliError::Output(e).report(),
+        (Ok(()), Ok(())) if !warnings.is_empty() => ExitCode::from(mis_cli::exit::WARNINGS),
+        (Ok(()), Ok(())) => ExitCode::SUCCESS,
     }
 }
 

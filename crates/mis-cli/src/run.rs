@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use futures::TryStreamExt;
 use mis_core::{
-    AttendanceQuery, BehaviourQuery, Capabilities, Error, ErrorKind, MisProvider, StudentQuery,
-    TimetableQuery,
+    AttendanceQuery, BehaviourQuery, Capabilities, Diagnostics, Error, ErrorKind, MisProvider,
+    StudentQuery, TimetableQuery, Warning,
 };
 use serde::{Deserialize, Serialize};
 
@@ -67,10 +67,47 @@ impl Query {
         };
         Ok(Some(query))
     }
+
+    /// The query reporting its skipped records and degraded parts to `diagnostics`.
+    pub fn with_diagnostics(self, diagnostics: Diagnostics) -> Query {
+        match self {
+            Query::Students(q) => Query::Students(q.with_diagnostics(diagnostics)),
+            Query::Attendance(q) => Query::Attendance(q.with_diagnostics(diagnostics)),
+            Query::AttendanceSummary(q) => {
+                Query::AttendanceSummary(q.with_diagnostics(diagnostics))
+            }
+            Query::Timetable(q) => Query::Timetable(q.with_diagnostics(diagnostics)),
+            Query::Behaviour(q) => Query::Behaviour(q.with_diagnostics(diagnostics)),
+            Query::Capabilities => Query::Capabilities,
+        }
+    }
 }
 
-/// Runs a whole command line, writing records to `out`. The caller reports the error.
-pub async fn run<W: Write>(cli: &Cli, out: &mut W) -> Result<(), CliError> {
+/// The diagnostics handle a command line asks for: strict with `--strict`.
+pub fn diagnostics_for(cli: &Cli) -> Diagnostics {
+    if cli.strict {
+        Diagnostics::strict()
+    } else {
+        Diagnostics::new()
+    }
+}
+
+/// Prints one `mis: warning: …` line per kind of warning (count and first ids) on `err`.
+/// Ids are the vendor's record ids: never a name, a secret or a message body.
+pub fn report_warnings<E: Write>(warnings: &[Warning], err: &mut E) -> std::io::Result<()> {
+    for line in mis_core::diagnostics::summarise(warnings, 5) {
+        writeln!(err, "mis: {}", line.replace(['\r', '\n'], " "))?;
+    }
+    Ok(())
+}
+
+/// Runs a whole command line, writing records to `out` and reporting skipped records to
+/// `diagnostics` (see [`diagnostics_for`]). The caller reports the error and the warnings.
+pub async fn run<W: Write>(
+    cli: &Cli,
+    out: &mut W,
+    diagnostics: &Diagnostics,
+) -> Result<(), CliError> {
     let Some(query) = Query::from_command(&cli.command)? else {
         return Ok(run_tool(cli, out).await?);
     };
@@ -80,6 +117,7 @@ pub async fn run<W: Write>(cli: &Cli, out: &mut W) -> Result<(), CliError> {
         return Ok(());
     }
     let provider = open_provider(&cli.provider)?;
+    let query = query.with_diagnostics(diagnostics.clone());
     run_query(provider, query, cli.format, out).await
 }
 
@@ -298,6 +336,91 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// A provider that skips student 2 as a malformed record, the way a vendor crate does.
+    #[derive(Debug)]
+    struct SkipsOne(Arc<dyn MisProvider>);
+
+    #[async_trait::async_trait]
+    impl MisProvider for SkipsOne {
+        fn info(&self) -> &mis_core::ProviderInfo {
+            self.0.info()
+        }
+        fn capabilities(&self) -> Capabilities {
+            self.0.capabilities()
+        }
+        fn students(
+            &self,
+            q: StudentQuery,
+        ) -> futures::stream::BoxStream<'static, mis_core::Result<Student>> {
+            use futures::StreamExt;
+            let d = q.diagnostics.clone();
+            self.0
+                .students(q)
+                .filter_map(move |r| {
+                    let out = match r {
+                        Ok(s) if s.id == "2" => d
+                            .report(mis_core::Warning::skipped_record(
+                                "memory",
+                                "students.list",
+                                "student",
+                                Some("2".into()),
+                                "invalid type at date_of_birth",
+                            ))
+                            .err()
+                            .map(Err),
+                        other => Some(other),
+                    };
+                    futures::future::ready(out)
+                })
+                .boxed()
+        }
+        fn attendance(
+            &self,
+            q: AttendanceQuery,
+        ) -> futures::stream::BoxStream<'static, mis_core::Result<AttendanceMark>> {
+            self.0.attendance(q)
+        }
+        fn timetable(
+            &self,
+            q: TimetableQuery,
+        ) -> futures::stream::BoxStream<'static, mis_core::Result<mis_core::Lesson>> {
+            self.0.timetable(q)
+        }
+        fn behaviour(
+            &self,
+            q: BehaviourQuery,
+        ) -> futures::stream::BoxStream<'static, mis_core::Result<mis_core::BehaviourEvent>>
+        {
+            self.0.behaviour(q)
+        }
+    }
+
+    #[tokio::test]
+    async fn warnings_reach_the_diagnostics_and_strict_fails() {
+        let p: Arc<dyn MisProvider> = Arc::new(SkipsOne(provider()));
+        let d = Diagnostics::new();
+        let q = Query::Students(StudentQuery::new()).with_diagnostics(d.clone());
+        let mut out = Vec::new();
+        run_query(p.clone(), q, Format::Jsonl, &mut out)
+            .await
+            .unwrap();
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1);
+        let mut err = Vec::new();
+        report_warnings(&d.warnings(), &mut err).unwrap();
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "mis: warning: memory students.list: 1 × student record skipped (decode, student); \
+             ids 2\n"
+        );
+
+        let strict = diagnostics_for(&parse(&["--strict", "students"]));
+        let q = Query::Students(StudentQuery::new()).with_diagnostics(strict);
+        let e = run_query(p, q, Format::Jsonl, &mut Vec::new())
+            .await
+            .unwrap_err();
+        assert_eq!(e.exit_code(), crate::exit::VENDOR, "decode: {e}");
+    }
+
     #[tokio::test]
     async fn students_stream_through_the_formatter() {
         let text = run_text(&parse(&["--format", "jsonl", "students"])).await;
@@ -379,9 +502,13 @@ mod tests {
 
     #[tokio::test]
     async fn tool_commands_check_their_input_in_one_line() {
-        let e = run(&parse(&["sandbox", "--port", "0"]), &mut Vec::new())
-            .await
-            .unwrap_err();
+        let e = run(
+            &parse(&["sandbox", "--port", "0"]),
+            &mut Vec::new(),
+            &Diagnostics::new(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.exit_code(), crate::exit::INVALID_INPUT);
         assert!(e.to_string().contains("--provider"), "{e}");
         let e = run(
@@ -393,6 +520,7 @@ mod tests {
                 "sqlite:x.db",
             ]),
             &mut Vec::new(),
+            &Diagnostics::new(),
         )
         .await
         .unwrap_err();
@@ -411,7 +539,9 @@ mod tests {
             "--to",
             "2024-02-30",
         ]);
-        let e = run(&cli, &mut Vec::new()).await.unwrap_err();
+        let e = run(&cli, &mut Vec::new(), &Diagnostics::new())
+            .await
+            .unwrap_err();
         assert_eq!(e.exit_code(), crate::exit::INVALID_INPUT);
         assert!(e.to_string().starts_with("--to: "), "{e}");
     }

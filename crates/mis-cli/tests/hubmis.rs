@@ -7,18 +7,22 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use mis_core::EnrolmentStatus;
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School, Stats, Vendor};
 
 /// The emulator's 60 s window at 1/100, and the client told the same: 12 per 0.6 s.
 const SCALE: f64 = 0.01;
 const QUOTA: &str = "12/0.6";
 
 async fn emulator() -> (Sandbox, Arc<School>) {
+    emulator_with(FaultPlan::none()).await
+}
+
+async fn emulator_with(faults: FaultPlan) -> (Sandbox, Arc<School>) {
     let school = Arc::new(School::generate(6, 20));
     let sandbox = Sandbox::start_with(
         Vendor::Hubmis,
         school.clone(),
-        FaultPlan::none(),
+        faults,
         EmulatorOptions {
             time_scale: SCALE,
             ..EmulatorOptions::default()
@@ -138,6 +142,76 @@ async fn a_wrong_secret_is_one_line_saying_authentication_failed() {
     assert!(lines[0].contains("authentication failed"), "{stderr}");
     assert!(
         !stderr.contains(wrong) && !stderr.contains(&real),
+        "{stderr}"
+    );
+}
+
+/// One student's enrolment record answers 404: every student is still listed (that one
+/// without a UPN), stderr says so in one warning line, and the exit code says "completed with
+/// warnings" (10); `--strict` makes the same fault the not-found error it is (6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_enrolment_record_costs_that_students_upn_not_the_list() {
+    let plan = FaultPlan {
+        records: RecordFaults {
+            missing_subresource: true,
+            ..RecordFaults::default()
+        },
+        ..FaultPlan::none()
+    };
+    let (sandbox, school) = emulator_with(plan).await;
+    let secret = sandbox
+        .credentials()
+        .get("client_secret")
+        .unwrap()
+        .to_owned();
+    let target = &school.students[RecordFaults::MISSING_STUDENT];
+    let out = mis(
+        &["--provider", "hubmis", "students", "--format", "json"],
+        &sandbox,
+        &secret,
+    )
+    .await;
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    assert_eq!(out.status.code(), Some(10), "{stderr}");
+    let records: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let on_roll = school
+        .students
+        .iter()
+        .filter(|s| s.enrolment_status != Some(EnrolmentStatus::Leaver))
+        .count();
+    assert_eq!(records.len(), on_roll, "every student is listed");
+    let listed = records
+        .iter()
+        .find(|r| r["id"] == target.id.as_str())
+        .expect("the student whose enrolment is missing is still listed");
+    assert!(
+        !listed["identifiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["kind"] == "upn"),
+        "listed without a UPN: {listed}"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("mis: warning: hubmis "), "{stderr}");
+    assert!(lines[0].contains("without UPN"), "{stderr}");
+    assert!(lines[0].contains(&target.id), "names the student: {stderr}");
+    assert!(
+        !stderr.contains(&target.last_name),
+        "no pupil data: {stderr}"
+    );
+
+    let out = mis(
+        &["--provider", "hubmis", "--strict", "students"],
+        &sandbox,
+        &secret,
+    )
+    .await;
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(6), "not found: {stderr}");
+    assert!(
+        stderr.lines().last().unwrap().starts_with("mis: "),
         "{stderr}"
     );
 }
