@@ -99,6 +99,7 @@ impl Shared {
             accounts: &self.accounts,
             writes,
             page_size: self.page_size,
+            records: self.faults.plan().records,
         }
     }
 

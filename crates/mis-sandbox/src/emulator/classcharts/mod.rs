@@ -82,6 +82,25 @@
 //! marks (`0` when none) and `""` on lesson marks without minutes, as in the fixture.
 //! `percentage` (window) and `percentage_singe_august` (since 1 August) are strings.
 //!
+//! # Record faults ([`RecordFaults`], `FaultPlan::degraded`)
+//!
+//! With any record fault on, the parent account also sees the pupils the faults touch
+//! (`RecordFaults::MALFORMED_STUDENT`, `RecordFaults::MISSING_STUDENT`), after at least three
+//! untouched ones (`parent_pupil_ids` lists them, untouched first). Each fault is the
+//! vendor's own shape, never an HTTP error ClassCharts does not send:
+//!
+//! * `malformed_record`: in `/pupils`, the malformed pupil's `first_name` is a one-element
+//!   list instead of a string (a PHP array serialised in place of its value); `id` intact.
+//! * `missing_subresource`: `/activity/{id}` of the missing pupil answers the error envelope
+//!   `{"success":0,"error":"Activity not found for this pupil","expired":0}` (HTTP 200,
+//!   inferred wording; `expired: 0`: the session is fine).
+//! * `forbidden_auxiliary`: the missing pupil's school hides the timetable module — the pupil
+//!   object says `display_timetable: false`, `/timetable/{id}` answers `{"success":0,"error":
+//!   "You do not have permission to view this pupil's timetable","expired":0}`, and that
+//!   pupil's lesson registers on `/attendance` come without `lesson_name` / `room_name`
+//!   (optional in the JS types; inferred: the names are the timetable's). For an attendance
+//!   read the timetable is only enrichment: it names the lesson a register belongs to.
+//!
 //! # Writes
 //!
 //! ClassCharts' student and parent APIs cannot record attendance. Their writes are
@@ -122,6 +141,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::emulator::RecordFaults;
 use crate::sandbox::{Credentials, Emulator, EmulatorContext, Fixture};
 use crate::school::School;
 use render::{DisplayDate, PAGE_SIZE, View, Window, error, today};
@@ -134,7 +154,8 @@ use state::{Accounts, Api, Who, Writes, session_token};
 /// the parent's pupil ids comma-separated. All derive from the school's seed.
 pub fn build(ctx: &EmulatorContext) -> Emulator {
     let school = &ctx.school;
-    let accounts = Accounts::new(school);
+    let records = ctx.faults.plan().records;
+    let accounts = Accounts::new(school).with_record_faults(school, records);
     let student = &school.students[accounts.student];
     let mut creds = BTreeMap::new();
     creds.insert("code", state::pupil_code(school.seed, &student.id));
@@ -192,6 +213,7 @@ pub fn fixtures(school: &School) -> Vec<Fixture> {
         accounts: &accounts,
         writes: &writes,
         page_size: PAGE_SIZE,
+        records: RecordFaults::default(),
     };
     let me = accounts.student;
     let on_roll: Vec<usize> = (0..school.students.len())

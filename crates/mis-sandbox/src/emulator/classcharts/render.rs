@@ -16,6 +16,7 @@ use mis_core::{
 use serde_json::{Map, Value, json};
 
 use super::state::{Accounts, Api, Who, Writes, hash};
+use crate::emulator::RecordFaults;
 use crate::school::{BehaviourRecord, ClosureKind, HomeworkRecord, School, TimetableSlot};
 
 /// `meta.version` on `/ping` (the api-docs OpenAPI version, "28.7.1", vendors.md §1.1).
@@ -308,9 +309,27 @@ pub(super) struct View<'a> {
     pub writes: &'a Writes,
     /// Activity points per page.
     pub page_size: usize,
+    /// The record faults served (none for fixtures).
+    pub records: RecordFaults,
 }
 
 impl View<'_> {
+    /// Whether pupil `p`'s record in the parent's `/pupils` list is served corrupt.
+    fn malformed(&self, p: usize) -> bool {
+        self.records.malformed_record && p == RecordFaults::MALFORMED_STUDENT
+    }
+
+    /// Whether pupil `p`'s school hides the timetable module (`display_timetable: false`):
+    /// `/timetable` refuses that pupil and lesson registers come without the lesson's name.
+    pub(super) fn timetable_hidden(&self, p: usize) -> bool {
+        self.records.forbidden_auxiliary && p == RecordFaults::MISSING_STUDENT
+    }
+
+    /// Whether pupil `p`'s activity feed answers "not found".
+    pub(super) fn activity_missing(&self, p: usize) -> bool {
+        self.records.missing_subresource && p == RecordFaults::MISSING_STUDENT
+    }
+
     fn student(&self, p: usize) -> &Student {
         &self.school.students[p]
     }
@@ -399,6 +418,9 @@ impl View<'_> {
             "display_custom_fields",
         ] {
             put(flag, true.into());
+        }
+        if self.timetable_hidden(p) {
+            put("display_timetable", false.into());
         }
         for flag in [
             "display_mental_health",
@@ -520,7 +542,16 @@ impl View<'_> {
             .parent
             .pupils
             .iter()
-            .map(|&p| self.pupil(p))
+            .map(|&p| {
+                let mut v = self.pupil(p);
+                if self.malformed(p) {
+                    // One corrupt pupil record (the `malformed_record` fault): a name field
+                    // holding a list where every record has a string, the id intact — a
+                    // PHP array serialised in place of its one value.
+                    v["first_name"] = json!([self.student(p).first_name]);
+                }
+                v
+            })
             .collect();
         ok(list.into(), none())
     }
@@ -1364,6 +1395,7 @@ impl View<'_> {
                 }),
             );
         }
+        let hidden = self.timetable_hidden(p);
         let mut slots_cache: Option<(Date, Vec<&TimetableSlot>)> = None;
         for m in Self::marks(&self.school.lesson_marks, &s.id, w) {
             let Some(label) = m.period.as_deref() else {
@@ -1378,17 +1410,26 @@ impl View<'_> {
                         .is_some_and(|pp| pp.label == label)
                 })
             });
-            days.entry(m.date).or_default().insert(
-                label.to_string(),
-                json!({
-                    "code": m.code,
-                    "status": status_for(m),
-                    // Lesson registers send "" when no minutes were recorded (fixture).
-                    "late_minutes": m.minutes_late.map_or(json!(""), Value::from),
-                    "lesson_name": slot.map(|sl| sl.group.clone()),
-                    "room_name": slot.map(|sl| sl.room.clone()),
-                }),
-            );
+            let mut mark = json!({
+                "code": m.code,
+                "status": status_for(m),
+                // Lesson registers send "" when no minutes were recorded (fixture).
+                "late_minutes": m.minutes_late.map_or(json!(""), Value::from),
+                "lesson_name": slot.map(|sl| sl.group.clone()),
+                "room_name": slot.map(|sl| sl.room.clone()),
+            });
+            if hidden {
+                // `lesson_name` / `room_name` are optional (JS types, vendors.md §1.6); with
+                // the timetable module hidden the register shows its period name only
+                // (inferred: lesson names are the timetable's).
+                if let Some(o) = mark.as_object_mut() {
+                    o.remove("lesson_name");
+                    o.remove("room_name");
+                }
+            }
+            days.entry(m.date)
+                .or_default()
+                .insert(label.to_string(), mark);
         }
         let (a, possible) = Self::attended(&sessions);
         let august = jiff::civil::date(self.school.academic_year.start_date.year(), 8, 1);

@@ -22,6 +22,12 @@ use super::state::{Api, ParentPoint, Who, pupil_code};
 const NO_ACCESS: &str = "You do not have permission to access this pupil";
 /// A date parameter that is not `YYYY-MM-DD` (inferred wording).
 const BAD_DATE: &str = "Invalid date provided";
+/// The `missing_subresource` fault: one pupil's activity feed is gone (inferred wording; the
+/// envelope is the documented error shape, HTTP 200, `expired: 0` — the session is fine).
+const ACTIVITY_NOT_FOUND: &str = "Activity not found for this pupil";
+/// The `forbidden_auxiliary` fault: the pupil's school hides the timetable module
+/// (`display_timetable: false`, vendors.md §1.6) and `/timetable` refuses (inferred wording).
+const TIMETABLE_HIDDEN: &str = "You do not have permission to view this pupil's timetable";
 /// The documented parent-behaviour daily limit error (api-docs `add_limit_error_response`).
 const DAILY_LIMIT: &str = "You have reached the daily limit awarding this behaviour";
 
@@ -347,6 +353,9 @@ fn endpoint(
         Ep::Pupils => read(&|v| v.pupils()),
         Ep::Activity => {
             let p = pupil(shared, who, id)?;
+            if shared.view(&shared.writes()).activity_missing(p) {
+                return Err(error(ACTIVITY_NOT_FOUND, false));
+            }
             let w = window(shared, q)?;
             let last_id = match q.get("last_id").map(|s| s.trim()).filter(|s| !s.is_empty()) {
                 None => None,
@@ -374,6 +383,9 @@ fn endpoint(
         }
         Ep::Timetable => {
             let p = pupil(shared, who, id)?;
+            if shared.view(&shared.writes()).timetable_hidden(p) {
+                return Err(error(TIMETABLE_HIDDEN, false));
+            }
             // Required by the JS library, optional in api-docs: default "today".
             let date = match q.get("date").filter(|d| !d.is_empty()) {
                 Some(d) => parse_date(d)?,

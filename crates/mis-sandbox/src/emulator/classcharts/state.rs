@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use jiff::civil::{Date, DateTime};
 use mis_core::EnrolmentStatus;
 
+use crate::emulator::RecordFaults;
 use crate::school::School;
 
 /// Which API a request or a session belongs to: `/apiv2student` or `/apiv2parent`.
@@ -176,6 +177,41 @@ impl Accounts {
             pupils,
         };
         Accounts { student, parent }
+    }
+}
+
+impl Accounts {
+    /// The accounts of a school served with record faults on: the parent also sees the pupils
+    /// the faults touch ([`RecordFaults::MALFORMED_STUDENT`], [`RecordFaults::MISSING_STUDENT`]),
+    /// listed after at least three untouched ones, so a read through the faults still has
+    /// most of its pupils (a parent — or carer — of five is an ordinary ClassCharts account:
+    /// `/pupils` is a list). Without record faults the account is unchanged.
+    pub(super) fn with_record_faults(mut self, school: &School, records: RecordFaults) -> Accounts {
+        if records.is_clean() {
+            return self;
+        }
+        let touched = [
+            RecordFaults::MALFORMED_STUDENT,
+            RecordFaults::MISSING_STUDENT,
+        ];
+        let mut pupils: Vec<usize> = self
+            .parent
+            .pupils
+            .iter()
+            .copied()
+            .filter(|p| !touched.contains(p))
+            .collect();
+        for i in (0..school.students.len()).filter(|&i| is_on_roll(school, i)) {
+            if pupils.len() >= 3 {
+                break;
+            }
+            if !touched.contains(&i) && !pupils.contains(&i) {
+                pupils.push(i);
+            }
+        }
+        pupils.extend(touched.iter().filter(|&&i| i < school.students.len()));
+        self.parent.pupils = pupils;
+        self
     }
 }
 

@@ -806,3 +806,94 @@ fn credentials_are_derived_from_the_seed() {
     let other = build(&ctx(Arc::new(School::generate(12, 60)))).credentials;
     assert_ne!(a.get("code"), other.get("code"));
 }
+
+/// `FaultPlan::degraded()`: the parent also sees the two pupils the record faults touch; the
+/// `/pupils` record of one has a name of the wrong JSON type (id intact); the other's
+/// activity answers the vendor's "not found" envelope and its timetable the "permission"
+/// one (module hidden: `display_timetable: false`, registers without lesson names). Every
+/// other answer is the clean one.
+#[tokio::test]
+async fn record_faults_touch_only_their_pupils() {
+    use crate::emulator::RecordFaults;
+
+    let s = school();
+    let malformed = &s.students[RecordFaults::MALFORMED_STUDENT];
+    let missing = &s.students[RecordFaults::MISSING_STUDENT];
+    let clean = start().await;
+    let sb = start_with(FaultPlan::degraded(), 1.0, None).await;
+    let c = sb.credentials().clone();
+    let mine: Vec<&str> = c.get("parent_pupil_ids").unwrap().split(',').collect();
+    assert!(mine.len() >= 5, "{mine:?}");
+    assert!(mine.contains(&malformed.id.as_str()) && mine.contains(&missing.id.as_str()));
+    let healthy = mine[0];
+    assert!(healthy != malformed.id && healthy != missing.id);
+    let clean_parent = login_parent(&clean).await;
+    let parent = login_parent(&sb).await;
+
+    let pupils = get(&sb, "/apiv2parent/pupils", Some(&parent)).await;
+    let list = pupils["data"].as_array().unwrap();
+    assert_eq!(list.len(), mine.len());
+    for p in list {
+        let id = p["id"].to_string();
+        if id == malformed.id {
+            assert_eq!(p["first_name"], json!([malformed.first_name]));
+        } else {
+            assert!(p["first_name"].is_string(), "{p}");
+        }
+        let hidden = id == missing.id;
+        assert_eq!(p["display_timetable"], json!(!hidden), "{id}");
+    }
+
+    let range = s.lesson_mark_range.unwrap();
+    let day = range.from();
+    let q = format!("?from={}&to={}", range.from(), range.to());
+    let activity = get(
+        &sb,
+        &format!("/apiv2parent/activity/{}", missing.id),
+        Some(&parent),
+    )
+    .await;
+    assert_eq!(activity, error_body("Activity not found for this pupil", 0));
+    let timetable = get(
+        &sb,
+        &format!("/apiv2parent/timetable/{}?date={day}", missing.id),
+        Some(&parent),
+    )
+    .await;
+    assert_eq!(
+        timetable,
+        error_body(
+            "You do not have permission to view this pupil's timetable",
+            0
+        )
+    );
+    let marks = get(
+        &sb,
+        &format!("/apiv2parent/attendance/{}{q}", missing.id),
+        Some(&parent),
+    )
+    .await;
+    let lesson_marks: Vec<&Value> = marks["data"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|d| d.as_object().unwrap().iter())
+        .filter(|(k, _)| *k != "AM" && *k != "PM")
+        .map(|(_, m)| m)
+        .collect();
+    assert!(!lesson_marks.is_empty());
+    assert!(lesson_marks.iter().all(|m| m.get("lesson_name").is_none()));
+
+    // The healthy pupil's answers are the clean emulator's.
+    for path in [
+        format!("/apiv2parent/activity/{healthy}"),
+        format!("/apiv2parent/timetable/{healthy}?date={day}"),
+        format!("/apiv2parent/attendance/{healthy}{q}"),
+    ] {
+        assert_eq!(
+            get(&sb, &path, Some(&parent)).await,
+            get(&clean, &path, Some(&clean_parent)).await,
+            "{path}"
+        );
+    }
+}
