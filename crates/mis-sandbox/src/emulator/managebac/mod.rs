@@ -62,6 +62,22 @@
 //! * Each student has one parent (`parent_ids`), so excusals can name one; excusals are
 //!   generated from runs of `I`/`M` AM marks.
 //!
+//! # Record faults ([`crate::FaultPlan::records`])
+//!
+//! * `malformed_record`: the student at [`RecordFaults::MALFORMED_STUDENT`] is rendered with
+//!   `birthday` as a JSON number (`20100824`) instead of a `"yyyy-mm-dd"` string, its `id`
+//!   and every other field intact — in `GET /students`, `GET /students/{id}` and
+//!   `GET /year-groups/{id}/students` alike.
+//! * `missing_subresource`: one class of the student at [`RecordFaults::MISSING_STUDENT`]
+//!   (the first, in class order, that has timetable slots) answers the vendor's 404
+//!   `{"error": "Couldn't find IbClass with 'id'=…"}` on `GET /classes/{id}/timetable`,
+//!   `GET /classes/{id}/attendance/date/{date}` and `…/attendance/term/{term_id}`; it stays
+//!   in `GET /classes`, and `GET /classes/{id}` and its students still answer.
+//! * `forbidden_auxiliary`: the token lacks `year_groups/index` (absent from
+//!   `GET /auth/permissions`), so `GET /year-groups` answers 403 with the spec's only
+//!   authorisation body, `{"error": "Access Denied"}` (§5.6 documents no 403 of its own). The
+//!   single year group and its homeroom registers still answer.
+//!
 //! # Not emulated
 //!
 //! OAuth (`POST /oauth/token`, v2p3 only), parents, memberships, grades, tasks, units,
@@ -83,7 +99,7 @@ use serde_json::{Value, json};
 
 use self::render::{DEFAULT_PER_PAGE, Params, View};
 use self::state::{Index, Writes, num, parent_of};
-use crate::emulator::{Faults, Stats};
+use crate::emulator::{Faults, RecordFaults, Stats};
 use crate::sandbox::{Credentials, Emulator, EmulatorContext, Fixture};
 use crate::school::School;
 
@@ -124,6 +140,7 @@ impl Shared {
             index: &self.index,
             config: self.config,
             default_per_page: self.default_per_page,
+            faults: self.faults.plan().records,
         }
     }
 
@@ -181,8 +198,19 @@ fn token(school: &School) -> String {
 
 /// `GET /auth/permissions`: what this emulator's token may do, in the vendor's
 /// `resource/action` style (vendors.md §5.3 quotes `students/excusals/index`; the others
-/// follow that pattern).
-fn permissions() -> Value {
+/// follow that pattern). Under [`RecordFaults::forbidden_auxiliary`] the token lacks
+/// `year_groups/index`, which is why `GET /year-groups` answers 403.
+fn permissions(faults: RecordFaults) -> Value {
+    let mut all = all_permissions();
+    if faults.forbidden_auxiliary {
+        if let Some(list) = all["permissions"].as_array_mut() {
+            list.retain(|p| p != "year_groups/index");
+        }
+    }
+    all
+}
+
+fn all_permissions() -> Value {
     json!({ "permissions": [
         "school/show",
         "school/academic_years/index",
@@ -223,6 +251,7 @@ pub fn fixtures(school: &School) -> Vec<Fixture> {
         index: &index,
         config: Config::default(),
         default_per_page: DEFAULT_PER_PAGE,
+        faults: RecordFaults::default(),
     };
     let writes = index.writes();
     let none = Params::default();
@@ -296,7 +325,7 @@ pub fn fixtures(school: &School) -> Vec<Fixture> {
 
     let rendered: Vec<(&str, render::Rendered)> = vec![
         ("ping", Ok(json!({ "pong": "ok" }))),
-        ("auth_permissions", Ok(permissions())),
+        ("auth_permissions", Ok(permissions(RecordFaults::default()))),
         ("school", Ok(view.school())),
         ("academic_years", Ok(view.academic_years(&none))),
         ("academic_year", view.academic_year(program, &year)),

@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::Config;
 use super::state::{Excusal, Index, Writes, at_utc, duration, num, parent_of, year_number};
+use crate::emulator::RecordFaults;
 use crate::school::{Phase, School};
 
 /// Largest `per_page` a client may ask for (vendors.md §5.4: "max 200").
@@ -105,6 +106,16 @@ impl ApiError {
         ApiError {
             status: StatusCode::NOT_FOUND,
             body: json!({ "error": format!("Couldn't find {model} with 'id'={id}") }),
+        }
+    }
+
+    /// 403 for a token without the endpoint's permission. The spec documents no 403; its
+    /// one authorisation body is `AccessDeniedError`, `{"error": "Access Denied"}` (vendors.md
+    /// §5.6), which is what a refused permission is rendered with here.
+    pub fn forbidden() -> ApiError {
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            body: json!({ "error": "Access Denied" }),
         }
     }
 
@@ -268,6 +279,9 @@ pub(super) struct View<'a> {
     pub config: Config,
     /// `per_page` when the client sends none.
     pub default_per_page: usize,
+    /// The deterministic record faults of the plan (none for fixtures); see the module docs
+    /// of the emulator for what each one does here.
+    pub faults: RecordFaults,
 }
 
 /// `2024-09-02T06:00:00.000Z`, the spec's timestamp style.
@@ -601,6 +615,16 @@ impl View<'_> {
             e.leaving_date.map(|d| d.to_string()),
         );
         m.insert("role".into(), "Student".into());
+        if self.faults.malformed_record && i == RecordFaults::MALFORMED_STUDENT {
+            // One pupil's corrupt record: `birthday` as a bare number (`20100824`) instead of
+            // the documented `"yyyy-mm-dd"` string, everything else (the id first) intact.
+            // Rendered wherever the student is (list, show, year-group listing), as a real
+            // server's one serializer would.
+            let digits: Option<i64> = s
+                .date_of_birth
+                .and_then(|d| d.to_string().replace('-', "").parse().ok());
+            m.insert("birthday".into(), digits.unwrap_or(20_100_824).into());
+        }
         Value::Object(m)
     }
 
@@ -773,6 +797,11 @@ impl View<'_> {
 
     /// `GET /year-groups`: `modified_since`, `archived`, `student_ids`, `page`, `per_page`.
     pub fn year_groups(&self, params: &Params) -> Rendered {
+        if self.faults.forbidden_auxiliary {
+            // The token lacks `year_groups/index` (an API Manager permission): the list
+            // answers 403. `GET /year-groups/{id}` and the homeroom registers keep theirs.
+            return Err(ApiError::forbidden());
+        }
         let page = self.page(params);
         let since = params.since("modified_since")?;
         let students = params.ids("student_ids");
@@ -853,6 +882,38 @@ impl View<'_> {
             .and_then(|n| self.index.group_pos.get(&n).copied())
             .filter(|g| self.index.classes.contains(g))
             .ok_or_else(|| ApiError::not_found("IbClass", id))
+    }
+
+    /// The class whose timetable and attendance answer 404 under
+    /// [`RecordFaults::missing_subresource`]: the first class of the student at
+    /// [`RecordFaults::MISSING_STUDENT`] that has timetable slots (so the fault costs lessons
+    /// and marks), or `None` when the fault is off or the student has no such class.
+    pub fn missing_class(&self) -> Option<u64> {
+        if !self.faults.missing_subresource {
+            return None;
+        }
+        let student = &self.school.students.get(RecordFaults::MISSING_STUDENT)?.id;
+        self.index
+            .classes
+            .iter()
+            .map(|&c| &self.school.groups[c])
+            .find(|g| {
+                g.student_ids.contains(student)
+                    && self.school.timetable.iter().any(|s| s.group_id == g.id)
+            })
+            .map(|g| num(&g.id))
+    }
+
+    /// The class `id` for its timetable and attendance routes: the vendor's 404 for an
+    /// unknown class, and for the [missing class](View::missing_class) too (its record and
+    /// memberships still answer: the fault is a class whose timetable and registers are gone,
+    /// e.g. removed from the year's schedule after the class list was read).
+    fn class_records(&self, id: &str) -> Result<usize, ApiError> {
+        let c = self.class_pos(id)?;
+        if self.missing_class() == Some(num(&self.school.groups[c].id)) {
+            return Err(ApiError::not_found("IbClass", id));
+        }
+        Ok(c)
     }
 
     fn class_json(&self, c: usize) -> Value {
@@ -972,7 +1033,7 @@ impl View<'_> {
     /// `GET /classes/{id}/timetable`: slots by rotation day (1–10) and period, numbered the
     /// school's way in v2p1 (the field v2p3 removed says how, vendors.md §5.2).
     pub fn class_timetable(&self, id: &str) -> Rendered {
-        let c = self.class_pos(id)?;
+        let c = self.class_records(id)?;
         let group_id = &self.school.groups[c].id;
         let year = &self.school.academic_year;
         let slots: Vec<Value> = self
@@ -1059,7 +1120,7 @@ impl View<'_> {
         date: &str,
         params: &Params,
     ) -> Rendered {
-        let c = self.class_pos(id)?;
+        let c = self.class_records(id)?;
         let date = parse_date(date)?;
         self.in_year(date)?;
         let class = num(&self.school.groups[c].id);
@@ -1090,7 +1151,7 @@ impl View<'_> {
         term: &str,
         params: &Params,
     ) -> Rendered {
-        let c = self.class_pos(id)?;
+        let c = self.class_records(id)?;
         let days = self.term_days(term)?;
         let class = num(&self.school.groups[c].id);
         let mut counts: BTreeMap<u64, BTreeMap<i64, u64>> = BTreeMap::new();

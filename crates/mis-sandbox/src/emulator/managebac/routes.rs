@@ -161,8 +161,8 @@ async fn ping() -> Response {
     respond(Ok(json!({ "pong": "ok" })))
 }
 
-async fn permissions() -> Response {
-    respond(Ok(super::permissions()))
+async fn permissions(State(s): S) -> Response {
+    respond(Ok(super::permissions(s.faults.plan().records)))
 }
 
 async fn school(State(s): S) -> Response {

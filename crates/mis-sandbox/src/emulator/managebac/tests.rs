@@ -1018,3 +1018,99 @@ async fn every_listed_path_is_routed_under_both_prefixes() {
         }
     }
 }
+
+/// `FaultPlan::degraded`: one student's `birthday` of the wrong JSON type (id intact) wherever
+/// it is rendered, one of another student's classes answering the vendor's 404 on its
+/// timetable and registers (but not on its record or members), and `GET /year-groups`
+/// answering 403 with the token's permissions saying why.
+#[tokio::test]
+async fn record_faults_touch_one_record_one_class_and_the_year_group_list() {
+    use crate::emulator::RecordFaults;
+    let s = school();
+    let sb = start(FaultPlan::degraded(), fast()).await;
+    let c = Client::of(&sb);
+
+    // Malformed: the list, the record and the year-group listing carry a number.
+    let bad = &s.students[RecordFaults::MALFORMED_STUDENT];
+    let id = num(&bad.id);
+    let list = c.get(&format!("/v2p1/students?ids[]={id}")).await;
+    assert_eq!(list.status, 200);
+    let rec = &list.body["students"][0];
+    assert_eq!(rec["id"], json!(id), "id intact");
+    assert!(rec["birthday"].is_number(), "{rec}");
+    assert_eq!(rec["first_name"], json!(bad.first_name));
+    let one = c.get(&format!("/v2p1/students/{id}")).await;
+    assert!(one.body["student"]["birthday"].is_number());
+    let other = &s.students[0];
+    let fine = c.get(&format!("/v2p1/students/{}", num(&other.id))).await;
+    assert!(fine.body["student"]["birthday"].is_string() || other.date_of_birth.is_none());
+
+    // Missing: one class of the other student.
+    let student = &s.students[RecordFaults::MISSING_STUDENT].id;
+    let class = s
+        .groups_of(mis_core::GroupKind::Teaching)
+        .find(|g| g.student_ids.contains(student) && s.timetable.iter().any(|t| t.group_id == g.id))
+        .expect("the student has a timetabled class");
+    let cid = num(&class.id);
+    let day = first_day(&s);
+    for path in [
+        format!("/v2p1/classes/{cid}/timetable"),
+        format!("/v2p1/classes/{cid}/attendance/date/{day}"),
+    ] {
+        let a = c.get(&path).await;
+        assert_eq!(a.status, 404, "{path}");
+        assert_eq!(
+            a.body,
+            json!({ "error": format!("Couldn't find IbClass with 'id'={cid}") })
+        );
+    }
+    assert_eq!(c.get(&format!("/v2p1/classes/{cid}")).await.status, 200);
+    assert_eq!(
+        c.get(&format!("/v2p1/classes/{cid}/students")).await.status,
+        200
+    );
+    let others: Vec<_> = s
+        .groups_of(mis_core::GroupKind::Teaching)
+        .filter(|g| g.id != class.id)
+        .take(3)
+        .collect();
+    for g in others {
+        let path = format!("/v2p1/classes/{}/timetable", num(&g.id));
+        assert_eq!(c.get(&path).await.status, 200, "{path}");
+    }
+
+    // Forbidden: the year-group list only.
+    let a = c.get("/v2p1/year-groups").await;
+    assert_eq!(a.status, 403);
+    assert_eq!(a.body, json!({ "error": "Access Denied" }));
+    let perms = c.get("/v2p1/auth/permissions").await.body;
+    let perms: Vec<&str> = perms["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(!perms.contains(&"year_groups/index") && perms.contains(&"year_groups/show"));
+    let g = s.groups_of(mis_core::GroupKind::Year).next().unwrap();
+    let gid = num(&g.id);
+    assert_eq!(c.get(&format!("/v2p1/year-groups/{gid}")).await.status, 200);
+    let reg = c
+        .get(&format!(
+            "/v2p1/year-groups/{gid}/homeroom/attendance/date/{day}"
+        ))
+        .await;
+    assert_eq!(reg.status, 200);
+
+    // And without the plan, none of it.
+    let clean = start(FaultPlan::none(), fast()).await;
+    let c = Client::of(&clean);
+    assert_eq!(c.get("/v2p1/year-groups").await.status, 200);
+    let rec = c.get(&format!("/v2p1/students/{id}")).await;
+    assert!(rec.body["student"]["birthday"].is_string());
+    assert_eq!(
+        c.get(&format!("/v2p1/classes/{cid}/timetable"))
+            .await
+            .status,
+        200
+    );
+}
