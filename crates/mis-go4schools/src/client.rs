@@ -259,6 +259,15 @@ impl Client {
     /// `GET /academic-years/{year}/students` ("GET Students"): personal details of the year's
     /// students. (Named so it does not shadow [`MisProvider::students`](mis_core::MisProvider).)
     pub async fn student_details(&self, year: i32) -> Result<Vec<wire::Student>> {
+        self.students_as(year).await
+    }
+
+    /// `GET …/students` with items decoded as `T` (the provider reads `Lenient<Student>`,
+    /// so one bad record costs only itself).
+    pub(crate) async fn students_as<T: WireItem + Send + 'static>(
+        &self,
+        year: i32,
+    ) -> Result<Vec<T>> {
         self.year_list(year, &["students"], "students.list").await
     }
 
@@ -268,6 +277,14 @@ impl Client {
         &self,
         year: i32,
     ) -> BoxStream<'static, Result<wire::EducationDetails>> {
+        self.education_details_as(year)
+    }
+
+    /// `GET …/students/education-details` with items decoded as `T`.
+    pub(crate) fn education_details_as<T: WireItem + Send + 'static>(
+        &self,
+        year: i32,
+    ) -> BoxStream<'static, Result<T>> {
         self.year_stream(
             year,
             &["students", "education-details"],
@@ -424,6 +441,15 @@ impl Client {
 
     /// `GET …/attendance/student-session-marks/date/{date}`: every AM/PM mark on `date`.
     pub async fn session_marks(&self, year: i32, date: Date) -> Result<Vec<wire::SessionMark>> {
+        self.session_marks_as(year, date).await
+    }
+
+    /// `GET …/attendance/student-session-marks/date/{date}` with items decoded as `T`.
+    pub(crate) async fn session_marks_as<T: WireItem + Send + 'static>(
+        &self,
+        year: i32,
+        date: Date,
+    ) -> Result<Vec<T>> {
         let d = date.to_string();
         self.year_list(
             year,
@@ -435,6 +461,15 @@ impl Client {
 
     /// `GET …/attendance/student-lesson-marks/date/{date}`: every lesson mark on `date`.
     pub async fn lesson_marks(&self, year: i32, date: Date) -> Result<Vec<wire::LessonMark>> {
+        self.lesson_marks_as(year, date).await
+    }
+
+    /// `GET …/attendance/student-lesson-marks/date/{date}` with items decoded as `T`.
+    pub(crate) async fn lesson_marks_as<T: WireItem + Send + 'static>(
+        &self,
+        year: i32,
+        date: Date,
+    ) -> Result<Vec<T>> {
         let d = date.to_string();
         self.year_list(
             year,
@@ -523,6 +558,15 @@ impl Client {
         year: i32,
         date: Date,
     ) -> BoxStream<'static, Result<wire::BehaviourEvent>> {
+        self.behaviour_events_as(year, date)
+    }
+
+    /// `GET …/behaviour/events/date/{date}` with items decoded as `T`.
+    pub(crate) fn behaviour_events_as<T: WireItem + Send + 'static>(
+        &self,
+        year: i32,
+        date: Date,
+    ) -> BoxStream<'static, Result<T>> {
         let d = date.to_string();
         self.year_stream(
             year,

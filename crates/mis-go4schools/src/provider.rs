@@ -21,6 +21,23 @@
 //! Reference data — the school's academic years, and per year the codes, calendar,
 //! timetable, event types and education details — is fetched once per client and cached
 //! ([`Client::clear_cache`] forgets it). Marks and events are never cached.
+//!
+//! # Partial results
+//!
+//! A fault costs what it touches, reported through the query's
+//! [`Diagnostics`](mis_core::Diagnostics) (fatal errors still end the read):
+//!
+//! * a student, education-details, mark or event record that does not decode (or convert)
+//!   costs that record (`Lenient` list items);
+//! * one date's marks or events that the server will not give (404, 403, an unreadable
+//!   page) cost that date, with a warning naming it;
+//! * attendance needs only attendance: an unreadable timetable costs the lesson marks
+//!   ("lesson marks left out: timetable not readable"), never the session marks; an
+//!   unreadable calendar costs nothing (every date is asked for);
+//! * enrichment the key may not read — teachers, subjects (lessons), staff accounts
+//!   (behaviour authors) — leaves those names out. The cached reference data remembers what
+//!   it was built without, so every read that would have shown the names is told, not just
+//!   the first.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,10 +47,11 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use jiff::civil::Date;
 use mis_core::{
     AcademicYear, AttendanceCode, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent,
-    BehaviourQuery, Capabilities, DateRange, EnrolmentStatus, Error, ErrorKind, Group, Lesson,
-    MisProvider, ProviderInfo, Result, Session, Slot, Staff, Student, StudentQuery, TimetableQuery,
-    WriteReceipt,
+    BehaviourQuery, Capabilities, DateRange, DecodeDetail, Diagnostics, EnrolmentStatus, Error,
+    ErrorKind, Group, Lesson, MisProvider, ProviderInfo, Result, Session, Slot, Staff, Student,
+    StudentQuery, TimetableQuery, Warning, WriteReceipt,
 };
+use mis_http::{Lenient, Rejected, keep_good};
 use tokio::sync::OnceCell;
 
 use crate::client::Client;
@@ -56,15 +74,38 @@ pub(crate) struct Codes {
     book: CodeBook,
 }
 
+/// A year's timetable, and the enrichment it was built without.
+pub(crate) struct Timetable {
+    index: TimetableIndex,
+    /// Teachers or subjects the key may not read: the timetable read reports these each
+    /// time (lesson marks do not carry those names, so the attendance read does not).
+    without: Vec<Warning>,
+}
+
+/// A year's education details, and the records that did not decode.
+pub(crate) struct Education {
+    rows: Vec<wire::EducationDetails>,
+    /// Reported by every students read: the students they belong to come back without UPN,
+    /// year group and enrolment.
+    rejected: Vec<Rejected>,
+}
+
+/// Behaviour authors by staff account id, and why there are none.
+struct Authors {
+    names: HashMap<i64, String>,
+    /// Set when the staff accounts could not be read (events come without authors).
+    without: Option<Warning>,
+}
+
 /// Reference data of one academic year.
 #[derive(Default)]
 struct YearCache {
     codes: OnceCell<Arc<Codes>>,
     calendar: OnceCell<Arc<CalendarMap>>,
-    timetable: OnceCell<Arc<TimetableIndex>>,
+    timetable: OnceCell<Arc<Timetable>>,
     event_types: OnceCell<Arc<HashMap<i64, wire::EventType>>>,
     /// Not a `OnceCell`: a write for a student added since it was filled refreshes it.
-    education: Mutex<Option<Arc<Vec<wire::EducationDetails>>>>,
+    education: Mutex<Option<Arc<Education>>>,
 }
 
 #[derive(Default)]
@@ -73,7 +114,7 @@ struct CacheData {
     /// unknown and every year a range touches is queried.
     school: OnceCell<Option<wire::School>>,
     years: Mutex<BTreeMap<i32, Arc<YearCache>>>,
-    authors: OnceCell<Arc<HashMap<i64, String>>>,
+    authors: OnceCell<Arc<Authors>>,
 }
 
 impl CacheData {
@@ -112,15 +153,66 @@ fn not_allowed(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::PermissionDenied | ErrorKind::NotFound)
 }
 
-/// Optional enrichment: an empty list when the key may not read it.
-fn optional<T>(r: Result<Vec<T>>, what: &str) -> Result<Vec<T>> {
+/// A warning for `error`, naming this vendor (and `operation`) when the error does not.
+fn warning(error: &Error, entity: &str, consequence: impl Into<String>) -> Warning {
+    let mut w = Warning::from_error(error, entity, consequence);
+    if w.vendor.is_empty() {
+        w = w.vendor(VENDOR);
+    }
+    w
+}
+
+/// Optional enrichment: an empty list and the warning to give when it cannot be read (a
+/// degradable error); a fatal error is returned.
+fn optional<T>(
+    r: Result<Vec<T>>,
+    entity: &str,
+    consequence: &str,
+) -> Result<(Vec<T>, Option<Warning>)> {
     match r {
-        Err(e) if not_allowed(&e) => {
-            tracing::debug!(error = %e, "{what} not readable; lessons will lack them");
+        Ok(v) => Ok((v, None)),
+        Err(e) if e.is_degradable() => Ok((Vec::new(), Some(warning(&e, entity, consequence)))),
+        Err(e) => Err(e),
+    }
+}
+
+/// One date's register, its good marks kept. The whole register lost (a degradable error)
+/// is one warning with no id to name (it is every student's): the consequence names the date.
+fn register<T>(
+    r: Result<Vec<Lenient<T>>>,
+    d: &Diagnostics,
+    operation: &str,
+    what: &str,
+    date: Date,
+) -> Result<Vec<T>> {
+    match r {
+        Ok(items) => keep_good(items, d, VENDOR, operation, "attendance"),
+        Err(e) => {
+            d.degrade(e, |e| {
+                warning(e, "attendance", format!("{what} of {date} left out"))
+            })?;
             Ok(Vec::new())
         }
-        other => other,
     }
+}
+
+/// Reports each education-details record that did not decode: its student (unknown, as the
+/// record is unreadable) is listed without what the record holds.
+fn report_rejected_details(rejected: &[Rejected], d: &Diagnostics) -> Result<()> {
+    for r in rejected {
+        let mut w = Warning::skipped_record(
+            VENDOR,
+            "students.education_details",
+            "student",
+            r.id.clone(),
+            r.describe(),
+        );
+        w.consequence = "education details record skipped: its student is listed without UPN, \
+                         year group or enrolment"
+            .to_owned();
+        d.report(w)?;
+    }
+    Ok(())
 }
 
 /// A student filter as GO's numeric id.
@@ -256,7 +348,7 @@ impl Client {
             .cloned()
     }
 
-    async fn timetable_of(&self, year: i32) -> Result<Arc<TimetableIndex>> {
+    async fn timetable_of(&self, year: i32) -> Result<Arc<Timetable>> {
         let y = self.inner.cache.get().year(year);
         y.timetable
             .get_or_try_init(|| async {
@@ -266,14 +358,21 @@ impl Client {
                     self.teachers(year),
                     self.subjects(year),
                 );
-                let teachers = optional(teachers, "teachers")?;
-                let subjects = optional(subjects, "subjects")?;
-                Ok(Arc::new(TimetableIndex::new(
-                    &timetables?,
-                    &classes?,
-                    &teachers,
-                    &subjects,
-                )))
+                let (timetables, classes) = (timetables?, classes?);
+                let (teachers, no_teachers) = optional(
+                    teachers,
+                    "lesson",
+                    "lessons listed without teachers: teachers not readable",
+                )?;
+                let (subjects, no_subjects) = optional(
+                    subjects,
+                    "lesson",
+                    "lessons listed with subject codes, not names: subjects not readable",
+                )?;
+                Ok(Arc::new(Timetable {
+                    index: TimetableIndex::new(&timetables, &classes, &teachers, &subjects),
+                    without: no_teachers.into_iter().chain(no_subjects).collect(),
+                }))
             })
             .await
             .cloned()
@@ -290,11 +389,7 @@ impl Client {
             .cloned()
     }
 
-    async fn education_of(
-        &self,
-        year: i32,
-        refresh: bool,
-    ) -> Result<Arc<Vec<wire::EducationDetails>>> {
+    async fn education_of(&self, year: i32, refresh: bool) -> Result<Arc<Education>> {
         let y = self.inner.cache.get().year(year);
         if !refresh {
             let cached = y
@@ -306,98 +401,153 @@ impl Client {
                 return Ok(details);
             }
         }
-        let fresh = Arc::new(self.education_details(year).try_collect::<Vec<_>>().await?);
+        let items: Vec<Lenient<wire::EducationDetails>> =
+            self.education_details_as(year).try_collect().await?;
+        let mut fresh = Education {
+            rows: Vec::with_capacity(items.len()),
+            rejected: Vec::new(),
+        };
+        for item in items {
+            match item.into_result() {
+                Ok(row) => fresh.rows.push(row),
+                Err(r) => fresh.rejected.push(r),
+            }
+        }
+        let fresh = Arc::new(fresh);
         *y.education.lock().unwrap_or_else(PoisonError::into_inner) = Some(fresh.clone());
         Ok(fresh)
     }
 
-    /// Staff account id → display name, for behaviour authors; empty when not readable.
-    async fn authors(&self) -> Result<Arc<HashMap<i64, String>>> {
+    /// Staff account id → display name, for behaviour authors; empty (with the warning to
+    /// give) when not readable.
+    async fn authors(&self) -> Result<Arc<Authors>> {
         let cache = self.inner.cache.get();
         cache
             .authors
             .get_or_try_init(|| async {
-                match self.staff_accounts().await {
-                    Ok(list) => Ok(Arc::new(
-                        list.into_iter()
-                            .filter_map(|s| {
-                                let name = s.display_name.clone().or_else(|| {
-                                    Some(format!("{} {}", s.first()?, s.last()?))
-                                })?;
-                                Some((s.id, name))
-                            })
-                            .collect(),
-                    )),
-                    Err(e) if not_allowed(&e) => {
-                        tracing::debug!(error = %e, "staff accounts not readable; events without authors");
-                        Ok(Arc::new(HashMap::new()))
-                    }
-                    Err(e) => Err(e),
-                }
+                let (list, without) = optional(
+                    self.staff_accounts().await,
+                    "behaviour",
+                    "behaviour events listed without authors: staff accounts not readable",
+                )?;
+                let names = list
+                    .into_iter()
+                    .filter_map(|s| {
+                        let name = s
+                            .display_name
+                            .clone()
+                            .or_else(|| Some(format!("{} {}", s.first()?, s.last()?)))?;
+                        Some((s.id, name))
+                    })
+                    .collect();
+                Ok(Arc::new(Authors { names, without }))
             })
             .await
             .cloned()
     }
 
     /// One date's marks (`sessions`/`lessons` say which registers), of one student or all.
+    ///
+    /// Lesson marks are read only with a `timetable` to place them. A register the server
+    /// will not give for this date (a degradable error) costs that date's marks of that
+    /// register; a mark that does not decode or convert costs that mark.
+    #[allow(clippy::too_many_arguments)] // one date's job: each argument is a different input
     async fn day_marks(
         &self,
         year: i32,
         date: Date,
         codes: Arc<Codes>,
-        timetable: Option<Arc<TimetableIndex>>,
+        timetable: Option<Arc<Timetable>>,
         sessions: bool,
         student: Option<i64>,
+        d: Diagnostics,
     ) -> Result<Vec<AttendanceMark>> {
+        const SESSIONS: &str = "attendance.session_marks";
+        const LESSONS: &str = "attendance.lesson_marks";
         let keep = |id: i64| student.is_none_or(|s| s == id);
         let mapper = &self.inner.mapper;
         let (session_marks, lesson_marks) = futures::join!(
             async {
                 if sessions {
-                    self.session_marks(year, date).await
+                    Some(
+                        self.session_marks_as::<Lenient<wire::SessionMark>>(year, date)
+                            .await,
+                    )
                 } else {
-                    Ok(Vec::new())
+                    None
                 }
             },
             async {
                 if timetable.is_some() {
-                    self.lesson_marks(year, date).await
+                    Some(
+                        self.lesson_marks_as::<Lenient<wire::LessonMark>>(year, date)
+                            .await,
+                    )
                 } else {
-                    Ok(Vec::new())
+                    None
                 }
             }
         );
         let mut out = Vec::new();
-        for m in session_marks?.iter().filter(|m| keep(m.student_id)) {
-            out.push(convert::session_mark(m, date, &codes.book, mapper)?);
+        if let Some(r) = session_marks {
+            for m in register(r, &d, SESSIONS, "session marks", date)?
+                .iter()
+                .filter(|m| keep(m.student_id))
+            {
+                match convert::session_mark(m, date, &codes.book, mapper) {
+                    Ok(mark) => out.push(mark),
+                    Err(e) => d.report(
+                        Warning::skipped_record(VENDOR, SESSIONS, "attendance", None, e.message())
+                            .student(m.student_id.to_string()),
+                    )?,
+                }
+            }
         }
-        for m in lesson_marks?.iter().filter(|m| keep(m.student_id)) {
-            out.push(convert::lesson_mark(
-                m,
-                date,
-                &codes.book,
-                mapper,
-                timetable.as_deref(),
-            ));
+        if let Some(r) = lesson_marks {
+            let index = timetable.as_deref().map(|t| &t.index);
+            for m in register(r, &d, LESSONS, "lesson marks", date)?
+                .iter()
+                .filter(|m| keep(m.student_id))
+            {
+                out.push(convert::lesson_mark(m, date, &codes.book, mapper, index));
+            }
         }
         Ok(out)
     }
 
-    /// One date's behaviour events.
+    /// One date's behaviour events. Events the server will not give for this date (a
+    /// degradable error) cost that date; an event that does not decode costs that event.
     async fn day_events(
         &self,
         year: i32,
         date: Date,
         types: Arc<HashMap<i64, wire::EventType>>,
-        authors: Arc<HashMap<i64, String>>,
+        authors: Arc<Authors>,
         student: Option<i64>,
+        d: Diagnostics,
     ) -> Result<Vec<BehaviourEvent>> {
-        let events: Vec<wire::BehaviourEvent> =
-            self.behaviour_events(year, date).try_collect().await?;
+        const OPERATION: &str = "behaviour.events";
+        let read: Result<Vec<Lenient<wire::BehaviourEvent>>> =
+            self.behaviour_events_as(year, date).try_collect().await;
+        let events = match read {
+            Ok(items) => keep_good(items, &d, VENDOR, OPERATION, "behaviour")?,
+            Err(e) => {
+                d.degrade(e, |e| {
+                    warning(
+                        e,
+                        "behaviour",
+                        format!("behaviour events of {date} left out"),
+                    )
+                })?;
+                return Ok(Vec::new());
+            }
+        };
         Ok(events
             .iter()
             .filter(|e| student.is_none_or(|s| e.student_ids.contains(&s)))
-            .filter_map(|e| convert::behaviour_event(e, date, &types, &self.inner.tz, &authors))
+            .filter_map(|e| {
+                convert::behaviour_event(e, date, &types, &self.inner.tz, &authors.names)
+            })
             .collect())
     }
 
@@ -438,9 +588,9 @@ impl Client {
                 .find(|d| d.student_id == student_id)
                 .map(|d| d.upn.clone().unwrap_or_default().trim().to_owned())
         };
-        let mut upn = upn_of(&self.education_of(year, false).await?);
+        let mut upn = upn_of(&self.education_of(year, false).await?.rows);
         if upn.is_none() {
-            upn = upn_of(&self.education_of(year, true).await?);
+            upn = upn_of(&self.education_of(year, true).await?.rows);
         }
         let upn = match upn {
             Some(u) if !u.is_empty() => u,
@@ -505,11 +655,14 @@ impl MisProvider for Client {
             let year = client.current_year().await?;
             let today = client.today();
             let (students, details) = futures::try_join!(
-                client.student_details(year),
+                client.students_as::<Lenient<wire::Student>>(year),
                 client.education_of(year, false)
             )?;
+            let d = &q.diagnostics;
+            let students = keep_good(students, d, VENDOR, "students.list", "student")?;
+            report_rejected_details(&details.rejected, d)?;
             let by_id: HashMap<i64, &wire::EducationDetails> =
-                details.iter().map(|d| (d.student_id, d)).collect();
+                details.rows.iter().map(|d| (d.student_id, d)).collect();
             Ok(students
                 .iter()
                 .map(|s| convert::student(s, by_id.get(&s.id).copied(), today))
@@ -542,19 +695,46 @@ impl MisProvider for Client {
         };
         let client = self.clone();
         let range = q.range;
+        let diagnostics = q.diagnostics;
         let planner = client.clone();
         let jobs = stream::once(async move { planner.plan(range).await })
             .map_ok(|parts| stream::iter(parts.into_iter().map(Ok)))
             .try_flatten()
             .and_then({
                 let client = client.clone();
+                let d = diagnostics.clone();
                 move |(year, part)| {
                     let client = client.clone();
+                    let d = d.clone();
                     async move {
+                        // Attendance needs only attendance: the code book is required; the
+                        // calendar only spares requests for closed dates, and the timetable
+                        // only places lesson marks.
                         let (codes, calendar) =
-                            futures::try_join!(client.codes_of(year), client.calendar_of(year))?;
+                            futures::join!(client.codes_of(year), client.calendar_of(year));
+                        let codes = codes?;
+                        let calendar = match calendar {
+                            Ok(c) => c,
+                            Err(e) if e.is_degradable() => {
+                                tracing::debug!(error = %e, "calendar not readable; every date is asked for");
+                                Arc::default()
+                            }
+                            Err(e) => return Err(e),
+                        };
                         let timetable = if lessons {
-                            Some(client.timetable_of(year).await?)
+                            match client.timetable_of(year).await {
+                                Ok(t) => Some(t),
+                                Err(e) => {
+                                    d.degrade(e, |e| {
+                                        warning(
+                                            e,
+                                            "attendance",
+                                            "lesson marks left out: timetable not readable",
+                                        )
+                                    })?;
+                                    None
+                                }
+                            }
                         } else {
                             None
                         };
@@ -571,9 +751,10 @@ impl MisProvider for Client {
         flatten(
             jobs.map_ok(move |(year, date, codes, timetable)| {
                 let client = client.clone();
+                let d = diagnostics.clone();
                 async move {
                     client
-                        .day_marks(year, date, codes, timetable, sessions, student)
+                        .day_marks(year, date, codes, timetable, sessions, student, d)
                         .await
                 }
             })
@@ -588,6 +769,7 @@ impl MisProvider for Client {
         };
         let client = self.clone();
         let range = q.range;
+        let diagnostics = q.diagnostics;
         let planner = client.clone();
         flatten(
             stream::once(async move { planner.plan(range).await })
@@ -595,11 +777,16 @@ impl MisProvider for Client {
                 .try_flatten()
                 .and_then(move |(year, part)| {
                     let client = client.clone();
+                    let d = diagnostics.clone();
                     async move {
-                        let (index, calendar) = futures::try_join!(
+                        let (timetable, calendar) = futures::try_join!(
                             client.timetable_of(year),
                             client.calendar_of(year)
                         )?;
+                        for w in &timetable.without {
+                            d.report(w.clone())?;
+                        }
+                        let index = &timetable.index;
                         let days: Vec<wire::CalendarDay> = calendar
                             .range(part.from()..=part.to())
                             .map(|(_, d)| d.clone())
@@ -629,34 +816,45 @@ impl MisProvider for Client {
         };
         let client = self.clone();
         let range = q.range;
+        let diagnostics = q.diagnostics;
         let planner = client.clone();
-        let jobs = stream::once(async move { planner.plan(range).await })
-            .map_ok(|parts| stream::iter(parts.into_iter().map(Ok)))
-            .try_flatten()
-            .and_then({
+        let d = diagnostics.clone();
+        let jobs = stream::once(async move {
+            let (parts, authors) = futures::try_join!(planner.plan(range), planner.authors())?;
+            // Once per read, whatever the number of academic years.
+            if let Some(w) = &authors.without {
+                d.report(w.clone())?;
+            }
+            Ok(parts.into_iter().map(move |p| Ok((p, authors.clone()))))
+        })
+        .map_ok(stream::iter)
+        .try_flatten()
+        .and_then({
+            let client = client.clone();
+            move |((year, part), authors)| {
                 let client = client.clone();
-                move |(year, part)| {
-                    let client = client.clone();
-                    async move {
-                        let (types, authors, calendar) = futures::try_join!(
-                            client.event_types_of(year),
-                            client.authors(),
-                            client.calendar_of(year)
-                        )?;
-                        let jobs: Vec<Result<_>> = part
-                            .days()
-                            .filter(|d| !is_closed(&calendar, *d))
-                            .map(|d| Ok((year, d, types.clone(), authors.clone())))
-                            .collect();
-                        Ok(stream::iter(jobs))
-                    }
+                async move {
+                    let (types, calendar) =
+                        futures::try_join!(client.event_types_of(year), client.calendar_of(year))?;
+                    let jobs: Vec<Result<_>> = part
+                        .days()
+                        .filter(|d| !is_closed(&calendar, *d))
+                        .map(|d| Ok((year, d, types.clone(), authors.clone())))
+                        .collect();
+                    Ok(stream::iter(jobs))
                 }
-            })
-            .try_flatten();
+            }
+        })
+        .try_flatten();
         flatten(
             jobs.map_ok(move |(year, date, types, authors)| {
                 let client = client.clone();
-                async move { client.day_events(year, date, types, authors, student).await }
+                let d = diagnostics.clone();
+                async move {
+                    client
+                        .day_events(year, date, types, authors, student, d)
+                        .await
+                }
             })
             .try_buffered(DAYS_IN_FLIGHT),
         )
@@ -686,8 +884,20 @@ impl MisProvider for Client {
                 client.subjects(year),
                 client.education_of(year, false),
             )?;
+            // A reference list is strict: a record it cannot decode ends the read.
+            if let Some(r) = details.rejected.first() {
+                return Err(Error::decode(
+                    VENDOR,
+                    "students.education_details",
+                    format!(
+                        "an education details record did not decode: {}",
+                        r.describe()
+                    ),
+                    DecodeDetail::new(r.path.clone(), b""),
+                ));
+            }
             let mut out = convert::teaching_groups(&groups, &students, &teachers, &subjects);
-            out.extend(convert::derived_groups(&details));
+            out.extend(convert::derived_groups(&details.rows));
             Ok(out)
         }))
     }

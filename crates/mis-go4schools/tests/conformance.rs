@@ -148,6 +148,16 @@ async fn faulted_setup() -> (Arc<dyn MisProvider>, Expected) {
     (Arc::new(client), expected)
 }
 
+/// The emulator with `FaultPlan::degraded()`: one malformed student record, one date's lesson
+/// register answering 404, teachers answering 403 (see the emulator's docs).
+async fn degraded_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let (sandbox, _school, client, expected) = start(FaultPlan::degraded()).await;
+    std::mem::forget(sandbox);
+    (Arc::new(client), expected)
+}
+
+mis_testkit::degradation_suite! { setup = degraded_setup() }
+
 mis_testkit::conformance_suite! {
     go4schools,
     setup = setup(),
@@ -442,4 +452,90 @@ async fn faults_are_retried_and_expiry_is_typed() {
     let e = client.all_students(StudentQuery::new()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unauthenticated);
     assert!(!e.to_string().contains("g4s_sandbox_"), "{e}");
+}
+
+/// Each record fault costs exactly what it touches, and the warnings say what and why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_record_fault_costs_what_it_touches() {
+    use mis_core::Diagnostics;
+    use mis_sandbox::RecordFaults;
+
+    let (_sandbox, school, client, expected) = start(FaultPlan::degraded()).await;
+
+    // The malformed student is skipped, named by its id; every other student comes back.
+    let d = Diagnostics::new();
+    let students = client
+        .all_students(
+            StudentQuery::new()
+                .include_leavers(true)
+                .with_diagnostics(d.clone()),
+        )
+        .await
+        .unwrap();
+    let bad = &school.students[RecordFaults::MALFORMED_STUDENT].id;
+    assert_eq!(students.len(), school.students.len() - 1);
+    assert!(students.iter().all(|s| &s.id != bad));
+    let w = d.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].kind, ErrorKind::Decode);
+    assert_eq!(w[0].record_id.as_ref(), Some(bad));
+    assert_eq!(
+        (w[0].vendor.as_str(), w[0].operation.as_str()),
+        (VENDOR, "students.list")
+    );
+    assert!(w[0].message.contains("date_of_birth"), "{}", w[0].message);
+
+    // One date's lesson register is a 404: that date's lesson marks are left out, with one
+    // warning naming the date; the session marks of that date and every other mark come back.
+    let missing = &school.students[RecordFaults::MISSING_STUDENT].id;
+    let day = school
+        .lesson_marks
+        .iter()
+        .find(|m| &m.student_id == missing)
+        .unwrap()
+        .date;
+    let d = Diagnostics::new();
+    let marks = client
+        .all_attendance(AttendanceQuery::new(expected.range).with_diagnostics(d.clone()))
+        .await
+        .unwrap();
+    let want = |keep: &dyn Fn(&mis_core::AttendanceMark) -> bool| {
+        expected.data.marks.iter().filter(|m| keep(m)).count()
+    };
+    assert_eq!(
+        marks.len(),
+        want(&|m| !(m.slot == Slot::Lesson && m.date == day))
+    );
+    assert!(
+        !marks
+            .iter()
+            .any(|m| m.slot == Slot::Lesson && m.date == day)
+    );
+    let w = d.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].kind, ErrorKind::NotFound);
+    assert_eq!(w[0].status, Some(404));
+    assert_eq!(w[0].operation, "attendance.lesson_marks");
+    assert_eq!(w[0].consequence, format!("lesson marks of {day} left out"));
+    assert_eq!((&w[0].record_id, &w[0].student_id), (&None, &None));
+
+    // Teachers are forbidden: every lesson comes back, without teachers, and every timetable
+    // read (not only the one that filled the cache) says so.
+    for _ in 0..2 {
+        let d = Diagnostics::new();
+        let lessons = client
+            .all_lessons(TimetableQuery::new(expected.range).with_diagnostics(d.clone()))
+            .await
+            .unwrap();
+        assert_eq!(lessons.len(), expected.data.lessons.len());
+        assert!(lessons.iter().all(|l| l.teachers.is_empty()));
+        let w = d.warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].kind, ErrorKind::PermissionDenied);
+        assert_eq!(w[0].operation, "teaching.teachers");
+        assert_eq!(
+            w[0].consequence,
+            "lessons listed without teachers: teachers not readable"
+        );
+    }
 }

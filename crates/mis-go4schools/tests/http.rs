@@ -693,3 +693,135 @@ async fn the_key_is_never_printed() {
     let e = Client::new(bad).unwrap_err();
     assert!(!e.to_string().contains("s3cr3t"), "{e}");
 }
+
+/// Attendance needs only attendance: with the timetable (and calendar) forbidden, session
+/// marks still come, lesson marks are left out with one warning naming no record, a mark
+/// that does not decode or convert costs that mark, and an outage stays fatal.
+#[tokio::test]
+async fn attendance_needs_only_attendance() {
+    use mis_core::{AttendanceQuery, DateRange, Diagnostics, MisProviderExt, Slot};
+    let server = MockServer::start_async().await;
+    let year = "/customer/v1/academic-years/2025";
+    let ok = |path: String, body: serde_json::Value| {
+        let server = &server;
+        async move {
+            server
+                .mock_async(|when, then| {
+                    when.method(GET).path(path.as_str());
+                    then.status(200).json_body(body);
+                })
+                .await
+        }
+    };
+    ok(
+        "/customer/v1/school".into(),
+        json!({"code": "S", "name": "School", "academic_years": [2025], "current_academic_year": 2025}),
+    )
+    .await;
+    ok(
+        format!("{year}/attendance/codes"),
+        json!([{"id": 1, "code": "/", "label": "Present"}]),
+    )
+    .await;
+    ok(
+        format!("{year}/attendance/student-session-marks/date/2024-09-09"),
+        json!([
+            {"date": "2024-09-09T00:00:00", "session": "AM", "student_id": 7, "session_mark_id": 1},
+            {"date": "2024-09-09T00:00:00", "session": "XX", "student_id": 8, "session_mark_id": 1},
+            {"date": "2024-09-09T00:00:00", "session": "PM", "student_id": "nine", "session_mark_id": 1}
+        ]),
+    )
+    .await;
+    let mut forbidden = Vec::new();
+    for rest in [
+        "timetables",
+        "timetables/calendar",
+        "timetables/classes",
+        "teaching/teachers",
+        "teaching/subjects",
+    ] {
+        let path = format!("{year}/{rest}");
+        forbidden.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(GET).path(path.as_str());
+                    then.status(403)
+                        .json_body(json!({"error": "Forbidden", "message": "Module Disabled"}));
+                })
+                .await,
+        );
+    }
+    let lesson_marks = server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!(
+                "{year}/attendance/student-lesson-marks/date/2024-09-09"
+            ));
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    let outage = server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!(
+                "{year}/attendance/student-session-marks/date/2024-09-10"
+            ));
+            then.status(503).body("down");
+        })
+        .await;
+
+    let c = client(&server);
+    let day = DateRange::day(date(2024, 9, 9));
+    let d = Diagnostics::new();
+    let marks = c
+        .all_attendance(AttendanceQuery::new(day).with_diagnostics(d.clone()))
+        .await
+        .unwrap();
+    assert_eq!(marks.len(), 1, "{marks:?}");
+    assert_eq!(
+        (marks[0].student_id.as_str(), marks[0].slot),
+        ("7", Slot::Session)
+    );
+    let w = d.warnings();
+    assert_eq!(w.len(), 3, "{w:?}");
+    let lessons = w
+        .iter()
+        .find(|w| w.kind == ErrorKind::PermissionDenied)
+        .unwrap();
+    assert_eq!(
+        lessons.consequence,
+        "lesson marks left out: timetable not readable"
+    );
+    assert_eq!((&lessons.record_id, &lessons.student_id), (&None, &None));
+    assert_eq!(lessons.vendor, "go4schools");
+    let unconverted = w.iter().find(|w| w.student_id.is_some()).unwrap();
+    assert_eq!(unconverted.student_id.as_deref(), Some("8"));
+    assert_eq!(unconverted.kind, ErrorKind::Decode);
+    assert!(
+        w.iter()
+            .any(|w| w.kind == ErrorKind::Decode && w.message.contains("student_id")),
+        "{w:?}"
+    );
+    lesson_marks.assert_calls_async(0).await;
+
+    // Strict: the first warning (the forbidden timetable) is the error.
+    let e = c
+        .all_attendance(AttendanceQuery::new(day).with_diagnostics(Diagnostics::strict()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+
+    // An outage of the register is not a warning: it ends the read.
+    let d = Diagnostics::new();
+    let e = c
+        .all_attendance(
+            AttendanceQuery::new(DateRange::day(date(2024, 9, 10))).with_diagnostics(d.clone()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
+    outage.assert_calls_async(1).await;
+    assert!(
+        d.warnings()
+            .iter()
+            .all(|w| w.kind == ErrorKind::PermissionDenied)
+    );
+}

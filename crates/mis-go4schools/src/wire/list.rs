@@ -16,6 +16,12 @@ use serde::{Deserialize, Serialize};
 
 use super::de::Num;
 
+/// A list element decoded on its own (see [`mis_http::Lenient`]): a list of `Lenient<T>`
+/// sits under the same envelope key as a list of `T`, and one bad element costs only itself.
+impl<T: WireItem> WireItem for mis_http::Lenient<T> {
+    const KEY: &'static str = T::KEY;
+}
+
 /// A wire item that arrives in a list: names the envelope key it is expected under.
 pub trait WireItem: DeserializeOwned {
     /// The collection key in the paging envelope, e.g. `students_and_education_details`.
@@ -151,6 +157,25 @@ mod tests {
         assert!(null_list.items.is_empty());
         let string_cursor = page(r#"{"attendance_codes":[],"has_more":true,"cursor":"40"}"#);
         assert_eq!(string_cursor.cursor, Some(40));
+    }
+
+    #[test]
+    fn lenient_items_in_both_shapes_and_the_fallback_key() {
+        use mis_http::Lenient;
+        for json in [
+            r#"[{"id":1},{"id":"x"},{"id":3}]"#,
+            r#"{"attendance_codes":[{"id":1},{"id":"x"},{"id":3}],"has_more":false}"#,
+            r#"{"codes":[{"id":1},{"id":"x"},{"id":3}]}"#,
+        ] {
+            let page: ListPage<Lenient<Thing>> = serde_json::from_str(json).unwrap();
+            assert_eq!(page.items.len(), 3, "{json}");
+            let ok: Vec<i64> = page
+                .items
+                .into_iter()
+                .filter_map(|t| t.ok().map(|t| t.id))
+                .collect();
+            assert_eq!(ok, [1, 3], "{json}");
+        }
     }
 
     #[test]

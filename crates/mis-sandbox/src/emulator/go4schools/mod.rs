@@ -49,6 +49,21 @@
 //! Disabled"; `attainment/*` (grades, exam results, reports, prior attainment) with "Embargo
 //! Enabled", the results embargo GO schools switch on.
 //!
+//! # Record faults
+//!
+//! Under [`crate::FaultPlan::records`] (deterministic, see `RecordFaults`):
+//!
+//! - `malformed_record`: `GET …/students` renders the student at `MALFORMED_STUDENT` with
+//!   `date_of_birth` as a JSON number (`20090123`), its `id` intact.
+//! - `missing_subresource`: GO has no per-student route (every read is a whole-year list or
+//!   one date's whole-school register), so the nearest sub-resource answers the documented
+//!   404 "The resource could not be found.": the lesson register
+//!   (`…/attendance/student-lesson-marks/date/{d}`) of the first date the student at
+//!   `MISSING_STUDENT` has a lesson mark on.
+//! - `forbidden_auxiliary`: `…/teaching/teachers` answers 403 "Module Disabled" (a key
+//!   without staff data). Teachers only name lesson teachers; the timetable, classes and
+//!   calendar stay readable because the timetable read itself needs them.
+//!
 //! # Attendance mapping
 //!
 //! GO 4 Schools is a UK vendor: marks are DfE codes, sent as is (DESIGN §2.2). A mark travels

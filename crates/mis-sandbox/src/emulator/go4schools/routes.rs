@@ -20,7 +20,7 @@ use serde_json::Value;
 use super::errors::{self, EMBARGO_ENABLED, MODULE_DISABLED, Refusal};
 use super::index::{Index, num};
 use super::render::{self, Overlay, Written};
-use crate::emulator::faults::{Faults, Stats};
+use crate::emulator::faults::{Faults, RecordFaults, Stats};
 use crate::emulator::window::{Admission, SlidingWindow};
 use crate::sandbox::EmulatorContext;
 use crate::school::School;
@@ -204,7 +204,7 @@ impl Go4Schools {
             return Ok(errors::not_found());
         }
         Ok(match segs {
-            ["students"] => json(render::students(s)),
+            ["students"] => json(self.students()),
             ["students", "attributes"] => json(render::attributes(s, ix, cursor(uri)?, size)),
             ["students", "education-details"] => {
                 json(render::education_details(s, ix, cursor(uri)?, size))
@@ -223,6 +223,12 @@ impl Go4Schools {
             ["attainment", ..] => errors::forbidden(EMBARGO_ENABLED),
             ["teaching", "departments"] => json(render::departments(ix)),
             ["teaching", "subjects"] => json(render::subjects(s, ix)),
+            // The record fault "forbidden auxiliary": a key whose data officer has not
+            // enabled staff data. Teachers only name the teachers of lessons, so every
+            // timetable and attendance read must still work without them.
+            ["teaching", "teachers"] if self.records().forbidden_auxiliary => {
+                errors::forbidden(MODULE_DISABLED)
+            }
             ["teaching", "teachers"] => json(render::teachers(s, ix)),
             ["teaching", "groups"] => json(render::groups(s, ix)),
             ["teaching", "groups", "students"] => json(render::group_students(s)),
@@ -240,7 +246,12 @@ impl Go4Schools {
                 json(render::session_marks(s, ix, &written, date))
             }
             ["attendance", "student-lesson-marks", "date", d] => {
-                json(render::lesson_marks(s, ix, path_date(d)?))
+                let date = path_date(d)?;
+                if Some(date) == self.missing_lesson_marks_date() {
+                    errors::not_found()
+                } else {
+                    json(render::lesson_marks(s, ix, date))
+                }
             }
             ["attendance", "student-session-summary"] => {
                 let written = self.written.lock().unwrap_or_else(|p| p.into_inner());
@@ -256,6 +267,51 @@ impl Go4Schools {
             }
             _ => errors::not_found(),
         })
+    }
+
+    fn records(&self) -> RecordFaults {
+        self.faults.plan().records
+    }
+
+    /// `GET …/students`, with the record fault "malformed record": the student at
+    /// [`RecordFaults::MALFORMED_STUDENT`] has its `date_of_birth` as a JSON number
+    /// (`20090123`) instead of the documented date-time string, its `id` intact.
+    fn students(&self) -> Value {
+        let mut v = render::students(&self.school);
+        if self.records().malformed_record
+            && let Some(bad) = self.school.students.get(RecordFaults::MALFORMED_STUDENT)
+        {
+            let id = num(&bad.id);
+            let dob = bad.date_of_birth.map_or(20_090_101, |d| {
+                i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+            });
+            for record in v.as_array_mut().into_iter().flatten() {
+                if record["id"] == id {
+                    record["date_of_birth"] = Value::from(dob);
+                }
+            }
+        }
+        v
+    }
+
+    /// The date whose lesson register answers 404 under the record fault "missing
+    /// sub-resource".
+    ///
+    /// GO 4 Schools has no per-student route: every student read is a whole-year list and
+    /// every register a whole-school list of one date (vendor doc). The nearest thing to one
+    /// student's sub-resource the provider reads is one date's lesson register, so the fault
+    /// answers GO's documented 404 ("The resource could not be found.") for the register of
+    /// the first date [`RecordFaults::MISSING_STUDENT`] has a lesson mark on.
+    fn missing_lesson_marks_date(&self) -> Option<Date> {
+        if !self.records().missing_subresource {
+            return None;
+        }
+        let student = self.school.students.get(RecordFaults::MISSING_STUDENT)?;
+        self.school
+            .lesson_marks
+            .iter()
+            .find(|m| m.student_id == student.id)
+            .map(|m| m.date)
     }
 
     /// `POST …/attendance/student-session-marks`: validates like the doc's error table, then

@@ -930,3 +930,85 @@ fn code_ids_follow_the_documented_table() {
         );
     }
 }
+
+/// `FaultPlan::degraded()`: one student's date of birth is a number (id intact), one date's
+/// lesson register is GO's 404, and teachers are GO's 403 "Module Disabled"; everything else
+/// is served as without faults.
+#[tokio::test]
+async fn record_faults_touch_one_record_one_register_and_one_auxiliary_read() {
+    use crate::emulator::faults::RecordFaults;
+    let school = school();
+    let clean = start(
+        school.clone(),
+        FaultPlan::none(),
+        EmulatorOptions::default(),
+    )
+    .await;
+    let bad = start(
+        school.clone(),
+        FaultPlan::degraded(),
+        EmulatorOptions::default(),
+    )
+    .await;
+    let (clean, bad) = (Api::of(&clean), Api::of(&bad));
+
+    let want = clean.get(&format!("{YEAR}/students")).await.json();
+    let got = bad.get(&format!("{YEAR}/students")).await.json();
+    let malformed = num(&school.students[RecordFaults::MALFORMED_STUDENT].id);
+    let (want, got) = (want.as_array().unwrap(), got.as_array().unwrap());
+    assert_eq!(want.len(), got.len());
+    for (w, g) in want.iter().zip(got) {
+        if g["id"] == malformed {
+            assert!(g["date_of_birth"].is_u64(), "{g}");
+            assert!(w["date_of_birth"].is_string());
+            let mut fixed = g.clone();
+            fixed["date_of_birth"] = w["date_of_birth"].clone();
+            assert_eq!(&fixed, w, "only the date of birth differs");
+        } else {
+            assert_eq!(g, w);
+        }
+    }
+
+    let missing = &school.students[RecordFaults::MISSING_STUDENT].id;
+    let day = school
+        .lesson_marks
+        .iter()
+        .find(|m| &m.student_id == missing)
+        .unwrap()
+        .date;
+    let r = bad
+        .get(&format!(
+            "{YEAR}/attendance/student-lesson-marks/date/{day}"
+        ))
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.json(),
+        error("Not found", "The resource could not be found.")
+    );
+    let other = school
+        .lesson_marks
+        .iter()
+        .map(|m| m.date)
+        .find(|d| *d != day)
+        .unwrap();
+    for path in [
+        format!("{YEAR}/attendance/student-lesson-marks/date/{other}"),
+        format!("{YEAR}/attendance/student-session-marks/date/{day}"),
+        format!("{YEAR}/timetables"),
+        format!("{YEAR}/timetables/classes"),
+        format!("{YEAR}/timetables/calendar"),
+        format!("{YEAR}/teaching/subjects"),
+    ] {
+        let (w, g) = (clean.get(&path).await, bad.get(&path).await);
+        assert_eq!((g.status, g.json()), (w.status, w.json()), "{path}");
+    }
+
+    let r = bad.get(&format!("{YEAR}/teaching/teachers")).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json(), error("Forbidden", "Module Disabled"));
+    assert_eq!(
+        clean.get(&format!("{YEAR}/teaching/teachers")).await.status,
+        200
+    );
+}
