@@ -21,7 +21,8 @@ use jiff::civil::Date;
 use mis_core::paging::{Page, next_page_number, paginate};
 use mis_core::{Result, Sensitive};
 use mis_http::{
-    Clock, HeaderName, HeaderValue, HttpClient, HttpService, RateLimit, SystemClock, WaitHint,
+    Clock, HeaderName, HeaderValue, HttpClient, HttpService, Lenient, RateLimit, SystemClock,
+    WaitHint,
 };
 use serde::de::DeserializeOwned;
 
@@ -298,6 +299,19 @@ impl Client {
         self.paged(routes::STUDENTS, vec![], params.year(year))
     }
 
+    /// "Students: Get List" (paged), each record decoded on its own: a record of the wrong
+    /// shape arrives as [`Lenient::Rejected`] (with its id and the failing field) and the rest
+    /// of its page still arrives. What the provider reads, so that one corrupt pupil costs
+    /// that pupil, not the school.
+    pub fn students_lenient(
+        &self,
+        filter: &StudentFilter,
+    ) -> BoxStream<'static, Result<Lenient<Student>>> {
+        let params = filter.params();
+        let year = self.year(params.academic_year);
+        self.paged(routes::STUDENTS, vec![], params.year(year))
+    }
+
     /// "Students: Get Students Past List" (paged).
     pub fn students_past(&self, filter: &PastStudentFilter) -> BoxStream<'static, Result<Student>> {
         self.paged(routes::STUDENTS_PAST, vec![], filter.params())
@@ -497,6 +511,21 @@ impl Client {
         student_id: u64,
         filter: &AttendanceFilter,
     ) -> Result<Vec<AttendanceRecord>> {
+        self.list(
+            routes::STUDENT_ATTENDANCE,
+            &[&id(student_id)],
+            filter.params(),
+        )
+        .await
+    }
+
+    /// [`Client::student_attendance`], each record decoded on its own (see
+    /// [`Client::students_lenient`]).
+    pub async fn student_attendance_lenient(
+        &self,
+        student_id: u64,
+        filter: &AttendanceFilter,
+    ) -> Result<Vec<Lenient<AttendanceRecord>>> {
         self.list(
             routes::STUDENT_ATTENDANCE,
             &[&id(student_id)],
@@ -1233,6 +1262,15 @@ impl Client {
         &self,
         filter: &PastoralEventFilter,
     ) -> BoxStream<'static, Result<PastoralEvent>> {
+        self.paged(routes::PASTORAL_EVENTS, vec![], filter.params())
+    }
+
+    /// [`Client::pastoral_events`], each event decoded on its own (see
+    /// [`Client::students_lenient`]).
+    pub fn pastoral_events_lenient(
+        &self,
+        filter: &PastoralEventFilter,
+    ) -> BoxStream<'static, Result<Lenient<PastoralEvent>>> {
         self.paged(routes::PASTORAL_EVENTS, vec![], filter.params())
     }
 

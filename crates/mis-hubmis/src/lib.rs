@@ -104,5 +104,5 @@ pub use client::{
     StaffFilter, StudentFilter, TimetableFilter, UserType, WellbeingFilter,
 };
 pub use config::{Config, Quota, VENDOR};
-pub use mis_http::{RetryConfig, SecretString};
+pub use mis_http::{Lenient, Rejected, RetryConfig, SecretString};
 pub use provider::HubmisProvider;

@@ -16,6 +16,22 @@
 //! Attendance and timetables cover the students **on roll**; a leaver's marks or lessons
 //! are read by asking for that `student_id`. HUBmis records session (AM/PM) marks only:
 //! lesson and whole-day registers are `Unsupported`.
+//!
+//! # Partial results
+//!
+//! A fault costs what it touches and is reported on the query's
+//! [`Diagnostics`](mis_core::Diagnostics) (see `mis_core::diagnostics`); only a fatal error
+//! (credentials, quota, outage, a bad base URL) ends a read:
+//!
+//! | fault | operation | what is lost | consequence |
+//! |---|---|---|---|
+//! | a student record that does not decode (or convert) | `students.list` | that student (and, in attendance and timetables, that student's marks or lessons) | `student record skipped`, `student's marks left out: student record unreadable`, `student's lessons left out: student record unreadable` |
+//! | a date of birth that is not `YYYY-MM-DD` | `students.list` | the date of birth | `student listed without date of birth` |
+//! | the enrolment record answers 404 / 403 / does not decode | `students.enrolment` | UPN, candidate number | `student listed without UPN` |
+//! | a student's attendance answers 404 / 403 / does not decode | `students.attendance` | that student's marks | `student's marks left out` |
+//! | one attendance record, lesson or pastoral event that does not decode | its list | that record | `attendance record skipped`, `lesson record skipped`, `behaviour record skipped` |
+//! | a student's timetable calendar fails | `students.timetable_calendar` | that student's lessons | `student's lessons left out` |
+//! | the regional settings answer 403 / 404 / name an unknown zone | `school.regional_settings` | the school's own zone: times are read in `Europe/London` | `lesson times read in Europe/London: …` (one warning per read, no ids) |
 
 use std::collections::HashSet;
 use std::fmt;
@@ -30,9 +46,10 @@ use jiff::{Timestamp, ToSpan};
 use mis_core::codes::CodeMapper;
 use mis_core::{
     AcademicYear, AttendanceCode, AttendanceMark, AttendanceQuery, BehaviourEvent, BehaviourQuery,
-    Capabilities, DateRange, Error, Lesson, MisProvider, ProviderInfo, Result, Slot, Staff,
-    Student, StudentQuery, Term, TimetableQuery, unsupported_stream,
+    Capabilities, DateRange, Diagnostics, Error, Lesson, MisProvider, ProviderInfo, Result, Slot,
+    Staff, Student, StudentQuery, Term, TimetableQuery, Warning, unsupported_stream,
 };
+use mis_http::Lenient;
 use tokio::sync::OnceCell;
 
 use crate::client::{
@@ -42,6 +59,7 @@ use crate::config::{Config, VENDOR, check_time_zone};
 use crate::convert::attendance::{CodeBook, needs_code_book};
 use crate::convert::behaviour::PolarityRules;
 use crate::convert::{self, bad_record};
+use crate::routes;
 use crate::wire::{self, EnrolmentStatus, Id, PastoralType};
 
 /// The zone used when neither the configuration nor the vendor names one (DESIGN.md §2.2).
@@ -59,11 +77,19 @@ struct State {
     info: ProviderInfo,
     resolved_info: OnceLock<ProviderInfo>,
     configured_zone: Option<TimeZone>,
-    zone: OnceCell<TimeZone>,
+    zone: OnceCell<Zone>,
     code_book: OnceCell<CodeBook>,
     mapper: CodeMapper,
     rules: PolarityRules,
     enrolment_details: bool,
+}
+
+/// The school's zone as read from the regional settings, once per provider.
+struct Zone {
+    tz: TimeZone,
+    /// Why the settings could not be used, when they could not: the default zone is used
+    /// and each read that places times reports this again (the settings are read once).
+    degraded: Option<Warning>,
 }
 
 impl HubmisProvider {
@@ -111,51 +137,102 @@ impl HubmisProvider {
     }
 
     /// The school's time zone: the configured one, else the vendor's regional settings
-    /// (read once), else `Europe/London`.
+    /// (read once), else `Europe/London`, also when the settings cannot be read for a
+    /// degradable reason (a 403 for a missing scope, an unknown zone name). Only a fatal
+    /// error is returned.
     pub async fn time_zone(&self) -> Result<TimeZone> {
         if let Some(tz) = &self.state.configured_zone {
             return Ok(tz.clone());
         }
+        Ok(self.zone().await?.tz.clone())
+    }
+
+    /// [`HubmisProvider::time_zone`] for a read whose `entity` times it places: when the
+    /// regional settings could not be used, one warning (no ids: it costs the whole read's
+    /// zone, not a record) says so.
+    async fn time_zone_for(&self, d: &Diagnostics, entity: &str, what: &str) -> Result<TimeZone> {
+        if let Some(tz) = &self.state.configured_zone {
+            return Ok(tz.clone());
+        }
+        let zone = self.zone().await?;
+        if let Some(w) = &zone.degraded {
+            let mut w = w.clone();
+            w.entity = entity.to_owned();
+            w.consequence = format!(
+                "{what} read in {DEFAULT_ZONE}: the school's regional settings are not usable"
+            );
+            d.report(w)?;
+        }
+        Ok(zone.tz.clone())
+    }
+
+    async fn zone(&self) -> Result<&Zone> {
         self.state
             .zone
             .get_or_try_init(|| async {
-                let settings = self.client.regional_settings().await?;
-                let name = settings
-                    .timezone
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty());
-                let tz = match name {
-                    Some(name) => TimeZone::get(name).map_err(|_| {
-                        bad_record(
-                            "school.regional_settings",
-                            "timezone",
-                            format!(
-                                "the school's regional settings name an unknown time zone {name:?}"
-                            ),
-                        )
-                    })?,
-                    None => {
+                let operation = routes::REGIONAL_SETTINGS.operation;
+                let named = self.client.regional_settings().await.and_then(|settings| {
+                    let name = settings
+                        .timezone
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_owned);
+                    match &name {
+                        Some(n) => TimeZone::get(n).map(|tz| Some((n.clone(), tz))).map_err(|_| {
+                            bad_record(
+                                operation,
+                                "timezone",
+                                format!(
+                                    "the school's regional settings name an unknown time zone {n:?}"
+                                ),
+                            )
+                        }),
+                        None => Ok(None),
+                    }
+                });
+                let default = || {
+                    TimeZone::get(DEFAULT_ZONE).map_err(|e| {
+                        Error::invalid_input(format!(
+                            "the bundled time zone database lacks {DEFAULT_ZONE}: {e}"
+                        ))
+                    })
+                };
+                let zone = match named {
+                    Ok(Some((name, tz))) => {
+                        let _ = self
+                            .state
+                            .resolved_info
+                            .set(self.state.info.clone().time_zone(name));
+                        Zone { tz, degraded: None }
+                    }
+                    Ok(None) => {
                         tracing::debug!(
                             "HUBmis regional settings name no time zone; using {DEFAULT_ZONE}"
                         );
-                        TimeZone::get(DEFAULT_ZONE).map_err(|e| {
-                            Error::invalid_input(format!(
-                                "the bundled time zone database lacks {DEFAULT_ZONE}: {e}"
-                            ))
-                        })?
+                        Zone {
+                            tz: default()?,
+                            degraded: None,
+                        }
                     }
+                    // A 403 (the client lacks the settings scope), a 404 or an unknown zone
+                    // name: the settings only place times, so the read goes on in the
+                    // default zone (DESIGN.md §2.2) and says so.
+                    Err(e) if e.is_degradable() => {
+                        tracing::warn!(
+                            error = %e,
+                            "HUBmis regional settings not usable; using {DEFAULT_ZONE}"
+                        );
+                        Zone {
+                            tz: default()?,
+                            degraded: Some(warning(&e, operation, "school", "")),
+                        }
+                    }
+                    Err(e) => return Err(e),
                 };
-                let _ = self.state.resolved_info.set(
-                    self.state
-                        .info
-                        .clone()
-                        .time_zone(name.unwrap_or(DEFAULT_ZONE)),
-                );
-                Ok(tz)
+                Ok(zone)
             })
             .await
-            .cloned()
     }
 
     /// The code book by id, read once.
@@ -168,59 +245,229 @@ impl HubmisProvider {
             .await
     }
 
-    /// The students on roll, as wire records (the lists attendance and timetables walk).
-    fn on_roll(&self) -> BoxStream<'static, Result<wire::Student>> {
-        self.client.students(&StudentFilter {
+    /// The students on roll, as wire records (the lists attendance and timetables walk),
+    /// each decoded on its own.
+    fn on_roll(&self) -> BoxStream<'static, Result<Lenient<wire::Student>>> {
+        self.client.students_lenient(&StudentFilter {
             enrolment_status: Some(EnrolmentStatus::Current),
             ..StudentFilter::default()
         })
     }
 
-    /// The student ids a ranged query covers: the one asked for, else everyone on roll.
-    fn student_ids(&self, student: Option<&str>) -> BoxStream<'static, Result<u64>> {
+    /// The student ids a ranged query covers: the one asked for, else everyone on roll. A
+    /// student record that cannot be read costs that student's `what` ("marks",
+    /// "lessons"), reported with its id.
+    fn student_ids(
+        &self,
+        student: Option<&str>,
+        d: &Diagnostics,
+        what: &'static str,
+    ) -> BoxStream<'static, Result<u64>> {
         match student {
             Some(id) => stream::once(ready(parse_student_id(id))).boxed(),
-            None => self
-                .on_roll()
-                .and_then(|s| ready(wire_student_id(s.id.as_ref())))
-                .boxed(),
+            None => {
+                let d = d.clone();
+                let consequence = format!("student's {what} left out: student record unreadable");
+                self.on_roll()
+                    .try_filter_map(move |item| {
+                        let id = match item {
+                            Lenient::Ok(s) => wire_student_id(s.id.as_ref())
+                                .map_err(|e| (e, s.id.as_ref().map(|i| i.as_str().to_owned()))),
+                            Lenient::Rejected(r) => Err((
+                                mis_core::Error::decode(
+                                    VENDOR,
+                                    routes::STUDENTS.operation,
+                                    r.describe(),
+                                    mis_core::DecodeDetail::new(&r.path, b""),
+                                ),
+                                r.id,
+                            )),
+                        };
+                        ready(match id {
+                            Ok(n) => Ok(Some(n)),
+                            Err((e, record)) => d
+                                .degrade(e, |e| {
+                                    let w = warning(
+                                        e,
+                                        routes::STUDENTS.operation,
+                                        "student",
+                                        consequence.clone(),
+                                    );
+                                    match record {
+                                        Some(r) => w.record(r.clone()).student(r),
+                                        None => w,
+                                    }
+                                })
+                                .map(|()| None),
+                        })
+                    })
+                    .boxed()
+            }
         }
     }
 
-    /// One student's session marks in `range`.
-    async fn marks_of(&self, student: u64, range: DateRange) -> Result<Vec<AttendanceMark>> {
+    /// One student's session marks in `range`. A failing request (404, 403, a body that
+    /// does not decode) costs this student's marks; one unreadable record costs that record.
+    async fn marks_of(
+        &self,
+        student: u64,
+        range: DateRange,
+        d: &Diagnostics,
+    ) -> Result<Vec<AttendanceMark>> {
+        let operation = routes::STUDENT_ATTENDANCE.operation;
+        let id = student.to_string();
+        let left_out = |e: Error, why: &str| {
+            d.degrade(e, |e| {
+                warning(
+                    e,
+                    operation,
+                    "attendance",
+                    format!("student's marks left out{why}"),
+                )
+                .student(id.clone())
+            })
+            .map(|()| Vec::new())
+        };
         let filter = AttendanceFilter {
             date_time: widened(range),
             ..AttendanceFilter::default()
         };
-        let records = self.client.student_attendance(student, &filter).await?;
+        let records = match self
+            .client
+            .student_attendance_lenient(student, &filter)
+            .await
+        {
+            Ok(records) => records,
+            Err(e) => return left_out(e, ""),
+        };
+        let mut good = Vec::with_capacity(records.len());
+        for r in records {
+            match r {
+                Lenient::Ok(r) => good.push(r),
+                Lenient::Rejected(r) => d.report(
+                    Warning::skipped_record(
+                        VENDOR,
+                        operation,
+                        "attendance",
+                        r.id.clone(),
+                        r.describe(),
+                    )
+                    .student(id.clone()),
+                )?,
+            }
+        }
         let empty = CodeBook::default();
-        let book = if records.iter().any(needs_code_book) {
-            self.code_book().await?
+        let book = if good.iter().any(needs_code_book) {
+            match self.code_book().await {
+                Ok(book) => book,
+                Err(e) => return left_out(e, ": the attendance code book is not readable"),
+            }
         } else {
             &empty
         };
-        let id = student.to_string();
-        let mut marks = Vec::with_capacity(records.len());
-        for r in &records {
-            let m = convert::attendance::mark(r, &id, book, &self.state.mapper)?;
-            if range.contains(m.date) {
-                marks.push(m);
+        let mut marks = Vec::with_capacity(good.len());
+        for r in &good {
+            match convert::attendance::mark(r, &id, book, &self.state.mapper) {
+                Ok(m) if range.contains(m.date) => marks.push(m),
+                Ok(_) => {}
+                Err(e) => {
+                    let record = r.id.as_ref().map(|i| i.as_str().to_owned());
+                    d.degrade(e, |e| {
+                        let w = warning(e, operation, "attendance", "attendance record skipped")
+                            .student(id.clone());
+                        match record {
+                            Some(r) => w.record(r),
+                            None => w,
+                        }
+                    })?;
+                }
             }
         }
         Ok(marks)
     }
 
-    /// One student's lessons in `range`.
-    async fn lessons_of(&self, student: u64, range: DateRange, tag: bool) -> Result<Vec<Lesson>> {
-        let tz = self.time_zone().await?;
-        let calendar = self
+    /// One student's lessons in `range`. A failing calendar costs this student's lessons;
+    /// one unreadable period costs that lesson.
+    async fn lessons_of(
+        &self,
+        student: u64,
+        range: DateRange,
+        tag: bool,
+        d: &Diagnostics,
+    ) -> Result<Vec<Lesson>> {
+        let operation = routes::STUDENT_TIMETABLE_CALENDAR.operation;
+        let tz = self.time_zone_for(d, "lesson", "lesson times").await?;
+        let id = student.to_string();
+        let calendar = match self
             .client
             .student_timetable_calendar(student, range.from(), range.to())
-            .await?;
-        let id = student.to_string();
-        convert::timetable::lessons(&calendar, tag.then_some(id.as_str()), &tz, &range)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                d.degrade(e, |e| {
+                    warning(e, operation, "lesson", "student's lessons left out")
+                        .student(id.clone())
+                })?;
+                return Ok(Vec::new());
+            }
+        };
+        let mut out = Vec::new();
+        for lesson in
+            convert::timetable::lessons_each(&calendar, tag.then_some(id.as_str()), &tz, &range)
+        {
+            match lesson {
+                Ok(l) => out.push(l),
+                Err(e) => d.degrade(e, |e| {
+                    warning(e, operation, "lesson", "lesson record skipped").student(id.clone())
+                })?,
+            }
+        }
+        Ok(out)
     }
+}
+
+/// A warning for `error`, naming the vendor and `operation` when the error does not.
+fn warning(
+    error: &Error,
+    operation: &str,
+    entity: &str,
+    consequence: impl Into<String>,
+) -> Warning {
+    let mut w = Warning::from_error(error, entity, consequence);
+    if w.vendor.is_empty() {
+        w = w.vendor(VENDOR);
+    }
+    if w.operation.is_empty() {
+        w = w.operation(operation);
+    }
+    w
+}
+
+/// A date of birth that was sent but is not `YYYY-MM-DD` is left out of the student; the
+/// caller is told, not only the log.
+fn report_unreadable_birth_date(
+    wire: &wire::Student,
+    student: &Student,
+    d: &Diagnostics,
+) -> Result<()> {
+    let sent = wire
+        .date_of_birth
+        .as_deref()
+        .is_some_and(|v| !v.trim().is_empty());
+    if sent && student.date_of_birth.is_none() {
+        let mut w = Warning::skipped_record(
+            VENDOR,
+            routes::STUDENTS.operation,
+            "student",
+            Some(student.id.clone()),
+            "date_of_birth is not a YYYY-MM-DD date",
+        )
+        .student(student.id.clone());
+        w.consequence = "student listed without date of birth".to_owned();
+        d.report(w)?;
+    }
+    Ok(())
 }
 
 /// A caller's student id: HUBmis ids are integers.
@@ -304,22 +551,63 @@ impl MisProvider for HubmisProvider {
         };
         let this = self.clone();
         let year = q.year_group.map(|y| y.trim().to_owned());
+        let d = q.diagnostics;
         self.client
-            .students(&filter)
-            .try_filter_map(move |wire| {
+            .students_lenient(&filter)
+            .try_filter_map(move |item| {
                 let this = this.clone();
                 let year = year.clone();
+                let d = d.clone();
                 async move {
-                    let plain = convert::student::student(&wire, None)?;
+                    let list = routes::STUDENTS.operation;
+                    let Some(wire) =
+                        mis_http::keep_good(vec![item], &d, VENDOR, list, "student")?.pop()
+                    else {
+                        return Ok(None);
+                    };
+                    let plain = match convert::student::student(&wire, None) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            d.degrade(e, |e| {
+                                warning(e, list, "student", "student record skipped")
+                            })?;
+                            return Ok(None);
+                        }
+                    };
                     if year.is_some() && plain.year_group != year {
                         return Ok(None);
                     }
+                    report_unreadable_birth_date(&wire, &plain, &d)?;
                     if !this.state.enrolment_details {
                         return Ok(Some(plain));
                     }
-                    let id = wire_student_id(wire.id.as_ref())?;
-                    let enrolment = this.client.student_enrolment(id).await?;
-                    convert::student::student(&wire, Some(&enrolment)).map(Some)
+                    let without_upn = |e: Error| {
+                        d.degrade(e, |e| {
+                            warning(
+                                e,
+                                routes::STUDENT_ENROLMENT.operation,
+                                "student",
+                                "student listed without UPN",
+                            )
+                            .student(plain.id.clone())
+                        })
+                    };
+                    let id = match wire_student_id(wire.id.as_ref()) {
+                        Ok(id) => id,
+                        Err(e) => {
+                            without_upn(e)?;
+                            return Ok(Some(plain));
+                        }
+                    };
+                    match this.client.student_enrolment(id).await {
+                        Ok(enrolment) => {
+                            convert::student::student(&wire, Some(&enrolment)).map(Some)
+                        }
+                        Err(e) => {
+                            without_upn(e)?;
+                            Ok(Some(plain))
+                        }
+                    }
                 }
             })
             .boxed()
@@ -332,10 +620,12 @@ impl MisProvider for HubmisProvider {
         }
         let this = self.clone();
         let range = q.range;
-        self.student_ids(q.student_id.as_deref())
+        let d = q.diagnostics;
+        self.student_ids(q.student_id.as_deref(), &d, "marks")
             .and_then(move |id| {
                 let this = this.clone();
-                async move { this.marks_of(id, range).await }
+                let d = d.clone();
+                async move { this.marks_of(id, range, &d).await }
             })
             .map_ok(|marks| stream::iter(marks.into_iter().map(Ok)))
             .try_flatten()
@@ -349,10 +639,12 @@ impl MisProvider for HubmisProvider {
         let range = q.range;
         let one = q.student_id.is_some();
         let mut seen: HashSet<String> = HashSet::new();
-        self.student_ids(q.student_id.as_deref())
+        let d = q.diagnostics;
+        self.student_ids(q.student_id.as_deref(), &d, "lessons")
             .and_then(move |id| {
                 let this = this.clone();
-                async move { this.lessons_of(id, range, one).await }
+                let d = d.clone();
+                async move { this.lessons_of(id, range, one, &d).await }
             })
             .map_ok(|lessons| stream::iter(lessons.into_iter().map(Ok)))
             .try_flatten()
@@ -368,17 +660,45 @@ impl MisProvider for HubmisProvider {
         };
         let this = self.clone();
         let range = q.range;
+        let d = q.diagnostics;
         stream::once(async move {
-            let tz = this.time_zone().await?;
+            let tz = this.time_zone_for(&d, "behaviour", "event times").await?;
             let rules = this.state.rules.clone();
+            let operation = routes::PASTORAL_EVENTS.operation;
             let events = this
                 .client
-                .pastoral_events(&PastoralEventFilter {
+                .pastoral_events_lenient(&PastoralEventFilter {
                     event_type: Some(PastoralType::WellbeingEvent),
                     date_time: widened(range),
                     ..PastoralEventFilter::default()
                 })
-                .and_then(move |e| ready(convert::behaviour::event(&e, &tz, &rules)))
+                .try_filter_map(move |item| {
+                    let converted =
+                        mis_http::keep_good(vec![item], &d, VENDOR, operation, "behaviour")
+                            .and_then(|mut good| match good.pop() {
+                                None => Ok(None),
+                                Some(e) => match convert::behaviour::event(&e, &tz, &rules) {
+                                    Ok(b) => Ok(Some(b)),
+                                    Err(err) => {
+                                        let record = e.id.as_ref().map(|i| i.as_str().to_owned());
+                                        d.degrade(err, |err| {
+                                            let w = warning(
+                                                err,
+                                                operation,
+                                                "behaviour",
+                                                "behaviour record skipped",
+                                            );
+                                            match record {
+                                                Some(r) => w.record(r),
+                                                None => w,
+                                            }
+                                        })
+                                        .map(|()| None)
+                                    }
+                                },
+                            });
+                    ready(converted)
+                })
                 .try_filter(move |b| {
                     ready(
                         range.contains(b.date)

@@ -148,3 +148,12 @@ mis_testkit::conformance_suite! {
     supported = [students, attendance, timetable, behaviour],
     unsupported = [write_attendance],
 }
+
+/// The partial-failure scenario: the emulator with every record fault (one student's date
+/// of birth an integer, one student's enrolment and attendance 404, the regional settings
+/// 403); the same expected school.
+async fn degraded_setup() -> (Arc<dyn MisProvider>, Expected) {
+    setup_with(FaultPlan::degraded()).await
+}
+
+mis_testkit::degradation_suite! { setup = degraded_setup() }

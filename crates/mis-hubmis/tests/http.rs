@@ -472,3 +472,208 @@ async fn a_refused_realm_is_permission_denied() {
     assert_eq!(e.operation(), Some("staff.get"));
     assert!(e.to_string().contains("not granted"), "{e}");
 }
+
+/// Three students on roll, the enrolment record of the middle one answering `status` with
+/// `body`; the others have UPNs.
+async fn roll_with_one_failing_enrolment(
+    server: &MockServer,
+    status: u16,
+    body: serde_json::Value,
+) {
+    token_mock(server).await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/students");
+            then.status(200).json_body(json!([
+                student(56, "Miles"),
+                student(57, "Ada"),
+                student(58, "Grace")
+            ]));
+        })
+        .await;
+    for id in [56, 58] {
+        server
+            .mock_async(move |when, then| {
+                when.method(GET)
+                    .path(format!("/api/v1/students/{id}/enrolment"));
+                then.status(200).json_body(json!({
+                    "enrolment_status": "current", "unique_pupil_number": format!("A1234567890{id}")
+                }));
+            })
+            .await;
+    }
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/api/v1/students/57/enrolment");
+            then.status(status).json_body(body);
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_missing_enrolment_costs_that_students_upn_only() {
+    let server = MockServer::start_async().await;
+    roll_with_one_failing_enrolment(
+        &server,
+        404,
+        json!({"message": "No query results for model [StudentEnrolment] 57"}),
+    )
+    .await;
+    let p = HubmisProvider::new(config(&server).with_page_size(100)).unwrap();
+
+    let d = mis_core::Diagnostics::new();
+    let students: Vec<_> = p
+        .students(StudentQuery::new().with_diagnostics(d.clone()))
+        .try_collect()
+        .await
+        .unwrap();
+    let upns: Vec<_> = students.iter().map(|s| (s.id.as_str(), s.upn())).collect();
+    assert_eq!(
+        upns,
+        [
+            ("56", Some("A123456789056")),
+            ("57", None),
+            ("58", Some("A123456789058"))
+        ]
+    );
+    assert_eq!(
+        students[1].first_name, "Ada",
+        "the rest of the record is kept"
+    );
+    let w = d.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].student_id.as_deref(), Some("57"));
+    assert_eq!(w[0].kind, ErrorKind::NotFound);
+    assert_eq!(w[0].status, Some(404));
+    assert_eq!(w[0].vendor, "hubmis");
+    assert_eq!(w[0].operation, "students.enrolment");
+    assert_eq!(w[0].consequence, "student listed without UPN");
+
+    // Strict: the same fault is the error it was, and the read ends there.
+    let e = p
+        .students(StudentQuery::new().with_diagnostics(mis_core::Diagnostics::strict()))
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(e.to_string().contains("without UPN"), "{e}");
+}
+
+#[tokio::test]
+async fn an_outage_on_one_enrolment_still_ends_the_read() {
+    let server = MockServer::start_async().await;
+    roll_with_one_failing_enrolment(&server, 503, json!({"message": "Service Unavailable"})).await;
+    let p = HubmisProvider::new(config(&server).with_page_size(100)).unwrap();
+    let d = mis_core::Diagnostics::new();
+    let e = p
+        .students(StudentQuery::new().with_diagnostics(d.clone()))
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert!(
+        d.is_empty(),
+        "a fatal error is not a warning: {:?}",
+        d.warnings()
+    );
+}
+
+#[tokio::test]
+async fn one_malformed_student_costs_that_student() {
+    let server = MockServer::start_async().await;
+    token_mock(&server).await;
+    let mut bad = student(57, "Ada");
+    bad["date_of_birth"] = json!(20110101);
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/api/v1/students");
+            then.status(200)
+                .json_body(json!([student(56, "Miles"), bad, student(58, "Grace")]));
+        })
+        .await;
+    let config = config(&server)
+        .with_page_size(100)
+        .with_enrolment_details(false);
+    let p = HubmisProvider::new(config).unwrap();
+    let d = mis_core::Diagnostics::new();
+    let students: Vec<_> = p
+        .students(StudentQuery::new().with_diagnostics(d.clone()))
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<_> = students.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["56", "58"]);
+    let w = d.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].record_id.as_deref(), Some("57"));
+    assert_eq!(w[0].kind, ErrorKind::Decode);
+    assert_eq!(w[0].operation, "students.list");
+    assert!(w[0].message.contains("date_of_birth"), "{}", w[0].message);
+    assert!(
+        !w[0].message.contains("20110101"),
+        "no value: {}",
+        w[0].message
+    );
+}
+
+#[tokio::test]
+async fn forbidden_regional_settings_cost_the_zone_not_the_lessons() {
+    let server = MockServer::start_async().await;
+    token_mock(&server).await;
+    let settings = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/school/regional-settings");
+            then.status(403)
+                .json_body(json!({"message": "Invalid scope(s) provided."}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/students/56/timetable/calendar");
+            then.status(200)
+                .json_body(json!({"calendar": [{"date": "2024-09-02", "periods": [
+                {"id": 1, "name": "1", "start_time": "09:00:00", "end_time": "10:00:00",
+                 "subject_set": {"id": 5, "name": "9A/Ma1"}},
+                {"id": 2, "name": "2", "start_time": "ten", "end_time": "11:00:00",
+                 "subject_set": {"id": 6, "name": "9A/En1"}}]}]}));
+        })
+        .await;
+    let p = HubmisProvider::new(config(&server)).unwrap();
+    let range = DateRange::new(date(2024, 9, 2), date(2024, 9, 3)).unwrap();
+    for _ in 0..2 {
+        let d = mis_core::Diagnostics::new();
+        let lessons: Vec<_> = p
+            .timetable(
+                TimetableQuery::new(range)
+                    .student("56")
+                    .with_diagnostics(d.clone()),
+            )
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(lessons.len(), 1);
+        assert_eq!(lessons[0].start.to_string(), "2024-09-02T09:00:00+01:00");
+        let w = d.warnings();
+        assert_eq!(w.len(), 2, "{w:?}");
+        let zone = w
+            .iter()
+            .find(|w| w.kind == ErrorKind::PermissionDenied)
+            .unwrap();
+        assert_eq!(zone.operation, "school.regional_settings");
+        assert_eq!(
+            (zone.record_id.as_ref(), zone.student_id.as_ref()),
+            (None, None)
+        );
+        assert!(
+            zone.consequence.contains("Europe/London"),
+            "{}",
+            zone.consequence
+        );
+        let lesson = w.iter().find(|w| w.kind == ErrorKind::Decode).unwrap();
+        assert_eq!(lesson.student_id.as_deref(), Some("56"));
+        assert_eq!(lesson.consequence, "lesson record skipped");
+    }
+    // Read once per provider, reported to every read.
+    settings.assert_calls_async(1).await;
+}

@@ -25,31 +25,48 @@ pub fn lessons(
     tz: &TimeZone,
     range: &DateRange,
 ) -> Result<Vec<Lesson>> {
+    lessons_each(calendar, student_id, tz, range)
+        .into_iter()
+        .collect()
+}
+
+/// [`lessons`], one result per lesson: a period (or a day) that cannot be read is a
+/// `Decode` error in its place, and the lessons around it still convert, so the provider
+/// can skip only what is broken.
+pub fn lessons_each(
+    calendar: &TimetableCalendar,
+    student_id: Option<&str>,
+    tz: &TimeZone,
+    range: &DateRange,
+) -> Vec<Result<Lesson>> {
     let mut out = Vec::new();
     for (d, day) in calendar.calendar.iter().enumerate() {
-        let date = day.date.as_deref().and_then(parse_date).ok_or_else(|| {
-            bad_record(
+        let Some(date) = day.date.as_deref().and_then(parse_date) else {
+            out.push(Err(bad_record(
                 OPERATION,
                 &format!("calendar[{d}].date"),
                 "a calendar day has no YYYY-MM-DD date",
-            )
-        })?;
+            )));
+            continue;
+        };
         if !range.contains(date) {
             continue;
         }
         for (p, period) in day.periods.iter().enumerate() {
-            if let Some(lesson) = lesson(
+            match lesson(
                 period,
                 date,
                 student_id,
                 tz,
                 &format!("calendar[{d}].periods[{p}]"),
-            )? {
-                out.push(lesson);
+            ) {
+                Ok(Some(lesson)) => out.push(Ok(lesson)),
+                Ok(None) => {}
+                Err(e) => out.push(Err(e)),
             }
         }
     }
-    Ok(out)
+    out
 }
 
 fn lesson(
@@ -196,5 +213,36 @@ mod tests {
             serde_json::from_str(r#"{"calendar": [{"date": "soon", "periods": []}]}"#).unwrap();
         let e = lessons(&cal, None, &london(), &range).unwrap_err();
         assert!(e.to_string().contains("calendar[0].date"), "{e}");
+    }
+
+    #[test]
+    fn one_unreadable_period_costs_that_lesson() {
+        let range = DateRange::new(date(2024, 6, 1), date(2024, 6, 30)).unwrap();
+        let cal: TimetableCalendar = serde_json::from_str(
+            r#"{"calendar": [{"date": "2024-06-03", "periods": [
+                {"name": "P1", "start_time": "nine", "end_time": "10:00",
+                 "subject_set": {"id": 1}},
+                {"name": "P2", "start_time": "10:00", "end_time": "11:00",
+                 "subject_set": {"id": 2}}]},
+                {"date": "soon", "periods": []}]}"#,
+        )
+        .unwrap();
+        let each = lessons_each(&cal, None, &london(), &range);
+        assert_eq!(each.len(), 3);
+        assert!(
+            each[0]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("start_time")
+        );
+        assert_eq!(each[1].as_ref().unwrap().period.as_deref(), Some("P2"));
+        assert!(
+            each[2]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("calendar[1].date")
+        );
     }
 }
