@@ -11,6 +11,9 @@ fn main() -> ExitCode {
     // clap prints its own usage errors and `--help`, and exits 2 / 0 itself.
     let cli = Cli::parse();
     init_tracing();
+    // Raw response bodies in errors only with MIS_DEBUG_BODIES=1, and then said up front on
+    // stderr (reading the setting prints the warning): they hold pupils' personal data.
+    let _ = mis_core::privacy::debug_bodies();
 
     // One thread is enough: a command is one stream of pages, and the writes to stdout are
     // its consumer. It also keeps `mis` light when a script runs many of them at once.

@@ -99,3 +99,61 @@ async fn an_authentication_failure_is_exit_4_without_the_secret() {
     assert!(err.starts_with("mis: go4schools"), "{err}");
     assert!(!err.contains(wrong), "{err}");
 }
+
+/// A body that cannot be decoded is described by its shape, never its values; with
+/// `MIS_DEBUG_BODIES=1` the raw excerpt is shown, after a warning that personal data follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decode_errors_show_the_body_shape_unless_debug_bodies_is_on() {
+    let school = Arc::new(School::generate(3, 12));
+    let s = Sandbox::start_with(
+        Vendor::Go4Schools,
+        school,
+        FaultPlan {
+            rate_malformed: 1.0,
+            ..FaultPlan::none()
+        },
+        EmulatorOptions::default(),
+        0,
+    )
+    .await
+    .unwrap();
+    let key = s.credentials().get("api_key").unwrap().to_string();
+    let args: Vec<String> = [
+        "--provider",
+        "go4schools",
+        "--base-url",
+        &s.base_url(),
+        "students",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+
+    let out = mis(args.clone(), vec![("MIS_GO4SCHOOLS_API_KEY", key.clone())]).await;
+    assert_eq!(out.status.code(), Some(9), "{out:?}");
+    let err = one_line(&out);
+    assert!(
+        err.contains(r#"body shape: {"data": [{"id": <int>"#),
+        "{err}"
+    );
+    assert!(!err.contains("body starts"), "{err}");
+
+    let out = mis(
+        args,
+        vec![
+            ("MIS_GO4SCHOOLS_API_KEY", key),
+            ("MIS_DEBUG_BODIES", "1".to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(9), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].contains("MIS_DEBUG_BODIES is on"), "{err}");
+    assert!(lines[0].contains("personal data"), "{err}");
+    assert!(
+        lines[1].contains(r#"body starts: {"data": [{"id": 1,, }"#),
+        "{err}"
+    );
+}

@@ -75,13 +75,15 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// Where a decode failed: enough to find the bad field without the whole body.
+/// Where a decode failed: enough to find the bad field without the whole body, and without
+/// any value from it (see [`crate::privacy`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeDetail {
     /// JSON path of the failing value, e.g. `data[3].date_of_birth` (`.` when unknown).
     pub path: String,
-    /// The first bytes of the body (at most [`DecodeDetail::EXCERPT_LEN`] characters),
-    /// already redacted.
+    /// What the body looked like: `body shape: {"id": <int>, …}` with every value masked, or,
+    /// only when [`crate::privacy::debug_bodies`] is on, `body starts: …` with the first
+    /// characters of the body (secrets redacted). Empty when there was no body.
     pub excerpt: String,
 }
 
@@ -89,13 +91,23 @@ impl DecodeDetail {
     /// How many characters of a body an excerpt keeps.
     pub const EXCERPT_LEN: usize = 120;
 
-    /// Builds a detail, cutting and redacting the excerpt.
+    /// Builds a detail: the body's masked shape, or a raw excerpt in debug-bodies mode.
     pub fn new(path: impl Into<String>, body: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(body);
-        let cut: String = text.chars().take(Self::EXCERPT_LEN).collect();
+        let excerpt = if body.is_empty() {
+            String::new()
+        } else if crate::privacy::debug_bodies() {
+            let text = String::from_utf8_lossy(body);
+            let cut: String = text.chars().take(Self::EXCERPT_LEN).collect();
+            format!("body starts: {}", redact(&cut))
+        } else {
+            format!(
+                "body shape: {}",
+                crate::privacy::body_shape(body, Self::EXCERPT_LEN)
+            )
+        };
         DecodeDetail {
             path: path.into(),
-            excerpt: redact(&cut),
+            excerpt,
         }
     }
 }
@@ -305,7 +317,10 @@ impl fmt::Display for Error {
             write!(f, " (vendor code {code})")?;
         }
         if let Some(d) = &self.inner.decode {
-            write!(f, " at {}; body starts: {}", d.path, d.excerpt)?;
+            write!(f, " at {}", d.path)?;
+            if !d.excerpt.is_empty() {
+                write!(f, "; {}", d.excerpt)?;
+            }
         }
         if self.inner.outcome_unknown {
             f.write_str(" (the write may or may not have been applied)")?;

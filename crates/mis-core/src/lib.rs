@@ -18,6 +18,7 @@ pub mod error;
 pub mod memory;
 pub mod model;
 pub mod paging;
+pub mod privacy;
 pub mod provider;
 pub mod query;
 pub mod stats;

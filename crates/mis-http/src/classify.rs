@@ -32,15 +32,37 @@ pub trait Classifier: Send + Sync + Debug + 'static {
     fn classify(&self, response: &Response, meta: &RequestMeta) -> Option<Error>;
 }
 
-/// A short, redacted excerpt of a body for an error message (empty for an empty body).
+/// What an error body said, for an error message, without pupil data (empty for an empty
+/// body).
+///
+/// The vendor's own message field (`message`, `error`, `error_description`, `detail`,
+/// `title`) when the body is a JSON object with one: that is the vendor's text, not a record.
+/// Otherwise the body's masked shape ([`mis_core::privacy::body_shape`]): an error body may
+/// echo the request, pupil fields included. With `MIS_DEBUG_BODIES=1`, the raw excerpt.
 pub fn body_excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
-    let mut cut: String = text.chars().take(EXCERPT_CHARS).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
+    if text.is_empty() {
+        return String::new();
     }
-    redact(&cut)
+    let cut = |t: &str| {
+        let mut cut: String = t.chars().take(EXCERPT_CHARS).collect();
+        if cut.len() < t.len() {
+            cut.push('…');
+        }
+        redact(&cut)
+    };
+    if mis_core::privacy::debug_bodies() {
+        return cut(text);
+    }
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text) {
+        for key in ["message", "error", "error_description", "detail", "title"] {
+            if let Some(serde_json::Value::String(said)) = map.get(key) {
+                return cut(said);
+            }
+        }
+    }
+    mis_core::privacy::body_shape(body, EXCERPT_CHARS)
 }
 
 /// The classify layer.

@@ -71,7 +71,11 @@ fn decode_one<T: DeserializeOwned>(json: &str) -> Lenient<T> {
         Ok(v) => Lenient::Ok(v),
         Err(e) => {
             let path = e.path().to_string();
-            let message = crate::request::scrub_values(&e.into_inner().to_string());
+            let mut message = crate::request::scrub_values(&e.into_inner().to_string());
+            // The position is inside the element's own text: no use to anyone.
+            if let Some(i) = message.rfind(" at line ") {
+                message.truncate(i);
+            }
             Lenient::Rejected(Rejected {
                 id: record_id(json),
                 path,
@@ -102,16 +106,23 @@ pub fn keep_good<T>(
     entity: &str,
 ) -> Result<Vec<T>> {
     let mut good = Vec::with_capacity(items.len());
-    for item in items {
+    for (index, item) in items.into_iter().enumerate() {
         match item {
             Lenient::Ok(t) => good.push(t),
-            Lenient::Rejected(r) => diagnostics.report(Warning::skipped_record(
-                vendor,
-                operation,
-                entity,
-                r.id.clone(),
-                r.describe(),
-            ))?,
+            Lenient::Rejected(mut r) => {
+                // The element's index in its list, so the path reads `[1].date_of_birth`.
+                r.path = match r.path.as_str() {
+                    "" | "." => format!("[{index}]"),
+                    p => format!("[{index}].{p}"),
+                };
+                diagnostics.report(Warning::skipped_record(
+                    vendor,
+                    operation,
+                    entity,
+                    r.id.clone(),
+                    r.describe(),
+                ))?
+            }
         }
     }
     Ok(good)
@@ -148,7 +159,10 @@ mod tests {
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].record_id.as_deref(), Some("2"));
         assert_eq!(w[0].kind, mis_core::ErrorKind::Decode);
-        assert!(w[0].message.contains("date_of_birth"), "{}", w[0].message);
+        assert_eq!(
+            w[0].message,
+            "expected a string, found an integer at [1].date_of_birth"
+        );
         assert!(
             !w[0].message.contains("20110101"),
             "no value: {}",
@@ -159,6 +173,29 @@ mod tests {
         let page: Page = crate::decode_json("hubmis", "students.list", body).unwrap();
         let e = keep_good(page.data, &strict, "hubmis", "students.list", "student").unwrap_err();
         assert_eq!(e.kind(), mis_core::ErrorKind::Decode);
+    }
+
+    /// The report that started the personal-data issue: a HUBmis list with one malformed date
+    /// of birth printed two children's dates of birth. Decoded strictly (no `Lenient`), the
+    /// error names the path, the expected and found types, and no value.
+    #[test]
+    fn a_decode_error_names_the_shape_not_the_value() {
+        let body = br#"[{"id": 100, "access_status": "invited", "multi_realm": false, "date_of_birth": "2010-08-24"},
+            {"id": 101, "date_of_birth": 20110101}]"#;
+        let e = crate::decode_json::<Vec<Student>>("hubmis", "students.list", body).unwrap_err();
+        let text = format!("{e} {e:?}");
+        assert!(text.contains("at [1].date_of_birth"), "{text}");
+        assert!(
+            text.contains("expected a string, found an integer"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"body shape: [{"id": <int>, "access_status": <str 7>"#),
+            "{text}"
+        );
+        for value in ["20110101", "2010-08-24", "invited", "100"] {
+            assert!(!text.contains(value), "{value} in {text}");
+        }
     }
 
     #[test]

@@ -401,30 +401,11 @@ pub fn decode_json<T: DeserializeOwned>(vendor: &str, operation: &str, body: &[u
     })
 }
 
-/// Replaces text inside double quotes and backticks with `…`.
-///
-/// serde messages quote the offending value (`invalid type: string "…", expected u32`,
-/// ``invalid type: integer `20110101` ``), and that value may be a token or a pupil's date of
-/// birth; the JSON path already says which field failed.
+/// serde's message without the offending value: ``invalid type: integer `20110101`,
+/// expected a string`` becomes `expected a string, found an integer` (the value may be a
+/// pupil's date of birth or a token; the JSON path already says which field failed).
 pub(crate) fn scrub_values(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut inside: Option<char> = None;
-    for ch in message.chars() {
-        match inside {
-            Some(q) if ch == q => {
-                out.push('…');
-                out.push(ch);
-                inside = None;
-            }
-            Some(_) => {}
-            None if ch == '"' || ch == '`' => {
-                out.push(ch);
-                inside = Some(ch);
-            }
-            None => out.push(ch),
-        }
-    }
-    out
+    mis_core::privacy::describe_serde_message(message)
 }
 
 impl fmt::Debug for RequestBuilder {
