@@ -123,25 +123,19 @@ impl SchoolData {
         (pos, neg)
     }
 
-    /// Writes everything in one transaction (upserts: a re-run never duplicates).
+    /// Writes everything in one transaction (upserts: a re-run never duplicates), rolled
+    /// back if any write fails. Rows carry sync generation 0 (`mis demo`'s database is not a
+    /// sync's).
     pub async fn write(&self, store: &mut Store, time_zone: &str) -> Result<Written> {
         store.begin().await?;
-        store
-            .school(&self.school, &self.provider, None, time_zone)
-            .await?;
-        for s in &self.students {
-            store.student(&self.school, s).await?;
+        let written = self.write_rows(store, time_zone).await;
+        match written {
+            Ok(()) => store.commit().await?,
+            Err(e) => {
+                store.rollback().await;
+                return Err(e);
+            }
         }
-        for m in &self.marks {
-            store.mark(&self.school, m).await?;
-        }
-        for l in &self.lessons {
-            store.lesson(&self.school, l).await?;
-        }
-        for e in &self.events {
-            store.event(&self.school, e).await?;
-        }
-        store.commit().await?;
         let n = |v: usize| v as u64;
         Ok(Written {
             students: n(self.students.len()),
@@ -149,5 +143,24 @@ impl SchoolData {
             lessons: n(self.lessons.len()),
             events: n(self.events.len()),
         })
+    }
+
+    async fn write_rows(&self, store: &mut Store, time_zone: &str) -> Result<()> {
+        store
+            .school(&self.school, &self.provider, None, time_zone)
+            .await?;
+        for s in &self.students {
+            store.student(&self.school, s, 0).await?;
+        }
+        for m in &self.marks {
+            store.mark(&self.school, m, 0).await?;
+        }
+        for l in &self.lessons {
+            store.lesson(&self.school, l, 0).await?;
+        }
+        for e in &self.events {
+            store.event(&self.school, e, 0).await?;
+        }
+        Ok(())
     }
 }

@@ -144,11 +144,15 @@ async fn sync_twice_gives_the_same_rows_and_one_bad_school_does_not_stop_the_oth
     let url = format!("sqlite:{}", db.display());
 
     let cfg = config(&t, "SCHOOL0_API_KEY");
-    let rows = sync(&cfg, &url, &lookup).await.unwrap();
-    assert!(rows.iter().all(|r| r.status == "ok"), "{rows:?}");
+    let report = sync(&cfg, &url, &lookup).await.unwrap();
+    assert_eq!(report.failed(), 0, "{:?}", report.rows());
     assert!(
-        rows.iter().all(|r| r.students > 0 && r.marks > 0),
-        "{rows:?}"
+        report.schools.iter().all(|s| {
+            s.entity("students").unwrap().rows_written > 0
+                && s.entity("attendance").unwrap().rows_written > 0
+        }),
+        "{:?}",
+        report.rows()
     );
     let first = counts(&url).await;
     sync(&cfg, &url, &lookup).await.unwrap();
@@ -163,15 +167,16 @@ async fn sync_twice_gives_the_same_rows_and_one_bad_school_does_not_stop_the_oth
     let lookup = |name: &str| env.get(name).cloned();
     let db2 = temp_path("sync-401.sqlite");
     let url2 = format!("sqlite:{}", db2.display());
-    let rows = sync(&config(&t, "WRONG_KEY"), &url2, &lookup)
+    let report = sync(&config(&t, "WRONG_KEY"), &url2, &lookup)
         .await
         .unwrap();
-    let status: Vec<(&str, &str)> = rows
+    let status: Vec<(&str, &str)> = report
+        .schools
         .iter()
         .map(|r| (r.school.as_str(), r.status.as_str()))
         .collect();
     assert_eq!(status, [("Oak", "failed"), ("Ash", "ok"), ("Elm", "ok")]);
-    let err = rows[0].error.as_deref().unwrap();
+    let err = report.schools[0].error.as_deref().unwrap();
     assert!(
         !err.contains("not-the-key"),
         "no secret in the report: {err}"
@@ -307,8 +312,8 @@ async fn sync_into_a_real_postgresql() {
     let lookup = |name: &str| env.get(name).cloned();
     let url = format!("postgres://mis@127.0.0.1:{}/postgres", pg.port);
     let cfg = config(&t, "SCHOOL0_API_KEY");
-    let rows = sync(&cfg, &url, &lookup).await.unwrap();
-    assert!(rows.iter().all(|r| r.status == "ok"), "{rows:?}");
+    let report = sync(&cfg, &url, &lookup).await.unwrap();
+    assert_eq!(report.failed(), 0, "{:?}", report.rows());
     let first = counts(&url).await;
     assert!(first.iter().all(|c| *c > 0), "{first:?}");
     sync(&cfg, &url, &lookup).await.unwrap();

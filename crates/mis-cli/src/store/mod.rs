@@ -1,52 +1,141 @@
 //! Writing the normalised model to a database: SQLite (default) or PostgreSQL, through one
 //! code path.
 //!
-//! Both backends run the same SQL: plain `TEXT` / `BIGINT` / `DOUBLE PRECISION` columns,
-//! `$n` placeholders (SQLite reads `$1` as a parameter too), and upserts with
-//! `INSERT … ON CONFLICT (key) DO UPDATE SET col = excluded.col`, so a second sync of the same
-//! data changes nothing and duplicates nothing. Key columns never hold NULL (NULLs are all
-//! distinct in a unique key, which would let duplicates in): absent parts of a key are
-//! written as `''`.
+//! # Schema
+//!
+//! The schema is versioned: the SQL files under `crates/mis-cli/migrations/` are applied by
+//! [refinery](https://docs.rs/refinery) (history in `refinery_schema_history`), one runner for
+//! both back ends. Versions 1 and 2 are one SQL text for both; version 3 differs (PostgreSQL
+//! gets `date`, `timestamptz`, `boolean` and `integer` columns, SQLite keeps its dynamic
+//! types). Opening a database made by an older `mis` migrates it; opening one made by a newer
+//! `mis` fails and says so (see [`migrate`]).
+//!
+//! # Writes
+//!
+//! Upserts (`INSERT … ON CONFLICT (key) DO UPDATE SET col = excluded.col`), so writing the
+//! same rows twice changes nothing and duplicates nothing. Key columns never hold NULL (NULLs
+//! are all distinct in a unique key, which would let duplicates in): absent parts of a key are
+//! written as `''`. Every data row carries the `sync_gen` that last wrote it, which is how a
+//! re-read scope drops the rows removed upstream (see `crate::sync`).
+//!
+//! # Transactions
+//!
+//! [`Store::begin`] first rolls back a transaction left open by a write that was abandoned
+//! half-way (a dropped future): without that, the next school would fail with "cannot start
+//! a transaction within a transaction". [`Store::rollback`] is called on every error path of
+//! the sync.
 
+pub mod migrate;
 mod postgres;
-mod schema;
 mod sqlite;
 
 use async_trait::async_trait;
+use jiff::civil::Date;
 use mis_core::{AttendanceMark, BehaviourEvent, Error, Lesson, Result, Student};
 
-pub use schema::{SCHEMA, TABLES};
+pub use migrate::SCHEMA_VERSION;
+
+/// The data tables, then the sync's report table (the tables `mis demo` writes).
+pub const TABLES: [&str; 6] = [
+    "schools",
+    "students",
+    "attendance_marks",
+    "lessons",
+    "behaviour_events",
+    "sync_runs",
+];
+
+/// The sync's own bookkeeping tables (besides `sync_runs`).
+pub const SYNC_TABLES: [&str; 4] = [
+    "sync_run_entities",
+    "sync_state",
+    "sync_progress",
+    "sync_cache",
+];
+
+/// An instant: its text for SQLite (RFC 3339 with the school's offset) and the instant for
+/// PostgreSQL's `timestamptz`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instant {
+    /// The instant.
+    pub at: jiff::Timestamp,
+    /// How SQLite stores it.
+    pub text: String,
+}
+
+impl Instant {
+    /// From a timestamp (written in UTC).
+    pub fn utc(at: jiff::Timestamp) -> Instant {
+        Instant {
+            at,
+            text: at.to_string(),
+        }
+    }
+
+    fn of(dt: &mis_core::DateTime) -> Instant {
+        Instant {
+            at: dt.zoned().timestamp(),
+            text: dt.to_string(),
+        }
+    }
+}
 
 /// One SQL parameter. Typed even when NULL, because PostgreSQL checks parameter types.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// Text (or NULL text).
     Text(Option<String>),
-    /// A 64-bit integer (or NULL).
+    /// A 64-bit integer, `BIGINT` (or NULL).
     Int(Option<i64>),
+    /// A 32-bit integer, `integer` on PostgreSQL (or NULL).
+    Int4(Option<i32>),
+    /// A boolean (`boolean` on PostgreSQL, 0/1 on SQLite).
+    Bool(Option<bool>),
+    /// A calendar date (`date` on PostgreSQL, ISO 8601 text on SQLite).
+    Date(Option<Date>),
+    /// An instant (`timestamptz` on PostgreSQL, RFC 3339 text on SQLite).
+    Time(Option<Instant>),
     /// A float (or NULL).
     Real(Option<f64>),
 }
 
 impl Value {
-    fn text(s: impl Into<String>) -> Value {
+    /// Text.
+    pub fn text(s: impl Into<String>) -> Value {
         Value::Text(Some(s.into()))
     }
 
-    fn opt<T: ToString>(v: Option<T>) -> Value {
+    /// Optional text from anything displayable.
+    pub fn opt<T: ToString>(v: Option<T>) -> Value {
         Value::Text(v.map(|v| v.to_string()))
+    }
+
+    /// A count.
+    pub fn count(n: u64) -> Value {
+        Value::Int(Some(i64::try_from(n).unwrap_or(i64::MAX)))
+    }
+
+    /// A date.
+    pub fn date(d: Date) -> Value {
+        Value::Date(Some(d))
     }
 }
 
 /// The little a backend must do.
 #[async_trait]
 pub trait Backend: Send {
-    /// Runs statements without parameters (the schema).
+    /// Runs statements without parameters.
     async fn batch(&mut self, sql: &str) -> Result<()>;
-    /// Runs one statement with parameters.
-    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()>;
-    /// Counts the rows of a table (for reports and tests).
-    async fn count(&mut self, table: &str) -> Result<i64>;
+    /// Runs one statement with parameters; returns the rows it changed.
+    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
+    /// Runs a query whose columns are all text (cast them with `CAST(x AS TEXT)`).
+    async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Option<String>>>>;
+    /// Every row of a table as text, in a stable order (for tests and audits).
+    async fn dump(&mut self, table: &str) -> Result<Vec<Vec<Option<String>>>>;
+    /// Brings the schema up to [`SCHEMA_VERSION`].
+    async fn migrate(&mut self) -> Result<()>;
+    /// Whether a transaction is open on the connection.
+    fn in_transaction(&self) -> bool;
     /// Starts a transaction.
     async fn begin(&mut self) -> Result<()> {
         self.batch("BEGIN").await
@@ -55,11 +144,19 @@ pub trait Backend: Send {
     async fn commit(&mut self) -> Result<()> {
         self.batch("COMMIT").await
     }
+    /// Rolls it back.
+    async fn rollback(&mut self) -> Result<()> {
+        self.batch("ROLLBACK").await
+    }
 }
 
-/// Opens `sqlite:PATH` (or a bare path) or `postgres://…` and creates the tables.
+/// Opens `sqlite:PATH` (or a bare path) or `postgres://…` and migrates the schema.
+///
+/// A new SQLite file is created readable by its owner only (0600): it holds pupils' personal
+/// data. SQLite runs in WAL mode with a busy timeout, so a reader holding the file open does
+/// not fail the sync.
 pub async fn open(url: &str) -> Result<Store> {
-    let mut backend: Box<dyn Backend> =
+    let backend: Box<dyn Backend> =
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Box::new(postgres::Postgres::connect(url).await?)
         } else {
@@ -69,8 +166,7 @@ pub async fn open(url: &str) -> Result<Store> {
             }
             Box::new(sqlite::Sqlite::open(path)?)
         };
-    backend.batch(SCHEMA).await?;
-    Ok(Store { backend })
+    Store::with_backend(backend).await
 }
 
 /// A database holding schools' normalised data.
@@ -117,29 +213,81 @@ fn serde_plain<T: serde::Serialize>(v: &T) -> String {
     }
 }
 
+fn known_table(table: &str) -> Result<()> {
+    if TABLES.contains(&table) || SYNC_TABLES.contains(&table) {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!("no table named {table}")))
+    }
+}
+
 impl Store {
-    /// Wraps a backend (and creates the tables).
+    /// Wraps a backend and migrates its schema.
     pub async fn with_backend(mut backend: Box<dyn Backend>) -> Result<Store> {
-        backend.batch(SCHEMA).await?;
+        backend.migrate().await?;
         Ok(Store { backend })
     }
 
     /// Counts a table's rows.
     pub async fn count(&mut self, table: &str) -> Result<i64> {
-        if !TABLES.contains(&table) {
-            return Err(Error::invalid_input(format!("no table named {table}")));
-        }
-        self.backend.count(table).await
+        known_table(table)?;
+        let rows = self
+            .backend
+            .query(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table}"), &[])
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
     }
 
-    /// Starts a transaction (writes are much faster inside one).
+    /// Every row of `table` as text, sorted (for comparing two databases).
+    pub async fn dump(&mut self, table: &str) -> Result<Vec<Vec<Option<String>>>> {
+        known_table(table)?;
+        let mut rows = self.backend.dump(table).await?;
+        rows.sort();
+        Ok(rows)
+    }
+
+    /// Runs a statement; returns the rows it changed.
+    pub async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        self.backend.execute(sql, params).await
+    }
+
+    /// Runs a query whose columns are all text.
+    pub async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Option<String>>>> {
+        self.backend.query(sql, params).await
+    }
+
+    /// Starts a transaction, first rolling back one an abandoned write left open.
     pub async fn begin(&mut self) -> Result<()> {
+        if self.backend.in_transaction() {
+            tracing::debug!("rolling back a transaction left open by an abandoned write");
+            self.backend.rollback().await?;
+        }
         self.backend.begin().await
     }
 
-    /// Commits the transaction.
+    /// Commits the transaction (rolling it back if the commit itself fails).
     pub async fn commit(&mut self) -> Result<()> {
-        self.backend.commit().await
+        match self.backend.commit().await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Rolls back the open transaction, if any. Never fails: it runs on error paths, where
+    /// the first error is the one to report.
+    pub async fn rollback(&mut self) {
+        if self.backend.in_transaction() {
+            if let Err(e) = self.backend.rollback().await {
+                tracing::warn!("rollback failed: {e}");
+            }
+        }
     }
 
     /// Records a school.
@@ -163,10 +311,11 @@ impl Store {
                 ],
             )
             .await
+            .map(drop)
     }
 
-    /// Upserts a student.
-    pub async fn student(&mut self, school: &str, s: &Student) -> Result<()> {
+    /// Upserts a student, stamped with sync generation `generation`.
+    pub async fn student(&mut self, school: &str, s: &Student, generation: i64) -> Result<()> {
         let identifiers = s
             .identifiers
             .iter()
@@ -176,14 +325,15 @@ impl Store {
         self.backend
             .execute(
                 "INSERT INTO students (school, provider, id, first_name, last_name, preferred_first_name, \
-                 date_of_birth, gender, year_group, registration_group, email, enrolment_status, upn, identifiers) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 date_of_birth, gender, year_group, registration_group, email, enrolment_status, upn, \
+                 identifiers, sync_gen) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
                  ON CONFLICT (school, provider, id) DO UPDATE SET first_name = excluded.first_name, \
                  last_name = excluded.last_name, preferred_first_name = excluded.preferred_first_name, \
                  date_of_birth = excluded.date_of_birth, gender = excluded.gender, \
                  year_group = excluded.year_group, registration_group = excluded.registration_group, \
                  email = excluded.email, enrolment_status = excluded.enrolment_status, \
-                 upn = excluded.upn, identifiers = excluded.identifiers",
+                 upn = excluded.upn, identifiers = excluded.identifiers, sync_gen = excluded.sync_gen",
                 &[
                     Value::text(school),
                     Value::text(&s.provider),
@@ -191,7 +341,7 @@ impl Store {
                     Value::text(&s.first_name),
                     Value::text(&s.last_name),
                     Value::opt(s.preferred_first_name.as_deref()),
-                    Value::opt(s.date_of_birth),
+                    Value::Date(s.date_of_birth),
                     Value::opt(s.gender.as_ref()),
                     Value::opt(s.year_group.as_deref()),
                     Value::opt(s.registration_group.as_deref()),
@@ -199,26 +349,30 @@ impl Store {
                     Value::opt(s.enrolment_status.as_ref()),
                     Value::opt(s.upn()),
                     Value::text(identifiers),
+                    Value::Int(Some(generation)),
                 ],
             )
             .await
+            .map(drop)
     }
 
     /// Upserts an attendance mark (one row per student, date and register slot).
-    pub async fn mark(&mut self, school: &str, m: &AttendanceMark) -> Result<()> {
+    pub async fn mark(&mut self, school: &str, m: &AttendanceMark, generation: i64) -> Result<()> {
         self.backend
             .execute(
                 "INSERT INTO attendance_marks (school, provider, student_id, date, slot_key, slot, session, \
-                 period, lesson_id, code, category, late, minutes_late, note) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 period, lesson_id, code, category, late, minutes_late, note, sync_gen) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
                  ON CONFLICT (school, provider, student_id, date, slot_key) DO UPDATE SET \
+                 slot = excluded.slot, session = excluded.session, period = excluded.period, \
+                 lesson_id = excluded.lesson_id, \
                  code = excluded.code, category = excluded.category, late = excluded.late, \
-                 minutes_late = excluded.minutes_late, note = excluded.note",
+                 minutes_late = excluded.minutes_late, note = excluded.note, sync_gen = excluded.sync_gen",
                 &[
                     Value::text(school),
                     Value::text(&m.provider),
                     Value::text(&m.student_id),
-                    Value::text(m.date.to_string()),
+                    Value::date(m.date),
                     Value::text(slot_key(m)),
                     Value::text(serde_plain(&m.slot)),
                     Value::opt(m.session.map(|s| s.as_str())),
@@ -226,107 +380,77 @@ impl Store {
                     Value::opt(m.lesson_id.as_deref()),
                     Value::text(&m.code),
                     Value::text(m.category.as_str()),
-                    Value::Int(Some(i64::from(m.late))),
-                    Value::Int(m.minutes_late.map(i64::from)),
+                    Value::Bool(Some(m.late)),
+                    Value::Int4(m.minutes_late.map(|n| i32::try_from(n).unwrap_or(i32::MAX))),
                     Value::opt(m.note.as_deref()),
+                    Value::Int(Some(generation)),
                 ],
             )
             .await
+            .map(drop)
     }
 
     /// Upserts a lesson.
-    pub async fn lesson(&mut self, school: &str, l: &Lesson) -> Result<()> {
+    pub async fn lesson(&mut self, school: &str, l: &Lesson, generation: i64) -> Result<()> {
         self.backend
             .execute(
                 "INSERT INTO lessons (school, provider, id, student_key, date, start_at, end_at, period, \
-                 subject, group_name, teachers, rooms, cancelled) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                 subject, group_name, teachers, rooms, cancelled, sync_gen) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
                  ON CONFLICT (school, provider, id, student_key) DO UPDATE SET date = excluded.date, \
                  start_at = excluded.start_at, end_at = excluded.end_at, period = excluded.period, \
                  subject = excluded.subject, group_name = excluded.group_name, \
-                 teachers = excluded.teachers, rooms = excluded.rooms, cancelled = excluded.cancelled",
+                 teachers = excluded.teachers, rooms = excluded.rooms, cancelled = excluded.cancelled, \
+                 sync_gen = excluded.sync_gen",
                 &[
                     Value::text(school),
                     Value::text(&l.provider),
                     Value::text(&l.id),
                     Value::text(l.student_id.as_deref().unwrap_or("")),
-                    Value::text(l.date.to_string()),
-                    Value::text(l.start.to_string()),
-                    Value::text(l.end.to_string()),
+                    Value::date(l.date),
+                    Value::Time(Some(Instant::of(&l.start))),
+                    Value::Time(Some(Instant::of(&l.end))),
                     Value::opt(l.period.as_deref()),
                     Value::opt(l.subject.as_deref()),
                     Value::opt(l.group.as_deref()),
                     Value::text(l.teachers.join(";")),
                     Value::text(l.rooms.join(";")),
-                    Value::Int(Some(i64::from(l.cancelled))),
+                    Value::Bool(Some(l.cancelled)),
+                    Value::Int(Some(generation)),
                 ],
             )
             .await
+            .map(drop)
     }
 
     /// Upserts a behaviour event.
-    pub async fn event(&mut self, school: &str, e: &BehaviourEvent) -> Result<()> {
+    pub async fn event(&mut self, school: &str, e: &BehaviourEvent, generation: i64) -> Result<()> {
         self.backend
             .execute(
                 "INSERT INTO behaviour_events (school, provider, id, date, occurred_at, polarity, category, \
-                 points, notes, author, student_ids) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 points, notes, author, student_ids, sync_gen) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (school, provider, id) DO UPDATE SET date = excluded.date, \
                  occurred_at = excluded.occurred_at, polarity = excluded.polarity, \
                  category = excluded.category, points = excluded.points, notes = excluded.notes, \
-                 author = excluded.author, student_ids = excluded.student_ids",
+                 author = excluded.author, student_ids = excluded.student_ids, sync_gen = excluded.sync_gen",
                 &[
                     Value::text(school),
                     Value::text(&e.provider),
                     Value::text(&e.id),
-                    Value::text(e.date.to_string()),
-                    Value::opt(e.occurred_at.as_ref()),
+                    Value::date(e.date),
+                    Value::Time(e.occurred_at.as_ref().map(Instant::of)),
                     Value::text(e.polarity.as_str()),
                     Value::opt(e.category.as_deref()),
                     Value::Int(e.points),
                     Value::opt(e.notes.as_deref()),
                     Value::opt(e.author.as_deref()),
                     Value::text(e.student_ids.join(";")),
+                    Value::Int(Some(generation)),
                 ],
             )
             .await
-    }
-
-    /// Records one school's sync run.
-    pub async fn run(
-        &mut self,
-        run_id: &str,
-        school: &str,
-        started_at: &str,
-        finished_at: &str,
-        outcome: std::result::Result<Written, &str>,
-    ) -> Result<()> {
-        let (status, error, w) = match outcome {
-            Ok(w) => ("ok", None, w),
-            Err(e) => ("failed", Some(e.to_string()), Written::default()),
-        };
-        let n = |v: u64| Value::Int(Some(i64::try_from(v).unwrap_or(i64::MAX)));
-        self.backend
-            .execute(
-                "INSERT INTO sync_runs (run_id, school, started_at, finished_at, status, error, \
-                 students, marks, lessons, events) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (run_id, school) DO UPDATE SET finished_at = excluded.finished_at, \
-                 status = excluded.status, error = excluded.error, students = excluded.students, \
-                 marks = excluded.marks, lessons = excluded.lessons, events = excluded.events",
-                &[
-                    Value::text(run_id),
-                    Value::text(school),
-                    Value::text(started_at),
-                    Value::text(finished_at),
-                    Value::text(status),
-                    Value::Text(error),
-                    n(w.students),
-                    n(w.marks),
-                    n(w.lessons),
-                    n(w.events),
-                ],
-            )
-            .await
+            .map(drop)
     }
 }
 

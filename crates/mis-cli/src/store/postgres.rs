@@ -1,14 +1,18 @@
 //! The PostgreSQL backend (tokio-postgres, no TLS: for a server on the same host or network).
 
 use async_trait::async_trait;
+use bytes::BytesMut;
 use mis_core::{Error, ErrorKind, Result};
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
+use super::migrate::{self, Dialect};
 use super::{Backend, Value};
 
 /// A PostgreSQL connection.
 pub struct Postgres {
     client: tokio_postgres::Client,
+    /// Whether a transaction is open: PostgreSQL does not tell without a round trip.
+    in_transaction: bool,
 }
 
 fn db_error(e: tokio_postgres::Error) -> Error {
@@ -32,7 +36,62 @@ impl Postgres {
                 tracing::warn!("postgres connection closed: {e}");
             }
         });
-        Ok(Postgres { client })
+        Ok(Postgres {
+            client,
+            in_transaction: false,
+        })
+    }
+}
+
+/// PostgreSQL's epoch for `date` and `timestamptz` on the wire.
+const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
+
+impl ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Text(v) => v.to_sql(ty, out),
+            Value::Int(v) => v.to_sql(ty, out),
+            Value::Int4(v) => v.to_sql(ty, out),
+            Value::Bool(v) => v.to_sql(ty, out),
+            Value::Real(v) => v.to_sql(ty, out),
+            Value::Date(None) | Value::Time(None) => Ok(IsNull::Yes),
+            // Binary `date`: days since 2000-01-01.
+            Value::Date(Some(d)) => {
+                let days = d.since(jiff::civil::date(2000, 1, 1))?.get_days();
+                days.to_sql(&Type::INT4, out)
+            }
+            // Binary `timestamptz`: microseconds since 2000-01-01T00:00:00Z.
+            Value::Time(Some(t)) => {
+                (t.at.as_microsecond() - PG_EPOCH_UNIX_MICROS).to_sql(&Type::INT8, out)
+            }
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        // Each variant checks its own type in `to_sql_checked` below.
+        [
+            Type::TEXT,
+            Type::VARCHAR,
+            Type::INT8,
+            Type::INT4,
+            Type::BOOL,
+            Type::FLOAT8,
+            Type::DATE,
+            Type::TIMESTAMPTZ,
+        ]
+        .contains(ty)
+    }
+
+    to_sql_checked!();
+}
+
+impl Postgres {
+    fn params(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+        params.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
     }
 }
 
@@ -42,25 +101,84 @@ impl Backend for Postgres {
         self.client.batch_execute(sql).await.map_err(db_error)
     }
 
-    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
-        let refs: Vec<&(dyn ToSql + Sync)> = params
-            .iter()
-            .map(|v| match v {
-                Value::Text(t) => t as &(dyn ToSql + Sync),
-                Value::Int(i) => i as &(dyn ToSql + Sync),
-                Value::Real(f) => f as &(dyn ToSql + Sync),
+    async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        self.client
+            .execute(sql, &Self::params(params))
+            .await
+            .map_err(db_error)
+    }
+
+    async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Option<String>>>> {
+        let rows = self
+            .client
+            .query(sql, &Self::params(params))
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.try_get::<_, Option<String>>(i).map_err(db_error))
+                    .collect()
             })
-            .collect();
-        self.client.execute(sql, &refs).await.map_err(db_error)?;
+            .collect()
+    }
+
+    async fn dump(&mut self, table: &str) -> Result<Vec<Vec<Option<String>>>> {
+        // The simple protocol answers every column as text.
+        let messages = self
+            .client
+            .simple_query(&format!("SELECT * FROM {table}"))
+            .await
+            .map_err(db_error)?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(str::to_owned))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn migrate(&mut self) -> Result<()> {
+        // No history table yet (a new database, or one from before versioning): nothing newer.
+        let applied = self
+            .client
+            .query_one("SELECT MAX(version) FROM refinery_schema_history", &[])
+            .await
+            .ok()
+            .and_then(|r| r.try_get::<_, Option<i32>>(0).ok().flatten());
+        migrate::check_not_newer(applied.map(i64::from))?;
+        migrate::runner(Dialect::Postgres)?
+            .run_async(&mut self.client)
+            .await
+            .map_err(migrate::migration_error)?;
         Ok(())
     }
 
-    async fn count(&mut self, table: &str) -> Result<i64> {
-        let row = self
-            .client
-            .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])
-            .await
-            .map_err(db_error)?;
-        Ok(row.get(0))
+    fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
+    async fn begin(&mut self) -> Result<()> {
+        self.batch("BEGIN").await?;
+        self.in_transaction = true;
+        Ok(())
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        let r = self.batch("COMMIT").await;
+        // After a failed COMMIT PostgreSQL has ended the transaction (rolled back) too.
+        self.in_transaction = false;
+        r
+    }
+
+    async fn rollback(&mut self) -> Result<()> {
+        let r = self.batch("ROLLBACK").await;
+        self.in_transaction = false;
+        r
     }
 }

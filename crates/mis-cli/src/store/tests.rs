@@ -53,18 +53,18 @@ async fn upserts_never_duplicate() {
             .school("A", "memory", None, "Europe/London")
             .await
             .unwrap();
-        store.student("A", &student).await.unwrap();
+        store.student("A", &student, 1).await.unwrap();
         // AM, PM and a lesson mark on one day are three different slots.
         store
-            .mark("A", &mark(Some(Session::Am), None, "/"))
+            .mark("A", &mark(Some(Session::Am), None, "/"), 1)
             .await
             .unwrap();
         store
-            .mark("A", &mark(Some(Session::Pm), None, "\\"))
+            .mark("A", &mark(Some(Session::Pm), None, "\\"), 1)
             .await
             .unwrap();
-        store.mark("A", &mark(None, Some("P1"), "/")).await.unwrap();
-        store.event("A", &event).await.unwrap();
+        store.mark("A", &mark(None, Some("P1"), "/"), 1).await.unwrap();
+        store.event("A", &event, 1).await.unwrap();
         store.commit().await.unwrap();
     }
     assert_eq!(store.count("schools").await.unwrap(), 1);
@@ -73,7 +73,7 @@ async fn upserts_never_duplicate() {
     assert_eq!(store.count("behaviour_events").await.unwrap(), 1);
     // The same slot written again with another code updates it.
     store
-        .mark("A", &mark(Some(Session::Am), None, "L"))
+        .mark("A", &mark(Some(Session::Am), None, "L"), 1)
         .await
         .unwrap();
     assert_eq!(store.count("attendance_marks").await.unwrap(), 3);
@@ -88,4 +88,63 @@ async fn bad_paths_are_clear_errors() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("cannot open SQLite database"), "{e}");
+}
+
+#[tokio::test]
+async fn a_new_database_is_private_and_at_the_newest_version() {
+    let url = temp_db("private");
+    let path = url.strip_prefix("sqlite:").unwrap().to_string();
+    let mut store = open(&url).await.unwrap();
+    store.count("sync_state").await.unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for p in [path.clone(), format!("{path}-wal"), format!("{path}-shm")] {
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{p}");
+        }
+    }
+    let v = store
+        .query("SELECT CAST(MAX(version) AS TEXT) FROM refinery_schema_history", &[])
+        .await
+        .unwrap();
+    assert_eq!(v[0][0].as_deref(), Some(SCHEMA_VERSION.to_string().as_str()));
+    // WAL, so readers never block the sync.
+    let mode = store.query("PRAGMA journal_mode", &[]).await.unwrap();
+    assert_eq!(mode[0][0].as_deref(), Some("wal"));
+    drop(store);
+    // Opened again: nothing to do, still fine.
+    open(&url).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_mis_is_refused_clearly() {
+    let url = temp_db("newer");
+    drop(open(&url).await.unwrap());
+    let path = url.strip_prefix("sqlite:").unwrap();
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute(
+        "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) \
+         VALUES (9, 'from_the_future', '2030-01-01T00:00:00Z', '1')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let e = open(&url).await.unwrap_err().to_string();
+    assert!(e.contains("schema version 9") && e.contains("newer mis"), "{e}");
+}
+
+#[tokio::test]
+async fn an_abandoned_transaction_is_rolled_back_by_the_next_begin() {
+    let url = temp_db("abandoned");
+    let mut store = open(&url).await.unwrap();
+    store.begin().await.unwrap();
+    store
+        .school("A", "memory", None, "Europe/London")
+        .await
+        .unwrap();
+    // The writer went away without commit or rollback (a dropped future).
+    store.begin().await.unwrap();
+    store.commit().await.unwrap();
+    assert_eq!(store.count("schools").await.unwrap(), 0);
 }

@@ -1,17 +1,6 @@
-//! The tables, in SQL both SQLite and PostgreSQL accept.
-
-/// Every table the store writes.
-pub const TABLES: [&str; 6] = [
-    "schools",
-    "students",
-    "attendance_marks",
-    "lessons",
-    "behaviour_events",
-    "sync_runs",
-];
-
-/// Creates the tables if they do not exist.
-pub const SCHEMA: &str = "
+-- The schema `mis demo` and `mis sync` created before versioned migrations, verbatim.
+-- `IF NOT EXISTS` on purpose, in this one file only: a database made by that older `mis`
+-- already has these tables, and adopting it must be a no-op that records version 1.
 CREATE TABLE IF NOT EXISTS schools (
     school TEXT PRIMARY KEY,
     provider TEXT NOT NULL,
@@ -95,4 +84,3 @@ CREATE TABLE IF NOT EXISTS sync_runs (
     events BIGINT NOT NULL,
     PRIMARY KEY (run_id, school)
 );
-";
