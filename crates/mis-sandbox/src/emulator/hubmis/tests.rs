@@ -631,7 +631,7 @@ async fn record_faults_touch_one_student_and_one_auxiliary_read() {
     assert_eq!(list.len(), school.students.len());
     let record = |id: &str| {
         list.iter()
-            .find(|s| s["id"].to_string() == id)
+            .find(|s| s["id"] == super::int_id(id))
             .unwrap_or_else(|| panic!("student {id} listed"))
     };
     let dob = bad.date_of_birth.expect("a date of birth");
