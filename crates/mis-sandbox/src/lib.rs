@@ -8,7 +8,7 @@
 pub mod emulator;
 pub mod school;
 
-pub use school::{Phase, School, SchoolOptions};
+pub use school::{Phase, Profile, School, SchoolOptions};
 pub mod sandbox;
 
 pub use emulator::{FaultPlan, RecordFaults, Stats};

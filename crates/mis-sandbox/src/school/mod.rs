@@ -133,6 +133,27 @@ pub struct SchoolOptions {
     /// Dates with lesson marks (default: the first two weeks, one timetable cycle). Lesson
     /// marks follow the session marks, so only dates inside `attendance` get them.
     pub lesson_marks: RecordRange,
+    /// How the emulators render this school: the vendor's common shape, or the documented
+    /// variants real schools also send (see [`Profile`]).
+    #[serde(default)]
+    pub profile: Profile,
+}
+
+/// Which of a vendor's documented shapes an emulator serves.
+///
+/// Real schools differ in ways the vendor documents or that other clients have recorded
+/// (school-defined register keys, hidden codes, tenant attendance categories, capped pages…).
+/// Each emulator serves its vendor's common shape for [`Profile::Standard`] and those recorded
+/// variants for [`Profile::Variant`]; each emulator module's docs list its variants. The
+/// conformance suite runs against both, so a client that only handles one shape fails.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// The vendor's common shape.
+    #[default]
+    Standard,
+    /// The documented variants real schools also send.
+    Variant,
 }
 
 impl Default for SchoolOptions {
@@ -142,6 +163,7 @@ impl Default for SchoolOptions {
             academic_year: 2024,
             attendance: RecordRange::FirstWeeks { weeks: 6 },
             lesson_marks: RecordRange::FirstWeeks { weeks: 2 },
+            profile: Profile::Standard,
         }
     }
 }
@@ -150,6 +172,12 @@ impl SchoolOptions {
     /// The defaults: secondary, 2024/2025, six weeks of records, two weeks of lesson marks.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets the rendering profile.
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
     }
 
     /// Sets the phase.
