@@ -20,7 +20,9 @@ use jiff::tz::TimeZone;
 use mis_core::codes::CodeMapper;
 use mis_core::paging::{Page, paginate};
 use mis_core::{DateRange, DecodeDetail, Error, ErrorKind, ProviderInfo, Result};
-use mis_http::{ExposeSecret, HttpClient, RequestBuilder, RetryConfig, SecretString, WaitHint};
+use mis_http::{
+    ExposeSecret, HttpClient, Lenient, RequestBuilder, RetryConfig, SecretString, WaitHint,
+};
 use serde::de::DeserializeOwned;
 
 use crate::VENDOR;
@@ -312,6 +314,17 @@ impl Client {
         filter: &ActivityFilter,
         last_id: Option<&str>,
     ) -> Result<Reply<Vec<ActivityPoint>, ActivityMeta>> {
+        self.activity_as(pupil_id, filter, last_id).await
+    }
+
+    /// [`Client::get_activity`] with the points decoded as `T`: the provider reads
+    /// `Lenient<ActivityPoint>`, so one unreadable point costs that point, not the page.
+    pub(crate) async fn activity_as<T: DeserializeOwned>(
+        &self,
+        pupil_id: &str,
+        filter: &ActivityFilter,
+        last_id: Option<&str>,
+    ) -> Result<Reply<Vec<T>, ActivityMeta>> {
         Self::check_id("pupil", pupil_id)?;
         let request = Self::dated(
             self.inner.http.get(&["activity", pupil_id.trim()]),
@@ -348,6 +361,45 @@ impl Client {
         })
     }
 
+    /// [`Client::activity_stream`] with each point decoded on its own: a point that does not
+    /// decode is a [`Lenient::Rejected`] item and the walk goes on. The cursor is the last
+    /// point's id whether or not that point decoded; a page none of whose points has an id
+    /// cannot be paged past and ends the walk with a `Decode` error.
+    pub(crate) fn lenient_activity_stream(
+        &self,
+        pupil_id: &str,
+        filter: ActivityFilter,
+    ) -> BoxStream<'static, Result<Lenient<ActivityPoint>>> {
+        let client = self.clone();
+        let pupil = pupil_id.to_owned();
+        paginate(VENDOR, "activity", None::<String>, move |last_id| {
+            let client = client.clone();
+            let pupil = pupil.clone();
+            async move {
+                let points = client
+                    .activity_as::<Lenient<ActivityPoint>>(&pupil, &filter, last_id.as_deref())
+                    .await?
+                    .data;
+                if points.is_empty() {
+                    return Ok(Page::last(points));
+                }
+                let last = points.iter().rev().find_map(|p| match p {
+                    Lenient::Ok(p) => Some(p.id.clone()),
+                    Lenient::Rejected(r) => r.id.clone(),
+                });
+                match last {
+                    Some(last) => Ok(Page::more(points, Some(last))),
+                    None => Err(Error::decode(
+                        VENDOR,
+                        "activity",
+                        "no point of an activity page has an id: the feed cannot be paged on",
+                        DecodeDetail::new("data[].id", b""),
+                    )),
+                }
+            }
+        })
+    }
+
     /// `GET /behaviour/{id}?from&to`: totals per week and per reason.
     pub async fn get_behaviour(
         &self,
@@ -370,6 +422,16 @@ impl Client {
         pupil_id: &str,
         filter: &HomeworkFilter,
     ) -> Result<Reply<Vec<Homework>, HomeworksMeta>> {
+        self.homeworks_as(pupil_id, filter).await
+    }
+
+    /// [`Client::get_homeworks`] with the tasks decoded as `T` (`Lenient<Homework>` for the
+    /// provider).
+    pub(crate) async fn homeworks_as<T: DeserializeOwned>(
+        &self,
+        pupil_id: &str,
+        filter: &HomeworkFilter,
+    ) -> Result<Reply<Vec<T>, HomeworksMeta>> {
         Self::check_id("pupil", pupil_id)?;
         let request = Self::dated(
             self.inner.http.get(&["homeworks", pupil_id.trim()]),
@@ -401,6 +463,16 @@ impl Client {
         pupil_id: &str,
         date: Date,
     ) -> Result<Reply<Vec<TimetableLesson>, TimetableMeta>> {
+        self.timetable_as(pupil_id, date).await
+    }
+
+    /// [`Client::get_timetable`] with the lessons decoded as `T` (`Lenient<TimetableLesson>`
+    /// for the provider).
+    pub(crate) async fn timetable_as<T: DeserializeOwned>(
+        &self,
+        pupil_id: &str,
+        date: Date,
+    ) -> Result<Reply<Vec<T>, TimetableMeta>> {
         Self::check_id("pupil", pupil_id)?;
         let request = self
             .inner
@@ -438,6 +510,16 @@ impl Client {
         pupil_id: &str,
         range: Option<DateRange>,
     ) -> Result<Reply<Vec<Detention>, DetentionsMeta>> {
+        self.detentions_as(pupil_id, range).await
+    }
+
+    /// [`Client::get_detentions`] with the detentions decoded as `T` (`Lenient<Detention>`
+    /// for the provider).
+    pub(crate) async fn detentions_as<T: DeserializeOwned>(
+        &self,
+        pupil_id: &str,
+        range: Option<DateRange>,
+    ) -> Result<Reply<Vec<T>, DetentionsMeta>> {
         Self::check_id("pupil", pupil_id)?;
         let request = Self::dated(
             self.inner.http.get(&["detentions", pupil_id.trim()]),
@@ -453,6 +535,16 @@ impl Client {
         pupil_id: &str,
         range: DateRange,
     ) -> Result<Reply<AttendanceDays, AttendanceMeta>> {
+        self.attendance_as(pupil_id, range).await
+    }
+
+    /// [`Client::get_attendance`] with each mark decoded as `P`
+    /// (`Lenient<AttendancePeriod>` for the provider: one unreadable mark costs that mark).
+    pub(crate) async fn attendance_as<P: DeserializeOwned>(
+        &self,
+        pupil_id: &str,
+        range: DateRange,
+    ) -> Result<Reply<AttendanceDays<P>, AttendanceMeta>> {
         Self::check_id("pupil", pupil_id)?;
         let request = Self::dated(
             self.inner.http.get(&["attendance", pupil_id.trim()]),
@@ -782,6 +874,12 @@ impl ParentClient {
 
     /// `GET /pupils`: every pupil the parent can see (`meta` is `[]`).
     pub async fn get_pupils(&self) -> Result<Reply<Vec<Pupil>>> {
+        self.pupils_as().await
+    }
+
+    /// [`ParentClient::get_pupils`] with each pupil decoded as `T` (`Lenient<Pupil>` for the
+    /// provider: one unreadable pupil record costs that pupil).
+    pub(crate) async fn pupils_as<T: DeserializeOwned>(&self) -> Result<Reply<Vec<T>>> {
         let request = self.core.inner.http.get(&["pupils"]);
         self.core.fetch_or_default("pupils", request).await
     }

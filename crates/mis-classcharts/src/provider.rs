@@ -4,36 +4,51 @@
 //! | trait method | ClassCharts source | notes |
 //! |---|---|---|
 //! | `students` | the pupil itself (`/ping` `data.user`), or the parent's `/pupils` | no UPN, year group or form on this API; the student login's date of birth is the pupil's |
-//! | `attendance` | `GET /attendance/{id}?from&to`, one request per pupil | `AM`/`PM` → session marks, other names → lesson marks; DfE code first, `status` label rules second ([`convert::marks`]) |
+//! | `attendance` | `GET /attendance/{id}?from&to`, one request per pupil (+ `GET /timetable/{id}?date=` for a day whose lesson marks name no lesson) | `AM`/`PM` → session marks, other names → lesson marks; DfE code first, `status` label rules second ([`convert::marks`]) |
 //! | `timetable` | `GET /timetable/{id}?date=`, **one request per date** in the range | ISO times in the school's zone; breaks skipped |
 //! | `behaviour` | `GET /activity/{id}` paged by `last_id` until an empty page | points of type `behaviour` only |
 //! | `homework` | `GET /homeworks/{id}?display_date=due_date&from&to` | by due date, as [`HomeworkQuery`] asks |
 //! | `detentions` | `GET /detentions/{id}?from&to` | malformed dates read leniently; unreadable ones skipped |
 //! | `record_attendance`, staff, groups, years, codes | — | `Unsupported`: pupils and parents cannot write registers, and the API has no such lists |
 //!
+//! **Partial results** (the query's `Diagnostics`, DESIGN §0): every list is decoded record by
+//! record (`mis_http::Lenient`), so a pupil, activity point, lesson, mark, task or detention
+//! that does not decode or convert is skipped and reported with its id and pupil. A per-pupil
+//! call that fails degradably (`NotFound`, `PermissionDenied`, `Vendor`, `Decode`: an error
+//! envelope about that pupil) costs that pupil's part of the read, named by `student_id`;
+//! the day's timetable, read only to name the lesson of a lesson mark that came without one,
+//! costs only those marks' `lesson_id`. Fatal errors (login refused, a session that a new
+//! login cannot revive, a 429 beyond the retry policy) still end the read. The student API's
+//! one pupil record is the id every call needs, so it is never skipped.
+//!
 //! A query's `student_id` must be the logged-in pupil (student) or one of the parent's
 //! pupils; anything else is `InvalidInput` naming the pupils there are. The school's zone is
 //! the configured one, else the pupil's `timezone`, else `Europe/London` (DESIGN §2.2).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use jiff::ToSpan;
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use mis_core::{
-    AttendanceMark, AttendanceQuery, BehaviourEvent, BehaviourQuery, Capabilities, Detention,
-    DetentionQuery, Error, Homework, HomeworkQuery, Lesson, MisProvider, ProviderInfo, Result,
-    Slot, Student, StudentQuery, TimetableQuery, unsupported_stream,
+    AttendanceMark, AttendanceQuery, BehaviourEvent, BehaviourQuery, Capabilities, DateRange,
+    Detention, DetentionQuery, Diagnostics, Error, ErrorKind, Homework, HomeworkQuery, Lesson,
+    MisProvider, ProviderInfo, Result, Slot, Student, StudentQuery, TimetableQuery, Warning,
+    error_stream, unsupported_stream,
 };
+use mis_http::Lenient;
 
 use crate::VENDOR;
 use crate::client::{
     ActivityFilter, Client, DisplayDate, HomeworkFilter, ParentClient, StudentClient,
 };
 use crate::convert;
+use crate::wire::{AttendanceDays, AttendancePeriod, Detention as WireDetention, Pupil};
+use crate::wire::{Homework as WireHomework, TimetableLesson};
 
 /// One pupil the provider reads for.
 #[derive(Debug, Clone)]
@@ -43,10 +58,69 @@ struct Target {
     student: Student,
 }
 
-use mis_core::error_stream;
+/// The pupils a read covers, found before any of it is read.
+type Targets = BoxFuture<'static, Result<Vec<Target>>>;
+
+/// What a read loses when a pupil's record cannot be read: the students read the pupil, the
+/// others that pupil's part (`consequence` of the warning).
+#[derive(Debug, Clone, Copy)]
+struct Loss(&'static str);
+
+/// A warning about one pupil's part of a read, from the error that cost it.
+fn pupil_warning(e: &Error, entity: &str, consequence: &str, pupil: &str) -> Warning {
+    let mut w = Warning::from_error(e, entity, consequence).student(pupil);
+    if w.vendor.is_empty() {
+        w = w.vendor(VENDOR);
+    }
+    w
+}
+
+/// A record of `pupil`'s answer that did not decode or convert: skipped, and named.
+fn skipped(
+    operation: &str,
+    entity: &str,
+    record: Option<String>,
+    message: impl Into<String>,
+    pupil: &str,
+) -> Warning {
+    Warning::skipped_record(VENDOR, operation, entity, record, message).student(pupil)
+}
+
+/// The decoded items of one pupil's list, each rejected one reported as a skipped record.
+fn good<T>(
+    items: Vec<Lenient<T>>,
+    d: &Diagnostics,
+    operation: &str,
+    entity: &str,
+    pupil: &str,
+) -> Result<Vec<T>> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Lenient::Ok(t) => out.push(t),
+            Lenient::Rejected(r) => {
+                d.report(skipped(
+                    operation,
+                    entity,
+                    r.id.clone(),
+                    r.describe(),
+                    pupil,
+                ))?;
+            }
+        }
+    }
+    Ok(out)
+}
 
 /// The pupils a query asks for, out of `all` (the student, or the parent's pupils).
-fn pick(all: Vec<Target>, wanted: Option<String>, who: &str) -> Result<Vec<Target>> {
+/// `unreadable` are the ids of pupil records that could not be read (already reported): a
+/// query for one of them gets nothing rather than an error.
+fn pick(
+    all: Vec<Target>,
+    unreadable: &[Option<String>],
+    wanted: Option<String>,
+    who: &str,
+) -> Result<Vec<Target>> {
     let Some(wanted) = wanted else {
         return Ok(all);
     };
@@ -57,6 +131,13 @@ fn pick(all: Vec<Target>, wanted: Option<String>, who: &str) -> Result<Vec<Targe
     let known: Vec<String> = all.iter().map(|t| t.id.clone()).collect();
     let picked: Vec<Target> = all.into_iter().filter(|t| t.id == wanted).collect();
     if picked.is_empty() {
+        if unreadable
+            .iter()
+            .any(|id| id.as_deref().is_none_or(|id| id.trim() == wanted))
+        {
+            // The pupil may be there, but its record could not be read: the warning says so.
+            return Ok(picked);
+        }
         return Err(Error::invalid_input(format!(
             "student {wanted} is not {who} (pupil ids here: {})",
             known.join(", ")
@@ -67,41 +148,85 @@ fn pick(all: Vec<Target>, wanted: Option<String>, who: &str) -> Result<Vec<Targe
 }
 
 impl StudentClient {
-    fn targets(&self, wanted: Option<String>) -> BoxFuture<'static, Result<Vec<Target>>> {
+    fn targets(&self, wanted: Option<String>, _d: Diagnostics, _loss: Loss) -> Targets {
         let this = self.clone();
         Box::pin(async move {
+            // One record, and the pupil id every other call needs: if it cannot be read there
+            // is nothing to degrade to, so an error here ends the read.
             let me = this.me().await?;
             let target = Target {
                 id: me.id.clone(),
                 zone: this.zone_for(me.timezone.as_deref()),
                 student: convert::student(&me, this.date_of_birth())?,
             };
-            pick(vec![target], wanted, "the logged-in pupil")
+            pick(vec![target], &[], wanted, "the logged-in pupil")
         })
     }
 }
 
 impl ParentClient {
-    fn targets(&self, wanted: Option<String>) -> BoxFuture<'static, Result<Vec<Target>>> {
+    /// The parent's pupils (or the configured one), each decoded on its own: a pupil record
+    /// that does not decode or convert is reported (`loss` says what the read loses) and left
+    /// out, and the others are read.
+    fn targets(&self, wanted: Option<String>, d: Diagnostics, loss: Loss) -> Targets {
         let this = self.clone();
         Box::pin(async move {
-            let pupils = this.pupils().await?;
+            let pupils = this.pupils_as::<Lenient<Pupil>>().await?.data;
             let mut all = Vec::with_capacity(pupils.len());
-            for p in &pupils {
-                all.push(Target {
-                    id: p.student.id.clone(),
-                    zone: this.zone_for(p.student.timezone.as_deref()),
-                    student: convert::student(&p.student, None)?,
-                });
+            let mut rejected: Vec<(Option<String>, String)> = Vec::new();
+            for item in pupils {
+                match item {
+                    Lenient::Ok(p) => match convert::student(&p.student, None) {
+                        Ok(student) => all.push(Target {
+                            id: p.student.id.clone(),
+                            zone: this.zone_for(p.student.timezone.as_deref()),
+                            student,
+                        }),
+                        Err(e) => {
+                            let id = Some(p.student.id.trim().to_owned()).filter(|i| !i.is_empty());
+                            rejected.push((id, e.message().to_owned()));
+                        }
+                    },
+                    Lenient::Rejected(r) => rejected.push((r.id.clone(), r.describe())),
+                }
             }
-            pick(all, wanted, "one of this parent's pupils")
+            // The configured pupil, as `ParentClient::pupils` picks it.
+            if let Some(chosen) = this.chosen_pupil().map(str::to_owned) {
+                let here = all.iter().any(|t| t.id == chosen);
+                all.retain(|t| t.id == chosen);
+                rejected.retain(|(id, _)| id.as_deref().is_none_or(|id| id == chosen));
+                if !here && rejected.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::NotFound,
+                        format!("pupil {chosen} is not one of this parent's pupils"),
+                    )
+                    .with_vendor(VENDOR));
+                }
+            }
+            // Only the unreadable records this read would have covered are its loss.
+            let wanted_id = wanted.as_deref().map(str::trim);
+            let found = wanted_id.is_some_and(|w| all.iter().any(|t| t.id == w));
+            for (id, message) in &rejected {
+                let concerns = match wanted_id {
+                    None => true,
+                    Some(w) => !found && id.as_deref().is_none_or(|id| id == w),
+                };
+                if concerns {
+                    let mut w =
+                        Warning::skipped_record(VENDOR, "pupils", "student", id.clone(), message);
+                    w.consequence = loss.0.to_owned();
+                    d.report(w)?;
+                }
+            }
+            let unreadable: Vec<Option<String>> = rejected.into_iter().map(|(id, _)| id).collect();
+            pick(all, &unreadable, wanted, "one of this parent's pupils")
         })
     }
 }
 
 /// Runs `per` for each target, one after the other, as one stream.
 fn per_target<T: Send + 'static>(
-    targets: BoxFuture<'static, Result<Vec<Target>>>,
+    targets: Targets,
     per: impl Fn(Target) -> BoxStream<'static, Result<T>> + Send + Sync + 'static,
 ) -> BoxStream<'static, Result<T>> {
     let per = Arc::new(per);
@@ -124,6 +249,24 @@ fn flatten_vec<T: Send + 'static>(
         .boxed()
 }
 
+/// The answer of one pupil's call, or `None` when it failed in a way that costs only this
+/// pupil's part (reported as a warning naming the pupil). Fatal errors are handed back.
+fn or_degrade<T>(
+    answer: Result<T>,
+    d: &Diagnostics,
+    entity: &str,
+    consequence: &str,
+    pupil: &str,
+) -> Result<Option<T>> {
+    match answer {
+        Ok(t) => Ok(Some(t)),
+        Err(e) => {
+            d.degrade(e, |e| pupil_warning(e, entity, consequence, pupil))?;
+            Ok(None)
+        }
+    }
+}
+
 fn capabilities() -> Capabilities {
     let mut c = Capabilities::default();
     c.students = true;
@@ -137,10 +280,15 @@ fn capabilities() -> Capabilities {
     c
 }
 
-fn students(
-    targets: BoxFuture<'static, Result<Vec<Target>>>,
-    q: &StudentQuery,
-) -> BoxStream<'static, Result<Student>> {
+const STUDENT_SKIPPED: Loss = Loss("student record skipped");
+const NO_MARKS: Loss = Loss("the pupil's marks left out: its pupil record could not be read");
+const NO_LESSONS: Loss = Loss("the pupil's lessons left out: its pupil record could not be read");
+const NO_EVENTS: Loss = Loss("the pupil's behaviour left out: its pupil record could not be read");
+const NO_HOMEWORK: Loss = Loss("the pupil's homework left out: its pupil record could not be read");
+const NO_DETENTIONS: Loss =
+    Loss("the pupil's detentions left out: its pupil record could not be read");
+
+fn students(targets: Targets, q: &StudentQuery) -> BoxStream<'static, Result<Student>> {
     if q.year_group.is_some() {
         return error_stream(
             Error::invalid_input(
@@ -154,9 +302,111 @@ fn students(
     flatten_vec(async move { Ok(targets.await?.into_iter().map(|t| t.student).collect()) })
 }
 
+/// One pupil's marks, each unreadable mark (or date key) reported and left out.
+fn readable_marks(
+    days: AttendanceDays<Lenient<AttendancePeriod>>,
+    d: &Diagnostics,
+    pupil: &str,
+) -> Result<AttendanceDays> {
+    let mut out = AttendanceDays::default();
+    for (key, registers) in days.0 {
+        if key.trim().parse::<Date>().is_err() {
+            let mut w = skipped(
+                "attendance",
+                "attendance",
+                None,
+                format!(
+                    "a date key is not a date ({} marks under it)",
+                    registers.len()
+                ),
+                pupil,
+            );
+            w.consequence = "attendance marks of one day skipped: its date cannot be read".into();
+            d.report(w)?;
+            continue;
+        }
+        let mut day = BTreeMap::new();
+        for (name, mark) in registers {
+            match mark {
+                Lenient::Ok(m) => {
+                    day.insert(name, m);
+                }
+                Lenient::Rejected(r) => d.report(skipped(
+                    "attendance",
+                    "attendance",
+                    None,
+                    format!("{key} {name}: {}", r.describe()),
+                    pupil,
+                ))?,
+            }
+        }
+        out.0.insert(key, day);
+    }
+    Ok(out)
+}
+
+/// Names the lesson of each lesson mark that came without one (`lesson_name` is optional,
+/// vendors.md §1.6) from the pupil's timetable of that day, so the mark joins its lesson
+/// (DESIGN §0 "Marks join lessons").
+///
+/// The timetable is enrichment here, nothing more: the marks are complete without it. If it
+/// cannot be read degradably (the school hides the timetable module: a permission error), the
+/// marks stay without `lesson_id` and one warning per pupil says so; no further days are
+/// asked for, since the module is off for them too. Only days that need it are read, so a
+/// school that names its lessons costs no extra request.
+async fn place_lesson_marks(
+    core: &Client,
+    t: &Target,
+    marks: &mut [AttendanceMark],
+    d: &Diagnostics,
+) -> Result<()> {
+    let days: BTreeSet<Date> = marks
+        .iter()
+        .filter(|m| m.slot == Slot::Lesson && m.lesson_id.is_none())
+        .map(|m| m.date)
+        .collect();
+    for date in days {
+        let answer = core
+            .timetable_as::<Lenient<TimetableLesson>>(&t.id, date)
+            .await;
+        let Some(reply) = or_degrade(
+            answer,
+            d,
+            "attendance",
+            "lesson marks listed without lesson_id: the timetable that names their lessons is \
+             not readable",
+            &t.id,
+        )?
+        else {
+            return Ok(());
+        };
+        let entries = good(reply.data, d, "timetable", "lesson", &t.id)?;
+        for (i, w) in entries.iter().enumerate() {
+            let lesson = match convert::lesson(w, i, Some(&t.id), &t.zone) {
+                Ok(Some(l)) => l,
+                Ok(None) => continue,
+                Err(e) => {
+                    d.report(skipped("timetable", "lesson", None, e.message(), &t.id))?;
+                    continue;
+                }
+            };
+            for m in marks.iter_mut().filter(|m| {
+                m.date == date
+                    && m.slot == Slot::Lesson
+                    && m.lesson_id.is_none()
+                    && m.period.is_some()
+                    && m.period == lesson.period
+            }) {
+                m.lesson_id = Some(lesson.id.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn attendance(
     core: &Client,
-    targets: BoxFuture<'static, Result<Vec<Target>>>,
+    targets: Targets,
     q: AttendanceQuery,
 ) -> BoxStream<'static, Result<AttendanceMark>> {
     if q.slot == Some(Slot::Day) {
@@ -166,72 +416,137 @@ fn attendance(
         );
     }
     let core = core.clone();
-    let (range, slot) = (q.range, q.slot);
+    let (range, slot, d) = (q.range, q.slot, q.diagnostics);
     per_target(targets, move |t| {
         let core = core.clone();
+        let d = d.clone();
         flatten_vec(async move {
-            let reply = core.get_attendance(&t.id, range).await?;
-            let mut marks = convert::marks(&t.id, &reply.data, &core.inner.mapper, Some(range));
+            let answer = core
+                .attendance_as::<Lenient<AttendancePeriod>>(&t.id, range)
+                .await;
+            let Some(reply) = or_degrade(
+                answer,
+                &d,
+                "attendance",
+                "the pupil's marks left out",
+                &t.id,
+            )?
+            else {
+                return Ok(Vec::new());
+            };
+            let days = readable_marks(reply.data, &d, &t.id)?;
+            let mut marks = convert::marks(&t.id, &days, &core.inner.mapper, Some(range));
             if let Some(slot) = slot {
                 marks.retain(|m| m.slot == slot);
             }
+            place_lesson_marks(&core, &t, &mut marks, &d).await?;
             Ok(marks)
         })
     })
 }
 
+/// One pupil's lessons on one day; `None` when that pupil's timetable failed degradably
+/// (reported).
+async fn lessons_of(
+    core: &Client,
+    t: &Target,
+    date: Date,
+    range: DateRange,
+    d: &Diagnostics,
+) -> Result<Option<Vec<Lesson>>> {
+    let answer = core
+        .timetable_as::<Lenient<TimetableLesson>>(&t.id, date)
+        .await;
+    let consequence = format!("the pupil's lessons from {date} on left out");
+    let Some(reply) = or_degrade(answer, d, "lesson", &consequence, &t.id)? else {
+        return Ok(None);
+    };
+    let entries = good(reply.data, d, "timetable", "lesson", &t.id)?;
+    let mut lessons = Vec::with_capacity(entries.len());
+    for (i, w) in entries.iter().enumerate() {
+        match convert::lesson(w, i, Some(&t.id), &t.zone) {
+            Ok(Some(l)) if range.contains(l.date) => lessons.push(l),
+            Ok(_) => {}
+            Err(e) => d.report(skipped("timetable", "lesson", None, e.message(), &t.id))?,
+        }
+    }
+    Ok(Some(lessons))
+}
+
 fn timetable(
     core: &Client,
-    targets: BoxFuture<'static, Result<Vec<Target>>>,
+    targets: Targets,
     q: TimetableQuery,
 ) -> BoxStream<'static, Result<Lesson>> {
     let core = core.clone();
-    let range = q.range;
+    let (range, d) = (q.range, q.diagnostics);
     per_target(targets, move |t| {
         let core = core.clone();
-        // The API answers one date at a time (vendors.md §1.5: `date` is required).
-        stream::iter(range.days())
-            .then(move |date| {
-                let core = core.clone();
-                let t = t.clone();
-                async move {
-                    let reply = core.get_timetable(&t.id, date).await?;
-                    let mut lessons = Vec::with_capacity(reply.data.len());
-                    for (i, w) in reply.data.iter().enumerate() {
-                        if let Some(l) = convert::lesson(w, i, Some(&t.id), &t.zone)? {
-                            if range.contains(l.date) {
-                                lessons.push(l);
-                            }
-                        }
-                    }
-                    Ok::<_, Error>(lessons)
+        let d = d.clone();
+        // The API answers one date at a time (vendors.md §1.5: `date` is required). A day that
+        // fails degradably costs the rest of this pupil's range (the same refusal would come
+        // for every day), not the other pupils.
+        stream::unfold(Some(range.days()), move |days| {
+            let (core, d, t) = (core.clone(), d.clone(), t.clone());
+            async move {
+                let mut days = days?;
+                let date = days.next()?;
+                match lessons_of(&core, &t, date, range, &d).await {
+                    Ok(Some(lessons)) => Some((Ok(lessons), Some(days))),
+                    Ok(None) => None,
+                    Err(e) => Some((Err(e), None)),
                 }
-            })
-            .map_ok(|v| stream::iter(v.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
+            }
+        })
+        .map_ok(|v| stream::iter(v.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
     })
 }
 
-/// One pupil's behaviour events in the range, page by page.
+/// One pupil's behaviour events in the range, page by page. An unreadable point costs that
+/// point; a page that fails degradably costs the rest of this pupil's feed.
 fn behaviour_of(
     core: &Client,
     t: Target,
-    q: &BehaviourQuery,
+    range: DateRange,
+    d: Diagnostics,
 ) -> BoxStream<'static, Result<BehaviourEvent>> {
-    let range = q.range;
     // Whether `to` is inclusive is not documented ("the response will not include up to this
     // date", api-docs): ask one day further and keep the range here.
     let to = range.to().checked_add(1.day()).unwrap_or(range.to());
     let filter = ActivityFilter::between(range.from(), to);
-    core.activity_stream(&t.id, filter)
+    core.lenient_activity_stream(&t.id, filter)
         .enumerate()
         .filter_map(move |(i, point)| {
-            let t = t.clone();
+            let reported = |w: Warning| d.report(w).err().map(Err);
             futures::future::ready(match point {
-                Err(e) => Some(Err(e)),
-                Ok(p) => match convert::event(&p, i, &t.id, &t.zone) {
+                Err(e) => match d.degrade(e, |e| {
+                    pupil_warning(
+                        e,
+                        "behaviour",
+                        "the pupil's behaviour (rest of feed) left out",
+                        &t.id,
+                    )
+                }) {
+                    Ok(()) => None,
                     Err(e) => Some(Err(e)),
+                },
+                Ok(Lenient::Rejected(r)) => reported(skipped(
+                    "activity",
+                    "behaviour",
+                    r.id.clone(),
+                    r.describe(),
+                    &t.id,
+                )),
+                Ok(Lenient::Ok(p)) => match convert::event(&p, i, &t.id, &t.zone) {
+                    Err(e) => reported(skipped(
+                        "activity",
+                        "behaviour",
+                        Some(p.id.clone()),
+                        e.message(),
+                        &t.id,
+                    )),
                     Ok(Some(ev)) if range.contains(ev.date) => Some(Ok(ev)),
                     Ok(_) => None,
                 },
@@ -242,16 +557,17 @@ fn behaviour_of(
 
 fn behaviour(
     core: &Client,
-    targets: BoxFuture<'static, Result<Vec<Target>>>,
+    targets: Targets,
     q: BehaviourQuery,
 ) -> BoxStream<'static, Result<BehaviourEvent>> {
     let core = core.clone();
+    let (range, d) = (q.range, q.diagnostics);
     stream::once(async move {
         let targets = targets.await?;
         if targets.len() <= 1 {
             let streams: Vec<_> = targets
                 .into_iter()
-                .map(|t| behaviour_of(&core, t, &q))
+                .map(|t| behaviour_of(&core, t, range, d.clone()))
                 .collect();
             return Ok(stream::iter(streams).flatten().boxed());
         }
@@ -260,7 +576,9 @@ fn behaviour(
         let mut merged: Vec<BehaviourEvent> = Vec::new();
         let mut at: BTreeMap<String, usize> = BTreeMap::new();
         for t in targets {
-            let events: Vec<BehaviourEvent> = behaviour_of(&core, t, &q).try_collect().await?;
+            let events: Vec<BehaviourEvent> = behaviour_of(&core, t, range, d.clone())
+                .try_collect()
+                .await?;
             for ev in events {
                 match at.get(&ev.id) {
                     Some(&i) => {
@@ -285,22 +603,34 @@ fn behaviour(
 
 fn homework(
     core: &Client,
-    targets: BoxFuture<'static, Result<Vec<Target>>>,
+    targets: Targets,
     q: HomeworkQuery,
 ) -> BoxStream<'static, Result<Homework>> {
     let core = core.clone();
-    let range = q.range;
+    let (range, d) = (q.range, q.diagnostics);
     per_target(targets, move |t| {
         let core = core.clone();
+        let d = d.clone();
         flatten_vec(async move {
             let filter = HomeworkFilter {
                 display_date: Some(DisplayDate::DueDate),
                 from: Some(range.from()),
                 to: Some(range.to()),
             };
-            let reply = core.get_homeworks(&t.id, &filter).await?;
-            Ok(reply
-                .data
+            let answer = core
+                .homeworks_as::<Lenient<WireHomework>>(&t.id, &filter)
+                .await;
+            let Some(reply) = or_degrade(
+                answer,
+                &d,
+                "homework",
+                "the pupil's homework left out",
+                &t.id,
+            )?
+            else {
+                return Ok(Vec::new());
+            };
+            Ok(good(reply.data, &d, "homeworks", "homework", &t.id)?
                 .iter()
                 .map(|w| convert::homework(w, &t.id))
                 .filter(|h| h.due_on.is_none_or(|d| range.contains(d)))
@@ -311,21 +641,43 @@ fn homework(
 
 fn detentions(
     core: &Client,
-    targets: BoxFuture<'static, Result<Vec<Target>>>,
+    targets: Targets,
     q: DetentionQuery,
 ) -> BoxStream<'static, Result<Detention>> {
     let core = core.clone();
-    let range = q.range;
+    let (range, d) = (q.range, q.diagnostics);
     per_target(targets, move |t| {
         let core = core.clone();
+        let d = d.clone();
         flatten_vec(async move {
-            let reply = core.get_detentions(&t.id, Some(range)).await?;
-            Ok(reply
-                .data
-                .iter()
-                .filter_map(|w| convert::detention(w, &t.id, &t.zone))
-                .filter(|d| range.contains(d.date))
-                .collect())
+            let answer = core
+                .detentions_as::<Lenient<WireDetention>>(&t.id, Some(range))
+                .await;
+            let Some(reply) = or_degrade(
+                answer,
+                &d,
+                "detention",
+                "the pupil's detentions left out",
+                &t.id,
+            )?
+            else {
+                return Ok(Vec::new());
+            };
+            let mut out = Vec::new();
+            for w in good(reply.data, &d, "detentions", "detention", &t.id)? {
+                match convert::detention(&w, &t.id, &t.zone) {
+                    Some(det) if range.contains(det.date) => out.push(det),
+                    Some(_) => {}
+                    None => d.report(skipped(
+                        "detentions",
+                        "detention",
+                        Some(w.id.clone()),
+                        "the detention's date cannot be read",
+                        &t.id,
+                    ))?,
+                }
+            }
+            Ok(out)
         })
     })
 }
@@ -343,31 +695,36 @@ macro_rules! provider_impl {
             }
 
             fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
-                students(self.targets(None), &q)
+                students(
+                    self.targets(None, q.diagnostics.clone(), STUDENT_SKIPPED),
+                    &q,
+                )
             }
 
             fn attendance(&self, q: AttendanceQuery) -> BoxStream<'static, Result<AttendanceMark>> {
-                let targets = self.targets(q.student_id.clone());
+                let targets = self.targets(q.student_id.clone(), q.diagnostics.clone(), NO_MARKS);
                 attendance(self.core(), targets, q)
             }
 
             fn timetable(&self, q: TimetableQuery) -> BoxStream<'static, Result<Lesson>> {
-                let targets = self.targets(q.student_id.clone());
+                let targets = self.targets(q.student_id.clone(), q.diagnostics.clone(), NO_LESSONS);
                 timetable(self.core(), targets, q)
             }
 
             fn behaviour(&self, q: BehaviourQuery) -> BoxStream<'static, Result<BehaviourEvent>> {
-                let targets = self.targets(q.student_id.clone());
+                let targets = self.targets(q.student_id.clone(), q.diagnostics.clone(), NO_EVENTS);
                 behaviour(self.core(), targets, q)
             }
 
             fn homework(&self, q: HomeworkQuery) -> BoxStream<'static, Result<Homework>> {
-                let targets = self.targets(q.student_id.clone());
+                let targets =
+                    self.targets(q.student_id.clone(), q.diagnostics.clone(), NO_HOMEWORK);
                 homework(self.core(), targets, q)
             }
 
             fn detentions(&self, q: DetentionQuery) -> BoxStream<'static, Result<Detention>> {
-                let targets = self.targets(q.student_id.clone());
+                let targets =
+                    self.targets(q.student_id.clone(), q.diagnostics.clone(), NO_DETENTIONS);
                 detentions(self.core(), targets, q)
             }
         }

@@ -26,7 +26,7 @@ use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, MisProviderExt, Student, StudentQuery,
     TimetableQuery,
 };
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School, Vendor};
 use mis_testkit::Expected;
 
 const SEED: u64 = 180;
@@ -183,6 +183,43 @@ async fn parent_setup() -> (Arc<dyn MisProvider>, Expected) {
     let e = secrets(&sandbox, e);
     std::mem::forget(sandbox);
     (Arc::new(client), e)
+}
+
+/// The parent through `FaultPlan::degraded()`: the emulator's parent then also sees the two
+/// pupils the record faults touch (a malformed `/pupils` record; a pupil whose activity feed
+/// answers "not found" and whose timetable module is hidden). `Expected` is the clean
+/// School for every pupil of the account; the lessons are those of the first pupil, which no
+/// fault touches.
+async fn degraded_parent_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let school = school();
+    let sandbox = start(school.clone(), FaultPlan::degraded(), TIME_SCALE).await;
+    let pupils: Vec<String> = sandbox
+        .credentials()
+        .get("parent_pupil_ids")
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let touched = [
+        &school.students[RecordFaults::MALFORMED_STUDENT].id,
+        &school.students[RecordFaults::MISSING_STUDENT].id,
+    ];
+    assert!(touched.iter().all(|id| pupils.contains(id)), "{pupils:?}");
+    assert!(!touched.contains(&&pupils[0]));
+    let client = ParentClient::new(parent_config(&sandbox)).unwrap();
+    let mut e = Expected::new(
+        expected(&school, &pupils, false, &pupils[0]),
+        range(&school),
+    );
+    e.compare_upn = false;
+    e.compare_date_of_birth = false;
+    let e = secrets(&sandbox, e);
+    std::mem::forget(sandbox);
+    (Arc::new(client), e)
+}
+
+mis_testkit::degradation_suite! {
+    setup = degraded_parent_setup(),
 }
 
 mis_testkit::conformance_suite! {

@@ -58,27 +58,41 @@ pub struct AttendancePeriod {
 ///
 /// Dates stay text here: a malformed key is reported by the converter for that day only,
 /// instead of failing every other day's marks.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AttendanceDays(pub BTreeMap<String, BTreeMap<String, AttendancePeriod>>);
+///
+/// `P` is the mark type: [`AttendancePeriod`], or `mis_http::Lenient<AttendancePeriod>` to
+/// decode each mark on its own (one unreadable mark then costs that mark, not the answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttendanceDays<P = AttendancePeriod>(pub BTreeMap<String, BTreeMap<String, P>>);
 
-impl<'de> Deserialize<'de> for AttendanceDays {
+impl<P> Default for AttendanceDays<P> {
+    fn default() -> Self {
+        AttendanceDays(BTreeMap::new())
+    }
+}
+
+impl<'de, P: Deserialize<'de>> Deserialize<'de> for AttendanceDays<P> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // `[]` (no marks at all) and `null` are an empty map.
-        let Php(Wrapped(days)) = Php::<Wrapped>::deserialize(d)?;
+        let Php(Wrapped(days)) = Php::<Wrapped<P>>::deserialize(d)?;
         Ok(days)
     }
 }
 
 /// Wraps the map visitor so [`Php`] can read `[]` as empty around it.
-#[derive(Default)]
-struct Wrapped(AttendanceDays);
+struct Wrapped<P>(AttendanceDays<P>);
 
-impl<'de> Deserialize<'de> for Wrapped {
+impl<P> Default for Wrapped<P> {
+    fn default() -> Self {
+        Wrapped(AttendanceDays::default())
+    }
+}
+
+impl<'de, P: Deserialize<'de>> Deserialize<'de> for Wrapped<P> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Days;
+        struct Days<P>(std::marker::PhantomData<P>);
 
-        impl<'de> Visitor<'de> for Days {
-            type Value = AttendanceDays;
+        impl<'de, P: Deserialize<'de>> Visitor<'de> for Days<P> {
+            type Value = AttendanceDays<P>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a map of dates to sessions")
@@ -87,7 +101,7 @@ impl<'de> Deserialize<'de> for Wrapped {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut days = BTreeMap::new();
                 while let Some((date, sessions)) =
-                    map.next_entry::<String, Php<BTreeMap<String, AttendancePeriod>>>()?
+                    map.next_entry::<String, Php<BTreeMap<String, P>>>()?
                 {
                     days.insert(date, sessions.0);
                 }
@@ -95,7 +109,8 @@ impl<'de> Deserialize<'de> for Wrapped {
             }
         }
 
-        d.deserialize_map(Days).map(Wrapped)
+        d.deserialize_map(Days(std::marker::PhantomData))
+            .map(Wrapped)
     }
 }
 
