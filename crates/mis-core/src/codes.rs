@@ -156,6 +156,56 @@ pub fn label_category(label: &str) -> Option<Mapped> {
     })
 }
 
+/// The category of a *school-defined* attendance category name (ManageBac tenant categories,
+/// Classe365 custom statuses): [`label_category`] for a whole known label, else these word
+/// rules, in this order:
+///
+/// | the label contains | category |
+/// |---|---|
+/// | `late`, `tardy` | present + late (`Late & Dress Code`) |
+/// | `dress code`, `uniform` | present (a note about the pupil, who is in school) |
+/// | `unexcused`, `unauthorised`, `unauthorized` | unauthorised absence |
+/// | `excused`, `authorised`, `authorized`, `medical`, `health`, `sick`, `illness` | authorised absence |
+/// | `field trip`, `fieldtrip`, `school trip`, `activity`, `educational visit`, `sport` | approved educational activity |
+///
+/// Anything else (`Dismissed`, `Other`) is `None`: unmapped, reported, never guessed; a
+/// school maps it with an override.
+pub fn school_label_category(label: &str) -> Option<Mapped> {
+    if let Some(m) = label_category(label) {
+        return Some(m);
+    }
+    let l = normalise_label(label);
+    let has = |words: &[&str]| words.iter().any(|w| l.contains(w));
+    Some(if has(&["late", "tardy"]) {
+        Mapped::late(Present)
+    } else if has(&["dress code", "uniform"]) {
+        Mapped::on_time(Present)
+    } else if has(&["unexcused", "unauthorised", "unauthorized"]) {
+        Mapped::on_time(UnauthorisedAbsence)
+    } else if has(&[
+        "excused",
+        "authorised",
+        "authorized",
+        "medical",
+        "health",
+        "sick",
+        "illness",
+    ]) {
+        Mapped::on_time(AuthorisedAbsence)
+    } else if has(&[
+        "field trip",
+        "fieldtrip",
+        "school trip",
+        "activity",
+        "educational visit",
+        "sport",
+    ]) {
+        Mapped::on_time(ApprovedEducationalActivity)
+    } else {
+        return None;
+    })
+}
+
 /// Maps one provider's marks: the DfE table and label rules, plus that provider's overrides.
 ///
 /// Overrides are keyed by the raw code or label (trimmed; codes upper-cased, labels
@@ -328,6 +378,31 @@ mod tests {
         // Lower-case and padded DfE codes are still DfE codes.
         assert_eq!(cat(" l ", AFTER), Present);
         assert_eq!(cat("j1", AFTER), AuthorisedAbsence);
+    }
+
+    #[test]
+    fn school_defined_category_names() {
+        for (label, category, late) in [
+            ("Dress Code", Present, false),
+            ("Late & Dress Code", Present, true),
+            ("No uniform", Present, false),
+            ("Excused", AuthorisedAbsence, false),
+            ("Medical appointment", AuthorisedAbsence, false),
+            (
+                "Unexcused absence (parent informed)",
+                UnauthorisedAbsence,
+                false,
+            ),
+            ("Field Trip", ApprovedEducationalActivity, false),
+            ("Sports fixture", ApprovedEducationalActivity, false),
+            ("Absent", UnauthorisedAbsence, false),
+        ] {
+            let m = school_label_category(label).unwrap_or_else(|| panic!("{label}"));
+            assert_eq!((m.category, m.late), (category, late), "{label}");
+        }
+        for label in ["Dismissed", "Other", ""] {
+            assert_eq!(school_label_category(label), None, "{label}");
+        }
     }
 
     #[test]
