@@ -279,7 +279,9 @@ mod tests {
                 Some("is invalid"),
             ),
             (r#"{"error": "invalid_request"}"#, Some("invalid_request")),
-            ("plain text\nerror", Some("plain text error")),
+            // A body that is not JSON may echo the request (pupil data included): only its
+            // masked shape is quoted (mis-http's `body_excerpt`).
+            ("plain text\nerror", Some("<16 bytes, not JSON>")),
             ("", None),
             ("{}", None),
         ] {
