@@ -168,6 +168,13 @@ impl Client {
         self.list_stream(Resource::Students, Vec::new())
     }
 
+    /// Every student, each decoded on its own (one bad record costs only itself).
+    pub(crate) fn student_records_lenient(
+        &self,
+    ) -> BoxStream<'static, Result<mis_http::Lenient<Student>>> {
+        self.list_stream(Resource::Students, Vec::new())
+    }
+
     /// One student (`GET /students/{id}`); `NotFound` when the vendor answers 204.
     pub async fn student(&self, id: &str) -> Result<Student> {
         self.get_one(Resource::Students, id).await
@@ -268,6 +275,14 @@ impl Client {
         &self,
         filter: &AttendanceFilter,
     ) -> BoxStream<'static, Result<AttendanceRecord>> {
+        self.list_stream(Resource::Attendance, filter.params())
+    }
+
+    /// Every attendance record the filter matches, each decoded on its own.
+    pub(crate) fn attendance_records_lenient(
+        &self,
+        filter: &AttendanceFilter,
+    ) -> BoxStream<'static, Result<mis_http::Lenient<AttendanceRecord>>> {
         self.list_stream(Resource::Attendance, filter.params())
     }
 

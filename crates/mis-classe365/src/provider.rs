@@ -9,21 +9,120 @@
 //! | `groups`              | `GET /classes`                      | kind from `class_type` |
 //! | `academic_years` / `terms` | `GET /sessions`                | years and their terms |
 //! | `timetable`, `behaviour` | —                                | `Unsupported`: Classe365 has neither endpoint (vendors.md §4.3: "No timetable endpoint appears in either API version") |
+//!
+//! # Partial results
+//!
+//! `students` and `attendance` decode each list record on its own: a record that does not
+//! decode or convert is skipped with a warning naming its id (and student), and a student
+//! whose `student_dob` is not a date is listed without it, with a warning. Both reads are
+//! whole lists (no per-student call, no enrichment read), so there is no sub-resource whose
+//! loss could cost one student; a failed page is the list failing, and ends the read.
 
 use async_trait::async_trait;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use mis_core::{
     AcademicYear, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent, BehaviourQuery,
-    Capabilities, DateRange, EnrolmentStatus, Error, Group, Lesson, MisProvider, ProviderInfo,
-    Result, Slot, Staff, Student, StudentQuery, Term, TimetableQuery, WriteReceipt,
-    unsupported_stream,
+    Capabilities, DateRange, Diagnostics, EnrolmentStatus, Error, ErrorKind, Group, Lesson,
+    MisProvider, ProviderInfo, Result, Slot, Staff, Student, StudentQuery, Term, TimetableQuery,
+    Warning, WriteReceipt, unsupported_stream,
 };
+use mis_http::Lenient;
 
 use crate::VENDOR;
 use crate::client::{AttendanceFilter, Client};
 use crate::convert;
 
 use mis_core::error_stream;
+
+/// One student list record as a student: `None` (reported) when it does not decode or
+/// convert; listed without a date of birth (reported) when `student_dob` is not a date.
+fn student_or_warn(
+    item: Lenient<crate::wire::Student>,
+    d: &Diagnostics,
+) -> Result<Option<Student>> {
+    const OPERATION: &str = "students.list";
+    let w = match item.into_result() {
+        Ok(w) => w,
+        Err(r) => {
+            d.report(Warning::skipped_record(
+                VENDOR,
+                OPERATION,
+                "student",
+                r.id.clone(),
+                r.describe(),
+            ))?;
+            return Ok(None);
+        }
+    };
+    let s = match convert::student(&w) {
+        Ok(s) => s,
+        Err(e) => {
+            d.report(Warning::skipped_record(
+                VENDOR,
+                OPERATION,
+                "student",
+                w.id.clone(),
+                e.message(),
+            ))?;
+            return Ok(None);
+        }
+    };
+    let sent_dob = w
+        .date_of_birth
+        .as_deref()
+        .is_some_and(|v| !v.trim().is_empty());
+    if sent_dob && s.date_of_birth.is_none() {
+        // The field is lost, not the student: the consequence says which.
+        let e = Error::new(ErrorKind::Decode, "student_dob is not a YYYY-MM-DD date")
+            .with_vendor(VENDOR)
+            .with_operation(OPERATION);
+        d.report(
+            Warning::from_error(&e, "student", "student listed without date of birth")
+                .record(s.id.clone())
+                .student(s.id.clone()),
+        )?;
+    }
+    Ok(Some(s))
+}
+
+/// One attendance record as a mark: `None` (reported) when it does not decode or convert.
+fn mark_or_warn(
+    item: Lenient<crate::wire::AttendanceRecord>,
+    mapper: &mis_core::codes::CodeMapper,
+    d: &Diagnostics,
+) -> Result<Option<AttendanceMark>> {
+    const OPERATION: &str = "attendance.list";
+    let w = match item.into_result() {
+        Ok(w) => w,
+        Err(r) => {
+            d.report(Warning::skipped_record(
+                VENDOR,
+                OPERATION,
+                "attendance",
+                r.id.clone(),
+                r.describe(),
+            ))?;
+            return Ok(None);
+        }
+    };
+    match convert::mark(&w, mapper) {
+        Ok(m) => Ok(Some(m)),
+        Err(e) => {
+            let mut warning =
+                Warning::skipped_record(VENDOR, OPERATION, "attendance", w.id.clone(), e.message());
+            if let Some(student) = w
+                .student_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                warning = warning.student(student);
+            }
+            d.report(warning)?;
+            Ok(None)
+        }
+    }
+}
 
 #[async_trait]
 impl MisProvider for Client {
@@ -49,8 +148,9 @@ impl MisProvider for Client {
     fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
         let year = q.year_group.map(|y| y.trim().to_owned());
         let include_leavers = q.include_leavers;
-        self.student_records()
-            .and_then(|w| futures::future::ready(convert::student(&w)))
+        let d = q.diagnostics;
+        self.student_records_lenient()
+            .try_filter_map(move |item| futures::future::ready(student_or_warn(item, &d)))
             .try_filter(move |s| {
                 let keep = (include_leavers || s.enrolment_status != Some(EnrolmentStatus::Leaver))
                     && year
@@ -80,8 +180,9 @@ impl MisProvider for Client {
         }
         let mapper = self.inner.mapper.clone();
         let range = q.range;
-        self.attendance_records(&filter)
-            .and_then(move |w| futures::future::ready(convert::mark(&w, &mapper)))
+        let d = q.diagnostics;
+        self.attendance_records_lenient(&filter)
+            .try_filter_map(move |item| futures::future::ready(mark_or_warn(item, &mapper, &d)))
             .try_filter(move |m| {
                 // The vendor was asked for this range; anything outside it is not what the
                 // caller asked for.

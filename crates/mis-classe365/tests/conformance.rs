@@ -144,6 +144,82 @@ async fn faulted_setup() -> (Arc<dyn MisProvider>, Expected) {
     (Arc::new(client), expected)
 }
 
+/// The emulator with `FaultPlan::degraded()` (see the emulator's "Record faults").
+async fn degraded_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let (sandbox, _school, client, expected) = start(FaultPlan::degraded()).await;
+    std::mem::forget(sandbox);
+    (Arc::new(client), expected)
+}
+
+// Not `degradation_suite!`: its scenario also requires a not_found and a permission_denied
+// warning from the students/attendance reads, and Classe365's are whole lists with no
+// per-student or enrichment call for those faults to touch (the emulator renders them on
+// `GET /students/{id}` and `GET /departments`, which these reads never ask for). The strict
+// scenario applies as is; what the malformed record costs is checked below.
+
+/// `Diagnostics::strict()` turns the first warning into the error it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn degraded_strict_turns_the_first_warning_into_an_error() {
+    let (provider, _) = degraded_setup().await;
+    mis_testkit::strict_fails_on_first_warning(&*provider)
+        .await
+        .unwrap();
+}
+
+/// The malformed date of birth costs that field of that student, named; every student and
+/// every mark comes back; the faults on records these reads never ask for cost nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_record_costs_what_it_touches() {
+    use mis_core::Diagnostics;
+    use mis_sandbox::RecordFaults;
+    let (_sandbox, school, client, expected) = start(FaultPlan::degraded()).await;
+    let d = Diagnostics::new();
+    let students = client
+        .all_students(
+            StudentQuery::new()
+                .include_leavers(true)
+                .with_diagnostics(d.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(students.len(), school.students.len());
+    let bad = &school.students[RecordFaults::MALFORMED_STUDENT];
+    for s in &students {
+        let want = school.students.iter().find(|w| w.id == s.id).unwrap();
+        if s.id == bad.id {
+            assert_eq!(s.date_of_birth, None);
+            assert_eq!(
+                (&s.first_name, &s.last_name),
+                (&want.first_name, &want.last_name)
+            );
+        } else {
+            assert_eq!(s.date_of_birth, want.date_of_birth, "{}", s.id);
+        }
+    }
+    let w = d.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].kind, ErrorKind::Decode);
+    assert_eq!(w[0].record_id.as_ref(), Some(&bad.id));
+    assert_eq!(w[0].student_id.as_ref(), Some(&bad.id));
+    assert_eq!(w[0].vendor, "classe365");
+    assert_eq!(w[0].operation, "students.list");
+    assert_eq!(w[0].consequence, "student listed without date of birth");
+
+    let d = Diagnostics::new();
+    let marks = client
+        .all_attendance(AttendanceQuery::new(expected.range).with_diagnostics(d.clone()))
+        .await
+        .unwrap();
+    let want = expected
+        .data
+        .marks
+        .iter()
+        .filter(|m| expected.range.contains(m.date))
+        .count();
+    assert_eq!(marks.len(), want);
+    assert!(d.is_empty(), "{:?}", d.warnings());
+}
+
 mis_testkit::conformance_suite! {
     classe365,
     setup = setup(),

@@ -654,3 +654,72 @@ async fn no_secret_in_debug_display_or_errors() {
         assert!(!t.contains(&b64), "the Basic credential leaked: {t}");
     }
 }
+
+/// One record that does not decode, or has no id, or a mark without a date, costs that
+/// record with a warning naming it; strict mode makes the first one the error.
+#[tokio::test]
+async fn a_bad_record_costs_that_record() {
+    use mis_core::{Diagnostics, MisProviderExt};
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/restv2/students");
+            then.status(200).json_body(json!({"records": [
+                student(1, "Ada"),
+                {"id": 2, "first_name": {"given": "Bob"}, "last_name": "Test"},
+                {"first_name": "Nobody", "last_name": "Test"},
+                student(4, "Dee"),
+            ]}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/restv2/attendance");
+            then.status(200).json_body(json!({"records": [
+                {"id": 10, "student_id": 1, "date": "2025-01-06", "status": "present"},
+                {"id": 11, "student_id": 4, "date": "06/01/2025", "status": "absent"},
+                {"id": 12, "student_id": [4], "date": "2025-01-06", "status": "absent"},
+            ]}));
+        })
+        .await;
+    let c = client(&server);
+    let d = Diagnostics::new();
+    let got = c
+        .all_students(StudentQuery::new().with_diagnostics(d.clone()))
+        .await
+        .unwrap();
+    let ids: Vec<&str> = got.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["1", "4"]);
+    let w = d.warnings();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w.iter()
+            .all(|w| w.kind == ErrorKind::Decode && w.vendor == "classe365")
+    );
+    assert_eq!(w[0].record_id.as_deref(), Some("2"));
+    assert!(w[0].message.contains("first_name"), "{}", w[0].message);
+    assert!(!w[0].message.contains("Bob"), "no values: {}", w[0].message);
+    assert_eq!(w[1].record_id, None);
+
+    let d = Diagnostics::new();
+    let marks = c
+        .all_attendance(
+            AttendanceQuery::new(DateRange::day(date(2025, 1, 6))).with_diagnostics(d.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(marks.len(), 1);
+    let w = d.warnings();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert_eq!(
+        (w[0].record_id.as_deref(), w[0].student_id.as_deref()),
+        (Some("11"), Some("4"))
+    );
+    assert_eq!(w[1].record_id.as_deref(), Some("12"));
+
+    let e = c
+        .all_students(StudentQuery::new().with_diagnostics(Diagnostics::strict()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+}

@@ -43,6 +43,7 @@
 //! | 401 | 101 | no `Authorization: Basic` header |
 //! | 401 | 102 | wrong subdomain or API key |
 //! | 401 | 103 | the key was rejected as expired (injected: [`FaultPlan::expire_every`]) |
+//! | 403 | 104 | the key may not read the resource (injected: record fault below) |
 //! | 400 | 201 | validation failed (`errors: [{field, message}]`) |
 //! | 400 | 202 | the body is not JSON (`errors` names `body`) |
 //! | 404 | 301 | no such endpoint (the document lists no 404; a web server still has one) |
@@ -73,6 +74,18 @@
 //! back `unmapped` — a wrong answer where an absent record is an honest one. The PM mark,
 //! `minutes_late` and the exact DfE code are lost as well. Writes accept exactly the five
 //! labels above (case-insensitive) and store them; reads show them.
+//!
+//! # Record faults
+//!
+//! Under [`FaultPlan::records`](crate::FaultPlan::records):
+//! * `malformed_record`: `GET /students` renders the student at `MALFORMED_STUDENT` with
+//!   `student_dob` as a JSON number (`20090123`), its `id` intact;
+//! * `missing_subresource`: `GET /students/{id}` of the student at `MISSING_STUDENT` answers
+//!   204 "Student not found" (the document's "record does not exist"; it lists no 404). A
+//!   client's students and attendance reads are whole lists with no per-student call, so the
+//!   student's own record is the nearest per-record sub-resource;
+//! * `forbidden_auxiliary`: `GET /departments` answers 403 (`error_code: 104`): departments
+//!   only label year groups, which the student list already carries.
 //!
 //! # Faults
 //!

@@ -140,6 +140,14 @@ pub(crate) const AUTH_EXPIRED: ErrorKind = kind(
     103,
     "Authentication failed: the API key has expired or was revoked",
 );
+/// The key may not read this resource (vendor doc, 403: "you lack permission or the
+/// feature is disabled for your tenant instance").
+pub(crate) const FORBIDDEN: ErrorKind = kind(
+    StatusCode::FORBIDDEN,
+    104,
+    "Permission denied: this API key may not access this module, or the module is disabled \
+     for your tenant",
+);
 /// Validation failed; `errors` says where.
 pub(crate) const VALIDATION: ErrorKind = kind(
     StatusCode::BAD_REQUEST,

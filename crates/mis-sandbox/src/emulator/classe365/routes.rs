@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::auth;
 use super::render::{self, Directory, FieldError, Meta, Reply};
-use crate::emulator::{FaultPlan, Faults, Stats};
+use crate::emulator::{FaultPlan, Faults, RecordFaults, Stats};
 use crate::sandbox::{Credentials, EmulatorOptions, Fixture};
 use crate::school::School;
 
@@ -283,7 +283,31 @@ impl Tenant {
                     .is_none_or(|c| json_id(&r["class_id"]).as_ref() == Some(c))
             })
             .collect();
-        Self::page_of(&matching, paging, |r| (*r).clone())
+        let malformed = self.malformed_student();
+        Self::page_of(&matching, paging, |r| {
+            let mut r = (*r).clone();
+            // The record fault "malformed record": `student_dob` as a JSON number, the way a
+            // PHP back end emits a date column it failed to format; the `id` is intact.
+            if malformed.as_ref() == Some(&r["id"]) {
+                let dob = r["student_dob"]
+                    .as_str()
+                    .unwrap_or("2009-01-01")
+                    .replace('-', "");
+                r["student_dob"] = dob.parse::<u64>().map_or(json!(20_090_101), |n| json!(n));
+            }
+            r
+        })
+    }
+
+    /// The wire id of the student whose list record is malformed, when that fault is on.
+    fn malformed_student(&self) -> Option<Value> {
+        self.faults
+            .plan()
+            .records
+            .malformed_record
+            .then(|| self.school.students.get(RecordFaults::MALFORMED_STUDENT))
+            .flatten()
+            .map(|s| render::id(&s.id))
     }
 
     /// `GET /students/{id}`: the record, or 204 when there is none (vendor doc, 204).
@@ -294,6 +318,15 @@ impl Tenant {
                 &[FieldError::new("id", "must be a positive integer")],
             );
         };
+        // The record fault "missing sub-resource". The provider's students and attendance
+        // reads are whole lists with no per-student call, so the nearest per-record
+        // sub-resource is the student's own record: it answers as the vendor documents a
+        // record that does not exist (204 with a message; the document lists no 404).
+        let records = self.faults.plan().records;
+        let missing = self.school.students.get(RecordFaults::MISSING_STUDENT);
+        if records.missing_subresource && missing.is_some_and(|s| s.id == id) {
+            return render::no_content("Student not found");
+        }
         let students = lock(&self.students);
         match students.index.get(&id) {
             Some(&i) => render::record(StatusCode::OK, students.records[i].clone(), None),
@@ -483,6 +516,12 @@ impl Tenant {
         let paging = self.paging(p, &mut errors);
         if !errors.is_empty() {
             return render::error_with(render::VALIDATION, &errors);
+        }
+        // The record fault "forbidden auxiliary": departments only label year groups (the
+        // student list already names each student's department and year level), and a key
+        // scoped without the academic-structure module is refused with the document's 403.
+        if self.faults.plan().records.forbidden_auxiliary {
+            return render::error(render::FORBIDDEN);
         }
         let years: Vec<_> = self.school.groups_of(GroupKind::Year).collect();
         Self::page_of(&years, paging, |g| {

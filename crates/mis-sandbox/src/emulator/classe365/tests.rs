@@ -569,3 +569,59 @@ fn fixtures_are_deterministic_and_non_empty() {
     // The fixtures go through the public entry point too.
     assert_eq!(crate::fixtures(Vendor::Classe365, &school), a);
 }
+
+/// `FaultPlan::degraded()`: one student's `student_dob` is a number (id intact), one
+/// student's own record is the documented 204, and departments are a 403; the rest is served
+/// as without faults.
+#[tokio::test]
+async fn record_faults_touch_one_record_one_student_and_one_auxiliary_read() {
+    use crate::emulator::RecordFaults;
+    let (clean, bad) = (
+        start(FaultPlan::none()).await,
+        start(FaultPlan::degraded()).await,
+    );
+    let (clean, bad) = (Client::new(&clean), Client::new(&bad));
+    let school = school();
+    let malformed = render::id(&school.students[RecordFaults::MALFORMED_STUDENT].id);
+    let path = "/students?per_page=100";
+    let ((_, want), (status, got)) = (clean.get(path).await, bad.get(path).await);
+    assert_eq!(status, StatusCode::OK);
+    let (want, got) = (
+        want["records"].as_array().unwrap(),
+        got["records"].as_array().unwrap(),
+    );
+    assert_eq!(want.len(), got.len());
+    let mut seen = 0;
+    for (w, g) in want.iter().zip(got) {
+        if g["id"] == malformed {
+            seen += 1;
+            assert!(g["student_dob"].is_u64(), "{g}");
+            let mut fixed = g.clone();
+            fixed["student_dob"] = w["student_dob"].clone();
+            assert_eq!(&fixed, w, "only the date of birth differs");
+        } else {
+            assert_eq!(g, w);
+        }
+    }
+    assert_eq!(seen, 1);
+
+    let missing = &school.students[RecordFaults::MISSING_STUDENT].id;
+    let (status, body) = bad.get(&format!("/students/{missing}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(body, Value::Null, "a 204 has no body on the wire");
+    let other = &school.students[0].id;
+    assert_eq!(
+        bad.get(&format!("/students/{other}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        clean.get(&format!("/students/{missing}")).await.0,
+        StatusCode::OK
+    );
+
+    let (status, body) = bad.get("/departments").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_error(&body, 104);
+    assert_eq!(clean.get("/departments").await.0, StatusCode::OK);
+    assert_eq!(bad.get("/classes").await, clean.get("/classes").await);
+}
