@@ -27,7 +27,7 @@ use jiff::tz::TimeZone;
 use mis_core::codes::CodeMapper;
 use mis_core::paging::{Page, next_page_number, paginate};
 use mis_core::{Error, ProviderInfo, Result};
-use mis_http::{HttpClient, WaitHint};
+use mis_http::{HttpClient, Lenient, WaitHint};
 use serde::de::DeserializeOwned;
 
 use crate::VENDOR;
@@ -39,8 +39,8 @@ use crate::wire::{
     BehaviorNote, BulkItemResult, Calendar, CategoriesResponse, Child, Class, ClassAttendanceEntry,
     ClassDateAttendance, ClassStudents, ClassTeacher, ClassTerm, ClassTimetable, Excusal,
     ExcusalUpdate, HomeroomAttendance, HomeroomDateAttendance, Id, List, Listed, Membership, Meta,
-    NewExcusal, One, Parent, Permissions, Pong, School, Student, StudentAdjustments, Teacher,
-    TeacherGroup, TermAttendance, YearGroup, YearGroupStudents, bulk_results,
+    NewExcusal, One, Parent, Permissions, Pong, School, Student, StudentAdjustments, StudentKey,
+    Teacher, TeacherGroup, TermAttendance, YearGroup, YearGroupStudents, bulk_results,
 };
 
 /// One page of a list.
@@ -716,6 +716,25 @@ impl Client {
         self.list_stream(segs(&["students"]), filter.query(), "students.list")
     }
 
+    /// Every student the filter matches, each record decoded on its own: a record that does
+    /// not decode is a [`Lenient::Rejected`] carrying its `id`, and the walk goes on (the
+    /// page's JSON itself must still be well-formed). What the provider reads.
+    pub fn student_records_lenient(
+        &self,
+        filter: &StudentFilter,
+    ) -> BoxStream<'static, Result<Lenient<Student>>> {
+        self.list_stream(segs(&["students"]), filter.query(), "students.list")
+    }
+
+    /// `GET /students` read for the fields that identify each student only
+    /// ([`StudentKey`]), record by record.
+    pub fn student_keys(
+        &self,
+        filter: &StudentFilter,
+    ) -> BoxStream<'static, Result<Lenient<StudentKey>>> {
+        self.list_stream(segs(&["students"]), filter.query(), "students.list")
+    }
+
     /// `GET /students/{id}`.
     pub async fn student(&self, id: Id) -> Result<Student> {
         let id = id.to_string();
@@ -1297,6 +1316,19 @@ impl Client {
         &self,
         filter: &BehaviorNoteFilter,
     ) -> BoxStream<'static, Result<BehaviorNote>> {
+        self.list_stream(
+            segs(&["behavior", "notes"]),
+            filter.query(),
+            "behavior.notes",
+        )
+    }
+
+    /// Every behaviour note the filter matches, each decoded on its own (see
+    /// [`Client::student_records_lenient`]).
+    pub fn behavior_notes_lenient(
+        &self,
+        filter: &BehaviorNoteFilter,
+    ) -> BoxStream<'static, Result<Lenient<BehaviorNote>>> {
         self.list_stream(
             segs(&["behavior", "notes"]),
             filter.query(),

@@ -351,8 +351,11 @@ mod tests {
             r#"{"error": "Invalid modified_since parameter: 'x' is not a valid time."}"#,
         );
         assert!(e.to_string().contains("modified_since"), "{e}");
+        // A body that is not the vendor's JSON is described, never quoted: it could hold
+        // pupil data (mis-http's body excerpts show its shape only).
         let e = err(502, "<html>Bad gateway</html>");
-        assert!(e.to_string().contains("Bad gateway"), "{e}");
+        assert!(e.to_string().contains("not JSON"), "{e}");
+        assert!(!e.to_string().contains("Bad gateway"), "{e}");
     }
 
     #[test]

@@ -28,9 +28,11 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use jiff::civil::Date;
 use mis_core::{
     AcademicYear, AttendanceCode, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent,
-    BehaviourQuery, Capabilities, DateRange, Error, ErrorKind, Group, Lesson, MisProvider,
-    ProviderInfo, Result, Slot, Staff, Student, StudentQuery, Term, TimetableQuery, WriteReceipt,
+    BehaviourQuery, Capabilities, DateRange, Diagnostics, Error, ErrorKind, Group, Lesson,
+    MisProvider, ProviderInfo, Result, Slot, Staff, Student, StudentQuery, Term, TimetableQuery,
+    Warning, WriteReceipt,
 };
+use mis_http::Lenient;
 
 use crate::VENDOR;
 use crate::client::{
@@ -120,33 +122,138 @@ impl Client {
         Ok(classes)
     }
 
-    /// Every student, current and archived.
-    async fn all_student_records(&self) -> Result<Vec<wire::Student>> {
-        let mut all: Vec<wire::Student> = self
-            .student_records(&StudentFilter::new().archived(false))
-            .try_collect()
-            .await?;
-        let archived: Vec<wire::Student> = self
-            .student_records(&StudentFilter::new().archived(true))
-            .try_collect()
-            .await?;
-        let known: BTreeSet<Id> = all.iter().map(|s| s.id).collect();
-        all.extend(archived.into_iter().filter(|s| !known.contains(&s.id)));
-        Ok(all)
+    /// Every student's identifying fields, current and archived, each record decoded on its
+    /// own; the ids of records that did not decode come back apart, with why.
+    async fn all_student_keys(&self) -> Result<(Vec<wire::StudentKey>, Vec<mis_http::Rejected>)> {
+        let mut keys: Vec<wire::StudentKey> = Vec::new();
+        let mut rejected = Vec::new();
+        let mut known = BTreeSet::new();
+        for archived in [false, true] {
+            let items: Vec<Lenient<wire::StudentKey>> = self
+                .student_keys(&StudentFilter::new().archived(archived))
+                .try_collect()
+                .await?;
+            for item in items {
+                match item {
+                    Lenient::Ok(k) if known.insert(k.id) => keys.push(k),
+                    Lenient::Ok(_) => {}
+                    Lenient::Rejected(r) => rejected.push(r),
+                }
+            }
+        }
+        Ok((keys, rejected))
     }
 
-    /// The classes `student` is a member of, out of `classes`.
-    async fn classes_of(&self, classes: Vec<wire::Class>, student: Id) -> Result<Vec<wire::Class>> {
+    /// The classes `student` is a member of, out of `classes`. A class whose membership
+    /// cannot be read (a degradable error) is left out with a warning naming the class and the
+    /// student; `what` says what the read loses with it.
+    async fn classes_of(
+        &self,
+        classes: Vec<wire::Class>,
+        student: Id,
+        diagnostics: &Diagnostics,
+        what: &str,
+    ) -> Result<Vec<wire::Class>> {
         let mut out = Vec::new();
         for class in classes {
-            let page = self
+            match self
                 .class_students_page(class.id, Some(true), &[student], 1)
-                .await?;
-            if page.items.contains(&student) {
-                out.push(class);
+                .await
+            {
+                Ok(page) if page.items.contains(&student) => out.push(class),
+                Ok(_) => {}
+                Err(e) => diagnostics.degrade(e, |e| {
+                    Warning::from_error(
+                        e,
+                        "class",
+                        format!("{what} of this class left out: its students are not readable"),
+                    )
+                    .vendor(VENDOR)
+                    .record(class.id.text())
+                    .student(student.text())
+                })?,
             }
         }
         Ok(out)
+    }
+
+    /// Reports that a read loses `what` of `class` because of `error` (degradable, checked
+    /// by the caller): one warning per student of the class (restricted to `only` when the
+    /// read is for some students), naming the class and the student, so a caller knows whose
+    /// marks are missing. The class's students are read only on this path. When they cannot
+    /// be read either, one warning without ids names the class in its consequence.
+    async fn report_class_loss(
+        &self,
+        class: Id,
+        only: &[Id],
+        error: &Error,
+        diagnostics: &Diagnostics,
+        what: &str,
+    ) -> Result<()> {
+        let consequence = format!("{what} of this class left out");
+        let members: Result<Vec<Id>> = self.class_students(class, Some(true)).try_collect().await;
+        match members {
+            Ok(mut members) => {
+                if !only.is_empty() {
+                    members.retain(|m| only.contains(m));
+                }
+                if members.is_empty() {
+                    return diagnostics.report(
+                        Warning::from_error(error, "class", consequence)
+                            .vendor(VENDOR)
+                            .record(class.text()),
+                    );
+                }
+                for m in members {
+                    diagnostics.report(
+                        Warning::from_error(error, "class", consequence.clone())
+                            .vendor(VENDOR)
+                            .record(class.text())
+                            .student(m.text()),
+                    )?;
+                }
+                Ok(())
+            }
+            Err(e) if e.is_degradable() => diagnostics.report(
+                Warning::from_error(
+                    error,
+                    "class",
+                    format!("{what} of class {class} left out (its students are not readable)"),
+                )
+                .vendor(VENDOR),
+            ),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The year groups with a homeroom register, found through the students' `year_group_id`
+    /// when `GET /year-groups` itself failed (e.g. a token without `year_groups/index`).
+    /// Also returns the students whose record did not decode: their year group is unknown.
+    async fn year_groups_of_students(
+        &self,
+    ) -> Result<(Vec<wire::YearGroup>, Vec<mis_http::Rejected>)> {
+        let mut ids = BTreeSet::new();
+        let mut rejected = Vec::new();
+        for archived in [false, true] {
+            let items: Vec<Lenient<wire::Student>> = self
+                .student_records_lenient(&StudentFilter::new().archived(archived))
+                .try_collect()
+                .await?;
+            for item in items {
+                match item {
+                    Lenient::Ok(s) => ids.extend(s.year_group_id),
+                    Lenient::Rejected(r) => rejected.push(r),
+                }
+            }
+        }
+        let groups = ids
+            .into_iter()
+            .map(|id| wire::YearGroup {
+                id,
+                ..wire::YearGroup::default()
+            })
+            .collect();
+        Ok((groups, rejected))
     }
 
     /// Academic years of every program; calendars of those overlapping `range`; categories
@@ -201,7 +308,25 @@ impl Client {
     }
 
     async fn student_stream(&self, q: StudentQuery) -> Result<BoxStream<'static, Result<Student>>> {
-        let (groups, names) = self.year_group_names().await?;
+        let diagnostics = q.diagnostics.clone();
+        // The year groups only name each student's year group: without them the students are
+        // listed without it, and one warning says so. It is reported once the listing is
+        // done, as it qualifies the whole listing; a record skipped on the way is reported
+        // where it is met (so a strict read ends on the first rejected record, as the
+        // partial-results scenario expects). A year-group filter needs the list: there its
+        // error stays the read's error.
+        let mut unnamed: Option<Warning> = None;
+        let (groups, names) = match self.year_group_names().await {
+            Ok(found) => found,
+            Err(e) if q.year_group.is_none() && e.is_degradable() => {
+                unnamed = Some(
+                    Warning::from_error(&e, "student", "students listed without year group")
+                        .vendor(VENDOR),
+                );
+                (Vec::new(), BTreeMap::new())
+            }
+            Err(e) => return Err(e),
+        };
         let mut filter = StudentFilter::new();
         if let Some(wanted) = q.year_group.as_deref() {
             let w = wanted.trim();
@@ -233,12 +358,22 @@ impl Client {
         }
         let client = self.clone();
         let seen = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
+        let d1 = diagnostics.clone();
+        let after = stream::once(async move {
+            match unnamed {
+                Some(w) => d1.report(w),
+                None => Ok(()),
+            }
+        })
+        .filter_map(|r| futures::future::ready(r.err().map(Err)));
         Ok(stream::iter(passes)
-            .flat_map(move |f| client.student_records(&f))
-            .try_filter_map(move |s| {
+            .flat_map(move |f| client.student_records_lenient(&f))
+            .try_filter_map(move |item| {
                 let names = names.clone();
                 let seen = seen.clone();
+                let kept = keep(item, &diagnostics, "students.list", "student");
                 async move {
+                    let Some(s) = kept? else { return Ok(None) };
                     let first = seen
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -246,6 +381,7 @@ impl Client {
                     Ok(first.then(|| student::student(&s, &names)))
                 }
             })
+            .chain(after)
             .boxed())
     }
 
@@ -271,26 +407,40 @@ impl Client {
                 return Err(Error::unsupported(VENDOR, "attendance sessions (AM/PM)"));
             }
         };
+        let diagnostics = q.diagnostics.clone();
         let range = q.range;
         let years = Arc::new(self.school_years(range, true).await?);
         let only: Vec<Id> = student.into_iter().collect();
 
         // Day registers: one request per year group per school day.
         let mut day_tasks: Vec<(Id, Option<String>, Date)> = Vec::new();
+        // Students whose record did not decode while the year groups were found through the
+        // students: reported at the end unless a register listed them after all.
+        let mut unplaced: Vec<mis_http::Rejected> = Vec::new();
         if want_days {
             let groups: Vec<wire::YearGroup> = match student {
-                Some(s) => {
-                    let record = self.student(s).await?;
-                    match record.year_group_id {
-                        Some(g) => vec![self.year_group(g).await?],
-                        None => Vec::new(),
+                Some(s) => self
+                    .year_group_of(s, &diagnostics)
+                    .await?
+                    .into_iter()
+                    .collect(),
+                None => match self
+                    .year_groups(&YearGroupFilter::new())
+                    .try_collect()
+                    .await
+                {
+                    Ok(groups) => groups,
+                    // The list only enumerates the registers, which hang on year group ids
+                    // that every student record carries: nothing is lost but the year
+                    // groups' programs (their days are then taken from every calendar).
+                    Err(e) if e.is_degradable() => {
+                        tracing::debug!(error = %e, "year groups not listable; found through students");
+                        let (groups, rejected) = self.year_groups_of_students().await?;
+                        unplaced = rejected;
+                        groups
                     }
-                }
-                None => {
-                    self.year_groups(&YearGroupFilter::new())
-                        .try_collect()
-                        .await?
-                }
+                    Err(e) => return Err(e),
+                },
             };
             for g in &groups {
                 let calendar = years.calendar(g.program_code.as_deref());
@@ -305,12 +455,31 @@ impl Client {
         if want_lessons {
             let mut classes = self.all_classes().await?;
             if let Some(s) = student {
-                classes = self.classes_of(classes, s).await?;
+                classes = self
+                    .classes_of(classes, s, &diagnostics, "lesson marks")
+                    .await?;
             }
             for class in &classes {
                 let program = class.program_code.as_deref();
                 let calendar = years.calendar(program);
-                let timetable = self.class_timetable(class.id, None).await?;
+                let timetable = match self.class_timetable(class.id, None).await {
+                    Ok(t) => t,
+                    // Without its timetable the class's meeting days are unknown; a class
+                    // that is gone (404) or closed to the token (403) has no register to
+                    // read either: the class costs its own marks, named per student.
+                    Err(e) if e.is_degradable() => {
+                        self.report_class_loss(
+                            class.id,
+                            &only,
+                            &e,
+                            &diagnostics,
+                            "lesson marks (timetable not readable)",
+                        )
+                        .await?;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 let meets = meeting_days(&timetable, calendar, range);
                 let dates: Vec<Date> =
                     if timetable.academic_years.iter().all(|y| y.slots.is_empty()) {
@@ -329,13 +498,22 @@ impl Client {
 
         let client = self.clone();
         let mapper = Arc::new(self.inner.mapper.clone());
-        let (y1, m1, o1) = (years.clone(), mapper.clone(), only.clone());
+        // Every student a day register listed: a student whose record did not decode is lost
+        // only if no register listed them.
+        let listed: Arc<std::sync::Mutex<BTreeSet<Id>>> = Arc::default();
+        let (y1, m1, o1, l1) = (years.clone(), mapper.clone(), only.clone(), listed.clone());
         let day_marks = stream::iter(day_tasks)
             .map(move |(group, program, d)| {
-                let (client, years, mapper, only) =
-                    (client.clone(), y1.clone(), m1.clone(), o1.clone());
+                let (client, years, mapper, only, listed) = (
+                    client.clone(),
+                    y1.clone(),
+                    m1.clone(),
+                    o1.clone(),
+                    l1.clone(),
+                );
                 async move {
                     let r = client.homeroom_attendance_date(group, d, &only).await?;
+                    lock(&listed).extend(r.students.iter().map(|s| s.id));
                     let cats = years.categories_for(program.as_deref(), d);
                     let marks: Vec<AttendanceMark> = r
                         .students
@@ -347,17 +525,75 @@ impl Client {
                 }
             })
             .buffered(IN_FLIGHT);
+        let d1 = diagnostics.clone();
+        let unplaced_report = stream::once(async move {
+            let listed = lock(&listed).clone();
+            for r in unplaced {
+                if r.id
+                    .as_deref()
+                    .and_then(Id::parse)
+                    .is_some_and(|id| listed.contains(&id))
+                {
+                    continue;
+                }
+                let mut w = Warning::skipped_record(
+                    VENDOR,
+                    "students.list",
+                    "student",
+                    r.id.clone(),
+                    r.describe(),
+                );
+                w.consequence =
+                    "day marks left out: the student's record and the year group list are not \
+                     readable"
+                        .into();
+                if let Some(id) = &r.id {
+                    w = w.student(id.clone());
+                }
+                d1.report(w)?;
+            }
+            Ok::<_, Error>(Vec::new())
+        });
         let client = self.clone();
+        // Classes already reported as gone: their other dates cost nothing more.
+        let gone: Arc<std::sync::Mutex<BTreeSet<Id>>> = Arc::default();
         let lesson_marks_stream = stream::iter(lesson_tasks)
             .map(move |(class, program, d)| {
-                let (client, years, mapper, only) =
-                    (client.clone(), years.clone(), mapper.clone(), only.clone());
+                let (client, years, mapper, only, diagnostics, gone) = (
+                    client.clone(),
+                    years.clone(),
+                    mapper.clone(),
+                    only.clone(),
+                    diagnostics.clone(),
+                    gone.clone(),
+                );
                 async move {
                     let r = match client.class_attendance_date(class, d, &only).await {
                         Ok(r) => r,
                         // "The specified date must be between the class's start and end
                         // dates": outside them there is nothing to read.
                         Err(e) if e.status() == Some(422) => return Ok(Vec::new()),
+                        Err(e) if e.is_degradable() => {
+                            // A class that is gone or closed is so on every date: report it
+                            // once. Any other fault (a body that does not decode) costs
+                            // that date only.
+                            let whole = matches!(
+                                e.kind(),
+                                ErrorKind::NotFound | ErrorKind::PermissionDenied
+                            );
+                            let what = if whole {
+                                if !lock(&gone).insert(class) {
+                                    return Ok(Vec::new());
+                                }
+                                "lesson marks".to_owned()
+                            } else {
+                                format!("lesson marks on {d}")
+                            };
+                            client
+                                .report_class_loss(class, &only, &e, &diagnostics, &what)
+                                .await?;
+                            return Ok(Vec::new());
+                        }
                         Err(e) => return Err(e),
                     };
                     let cats = years.categories_for(program.as_deref(), d);
@@ -370,10 +606,49 @@ impl Client {
             })
             .buffered(IN_FLIGHT);
         Ok(day_marks
+            .chain(unplaced_report)
             .chain(lesson_marks_stream)
             .map_ok(|marks| stream::iter(marks.into_iter().map(Ok)))
             .try_flatten()
             .boxed())
+    }
+
+    /// The year group of student `s`, for its day register. A record or year group that
+    /// cannot be read (a degradable error other than "no such student") costs the student's
+    /// day marks, with a warning naming them.
+    async fn year_group_of(
+        &self,
+        s: Id,
+        diagnostics: &Diagnostics,
+    ) -> Result<Option<wire::YearGroup>> {
+        let lost = |e: &Error| {
+            Warning::from_error(
+                e,
+                "attendance",
+                "day marks left out: year group not readable",
+            )
+            .vendor(VENDOR)
+            .student(s.text())
+        };
+        let record = match self.student(s).await {
+            Ok(r) => r,
+            // The student asked for does not exist: the query's own error.
+            Err(e) if e.kind() == ErrorKind::NotFound => return Err(e),
+            Err(e) => {
+                diagnostics.degrade(e, lost)?;
+                return Ok(None);
+            }
+        };
+        let Some(g) = record.year_group_id else {
+            return Ok(None);
+        };
+        match self.year_group(g).await {
+            Ok(group) => Ok(Some(group)),
+            Err(e) => {
+                diagnostics.degrade(e, lost)?;
+                Ok(None)
+            }
+        }
     }
 
     async fn timetable_stream(
@@ -408,23 +683,45 @@ impl Client {
             .iter()
             .map(|t| (t.id, academic::teacher_name(t)))
             .collect();
+        let diagnostics = q.diagnostics.clone();
         let mut classes = self.all_classes().await?;
         if let Some(s) = student {
-            classes = self.classes_of(classes, s).await?;
+            classes = self.classes_of(classes, s, &diagnostics, "lessons").await?;
         }
         let client = self.clone();
         let names = Arc::new(names);
         let student_text = student.map(Id::text);
         Ok(stream::iter(classes)
             .map(move |class| {
-                let (client, years, names, student_text) = (
+                let (client, years, names, student_text, diagnostics) = (
                     client.clone(),
                     years.clone(),
                     names.clone(),
                     student_text.clone(),
+                    diagnostics.clone(),
                 );
                 async move {
-                    let timetable = client.class_timetable(class.id, None).await?;
+                    let timetable = match client.class_timetable(class.id, None).await {
+                        Ok(t) => t,
+                        // One class's timetable that is gone (404), closed (403) or does not
+                        // decode costs that class's lessons.
+                        Err(e) => {
+                            diagnostics.degrade(e, |e| {
+                                let w = Warning::from_error(
+                                    e,
+                                    "class",
+                                    "lessons of this class left out",
+                                )
+                                .vendor(VENDOR)
+                                .record(class.id.text());
+                                match &student_text {
+                                    Some(s) => w.student(s.clone()),
+                                    None => w,
+                                }
+                            })?;
+                            return Ok(Vec::new());
+                        }
+                    };
                     let info = ClassInfo::from_class(&class, &names);
                     lessons(
                         &info,
@@ -457,9 +754,28 @@ impl Client {
                 .with_operation("behaviour")
             })?),
         };
+        let diagnostics = q.diagnostics.clone();
         let mut index = StudentIndex::new();
-        for s in self.all_student_records().await? {
-            index.add(&s);
+        let (keys, rejected) = self.all_student_keys().await?;
+        for k in &keys {
+            index.add_key(k);
+        }
+        // A student whose record does not decode cannot be matched to its notes: they keep
+        // the school's id for the student, as for any student the index does not know.
+        for r in rejected {
+            let mut w = Warning::skipped_record(
+                VENDOR,
+                "students.list",
+                "student",
+                r.id.clone(),
+                r.describe(),
+            );
+            w.consequence =
+                "behaviour notes about this student name them by the school's id".into();
+            if let Some(id) = &r.id {
+                w = w.student(id.clone());
+            }
+            diagnostics.report(w)?;
         }
         let range = q.range;
         let tz = self.inner.tz.clone();
@@ -477,13 +793,27 @@ impl Client {
         let polarity = self.inner.polarity.clone();
         let wanted = student.map(Id::text);
         Ok(self
-            .behavior_notes(&filter)
-            .try_filter_map(move |note| {
-                let e = event(&note, &index, &polarity, &tz).filter(|e| {
-                    range.contains(e.date)
-                        && wanted.as_ref().is_none_or(|w| e.student_ids.contains(w))
+            .behavior_notes_lenient(&filter)
+            .try_filter_map(move |item| {
+                let e = keep(item, &diagnostics, "behavior.notes", "behaviour").and_then(|note| {
+                    let Some(note) = note else { return Ok(None) };
+                    let Some(e) = event(&note, &index, &polarity, &tz) else {
+                        // Neither `incident_time` nor `created_at` gives it a date: it
+                        // cannot be placed in any range.
+                        diagnostics.report(Warning::skipped_record(
+                            VENDOR,
+                            "behavior.notes",
+                            "behaviour",
+                            Some(note.id.text()),
+                            "the note has no readable incident_time or created_at",
+                        ))?;
+                        return Ok(None);
+                    };
+                    Ok((range.contains(e.date)
+                        && wanted.as_ref().is_none_or(|w| e.student_ids.contains(w)))
+                    .then_some(e))
                 });
-                async move { Ok(e) }
+                async move { e }
             })
             .boxed())
     }
@@ -579,6 +909,34 @@ fn meeting_days(
         }
     }
     out.into_iter().collect()
+}
+
+/// Keeps a list element that decoded, or reports the rejected one as a skipped `entity`
+/// record of `operation` (its id named) and keeps nothing. Errs only in strict mode.
+fn keep<T>(
+    item: Lenient<T>,
+    diagnostics: &Diagnostics,
+    operation: &str,
+    entity: &str,
+) -> Result<Option<T>> {
+    match item {
+        Lenient::Ok(t) => Ok(Some(t)),
+        Lenient::Rejected(r) => {
+            diagnostics.report(Warning::skipped_record(
+                VENDOR,
+                operation,
+                entity,
+                r.id.clone(),
+                r.describe(),
+            ))?;
+            Ok(None)
+        }
+    }
+}
+
+/// Locks a set shared by concurrent requests (a panic elsewhere leaves a valid set).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A stream that first runs `setup` (which may fail) and then yields its stream.

@@ -23,14 +23,16 @@ use futures::TryStreamExt;
 use jiff::ToSpan;
 use mis_core::memory::MemoryData;
 use mis_core::{
-    AttendanceCategory, AttendanceMark, AttendanceQuery, BehaviourEvent, DateRange, ErrorKind,
-    GroupKind, Lesson, MisProvider, MisProviderExt, Polarity, Session, Slot, StudentQuery,
-    TimetableQuery,
+    AttendanceCategory, AttendanceMark, AttendanceQuery, BehaviourEvent, BehaviourQuery, DateRange,
+    Diagnostics, ErrorKind, GroupKind, Lesson, MisProvider, MisProviderExt, Polarity, Session,
+    Slot, StudentQuery, TimetableQuery,
 };
 use mis_http::RateLimit;
 use mis_managebac::{Client, Config, PeriodTimes, PolarityMap};
 use mis_sandbox::emulator::{Core, Faults, Stats, managebac, serve, with_faults};
-use mis_sandbox::{EmulatorContext, EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{
+    EmulatorContext, EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School, Vendor,
+};
 use mis_testkit::Expected;
 
 const SEED: u64 = 2101;
@@ -232,6 +234,19 @@ async fn faulted_setup() -> (Arc<dyn MisProvider>, Expected) {
     let (sandbox, _school, client, expected) = start(faults).await;
     std::mem::forget(sandbox);
     (Arc::new(client), expected)
+}
+
+/// The emulator with every record fault on (`FaultPlan::degraded`, see the emulator's docs):
+/// one malformed student record, one class of another student whose timetable and registers
+/// answer 404, `GET /year-groups` answering 403.
+async fn degraded_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let (sandbox, _school, client, expected) = start(FaultPlan::degraded()).await;
+    std::mem::forget(sandbox);
+    (Arc::new(client), expected)
+}
+
+mis_testkit::degradation_suite! {
+    setup = degraded_setup(),
 }
 
 mis_testkit::conformance_suite! {
@@ -494,4 +509,222 @@ async fn excusals_round_trip() {
     assert!(e.to_string().contains("duration"), "{e}");
     let gone = client.delete_excusal(student, created.id).await.unwrap();
     assert_eq!(gone.id, created.id);
+}
+
+/// A plan with only the given record faults.
+fn only(records: RecordFaults) -> FaultPlan {
+    FaultPlan {
+        records,
+        ..FaultPlan::none()
+    }
+}
+
+fn sorted_marks(mut m: Vec<AttendanceMark>) -> Vec<AttendanceMark> {
+    m.sort_by(|a, b| {
+        (&a.student_id, a.date, a.slot, &a.period).cmp(&(&b.student_id, b.date, b.slot, &b.period))
+    });
+    m
+}
+
+/// One malformed student record costs that student: every other one comes back, one decode
+/// warning names it (and the field, not its value); strict mode ends the read with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_student_costs_that_student() {
+    let plan = only(RecordFaults {
+        malformed_record: true,
+        ..RecordFaults::default()
+    });
+    let (_sandbox, school, client, _) = start(plan).await;
+    let bad = &school.students[RecordFaults::MALFORMED_STUDENT];
+    let d = Diagnostics::new();
+    let got = client
+        .all_students(
+            StudentQuery::new()
+                .include_leavers(true)
+                .with_diagnostics(d.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(got.len(), school.students.len() - 1);
+    assert!(got.iter().all(|s| s.id != bad.id));
+    let ws = d.warnings();
+    assert_eq!(ws.len(), 1, "{ws:#?}");
+    let w = &ws[0];
+    assert_eq!(
+        (
+            w.kind,
+            w.record_id.as_deref(),
+            w.vendor.as_str(),
+            w.operation.as_str()
+        ),
+        (
+            ErrorKind::Decode,
+            Some(bad.id.as_str()),
+            "managebac",
+            "students.list"
+        )
+    );
+    assert!(w.message.contains("birthday"), "{}", w.message);
+    let dob = bad.date_of_birth.unwrap().to_string().replace('-', "");
+    assert!(!w.message.contains(&dob), "no value in {}", w.message);
+
+    let e = client
+        .all_students(
+            StudentQuery::new()
+                .include_leavers(true)
+                .with_diagnostics(Diagnostics::strict()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+
+    // Behaviour notes name students by the school's id: the bad birthday does not stop
+    // this student's notes from being matched.
+    let range = range(&school);
+    let (_clean_sandbox, _, clean, _) = start(FaultPlan::none()).await;
+    let want = clean
+        .all_behaviour(BehaviourQuery::new(range))
+        .await
+        .unwrap();
+    let d = Diagnostics::new();
+    let have = client
+        .all_behaviour(BehaviourQuery::new(range).with_diagnostics(d.clone()))
+        .await
+        .unwrap();
+    assert_eq!(have, want);
+    assert!(d.is_empty(), "{:#?}", d.warnings());
+}
+
+/// The year-group list answering 403 costs the students' year group (one warning, no ids),
+/// not the students; a year-group filter, which needs the list, fails with the 403; the day
+/// registers are still found, through the students' year group ids, with nothing lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forbidden_year_groups_cost_the_year_group_label_only() {
+    let plan = only(RecordFaults {
+        forbidden_auxiliary: true,
+        ..RecordFaults::default()
+    });
+    let (_sandbox, school, client, expected) = start(plan).await;
+    let d = Diagnostics::new();
+    let got = client
+        .all_students(
+            StudentQuery::new()
+                .include_leavers(true)
+                .with_diagnostics(d.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(got.len(), school.students.len());
+    assert!(got.iter().all(|s| s.year_group.is_none()));
+    let ws = d.warnings();
+    assert_eq!(ws.len(), 1, "{ws:#?}");
+    assert_eq!(ws[0].kind, ErrorKind::PermissionDenied);
+    assert_eq!(ws[0].status, Some(403));
+    assert_eq!(ws[0].operation, "year_groups.list");
+    assert_eq!(ws[0].consequence, "students listed without year group");
+    assert!(ws[0].record_id.is_none() && ws[0].student_id.is_none());
+
+    let name = school
+        .groups_of(GroupKind::Year)
+        .next()
+        .unwrap()
+        .name
+        .clone();
+    let e = client
+        .all_students(StudentQuery::new().year_group(&name))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied);
+
+    let (_clean_sandbox, _, clean, _) = start(FaultPlan::none()).await;
+    let q = AttendanceQuery::new(expected.range).slot(Slot::Day);
+    let want = sorted_marks(clean.all_attendance(q.clone()).await.unwrap());
+    let d = Diagnostics::new();
+    let have = sorted_marks(
+        client
+            .all_attendance(q.with_diagnostics(d.clone()))
+            .await
+            .unwrap(),
+    );
+    assert!(!want.is_empty());
+    assert_eq!(have, want);
+    assert!(d.is_empty(), "{:#?}", d.warnings());
+}
+
+/// One class whose timetable and registers answer 404 costs that class's lesson marks and
+/// lessons: every mark missing belongs to a student a warning names with the class, and
+/// nothing else is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_class_costs_its_marks_and_lessons() {
+    let plan = only(RecordFaults {
+        missing_subresource: true,
+        ..RecordFaults::default()
+    });
+    let (_sandbox, school, client, expected) = start(plan).await;
+    let (_clean_sandbox, _, clean, _) = start(FaultPlan::none()).await;
+    let q = AttendanceQuery::new(expected.range);
+    let want = sorted_marks(clean.all_attendance(q.clone()).await.unwrap());
+    let d = Diagnostics::new();
+    let have = sorted_marks(
+        client
+            .all_attendance(q.with_diagnostics(d.clone()))
+            .await
+            .unwrap(),
+    );
+    let ws = d.warnings();
+    assert!(!ws.is_empty());
+    let class = ws[0].record_id.clone().expect("the class is named");
+    let members: Vec<&str> = school
+        .groups
+        .iter()
+        .find(|g| g.id == class)
+        .expect("a class of the school")
+        .student_ids
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert!(members.contains(&school.students[RecordFaults::MISSING_STUDENT].id.as_str()));
+    let named: std::collections::BTreeSet<&str> =
+        ws.iter().filter_map(|w| w.student_id.as_deref()).collect();
+    assert_eq!(
+        named,
+        members.iter().copied().collect(),
+        "one warning per member"
+    );
+    for w in &ws {
+        assert_eq!(w.kind, ErrorKind::NotFound);
+        assert_eq!(w.status, Some(404));
+        assert_eq!(w.record_id.as_deref(), Some(class.as_str()));
+        assert_eq!(w.entity, "class");
+        assert_eq!(w.operation, "classes.timetable");
+        assert!(w.consequence.contains("lesson marks"), "{}", w.consequence);
+    }
+    let missing: Vec<&AttendanceMark> = want.iter().filter(|m| !have.contains(m)).collect();
+    assert!(!missing.is_empty(), "the fault touches some marks");
+    assert!(have.iter().all(|m| want.contains(m)), "nothing invented");
+    for m in &missing {
+        assert_eq!(m.slot, Slot::Lesson, "{m:?}");
+        assert!(members.contains(&m.student_id.as_str()), "{m:?}");
+    }
+
+    let d = Diagnostics::new();
+    let lessons = client
+        .all_lessons(TimetableQuery::new(expected.range).with_diagnostics(d.clone()))
+        .await
+        .unwrap();
+    let all = clean
+        .all_lessons(TimetableQuery::new(expected.range))
+        .await
+        .unwrap();
+    let ws = d.warnings();
+    assert_eq!(ws.len(), 1, "{ws:#?}");
+    assert_eq!(ws[0].record_id.as_deref(), Some(class.as_str()));
+    assert_eq!(ws[0].kind, ErrorKind::NotFound);
+    let class_name = &school.groups.iter().find(|g| g.id == class).unwrap().name;
+    let gone: Vec<&Lesson> = all.iter().filter(|l| !lessons.contains(l)).collect();
+    assert!(!gone.is_empty());
+    assert!(
+        gone.iter().all(|l| l.group.as_ref() == Some(class_name)),
+        "{gone:#?}"
+    );
 }

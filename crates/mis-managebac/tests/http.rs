@@ -919,3 +919,241 @@ async fn the_remaining_read_endpoints() {
     }
     memberships.assert_async().await;
 }
+
+/// Partial results of `attendance`: the year-group list answering 403 is worked around (the
+/// registers are found through the students' `year_group_id`) and a student record that did
+/// not decode and that no register listed is named; a class day whose body does not decode
+/// costs that day; a class whose register answers 403 costs its marks once, one warning per
+/// member; everything else comes back.
+#[tokio::test]
+async fn attendance_faults_cost_what_they_touch() {
+    let server = MockServer::start_async().await;
+    school_year(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/year-groups");
+            then.status(403)
+                .json_body(json!({"error": "Access Denied"}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/students")
+                .query_param("archived", "false");
+            then.status(200).json_body(json!({"students": [
+                {"id": 42, "first_name": "A", "year_group_id": 5},
+                {"id": 44, "first_name": "C", "birthday": 20100101},
+                {"id": 43, "first_name": "B", "year_group_id": 5}
+            ], "meta": meta(1, 1, 3, 100)}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/students")
+                .query_param("archived", "true");
+            then.status(200)
+                .json_body(json!({"students": [], "meta": meta(1, 0, 0, 100)}));
+        })
+        .await;
+    let homeroom = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path_includes("/v2p1/year-groups/5/homeroom/attendance/date/");
+            then.status(200).json_body(json!({"students": [
+                {"id": 42, "attendance": {"status": "Present", "note": "", "category": {"status": 1}}},
+                {"id": 43, "attendance": {"status": "Present", "note": "", "category": {"status": 1}}}
+            ]}));
+        })
+        .await;
+    for archived in ["false", "true"] {
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/v2p1/classes")
+                    .query_param("archived", archived);
+                let classes = if archived == "false" {
+                    json!([{"id": 9, "name": "Chemistry"}, {"id": 10, "name": "Physics"}])
+                } else {
+                    json!([])
+                };
+                then.status(200)
+                    .json_body(json!({"classes": classes, "meta": meta(1, 1, 2, 50)}));
+            })
+            .await;
+    }
+    for class in [9, 10] {
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(format!("/v2p1/classes/{class}/timetable"));
+                then.status(200).json_body(json!({"timetable": {
+                    "academic_years": [{"id": 11, "start_date": "2024-08-19", "end_date": "2025-06-20",
+                    "slots": [{"day": 1, "period": 1, "enabled": true}, {"day": 2, "period": 1, "enabled": true}]}]}}));
+            })
+            .await;
+    }
+    // Class 9: a body that does not decode on the 9th, marks on the 10th.
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/classes/9/attendance/date/2024-09-09");
+            then.status(200)
+                .json_body(json!({"students": [{"id": 42, "attendance": 7}]}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2p1/classes/9/attendance/date/2024-09-10");
+            then.status(200).json_body(json!({"students": [
+                {"id": 42, "attendance": {"1": {"status": "Present", "category": {"status": 1}}}}
+            ]}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/classes/9/students");
+            then.status(200)
+                .json_body(json!({"student_ids": [42], "meta": meta(1, 1, 1, 100)}));
+        })
+        .await;
+    // Class 10: its registers are closed to the token.
+    let closed = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path_includes("/v2p1/classes/10/attendance/date/");
+            then.status(403)
+                .json_body(json!({"error": "Access Denied"}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/classes/10/students");
+            then.status(200)
+                .json_body(json!({"student_ids": [42, 43], "meta": meta(1, 1, 2, 100)}));
+        })
+        .await;
+
+    let c = client(&server);
+    let range = DateRange::parse("2024-09-09", "2024-09-10").unwrap();
+    let d = mis_core::Diagnostics::new();
+    let marks: Vec<_> = c
+        .attendance(AttendanceQuery::new(range).with_diagnostics(d.clone()))
+        .try_collect()
+        .await
+        .unwrap();
+    homeroom.assert_calls_async(2).await;
+    closed.assert_calls_async(2).await;
+    let day = marks.iter().filter(|m| m.slot == Slot::Day).count();
+    assert_eq!(day, 4, "two students, two days: {marks:#?}");
+    let lessons: Vec<_> = marks.iter().filter(|m| m.slot == Slot::Lesson).collect();
+    assert_eq!(lessons.len(), 1, "{lessons:#?}");
+    assert_eq!(
+        (lessons[0].student_id.as_str(), lessons[0].date),
+        ("42", date(2024, 9, 10))
+    );
+
+    let ws = d.warnings();
+    // Registers are read concurrently: the order between classes is not fixed.
+    let mut summary: Vec<_> = ws
+        .iter()
+        .map(|w| {
+            (
+                w.kind,
+                w.record_id.as_deref(),
+                w.student_id.as_deref(),
+                w.consequence.as_str(),
+            )
+        })
+        .collect();
+    summary.sort_by_key(|w| (w.1, w.2));
+    assert_eq!(
+        summary,
+        [
+            (
+                ErrorKind::PermissionDenied,
+                Some("10"),
+                Some("42"),
+                "lesson marks of this class left out"
+            ),
+            (
+                ErrorKind::PermissionDenied,
+                Some("10"),
+                Some("43"),
+                "lesson marks of this class left out"
+            ),
+            (
+                ErrorKind::Decode,
+                Some("44"),
+                Some("44"),
+                "day marks left out: the student's record and the year group list are not readable"
+            ),
+            (
+                ErrorKind::Decode,
+                Some("9"),
+                Some("42"),
+                "lesson marks on 2024-09-09 of this class left out"
+            ),
+        ],
+        "{ws:#?}"
+    );
+    assert!(
+        ws.iter()
+            .all(|w| w.vendor == "managebac" && !w.operation.is_empty())
+    );
+
+    // Strict: the first of them ends the read.
+    let e = c
+        .attendance(AttendanceQuery::new(range).with_diagnostics(mis_core::Diagnostics::strict()))
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+}
+
+/// A fatal error on a per-class call still ends the read: a token refused (401) is not one
+/// class's problem.
+#[tokio::test]
+async fn a_fatal_error_on_one_class_still_ends_the_timetable() {
+    let server = MockServer::start_async().await;
+    school_year(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/teachers");
+            then.status(200)
+                .json_body(json!({"teachers": [], "meta": meta(1, 0, 0, 100)}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/classes");
+            then.status(200).json_body(
+                json!({"classes": [{"id": 9, "name": "Chemistry"}], "meta": meta(1, 1, 1, 50)}),
+            );
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2p1/classes/9/timetable");
+            then.status(401)
+                .json_body(json!({"error": "Access Denied"}));
+        })
+        .await;
+    let c = Client::new(
+        config(&server).period_times(mis_managebac::PeriodTimes::parse("1=08:30-09:20").unwrap()),
+    )
+    .unwrap();
+    let d = mis_core::Diagnostics::new();
+    let e = c
+        .timetable(
+            mis_core::TimetableQuery::new(DateRange::parse("2024-09-09", "2024-09-10").unwrap())
+                .with_diagnostics(d.clone()),
+        )
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+    assert!(d.is_empty());
+}

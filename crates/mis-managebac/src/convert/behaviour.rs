@@ -26,6 +26,11 @@ impl StudentIndex {
 
     /// Adds a student's school ids (`student_id`, `identifier`) and e-mail.
     pub fn add(&mut self, student: &crate::wire::Student) {
+        self.add_key(&crate::wire::StudentKey::from(student));
+    }
+
+    /// Adds the ids of a [`StudentKey`](crate::wire::StudentKey).
+    pub fn add_key(&mut self, student: &crate::wire::StudentKey) {
         for school_id in [&student.student_id, &student.identifier]
             .into_iter()
             .flatten()

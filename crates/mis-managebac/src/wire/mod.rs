@@ -230,6 +230,12 @@ pub trait Listed: DeserializeOwned {
     const LIST_KEY: &'static str;
 }
 
+/// A list read record by record: each element decodes on its own, so one malformed record
+/// is one [`Lenient::Rejected`](mis_http::Lenient::Rejected) (with its `id`) and the rest of the page still decodes.
+impl<T: Listed> Listed for mis_http::Lenient<T> {
+    const LIST_KEY: &'static str = T::LIST_KEY;
+}
+
 /// A record type served alone under one key (`student`, `class`, …).
 pub trait Named: DeserializeOwned {
     /// The key the record is under.

@@ -129,6 +129,41 @@ impl Named for Student {
     const ONE_KEY: &'static str = "student";
 }
 
+/// The fields of a student that name it: what behaviour notes are matched by (they carry the
+/// school's `student_id` or the e-mail, never the ManageBac id).
+///
+/// Read from `GET /students` instead of a whole [`Student`], so that a student whose other
+/// fields are corrupt (a `birthday` of the wrong type) can still be matched to its notes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudentKey {
+    /// ManageBac id.
+    pub id: Id,
+    /// The school's own student id.
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub student_id: Option<String>,
+    /// The school's own identifier.
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub identifier: Option<String>,
+    /// E-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+impl Listed for StudentKey {
+    const LIST_KEY: &'static str = "students";
+}
+
+impl From<&Student> for StudentKey {
+    fn from(s: &Student) -> Self {
+        StudentKey {
+            id: s.id,
+            student_id: s.student_id.clone(),
+            identifier: s.identifier.clone(),
+            email: s.email.clone(),
+        }
+    }
+}
+
 /// A teacher.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Teacher {
