@@ -19,6 +19,22 @@
 //!   last changed before the incident it records \[I\] — keeping the notes dated in the range.
 //! - **record_attendance**: `PUT /students/{id}/set_homeroom_attendance` with the status
 //!   checked against the categories of the academic year holding the date.
+//!
+//! Partial results (the query's [`Diagnostics`]; fatal errors — credentials, quota, outage —
+//! still end the read):
+//!
+//! - a student or behaviour-note record that does not decode is skipped with a
+//!   `… record skipped` warning naming its id (behaviour matches notes through the students'
+//!   identifying fields only, so a student corrupt elsewhere is still matched);
+//! - `GET /year-groups` failing (e.g. 403, a token without `year_groups/index`): students are
+//!   listed without year group, one warning with no ids, reported after the listing; with a
+//!   year-group filter the error stays the read's error. Day registers are then found through
+//!   the students' `year_group_id`: a student whose record does not decode and whom no
+//!   register listed is named;
+//! - one class's timetable or register failing (404, 403, a body that does not decode) costs
+//!   that class: one warning per member student naming the class (`record_id`) and the
+//!   student; a class that is gone or closed is reported once, not once per date. In the
+//!   timetable, one warning per class.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
