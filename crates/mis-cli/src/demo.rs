@@ -41,8 +41,12 @@ pub struct DemoRow {
     pub provider: String,
     /// Students read.
     pub students: usize,
-    /// Marks read.
-    pub marks: usize,
+    /// Marks counted in the statistics: the sum of the category columns that follow (each
+    /// student's register kind, one mark per slot).
+    pub marks: u64,
+    /// Marks read but not counted: lesson marks beside a student's session marks, and
+    /// duplicate marks for one slot. `marks + other_marks` = every mark read.
+    pub other_marks: u64,
     /// Present marks.
     pub present: u64,
     /// Approved educational activity.
@@ -55,8 +59,10 @@ pub struct DemoRow {
     pub not_counted: u64,
     /// No mark.
     pub no_mark: u64,
-    /// Unmapped (never guessed).
+    /// Unmapped (never guessed): the codes are in `unmapped_codes`.
     pub unmapped: u64,
+    /// Which codes were unmapped, and how often (empty when none).
+    pub unmapped_codes: String,
     /// Attendance % over possible sessions.
     pub attendance_pct: Option<f64>,
     /// Persistently absent students (≥ 10 %).
@@ -81,7 +87,9 @@ impl DemoRow {
             school: d.school.clone(),
             provider: d.provider.clone(),
             students: d.students.len(),
-            marks: d.marks.len(),
+            marks: s.possible + s.not_counted + s.unmapped,
+            other_marks: (d.marks.len() as u64)
+                .saturating_sub(s.possible + s.not_counted + s.unmapped),
             present: s.present,
             aea: s.approved_educational_activity,
             authorised: s.authorised_absence,
@@ -89,6 +97,12 @@ impl DemoRow {
             not_counted: s.not_counted,
             no_mark: s.no_mark,
             unmapped: s.unmapped,
+            unmapped_codes: s
+                .unmapped_codes
+                .iter()
+                .map(|c| format!("{}×{}", c.code, c.count))
+                .collect::<Vec<_>>()
+                .join(" "),
             attendance_pct: s.attendance_percent.map(|p| (p * 10.0).round() / 10.0),
             persistent_absentees: s.persistent_absentees,
             lessons: has("timetable").then_some(d.lessons.len()),
@@ -111,6 +125,8 @@ pub struct DemoSchool {
     pub time_zone: String,
     /// The dates with attendance in the synthetic school (the demo reads two weeks).
     pub range: DateRange,
+    /// How many students the generated school has (leavers included).
+    pub students: usize,
 }
 
 /// Starts one emulator per vendor and opens a provider on each, from the same
@@ -206,6 +222,7 @@ pub async fn start_schools(size: usize) -> Result<Vec<DemoSchool>> {
             provider,
             time_zone: school.time_zone.clone(),
             range: DateRange::new(first, last)?,
+            students: school.students.len(),
         });
     }
     Ok(schools)
@@ -216,10 +233,18 @@ pub async fn run<W: Write>(out: &mut W, db_path: &str, size: usize) -> Result<Ve
     let started = Instant::now();
     let schools = start_schools(size).await?;
     let window = Duration::from_secs_f64(60.0 * HUBMIS_TIME_SCALE);
+    let on_roll: Vec<usize> = schools.iter().map(|s| s.students).collect();
     eprintln!(
-        "mis demo: {} emulated schools on loopback, {size} students each; HUBmis runs a \
-         scaled-down quota (12 requests per {} ms instead of per 60 s)",
+        "mis demo: {} emulated schools on loopback, {} students in all ({} per school, \
+         leavers included); HUBmis runs a scaled-down quota (12 requests per {} ms instead of \
+         per 60 s)",
         schools.len(),
+        on_roll.iter().sum::<usize>(),
+        on_roll
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
         window.as_millis()
     );
     let progress = crate::progress::Progress::for_stderr();

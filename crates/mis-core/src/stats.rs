@@ -8,11 +8,21 @@
 //! - **Absence %** = (authorised + unauthorised) / possible.
 //! - **Persistent absence**: absence ≥ 10 % of possible sessions; **severe**: ≥ 50 %.
 //!
-//! Statistics are computed over one kind of register: session marks when there are any
-//! (the statutory measure), else whole-day marks, else lesson marks. Mixing kinds would count
-//! a morning twice.
+//! Each student's statistics are computed over one kind of register, chosen **per student**:
+//! that student's session marks when there are any (the statutory measure), else whole-day
+//! marks, else lesson marks. Mixing kinds would count a morning twice; choosing per student
+//! keeps every student of a mixed input (a trust whose schools run different MIS, one with
+//! AM/PM registers and one with day marks) in the figures. The school total adds the
+//! students up; its `slot` is `null` when their registers differ.
+//!
+//! **Duplicates**: two marks for the same slot (student, date, register kind, session, and
+//! period or lesson) count once: the first in the order given (marks carry no recording
+//! time, so "first seen" is the rule). The others are counted in `duplicates`.
+//!
+//! **Unmapped is loud**: `unmapped` counts marks whose code the mapping did not recognise,
+//! and `unmapped_codes` says which codes, how often. They are left out of every rate.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -68,6 +78,35 @@ pub struct AttendanceSummary {
     pub persistent_absentees: u64,
     /// Students in the row who are severely absent.
     pub severe_absentees: u64,
+    /// Marks for a slot already counted (same student, date, register, session, period),
+    /// left out of every count.
+    #[serde(default)]
+    pub duplicates: u64,
+    /// Which unmapped codes occurred, and how often (sorted by code).
+    #[serde(default)]
+    pub unmapped_codes: Vec<CodeCount>,
+}
+
+/// How often one raw code occurred.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeCount {
+    /// The vendor's raw code or label.
+    pub code: String,
+    /// How many marks carried it.
+    pub count: u64,
+}
+
+fn add_code(codes: &mut Vec<CodeCount>, code: &str, n: u64) {
+    match codes.binary_search_by(|c| c.code.as_str().cmp(code)) {
+        Ok(i) => codes[i].count += n,
+        Err(i) => codes.insert(
+            i,
+            CodeCount {
+                code: code.to_owned(),
+                count: n,
+            },
+        ),
+    }
 }
 
 impl AttendanceSummary {
@@ -93,6 +132,8 @@ impl AttendanceSummary {
             severe_absence: false,
             persistent_absentees: 0,
             severe_absentees: 0,
+            duplicates: 0,
+            unmapped_codes: Vec::new(),
         }
     }
 
@@ -108,7 +149,10 @@ impl AttendanceSummary {
             AttendanceCategory::UnauthorisedAbsence => self.unauthorised_absence += 1,
             AttendanceCategory::NotCounted => self.not_counted += 1,
             AttendanceCategory::NoMark => self.no_mark += 1,
-            AttendanceCategory::Unmapped => self.unmapped += 1,
+            AttendanceCategory::Unmapped => {
+                self.unmapped += 1;
+                add_code(&mut self.unmapped_codes, &mark.code, 1);
+            }
         }
         if mark.late {
             self.late += 1;
@@ -150,6 +194,14 @@ impl AttendanceSummary {
         self.late += other.late;
         self.persistent_absentees += u64::from(other.persistent_absence);
         self.severe_absentees += u64::from(other.severe_absence);
+        self.duplicates += other.duplicates;
+        for c in &other.unmapped_codes {
+            add_code(&mut self.unmapped_codes, &c.code, c.count);
+        }
+        if self.slot != other.slot {
+            // Students on different registers: the total has no single kind.
+            self.slot = None;
+        }
     }
 }
 
@@ -173,32 +225,52 @@ pub fn summarise_student(student_id: &str, marks: &[AttendanceMark]) -> Attendan
 }
 
 /// Per-student statistics (sorted by student id) and the school total.
+///
+/// Each student is counted over their own register kind ([`statistical_slot`] of their
+/// marks); duplicate marks for one slot count once (see the module docs).
 pub fn summarise_by_student(
     marks: &[AttendanceMark],
 ) -> (Vec<AttendanceSummary>, AttendanceSummary) {
-    let slot = statistical_slot(marks);
-    let mut by_student: BTreeMap<&str, AttendanceSummary> = BTreeMap::new();
-    for mark in marks.iter().filter(|m| Some(m.slot) == slot) {
-        by_student
-            .entry(mark.student_id.as_str())
-            .or_insert_with(|| {
-                let mut s = AttendanceSummary::empty(Some(mark.student_id.clone()), slot);
-                s.students = 1;
-                s
-            })
-            .add(mark);
+    let mut by_student: BTreeMap<&str, Vec<&AttendanceMark>> = BTreeMap::new();
+    for mark in marks {
+        by_student.entry(mark.student_id.as_str()).or_default().push(mark);
     }
-    let mut total = AttendanceSummary::empty(None, slot);
-    let rows: Vec<AttendanceSummary> = by_student
-        .into_values()
-        .map(|mut s| {
-            s.finish();
-            s.persistent_absentees = u64::from(s.persistent_absence);
-            s.severe_absentees = u64::from(s.severe_absence);
-            total.absorb(&s);
-            s
-        })
-        .collect();
+    let mut total: Option<AttendanceSummary> = None;
+    let mut rows = Vec::with_capacity(by_student.len());
+    for (student, own) in by_student {
+        let slot = [Slot::Session, Slot::Day, Slot::Lesson]
+            .into_iter()
+            .find(|s| own.iter().any(|m| m.slot == *s));
+        let mut row = AttendanceSummary::empty(Some(student.to_owned()), slot);
+        row.students = 1;
+        let mut seen = BTreeSet::new();
+        for mark in own.into_iter().filter(|m| Some(m.slot) == slot) {
+            let key = (
+                mark.date,
+                mark.session,
+                mark.period.as_deref(),
+                mark.lesson_id.as_deref(),
+            );
+            if seen.insert(key) {
+                row.add(mark);
+            } else {
+                row.duplicates += 1;
+            }
+        }
+        row.finish();
+        row.persistent_absentees = u64::from(row.persistent_absence);
+        row.severe_absentees = u64::from(row.severe_absence);
+        match &mut total {
+            Some(t) => t.absorb(&row),
+            None => {
+                let mut t = AttendanceSummary::empty(None, row.slot);
+                t.absorb(&row);
+                total = Some(t);
+            }
+        }
+        rows.push(row);
+    }
+    let mut total = total.unwrap_or_else(|| AttendanceSummary::empty(None, None));
     total.finish();
     (rows, total)
 }
@@ -307,6 +379,83 @@ mod tests {
         assert_eq!(total.slot, Some(Slot::Session));
         let t = total.attendance_percent.unwrap();
         assert!((t - 600.0 / 11.0).abs() < 1e-9, "{t}");
+    }
+
+    /// A trust's mixed input: one student with session marks, one with day marks only. Both
+    /// are reported, each over their own register (before: the day-mark student vanished).
+    #[test]
+    fn each_student_uses_their_own_register() {
+        let day = |student: &str, d: i8, cat| AttendanceMark {
+            slot: Slot::Day,
+            session: None,
+            ..mark(student, d, Am, "x", cat, false)
+        };
+        let marks = vec![
+            mark("S", 9, Am, "/", Present, false),
+            mark("S", 9, Pm, "O", UnauthorisedAbsence, false),
+            day("D", 9, Present),
+            day("D", 10, Present),
+            day("D", 11, AuthorisedAbsence),
+            day("D", 12, Present),
+        ];
+        let (rows, total) = summarise_by_student(&marks);
+        assert_eq!(rows.len(), 2);
+        let d = &rows[0];
+        assert_eq!((d.student_id.as_deref(), d.slot), (Some("D"), Some(Slot::Day)));
+        assert_eq!((d.possible, d.authorised_absence), (4, 1));
+        assert_eq!(d.absence_percent, Some(25.0));
+        let s = &rows[1];
+        assert_eq!((s.slot, s.possible), (Some(Slot::Session), 2));
+        assert_eq!(total.students, 2);
+        assert_eq!(total.possible, 6);
+        assert_eq!(total.slot, None, "registers differ");
+        assert_eq!(total.persistent_absentees, 2);
+    }
+
+    #[test]
+    fn duplicates_count_once_and_are_reported() {
+        let marks = vec![
+            mark("A", 9, Am, "/", Present, false),
+            mark("A", 9, Am, "O", UnauthorisedAbsence, false),
+            mark("A", 9, Pm, "/", Present, false),
+        ];
+        let s = summarise_student("A", &marks);
+        assert_eq!(s.possible, 2);
+        assert_eq!(s.present, 2, "the first mark for the slot counts");
+        assert_eq!(s.unauthorised_absence, 0);
+        assert_eq!(s.duplicates, 1);
+        // Two lessons in one period are two slots, not a duplicate.
+        let lesson = |id: &str| AttendanceMark {
+            slot: Slot::Lesson,
+            session: None,
+            period: Some("1".into()),
+            lesson_id: Some(id.into()),
+            ..mark("B", 9, Am, "/", Present, false)
+        };
+        let s = summarise_student("B", &[lesson("maths-7A"), lesson("art-7B")]);
+        assert_eq!((s.possible, s.duplicates), (2, 0));
+    }
+
+    #[test]
+    fn unmapped_codes_are_named_and_counted() {
+        let marks = vec![
+            mark("A", 9, Am, "Dismissed", Unmapped, false),
+            mark("A", 9, Pm, "Other", Unmapped, false),
+            mark("B", 9, Am, "Dismissed", Unmapped, false),
+            mark("B", 9, Pm, "/", Present, false),
+        ];
+        let (rows, total) = summarise_by_student(&marks);
+        assert_eq!(rows[0].unmapped, 2);
+        assert_eq!(total.unmapped, 3);
+        assert_eq!(
+            total.unmapped_codes,
+            vec![
+                CodeCount { code: "Dismissed".into(), count: 2 },
+                CodeCount { code: "Other".into(), count: 1 },
+            ]
+        );
+        assert_eq!(total.possible, 1, "unmapped marks are left out of every rate");
+        assert_eq!(total.attendance_percent, Some(100.0));
     }
 
     #[test]
