@@ -14,10 +14,14 @@ mod degraded;
 mod expected;
 mod scenarios;
 
-pub use degraded::{degrades_per_fault, strict_fails_on_first_warning};
+pub use degraded::{
+    ALL_FAULT_KINDS, degrades_per_fault, degrades_per_fault_of, strict_fails_on_first_warning,
+};
 pub use expected::Expected;
 pub use scenarios::*;
 
+#[doc(hidden)]
+pub use mis_core as __mis_core;
 #[doc(hidden)]
 pub use tokio as __tokio;
 
@@ -114,10 +118,18 @@ macro_rules! conformance_suite {
 ///
 /// ```ignore
 /// mis_testkit::degradation_suite! { setup = async { (provider, expected) } }
+/// // A vendor whose reads are single list requests (no sub-resource, no enrichment read):
+/// mis_testkit::degradation_suite! { setup = async { .. }, faults = [Decode] }
 /// ```
 #[macro_export]
 macro_rules! degradation_suite {
     (setup = $setup:expr $(,)?) => {
+        $crate::degradation_suite! {
+            setup = $setup,
+            faults = [Decode, NotFound, PermissionDenied],
+        }
+    };
+    (setup = $setup:expr, faults = [$($kind:ident),+ $(,)?] $(,)?) => {
         mod degraded {
             #[allow(unused_imports)]
             use super::*;
@@ -126,9 +138,13 @@ macro_rules! degradation_suite {
             #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_fault_costs_only_what_it_touches() {
                 let (provider, expected) = $setup.await;
-                $crate::degrades_per_fault(&*provider, &expected)
-                    .await
-                    .unwrap();
+                $crate::degrades_per_fault_of(
+                    &*provider,
+                    &expected,
+                    &[$($crate::__mis_core::ErrorKind::$kind),+],
+                )
+                .await
+                .unwrap();
             }
 
             /// `Diagnostics::strict()` turns the first warning into the error it was.
