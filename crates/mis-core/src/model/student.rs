@@ -28,13 +28,26 @@ open_enum! {
 }
 
 open_enum! {
-    /// What an [`Identifier`] value is.
+    /// What an [`Identifier`] value is. The same kind means the same thing for every vendor:
+    ///
+    /// | field / kind | what it holds | example |
+    /// |---|---|---|
+    /// | [`Student::id`] | the vendor's **own** record id, the one its API takes in paths and filters | `14034563` |
+    /// | `mis_id` | the id of the pupil in the school's **upstream** MIS, when this vendor is fed by one and sends it (GO 4 Schools' `mis_id`) | `12345` |
+    /// | `external_id` | an id **assigned by the school** (an admission or student number typed in) | `S-2031` |
+    /// | `upn` | the DfE Unique Pupil Number (13 characters) | `A123456789012` |
+    /// | `candidate_number` | the exam candidate number | `4012` |
+    ///
+    /// A vendor never files its own id as `mis_id`, and never puts anything but a
+    /// [`Student::id`] into a mark's `student_id` or an event's `student_ids`: a record whose
+    /// student cannot be resolved to one is skipped with a warning.
     pub enum IdentifierKind {
         /// Unique Pupil Number (England and Wales).
         Upn => "upn",
-        /// The MIS's own internal id.
+        /// The pupil's id in the school's upstream MIS (never this vendor's own record id,
+        /// which is `Student::id`).
         MisId => "mis_id",
-        /// An id assigned by some other system, or by the school.
+        /// An id assigned by the school (admission / student number).
         ExternalId => "external_id",
         /// Exam candidate number.
         CandidateNumber => "candidate_number",
