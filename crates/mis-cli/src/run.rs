@@ -469,6 +469,55 @@ mod tests {
         assert_eq!(rows[2]["possible"], 5);
     }
 
+    /// A trust's mixed input (one student with AM/PM marks, one with day marks only, one
+    /// unmapped code): every student is reported, and the unmapped code is named.
+    #[tokio::test]
+    async fn the_summary_reports_every_student_of_a_mixed_register_input() {
+        let day = |student: &str, d: i8, code: &str, category| AttendanceMark {
+            slot: Slot::Day,
+            session: None,
+            code: code.into(),
+            ..mark(student, d, Session::Am, category)
+        };
+        let data = MemoryData {
+            marks: vec![
+                mark("1", 2, Session::Am, AttendanceCategory::Present),
+                mark("1", 2, Session::Pm, AttendanceCategory::UnauthorisedAbsence),
+                day("2", 2, "Present", AttendanceCategory::Present),
+                day("2", 3, "Dismissed", AttendanceCategory::Unmapped),
+            ],
+            ..MemoryData::default()
+        };
+        let p: Arc<dyn MisProvider> = Arc::new(MemoryProvider::new(data));
+        let cli = parse(&[
+            "--format",
+            "json",
+            "attendance-summary",
+            "--from",
+            "2024-09-01",
+            "--to",
+            "2024-09-30",
+        ]);
+        let query = Query::from_command(&cli.command).unwrap().unwrap();
+        let mut out = Vec::new();
+        run_query(p, query, cli.format, &mut out).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let rows = v.as_array().unwrap();
+        assert_eq!(rows.len(), 3, "{v}");
+        assert_eq!(
+            (rows[0]["student_id"].as_str(), rows[0]["slot"].as_str()),
+            (Some("1"), Some("session"))
+        );
+        assert_eq!(
+            (rows[1]["student_id"].as_str(), rows[1]["slot"].as_str()),
+            (Some("2"), Some("day"))
+        );
+        assert_eq!(rows[1]["attendance_percent"], 100.0);
+        assert_eq!(rows[2]["students"], 2);
+        assert_eq!(rows[2]["unmapped"], 1);
+        assert_eq!(rows[2]["unmapped_codes"][0]["code"], "Dismissed");
+    }
+
     #[tokio::test]
     async fn capabilities_are_rows_of_name_and_flag() {
         let text = run_text(&parse(&["capabilities"])).await;
