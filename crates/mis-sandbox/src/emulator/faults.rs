@@ -60,6 +60,12 @@ pub struct RecordFaults {
     /// One auxiliary endpoint, used only to enrich a read, answers 403 (a disabled module):
     /// each emulator documents which.
     pub forbidden_auxiliary: bool,
+    /// Every GET answers 422 with an error body that echoes the records it would have
+    /// served (`{"message": "The given data was invalid.", "errors": …, "data": <records>}`),
+    /// as validation errors of some frameworks do: pupil data inside an error body, which no
+    /// client error message may repeat. Not part of [`RecordFaults::all`].
+    #[serde(default)]
+    pub echo_error: bool,
 }
 
 impl RecordFaults {
@@ -74,6 +80,7 @@ impl RecordFaults {
             malformed_record: true,
             missing_subresource: true,
             forbidden_auxiliary: true,
+            echo_error: false,
         }
     }
 

@@ -46,6 +46,9 @@ pub fn with_faults(router: Router, core: Core) -> Router {
 
 async fn inject(State(core): State<Core>, req: Request, next: Next) -> Response {
     core.stats.requests.fetch_add(1, Ordering::SeqCst);
+    if core.faults.plan().records.echo_error && req.method() == axum::http::Method::GET {
+        return echo_error(next.run(req).await).await;
+    }
     let fault = core.faults.draw();
     if fault != Fault::None {
         core.stats.faults.fetch_add(1, Ordering::SeqCst);
@@ -87,6 +90,22 @@ async fn inject(State(core): State<Core>, req: Request, next: Next) -> Response 
             r
         }
     }
+}
+
+/// The handler's answer wrapped in a 422 validation error that echoes it (see
+/// `RecordFaults::echo_error`).
+async fn echo_error(served: Response) -> Response {
+    let body = axum::body::to_bytes(served.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    let data: serde_json::Value =
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    let echo = serde_json::json!({
+        "message": "The given data was invalid.",
+        "errors": {"request": ["The request could not be processed."]},
+        "data": data,
+    });
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(echo)).into_response()
 }
 
 /// A response that promises `declared_len` bytes, sends `sent`, then fails: hyper aborts the
