@@ -17,6 +17,7 @@ ALTER TABLE sync_runs ADD COLUMN read_to DATE;
 ALTER TABLE sync_runs ADD COLUMN rows_written BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sync_runs ADD COLUMN rows_deleted BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sync_runs ADD COLUMN requests BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE sync_runs ADD COLUMN requests_failed BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sync_runs ADD COLUMN warnings BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sync_runs ADD COLUMN warnings_by_kind TEXT NOT NULL DEFAULT '';
 ALTER TABLE sync_runs ADD COLUMN wall_ms BIGINT NOT NULL DEFAULT 0;
@@ -30,6 +31,7 @@ CREATE TABLE sync_run_entities (
     rows_written BIGINT NOT NULL,
     rows_deleted BIGINT NOT NULL,
     requests BIGINT NOT NULL,
+    requests_failed BIGINT NOT NULL,
     warnings BIGINT NOT NULL,
     warnings_by_kind TEXT NOT NULL,
     wall_ms BIGINT NOT NULL,

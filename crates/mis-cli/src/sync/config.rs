@@ -152,10 +152,14 @@ impl SyncConfig {
             return Err(Error::invalid_input("--config: no [[school]] listed"));
         }
         if config.concurrency == Some(0) {
-            return Err(Error::invalid_input("--config: concurrency must be at least 1"));
+            return Err(Error::invalid_input(
+                "--config: concurrency must be at least 1",
+            ));
         }
         if config.chunk_days == Some(0) {
-            return Err(Error::invalid_input("--config: chunk_days must be at least 1"));
+            return Err(Error::invalid_input(
+                "--config: chunk_days must be at least 1",
+            ));
         }
         let mut names = std::collections::BTreeSet::new();
         for s in &config.schools {
@@ -288,10 +292,7 @@ impl SyncConfig {
 
     /// The look-back for `school`.
     pub fn look_back_days(&self, school: &SchoolConfig) -> u32 {
-        school
-            .look_back_days
-            .or(self.look_back_days)
-            .unwrap_or(7)
+        school.look_back_days.or(self.look_back_days).unwrap_or(7)
     }
 
     /// How long cached reference data stays fresh.
@@ -321,7 +322,10 @@ mod tests {
             "{HEAD}[[school]]\nname = \"Ash\"\nprovider = \"hubmis\"\ntime_zone = \"Mars/Base\"\n"
         );
         let e = SyncConfig::parse(&text).unwrap_err().to_string();
-        assert!(e.contains("line 6, column 13") && e.contains("time_zone"), "{e}");
+        assert!(
+            e.contains("line 6, column 13") && e.contains("time_zone"),
+            "{e}"
+        );
 
         let text = format!(
             "{HEAD}[[school]]\nname = \"Elm\"\nprovider = \"classe365\"\nskip = [\"homework\"]\n"
@@ -337,9 +341,13 @@ mod tests {
 
         let text = format!("{HEAD}[[school]]\nname = \"Elm\"\nprovider = \"nope\"\n");
         let e = SyncConfig::parse(&text).unwrap_err().to_string();
-        assert!(e.contains("line 5, column 12") && e.contains("provider"), "{e}");
+        assert!(
+            e.contains("line 5, column 12") && e.contains("provider"),
+            "{e}"
+        );
 
-        let text = format!("{HEAD}bogus = 1\n[[school]]\nname = \"Elm\"\nprovider = \"classe365\"\n");
+        let text =
+            format!("{HEAD}bogus = 1\n[[school]]\nname = \"Elm\"\nprovider = \"classe365\"\n");
         let e = SyncConfig::parse(&text).unwrap_err().to_string();
         assert!(e.contains("line 3"), "{e}");
     }

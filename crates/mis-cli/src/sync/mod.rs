@@ -47,8 +47,8 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use mis_core::{
-    AttendanceQuery, BehaviourQuery, DateRange, Diagnostics, Error, ErrorKind, MisProvider,
-    Result, StudentQuery, TimetableQuery, Warning,
+    AttendanceQuery, BehaviourQuery, DateRange, Diagnostics, Error, ErrorKind, MisProvider, Result,
+    StudentQuery, TimetableQuery, Warning,
 };
 use tokio::sync::Mutex;
 use tracing::instrument::WithSubscriber;
@@ -97,24 +97,15 @@ pub async fn sync_with(
         config,
         env,
     };
-    let schools: Vec<SchoolReport> = stream::iter(config.schools.iter())
-        .map(|school| {
-            let bar = progress.school(&school.name);
-            let ctx = &ctx;
-            async move {
-                let report = ctx.school(school).await;
-                bar.finish_with_message(match &report.error {
-                    None => format!(
-                        "{} rows written, {} deleted, {} requests",
-                        report.rows_written(),
-                        report.rows_deleted(),
-                        report.requests
-                    ),
-                    Some(_) => "failed".to_string(),
-                });
-                report
-            }
-        })
+    // The futures are built up front (not in a `map` closure): a closure inside the stream
+    // type would make the sync future non-`Send` for `tokio::spawn` (a rustc limitation with
+    // higher-ranked closures).
+    let mut reads = Vec::new();
+    for school in &config.schools {
+        let bar = progress.school(&school.name);
+        reads.push(ctx.school_with_progress(school, bar));
+    }
+    let schools: Vec<SchoolReport> = stream::iter(reads)
         .buffered(config.concurrency())
         .collect()
         .await;
@@ -258,6 +249,24 @@ async fn collect<T>(s: BoxStream<'static, Result<T>>) -> Result<Vec<T>> {
 }
 
 impl Ctx<'_> {
+    async fn school_with_progress(
+        &self,
+        school: &SchoolConfig,
+        bar: indicatif::ProgressBar,
+    ) -> SchoolReport {
+        let report = self.school(school).await;
+        bar.finish_with_message(match &report.error {
+            None => format!(
+                "{} rows written, {} deleted, {} requests",
+                report.rows_written(),
+                report.rows_deleted(),
+                report.requests
+            ),
+            Some(_) => "failed".to_string(),
+        });
+        report
+    }
+
     /// Runs one school and records its report; never fails (the report says how it went).
     async fn school(&self, school: &SchoolConfig) -> SchoolReport {
         let requests = count::Requests::default();
@@ -275,6 +284,7 @@ impl Ctx<'_> {
                 .map(|e| EntityReport::new(e))
                 .collect(),
             requests: 0,
+            requests_failed: 0,
             wall: Default::default(),
             error: None,
         };
@@ -283,6 +293,7 @@ impl Ctx<'_> {
             .with_subscriber(requests.dispatch())
             .await;
         report.requests = requests.get();
+        report.requests_failed = requests.failed();
         report.wall = clock.elapsed();
         if let Err(e) = outcome {
             report.status = "failed".into();
@@ -324,7 +335,7 @@ impl Ctx<'_> {
         let caps = provider.capabilities();
         for i in 0..report.entities.len() {
             let entity = report.entities[i].entity;
-            let before = requests.get();
+            let (before, failed_before) = (requests.get(), requests.failed());
             let clock = Clock::now();
             let skip = if school.skips(entity) {
                 Some(("skipped", "skip in the sync config".to_string()))
@@ -356,6 +367,7 @@ impl Ctx<'_> {
                 .entity(school, vendor, &provider, &plan, &mut report.entities[i])
                 .await;
             report.entities[i].requests = requests.get() - before;
+            report.entities[i].requests_failed = requests.failed() - failed_before;
             report.entities[i].wall = clock.elapsed();
             result?;
             if report.entities[i].status == "running" {
@@ -568,7 +580,9 @@ impl Ctx<'_> {
         report: &mut EntityReport,
     ) -> Result<()> {
         let entity = report.entity;
-        let done = self.done_units(&school.name, plan.generation, entity).await?;
+        let done = self
+            .done_units(&school.name, plan.generation, entity)
+            .await?;
         let units: Vec<Option<Unit>> = if entity == "students" {
             vec![None]
         } else if let Some(read) = plan.read {
@@ -622,7 +636,14 @@ impl Ctx<'_> {
             };
             report.warnings.extend(diagnostics.take());
             let (written, deleted) = self
-                .write_unit(&school.name, plan.generation, entity, &key, unit.as_ref(), rows)
+                .write_unit(
+                    &school.name,
+                    plan.generation,
+                    entity,
+                    &key,
+                    unit.as_ref(),
+                    rows,
+                )
                 .await?;
             report.rows_written += written;
             report.rows_deleted += deleted;
@@ -631,7 +652,12 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    async fn done_units(&self, school: &str, generation: i64, entity: &str) -> Result<BTreeSet<String>> {
+    async fn done_units(
+        &self,
+        school: &str,
+        generation: i64,
+        entity: &str,
+    ) -> Result<BTreeSet<String>> {
         let mut store = self.store.lock().await;
         let rows = store
             .query(
@@ -643,7 +669,10 @@ impl Ctx<'_> {
                 ],
             )
             .await?;
-        Ok(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect())
     }
 
     /// The school's students on roll (not leavers nor applicants), from the database: the
@@ -756,9 +785,9 @@ impl Ctx<'_> {
                 .execute(
                     "INSERT INTO sync_runs (run_id, school, started_at, finished_at, status, error, \
                      students, marks, lessons, events, provider, mode, generation, read_from, read_to, \
-                     rows_written, rows_deleted, requests, warnings, warnings_by_kind, wall_ms) \
+                     rows_written, rows_deleted, requests, requests_failed, warnings, warnings_by_kind, wall_ms) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                     $17, $18, $19, $20, $21) \
+                     $17, $18, $19, $20, $21, $22) \
                      ON CONFLICT (run_id, school) DO UPDATE SET finished_at = excluded.finished_at, \
                      status = excluded.status, error = excluded.error",
                     &[
@@ -780,6 +809,7 @@ impl Ctx<'_> {
                         Value::count(report.rows_written()),
                         Value::count(report.rows_deleted()),
                         Value::count(report.requests),
+                        Value::count(report.requests_failed),
                         Value::count(warnings.len() as u64),
                         Value::text(report::by_kind(&warnings)),
                         Value::count(report.wall.as_millis() as u64),
@@ -790,8 +820,8 @@ impl Ctx<'_> {
                 store
                     .execute(
                         "INSERT INTO sync_run_entities (run_id, school, entity, status, rows_written, \
-                         rows_deleted, requests, warnings, warnings_by_kind, wall_ms, note) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                         rows_deleted, requests, requests_failed, warnings, warnings_by_kind, wall_ms, note) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                         &[
                             Value::text(&self.run_id),
                             Value::text(&report.school),
@@ -800,6 +830,7 @@ impl Ctx<'_> {
                             Value::count(e.rows_written),
                             Value::count(e.rows_deleted),
                             Value::count(e.requests),
+                            Value::count(e.requests_failed),
                             Value::count(e.warnings.len() as u64),
                             Value::text(e.warnings_by_kind()),
                             Value::count(e.wall.as_millis() as u64),
@@ -834,11 +865,13 @@ async fn read_unit(
     let need = || range.ok_or_else(|| Error::invalid_input(format!("{entity} needs dates")));
     Ok(match entity {
         "students" => Rows::Students(
-            collect(provider.students(
-                StudentQuery::new()
-                    .include_leavers(true)
-                    .with_diagnostics(d),
-            ))
+            collect(
+                provider.students(
+                    StudentQuery::new()
+                        .include_leavers(true)
+                        .with_diagnostics(d),
+                ),
+            )
             .await?,
         ),
         "attendance" => {

@@ -20,6 +20,9 @@ pub struct EntityReport {
     pub rows_deleted: u64,
     /// Vendor requests made.
     pub requests: u64,
+    /// Of which not answered with a success (429s, expired tokens, 404s, 5xx: retried or
+    /// reported as warnings).
+    pub requests_failed: u64,
     /// Units of work (checkpoints) done in this run, and skipped as already done.
     pub units_done: u64,
     /// Units found done by an earlier, interrupted run.
@@ -80,6 +83,8 @@ pub struct SchoolReport {
     pub entities: Vec<EntityReport>,
     /// Vendor requests made (all entities plus sign-in and reference reads).
     pub requests: u64,
+    /// Of which not answered with a success.
+    pub requests_failed: u64,
     /// Wall time.
     pub wall: Duration,
     /// Why it failed (one line, no secret).
@@ -127,6 +132,7 @@ impl SchoolReport {
                 warnings: e.warnings.len() as u64,
                 warnings_by_kind: e.warnings_by_kind(),
                 requests: e.requests,
+                requests_failed: e.requests_failed,
                 seconds: secs(e.wall),
                 note: e.note.clone(),
             })
@@ -142,6 +148,7 @@ impl SchoolReport {
             warnings: self.warnings().len() as u64,
             warnings_by_kind: by_kind(&self.warnings()),
             requests: self.requests,
+            requests_failed: self.requests_failed,
             seconds: secs(self.wall),
             note: self.error.clone(),
         });
@@ -172,6 +179,8 @@ pub struct SyncRow {
     pub warnings_by_kind: String,
     /// Vendor requests.
     pub requests: u64,
+    /// Of which not answered with a success (retried, or reported as warnings).
+    pub requests_failed: u64,
     /// Wall time in seconds.
     pub seconds: f64,
     /// Why skipped, or the error (one line, no secret).

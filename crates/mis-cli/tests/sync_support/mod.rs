@@ -1,0 +1,175 @@
+//! Shared by the `sync_*` tests: temp files, table dumps, emulated schools, a real PostgreSQL.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::Arc;
+
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+
+/// A fresh temp path (removed if it exists).
+pub fn temp_path(name: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("mis-cli-{name}-{}", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+    }
+    p
+}
+
+/// The data tables (what a user reads), compared between two databases.
+pub const DATA_TABLES: [&str; 5] = [
+    "schools",
+    "students",
+    "attendance_marks",
+    "lessons",
+    "behaviour_events",
+];
+
+/// Every row of every data table of a SQLite file, as text, sorted, without the `sync_gen`
+/// bookkeeping column (which generation wrote a row is not data).
+pub fn sqlite_data(path: &std::path::Path) -> BTreeMap<&'static str, Vec<Vec<String>>> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut out = BTreeMap::new();
+    for table in DATA_TABLES {
+        let columns: Vec<String> = conn
+            .prepare(&format!("PRAGMA table_info({table})"))
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(1))
+            .unwrap()
+            .map(Result::unwrap)
+            .filter(|c| c != "sync_gen")
+            .collect();
+        let sql = format!("SELECT {} FROM {table}", columns.join(", "));
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let mut rows: Vec<Vec<String>> = stmt
+            .query_map([], |r| {
+                Ok((0..columns.len())
+                    .map(|i| {
+                        let v: rusqlite::types::Value = r.get(i).unwrap();
+                        format!("{v:?}")
+                    })
+                    .collect())
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        rows.sort();
+        out.insert(table, rows);
+    }
+    out
+}
+
+/// An emulated school and the environment naming its credentials (`<PREFIX>_<NAME>`).
+pub async fn start(
+    vendor: Vendor,
+    school: Arc<School>,
+    prefix: &str,
+    env: &mut BTreeMap<String, String>,
+) -> Sandbox {
+    let options = EmulatorOptions {
+        time_scale: 0.001,
+        ..EmulatorOptions::default()
+    };
+    let s = Sandbox::start_with(vendor, school, FaultPlan::none(), options, 0)
+        .await
+        .unwrap();
+    for (name, value) in &s.credentials().0 {
+        env.insert(
+            format!("{prefix}_{}", name.to_ascii_uppercase()),
+            value.clone(),
+        );
+    }
+    s
+}
+
+/// A PostgreSQL 15 server of our own, started as the `postgres` user on a free port.
+pub struct Postgres {
+    dir: std::path::PathBuf,
+    bin: std::path::PathBuf,
+    pub port: u16,
+}
+
+impl Postgres {
+    pub fn start() -> Option<Postgres> {
+        let bin = [
+            "/usr/lib/postgresql/15/bin",
+            "/usr/lib/postgresql/16/bin",
+            "/usr/lib/postgresql/17/bin",
+        ]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|b| b.join("initdb").exists())?;
+        let dir = std::env::temp_dir().join(format!("mis-pg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).ok()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let as_postgres = |args: &[&str]| {
+            // PostgreSQL refuses to run as root: run it as the postgres system user when we
+            // are root, as ourselves otherwise.
+            let root = Command::new("id")
+                .arg("-u")
+                .output()
+                .ok()
+                .is_some_and(|o| o.stdout.starts_with(b"0"));
+            let mut c = if root {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "postgres", "--"]);
+                c
+            } else {
+                Command::new(args[0])
+            };
+            if root {
+                c.args(args);
+            } else {
+                c.args(&args[1..]);
+            }
+            c.output().ok().filter(|o| o.status.success())
+        };
+        let _ = Command::new("chown")
+            .args(["postgres", dir.to_str()?])
+            .status();
+        let data = dir.join("data");
+        let initdb = bin.join("initdb");
+        as_postgres(&[
+            initdb.to_str()?,
+            "-D",
+            data.to_str()?,
+            "-U",
+            "mis",
+            "--auth=trust",
+        ])?;
+        let pg_ctl = bin.join("pg_ctl");
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1",
+            dir.display()
+        );
+        as_postgres(&[
+            pg_ctl.to_str()?,
+            "-D",
+            data.to_str()?,
+            "-o",
+            &opts,
+            "-l",
+            dir.join("log").to_str()?,
+            "-w",
+            "start",
+        ])?;
+        Some(Postgres { dir, bin, port })
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", data.to_str().unwrap_or(""), "-m", "immediate", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
