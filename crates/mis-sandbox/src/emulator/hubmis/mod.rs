@@ -51,6 +51,14 @@
 //! (`"Disruption"`, followed by `": <note>"` when a note was recorded). Points are not sent:
 //! the vendor has no such field.
 //!
+//! # Profiles
+//!
+//! [`Profile::Standard`](crate::Profile::Standard) serves the shapes above.
+//! [`Profile::Variant`](crate::Profile::Variant) serves what real servers also send: a
+//! student who left during the term, a client without the admissions scope, pages capped at
+//! 50, the calendar's required `filter[date]`, marks naming their code by id, a code missing
+//! from the code book, year groups without `dfe_year`. See [`variant`] for each.
+//!
 //! # Not emulated
 //!
 //! * HUBmis documents no write endpoint (only the token is a POST), so this emulator applies
@@ -58,7 +66,8 @@
 //! * The "500 requests per client" bucket (vendors.md §3.2): it refills at one request every
 //!   5 s, exactly the 12-per-minute rate one IP is held to, so from one IP (the sandbox is on
 //!   loopback) it can never run dry; only the per-IP window is enforced.
-//! * Scopes (`students.current.overview.name-details.read`…): the sandbox's client has all.
+//! * Scopes (`students.current.overview.name-details.read`…): the sandbox's client has all,
+//!   except the admissions scope in the variant profile.
 //! * Record faults ([`RecordFaults`](crate::emulator::RecordFaults)): see `records.rs` for
 //!   which student, sub-resource and auxiliary read each one touches.
 //! * `search`, `sort[...]` and the filters no route table entry lists are refused (see
@@ -75,6 +84,7 @@ mod quota;
 mod records;
 mod render;
 mod routes;
+pub mod variant;
 
 #[cfg(test)]
 mod tests;

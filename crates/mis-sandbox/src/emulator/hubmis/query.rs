@@ -116,6 +116,20 @@ impl Params {
         Ok(Page { number, size })
     }
 
+    /// `page[number]` and `page[size]` as a server that clamps the size does: any positive
+    /// size is accepted and silently cut to `cap` (the spatie JSON:API paginator's
+    /// `max_results`), so a full page may hold fewer records than were asked for.
+    pub fn page_capped(&self, default_size: Option<usize>, cap: usize) -> Result<Page, Response> {
+        let number = self.positive("page[number]")?.unwrap_or(1);
+        let size = self
+            .positive("page[size]")?
+            .unwrap_or(default_size.unwrap_or(DEFAULT_PAGE_SIZE));
+        Ok(Page {
+            number,
+            size: size.min(cap),
+        })
+    }
+
     fn positive(&self, key: &str) -> Result<Option<usize>, Response> {
         match self.get(key) {
             None => Ok(None),

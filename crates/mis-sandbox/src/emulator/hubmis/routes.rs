@@ -14,7 +14,7 @@
 //! | GET | `/api/v1/students/{id}/attendance` | `filter[dateTime][from]`, `filter[dateTime][to]`, `filter[attendanceSession]`, `filter[attendanceCode]` |
 //! | GET | `/api/v1/attendance/codes` | `filter[display]` |
 //! | GET | `/api/v1/students/{id}/timetable` | |
-//! | GET | `/api/v1/students/{id}/timetable/calendar` | `filter[dateFrom]` + `filter[dateTo]`, or `filter[date]` |
+//! | GET | `/api/v1/students/{id}/timetable/calendar` | `filter[dateFrom]` + `filter[dateTo]`, or `filter[date]` (the variant profile requires all three) |
 //! | GET | `/api/v1/staff` | `page[number]`, `page[size]` |
 //! | GET | `/api/v1/staff/{id}` | |
 //! | GET | `/api/v1/contacts` | `page[number]`, `page[size]` |
@@ -49,10 +49,10 @@ use serde_json::Value;
 use super::errors;
 use super::query::{Page, Params};
 use super::render::{self, EventFilter, HouseFilter, Index, MarkFilter, StudentFilter};
-use super::{auth, quota, records};
+use super::{auth, quota, records, variant};
 use crate::emulator::{Faults, Stats};
 use crate::sandbox::{Credentials, EmulatorContext, EmulatorOptions};
-use crate::school::School;
+use crate::school::{Profile, School};
 
 /// `POST`: the OAuth2 token, the one confirmed path (vendors.md §3.2); every other path
 /// shares its `/api/v1` prefix.
@@ -114,15 +114,27 @@ pub struct Hubmis {
     pub(super) tokens: auth::Tokens,
     pub(super) issued: AtomicU64,
     pub(super) quota: quota::PerIp,
+    /// Serving the variant profile (see [`super::variant`]).
+    pub(super) variant: bool,
+    /// The code the variant's code book leaves out.
+    pub(super) retired_code: Option<String>,
 }
 
 impl Hubmis {
     /// The state for `ctx`, accepting `credentials`.
     pub fn new(ctx: &EmulatorContext, credentials: &Credentials) -> Hubmis {
         let cred = |name: &str| credentials.get(name).unwrap_or_default().to_string();
+        let variant = ctx.school.options.profile == Profile::Variant;
+        let school = if variant {
+            Arc::new(variant::variant_school(&ctx.school))
+        } else {
+            ctx.school.clone()
+        };
         Hubmis {
-            index: Index::new(&ctx.school),
-            school: ctx.school.clone(),
+            index: Index::new(&school),
+            retired_code: variant.then(|| variant::retired_code(&school)).flatten(),
+            variant,
+            school,
             options: ctx.options.clone(),
             faults: ctx.faults.clone(),
             stats: ctx.stats.clone(),
@@ -136,7 +148,11 @@ impl Hubmis {
     }
 
     fn page(&self, params: &Params) -> Result<Page, Response> {
-        params.page(self.options.default_page_size)
+        if self.variant {
+            params.page_capped(self.options.default_page_size, variant::PAGE_CAP)
+        } else {
+            params.page(self.options.default_page_size)
+        }
     }
 }
 
@@ -228,9 +244,17 @@ async fn students(
     let params = Params(q);
     check_year(&state, &headers)?;
     params.allow_filters(&["enrolmentStatus", "yearGroup", "form", "house", "gender"])?;
+    let status = params.one_of("filter[enrolmentStatus]", &["current", "past", "applicant"])?;
+    // The variant's client lacks `students.admissions.admissions.read`, which the document
+    // requires for the unfiltered list and for applicants.
+    if state.variant && matches!(status.as_deref(), None | Some("applicant")) {
+        return Err(errors::message(
+            StatusCode::FORBIDDEN,
+            errors::MISSING_SCOPE,
+        ));
+    }
     let filter = StudentFilter {
-        enrolment_status: params
-            .one_of("filter[enrolmentStatus]", &["current", "past", "applicant"])?,
+        enrolment_status: status,
         year_group: params.int("filter[yearGroup]")?,
         form: params.int("filter[form]")?,
         house: params.int("filter[house]")?,
@@ -239,6 +263,9 @@ async fn students(
     let page = state.page(&params)?;
     let mut body = render::students(&state.school, &state.index, &filter, page);
     records::malform(&state, &mut body);
+    if state.variant {
+        variant::without_dfe_year(&mut body);
+    }
     Ok(Json(body))
 }
 
@@ -251,6 +278,9 @@ async fn student(
     let s = find_student(&state, &id)?;
     let mut body = render::student(&state.school, &state.index, s);
     records::malform(&state, &mut body);
+    if state.variant {
+        variant::without_dfe_year(&mut body);
+    }
     Ok(Json(body))
 }
 
@@ -283,12 +313,11 @@ async fn attendance(
         session,
         code: params.int("filter[attendanceCode]")?,
     };
-    Ok(Json(render::attendance(
-        &state.school,
-        &state.index,
-        &s.id,
-        &filter,
-    )))
+    let mut body = render::attendance(&state.school, &state.index, &s.id, &filter);
+    if state.variant {
+        variant::codes_by_id(&mut body);
+    }
+    Ok(Json(body))
 }
 
 async fn attendance_codes(
@@ -298,7 +327,11 @@ async fn attendance_codes(
     let params = Params(q);
     params.allow_filters(&["display"])?;
     let display = params.bool("filter[display]")?;
-    Ok(Json(render::attendance_codes(&state.school, display)))
+    let mut body = render::attendance_codes(&state.school, display);
+    if let (Some(retired), Value::Array(codes)) = (&state.retired_code, &mut body) {
+        codes.retain(|c| c["code"].as_str() != Some(retired.as_str()));
+    }
+    Ok(Json(body))
 }
 
 async fn timetable(State(state): State<Arc<Hubmis>>, Path(id): Path<String>) -> Reply {
@@ -319,6 +352,21 @@ async fn calendar(
     params.allow_filters(&["dateFrom", "dateTo", "date"])?;
     let from = params.date("filter[dateFrom]")?;
     let to = params.date("filter[dateTo]")?;
+    // The variant holds the client to the document: all three are "required".
+    if state.variant {
+        for (key, field, name) in [
+            ("filter[dateFrom]", "filter.dateFrom", "date from"),
+            ("filter[dateTo]", "filter.dateTo", "date to"),
+            ("filter[date]", "filter.date", "date"),
+        ] {
+            if params.get(key).is_none() {
+                return Err(errors::validation(
+                    field,
+                    &format!("The filter.{name} field is required."),
+                ));
+            }
+        }
+    }
     let (from, to) = match (from, to, params.date("filter[date]")?) {
         (Some(f), Some(t), _) => (f, t),
         (None, None, Some(d)) => (d, d),
@@ -340,6 +388,14 @@ async fn calendar(
             "filter.dateTo",
             "The filter.date to field must be a date after or equal to filter.date from.",
         ));
+    }
+    // A student who has left has no lessons after their last day on roll.
+    let to = match variant::left_on(&state.school, &s.id) {
+        Some(left) if left < to => left,
+        _ => to,
+    };
+    if to < from {
+        return Ok(Json(serde_json::json!({ "calendar": [] })));
     }
     Ok(Json(render::calendar(
         &state.school,
@@ -456,10 +512,9 @@ async fn pastoral_events(
         "includePastStudents",
     ])?;
     let tz = state.school.tz();
-    // Past students are never involved in the school's events, so the flag changes nothing;
-    // it is still validated.
-    params.bool("filter[includePastStudents]")?;
+    let include_past_students = params.bool("filter[includePastStudents]")?.unwrap_or(false);
     let filter = EventFilter {
+        include_past_students,
         kind: params.one_of("filter[type]", &["wellbeing_event", "wellbeing_plan"])?,
         from: params.bound("filter[dateTime][from]", &tz)?,
         to: params.bound("filter[dateTime][to]", &tz)?,

@@ -668,3 +668,136 @@ async fn record_faults_touch_one_student_and_one_auxiliary_read() {
     assert_eq!(r.status, 403);
     assert_eq!(r.body, json!({ "message": "Invalid scope(s) provided." }));
 }
+
+/// The variant profile (see `variant.rs`) over loopback: 120 students, 11 requests.
+#[tokio::test]
+async fn the_variant_profile_serves_the_documented_variants() {
+    use crate::school::{Profile, SchoolOptions};
+    let school = Arc::new(School::generate_with(
+        7,
+        118,
+        SchoolOptions::new().profile(Profile::Variant),
+    ));
+    assert_eq!(school.students.len(), 120);
+    let options = EmulatorOptions {
+        time_scale: 0.01,
+        ..EmulatorOptions::default()
+    };
+    let sb = Sandbox::start_with(
+        Vendor::Hubmis,
+        school.clone(),
+        FaultPlan::none(),
+        options,
+        0,
+    )
+    .await
+    .unwrap();
+    let t = token(&sb).await;
+
+    // No admissions scope: the unfiltered list and applicants are refused; current works.
+    let r = get(&sb, &t, "/students?page[size]=100").await;
+    assert_eq!(
+        (r.status, &r.body["message"]),
+        (403, &json!("Invalid scope(s) provided."))
+    );
+    let r = get(&sb, &t, "/students?filter[enrolmentStatus]=applicant").await;
+    assert_eq!(r.status, 403);
+    // Pages are capped at 50 whatever page[size] asks, without an error.
+    let r = get(
+        &sb,
+        &t,
+        "/students?filter[enrolmentStatus]=current&page[size]=100&page[number]=2",
+    )
+    .await;
+    assert_eq!((r.status, len(&r.body)), (200, 50), "{}", r.body);
+    assert!(r.body[0]["form"]["year_group"].get("dfe_year").is_none());
+    assert!(
+        r.body[0]["form"]["year_group"]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with('Y')
+    );
+
+    // The leaver is a past student with marks up to their last day and none after.
+    let (leaver, day) = super::variant::leaver(&school).unwrap();
+    let r = get(&sb, &t, "/students?filter[enrolmentStatus]=past").await;
+    assert_eq!(len(&r.body), 3, "two old leavers and this term's");
+    assert!(
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"].to_string() == leaver)
+    );
+    let r = get(&sb, &t, &format!("/students/{leaver}/attendance")).await;
+    let dates: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["date"].as_str().unwrap())
+        .collect();
+    assert!(!dates.is_empty());
+    assert!(dates.iter().all(|d| *d <= day.to_string().as_str()));
+    // Marks name their code by id alone; the retired code is not in the book.
+    assert_eq!(r.body[0]["attendance_code"].as_object().unwrap().len(), 1);
+    let retired = super::variant::retired_code(&school).unwrap();
+    let r = get(&sb, &t, "/attendance/codes").await;
+    assert!(
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["code"] != json!(retired))
+    );
+
+    // The calendar wants all three of its "required" parameters.
+    let from = day.checked_sub(jiff::ToSpan::days(3)).unwrap();
+    let to = day.checked_add(jiff::ToSpan::days(7)).unwrap();
+    let path = format!(
+        "/students/{leaver}/timetable/calendar?filter[dateFrom]={from}&filter[dateTo]={to}"
+    );
+    let r = get(&sb, &t, &path).await;
+    assert_eq!(
+        (r.status, &r.body["errors"]["filter.date"][0]),
+        (422, &json!("The filter.date field is required."))
+    );
+    let r = get(&sb, &t, &format!("{path}&filter[date]={from}")).await;
+    let days = r.body["calendar"].as_array().unwrap();
+    assert!(!days.is_empty());
+    assert!(
+        days.iter()
+            .all(|d| d["date"].as_str().unwrap() <= day.to_string().as_str())
+    );
+
+    // The leaver's events come only with includePastStudents.
+    let theirs = |body: &Value| {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e["students"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["id"].to_string() == leaver)
+            })
+            .count()
+    };
+    let with = get(
+        &sb,
+        &t,
+        "/pastoral/events?page[size]=50&filter[includePastStudents]=true",
+    )
+    .await;
+    let without = get(&sb, &t, "/pastoral/events?page[size]=50").await;
+    assert_eq!(theirs(&without.body), 0);
+    let all_theirs = school
+        .behaviour
+        .iter()
+        .filter(|b| b.event.date <= day && b.event.student_ids.contains(&leaver))
+        .count();
+    if all_theirs > 0 && len(&with.body) < 50 {
+        assert!(theirs(&with.body) > 0);
+    }
+}

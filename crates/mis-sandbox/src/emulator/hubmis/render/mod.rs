@@ -54,6 +54,8 @@ pub struct Index {
     form_year: HashMap<usize, usize>,
     /// The kind of each group, by position.
     kinds: Vec<GroupKind>,
+    /// Students who have left (`enrolment_status: "past"`).
+    past: std::collections::HashSet<String>,
 }
 
 impl Index {
@@ -82,6 +84,12 @@ impl Index {
         for (i, s) in school.staff.iter().enumerate() {
             index.staff.insert(s.id.clone(), i);
         }
+        index.past = school
+            .students
+            .iter()
+            .filter(|s| s.enrolment_status == Some(mis_core::EnrolmentStatus::Leaver))
+            .map(|s| s.id.clone())
+            .collect();
         // A form belongs to the year group of its members (a form is one year's).
         for (g, group) in school.groups.iter().enumerate() {
             if group.kind != GroupKind::Registration {
@@ -99,6 +107,11 @@ impl Index {
             }
         }
         index
+    }
+
+    /// Whether the student has left.
+    pub fn is_past(&self, student_id: &str) -> bool {
+        self.past.contains(student_id)
     }
 
     /// The session marks of one student, in date order.

@@ -30,6 +30,10 @@ pub struct EventFilter {
     pub year_group: Option<u64>,
     /// `filter[form]`: events involving a student of this form.
     pub form: Option<u64>,
+    /// `filter[includePastStudents]`: also the events of students who have left ("false if
+    /// not passed"). Without it, an event involving a past student is left out \[I\]: the
+    /// document does not say whether such an event is dropped or only loses that student.
+    pub include_past_students: bool,
 }
 
 /// The wellbeing category of a polarity: `(id, name)`.
@@ -123,6 +127,8 @@ pub fn matching_events<'s>(
                 && filter
                     .form
                     .is_none_or(|g| has_student(r, g, GroupKind::Registration))
+                && (filter.include_past_students
+                    || !r.event.student_ids.iter().any(|s| index.is_past(s)))
         })
         .collect()
 }
