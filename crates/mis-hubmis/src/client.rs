@@ -2,7 +2,8 @@
 //!
 //! Lists the document pages with `page[number]` / `page[size]` are [`BoxStream`]s that fetch
 //! the next page only when the consumer gets there, and stop on a short page (the lists are
-//! bare arrays with no total, DESIGN.md §4). Lists the document does not page are plain
+//! bare arrays with no total, DESIGN.md §4) once it is certain the server did not cap the
+//! page below `page[size]` (the crate docs' "Pagination"; [`Client::page_cap`]). Lists the document does not page are plain
 //! `Vec`s. Ids are the integers the document promises.
 //!
 //! Every request — token requests included — passes one rate gate shared by every clone of
@@ -12,13 +13,14 @@
 
 mod filters;
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use futures::stream::BoxStream;
 use jiff::civil::Date;
-use mis_core::paging::{Page, next_page_number, paginate};
+use mis_core::paging::{Page, paginate};
 use mis_core::{Result, Sensitive};
 use mis_http::{
     Clock, HeaderName, HeaderValue, HttpClient, HttpService, Lenient, RateLimit, SystemClock,
@@ -91,6 +93,8 @@ pub(crate) struct Inner {
     pub(crate) academic_year_id: Option<u64>,
     pub(crate) page_size: u32,
     pub(crate) tokens: Arc<AtomicU64>,
+    /// What each list's pages have taught about the server's page cap.
+    pub(crate) caps: PageCaps,
 }
 
 /// Builds a [`Client`] with a replaced transport or clock (tests, in-process emulators).
@@ -171,6 +175,7 @@ impl ClientBuilder {
                 academic_year_id: config.academic_year_id,
                 page_size: config.page_size.max(1),
                 tokens,
+                caps: PageCaps::default(),
             }),
         })
     }
@@ -183,6 +188,19 @@ impl fmt::Debug for ClientBuilder {
             .field("custom_transport", &self.transport.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// The query of both "Fetch Timetable Calendar" operations. The document marks all three of
+/// `filter[dateFrom]`, `filter[dateTo]` and `filter[date]` *required*, so all three are
+/// sent: a server that enforces the document answers 422 without `filter[date]`. The
+/// document does not say what `filter[date]` selects beside the range; it is sent as the
+/// range's first day, which every reading of it (the day the calendar starts, or one day
+/// inside the range) accepts.
+fn calendar_params(from: Date, to: Date) -> Params {
+    Params::new()
+        .set("filter[dateFrom]", from)
+        .set("filter[dateTo]", to)
+        .set("filter[date]", from)
 }
 
 fn id(n: u64) -> String {
@@ -219,6 +237,12 @@ impl Client {
     /// every refresh.
     pub fn tokens_issued(&self) -> u64 {
         self.inner.tokens.load(Ordering::SeqCst)
+    }
+
+    /// The page length the server was found to cap `route`'s pages at, when a short page
+    /// turned out not to be the last (the crate docs' "Pagination").
+    pub fn page_cap(&self, route: Route) -> Option<usize> {
+        self.inner.caps.cap(route.operation)
     }
 
     /// The rate gate every request of this client passes.
@@ -259,7 +283,13 @@ impl Client {
         Ok(self.fetch::<List<T>>(route, ids, params).await?.into_vec())
     }
 
-    /// A paged list: `page[number]` from 1 and `page[size]`, until a short page.
+    /// A paged list: `page[number]` from 1 and `page[size]`, until the last page.
+    ///
+    /// A page shorter than `page[size]` ends the list, unless the server may be capping
+    /// its pages below what was asked (see [`PageCaps`]): then the next page is asked for
+    /// once. If it has records, the short page's length is the server's cap for this route,
+    /// learned for the rest of the client's life, and paging goes on with it; if it is
+    /// empty, the list was complete.
     pub(crate) fn paged<T: DeserializeOwned + Send + 'static>(
         &self,
         route: Route,
@@ -267,18 +297,37 @@ impl Client {
         params: Params,
     ) -> BoxStream<'static, Result<T>> {
         let client = self.clone();
-        let size = self.inner.page_size;
+        let size = self.inner.page_size as usize;
         paginate(VENDOR, route.operation, 1u32, move |page| {
             let client = client.clone();
             let ids = ids.clone();
-            let params = params
-                .clone()
-                .set("page[number]", page)
-                .set("page[size]", size);
+            let params = params.clone();
             async move {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-                let items: Vec<T> = client.list(route, &ids, params).await?;
-                let next = next_page_number(page, items.len(), size as usize);
+                let fetch = |n: u32| {
+                    client.list::<T>(
+                        route,
+                        &ids,
+                        params
+                            .clone()
+                            .set("page[number]", n)
+                            .set("page[size]", size),
+                    )
+                };
+                let mut items: Vec<T> = fetch(page).await?;
+                let caps = &client.inner.caps;
+                let next = match caps.judge(route.operation, items.len(), size) {
+                    PageEnd::More => Some(page + 1),
+                    PageEnd::Last => None,
+                    PageEnd::Ask => {
+                        let short = items.len();
+                        let probe: Vec<T> = fetch(page + 1).await?;
+                        caps.learn(route.operation, short, !probe.is_empty());
+                        let more = probe.len() >= short;
+                        items.extend(probe);
+                        more.then_some(page + 2)
+                    }
+                };
                 Ok(Page { items, next })
             }
         })
@@ -486,16 +535,14 @@ impl Client {
     }
 
     /// "Students: Fetch Timetable Calendar" from `from` to `to` (`filter[dateFrom]`,
-    /// `filter[dateTo]`).
+    /// `filter[dateTo]`, and `filter[date]` = `from`: see [`calendar_params`]).
     pub async fn student_timetable_calendar(
         &self,
         student_id: u64,
         from: Date,
         to: Date,
     ) -> Result<TimetableCalendar> {
-        let params = Params::new()
-            .set("filter[dateFrom]", from)
-            .set("filter[dateTo]", to);
+        let params = calendar_params(from, to);
         self.fetch(
             routes::STUDENT_TIMETABLE_CALENDAR,
             &[&id(student_id)],
@@ -1043,16 +1090,15 @@ impl Client {
             .await
     }
 
-    /// "Staff: Fetch Timetable Calendar" from `from` to `to`.
+    /// "Staff: Fetch Timetable Calendar" from `from` to `to` (parameters as
+    /// [`Client::student_timetable_calendar`]).
     pub async fn staff_timetable_calendar(
         &self,
         staff_id: u64,
         from: Date,
         to: Date,
     ) -> Result<TimetableCalendar> {
-        let params = Params::new()
-            .set("filter[dateFrom]", from)
-            .set("filter[dateTo]", to);
+        let params = calendar_params(from, to);
         self.fetch(routes::STAFF_TIMETABLE_CALENDAR, &[&id(staff_id)], params)
             .await
     }
@@ -1315,6 +1361,93 @@ impl Client {
     pub async fn girfec_named_persons(&self) -> Result<Vec<Item>> {
         self.list(routes::GIRFEC_NAMED_PERSONS, &[], Params::new())
             .await
+    }
+}
+
+/// A page length below which a short page is taken as the last one without asking again:
+/// no server caps its pages that low, and asking after every small list (a handful of
+/// leavers, a week of events) would spend the 12-a-minute quota for nothing.
+const LEAST_PLAUSIBLE_CAP: usize = 10;
+
+/// What a short page means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PageEnd {
+    /// A full page (as asked, or as the route's learned cap): there may be more.
+    More,
+    /// The last page.
+    Last,
+    /// Short, but possibly capped by the server: ask for the next page once.
+    Ask,
+}
+
+/// What the server's pages have taught, per route (operation name).
+///
+/// HUBmis's lists are bare arrays with no total (vendors.md §3.3), so the only end signal
+/// is a page shorter than `page[size]`. A server that silently caps `page[size]` (a JSON:API
+/// paginator's `max_results`) hands back full pages that look short, and a client that
+/// trusts them reads the first page as the whole list. Per route, because caps are
+/// per endpoint:
+///
+/// * `cap`: the server's page length, once a short page turned out not to be the last;
+/// * `seen`: the longest page the route has returned — the server's cap is at least that,
+///   so a page shorter than it is certainly the last one.
+///
+/// A short page of at least [`LEAST_PLAUSIBLE_CAP`] records and no shorter than `seen`, on
+/// a route whose cap is not known, is the one case that costs a request more.
+#[derive(Debug, Default)]
+pub(crate) struct PageCaps {
+    routes: Mutex<HashMap<&'static str, RouteCap>>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct RouteCap {
+    cap: Option<usize>,
+    seen: usize,
+}
+
+impl PageCaps {
+    /// Judges a page of `got` records asked for with `page[size]` = `size`.
+    pub(crate) fn judge(&self, route: &'static str, got: usize, size: usize) -> PageEnd {
+        let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        let known = routes.entry(route).or_default();
+        let verdict = if got == 0 {
+            PageEnd::Last
+        } else if got >= size {
+            PageEnd::More
+        } else if let Some(cap) = known.cap {
+            if got >= cap {
+                PageEnd::More
+            } else {
+                PageEnd::Last
+            }
+        } else if got < LEAST_PLAUSIBLE_CAP || got < known.seen {
+            PageEnd::Last
+        } else {
+            PageEnd::Ask
+        };
+        known.seen = known.seen.max(got);
+        verdict
+    }
+
+    /// Records what asking again showed: a short page of `short` records followed by more
+    /// (`capped`) means the server's cap is `short`.
+    pub(crate) fn learn(&self, route: &'static str, short: usize, capped: bool) {
+        let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        let known = routes.entry(route).or_default();
+        if capped {
+            known.cap = Some(short);
+            tracing::debug!(
+                operation = route,
+                cap = short,
+                "HUBmis caps this list's pages below page[size]"
+            );
+        }
+    }
+
+    /// The learned cap of `route`, if any.
+    pub(crate) fn cap(&self, route: &'static str) -> Option<usize> {
+        let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        routes.get(route).and_then(|r| r.cap)
     }
 }
 

@@ -9,7 +9,7 @@
 //!
 //! | status | on the token request | elsewhere |
 //! |---|---|---|
-//! | 400, 401, 403 | `Unauthenticated`: authentication failed | 400 `InvalidInput`, 401 `Unauthenticated` (the stack refreshes once and replays), 403 `PermissionDenied` |
+//! | 400, 401, 403 | `Unauthenticated`: authentication failed | 400 `InvalidInput`, 401 `Unauthenticated` (the stack refreshes once and replays), 403 naming the realm `Unauthenticated` (fatal: the realm is not this client's), any other 403 `PermissionDenied` (a missing scope: degradable) |
 //! | 404 | `NotFound` | `NotFound` |
 //! | 422 | `InvalidInput` | `InvalidInput` |
 //! | 429 | `RateLimited`, retry after `max(X-RateLimit-Retry-After, quota spacing)` | same |
@@ -65,11 +65,16 @@ impl Classifier for HubmisClassifier {
                 ErrorKind::Unauthenticated,
                 format!("the access token was rejected or has expired{said}"),
             ),
+            // A refused realm is a credentials problem: every call of this client will
+            // get the same answer, so it must end the read (`Unauthenticated` is fatal),
+            // not cost one record at a time as a missing scope does.
+            403 if names_the_realm(body) => Error::new(
+                ErrorKind::Unauthenticated,
+                format!("the client has no access to this realm (school){said}"),
+            ),
             403 => Error::new(
                 ErrorKind::PermissionDenied,
-                format!(
-                    "the client may not do this (a scope missing, or no access to the realm){said}"
-                ),
+                format!("the client may not do this (a scope missing){said}"),
             ),
             404 => Error::new(
                 ErrorKind::NotFound,
@@ -102,6 +107,16 @@ impl Classifier for HubmisClassifier {
             None => error,
         })
     }
+}
+
+/// Whether a 403's message is about the `Realm` header (the realm is not the client's)
+/// rather than a scope: the message names the realm (`"Access to realm S999 is not granted
+/// to this client."`), a missing scope does not (Passport's `"Invalid scope(s) provided."`).
+fn names_the_realm(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|json| message_in(&json))
+        .is_some_and(|m| m.to_ascii_lowercase().contains("realm"))
 }
 
 /// The vendor's own message in an error body, redacted, on one line, cut short.
@@ -220,6 +235,26 @@ mod tests {
                 "{op} {status}"
             );
         }
+    }
+
+    #[test]
+    fn a_refused_realm_is_fatal_and_a_missing_scope_is_not() {
+        let realm = classify(
+            "students.timetable_calendar",
+            403,
+            r#"{"message": "Access to realm S998 is not granted to this client."}"#,
+        )
+        .unwrap();
+        assert_eq!(realm.kind(), ErrorKind::Unauthenticated);
+        assert!(!realm.is_degradable());
+        let scope = classify(
+            "students.timetable_calendar",
+            403,
+            r#"{"message": "Invalid scope(s) provided."}"#,
+        )
+        .unwrap();
+        assert_eq!(scope.kind(), ErrorKind::PermissionDenied);
+        assert!(scope.is_degradable());
     }
 
     #[test]

@@ -52,9 +52,14 @@
 //! ## Pagination
 //!
 //! Paged lists take `page[number]` (from 1) and `page[size]` and answer a bare JSON array
-//! with no total; a page shorter than `page[size]` is the last one (DESIGN.md §4). The
-//! client returns them as lazy streams (mis-core's `paginate`); lists the document does not
-//! page are read in one request.
+//! with no total; a page shorter than `page[size]` is the last one (DESIGN.md §4) — unless
+//! the server caps its pages below what was asked, as a JSON:API paginator with a lower
+//! `max_results` does without an error. So a short page of at least 10 records, on a list
+//! whose cap is not known and no shorter than a page it already returned, is followed by
+//! one more request: records there mean the short page's length is the list's cap (learned
+//! for the client's life, [`Client::page_cap`]); an empty page means the list was complete.
+//! The client returns lists as lazy streams (mis-core's `paginate`); lists the document
+//! does not page are read in one request.
 //!
 //! ## Quirks handled
 //!

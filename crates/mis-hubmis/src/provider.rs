@@ -4,17 +4,26 @@
 //!
 //! | entity | requests |
 //! |---|---|
-//! | `students` | one per page of students, plus one enrolment record per student (for the UPN and candidate number; [`Config::with_enrolment_details`] turns it off) |
-//! | `attendance` | one per page of students on roll, plus one per student (or one for a `student_id`); the code book once, only if a record names its code by id |
-//! | `timetable` | the regional settings once (unless a time zone is configured), one page per student list page, one calendar per student (or one for a `student_id`) |
+//! | `students` | one per page of students on roll (plus one per page of past students with `include_leavers`), plus one enrolment record per student (for the UPN and candidate number; [`Config::with_enrolment_details`] turns it off) |
+//! | `attendance` | one per page of students on roll, plus one per student (or one for a `student_id`); for a range starting before today also one per page of past students and one per past student; the code book once, only if a record names its code by id |
+//! | `timetable` | the regional settings once (unless a time zone is configured), one page per student list page, one calendar per student (or one for a `student_id`); past students as for attendance |
 //! | `behaviour` | the regional settings once, one per page of pastoral events |
+//!
+//! A list whose first short page is long enough to be a server's page cap costs one page
+//! more, once per list route and provider (see [`Client`]'s paging).
 //!
 //! Streams yield as they go: attendance for a school of 40 students is 40 requests, and the
 //! marks of each student arrive as soon as that student's request returns, so a caller can
 //! show progress.
 //!
-//! Attendance and timetables cover the students **on roll**; a leaver's marks or lessons
-//! are read by asking for that `student_id`. HUBmis records session (AM/PM) marks only:
+//! # Leavers
+//!
+//! Attendance and timetables cover the students on roll and, for a range that starts before
+//! today, the students who have left (`filter[enrolmentStatus]=past`), so last term's figures
+//! do not change when a pupil leaves; pastoral events are asked for with
+//! `filter[includePastStudents]=true`. A leaver's request answers only what was recorded
+//! while they were on roll. Students are never read with the unfiltered list: it also returns
+//! applicants and needs the admissions scope. HUBmis records session (AM/PM) marks only:
 //! lesson and whole-day registers are `Unsupported`.
 //!
 //! # Partial results
@@ -31,6 +40,8 @@
 //! | a student's attendance answers 404 / 403 / does not decode | `students.attendance` | that student's marks | `student's marks left out` |
 //! | one attendance record, lesson or pastoral event that does not decode | its list | that record | `attendance record skipped`, `lesson record skipped`, `behaviour record skipped` |
 //! | a student's timetable calendar fails | `students.timetable_calendar` | that student's lessons | `student's lessons left out` |
+//! | the past students list answers 403 (no `students.past.read` scope) / 404 | `students.list` | the leavers: their marks, lessons, or (with `include_leavers`) their records | `leavers' marks left out: …`, `leavers' lessons left out: …`, `leavers left out: …` |
+//! | an attendance record naming a code id the code book lacks | — | nothing: the mark is `unmapped` with the id as its code | (no warning) |
 //! | the regional settings answer 403 / 404 / name an unknown zone | `school.regional_settings` | the school's own zone: times are read in `Europe/London` | `lesson times read in Europe/London: …` (one warning per read, no ids) |
 
 use std::collections::HashSet;
@@ -245,21 +256,66 @@ impl HubmisProvider {
             .await
     }
 
-    /// The students on roll, as wire records (the lists attendance and timetables walk),
-    /// each decoded on its own.
-    fn on_roll(&self) -> BoxStream<'static, Result<Lenient<wire::Student>>> {
+    /// The students of one enrolment status, as wire records, each decoded on its own.
+    fn walk(&self, status: EnrolmentStatus) -> BoxStream<'static, Result<Lenient<wire::Student>>> {
         self.client.students_lenient(&StudentFilter {
-            enrolment_status: Some(EnrolmentStatus::Current),
+            enrolment_status: Some(status),
             ..StudentFilter::default()
         })
     }
 
-    /// The student ids a ranged query covers: the one asked for, else everyone on roll. A
-    /// student record that cannot be read costs that student's `what` ("marks",
-    /// "lessons"), reported with its id.
+    /// The students of `statuses`, one walk after the other (`filter[enrolmentStatus]` takes
+    /// one status). Never an unfiltered list: that one also returns applicants and needs the
+    /// admissions scope (the document's "Students: Get List"), which a client reading
+    /// attendance has no reason to hold.
+    ///
+    /// The `past` walk is an extra: a client without `students.past.read` gets a 403 there,
+    /// which costs the leavers (one warning naming `consequence`), not the read.
+    fn walk_all(
+        &self,
+        statuses: &[EnrolmentStatus],
+        d: &Diagnostics,
+        consequence: &'static str,
+    ) -> BoxStream<'static, Result<Lenient<wire::Student>>> {
+        let walks: Vec<_> = statuses
+            .iter()
+            .map(|status| {
+                let walk = self.walk(status.clone());
+                if *status == EnrolmentStatus::Current {
+                    walk
+                } else {
+                    tolerate(walk, d.clone(), move |e| {
+                        warning(e, routes::STUDENTS.operation, "student", consequence)
+                    })
+                }
+            })
+            .collect();
+        stream::iter(walks).flatten().boxed()
+    }
+
+    /// Whether a ranged read must also walk the students who have left: when the range
+    /// starts before today, a student who left since may have marks, lessons or events in
+    /// it (a range from today on has none of a leaver's). Today is taken in the configured
+    /// zone, else `Europe/London`, without asking the vendor: a day's doubt either way only
+    /// moves the extra walk by a day.
+    fn leavers_matter(&self, range: DateRange) -> bool {
+        let tz = self
+            .state
+            .configured_zone
+            .clone()
+            .or_else(|| TimeZone::get(DEFAULT_ZONE).ok())
+            .unwrap_or(TimeZone::UTC);
+        range.from() < Timestamp::now().to_zoned(tz).date()
+    }
+
+    /// The student ids a ranged query covers: the one asked for, else everyone on roll and,
+    /// for a range that starts before today, everyone who has left since (so last term's
+    /// figures do not change when a pupil leaves). A student record that cannot be read
+    /// costs that student's `what` ("marks", "lessons"), reported with its id.
     fn student_ids(
         &self,
         student: Option<&str>,
+        range: DateRange,
         d: &Diagnostics,
         what: &'static str,
     ) -> BoxStream<'static, Result<u64>> {
@@ -268,7 +324,18 @@ impl HubmisProvider {
             None => {
                 let d = d.clone();
                 let consequence = format!("student's {what} left out: student record unreadable");
-                self.on_roll()
+                let statuses: &[EnrolmentStatus] = if self.leavers_matter(range) {
+                    &[EnrolmentStatus::Current, EnrolmentStatus::Past]
+                } else {
+                    &[EnrolmentStatus::Current]
+                };
+                let leavers_lost = if what == "marks" {
+                    "leavers' marks left out: the past students list is not readable"
+                } else {
+                    "leavers' lessons left out: the past students list is not readable"
+                };
+                let mut seen = HashSet::new();
+                self.walk_all(statuses, &d, leavers_lost)
                     .try_filter_map(move |item| {
                         let id = match item {
                             Lenient::Ok(s) => wire_student_id(s.id.as_ref())
@@ -284,7 +351,8 @@ impl HubmisProvider {
                             )),
                         };
                         ready(match id {
-                            Ok(n) => Ok(Some(n)),
+                            // A student who left between the two walks is listed by both.
+                            Ok(n) => Ok(seen.insert(n).then_some(n)),
                             Err((e, record)) => d
                                 .degrade(e, |e| {
                                     let w = warning(
@@ -427,6 +495,33 @@ impl HubmisProvider {
     }
 }
 
+/// `walk` until its first error; a [degradable](Error::is_degradable) one is reported as
+/// the warning `make` builds and ends the walk quietly, any other is yielded (and ends the
+/// read). For an extra part of a read, such as the leavers' walk, whose loss costs that
+/// part only.
+fn tolerate<T: Send + 'static>(
+    walk: BoxStream<'static, Result<T>>,
+    d: Diagnostics,
+    make: impl Fn(&Error) -> Warning + Send + 'static,
+) -> BoxStream<'static, Result<T>> {
+    walk.scan(false, move |ended, item| {
+        if *ended {
+            return ready(None);
+        }
+        ready(match item {
+            Ok(v) => Some(Ok(v)),
+            Err(e) => {
+                *ended = true;
+                match d.degrade(e, &make) {
+                    Ok(()) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            }
+        })
+    })
+    .boxed()
+}
+
 /// A warning for `error`, naming the vendor and `operation` when the error does not.
 fn warning(
     error: &Error,
@@ -542,75 +637,96 @@ impl MisProvider for HubmisProvider {
         c
     }
 
-    /// Students: on roll only unless leavers are asked for (`filter[enrolmentStatus]`); the
-    /// year group is matched on this side, against the label (HUBmis filters by id).
+    /// Students on roll (`filter[enrolmentStatus]=current`), then, when leavers are asked
+    /// for, the past students (`=past`): two walks, never the unfiltered list, which also
+    /// holds applicants and needs the admissions scope. The year group is matched on this
+    /// side (HUBmis filters by id), comparing years, not labels: `"Year 9"`, `"Y9"` and
+    /// `"9"` are one year ([`convert::student::year_key`]).
     fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
-        let filter = StudentFilter {
-            enrolment_status: (!q.include_leavers).then_some(EnrolmentStatus::Current),
-            ..StudentFilter::default()
-        };
         let this = self.clone();
-        let year = q.year_group.map(|y| y.trim().to_owned());
+        let year = q.year_group.as_deref().map(convert::student::year_key);
         let d = q.diagnostics;
-        self.client
-            .students_lenient(&filter)
-            .try_filter_map(move |item| {
-                let this = this.clone();
-                let year = year.clone();
-                let d = d.clone();
-                async move {
-                    let list = routes::STUDENTS.operation;
-                    let Some(wire) =
-                        mis_http::keep_good(vec![item], &d, VENDOR, list, "student")?.pop()
-                    else {
-                        return Ok(None);
-                    };
-                    let plain = match convert::student::student(&wire, None) {
-                        Ok(s) => s,
-                        Err(e) => {
-                            d.degrade(e, |e| {
-                                warning(e, list, "student", "student record skipped")
-                            })?;
-                            return Ok(None);
-                        }
-                    };
-                    if year.is_some() && plain.year_group != year {
+        let statuses: &[EnrolmentStatus] = if q.include_leavers {
+            &[EnrolmentStatus::Current, EnrolmentStatus::Past]
+        } else {
+            &[EnrolmentStatus::Current]
+        };
+        let seen = Arc::new(std::sync::Mutex::new(HashSet::new()));
+        self.walk_all(
+            statuses,
+            &d,
+            "leavers left out: the past students list is not readable",
+        )
+        .try_filter_map(move |item| {
+            let this = this.clone();
+            let year = year.clone();
+            let d = d.clone();
+            let seen = seen.clone();
+            async move {
+                let list = routes::STUDENTS.operation;
+                let Some(wire) =
+                    mis_http::keep_good(vec![item], &d, VENDOR, list, "student")?.pop()
+                else {
+                    return Ok(None);
+                };
+                let plain = match convert::student::student(&wire, None) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        d.degrade(e, |e| warning(e, list, "student", "student record skipped"))?;
                         return Ok(None);
                     }
-                    report_unreadable_birth_date(&wire, &plain, &d)?;
-                    if !this.state.enrolment_details {
+                };
+                let in_year = |y: &String| {
+                    plain
+                        .year_group
+                        .as_deref()
+                        .map(convert::student::year_key)
+                        .as_ref()
+                        == Some(y)
+                };
+                if year.as_ref().is_some_and(|y| !in_year(y)) {
+                    return Ok(None);
+                }
+                // A student who left between the two walks is listed by both.
+                let first = seen
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(plain.id.clone());
+                if !first {
+                    return Ok(None);
+                }
+                report_unreadable_birth_date(&wire, &plain, &d)?;
+                if !this.state.enrolment_details {
+                    return Ok(Some(plain));
+                }
+                let without_upn = |e: Error| {
+                    d.degrade(e, |e| {
+                        warning(
+                            e,
+                            routes::STUDENT_ENROLMENT.operation,
+                            "student",
+                            "student listed without UPN",
+                        )
+                        .student(plain.id.clone())
+                    })
+                };
+                let id = match wire_student_id(wire.id.as_ref()) {
+                    Ok(id) => id,
+                    Err(e) => {
+                        without_upn(e)?;
                         return Ok(Some(plain));
                     }
-                    let without_upn = |e: Error| {
-                        d.degrade(e, |e| {
-                            warning(
-                                e,
-                                routes::STUDENT_ENROLMENT.operation,
-                                "student",
-                                "student listed without UPN",
-                            )
-                            .student(plain.id.clone())
-                        })
-                    };
-                    let id = match wire_student_id(wire.id.as_ref()) {
-                        Ok(id) => id,
-                        Err(e) => {
-                            without_upn(e)?;
-                            return Ok(Some(plain));
-                        }
-                    };
-                    match this.client.student_enrolment(id).await {
-                        Ok(enrolment) => {
-                            convert::student::student(&wire, Some(&enrolment)).map(Some)
-                        }
-                        Err(e) => {
-                            without_upn(e)?;
-                            Ok(Some(plain))
-                        }
+                };
+                match this.client.student_enrolment(id).await {
+                    Ok(enrolment) => convert::student::student(&wire, Some(&enrolment)).map(Some),
+                    Err(e) => {
+                        without_upn(e)?;
+                        Ok(Some(plain))
                     }
                 }
-            })
-            .boxed()
+            }
+        })
+        .boxed()
     }
 
     /// Session marks, one request per student, yielded student by student.
@@ -621,7 +737,7 @@ impl MisProvider for HubmisProvider {
         let this = self.clone();
         let range = q.range;
         let d = q.diagnostics;
-        self.student_ids(q.student_id.as_deref(), &d, "marks")
+        self.student_ids(q.student_id.as_deref(), range, &d, "marks")
             .and_then(move |id| {
                 let this = this.clone();
                 let d = d.clone();
@@ -640,7 +756,7 @@ impl MisProvider for HubmisProvider {
         let one = q.student_id.is_some();
         let mut seen: HashSet<String> = HashSet::new();
         let d = q.diagnostics;
-        self.student_ids(q.student_id.as_deref(), &d, "lessons")
+        self.student_ids(q.student_id.as_deref(), range, &d, "lessons")
             .and_then(move |id| {
                 let this = this.clone();
                 let d = d.clone();
@@ -670,6 +786,9 @@ impl MisProvider for HubmisProvider {
                 .pastoral_events_lenient(&PastoralEventFilter {
                     event_type: Some(PastoralType::WellbeingEvent),
                     date_time: widened(range),
+                    // Events of students who have left since stay in the range's figures
+                    // (the document: "false if not passed").
+                    include_past_students: Some(true),
                     ..PastoralEventFilter::default()
                 })
                 .try_filter_map(move |item| {

@@ -16,9 +16,10 @@ use std::sync::Arc;
 
 use jiff::ToSpan;
 use mis_core::memory::MemoryData;
-use mis_core::{DateRange, GroupKind, MisProvider, Slot};
+use mis_core::{AttendanceCategory, DateRange, GroupKind, MisProvider, Slot};
 use mis_hubmis::{Config, HubmisProvider, Quota, SecretString};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::emulator::hubmis::variant;
+use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
 use mis_testkit::Expected;
 
 const SEED: u64 = 5;
@@ -35,8 +36,10 @@ fn year_label(name: &str) -> String {
     }
 }
 
-/// The School as HUBmis represents it.
-fn expected_data(school: &School) -> MemoryData {
+/// The School as HUBmis represents it. For the variant profile, `school` is the school as
+/// that profile serves it (`variant_school`: one student left mid-range) and marks of the
+/// `retired` code, whose id the code book lacks, are `unmapped`.
+fn expected_data(school: &School, retired: Option<&str>) -> MemoryData {
     let group_of = |id: &str, kind: GroupKind| {
         school
             .groups_of(kind)
@@ -58,6 +61,13 @@ fn expected_data(school: &School) -> MemoryData {
         .iter()
         .filter(|m| m.slot == Slot::Session)
         .cloned()
+        .map(|mut m| {
+            if retired == Some(m.code.as_str()) {
+                m.category = AttendanceCategory::Unmapped;
+                m.late = false;
+            }
+            m
+        })
         .collect();
     let range = range(school);
     let student = school
@@ -109,7 +119,31 @@ async fn faulted_setup() -> (Arc<dyn MisProvider>, Expected) {
 }
 
 async fn setup_with(faults: FaultPlan) -> (Arc<dyn MisProvider>, Expected) {
-    let school = Arc::new(School::generate(SEED, SIZE));
+    setup_profile(faults, Profile::Standard).await
+}
+
+/// The variant profile (the emulator's `variant` module): a student who left mid-range
+/// (their marks and lessons up to their last day count, none after), no admissions scope,
+/// pages capped at 50 (the client asks for 100), the calendar's `filter[date]` required,
+/// marks naming codes by id with one code missing from the book, year groups without
+/// `dfe_year`. The school is larger than one capped page.
+async fn variant_setup() -> (Arc<dyn MisProvider>, Expected) {
+    setup_profile(FaultPlan::none(), Profile::Variant).await
+}
+
+async fn setup_profile(faults: FaultPlan, profile: Profile) -> (Arc<dyn MisProvider>, Expected) {
+    let school = match profile {
+        Profile::Standard => School::generate(SEED, SIZE),
+        _ => School::generate_with(SEED, 60, SchoolOptions::new().profile(profile)),
+    };
+    let (served, retired) = match profile {
+        Profile::Standard => (school.clone(), None),
+        _ => (
+            variant::variant_school(&school),
+            variant::retired_code(&school),
+        ),
+    };
+    let school = Arc::new(school);
     let sandbox = Sandbox::start_with(
         Vendor::Hubmis,
         school.clone(),
@@ -132,7 +166,7 @@ async fn setup_with(faults: FaultPlan) -> (Arc<dyn MisProvider>, Expected) {
         .with_positive_categories(["Praise"])
         .with_negative_categories(["Concern"]);
     let provider = HubmisProvider::new(config).expect("a provider");
-    let mut expected = Expected::new(expected_data(&school), range(&school))
+    let mut expected = Expected::new(expected_data(&served, retired.as_deref()), range(&served))
         .secret(secret)
         .secret(id);
     expected.compare_points = false;
@@ -147,6 +181,17 @@ mis_testkit::conformance_suite! {
     faulted = faulted_setup(),
     supported = [students, attendance, timetable, behaviour],
     unsupported = [write_attendance],
+}
+
+mod variant_profile {
+    use super::*;
+
+    mis_testkit::conformance_suite! {
+        hubmis_variant,
+        setup = variant_setup(),
+        supported = [students, attendance, timetable, behaviour],
+        unsupported = [write_attendance],
+    }
 }
 
 /// The partial-failure scenario: the emulator with every record fault (one student's date

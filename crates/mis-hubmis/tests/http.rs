@@ -295,6 +295,24 @@ async fn the_provider_maps_a_small_school() {
                 .json_body(json!([student(56, "Miles"), student(57, "Ada")]));
         })
         .await;
+    // Past students: asked for by status, never with the unfiltered list (item 9).
+    let past = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/students")
+                .query_param("filter[enrolmentStatus]", "past");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    let unfiltered = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/students")
+                .query_param_missing("filter[enrolmentStatus]");
+            then.status(403)
+                .json_body(json!({"message": "Invalid scope(s) provided."}));
+        })
+        .await;
     for id in [56, 57] {
         server
             .mock_async(move |when, then| {
@@ -335,7 +353,9 @@ async fn the_provider_maps_a_small_school() {
             when.method(GET)
                 .path("/api/v1/students/56/timetable/calendar")
                 .query_param("filter[dateFrom]", "2024-09-02")
-                .query_param("filter[dateTo]", "2024-09-03");
+                .query_param("filter[dateTo]", "2024-09-03")
+                // The document marks it required too (item 12).
+                .query_param("filter[date]", "2024-09-02");
             then.status(200)
                 .json_body(json!({"calendar": [{"date": "2024-09-02", "periods": [
                 {"id": 1, "name": "1", "start_time": "09:00:00", "end_time": "10:00:00",
@@ -369,12 +389,30 @@ async fn the_provider_maps_a_small_school() {
     assert_eq!(students[0].upn(), Some("A123456789056"));
     assert_eq!(students[0].year_group.as_deref(), Some("9"));
     assert_eq!(students[0].registration_group.as_deref(), Some("9A"));
-    let nines: Vec<_> = p
+    let tens: Vec<_> = p
         .students(StudentQuery::new().year_group("10"))
         .try_collect()
         .await
         .unwrap();
-    assert!(nines.is_empty());
+    assert!(tens.is_empty());
+    // Item 13: the year, however it is written.
+    for asked in ["9", "Year 9", "Y9", "year 09"] {
+        let nines: Vec<_> = p
+            .students(StudentQuery::new().year_group(asked))
+            .try_collect()
+            .await
+            .unwrap();
+        let ids: Vec<_> = nines.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["56", "57"], "{asked}");
+    }
+    let everyone: Vec<_> = p
+        .students(StudentQuery::new().include_leavers(true))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(everyone.len(), 2);
+    past.assert_calls_async(1).await;
+    unfiltered.assert_calls_async(0).await;
 
     let range = DateRange::new(date(2024, 9, 2), date(2024, 9, 3)).unwrap();
     let marks: Vec<_> = p
@@ -383,6 +421,8 @@ async fn the_provider_maps_a_small_school() {
         .await
         .unwrap();
     assert_eq!(marks.len(), 4, "1 September is outside the range");
+    // The range is in the past: the students who have left since were walked too.
+    past.assert_calls_async(2).await;
     assert!(
         marks
             .iter()
@@ -454,8 +494,10 @@ async fn a_wrong_secret_says_authentication_failed_without_the_secret() {
     token.assert_calls_async(1).await;
 }
 
+/// A realm the client may not use is a credentials error (fatal), not a missing scope
+/// (degradable): every call would get the same 403.
 #[tokio::test]
-async fn a_refused_realm_is_permission_denied() {
+async fn a_refused_realm_is_unauthenticated() {
     let server = MockServer::start_async().await;
     token_mock(&server).await;
     server
@@ -468,9 +510,113 @@ async fn a_refused_realm_is_permission_denied() {
         .await;
     let client = Client::new(config(&server)).unwrap();
     let e = client.staff_member(12).await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+    assert!(!e.is_degradable());
     assert_eq!(e.operation(), Some("staff.get"));
     assert!(e.to_string().contains("not granted"), "{e}");
+}
+
+/// A missing scope stays a `PermissionDenied`, which costs only what it touches.
+#[tokio::test]
+async fn a_missing_scope_is_permission_denied() {
+    let server = MockServer::start_async().await;
+    token_mock(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/staff/12");
+            then.status(403)
+                .json_body(json!({"message": "Invalid scope(s) provided."}));
+        })
+        .await;
+    let client = Client::new(config(&server)).unwrap();
+    let e = client.staff_member(12).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied);
+    assert!(e.is_degradable());
+}
+
+/// Item 11 of issue 15: a short page long enough to be a server's cap is followed by one
+/// question; if the next page has records, the cap is learned and the rest is read with it.
+/// A short page that is certainly the last (too short to be a cap, or shorter than a page
+/// the route already returned) costs nothing more.
+#[tokio::test]
+async fn a_short_page_that_may_be_capped_is_checked_once() {
+    let server = MockServer::start_async().await;
+    token_mock(&server).await;
+    let page = |from: u64, n: u64| -> serde_json::Value {
+        (from..from + n).map(|i| json!({"id": i})).collect()
+    };
+    // The server caps at 12 while the client asks for 100: 30 staff are 12 + 12 + 6.
+    let mut mocks = Vec::new();
+    for (n, body) in [(1, page(1, 12)), (2, page(13, 12)), (3, page(25, 6))] {
+        mocks.push(
+            server
+                .mock_async(move |when, then| {
+                    when.method(GET)
+                        .path("/api/v1/staff")
+                        .query_param("page[number]", n.to_string())
+                        .query_param("page[size]", "100");
+                    then.status(200).json_body(body);
+                })
+                .await,
+        );
+    }
+    let past_end = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/staff")
+                .query_param("page[number]", "4");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    let client = Client::new(config(&server).with_page_size(100)).unwrap();
+    let all: Vec<_> = client
+        .staff(&Default::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 30, "not the first page only");
+    for m in &mocks {
+        m.assert_calls_async(1).await;
+    }
+    past_end.assert_calls_async(0).await;
+    assert_eq!(client.page_cap(mis_hubmis::routes::STAFF), Some(12));
+
+    // A list of 12 rooms: one question (page 2 is empty), then known to be complete.
+    let rooms = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/rooms")
+                .query_param("page[number]", "1");
+            then.status(200).json_body(page(1, 12));
+        })
+        .await;
+    let rooms_2 = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/rooms")
+                .query_param("page[number]", "2");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    let got: Vec<_> = client
+        .rooms(&Default::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 12);
+    rooms.assert_calls_async(1).await;
+    rooms_2.assert_calls_async(1).await;
+    assert_eq!(client.page_cap(mis_hubmis::routes::ROOMS), None);
+    // Asked again, 12 is still ambiguous and is checked again; fewer than 10 never are.
+    let locations = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/locations");
+            then.status(200).json_body(page(1, 9));
+        })
+        .await;
+    let got: Vec<_> = client.locations().try_collect().await.unwrap();
+    assert_eq!(got.len(), 9);
+    locations.assert_calls_async(1).await;
 }
 
 /// Three students on roll, the enrolment record of the middle one answering `status` with

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use mis_core::codes::CodeMapper;
+use mis_core::codes::{CodeMapper, Mapped};
 use mis_core::{AttendanceCode, AttendanceMark, Result, Session, Slot};
 
 use super::{bad_record, nonempty, parse_date};
@@ -55,7 +55,9 @@ pub fn needs_code_book(record: &AttendanceRecord) -> bool {
 ///
 /// A record without a readable date is a `Decode` error: a mark that cannot be placed must
 /// not disappear from attendance figures silently. A record without any code is an empty
-/// register slot (`no_mark`). An unknown session value gives a session mark with no AM/PM.
+/// register slot (`no_mark`); a record naming a code id that is not in `book` is
+/// `unmapped`, with the id as its raw code. The code is classified with the DfE table in
+/// force on the mark's own date, whether the record or the book names it. An unknown session value gives a session mark with no AM/PM.
 pub fn mark(
     record: &AttendanceRecord,
     student_id: &str,
@@ -72,13 +74,18 @@ pub fn mark(
             ),
         )
     })?;
-    let code = record
-        .attendance_code
-        .as_ref()
-        .and_then(|c| book.code_of(c))
-        .unwrap_or("")
-        .to_owned();
-    let mapped = mapper.map_code(&code, date);
+    let (code, mapped) = match record.attendance_code.as_ref() {
+        Some(c) => match (book.code_of(c), &c.id) {
+            (Some(code), _) => (code.to_owned(), mapper.map_code(code, date)),
+            // A code id the book does not have (a code the school has since removed, or
+            // one the client may not list): a mark was taken, so it is not `no_mark`; what
+            // it means is unknown, so it is `unmapped`, and its raw code is the id so that
+            // the school can map it.
+            (None, Some(id)) => (id.as_str().to_owned(), Mapped::UNMAPPED),
+            (None, None) => (String::new(), mapper.map_code("", date)),
+        },
+        None => (String::new(), mapper.map_code("", date)),
+    };
     Ok(AttendanceMark {
         provider: VENDOR.into(),
         student_id: student_id.to_owned(),
@@ -199,6 +206,58 @@ mod tests {
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].category, AuthorisedAbsence);
         assert_eq!(entries[0].label.as_deref(), Some("Illness"));
+    }
+
+    /// Item 10 of issue 15: an id the book lacks is not an empty register slot.
+    #[test]
+    fn an_unknown_code_id_is_unmapped_with_the_id_as_its_code() {
+        let book_wire: Vec<wire::AttendanceCode> = serde_json::from_str(
+            r#"[{"id": 1, "code": "/", "description": "Present", "display": true},
+                {"id": 20, "code": "-", "description": "No mark", "display": false}]"#,
+        )
+        .unwrap();
+        let book = CodeBook::new(&book_wire);
+        let rs = records(
+            r#"[{"id": 5, "date": "2024-09-02", "session": "am", "attendance_code": {"id": 57}},
+                {"id": 6, "date": "2024-09-02", "session": "pm", "attendance_code": 57},
+                {"id": 7, "date": "2024-09-03", "session": "am", "attendance_code": {"id": 20}}]"#,
+        );
+        let m = CodeMapper::new();
+        let got: Vec<_> = rs
+            .iter()
+            .map(|r| mark(r, "1", &book, &m).unwrap())
+            .map(|m| (m.code, m.category, m.late))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("57".to_owned(), Unmapped, false),
+                ("57".to_owned(), Unmapped, false),
+                ("-".to_owned(), NoMark, false),
+            ]
+        );
+    }
+
+    /// The book's code is classified with the table of the mark's date: `J` named by id is
+    /// an approved educational activity in 2023 and not a code at all from August 2024.
+    #[test]
+    fn a_book_code_is_classified_on_the_marks_date() {
+        let book_wire: Vec<wire::AttendanceCode> =
+            serde_json::from_str(r#"[{"id": 9, "code": "J", "description": "Interview"}]"#)
+                .unwrap();
+        let book = CodeBook::new(&book_wire);
+        let rs = records(
+            r#"[{"date": "2023-10-02", "session": "am", "attendance_code": {"id": 9}},
+                {"date": "2024-10-02", "session": "am", "attendance_code": {"id": 9}}]"#,
+        );
+        let m = CodeMapper::new();
+        let old = mark(&rs[0], "1", &book, &m).unwrap();
+        let new = mark(&rs[1], "1", &book, &m).unwrap();
+        assert_eq!(
+            (old.code.as_str(), old.category),
+            ("J", ApprovedEducationalActivity)
+        );
+        assert_eq!((new.code.as_str(), new.category), ("J", Unmapped));
     }
 
     #[test]

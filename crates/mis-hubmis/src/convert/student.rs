@@ -17,9 +17,48 @@ pub fn enrolment_status(status: &wire::EnrolmentStatus) -> EnrolmentStatus {
     }
 }
 
+/// The year a year-group label names, for comparing labels that schools and users write
+/// differently: `"Year 9"`, `"Y9"`, `"Yr 09"`, `"year-9"` and `"9"` are all `"9"`;
+/// `"Reception"`, `"YR"` and `"R"` are `"R"`. Any other label (`"Lower Sixth"`) is itself,
+/// trimmed and lower-cased, so it still equals itself however it is capitalised.
+pub fn year_key(label: &str) -> String {
+    let text = label.trim().to_ascii_lowercase();
+    let named = |rest: &str| -> Option<String> {
+        let rest = rest.trim_start_matches([' ', '-', '_', '.']);
+        if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
+            let n = rest.trim_start_matches('0');
+            Some(if n.is_empty() { "0" } else { n }.to_owned())
+        } else if rest == "r" || rest == "reception" {
+            Some("R".to_owned())
+        } else {
+            None
+        }
+    };
+    ["year", "yr", "y", ""]
+        .iter()
+        .find_map(|prefix| text.strip_prefix(prefix).and_then(named))
+        .unwrap_or(text)
+}
+
+/// `label` as the model writes a year: the bare year (`"9"`, `"R"`) when it names one
+/// ([`year_key`]), else the label as sent.
+fn year_label(label: &str) -> String {
+    let key = year_key(label);
+    if key == "R" || key.bytes().all(|b| b.is_ascii_digit()) {
+        key
+    } else {
+        label.trim().to_owned()
+    }
+}
+
 /// A year group's label, e.g. `"9"`: its `dfe_year` (the national curriculum year, in the
-/// "Year Groups: Get one" sample), else its name without a leading `Year `, else its code.
+/// "Year Groups: Get one" sample), else its name, else its code — each written as the bare
+/// year when it names one (`"Year 9"`, `"Y9"` → `"9"`).
 pub fn year_group_label(year: &Item) -> Option<String> {
+    year_group_text(year).map(|l| year_label(&l))
+}
+
+fn year_group_text(year: &Item) -> Option<String> {
     let dfe_year = match year.extra.get("dfe_year") {
         Some(serde_json::Value::String(s)) => nonempty(Some(s)),
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
@@ -123,6 +162,41 @@ pub fn student(s: &wire::Student, enrolment: Option<&StudentEnrolment>) -> Resul
 mod tests {
     use super::*;
 
+    #[test]
+    fn year_labels_written_three_ways_are_one_year() {
+        for label in ["Year 9", "Y9", "9", " year 09 ", "Yr9", "YEAR-9"] {
+            assert_eq!(year_key(label), "9", "{label}");
+        }
+        for label in ["Reception", "R", "YR", "yr"] {
+            assert_eq!(year_key(label), "R", "{label}");
+        }
+        assert_ne!(year_key("Year 9"), year_key("Year 10"));
+        assert_ne!(year_key("Y1"), year_key("Y11"));
+        assert_eq!(year_key("Lower Sixth"), "lower sixth");
+        assert_eq!(
+            year_key("Yellow"),
+            "yellow",
+            "a word starting with y is no year"
+        );
+        // The model's label: the bare year, whichever field it came from.
+        let year = |v: serde_json::Value| -> Item { serde_json::from_value(v).unwrap() };
+        assert_eq!(
+            year_group_label(&year(serde_json::json!({"code": "Y9"}))).as_deref(),
+            Some("9")
+        );
+        assert_eq!(
+            year_group_label(&year(
+                serde_json::json!({"name": "Year 10", "dfe_year": null})
+            ))
+            .as_deref(),
+            Some("10")
+        );
+        assert_eq!(
+            year_group_label(&year(serde_json::json!({"name": "Lower Sixth"}))).as_deref(),
+            Some("Lower Sixth")
+        );
+    }
+
     /// The vendor document's "Students: Get Student" sample, with the collapsed objects
     /// filled in the way the sibling samples suggest.
     const SAMPLE: &str = r#"{
@@ -205,11 +279,12 @@ mod tests {
         );
         assert_eq!(
             year_group_label(&item(r#"{"name": "Reception", "code": "R"}"#)).as_deref(),
-            Some("Reception")
+            Some("R"),
+            "a year is written as the bare year, as `dfe_year` writes it"
         );
         assert_eq!(
             year_group_label(&item(r#"{"code": "Y9"}"#)).as_deref(),
-            Some("Y9")
+            Some("9")
         );
         assert_eq!(year_group_label(&item("{}")), None);
         assert_eq!(
