@@ -10,6 +10,12 @@
 //! types). Opening a database made by an older `mis` migrates it; opening one made by a newer
 //! `mis` fails and says so (see [`migrate`]).
 //!
+//! # Parameters
+//!
+//! Both back ends read `$1`, `$2` … as parameters, but SQLite numbers them in the order they
+//! first **appear** in the statement, not by their digits: every statement here uses them in
+//! ascending order.
+//!
 //! # Writes
 //!
 //! Upserts (`INSERT … ON CONFLICT (key) DO UPDATE SET col = excluded.col`), so writing the

@@ -63,7 +63,10 @@ async fn upserts_never_duplicate() {
             .mark("A", &mark(Some(Session::Pm), None, "\\"), 1)
             .await
             .unwrap();
-        store.mark("A", &mark(None, Some("P1"), "/"), 1).await.unwrap();
+        store
+            .mark("A", &mark(None, Some("P1"), "/"), 1)
+            .await
+            .unwrap();
         store.event("A", &event, 1).await.unwrap();
         store.commit().await.unwrap();
     }
@@ -105,10 +108,16 @@ async fn a_new_database_is_private_and_at_the_newest_version() {
         }
     }
     let v = store
-        .query("SELECT CAST(MAX(version) AS TEXT) FROM refinery_schema_history", &[])
+        .query(
+            "SELECT CAST(MAX(version) AS TEXT) FROM refinery_schema_history",
+            &[],
+        )
         .await
         .unwrap();
-    assert_eq!(v[0][0].as_deref(), Some(SCHEMA_VERSION.to_string().as_str()));
+    assert_eq!(
+        v[0][0].as_deref(),
+        Some(SCHEMA_VERSION.to_string().as_str())
+    );
     // WAL, so readers never block the sync.
     let mode = store.query("PRAGMA journal_mode", &[]).await.unwrap();
     assert_eq!(mode[0][0].as_deref(), Some("wal"));
@@ -131,7 +140,10 @@ async fn a_database_from_a_newer_mis_is_refused_clearly() {
     .unwrap();
     drop(conn);
     let e = open(&url).await.unwrap_err().to_string();
-    assert!(e.contains("schema version 9") && e.contains("newer mis"), "{e}");
+    assert!(
+        e.contains("schema version 9") && e.contains("newer mis"),
+        "{e}"
+    );
 }
 
 #[tokio::test]

@@ -378,8 +378,8 @@ impl Ctx<'_> {
         let mut store = self.store.lock().await;
         store
             .execute(
-                "UPDATE sync_state SET status = 'complete', completed_on = $2 WHERE school = $1",
-                &[Value::text(&school.name), Value::date(self.today)],
+                "UPDATE sync_state SET status = 'complete', completed_on = $1 WHERE school = $2",
+                &[Value::date(self.today), Value::text(&school.name)],
             )
             .await?;
         Ok(())
