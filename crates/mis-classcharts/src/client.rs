@@ -17,7 +17,6 @@ use std::sync::Arc;
 use futures::stream::BoxStream;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use mis_core::codes::CodeMapper;
 use mis_core::paging::{Page, paginate};
 use mis_core::{DateRange, DecodeDetail, Error, ErrorKind, ProviderInfo, Result};
 use mis_http::{
@@ -28,6 +27,7 @@ use serde::de::DeserializeOwned;
 use crate::VENDOR;
 use crate::auth::{AuthStats, SessionAuth, User};
 use crate::config::{Account, Api, Config, DEFAULT_TIME_ZONE};
+use crate::convert::MarkRules;
 use crate::error::{ClassChartsClassifier, PURCHASE_OPERATION};
 use crate::wire::de::Many;
 use crate::wire::{
@@ -89,6 +89,19 @@ pub struct HomeworkFilter {
     pub to: Option<Date>,
 }
 
+/// Whether an activity point is dated before `from` (its `timestamp`'s date as written: the
+/// school's wall-clock date). A point without a readable date is not.
+fn before(p: &ActivityPoint, from: Option<Date>) -> bool {
+    let Some(from) = from else {
+        return false;
+    };
+    p.timestamp
+        .as_deref()
+        .and_then(|t| t.trim().get(..10))
+        .and_then(|d| d.parse::<Date>().ok())
+        .is_some_and(|d| d < from)
+}
+
 /// The shared core of both clients: the HTTP stack (with the session authenticator), the API
 /// prefix, and every endpoint the student and parent APIs share. Cheap to clone.
 #[derive(Clone)]
@@ -101,7 +114,8 @@ pub(crate) struct Inner {
     pub(crate) auth: Arc<SessionAuth>,
     pub(crate) api: Api,
     pub(crate) info: ProviderInfo,
-    pub(crate) mapper: CodeMapper,
+    pub(crate) rules: MarkRules,
+    pub(crate) school_days: Vec<jiff::civil::Weekday>,
     pub(crate) zone_override: Option<TimeZone>,
     pub(crate) date_of_birth: Option<Date>,
     pub(crate) chosen_pupil: Option<String>,
@@ -163,7 +177,12 @@ impl Client {
                 auth,
                 api,
                 info,
-                mapper: config.mapper().clone(),
+                rules: MarkRules {
+                    mapper: config.mapper().clone(),
+                    sessions: config.sessions().clone(),
+                    uncoded_absence: config.uncoded_absence_kind(),
+                },
+                school_days: config.teaching_days().to_vec(),
                 zone_override,
                 date_of_birth,
                 chosen_pupil,
@@ -338,6 +357,12 @@ impl Client {
     /// Every activity point, page by page as the stream is read: each page asks for the
     /// points after the last id of the page before, and **an empty page ends the stream**
     /// (the JS `getFullActivity` loop, vendors.md §1.6 "Activity pagination").
+    ///
+    /// The API ignores `from` ("`from` does not work as you would expect … only returns 50
+    /// points from the `to` field", legacy docs): pages run newest first back to the
+    /// pupil's first point. So the walk also ends after a page whose last point is dated
+    /// before `filter.from` — every later page is older still. Points of that page before
+    /// `from` are still yielded; the caller filters by date.
     pub fn activity_stream(
         &self,
         pupil_id: &str,
@@ -353,6 +378,9 @@ impl Client {
                     .get_activity(&pupil, &filter, last_id.as_deref())
                     .await?;
                 let points = page.data;
+                if points.last().is_some_and(|p| before(p, filter.from)) {
+                    return Ok(Page::last(points));
+                }
                 Ok(match points.last().map(|p| p.id.clone()) {
                     Some(last) => Page::more(points, Some(last)),
                     None => Page::last(points),
@@ -381,6 +409,13 @@ impl Client {
                     .await?
                     .data;
                 if points.is_empty() {
+                    return Ok(Page::last(points));
+                }
+                let oldest_read = points.iter().rev().find_map(|p| match p {
+                    Lenient::Ok(p) => Some(p),
+                    Lenient::Rejected(_) => None,
+                });
+                if oldest_read.is_some_and(|p| before(p, filter.from)) {
                     return Ok(Page::last(points));
                 }
                 let last = points.iter().rev().find_map(|p| match p {

@@ -7,10 +7,12 @@
 use std::fmt;
 use std::time::Duration;
 
-use jiff::civil::Date;
+use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use mis_core::codes::CodeMapper;
-use mis_core::{Error, ErrorKind, Result};
+use mis_core::{AttendanceCategory, Error, ErrorKind, Result};
+
+use crate::convert::SessionKeys;
 use mis_http::{BaseUrl, ExposeSecret, HttpService, RateLimit, RetryConfig, SecretString};
 
 /// Pupil code (student login).
@@ -172,8 +174,20 @@ pub struct Config {
     ping_interval: Duration,
     pupil: Option<String>,
     mapper: CodeMapper,
+    session_keys: SessionKeys,
+    uncoded_absence: AttendanceCategory,
+    school_days: Vec<Weekday>,
     transport: Option<HttpService>,
 }
+
+/// The days a school teaches when ClassCharts does not say (Monday to Friday).
+pub const DEFAULT_SCHOOL_DAYS: [Weekday; 5] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+];
 
 impl Config {
     /// A student config: the pupil code (trimmed, upper-cased) and the date of birth as
@@ -233,6 +247,9 @@ impl Config {
             ping_interval: DEFAULT_PING_INTERVAL,
             pupil: None,
             mapper: CodeMapper::new(),
+            session_keys: SessionKeys::default(),
+            uncoded_absence: AttendanceCategory::UnauthorisedAbsence,
+            school_days: DEFAULT_SCHOOL_DAYS.to_vec(),
             transport: None,
         }
     }
@@ -414,6 +431,52 @@ impl Config {
         self
     }
 
+    /// Which attendance register keys are the AM / PM sessions (default: `AM`, `PM`,
+    /// `AM Reg`, `Morning`, `Afternoon`… — see [`SessionKeys`]); every other key is a lesson
+    /// register.
+    pub fn session_keys(mut self, keys: SessionKeys) -> Config {
+        self.session_keys = keys;
+        self
+    }
+
+    /// The category of an absence recorded without a code (a school that hides codes sends
+    /// `status` `absent` or `no` with an empty `code`). Default
+    /// [`AttendanceCategory::UnauthorisedAbsence`]: an absence with no reason recorded is
+    /// unauthorised in DfE terms until the school gives one.
+    ///
+    /// Errors (`InvalidInput`): a category that is not an absence (authorised or
+    /// unauthorised) — an uncoded absence is never a presence.
+    pub fn uncoded_absence(mut self, category: AttendanceCategory) -> Result<Config> {
+        if !matches!(
+            category,
+            AttendanceCategory::AuthorisedAbsence | AttendanceCategory::UnauthorisedAbsence
+        ) {
+            return Err(Error::invalid_input(format!(
+                "an uncoded ClassCharts absence is an authorised or unauthorised absence, not {}",
+                category.as_str()
+            )));
+        }
+        self.uncoded_absence = category;
+        Ok(self)
+    }
+
+    /// The weekdays the school teaches (default Monday to Friday). The timetable is asked for
+    /// these days only, unless ClassCharts' own `meta.timetable_dates` names another date.
+    ///
+    /// Errors (`InvalidInput`): an empty list.
+    pub fn school_days(mut self, days: impl IntoIterator<Item = Weekday>) -> Result<Config> {
+        let mut days: Vec<Weekday> = days.into_iter().collect();
+        days.sort_by_key(|d| d.to_monday_zero_offset());
+        days.dedup();
+        if days.is_empty() {
+            return Err(Error::invalid_input(
+                "a ClassCharts school teaches on at least one weekday",
+            ));
+        }
+        self.school_days = days;
+        Ok(self)
+    }
+
     /// Replaces the HTTP transport (tests pass `mis_http::testing::ScriptedTransport`; an
     /// in-process sandbox may pass its own service). The whole mis-http stack still runs.
     pub fn transport(mut self, transport: HttpService) -> Config {
@@ -487,6 +550,21 @@ impl Config {
         &self.mapper
     }
 
+    /// The session register keys.
+    pub fn sessions(&self) -> &SessionKeys {
+        &self.session_keys
+    }
+
+    /// The category of an uncoded absence.
+    pub fn uncoded_absence_kind(&self) -> AttendanceCategory {
+        self.uncoded_absence
+    }
+
+    /// The weekdays the school teaches.
+    pub fn teaching_days(&self) -> &[Weekday] {
+        &self.school_days
+    }
+
     pub(crate) fn take_transport(&self) -> Option<HttpService> {
         self.transport.clone()
     }
@@ -506,6 +584,9 @@ impl fmt::Debug for Config {
             .field("ping_interval", &self.ping_interval)
             .field("pupil", &self.pupil)
             .field("code_overrides", &self.mapper.has_overrides())
+            .field("session_keys", &self.session_keys)
+            .field("uncoded_absence", &self.uncoded_absence)
+            .field("school_days", &self.school_days)
             .field("custom_transport", &self.transport.is_some())
             .finish()
     }
@@ -671,6 +752,19 @@ mod tests {
         assert!(c.clone().ping_interval(Duration::from_secs(180)).is_err());
         assert!(c.clone().ping_interval(Duration::ZERO).is_err());
         assert!(c.clone().ping_interval(Duration::from_secs(60)).is_ok());
+        assert!(
+            c.clone()
+                .uncoded_absence(AttendanceCategory::Present)
+                .is_err()
+        );
+        assert_eq!(
+            c.clone()
+                .uncoded_absence(AttendanceCategory::AuthorisedAbsence)
+                .unwrap()
+                .uncoded_absence_kind(),
+            AttendanceCategory::AuthorisedAbsence
+        );
+        assert!(c.clone().school_days([]).is_err());
         assert!(c.pupil("42").is_err(), "students cannot choose a pupil");
     }
 

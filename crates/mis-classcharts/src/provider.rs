@@ -4,11 +4,11 @@
 //! | trait method | ClassCharts source | notes |
 //! |---|---|---|
 //! | `students` | the pupil itself (`/ping` `data.user`), or the parent's `/pupils` | no UPN, year group or form on this API; the student login's date of birth is the pupil's |
-//! | `attendance` | `GET /attendance/{id}?from&to`, one request per pupil (+ `GET /timetable/{id}?date=` for a day whose lesson marks name no lesson) | `AM`/`PM` → session marks, other names → lesson marks; DfE code first, `status` label rules second ([`convert::marks`]) |
-//! | `timetable` | `GET /timetable/{id}?date=`, **one request per date** in the range | ISO times in the school's zone; breaks skipped |
-//! | `behaviour` | `GET /activity/{id}` paged by `last_id` until an empty page | points of type `behaviour` only |
+//! | `attendance` | `GET /attendance/{id}?from&to`, one request per pupil, + `GET /timetable/{id}?date=` for each date with lesson marks | session keys (`AM`, `AM Reg`, `Morning`…) → session marks, other keys → lesson marks joined to their timetabled lesson (its `period` and `id`); DfE code first, ClassCharts `status` second, uncoded absences as configured ([`convert::marks`], [`convert::join_lessons`]) |
+//! | `timetable` | `GET /timetable/{id}?date=`, **one request per teaching date** in the range (school weekdays and `meta.timetable_dates`; never weekends by default) | ISO times in the school's zone; breaks skipped; id = class id + date + period |
+//! | `behaviour` | `GET /activity/{id}` paged by `last_id` until an empty page or a page reaching before `from` (the API ignores `from`) | points of type `behaviour` only |
 //! | `homework` | `GET /homeworks/{id}?display_date=due_date&from&to` | by due date, as [`HomeworkQuery`] asks |
-//! | `detentions` | `GET /detentions/{id}?from&to` | malformed dates read leniently; unreadable ones skipped |
+//! | `detentions` | `GET /detentions/{id}?from&to` | dates are school dates (local midnight written in UTC is the next day in BST); malformed dates read leniently; unreadable ones skipped |
 //! | `record_attendance`, staff, groups, years, codes | — | `Unsupported`: pupils and parents cannot write registers, and the API has no such lists |
 //!
 //! **Partial results** (the query's `Diagnostics`, DESIGN §0): every list is decoded record by
@@ -16,8 +16,8 @@
 //! that does not decode or convert is skipped and reported with its id and pupil. A per-pupil
 //! call that fails degradably (`NotFound`, `PermissionDenied`, `Vendor`, `Decode`: an error
 //! envelope about that pupil) costs that pupil's part of the read, named by `student_id`;
-//! the day's timetable, read only to name the lesson of a lesson mark that came without one,
-//! costs only those marks' `lesson_id`. Fatal errors (login refused, a session that a new
+//! the day's timetable, read only to join lesson marks to their lessons, costs only those
+//! marks' timetable `period` and `lesson_id`. Fatal errors (login refused, a session that a new
 //! login cannot revive, a 429 beyond the retry policy) still end the read. The student API's
 //! one pupil record is the id every call needs, so it is never skipped.
 //!
@@ -48,7 +48,7 @@ use crate::client::{
 };
 use crate::convert;
 use crate::wire::{AttendanceDays, AttendancePeriod, Detention as WireDetention, Pupil};
-use crate::wire::{Homework as WireHomework, TimetableLesson};
+use crate::wire::{Homework as WireHomework, TimetableLesson, TimetableMeta};
 
 /// One pupil the provider reads for.
 #[derive(Debug, Clone)]
@@ -345,25 +345,45 @@ fn readable_marks(
     Ok(out)
 }
 
-/// Names the lesson of each lesson mark that came without one (`lesson_name` is optional,
-/// vendors.md §1.6) from the pupil's timetable of that day, so the mark joins its lesson
-/// (DESIGN §0 "Marks join lessons").
+/// A pupil's lessons of one day from one `/timetable` answer, each unreadable entry reported
+/// and left out; `meta` says which dates the school teaches.
+fn day_lessons(
+    reply: crate::wire::Reply<Vec<Lenient<TimetableLesson>>, TimetableMeta>,
+    t: &Target,
+    d: &Diagnostics,
+) -> Result<(Vec<Lesson>, TimetableMeta)> {
+    let entries = good(reply.data, d, "timetable", "lesson", &t.id)?;
+    let mut lessons = Vec::with_capacity(entries.len());
+    for (i, w) in entries.iter().enumerate() {
+        match convert::lesson(w, i, Some(&t.id), &t.zone) {
+            Ok(Some(l)) => lessons.push(l),
+            Ok(None) => {}
+            Err(e) => d.report(skipped("timetable", "lesson", None, e.message(), &t.id))?,
+        }
+    }
+    Ok((lessons, reply.meta))
+}
+
+/// Gives the pupil's lesson marks the `period` and `id` of their timetabled lessons (DESIGN
+/// §0 "Marks join lessons"): register keys are school-defined (`"Period 1"`, `"Period Tut"`)
+/// while the timetable says `"P1"` / `"Tut"` (vendors.md §1.6), and a lesson's id needs the
+/// class id only the timetable carries ([`convert::lesson`]). So each date with lesson marks
+/// costs one `GET /timetable/{id}?date=` — dates with session marks only cost nothing.
 ///
 /// The timetable is enrichment here, nothing more: the marks are complete without it. If it
 /// cannot be read degradably (the school hides the timetable module: a permission error), the
-/// marks stay without `lesson_id` and one warning per pupil says so; no further days are
-/// asked for, since the module is off for them too. Only days that need it are read, so a
-/// school that names its lessons costs no extra request.
-async fn place_lesson_marks(
+/// marks keep their register's own label and no `lesson_id`, and one warning per pupil says
+/// so; no further days are asked for, since the module is off for them too.
+async fn join_timetable(
     core: &Client,
     t: &Target,
-    marks: &mut [AttendanceMark],
+    marks: &mut [(AttendanceMark, convert::ClassName)],
     d: &Diagnostics,
 ) -> Result<()> {
     let days: BTreeSet<Date> = marks
         .iter()
-        .filter(|m| m.slot == Slot::Lesson && m.lesson_id.is_none())
-        .map(|m| m.date)
+        .filter(|(m, _)| m.slot == Slot::Lesson)
+        .map(|(m, _)| m.date)
         .collect();
     for date in days {
         let answer = core
@@ -373,33 +393,15 @@ async fn place_lesson_marks(
             answer,
             d,
             "attendance",
-            "lesson marks listed without lesson_id: the timetable that names their lessons is \
-             not readable",
+            "lesson marks listed with the register's own period label and without lesson_id: \
+             the timetable that names their lessons is not readable",
             &t.id,
         )?
         else {
             return Ok(());
         };
-        let entries = good(reply.data, d, "timetable", "lesson", &t.id)?;
-        for (i, w) in entries.iter().enumerate() {
-            let lesson = match convert::lesson(w, i, Some(&t.id), &t.zone) {
-                Ok(Some(l)) => l,
-                Ok(None) => continue,
-                Err(e) => {
-                    d.report(skipped("timetable", "lesson", None, e.message(), &t.id))?;
-                    continue;
-                }
-            };
-            for m in marks.iter_mut().filter(|m| {
-                m.date == date
-                    && m.slot == Slot::Lesson
-                    && m.lesson_id.is_none()
-                    && m.period.is_some()
-                    && m.period == lesson.period
-            }) {
-                m.lesson_id = Some(lesson.id.clone());
-            }
-        }
+        let (lessons, _) = day_lessons(reply, t, d)?;
+        convert::join_lessons(marks, &lessons);
     }
     Ok(())
 }
@@ -435,25 +437,26 @@ fn attendance(
                 return Ok(Vec::new());
             };
             let days = readable_marks(reply.data, &d, &t.id)?;
-            let mut marks = convert::marks(&t.id, &days, &core.inner.mapper, Some(range));
+            let mut marks =
+                convert::marks_with_classes(&t.id, &days, &core.inner.rules, Some(range));
             if let Some(slot) = slot {
-                marks.retain(|m| m.slot == slot);
+                marks.retain(|(m, _)| m.slot == slot);
             }
-            place_lesson_marks(&core, &t, &mut marks, &d).await?;
-            Ok(marks)
+            join_timetable(&core, &t, &mut marks, &d).await?;
+            Ok(marks.into_iter().map(|(m, _)| m).collect())
         })
     })
 }
 
-/// One pupil's lessons on one day; `None` when that pupil's timetable failed degradably
-/// (reported).
+/// One pupil's lessons on one day and what `meta` says about the school's dates; `None`
+/// when that pupil's timetable failed degradably (reported).
 async fn lessons_of(
     core: &Client,
     t: &Target,
     date: Date,
     range: DateRange,
     d: &Diagnostics,
-) -> Result<Option<Vec<Lesson>>> {
+) -> Result<Option<(Vec<Lesson>, TimetableMeta)>> {
     let answer = core
         .timetable_as::<Lenient<TimetableLesson>>(&t.id, date)
         .await;
@@ -461,16 +464,42 @@ async fn lessons_of(
     let Some(reply) = or_degrade(answer, d, "lesson", &consequence, &t.id)? else {
         return Ok(None);
     };
-    let entries = good(reply.data, d, "timetable", "lesson", &t.id)?;
-    let mut lessons = Vec::with_capacity(entries.len());
-    for (i, w) in entries.iter().enumerate() {
-        match convert::lesson(w, i, Some(&t.id), &t.zone) {
-            Ok(Some(l)) if range.contains(l.date) => lessons.push(l),
-            Ok(_) => {}
-            Err(e) => d.report(skipped("timetable", "lesson", None, e.message(), &t.id))?,
+    let (mut lessons, meta) = day_lessons(reply, t, d)?;
+    lessons.retain(|l| range.contains(l.date));
+    Ok(Some((lessons, meta)))
+}
+
+/// Which dates of a range the timetable is asked for: the school's teaching weekdays
+/// ([`crate::Config::school_days`], Monday to Friday by default), plus any date a `meta`
+/// already answered names in `timetable_dates`, minus any date a `meta` lists in `dates`
+/// but not in `timetable_dates` (ClassCharts says it has no timetable then).
+#[derive(Debug, Default)]
+struct TeachingDates {
+    taught: BTreeSet<Date>,
+    not_taught: BTreeSet<Date>,
+}
+
+impl TeachingDates {
+    fn learn(&mut self, meta: &TimetableMeta) {
+        let parse = |v: &String| v.trim().get(..10).and_then(|d| d.parse::<Date>().ok());
+        let taught: BTreeSet<Date> = meta.timetable_dates.iter().filter_map(parse).collect();
+        for date in meta.dates.iter().filter_map(parse) {
+            if !taught.contains(&date) {
+                self.not_taught.insert(date);
+            }
         }
+        for date in &taught {
+            self.not_taught.remove(date);
+        }
+        self.taught.extend(taught);
     }
-    Ok(Some(lessons))
+
+    fn ask(&self, date: Date, school_days: &[jiff::civil::Weekday]) -> bool {
+        if self.taught.contains(&date) {
+            return true;
+        }
+        !self.not_taught.contains(&date) && school_days.contains(&date.weekday())
+    }
 }
 
 fn timetable(
@@ -483,16 +512,26 @@ fn timetable(
     per_target(targets, move |t| {
         let core = core.clone();
         let d = d.clone();
-        // The API answers one date at a time (vendors.md §1.5: `date` is required). A day that
-        // fails degradably costs the rest of this pupil's range (the same refusal would come
-        // for every day), not the other pupils.
-        stream::unfold(Some(range.days()), move |days| {
+        // The API answers one date at a time (vendors.md §1.5: `date` is required), and only
+        // dates the school teaches are asked for (weekends cost no request). A day that fails
+        // degradably costs the rest of this pupil's range (the same refusal would come for
+        // every day), not the other pupils.
+        let state = (range.days(), TeachingDates::default());
+        stream::unfold(Some(state), move |state| {
             let (core, d, t) = (core.clone(), d.clone(), t.clone());
             async move {
-                let mut days = days?;
-                let date = days.next()?;
+                let (mut days, mut known) = state?;
+                let date = loop {
+                    let date = days.next()?;
+                    if known.ask(date, &core.inner.school_days) {
+                        break date;
+                    }
+                };
                 match lessons_of(&core, &t, date, range, &d).await {
-                    Ok(Some(lessons)) => Some((Ok(lessons), Some(days))),
+                    Ok(Some((lessons, meta))) => {
+                        known.learn(&meta);
+                        Some((Ok(lessons), Some((days, known))))
+                    }
                     Ok(None) => None,
                     Err(e) => Some((Err(e), None)),
                 }

@@ -131,9 +131,9 @@ fn late_minutes_and_purchased_count_are_numbers_or_strings() {
         }}),
     );
     let day = &days.0["2023-09-04"];
-    assert_eq!(day["AM"].late_minutes, Some(0));
-    assert_eq!(day["Period 1"].late_minutes, Some(7));
-    assert_eq!(day["Period 2"].late_minutes, None);
+    assert_eq!(day["AM"].late_minutes.value, Some(0));
+    assert_eq!(day["Period 1"].late_minutes.value, Some(7));
+    assert_eq!(day["Period 2"].late_minutes.value, None);
     let rewards: Vec<Reward> = decode(
         "rewards",
         &json!([
@@ -141,8 +141,8 @@ fn late_minutes_and_purchased_count_are_numbers_or_strings() {
             {"id": 2, "name": "Cake", "price": "25", "purchased": false, "purchased_count": 0, "once_per_pupil": "yes"}
         ]),
     );
-    assert_eq!(rewards[0].purchased_count, Some(3));
-    assert_eq!(rewards[1].purchased_count, Some(0));
+    assert_eq!(rewards[0].purchased_count.value, Some(3));
+    assert_eq!(rewards[1].purchased_count.value, Some(0));
     assert_eq!(rewards[1].price, Some(25));
     assert!(rewards[1].once_per_pupil && rewards[0].purchased);
 }
@@ -336,7 +336,7 @@ fn unknown_attendance_statuses_are_kept() {
         days.0["2024-09-10"].is_empty(),
         "a day of [] is a day without marks"
     );
-    let marks = convert::marks("42", &days, &CodeMapper::new(), None);
+    let marks = convert::marks("42", &days, &CodeMapper::new().into(), None);
     let by = |name: &str| {
         marks
             .iter()
@@ -501,7 +501,7 @@ fn every_emulator_fixture_decodes() {
             }
             "attendance" => {
                 let e: Envelope<AttendanceDays, AttendanceMeta> = decode(name, v);
-                let marks = convert::marks("1", &e.data.unwrap(), &CodeMapper::new(), None);
+                let marks = convert::marks("1", &e.data.unwrap(), &CodeMapper::new().into(), None);
                 assert!(!marks.is_empty());
                 assert!(
                     marks

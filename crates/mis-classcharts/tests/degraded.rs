@@ -353,6 +353,20 @@ async fn one_bad_attendance_mark_costs_that_mark() {
             ));
         })
         .await;
+    // The day's timetable, which the lesson mark joins.
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/apiv2student/timetable/42")
+                .query_param("date", "2024-09-09");
+            then.status(200).json_body(ok(
+                json!([{"lesson_id": 991, "lesson_name": "9X/Ma1", "period_number": "P1",
+                        "date": "2024-09-09", "start_time": "2024-09-09T09:00:00+01:00",
+                        "end_time": "2024-09-09T10:00:00+01:00"}]),
+                json!({"dates": ["2024-09-09"], "timetable_dates": ["2024-09-09"]}),
+            ));
+        })
+        .await;
     let d = Diagnostics::new();
     let marks: Vec<_> = client
         .attendance(AttendanceQuery::new(sept()).with_diagnostics(d.clone()))
@@ -369,6 +383,8 @@ async fn one_bad_attendance_mark_costs_that_mark() {
         .collect();
     got.sort();
     assert_eq!(got, ["P1", "Some(Am)"]);
+    let p1 = marks.iter().find(|m| m.period.is_some()).unwrap();
+    assert_eq!(p1.lesson_id.as_deref(), Some("991:2024-09-09:P1"));
     let ws = d.warnings();
     let w = only(&ws);
     assert_eq!(

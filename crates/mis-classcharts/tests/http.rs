@@ -940,7 +940,7 @@ async fn student_endpoints_send_the_documented_paths_and_parameters() {
     let det = c.get_detentions("42", Some(sept)).await.unwrap().data;
     assert_eq!(det[0].date(), Some(date(2024, 9, 24)));
     let rewards = c.get_rewards().await.unwrap();
-    assert_eq!(rewards.data[0].purchased_count, Some(2));
+    assert_eq!(rewards.data[0].purchased_count.value, Some(2));
     assert_eq!(rewards.meta.pupil_score_balance, Some(40));
     assert_eq!(c.get_academic_reports("42").await.unwrap().data.len(), 1);
     assert_eq!(

@@ -5,8 +5,8 @@
 //! | model | from | notes |
 //! |---|---|---|
 //! | [`Student`](mis_core::Student) | the pupil object (`/ping` `data.user`, `/pupils`) | names; no UPN, year or form on this API |
-//! | [`AttendanceMark`](mis_core::AttendanceMark) | `/attendance` `{date: {session: mark}}` | `AM`/`PM` → session slot, anything else → lesson slot with that period label; category by mis-core's `CodeMapper` |
-//! | [`Lesson`](mis_core::Lesson) | `/timetable` lessons | ISO times re-zoned to the school's zone; breaks skipped |
+//! | [`AttendanceMark`](mis_core::AttendanceMark) | `/attendance` `{date: {session: mark}}` | session keys (`AM`, `AM Reg`, `Morning`…, [`SessionKeys`]) → session slot, anything else → lesson slot, joined to its timetable lesson ([`join_lessons`]); category by [`MarkRules`] (DfE code, then ClassCharts' `status`) |
+//! | [`Lesson`](mis_core::Lesson) | `/timetable` lessons | ISO times re-zoned to the school's zone; breaks skipped; id = class id + date + period |
 //! | [`BehaviourEvent`](mis_core::BehaviourEvent) | `/activity` points of type `behaviour` | zone-less timestamps are school wall-clock time |
 //! | [`Homework`](mis_core::Homework), [`Detention`](mis_core::Detention) | `/homeworks`, `/detentions` | malformed detention dates read leniently |
 
@@ -17,9 +17,11 @@ mod lesson;
 mod student;
 mod time;
 
-pub use attendance::{marks, session_of};
+pub use attendance::{
+    ClassName, MarkRules, SessionKeys, join_lessons, marks, marks_with_classes, period_key, session_of,
+};
 pub use behaviour::event;
-pub use homework::{detention, homework};
+pub use homework::{detention, detention_date, homework};
 pub use lesson::lesson;
 pub use student::student;
 pub use time::{local_date_time, zoned_date_time};

@@ -25,11 +25,11 @@ wire_enum! {
         Absent => "absent",
         /// Excused (authorised) absence.
         Excused => "excused",
-        /// Not counted (the fixture's `#`).
+        /// Not counted (the fixture's `#`): the register does not count towards attendance.
         Ignore => "ignore",
-        /// "yes" (older label).
+        /// "yes": present (older label).
         Yes => "yes",
-        /// "no" (older label).
+        /// "no": absent (older label).
         No => "no",
     }
 }
@@ -43,9 +43,10 @@ pub struct AttendancePeriod {
     /// ClassCharts' label.
     #[serde(default)]
     pub status: Option<AttendanceStatus>,
-    /// Minutes late: an **int or a string** (`0` and `""` in one fixture).
-    #[serde(default, deserialize_with = "de::int")]
-    pub late_minutes: Option<i64>,
+    /// Minutes late: an **int or a string** (`0` and `""` in one fixture; free text such as
+    /// `"5 mins"` on some servers, kept in `raw` with no value).
+    #[serde(default)]
+    pub late_minutes: de::IntText,
     /// The lesson (class), on lesson registers.
     #[serde(default)]
     pub lesson_name: Option<String>,

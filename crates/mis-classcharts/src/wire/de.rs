@@ -189,7 +189,8 @@ pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
 }
 
 /// An integer, or `false` for "none" (activity `meta.last_id`, vendors.md §1.6: "`last_id`
-/// is a number or `false`"). `null`, `""` and `0` are also "none".
+/// is a number or `false`"). `null`, `""` and `0` are also "none", and so is `true`: some
+/// servers end the feed with `"last_id": true` (issue 14), which names no id either.
 pub fn int_or_false<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     struct V;
 
@@ -200,12 +201,9 @@ pub fn int_or_false<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
             f.write_str("an id or false")
         }
 
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            if v {
-                Err(E::invalid_value(de::Unexpected::Bool(v), &self))
-            } else {
-                Ok(None)
-            }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            // `false` (documented) and `true` (seen on the last page): no id to page on.
+            Ok(None)
         }
 
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
@@ -238,6 +236,73 @@ pub fn int_or_false<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
     }
 
     d.deserialize_any(V)
+}
+
+/// A count sent as a number, a numeric string, or free text (`late_minutes`: `0`, `"7"`,
+/// `""`, and on some servers text such as `"5 mins"`; `purchased_count`: `0` or `"3"`).
+///
+/// `value` is the number when there is one; `raw` keeps whatever text was sent (`None` for
+/// a JSON number or `null`). Text that is not a number is kept in `raw` with `value: None`
+/// instead of failing the record: a count the server wrote as prose is not worth a record.
+/// Anything that is neither a number nor text (a list, an object, a boolean) is still an
+/// error: that is a shape change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntText {
+    /// The number, when the value is one (or a numeric string).
+    pub value: Option<i64>,
+    /// The text exactly as sent, when it was sent as text.
+    pub raw: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for IntText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+
+        impl Visitor<'_> for V {
+            type Value = IntText;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number, text or null")
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(IntText {
+                    value: Some(v),
+                    raw: None,
+                })
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(IntText {
+                    value: i64::try_from(v).ok(),
+                    raw: None,
+                })
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                #[allow(clippy::cast_possible_truncation)]
+                let value = (v.fract() == 0.0 && v.abs() < 9.0e15).then_some(v as i64);
+                Ok(IntText { value, raw: None })
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(IntText {
+                    value: v.trim().parse::<i64>().ok(),
+                    raw: Some(v.to_owned()),
+                })
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(IntText::default())
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(IntText::default())
+            }
+        }
+
+        d.deserialize_any(V)
+    }
 }
 
 /// Text sent as a string or a number (`percentage: "100"` or `96.5`, `teacher_id: "12"`,
@@ -435,7 +500,7 @@ mod tests {
         assert_eq!(t(json!({"last": false})).unwrap().last, None);
         assert_eq!(t(json!({"last": 123})).unwrap().last, Some(123));
         assert_eq!(t(json!({"last": "77"})).unwrap().last, Some(77));
-        assert!(t(json!({"last": true})).is_err());
+        assert_eq!(t(json!({"last": true})).unwrap().last, None);
         assert_eq!(t(json!({"s": 96.5})).unwrap().s.as_deref(), Some("96.5"));
         assert_eq!(t(json!({"s": "100"})).unwrap().s.as_deref(), Some("100"));
     }

@@ -16,26 +16,52 @@ wire_enum! {
     }
 }
 
-/// A file the pupil attached.
+/// A file the teacher attached (`TeacherValidatedHomeworkAttachment` in the JS types).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct StudentAttachment {
+pub struct ValidatedAttachment {
     /// Attachment id.
     #[serde(default, deserialize_with = "de::opt_id")]
     pub id: Option<String>,
     /// File name. The JS types and apps say `file_name`; api-docs was corrected to
     /// `filename` in Nov 2025 (vendors.md §1.6): both are read.
-    #[serde(default, alias = "filename")]
+    #[serde(default, alias = "filename", deserialize_with = "de::text")]
     pub file_name: Option<String>,
     /// File URL.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de::text")]
     pub file: Option<String>,
     /// Checked URL.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de::text")]
     pub validated_file: Option<String>,
 }
 
-/// A file the teacher attached (same shape, same `file_name` / `filename` conflict).
-pub type ValidatedAttachment = StudentAttachment;
+/// A file the pupil attached (`StudentHomeworkAttachment` in the JS types): a teacher's
+/// file plus the teacher's note on it, the teacher's files sent back, and whether the pupil
+/// may still delete it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct StudentAttachment {
+    /// Attachment id.
+    #[serde(default, deserialize_with = "de::opt_id")]
+    pub id: Option<String>,
+    /// File name (`file_name` or `filename`, as above).
+    #[serde(default, alias = "filename", deserialize_with = "de::text")]
+    pub file_name: Option<String>,
+    /// File URL.
+    #[serde(default, deserialize_with = "de::text")]
+    pub file: Option<String>,
+    /// Checked URL.
+    #[serde(default, deserialize_with = "de::text")]
+    pub validated_file: Option<String>,
+    /// The teacher's note on the pupil's file (`string` in the JS types; `null` and numbers
+    /// tolerated).
+    #[serde(default, deserialize_with = "de::text")]
+    pub teacher_note: Option<String>,
+    /// Files the teacher attached in reply (`[]` or `null` when none).
+    #[serde(default, deserialize_with = "de::list")]
+    pub teacher_homework_attachments: Vec<ValidatedAttachment>,
+    /// Whether the pupil may still delete it (a bool, `0`/`1` or `"yes"`/`"no"`).
+    #[serde(default, deserialize_with = "de::yes_no")]
+    pub can_delete: bool,
+}
 
 /// A link the teacher attached.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

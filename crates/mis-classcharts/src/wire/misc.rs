@@ -158,11 +158,33 @@ pub struct PupilEvent {
 }
 
 /// One award of a badge.
+///
+/// Two shapes are sent: `{"pupil_event": {timestamp, lesson_pupil_behaviour, event}}`
+/// (vendors.md §1.6) and the same fields flat, `{timestamp, lesson_pupil_behaviour, event}`
+/// (issue 14). Both decode to `pupil_event`; an award with neither is `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "RawPupilBadge")]
 pub struct PupilBadge {
     /// The award.
-    #[serde(default)]
     pub pupil_event: Option<PupilEvent>,
+}
+
+/// Either shape of [`PupilBadge`], as sent.
+#[derive(Deserialize)]
+struct RawPupilBadge {
+    #[serde(default)]
+    pupil_event: Option<PupilEvent>,
+    #[serde(flatten)]
+    flat: PupilEvent,
+}
+
+impl From<RawPupilBadge> for PupilBadge {
+    fn from(raw: RawPupilBadge) -> Self {
+        let flat = (raw.flat != PupilEvent::default()).then_some(raw.flat);
+        PupilBadge {
+            pupil_event: raw.pupil_event.or(flat),
+        }
+    }
 }
 
 /// A badge (`GET /eventbadges/{id}`).
@@ -279,9 +301,10 @@ pub struct Announcement {
     /// Attachments.
     #[serde(default, deserialize_with = "de::list")]
     pub attachments: Vec<AnnouncementAttachment>,
-    /// Pupil names it is for.
+    /// The pupils it is for: names (strings) in the JS types, but servers also send ids and
+    /// objects, so each item is kept as the JSON value it was (issue 14: any JSON type).
     #[serde(default, deserialize_with = "de::list")]
-    pub for_pupils: Vec<String>,
+    pub for_pupils: Vec<serde_json::Value>,
     /// Comment visibility.
     #[serde(default)]
     pub comment_visibility: Option<String>,
@@ -379,9 +402,10 @@ pub struct Reward {
     /// Already bought.
     #[serde(default, deserialize_with = "de::yes_no")]
     pub purchased: bool,
-    /// Times bought — a **string or the number `0`**.
-    #[serde(default, deserialize_with = "de::int")]
-    pub purchased_count: Option<i64>,
+    /// Times bought — a **string or the number `0`** (text that is not a number is kept in
+    /// `raw` with no value).
+    #[serde(default)]
+    pub purchased_count: de::IntText,
     /// Price minus balance (signed).
     #[serde(default, deserialize_with = "de::int")]
     pub price_balance_difference: Option<i64>,

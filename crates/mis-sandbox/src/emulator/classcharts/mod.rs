@@ -34,7 +34,12 @@
 //! * Only `activity` pages (§1.6 "Activity pagination"): newest first, at most 50 per page
 //!   ([`EmulatorOptions::default_page_size`](crate::EmulatorOptions) overrides it), `last_id`
 //!   returns the points strictly older than that id, and an empty page (`meta.last_id:
-//!   false`) ends the walk.
+//!   false`) ends the walk. `from` is ignored for the points, as on the real API ("`from`
+//!   does not work as you would expect … only returns 50 points from the `to` field",
+//!   legacy docs): the pages run back to the pupil's first point, and a client that wants a
+//!   window must stop walking by itself; `meta.start_date` still echoes `from`.
+//! * Event badges: each award is `{"pupil_event": {timestamp, lesson_pupil_behaviour,
+//!   event}}` (§1.6 "Badge").
 //! * No rate limit is published or observed (§1.9), so none is enforced; an injected
 //!   throttle answers 429 with `Retry-After` and the vendor's error envelope (inferred).
 //!
@@ -73,14 +78,31 @@
 //! | authorised absence | `C` `C1` `C2` `E` `I` `J1` `M` `R` `S` `T` (`H` before) | `excused` | authorised |
 //! | unauthorised absence | `G` `N` `O` | `absent` | unauthorised |
 //! | unauthorised + late | `U` | `absent` | unauthorised (the code says late) |
-//! | not counted | `D` `Q` `X` `Y1`–`Y7` `Z` `#` (`Y` before) | `ignore` | unmapped (the code decides) |
-//! | no mark | `-` | `no` | unmapped (the code decides) |
+//! | not counted | `D` `Q` `X` `Y1`–`Y7` `Z` `#` (`Y` before) | `ignore` | not counted |
+//! | no mark | `-` | `no` | an absence (the code decides) |
 //!
 //! `data` is `{date: {"AM": …, "PM": …, "<period label>": …}}` — session marks under `AM` /
 //! `PM`, lesson marks under the period's label (`P1`…, the same as the timetable's
 //! `period_number`), with `lesson_name` and `room_name`. `late_minutes` is an int on session
 //! marks (`0` when none) and `""` on lesson marks without minutes, as in the fixture.
 //! `percentage` (window) and `percentage_singe_august` (since 1 August) are strings.
+//!
+//! # Variant profile ([`Profile::Variant`](crate::Profile::Variant))
+//!
+//! What other real schools send, each from vendors.md §1.6 or issue 14's recorded shapes;
+//! [`Profile::Standard`](crate::Profile::Standard) keeps the rendering above:
+//!
+//! * **Register keys**: lesson registers are keyed by the school's own register names,
+//!   `"Period 1"` … `"Period 5"` (§1.6: `"Period 1"`, `"Period Tut"`), while the timetable
+//!   still says `period_number: "P1"`; `meta.sessions` lists the same names.
+//! * **Hidden codes**: lesson registers carry `status` only, `"code": ""` (§1.6: `code` may be
+//!   `""`); session registers keep their DfE codes — a mixed register. The `status` is the
+//!   table above, so an approved activity shows as `present`, a `U` as `absent` (not late).
+//! * **Dates**: detention `date` is the school's local midnight written in UTC,
+//!   `"2023-08-24T23:00:00+00:00"` for 25 August in BST (the shape of activity meta dates).
+//! * **Event badges** in the flat shape: `{timestamp, lesson_pupil_behaviour, event}` with
+//!   no `pupil_event` wrapper.
+//! * **End of activity**: the empty last page says `"last_id": true` instead of `false`.
 //!
 //! # Record faults ([`RecordFaults`], `FaultPlan::degraded`)
 //!

@@ -16,6 +16,7 @@ use mis_core::{
 use serde_json::{Map, Value, json};
 
 use super::state::{Accounts, Api, Who, Writes, hash};
+use crate::Profile;
 use crate::emulator::RecordFaults;
 use crate::school::{BehaviourRecord, ClosureKind, HomeworkRecord, School, TimetableSlot};
 
@@ -187,6 +188,17 @@ fn percent(attended: usize, possible: usize) -> String {
 // ---------------------------------------------------------------------------------------------
 // Attendance status (DfE category → ClassCharts `status`).
 
+/// The key of a lesson register: the period's label (`P1`, as the timetable's
+/// `period_number`), or in the variant profile the school's own register name `Period 1`
+/// (vendors.md §1.6: keys `"Period 1"`, `"Period Tut"`).
+pub(super) fn register_key(label: &str, variant: bool) -> String {
+    if !variant {
+        return label.to_string();
+    }
+    let rest = label.strip_prefix('P').filter(|r| !r.is_empty()).unwrap_or(label);
+    format!("Period {rest}")
+}
+
 /// The `status` sent beside a mark's DfE `code`; see the table in the module docs.
 ///
 /// ClassCharts is a UK product and sends the school's DfE code as is; `status` is its own
@@ -314,6 +326,12 @@ pub(super) struct View<'a> {
 }
 
 impl View<'_> {
+    /// Whether the school is served with the recorded variants ([`Profile::Variant`], module
+    /// docs "Variant profile").
+    pub(super) fn variant(&self) -> bool {
+        self.school.options.profile == Profile::Variant
+    }
+
     /// Whether pupil `p`'s record in the parent's `/pupils` list is served corrupt.
     fn malformed(&self, p: usize) -> bool {
         self.records.malformed_record && p == RecordFaults::MALFORMED_STUDENT
@@ -667,15 +685,26 @@ impl View<'_> {
     /// `GET /activity/{id}`: up to a page of points, newest first, strictly older than
     /// `last_id` when given; `meta.last_id` is the last id on the page, or `false` on the
     /// empty page that ends the walk (vendors.md §1.6 "Activity pagination").
+    ///
+    /// `from` is ignored for the points ("`from` does not work as you would expect … only
+    /// returns 50 points from the `to` field", legacy docs, vendors.md §1.6): pages run back
+    /// to the pupil's first point whatever `from` says; `meta` still echoes the window.
     pub(super) fn activity(&self, p: usize, w: Window, last_id: Option<u64>) -> Value {
+        let points = Window {
+            from: Date::MIN,
+            to: w.to,
+        };
         let page: Vec<Value> = self
-            .points(p, w)
+            .points(p, points)
             .iter()
             .filter(|pt| last_id.is_none_or(|l| pt.id < l))
             .take(self.page_size.max(1))
             .map(|pt| self.activity_item(p, pt))
             .collect();
-        let last = page.last().map_or(Value::Bool(false), |v| v["id"].clone());
+        // The end of the feed: `false` (fixture); the variant profile sends `true`, which
+        // some servers do (issue 14) and which names no id either.
+        let end = Value::Bool(self.variant());
+        let last = page.last().map_or(end, |v| v["id"].clone());
         ok(
             page.into(),
             json!({
@@ -808,7 +837,7 @@ impl View<'_> {
                                     "last_name": s.last_name,
                                 })
                             });
-                        json!({
+                        let award = json!({
                             "timestamp": at,
                             "lesson_pupil_behaviour": {
                                 "reason": pt.reason,
@@ -819,7 +848,14 @@ impl View<'_> {
                                 "teacher": teacher,
                             },
                             "event": { "label": pt.reason },
-                        })
+                        });
+                        // `{pupil_event: {…}}` (vendors.md §1.6 "Badge"); the variant sends
+                        // the same fields flat (issue 14).
+                        if self.variant() {
+                            award
+                        } else {
+                            json!({ "pupil_event": award })
+                        }
                     })
                     .collect();
                 json!({
@@ -1314,7 +1350,14 @@ impl View<'_> {
                 json!({
                     "id": num(&d.id),
                     "attended": attended,
-                    "date": plain(d.date, "00:00:00"),
+                    // A plain date at `+00:00`; the variant writes the school's local
+                    // midnight in UTC (`2023-08-24T23:00:00+00:00` for 25 August in BST), as
+                    // activity meta dates are (vendors.md §1.6, issue 14).
+                    "date": if self.variant() {
+                        in_utc(self.school, d.date.at(0, 0, 0, 0))
+                    } else {
+                        plain(d.date, "00:00:00")
+                    },
                     "length": length,
                     "location": d.location,
                     "notes": null,
@@ -1410,8 +1453,11 @@ impl View<'_> {
                         .is_some_and(|pp| pp.label == label)
                 })
             });
+            let variant = self.variant();
             let mut mark = json!({
-                "code": m.code,
+                // The variant school hides codes on lesson registers: `status` only, `code`
+                // empty (vendors.md §1.6: `code` may be `""`; issue 14).
+                "code": if variant { "" } else { m.code.as_str() },
                 "status": status_for(m),
                 // Lesson registers send "" when no minutes were recorded (fixture).
                 "late_minutes": m.minutes_late.map_or(json!(""), Value::from),
@@ -1429,7 +1475,7 @@ impl View<'_> {
             }
             days.entry(m.date)
                 .or_default()
-                .insert(label.to_string(), mark);
+                .insert(register_key(label, variant), mark);
         }
         let (a, possible) = Self::attended(&sessions);
         let august = jiff::civil::date(self.school.academic_year.start_date.year(), 8, 1);
@@ -1441,7 +1487,12 @@ impl View<'_> {
             Self::marks(&self.school.session_marks, &s.id, since).collect();
         let (ya, ypossible) = Self::attended(&year);
         let mut session_names = vec!["AM".to_string(), "PM".to_string()];
-        session_names.extend(self.school.periods.iter().map(|p| p.label.clone()));
+        session_names.extend(
+            self.school
+                .periods
+                .iter()
+                .map(|p| register_key(&p.label, self.variant())),
+        );
         let dates: Vec<String> = days.keys().map(|d| d.to_string()).collect();
         let data = php_map(
             days.into_iter()
