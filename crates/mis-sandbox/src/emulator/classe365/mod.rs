@@ -24,8 +24,14 @@
 //! | GET  | `/restv2/students/{id}` | |
 //! | POST | `/restv2/students` | JSON student; no `id` creates (201), `id` updates (200) |
 //! | GET  | `/restv2/classes` | `page`, `per_page` |
+//! | GET  | `/restv2/classes/{id}` | |
+//! | POST | `/restv2/classes` | `{name, code, department_id, class_type}`; no `id` creates (201), `id` updates (200) |
 //! | GET  | `/restv2/sessions` | `page`, `per_page` |
+//! | GET  | `/restv2/sessions/{id}` | |
+//! | POST | `/restv2/sessions` | `{name, start_date, end_date, session_type, parent_id}`; upsert as above |
 //! | GET  | `/restv2/departments` | `page`, `per_page` |
+//! | GET  | `/restv2/departments/{id}` | |
+//! | POST | `/restv2/departments` | `{name, code, year_level}`; upsert as above |
 //! | GET  | `/restv2/teachers` | `page`, `per_page` |
 //! | GET  | `/restv2/attendance` | `from`, `to` (required, `YYYY-MM-DD`), `student_id`, `class_id`, `page`, `per_page` |
 //! | POST | `/restv2/attendance` | one JSON record or an array; upsert on `student_id` + `date` + `class_id` |
@@ -72,8 +78,31 @@
 //! Not-counted and no-mark slots are **omitted** rather than sent as a made-up label such as
 //! `not_required`: no Classe365 status expresses them, and any label we invented would come
 //! back `unmapped` — a wrong answer where an absent record is an honest one. The PM mark,
-//! `minutes_late` and the exact DfE code are lost as well. Writes accept exactly the five
+//! `minutes_late` and the exact DfE code are lost as well.
+//!
+//! The classes, departments and sessions lists are the School's, then whatever `POST`s
+//! changed: an unknown `id` or field, a missing `name` (and, for a session, dates) is the
+//! 400 validation error; a class's `department_id` must name a department, and the
+//! department's `class_ids` follow it. Writes accept exactly the five
 //! labels above (case-insensitive) and store them; reads show them.
+//!
+//! # Profiles
+//!
+//! [`Profile::Standard`](crate::school::Profile) is a school with **daily** attendance, as
+//! described above. [`Profile::Variant`](crate::school::Profile) serves the documented
+//! variants:
+//! * **Subject-wise attendance.** Classe365 keys attendance by `class_id`, `section_id`,
+//!   `subject_id` ("for subject-wise attendance") and `session_id` ("when multiple sessions
+//!   are enabled"; v1 `attendanceData`, vendors.md §4.3). On the dates the School has lesson
+//!   marks, the tenant sends one record per lesson register instead of one per day:
+//!   `{id, student_id, class_id, date, status, remarks, subject_id, subject_name,
+//!   session_id, session_name}`, `session_id`/`session_name` being the period's id and label,
+//!   the status chosen from the lesson mark by the table above. Dates without lesson marks
+//!   (the School generates them for its first weeks only) keep the daily record.
+//! * **Statuses.** Every other leaver is `inactive` (a student "goes inactive" before being
+//!   moved to the Alumni module; Classe365 help, "Updating Student Enrollment Status")
+//!   rather than `alumni`. Writes accept `active`, `alumni`, `applicant`, `enquiry`,
+//!   `inactive` in both profiles.
 //!
 //! # Record faults
 //!
@@ -101,6 +130,7 @@
 //! [`EmulatorOptions::default_page_size`]: crate::EmulatorOptions::default_page_size
 //! [`FaultPlan::expire_every`]: crate::FaultPlan::expire_every
 
+mod academic;
 mod auth;
 mod render;
 mod routes;

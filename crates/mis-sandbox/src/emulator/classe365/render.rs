@@ -563,6 +563,80 @@ pub(crate) fn attendance(
     })
 }
 
+/// What a subject register (the variant profile) names besides the mark: its subject and
+/// its attendance session (period) of the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Register {
+    pub subject_id: Option<String>,
+    pub subject_name: String,
+    pub period_id: String,
+    pub period_name: String,
+    /// Position of the period in the day (1-based), for the record id.
+    pub period_number: u64,
+}
+
+/// The subject registers of the School's lesson-mark dates, by lesson id.
+pub(crate) fn registers(school: &School) -> std::collections::HashMap<String, Register> {
+    let Some(range) = school.lesson_mark_range else {
+        return Default::default();
+    };
+    school
+        .lessons_between(range.from(), range.to())
+        .into_iter()
+        .filter_map(|l| {
+            let label = l.period?;
+            let (n, period) = school
+                .periods
+                .iter()
+                .enumerate()
+                .find(|(_, p)| p.label == label)?;
+            let subject_name = l.subject.unwrap_or_default();
+            let subject_id = school
+                .subjects
+                .iter()
+                .find(|s| s.name == subject_name)
+                .map(|s| s.id.clone());
+            Some((
+                l.id,
+                Register {
+                    subject_id,
+                    subject_name,
+                    period_id: period.id.clone(),
+                    period_name: period.label.clone(),
+                    period_number: n as u64 + 1,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// One subject-register record (the variant profile): the daily record's fields plus the
+/// register's `subject_id`, `subject_name`, attendance `session_id` and `session_name` (v1
+/// keys attendance by class, section, subject and session; vendors.md §4.3). Its id is the
+/// day record's id × 100 + the period's position.
+pub(crate) fn subject_attendance(
+    student: &str,
+    class: &str,
+    register: &Register,
+    mark: &AttendanceMark,
+    status: &str,
+) -> Value {
+    let day = day_record_id(student, mark.date).unwrap_or_default();
+    let mut record = attendance(
+        day * 100 + register.period_number,
+        student,
+        class,
+        mark.date,
+        status,
+        mark.note.as_deref(),
+    );
+    record["subject_id"] = register.subject_id.as_deref().map_or(Value::Null, id);
+    record["subject_name"] = json!(register.subject_name);
+    record["session_id"] = id(&register.period_id);
+    record["session_name"] = json!(register.period_name);
+    record
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

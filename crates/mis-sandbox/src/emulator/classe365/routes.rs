@@ -15,11 +15,12 @@ use jiff::civil::Date;
 use mis_core::{AttendanceMark, GroupKind};
 use serde_json::{Map, Value, json};
 
+use super::academic::{Academic, Kind};
 use super::auth;
 use super::render::{self, Directory, FieldError, Meta, Reply};
 use crate::emulator::{FaultPlan, Faults, RecordFaults, Stats};
 use crate::sandbox::{Credentials, EmulatorOptions, Fixture};
-use crate::school::School;
+use crate::school::{Profile, School};
 
 /// `per_page` when the client sends none (inferred; vendors.md §4.2 `[U]`).
 const DEFAULT_PER_PAGE: usize = 50;
@@ -128,6 +129,10 @@ pub(crate) struct Tenant {
     pub(crate) api_key: String,
     students: Mutex<Students>,
     attendance: Mutex<Attendance>,
+    academic: Academic,
+    /// [`Profile::Variant`]: subject-wise registers (see the module docs). Lesson id →
+    /// the register's subject and period, for the dates with lesson marks.
+    registers: Option<HashMap<String, render::Register>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -176,9 +181,22 @@ impl Tenant {
         faults: Arc<Faults>,
     ) -> Tenant {
         let dir = Directory::new(&school);
-        let records: Vec<Value> = (0..school.students.len())
+        let variant = school.options.profile == Profile::Variant;
+        let mut records: Vec<Value> = (0..school.students.len())
             .map(|i| render::student(&school, &dir, i))
             .collect();
+        if variant {
+            // Every other leaver is `inactive` (not yet moved to the Alumni module).
+            for r in records
+                .iter_mut()
+                .filter(|r| r["status"] == "alumni")
+                .skip(1)
+                .step_by(2)
+            {
+                r["status"] = json!("inactive");
+            }
+        }
+        let registers = variant.then(|| render::registers(&school));
         let index = school
             .students
             .iter()
@@ -192,6 +210,7 @@ impl Tenant {
             .max()
             .unwrap_or(0)
             + 1;
+        let academic = Academic::new(&school, &dir);
         Tenant {
             subdomain: auth::subdomain(&school),
             api_key: auth::api_key(&school),
@@ -208,6 +227,8 @@ impl Tenant {
                 next_id: 1,
                 ..Attendance::default()
             }),
+            academic,
+            registers,
             school,
         }
     }
@@ -354,7 +375,7 @@ impl Tenant {
             "department_name",
             "year_level",
         ];
-        const STATUSES: [&str; 3] = ["active", "alumni", "applicant"];
+        const STATUSES: [&str; 5] = ["active", "alumni", "applicant", "enquiry", "inactive"];
 
         let Some(fields) = body.as_object() else {
             return render::error_with(
@@ -420,7 +441,7 @@ impl Tenant {
                 let why = match k {
                     _ if NAMES.contains(&k) => "must be a non-empty string",
                     _ if DATES.contains(&k) => "must be a date (YYYY-MM-DD) or null",
-                    "status" => "must be one of active, alumni, applicant",
+                    "status" => "must be one of active, alumni, applicant, enquiry, inactive",
                     "custom_fields" => "must be an object of strings",
                     _ => "must be a string or null",
                 };
@@ -492,22 +513,10 @@ impl Tenant {
         }
     }
 
-    /// `GET /classes?page&per_page`: registration, teaching and house groups.
+    /// `GET /classes?page&per_page`: registration, teaching and house groups (and classes
+    /// created since).
     pub(crate) fn list_classes(&self, p: &Params) -> Reply {
-        let mut errors = Vec::new();
-        let paging = self.paging(p, &mut errors);
-        if !errors.is_empty() {
-            return render::error_with(render::VALIDATION, &errors);
-        }
-        let classes: Vec<_> = self
-            .school
-            .groups
-            .iter()
-            .filter(|g| render::is_class(g))
-            .collect();
-        Self::page_of(&classes, paging, |g| {
-            render::class(&self.school, &self.dir, g)
-        })
+        self.list_academic(Kind::Classes, p)
     }
 
     /// `GET /departments?page&per_page`: the year groups.
@@ -523,10 +532,35 @@ impl Tenant {
         if self.faults.plan().records.forbidden_auxiliary {
             return render::error(render::FORBIDDEN);
         }
-        let years: Vec<_> = self.school.groups_of(GroupKind::Year).collect();
-        Self::page_of(&years, paging, |g| {
-            render::department(&self.school, &self.dir, g)
-        })
+        Self::page_of(&self.academic.list(Kind::Departments), paging, Value::clone)
+    }
+
+    /// `GET /sessions?page&per_page`: the academic year and its terms.
+    pub(crate) fn list_sessions(&self, p: &Params) -> Reply {
+        self.list_academic(Kind::Sessions, p)
+    }
+
+    fn list_academic(&self, kind: Kind, p: &Params) -> Reply {
+        let mut errors = Vec::new();
+        let paging = self.paging(p, &mut errors);
+        if !errors.is_empty() {
+            return render::error_with(render::VALIDATION, &errors);
+        }
+        Self::page_of(&self.academic.list(kind), paging, Value::clone)
+    }
+
+    /// `GET /classes/{id}`, `/departments/{id}`, `/sessions/{id}`: the record or 204.
+    pub(crate) fn get_academic(&self, kind: Kind, id: &str) -> Reply {
+        self.academic.get(kind, id)
+    }
+
+    /// `POST /classes`, `/departments`, `/sessions`: create (201) or update (200) by `id`.
+    pub(crate) fn upsert_academic(&self, kind: Kind, body: &Value) -> Reply {
+        let reply = self.academic.upsert(kind, body);
+        if reply.status.is_success() {
+            self.stats.applied_writes.fetch_add(1, Ordering::SeqCst);
+        }
+        reply
     }
 
     /// `GET /teachers?page&per_page`.
@@ -541,16 +575,6 @@ impl Tenant {
         })
     }
 
-    /// `GET /sessions?page&per_page`: the academic year and its terms.
-    pub(crate) fn list_sessions(&self, p: &Params) -> Reply {
-        let mut errors = Vec::new();
-        let paging = self.paging(p, &mut errors);
-        if !errors.is_empty() {
-            return render::error_with(render::VALIDATION, &errors);
-        }
-        Self::page_of(&render::sessions(&self.school), paging, Value::clone)
-    }
-
     /// The School's AM marks from `from` to `to` (session marks are ordered by date).
     fn marks_between(&self, from: Date, to: Date) -> &[AttendanceMark] {
         let marks = &self.school.session_marks;
@@ -559,9 +583,28 @@ impl Tenant {
         &marks[start..end.max(start)]
     }
 
+    /// Whether `date` is taken subject-wise (the variant profile, on dates with lesson
+    /// marks) rather than daily.
+    fn subject_wise(&self, date: Date) -> bool {
+        self.registers.is_some()
+            && self
+                .school
+                .lesson_mark_range
+                .is_some_and(|r| r.contains(date))
+    }
+
+    /// The School's lesson marks from `from` to `to` (ordered by date).
+    fn lesson_marks_between(&self, from: Date, to: Date) -> &[AttendanceMark] {
+        let marks = &self.school.lesson_marks;
+        let start = marks.partition_point(|m| m.date < from);
+        let end = marks.partition_point(|m| m.date <= to);
+        &marks[start..end.max(start)]
+    }
+
     /// Whether the School itself has a day record under `key`.
     fn has_day_record(&self, (date, student, class): &AttendanceKey) -> bool {
-        self.dir.registration.get(student) == Some(class)
+        !self.subject_wise(*date)
+            && self.dir.registration.get(student) == Some(class)
             && self
                 .marks_between(*date, *date)
                 .iter()
@@ -618,7 +661,10 @@ impl Tenant {
                 continue;
             };
             let key = (m.date, m.student_id.clone(), c.clone());
-            if !wanted(&m.student_id, c) || attendance.written.contains_key(&key) {
+            if self.subject_wise(m.date)
+                || !wanted(&m.student_id, c)
+                || attendance.written.contains_key(&key)
+            {
                 continue;
             }
             let id = render::day_record_id(&m.student_id, m.date).unwrap_or_default();
@@ -626,6 +672,26 @@ impl Tenant {
                 (m.date, pos(&m.student_id), id_order(c)),
                 render::attendance(id, &m.student_id, c, m.date, status, m.note.as_deref()),
             ));
+        }
+        // The variant profile's subject registers: one record per lesson, in period order
+        // (the sort below is stable).
+        if let Some(registers) = &self.registers {
+            for m in self.lesson_marks_between(from, to) {
+                let (Some(status), Some(c), Some(reg)) = (
+                    render::status_of(m),
+                    self.dir.registration.get(&m.student_id),
+                    m.lesson_id.as_ref().and_then(|l| registers.get(l)),
+                ) else {
+                    continue;
+                };
+                if !wanted(&m.student_id, c) {
+                    continue;
+                }
+                rows.push((
+                    (m.date, pos(&m.student_id), id_order(c)),
+                    render::subject_attendance(&m.student_id, c, reg, m, status),
+                ));
+            }
         }
         for ((d, s, c), w) in attendance
             .written
@@ -883,6 +949,22 @@ async fn write_attendance(State(t): Shared, body: Result<Json<Value>, JsonReject
     json_body(body).map_or_else(|e| e, |b| t.write_attendance(&b))
 }
 
+macro_rules! academic_handlers {
+    ($one:ident, $upsert:ident, $kind:expr) => {
+        async fn $one(State(t): Shared, Path(id): Path<String>) -> Reply {
+            t.get_academic($kind, &id)
+        }
+
+        async fn $upsert(State(t): Shared, body: Result<Json<Value>, JsonRejection>) -> Reply {
+            json_body(body).map_or_else(|e| e, |b| t.upsert_academic($kind, &b))
+        }
+    };
+}
+
+academic_handlers!(class, upsert_class, Kind::Classes);
+academic_handlers!(department, upsert_department, Kind::Departments);
+academic_handlers!(session, upsert_session, Kind::Sessions);
+
 async fn method_not_allowed() -> Reply {
     render::error(render::METHOD_NOT_ALLOWED)
 }
@@ -901,13 +983,29 @@ pub(crate) fn router(tenant: Arc<Tenant>) -> Router {
                 .fallback(method_not_allowed),
         )
         .route("/students/{id}", get(student).fallback(method_not_allowed))
-        .route("/classes", get(classes).fallback(method_not_allowed))
+        .route(
+            "/classes",
+            get(classes).post(upsert_class).fallback(method_not_allowed),
+        )
+        .route("/classes/{id}", get(class).fallback(method_not_allowed))
         .route(
             "/departments",
-            get(departments).fallback(method_not_allowed),
+            get(departments)
+                .post(upsert_department)
+                .fallback(method_not_allowed),
         )
+        .route(
+            "/departments/{id}",
+            get(department).fallback(method_not_allowed),
+        )
+        .route("/sessions/{id}", get(session).fallback(method_not_allowed))
         .route("/teachers", get(teachers).fallback(method_not_allowed))
-        .route("/sessions", get(sessions).fallback(method_not_allowed))
+        .route(
+            "/sessions",
+            get(sessions)
+                .post(upsert_session)
+                .fallback(method_not_allowed),
+        )
         .route(
             "/attendance",
             get(attendance)

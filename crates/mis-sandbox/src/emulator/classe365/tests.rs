@@ -625,3 +625,106 @@ async fn record_faults_touch_one_record_one_student_and_one_auxiliary_read() {
     assert_eq!(clean.get("/departments").await.0, StatusCode::OK);
     assert_eq!(bad.get("/classes").await, clean.get("/classes").await);
 }
+
+#[tokio::test]
+async fn classes_departments_and_sessions_get_create_and_update() {
+    let s = start(FaultPlan::none()).await;
+    let c = Client::new(&s);
+    let school = school();
+    let year = school.groups_of(mis_core::GroupKind::Year).next().unwrap();
+
+    let (status, dept) = c.get(&format!("/departments/{}", year.id)).await;
+    assert_eq!(status, StatusCode::OK, "{dept}");
+    assert_eq!(dept["record"]["name"], json!(year.name));
+    let (status, _) = c.get("/classes/999999").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // A class in that department: 201, then listed by it and by the department.
+    let (status, body) = c
+        .post(
+            "/classes",
+            json!({"name": "7Z", "code": "7Z", "department_id": render::id(&year.id)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let class = body["record"]["id"].clone();
+    assert_eq!(body["record"]["department_name"], json!(year.name));
+    let (_, dept) = c.get(&format!("/departments/{}", year.id)).await;
+    assert!(
+        dept["record"]["class_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&class)
+    );
+    let (status, body) = c.post("/classes", json!({"id": class, "name": "7Y"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, read) = c.get(&format!("/classes/{class}")).await;
+    assert_eq!(read["record"]["name"], "7Y");
+    assert_eq!(read["record"]["code"], "7Z");
+
+    // Sessions: a term with dates; a create without them is the validation error.
+    let (status, body) = c
+        .post(
+            "/sessions",
+            json!({"name": "Summer 2", "session_type": "term", "parent_id": 1,
+                   "start_date": "2025-06-02", "end_date": "2025-07-22"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = c.post("/sessions", json!({"name": "Nameless"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&body, 201);
+    assert_eq!(body["errors"].as_array().unwrap().len(), 2, "{body}");
+    let (status, body) = c
+        .post(
+            "/departments",
+            json!({"id": 999999, "name": "X", "colour": "red"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errors"].as_array().unwrap().len(), 2, "{body}");
+    assert_eq!(Stats::get(&s.stats().applied_writes), 3);
+}
+
+#[tokio::test]
+async fn the_variant_profile_sends_subject_registers_and_inactive_leavers() {
+    use crate::school::{Profile, SchoolOptions};
+    let school = Arc::new(School::generate_with(
+        365,
+        45,
+        SchoolOptions::new().profile(Profile::Variant),
+    ));
+    let s = Sandbox::start_with(
+        Vendor::Classe365,
+        school.clone(),
+        FaultPlan::none(),
+        options(),
+        0,
+    )
+    .await
+    .unwrap();
+    let c = Client::new(&s);
+    let day = school.lesson_marks[0].date;
+    let student = &school.lesson_marks[0].student_id;
+    let (status, body) = c
+        .get(&format!(
+            "/attendance?from={day}&to={day}&student_id={student}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let records = body["records"].as_array().unwrap();
+    let lessons = school
+        .lesson_marks
+        .iter()
+        .filter(|m| &m.student_id == student && m.date == day)
+        .filter(|m| render::status_of(m).is_some())
+        .count();
+    assert_eq!(records.len(), lessons);
+    for r in records {
+        assert!(r["subject_id"].is_number(), "{r}");
+        assert!(r["session_id"].is_number(), "{r}");
+        assert!(r["session_name"].is_string(), "{r}");
+    }
+    let (_, list) = c.get("/students?status=inactive").await;
+    assert_eq!(list["records"].as_array().unwrap().len(), 1, "{list}");
+}
