@@ -34,7 +34,8 @@ use crate::config::Config;
 use crate::error::Classe365Classifier;
 use crate::routes::{self, Resource};
 use crate::wire::{
-    AttendanceRecord, Class, Department, Envelope, Meta, Session, Student, StudentInput, Teacher,
+    AttendanceRecord, Class, ClassInput, Department, DepartmentInput, Envelope, Meta, Session,
+    SessionInput, Student, StudentInput, Teacher,
 };
 
 /// One page of a list.
@@ -245,6 +246,80 @@ impl Client {
     /// Every department.
     pub fn departments(&self) -> BoxStream<'static, Result<Department>> {
         self.list_stream(Resource::Departments, Vec::new())
+    }
+
+    /// One class (`GET /classes/{id}`); `NotFound` when the vendor answers 204.
+    pub async fn class(&self, id: &str) -> Result<Class> {
+        self.get_one(Resource::Classes, id).await
+    }
+
+    /// Creates or updates a class (`POST /classes`): without `id` the vendor creates one,
+    /// with `id` it updates that class. Returns the record the vendor sent back. Never
+    /// retried (a create that reached the server would be duplicated).
+    pub async fn save_class(&self, class: &ClassInput) -> Result<Class> {
+        self.save(Resource::Classes, class, class.id.as_deref())
+            .await
+    }
+
+    /// Creates a class; `InvalidInput` if `class.id` is set (that would be an update).
+    pub async fn create_class(&self, class: &ClassInput) -> Result<Class> {
+        creating(Resource::Classes, class.id.as_deref())?;
+        self.save_class(class).await
+    }
+
+    /// Updates the class `class.id`; `InvalidInput` without an id (that would create one),
+    /// `NotFound` if the vendor has no such class (204).
+    pub async fn update_class(&self, class: &ClassInput) -> Result<Class> {
+        updating(Resource::Classes, class.id.as_deref())?;
+        self.save_class(class).await
+    }
+
+    /// One academic session (`GET /sessions/{id}`); `NotFound` when the vendor answers 204.
+    pub async fn session(&self, id: &str) -> Result<Session> {
+        self.get_one(Resource::Sessions, id).await
+    }
+
+    /// Creates or updates an academic session (`POST /sessions`), as [`Client::save_class`].
+    pub async fn save_session(&self, session: &SessionInput) -> Result<Session> {
+        self.save(Resource::Sessions, session, session.id.as_deref())
+            .await
+    }
+
+    /// Creates an academic session; `InvalidInput` if `session.id` is set.
+    pub async fn create_session(&self, session: &SessionInput) -> Result<Session> {
+        creating(Resource::Sessions, session.id.as_deref())?;
+        self.save_session(session).await
+    }
+
+    /// Updates the session `session.id`; `InvalidInput` without an id, `NotFound` (204) if
+    /// there is no such session.
+    pub async fn update_session(&self, session: &SessionInput) -> Result<Session> {
+        updating(Resource::Sessions, session.id.as_deref())?;
+        self.save_session(session).await
+    }
+
+    /// One department (`GET /departments/{id}`); `NotFound` when the vendor answers 204.
+    pub async fn department(&self, id: &str) -> Result<Department> {
+        self.get_one(Resource::Departments, id).await
+    }
+
+    /// Creates or updates a department (`POST /departments`), as [`Client::save_class`].
+    pub async fn save_department(&self, department: &DepartmentInput) -> Result<Department> {
+        self.save(Resource::Departments, department, department.id.as_deref())
+            .await
+    }
+
+    /// Creates a department; `InvalidInput` if `department.id` is set.
+    pub async fn create_department(&self, department: &DepartmentInput) -> Result<Department> {
+        creating(Resource::Departments, department.id.as_deref())?;
+        self.save_department(department).await
+    }
+
+    /// Updates the department `department.id`; `InvalidInput` without an id, `NotFound`
+    /// (204) if there is no such department.
+    pub async fn update_department(&self, department: &DepartmentInput) -> Result<Department> {
+        updating(Resource::Departments, department.id.as_deref())?;
+        self.save_department(department).await
     }
 
     /// One page of teachers (`GET /teachers`).
@@ -459,6 +534,34 @@ impl Client {
                 DecodeDetail::new("record", response.body()),
             )
         })
+    }
+}
+
+/// `InvalidInput` when a create carries an id: the vendor would update that record instead.
+fn creating(resource: Resource, id: Option<&str>) -> Result<()> {
+    match id {
+        None => Ok(()),
+        Some(_) => Err(Error::invalid_input(format!(
+            "create_{noun}: the {noun} has an id, which would update that {noun}; clear it \
+             to create a new one, or call update_{noun}",
+            noun = resource.noun()
+        ))
+        .with_vendor(VENDOR)
+        .with_operation(resource.save_operation())),
+    }
+}
+
+/// `InvalidInput` when an update has no id: the vendor would create a new record instead.
+fn updating(resource: Resource, id: Option<&str>) -> Result<()> {
+    match id {
+        Some(id) if !id.trim().is_empty() => Ok(()),
+        _ => Err(Error::invalid_input(format!(
+            "update_{noun}: the {noun} has no id, which would create a new {noun}; set the \
+             id of the {noun} to update, or call create_{noun}",
+            noun = resource.noun()
+        ))
+        .with_vendor(VENDOR)
+        .with_operation(resource.save_operation())),
     }
 }
 

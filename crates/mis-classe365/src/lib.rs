@@ -53,7 +53,8 @@
 //!   `Unauthenticated`, 403 → `PermissionDenied`, 405 → a non-retryable `Vendor` error that
 //!   names itself a bug in this crate, 5xx → retryable `Unavailable` ([`error`]).
 //! - **POST is an upsert**: without `id` it creates, with `id` it updates
-//!   ([`Client::create_student`], [`Client::update_student`]).
+//!   ([`Client::create_student`] / [`Client::update_student`], and the same for classes,
+//!   sessions and departments). A POST is never replayed.
 //! - Ids arrive as numbers or strings; the crate holds them as text and writes numeric ones
 //!   back as numbers.
 //! - The v2 resource paths are **not public** (vendors.md §4.2): they are inferred and kept
@@ -61,12 +62,24 @@
 //!
 //! ## Attendance
 //!
-//! Classe365 keeps one status label per student per day per class — no AM/PM sessions, no
-//! DfE codes, no minutes late. Marks are therefore `day` marks whose `code` is the label as
-//! sent and whose category comes from mis-core's non-DfE label rules (DESIGN.md §2.2;
-//! unknown labels are `unmapped`), with per-school overrides through
-//! [`Config::code_mapper`]. `record_attendance` writes a day mark (a session mark is
-//! `InvalidInput`), updating the day's existing record by its id when there is one.
+//! Classe365 keeps a status label per register — no AM/PM sessions, no DfE codes, no minutes
+//! late. A school with **daily** attendance sends one record per student per day: a `day`
+//! mark. A school with **subject- or period-wise** attendance sends one record per register,
+//! naming its `subject_id` and/or attendance `session_id` (v1 keys attendance by class,
+//! section, subject and session; the v2 names are inferred): a `lesson` mark whose
+//! `lesson_id` is the subject and `period` the session's name where given — so five subject
+//! registers are five lessons, never five days. `code` is the label as sent; the category
+//! comes from mis-core's non-DfE label rules (DESIGN.md §2.2; unknown labels are `unmapped`),
+//! with per-school overrides through [`Config::code_mapper`]. The date range and the
+//! `student_id` filter are re-applied to what comes back. `record_attendance` writes a day
+//! mark (a session mark is `InvalidInput`), updating the student's **own** daily record by
+//! its id when there is one.
+//!
+//! ## Students on roll
+//!
+//! `active` (or no status) is on roll. Leavers (`alumni`, `withdrawn`…), applicants and
+//! enquiries, `inactive` students and statuses this crate does not know are listed only with
+//! `include_leavers`; an unknown status is also reported as a warning.
 //!
 //! ## Not available
 //!

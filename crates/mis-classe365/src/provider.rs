@@ -2,9 +2,9 @@
 //!
 //! | trait method          | Classe365 source                    | notes |
 //! |-----------------------|-------------------------------------|-------|
-//! | `students`            | `GET /students` (all pages)         | leavers (`alumni`…) and year groups filtered here: the vendor's filters are not documented |
-//! | `attendance`          | `GET /attendance?from&to&student_id` | day marks only; labels → categories by the non-DfE rules |
-//! | `record_attendance`   | `GET /attendance` + `POST /attendance` | updates the day's record when there is one (by `id`), else creates |
+//! | `students`            | `GET /students` (all pages)         | on roll = `active` (or no status); leavers, applicants, enquiries, inactive and unknown statuses only with `include_leavers` (unknown ones reported); year groups filtered here: the vendor's filters are not documented |
+//! | `attendance`          | `GET /attendance?from&to&student_id` | daily registers → day marks, subject/period registers → lesson marks; labels → categories by the non-DfE rules; range and student re-checked here |
+//! | `record_attendance`   | `GET /attendance` + `POST /attendance` | updates the student's own daily record when there is one (by `id`), else creates |
 //! | `staff`               | `GET /teachers`                     | |
 //! | `groups`              | `GET /classes`                      | kind from `class_type` |
 //! | `academic_years` / `terms` | `GET /sessions`                | years and their terms |
@@ -22,9 +22,9 @@ use async_trait::async_trait;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use mis_core::{
     AcademicYear, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent, BehaviourQuery,
-    Capabilities, DateRange, Diagnostics, EnrolmentStatus, Error, ErrorKind, Group, Lesson,
-    MisProvider, ProviderInfo, Result, Slot, Staff, Student, StudentQuery, Term, TimetableQuery,
-    Warning, WriteReceipt, unsupported_stream,
+    Capabilities, DateRange, Diagnostics, Error, ErrorKind, Group, Lesson, MisProvider,
+    ProviderInfo, Result, Slot, Staff, Student, StudentQuery, Term, TimetableQuery, Warning,
+    WriteReceipt, unsupported_stream,
 };
 use mis_http::Lenient;
 
@@ -39,7 +39,7 @@ use mis_core::error_stream;
 fn student_or_warn(
     item: Lenient<crate::wire::Student>,
     d: &Diagnostics,
-) -> Result<Option<Student>> {
+) -> Result<Option<(Student, Option<String>)>> {
     const OPERATION: &str = "students.list";
     let w = match item.into_result() {
         Ok(w) => w,
@@ -82,7 +82,62 @@ fn student_or_warn(
                 .student(s.id.clone()),
         )?;
     }
-    Ok(Some(s))
+    Ok(Some((s, w.status)))
+}
+
+/// One student list record as a listed student, or `None` (skipped, off roll or another
+/// year group).
+fn listed(
+    item: Lenient<crate::wire::Student>,
+    year: Option<&str>,
+    include_leavers: bool,
+    d: &Diagnostics,
+) -> Result<Option<Student>> {
+    let Some((s, raw_status)) = student_or_warn(item, d)? else {
+        return Ok(None);
+    };
+    if !on_roll_or_warn(&s, raw_status.as_deref(), include_leavers, d)? {
+        return Ok(None);
+    }
+    let in_year = year.is_none_or(|y| s.year_group.as_deref() == Some(y));
+    Ok(in_year.then_some(s))
+}
+
+/// Whether a student is listed: on roll always; leavers, applicants, enquiries and inactive
+/// students only with `include_leavers`. A status this crate does not know is never taken
+/// for on roll: listed only with `include_leavers`, and reported either way (the warning
+/// names the student, not the status, which is a field of their record).
+fn on_roll_or_warn(
+    s: &Student,
+    raw_status: Option<&str>,
+    include_leavers: bool,
+    d: &Diagnostics,
+) -> Result<bool> {
+    let unknown = raw_status
+        .map(str::trim)
+        .filter(|st| !st.is_empty())
+        .is_some_and(|st| !convert::is_known_status(st));
+    if unknown {
+        let e = Error::new(
+            ErrorKind::Decode,
+            "the student's status is not one this crate knows (active, alumni, withdrawn, \
+             applicant, enquiry, inactive…)",
+        )
+        .with_vendor(VENDOR)
+        .with_operation("students.list");
+        let consequence = if include_leavers {
+            "student listed as not on roll: status not recognised"
+        } else {
+            "student left out of the on-roll list: status not recognised"
+        };
+        d.report(
+            Warning::from_error(&e, "student", consequence)
+                .record(s.id.clone())
+                .student(s.id.clone()),
+        )?;
+        return Ok(include_leavers);
+    }
+    Ok(include_leavers || convert::is_on_roll(s))
 }
 
 /// One attendance record as a mark: `None` (reported) when it does not decode or convert.
@@ -133,8 +188,10 @@ impl MisProvider for Client {
     fn capabilities(&self) -> Capabilities {
         let mut c = Capabilities::default();
         c.students = true;
-        // One mark per student per day (no AM/PM sessions, no lesson registers).
+        // Daily registers are day marks; subject- or period-wise registers lesson marks. No
+        // AM/PM sessions.
         c.attendance_days = true;
+        c.attendance_lessons = true;
         c.staff = true;
         c.groups = true;
         c.academic_years = true;
@@ -150,47 +207,51 @@ impl MisProvider for Client {
         let include_leavers = q.include_leavers;
         let d = q.diagnostics;
         self.student_records_lenient()
-            .try_filter_map(move |item| futures::future::ready(student_or_warn(item, &d)))
-            .try_filter(move |s| {
-                let keep = (include_leavers || s.enrolment_status != Some(EnrolmentStatus::Leaver))
-                    && year
-                        .as_ref()
-                        .is_none_or(|y| s.year_group.as_ref() == Some(y));
-                futures::future::ready(keep)
+            .try_filter_map(move |item| {
+                futures::future::ready(listed(item, year.as_deref(), include_leavers, &d))
             })
             .boxed()
     }
 
     fn attendance(&self, q: AttendanceQuery) -> BoxStream<'static, Result<AttendanceMark>> {
-        if let Some(slot) = q.slot.filter(|s| *s != Slot::Day) {
-            let what = match slot {
-                Slot::Session => "attendance (AM/PM session marks; Classe365 keeps day marks)",
-                _ => "attendance (lesson marks; Classe365 keeps day marks)",
-            };
-            return unsupported_stream(VENDOR, what);
+        if q.slot == Some(Slot::Session) {
+            return unsupported_stream(
+                VENDOR,
+                "attendance (AM/PM session marks; Classe365 keeps day and subject registers)",
+            );
         }
         let mut filter = AttendanceFilter::new(q.range);
-        if let Some(student) = q.student_id {
-            if student.trim().is_empty() {
+        let mut student = None;
+        if let Some(id) = q.student_id {
+            let id = id.trim().to_owned();
+            if id.is_empty() {
                 return error_stream(Error::invalid_input(
                     "attendance: the student id filter is empty",
                 ));
             }
-            filter = filter.student(student);
+            filter = filter.student(id.clone());
+            student = Some(id);
         }
         let mapper = self.inner.mapper.clone();
         let range = q.range;
+        let slot = q.slot;
         let d = q.diagnostics;
         self.attendance_records_lenient(&filter)
             .try_filter_map(move |item| futures::future::ready(mark_or_warn(item, &mapper, &d)))
             .try_filter(move |m| {
-                // The vendor was asked for this range; anything outside it is not what the
-                // caller asked for.
+                // The vendor was asked for this range and this student, but the names of
+                // those filters are inferred (routes.rs): a server that ignores them must not
+                // hand us other dates or other students' marks.
                 let inside = range.contains(m.date);
-                if !inside {
-                    tracing::debug!(date = %m.date, "dropping a mark outside the requested range");
+                let theirs = student.as_ref().is_none_or(|s| *s == m.student_id);
+                if !inside || !theirs {
+                    tracing::debug!(
+                        outside_range = !inside,
+                        other_student = !theirs,
+                        "dropping a mark the query did not ask for"
+                    );
                 }
-                futures::future::ready(inside)
+                futures::future::ready(inside && theirs && slot.is_none_or(|s| s == m.slot))
             })
             .boxed()
     }
@@ -238,11 +299,17 @@ impl MisProvider for Client {
         // Validate before sending anything.
         let mut record = convert::write_record(&w, None)?;
         let filter = AttendanceFilter::new(DateRange::day(w.date)).student(w.student_id.trim());
+        let student = w.student_id.trim();
         let existing: Vec<_> = self
             .attendance_records(&filter)
             .try_filter(|r| {
+                // Only this student's own daily register on that date: the `student_id`
+                // filter's name is inferred, and a server that ignores it must never make us
+                // overwrite another student's record (or a subject register) with this mark.
                 let same_day = r.date.as_deref().and_then(convert::wire_date) == Some(w.date);
-                futures::future::ready(same_day)
+                let theirs = r.student_id.as_deref().map(str::trim) == Some(student);
+                let daily = convert::register_slot(r) == Slot::Day;
+                futures::future::ready(same_day && theirs && daily)
             })
             .try_collect()
             .await?;

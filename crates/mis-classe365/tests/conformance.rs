@@ -11,6 +11,11 @@
 //!   marks no label can express (not counted, no mark) are not in the tenant; and `U`
 //!   (unauthorised + late) comes back as `absent`, i.e. unauthorised without the lateness;
 //! - no lessons and no behaviour: Classe365 has neither (the `unsupported_*` tests).
+//!
+//! The **variant** profile (`Profile::Variant`) is a school with subject-wise attendance: on
+//! the dates the School has lesson marks, one record per lesson register, each naming its
+//! subject and period. Those come back as **lesson** marks (same label rules), and no day
+//! marks for those dates; the other dates keep their daily record.
 
 use std::sync::Arc;
 
@@ -23,7 +28,7 @@ use mis_core::{
     AttendanceCategory, AttendanceMark, AttendanceQuery, AttendanceWrite, DateRange, ErrorKind,
     GroupKind, MisProvider, MisProviderExt, Session, Slot, StudentQuery,
 };
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
 use mis_testkit::Expected;
 
 const SEED: u64 = 365;
@@ -44,8 +49,51 @@ fn label(mark: &AttendanceMark) -> Option<(&'static str, bool)> {
     })
 }
 
-/// The School as Classe365 represents it.
+/// The School as a Classe365 tenant of `profile` represents it.
 fn expected_data(school: &School) -> MemoryData {
+    let subject_wise = |d: jiff::civil::Date| {
+        school.options.profile == Profile::Variant
+            && school.lesson_mark_range.is_some_and(|r| r.contains(d))
+    };
+    let mut data = daily_data(school);
+    data.marks.retain(|m| !subject_wise(m.date));
+    if school.options.profile == Profile::Variant {
+        let range = school.lesson_mark_range.expect("lesson marks");
+        let lessons = school.lessons_between(range.from(), range.to());
+        for m in &school.lesson_marks {
+            let Some((code, late)) = label(m) else {
+                continue;
+            };
+            let lesson = lessons
+                .iter()
+                .find(|l| Some(&l.id) == m.lesson_id.as_ref())
+                .expect("every lesson mark has its lesson");
+            let subject = school
+                .subjects
+                .iter()
+                .find(|s| Some(&s.name) == lesson.subject.as_ref())
+                .map(|s| s.id.clone());
+            data.marks.push(AttendanceMark {
+                provider: "classe365".into(),
+                student_id: m.student_id.clone(),
+                date: m.date,
+                slot: Slot::Lesson,
+                session: None,
+                period: m.period.clone(),
+                lesson_id: subject,
+                code: code.into(),
+                category: m.category,
+                late,
+                minutes_late: None,
+                note: m.note.clone(),
+            });
+        }
+    }
+    data
+}
+
+/// The School as a daily-attendance Classe365 tenant represents it.
+fn daily_data(school: &School) -> MemoryData {
     let students = school
         .students
         .iter()
@@ -94,7 +142,18 @@ fn range(school: &School) -> DateRange {
 }
 
 async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
-    let school = Arc::new(School::generate(SEED, SIZE));
+    start_profile(faults, Profile::Standard).await
+}
+
+async fn start_profile(
+    faults: FaultPlan,
+    profile: Profile,
+) -> (Sandbox, Arc<School>, Client, Expected) {
+    let school = Arc::new(School::generate_with(
+        SEED,
+        SIZE,
+        SchoolOptions::new().profile(profile),
+    ));
     let sandbox = Sandbox::start_with(
         Vendor::Classe365,
         school.clone(),
@@ -221,6 +280,140 @@ mis_testkit::conformance_suite! {
     faulted = faulted_setup(),
     supported = [students, attendance],
     unsupported = [timetable, behaviour],
+}
+
+/// The variant profile: a school with subject-wise registers (see the module docs).
+async fn variant_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let (sandbox, _school, client, expected) =
+        start_profile(FaultPlan::none(), Profile::Variant).await;
+    std::mem::forget(sandbox);
+    (Arc::new(client), expected)
+}
+
+mod variant {
+    use super::*;
+
+    mis_testkit::conformance_suite! {
+        classe365_variant,
+        setup = variant_setup(),
+        supported = [students, attendance],
+        unsupported = [timetable, behaviour],
+    }
+}
+
+/// Issue 15, item 15, against the variant tenant: one student's subject registers of a day
+/// are that many lesson marks with the School's categories, and no day mark; the daily
+/// school gives the same student one day mark that day. (The exact "five registers, one
+/// absence" shape is in tests/http.rs.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subject_registers_are_lesson_marks_and_daily_ones_day_marks() {
+    use mis_core::stats::summarise_student;
+    let (_variant, school, client, _) = start_profile(FaultPlan::none(), Profile::Variant).await;
+    let range = school.lesson_mark_range.expect("lesson marks");
+    let of_day = |s: &str, d: jiff::civil::Date| -> Vec<&AttendanceMark> {
+        school
+            .lesson_marks
+            .iter()
+            .filter(|m| m.student_id == s && m.date == d && label(m).is_some())
+            .collect()
+    };
+    // A student-day with at least five registers, at least one of them an absence.
+    let (student, day) = school
+        .lesson_marks
+        .iter()
+        .filter(|m| m.category == AttendanceCategory::UnauthorisedAbsence)
+        .map(|m| (m.student_id.clone(), m.date))
+        .find(|(s, d)| of_day(s, *d).len() >= 5)
+        .expect("a student absent from a lesson");
+    let want = of_day(&student, day);
+    let absent_in_school = want
+        .iter()
+        .filter(|m| m.category == AttendanceCategory::UnauthorisedAbsence)
+        .count();
+    assert!(range.contains(day));
+    let marks = client
+        .all_attendance(AttendanceQuery::new(DateRange::day(day)).student(&student))
+        .await
+        .unwrap();
+    let registers = want.len();
+    assert_eq!(marks.len(), registers, "{marks:?}");
+    assert!(marks.iter().all(|m| m.slot == Slot::Lesson), "no day marks");
+    let absent = marks
+        .iter()
+        .filter(|m| m.category == AttendanceCategory::UnauthorisedAbsence)
+        .count();
+    assert_eq!(absent, absent_in_school, "{marks:?}");
+    assert!(
+        marks
+            .iter()
+            .all(|m| m.lesson_id.is_some() && m.period.is_some())
+    );
+    // Absent lessons of N registers, not N days.
+    let summary = summarise_student(&student, &marks);
+    assert_eq!(summary.slot, Some(Slot::Lesson));
+    assert_eq!(summary.possible, registers as u64);
+    assert_eq!(summary.unauthorised_absence, absent_in_school as u64);
+    // A lesson-only query gets the same; a day-only one nothing.
+    let lessons = client
+        .all_attendance(
+            AttendanceQuery::new(DateRange::day(day))
+                .student(&student)
+                .slot(Slot::Lesson),
+        )
+        .await
+        .unwrap();
+    assert_eq!(lessons.len(), registers);
+    let days = client
+        .all_attendance(
+            AttendanceQuery::new(DateRange::day(day))
+                .student(&student)
+                .slot(Slot::Day),
+        )
+        .await
+        .unwrap();
+    assert!(days.is_empty(), "{days:?}");
+
+    // The daily school: one day mark for that student that day.
+    let (_daily, _, client, _) = start(FaultPlan::none()).await;
+    let marks = client
+        .all_attendance(AttendanceQuery::new(DateRange::day(day)).student(&student))
+        .await
+        .unwrap();
+    assert_eq!(marks.len(), 1, "{marks:?}");
+    assert_eq!(marks[0].slot, Slot::Day);
+}
+
+/// Acceptance (issue 15, item 17) against the variant tenant: an `inactive` leaver is not on
+/// roll, and is listed (as `inactive`) only with `include_leavers`; no warning, since
+/// `inactive` is a documented status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inactive_students_are_not_on_roll() {
+    use mis_core::{Diagnostics, EnrolmentStatus};
+    let (_sandbox, school, client, _) = start_profile(FaultPlan::none(), Profile::Variant).await;
+    let d = Diagnostics::new();
+    let everyone = client
+        .all_students(
+            StudentQuery::new()
+                .include_leavers(true)
+                .with_diagnostics(d.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(everyone.len(), school.students.len());
+    let inactive: Vec<_> = everyone
+        .iter()
+        .filter(|s| s.enrolment_status == Some(EnrolmentStatus::Other("inactive".into())))
+        .collect();
+    assert_eq!(inactive.len(), 1, "every other leaver of two");
+    let on_roll = client.all_students(StudentQuery::new()).await.unwrap();
+    let want = school
+        .students
+        .iter()
+        .filter(|s| s.enrolment_status == Some(EnrolmentStatus::OnRoll))
+        .count();
+    assert_eq!(on_roll.len(), want);
+    assert!(on_roll.iter().all(|s| s.id != inactive[0].id));
+    assert!(d.is_empty(), "{:?}", d.warnings());
 }
 
 /// `write_attendance` in the suite writes an AM session mark, which Classe365 cannot hold;

@@ -723,3 +723,377 @@ async fn a_bad_record_costs_that_record() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Decode);
 }
+
+/// Issue 15, item 15: a school with subject-wise attendance sends one record per register
+/// (v1 `attendanceData` keys attendance by `class_id`, `section_id`, `subject_id`,
+/// `session_id`). Five subject registers with one absence are five lesson marks, one absent,
+/// and no day mark: one absent lesson in five, not one absent day in five.
+#[tokio::test]
+async fn five_subject_registers_with_one_absence_are_five_lesson_marks() {
+    use mis_core::stats::summarise_by_student;
+    let server = MockServer::start_async().await;
+    let register = |id: u32, subject: u32, name: &str, period: u32, status: &str| {
+        json!({"id": id, "student_id": 1001, "class_id": 7, "section_id": 71,
+               "subject_id": subject, "subject_name": name, "session_id": period,
+               "session_name": format!("Period {period}"), "date": "2024-09-09",
+               "status": status, "remarks": null})
+    };
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/restv2/attendance");
+            then.status(200).json_body(json!({"records": [
+                register(1, 41, "Maths", 1, "present"),
+                register(2, 42, "English", 2, "present"),
+                register(3, 43, "Science", 3, "absent"),
+                register(4, 44, "History", 4, "present"),
+                register(5, 45, "Art", 5, "late"),
+                // The daily school next door: one record, no subject, no session.
+                {"id": 9, "student_id": 2002, "class_id": 7, "section_id": 72, "subject_id": 0,
+                 "date": "2024-09-09", "status": "present"}
+            ]}));
+        })
+        .await;
+    let c = client(&server);
+    let marks: Vec<_> = c
+        .attendance(AttendanceQuery::new(DateRange::day(date(2024, 9, 9))))
+        .try_collect()
+        .await
+        .unwrap();
+    let lessons: Vec<_> = marks.iter().filter(|m| m.student_id == "1001").collect();
+    assert_eq!(lessons.len(), 5);
+    assert!(lessons.iter().all(|m| m.slot == Slot::Lesson));
+    assert_eq!(
+        lessons
+            .iter()
+            .map(|m| (
+                m.lesson_id.as_deref().unwrap(),
+                m.period.as_deref().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            ("41", "Period 1"),
+            ("42", "Period 2"),
+            ("43", "Period 3"),
+            ("44", "Period 4"),
+            ("45", "Period 5")
+        ]
+    );
+    let absent: Vec<_> = lessons
+        .iter()
+        .filter(|m| m.category == AttendanceCategory::UnauthorisedAbsence)
+        .collect();
+    assert_eq!(absent.len(), 1);
+    assert_eq!(absent[0].lesson_id.as_deref(), Some("43"));
+    assert!(lessons[4].late);
+    let daily: Vec<_> = marks.iter().filter(|m| m.student_id == "2002").collect();
+    assert_eq!(daily.len(), 1);
+    assert_eq!(
+        (daily[0].slot, daily[0].lesson_id.as_deref()),
+        (Slot::Day, None)
+    );
+    // 1 of 5 lessons missed = 20 % of that day's lessons; the day school's pupil 0 %.
+    let (rows, _) = summarise_by_student(&marks);
+    let r = rows
+        .iter()
+        .find(|r| r.student_id.as_deref() == Some("1001"))
+        .unwrap();
+    assert_eq!(
+        (r.slot, r.possible, r.present, r.unauthorised_absence),
+        (Some(Slot::Lesson), 5, 4, 1)
+    );
+    let r = rows
+        .iter()
+        .find(|r| r.student_id.as_deref() == Some("2002"))
+        .unwrap();
+    assert_eq!((r.slot, r.possible, r.present), (Some(Slot::Day), 1, 1));
+
+    // Asking for one kind of register gives only that kind.
+    let days: Vec<_> = c
+        .attendance(AttendanceQuery::new(DateRange::day(date(2024, 9, 9))).slot(Slot::Day))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 1);
+    assert_eq!(days[0].student_id, "2002");
+}
+
+/// Issue 15, item 16: a server that ignores the (inferred) `student_id` filter. The marks
+/// are filtered here as well, and `record_attendance` updates only the asked-for student's
+/// own daily record — never another student's, never a subject register.
+#[tokio::test]
+async fn a_server_ignoring_the_student_filter_cannot_leak_or_misdirect_a_write() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/restv2/attendance");
+            then.status(200).json_body(json!({"records": [
+                {"id": 50, "student_id": 1000, "class_id": 5, "date": "2024-09-09", "status": "absent"},
+                {"id": 51, "student_id": 1001, "class_id": 5, "subject_id": 41, "session_id": 1,
+                 "date": "2024-09-09", "status": "present"},
+                {"id": 52, "student_id": 1001, "class_id": 5, "date": "2024-09-09", "status": "present"},
+                {"id": 53, "student_id": 1002, "class_id": 5, "date": "2024-09-09", "status": "late"}
+            ]}));
+        })
+        .await;
+    let update_own = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/restv2/attendance")
+                .json_body(json!({"id": 52, "student_id": 1001, "class_id": 5,
+                                  "date": "2024-09-09", "status": "excused"}));
+            then.status(200)
+                .json_body(json!({"record": {"id": 52, "student_id": 1001,
+                "class_id": 5, "date": "2024-09-09", "status": "excused"}}));
+        })
+        .await;
+    let c = client(&server);
+    let marks: Vec<_> = c
+        .attendance(AttendanceQuery::new(DateRange::day(date(2024, 9, 9))).student("1001"))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        marks
+            .iter()
+            .map(|m| (m.student_id.as_str(), m.slot))
+            .collect::<Vec<_>>(),
+        [("1001", Slot::Lesson), ("1001", Slot::Day)]
+    );
+    let receipt = c
+        .record_attendance(AttendanceWrite::day("1001", date(2024, 9, 9), "excused"))
+        .await
+        .unwrap();
+    assert_eq!(
+        receipt,
+        WriteReceipt::Applied {
+            id: Some("52".into())
+        }
+    );
+    update_own.assert_async().await;
+
+    // A student with no daily record of their own: a new record is created for them, not
+    // student 1000's record (the first one the server sent) updated.
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/restv2/attendance")
+                .json_body(json!({"student_id": 1003, "date": "2024-09-09", "status": "present"}));
+            then.status(201)
+                .json_body(json!({"record": {"id": 60, "student_id": 1003,
+                "class_id": 5, "date": "2024-09-09", "status": "present"}}));
+        })
+        .await;
+    let receipt = c
+        .record_attendance(AttendanceWrite::day("1003", date(2024, 9, 9), "present"))
+        .await
+        .unwrap();
+    assert_eq!(
+        receipt,
+        WriteReceipt::Applied {
+            id: Some("60".into())
+        }
+    );
+    create.assert_async().await;
+}
+
+/// Issue 15, item 17: only students on roll are current. Applicants and enquiries (the
+/// Admissions module), `inactive`, `withdrawn` and `alumni` students are listed only with
+/// `include_leavers`; an unknown status likewise, and it is reported (by student, without
+/// the status itself).
+#[tokio::test]
+async fn on_roll_means_on_roll() {
+    use mis_core::{Diagnostics, EnrolmentStatus};
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/restv2/students");
+            then.status(200).json_body(json!({"records": [
+                {"id": 1, "first_name": "A", "status": "Active"},
+                {"id": 2, "first_name": "B", "status": "applicant"},
+                {"id": 3, "first_name": "C", "status": "Enquiry"},
+                {"id": 4, "first_name": "D", "status": "inactive"},
+                {"id": 5, "first_name": "E", "status": "alumni"},
+                {"id": 6, "first_name": "F", "status": "withdrawn"},
+                {"id": 7, "first_name": "G", "status": "On Hold"},
+                {"id": 8, "first_name": "H"}
+            ]}));
+        })
+        .await;
+    let c = client(&server);
+    let d = Diagnostics::new();
+    let on_roll: Vec<_> = c
+        .students(StudentQuery::new().with_diagnostics(d.clone()))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        on_roll.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ["1", "8"],
+        "active, and a record without a status"
+    );
+    let w = d.take();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].student_id.as_deref(), Some("7"));
+    assert_eq!(
+        w[0].consequence,
+        "student left out of the on-roll list: status not recognised"
+    );
+    assert!(!w[0].message.contains("On Hold"), "{}", w[0].message);
+
+    let everyone: Vec<_> = c
+        .students(
+            StudentQuery::new()
+                .include_leavers(true)
+                .with_diagnostics(d.clone()),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    use EnrolmentStatus::*;
+    assert_eq!(
+        everyone
+            .iter()
+            .map(|s| (s.id.as_str(), s.enrolment_status.clone()))
+            .collect::<Vec<_>>(),
+        [
+            ("1", Some(OnRoll)),
+            ("2", Some(Applicant)),
+            ("3", Some(Applicant)),
+            ("4", Some(Other("inactive".into()))),
+            ("5", Some(Leaver)),
+            ("6", Some(Leaver)),
+            ("7", Some(Other("on hold".into()))),
+            ("8", None),
+        ]
+    );
+    let w = d.take();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(
+        w[0].consequence,
+        "student listed as not on roll: status not recognised"
+    );
+    // Strict mode: the unknown status is the error it was.
+    let e = c
+        .students(StudentQuery::new().with_diagnostics(Diagnostics::strict()))
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+}
+
+/// Issue 15, item 18: get-one and create-or-update for classes, sessions and departments,
+/// with the students' rules: 204 is `NotFound`, create without `id`, update with it, and a
+/// POST is sent once, never replayed.
+#[tokio::test]
+async fn classes_sessions_and_departments_get_and_upsert() {
+    use mis_classe365::wire::{ClassInput, DepartmentInput, SessionInput};
+    let server = MockServer::start_async().await;
+    let class = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/restv2/classes/12");
+            then.status(200)
+                .json_body(json!({"record": {"id": 12, "name": "7B",
+                "department_id": 3, "class_type": "registration"}}));
+        })
+        .await;
+    let no_session = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/restv2/sessions/99");
+            then.status(204);
+        })
+        .await;
+    let department = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/restv2/departments/3");
+            then.status(200)
+                .json_body(json!({"record": {"id": 3, "name": "Year 7", "year_level": "7"}}));
+        })
+        .await;
+    let create_class = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/restv2/classes")
+                .json_body(json!({"name": "7C", "department_id": 3}));
+            then.status(201)
+                .json_body(json!({"record": {"id": 13, "name": "7C", "department_id": 3}}));
+        })
+        .await;
+    let update_session = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/restv2/sessions")
+                .json_body(json!({"id": 2, "end_date": "2024-12-19"}));
+            then.status(200)
+                .json_body(json!({"record": {"id": 2, "name": "Autumn",
+                "parent_id": 1, "start_date": "2024-09-02", "end_date": "2024-12-19"}}));
+        })
+        .await;
+    let department_down = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/restv2/departments");
+            then.status(500)
+                .json_body(json!({"message": "Server error (error_code: 900)"}));
+        })
+        .await;
+    let c = client(&server);
+
+    let got = c.class("12").await.unwrap();
+    assert_eq!(
+        (got.name.as_deref(), got.department_id.as_deref()),
+        (Some("7B"), Some("3"))
+    );
+    class.assert_async().await;
+    let e = c.session("99").await.unwrap_err();
+    assert_eq!((e.kind(), e.status()), (ErrorKind::NotFound, Some(204)));
+    no_session.assert_async().await;
+    assert_eq!(
+        c.department("3").await.unwrap().year_level.as_deref(),
+        Some("7")
+    );
+    department.assert_async().await;
+
+    let created = c
+        .create_class(&ClassInput {
+            name: Some("7C".into()),
+            department_id: Some("3".into()),
+            ..ClassInput::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.id.as_deref(), Some("13"));
+    create_class.assert_async().await;
+    let updated = c
+        .update_session(&SessionInput {
+            id: Some("2".into()),
+            end_date: Some("2024-12-19".into()),
+            ..SessionInput::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.end_date.as_deref(), Some("2024-12-19"));
+    update_session.assert_async().await;
+
+    // Ids that say the other thing are refused before anything is sent.
+    let e = c
+        .create_department(&DepartmentInput {
+            id: Some("3".into()),
+            ..DepartmentInput::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    let e = c.update_class(&ClassInput::default()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(department_down.calls_async().await, 0);
+
+    // A 500 on a create is not replayed (the read stack would retry it three times).
+    let e = c
+        .create_department(&DepartmentInput {
+            name: Some("Year 12".into()),
+            ..DepartmentInput::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert_eq!(department_down.calls_async().await, 1);
+}

@@ -1,11 +1,21 @@
 //! Attendance: wire records → marks, and a mark to write → a wire record.
 //!
-//! Classe365 keeps one status per student per day per class, as a label (`present`,
-//! `absent`, `late`, `excused`, …), with no AM/PM sessions and no DfE codes (DESIGN.md §4,
-//! vendors.md §4.2–4.3). So every mark is a **day** mark, and its category comes from
+//! Classe365 keeps status labels (`present`, `absent`, `late`, `excused`, …), with no AM/PM
+//! sessions and no DfE codes (DESIGN.md §4, vendors.md §4.2–4.3); the category comes from
 //! mis-core's non-DfE label rules through the provider's [`CodeMapper`] (DESIGN.md §2.2):
 //! `late` is present + late; `excused` authorised; `absent` unauthorised; `field trip`
 //! approved educational activity; anything else `unmapped`, never guessed.
+//!
+//! **Which register.** In Classe365 a `class` is a year / grade (departments → classes →
+//! sections → subjects), and attendance is taken either **daily** (one record per student
+//! per day) or **subject- / period-wise** (one record per register, naming its `subject_id`
+//! and/or the day's attendance `session_id`; v1 `attendanceData`, vendors.md §4.3). So:
+//! - a record with neither a subject nor an attendance session is a **day** mark;
+//! - a record with either is a **lesson** mark: `lesson_id` is the subject id, `period` the
+//!   session's name (else its id) where given.
+//!
+//! Five subject registers with one absence are therefore five lesson marks (one absent),
+//! not five days of which one is absent.
 
 use mis_core::codes::CodeMapper;
 use mis_core::{AttendanceMark, AttendanceWrite, Error, Result, Slot};
@@ -16,8 +26,28 @@ use crate::wire::AttendanceRecord;
 
 const OP: &str = "attendance.list";
 
-/// One Classe365 attendance record as a day mark. `code` is the status exactly as sent;
-/// `note` the remarks.
+/// An id that names something: trimmed, and neither empty nor `0` (PHP back ends send `0`
+/// for "no subject" on a daily register).
+fn named_id(value: Option<&str>) -> Option<String> {
+    text(value).filter(|v| v != "0")
+}
+
+/// The register a record belongs to: [`Slot::Lesson`] for a subject- or period-wise
+/// register (a `subject_id` or attendance `session_id` / `session_name`), else
+/// [`Slot::Day`].
+pub fn register_slot(w: &AttendanceRecord) -> Slot {
+    let subject = named_id(w.subject_id.as_deref());
+    let session = named_id(w.session_id.as_deref()).or_else(|| text(w.session_name.as_deref()));
+    if subject.is_some() || session.is_some() {
+        Slot::Lesson
+    } else {
+        Slot::Day
+    }
+}
+
+/// One Classe365 attendance record as a mark: a day mark for a daily register, a lesson
+/// mark (keyed by subject, and period where given) for a subject- or period-wise one. `code`
+/// is the status exactly as sent; `note` the remarks.
 ///
 /// Errors: `Decode` when the record has no student id or no valid `YYYY-MM-DD` date.
 pub fn mark(w: &AttendanceRecord, mapper: &CodeMapper) -> Result<AttendanceMark> {
@@ -37,14 +67,22 @@ pub fn mark(w: &AttendanceRecord, mapper: &CodeMapper) -> Result<AttendanceMark>
         .ok_or_else(|| missing(OP, "date", "an attendance record has no valid date", id))?;
     let code = w.status.clone().unwrap_or_default();
     let mapped = mapper.map_label(&code);
+    let slot = register_slot(w);
+    let (period, lesson_id) = match slot {
+        Slot::Lesson => (
+            text(w.session_name.as_deref()).or_else(|| named_id(w.session_id.as_deref())),
+            named_id(w.subject_id.as_deref()),
+        ),
+        _ => (None, None),
+    };
     Ok(AttendanceMark {
         provider: VENDOR.into(),
         student_id,
         date,
-        slot: Slot::Day,
+        slot,
         session: None,
-        period: None,
-        lesson_id: None,
+        period,
+        lesson_id,
         code,
         category: mapped.category,
         late: mapped.late,
@@ -94,7 +132,7 @@ pub fn write_record(
         date: Some(write.date.to_string()),
         status: Some(status),
         remarks: write.note.as_deref().and_then(|n| text(Some(n))),
-        extra: Default::default(),
+        ..AttendanceRecord::default()
     })
 }
 
@@ -177,6 +215,52 @@ mod tests {
                 .to_string()
                 .contains("student_id")
         );
+    }
+
+    #[test]
+    fn subject_and_period_registers_are_lesson_marks() {
+        let m = CodeMapper::new();
+        let subject: AttendanceRecord = serde_json::from_value(serde_json::json!({
+            "id": 70, "student_id": 1001, "class_id": 3, "section_id": 9, "subject_id": 41,
+            "subject_name": "Maths", "session_id": 2, "session_name": "Period 2",
+            "date": "2024-09-09", "status": "absent"
+        }))
+        .unwrap();
+        let mk = mark(&subject, &m).unwrap();
+        assert_eq!(mk.slot, Slot::Lesson);
+        assert_eq!(
+            (mk.period.as_deref(), mk.lesson_id.as_deref(), mk.session),
+            (Some("Period 2"), Some("41"), None)
+        );
+        assert_eq!(mk.category, AttendanceCategory::UnauthorisedAbsence);
+        // Period-wise without a subject: the session id is the period.
+        let period: AttendanceRecord = serde_json::from_value(serde_json::json!({
+            "student_id": 1001, "session_id": "3", "date": "2024-09-09", "status": "present"
+        }))
+        .unwrap();
+        let mk = mark(&period, &m).unwrap();
+        assert_eq!(
+            (mk.slot, mk.period.as_deref(), mk.lesson_id.as_deref()),
+            (Slot::Lesson, Some("3"), None)
+        );
+        // Subject-wise without periods: keyed by subject alone.
+        let plain: AttendanceRecord = serde_json::from_value(serde_json::json!({
+            "student_id": 1001, "subject_id": 41, "date": "2024-09-09", "status": "present"
+        }))
+        .unwrap();
+        let mk = mark(&plain, &m).unwrap();
+        assert_eq!(
+            (mk.slot, mk.period.as_deref(), mk.lesson_id.as_deref()),
+            (Slot::Lesson, None, Some("41"))
+        );
+        // A daily register, even one that says "no subject" with 0 or "".
+        let daily: AttendanceRecord = serde_json::from_value(serde_json::json!({
+            "student_id": 1001, "class_id": 3, "section_id": 9, "subject_id": 0,
+            "session_id": "", "date": "2024-09-09", "status": "present"
+        }))
+        .unwrap();
+        let mk = mark(&daily, &m).unwrap();
+        assert_eq!((mk.slot, mk.period, mk.lesson_id), (Slot::Day, None, None));
     }
 
     fn day(code: &str) -> AttendanceWrite {

@@ -6,8 +6,8 @@ mod attendance;
 mod student;
 
 pub use academic::{academic_year, group, is_term, staff, term};
-pub use attendance::{mark, write_record};
-pub use student::{enrolment_status, student};
+pub use attendance::{mark, register_slot, write_record};
+pub use student::{enrolment_status, is_known_status, is_on_roll, student};
 
 use jiff::civil::Date;
 use mis_core::{DecodeDetail, Error};

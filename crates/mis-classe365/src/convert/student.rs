@@ -64,14 +64,91 @@ pub fn student(w: &wire::Student) -> Result<Student> {
     Ok(s)
 }
 
-/// A Classe365 student status as an enrolment status: mis-core's spellings
-/// (`active`/`current` → on roll, `graduated`/`withdrawn`/`left` → leaver…) plus `alumni`
-/// (a graduate) and `passed out` → leaver; anything else is kept as `Other`.
+/// Student statuses that mean "on roll": v1's status API names `active` (vendors.md §4.3,
+/// "change student status"); `in progress` is the class enrolment status of a student in
+/// the active session (Classe365 help, "Updating Student Enrollment Status").
+const ON_ROLL: &[&str] = &["active", "current", "enrolled", "on roll", "in progress"];
+/// Statuses of students who have left: v1's `alumni` (the Alumni module), and the
+/// enrolment statuses `withdrawn` and `complete(d)`.
+const LEFT: &[&str] = &[
+    "alumni",
+    "alumnus",
+    "passed out",
+    "graduated",
+    "graduate",
+    "withdrawn",
+    "left",
+    "complete",
+    "completed",
+    "transferred",
+    "archived",
+];
+/// Statuses of people who are not yet students: the Admissions / CRM module's enquiries
+/// and applicants.
+const NOT_YET: &[&str] = &[
+    "applicant",
+    "application",
+    "applied",
+    "admission",
+    "enquiry",
+    "enquiries",
+    "inquiry",
+    "prospect",
+    "lead",
+    "pre admission",
+    "waitlisted",
+    "waiting list",
+];
+/// Statuses of students who are neither on roll nor gone: Classe365's `inactive` (a student
+/// "goes inactive" before being moved to the Alumni module), and its kin.
+const INACTIVE: &[&str] = &[
+    "inactive",
+    "suspended",
+    "deactivated",
+    "disabled",
+    "incomplete",
+];
+
+fn fold(status: &str) -> String {
+    status
+        .trim()
+        .to_lowercase()
+        .replace(['_', '-'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A Classe365 student status as an enrolment status: `active` (and its kin) on roll;
+/// `alumni`, `withdrawn`, `completed`… leavers; `applicant`, `enquiry`… applicants;
+/// anything else (`inactive`, or a status this crate does not know) is kept as `Other`.
 pub fn enrolment_status(status: &str) -> EnrolmentStatus {
-    match status.trim().to_lowercase().as_str() {
-        "alumni" | "alumnus" | "passed out" | "passed_out" => EnrolmentStatus::Leaver,
-        _ => EnrolmentStatus::parse(status),
+    let folded = fold(status);
+    if ON_ROLL.contains(&folded.as_str()) {
+        EnrolmentStatus::OnRoll
+    } else if LEFT.contains(&folded.as_str()) {
+        EnrolmentStatus::Leaver
+    } else if NOT_YET.contains(&folded.as_str()) {
+        EnrolmentStatus::Applicant
+    } else {
+        EnrolmentStatus::parse(status)
     }
+}
+
+/// Whether this crate knows what `status` means (one of the documented statuses above).
+/// An unknown status is never read as on roll: the student is listed only with
+/// `include_leavers`, and reported.
+pub fn is_known_status(status: &str) -> bool {
+    let folded = fold(status);
+    [ON_ROLL, LEFT, NOT_YET, INACTIVE]
+        .iter()
+        .any(|list| list.contains(&folded.as_str()))
+}
+
+/// Whether a student is on roll: their status says so, or they have none (a record without
+/// a status says nothing against it; the list is the student list).
+pub fn is_on_roll(s: &Student) -> bool {
+    matches!(s.enrolment_status, None | Some(EnrolmentStatus::OnRoll))
 }
 
 #[cfg(test)]
@@ -123,6 +200,24 @@ mod tests {
         let e = student(&wire::Student::default()).unwrap_err();
         assert_eq!(e.kind(), mis_core::ErrorKind::Decode);
         assert!(e.to_string().contains("no id"), "{e}");
+    }
+
+    #[test]
+    fn documented_statuses() {
+        use EnrolmentStatus::*;
+        for (status, want, known) in [
+            ("Active", OnRoll, true),
+            ("in_progress", OnRoll, true),
+            ("alumni", Leaver, true),
+            ("Withdrawn", Leaver, true),
+            ("Applicant", Applicant, true),
+            ("Enquiry", Applicant, true),
+            ("inactive", Other("inactive".into()), true),
+            ("On Hold", Other("on hold".into()), false),
+        ] {
+            assert_eq!(enrolment_status(status), want, "{status}");
+            assert_eq!(is_known_status(status), known, "{status}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::de;
+use super::{de, ser};
 
 /// A class (a grade / course, which holds sections and subjects).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -277,6 +277,123 @@ pub struct Teacher {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// What `POST /classes` accepts: the writable fields of a [`Class`]. Without `id` the vendor
+/// creates a class, with `id` it updates that class (vendor doc, "Standard HTTP Verbs");
+/// `None` fields are not sent, so an update changes only what is set. v1's "upsert class"
+/// takes `name`, `code` and `department_id` (vendors.md §4.3, `POST /rest/academic`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ClassInput {
+    /// The class to update; `None` creates one.
+    #[serde(
+        serialize_with = "ser::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<String>,
+    /// Name (required to create).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Short code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The department it belongs to.
+    #[serde(
+        serialize_with = "ser::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub department_id: Option<String>,
+    /// What the class is for (`registration`, `teaching`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_type: Option<String>,
+}
+
+impl From<&Class> for ClassInput {
+    fn from(c: &Class) -> Self {
+        ClassInput {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            code: c.code.clone(),
+            department_id: c.department_id.clone(),
+            class_type: c.class_type.clone(),
+        }
+    }
+}
+
+/// What `POST /sessions` accepts: an academic year, or a term of one (`parent_id`).
+/// Without `id` it creates, with `id` it updates; `None` fields are not sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SessionInput {
+    /// The session to update; `None` creates one.
+    #[serde(
+        serialize_with = "ser::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<String>,
+    /// Name (required to create), e.g. `2025/2026`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// First day, `YYYY-MM-DD` (required to create).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    /// Last day, `YYYY-MM-DD` (required to create).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    /// `academic_year` or `term`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_type: Option<String>,
+    /// The year a term belongs to.
+    #[serde(
+        serialize_with = "ser::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parent_id: Option<String>,
+}
+
+impl From<&Session> for SessionInput {
+    fn from(s: &Session) -> Self {
+        SessionInput {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            start_date: s.start_date.clone(),
+            end_date: s.end_date.clone(),
+            session_type: s.session_type.clone(),
+            parent_id: s.parent_id.clone(),
+        }
+    }
+}
+
+/// What `POST /departments` accepts. v1's "upsert department" takes a name and a code
+/// (vendors.md §4.3). Without `id` it creates, with `id` it updates; `None` fields are not
+/// sent. The department's classes are not written here: a class names its department.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DepartmentInput {
+    /// The department to update; `None` creates one.
+    #[serde(
+        serialize_with = "ser::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<String>,
+    /// Name (required to create).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Short code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The year / grade level it stands for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_level: Option<String>,
+}
+
+impl From<&Department> for DepartmentInput {
+    fn from(d: &Department) -> Self {
+        DepartmentInput {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            code: d.code.clone(),
+            year_level: d.year_level.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +416,33 @@ mod tests {
         assert_eq!(s.start_date.as_deref(), Some("2024-09-02"));
         let d: Department = serde_json::from_str(r#"{"department_id":2}"#).unwrap();
         assert_eq!(d.id.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn inputs_send_only_writable_fields_with_numeric_ids() {
+        let c: Class = serde_json::from_str(
+            r#"{"id":12,"name":"7B","department_id":"3","student_ids":[1],"subject_name":"M"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(ClassInput::from(&c)).unwrap(),
+            serde_json::json!({"id": 12, "name": "7B", "department_id": 3})
+        );
+        let s = SessionInput {
+            name: Some("2025/2026".into()),
+            start_date: Some("2025-09-01".into()),
+            end_date: Some("2026-07-20".into()),
+            ..SessionInput::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            serde_json::json!({"name": "2025/2026", "start_date": "2025-09-01", "end_date": "2026-07-20"})
+        );
+        let d: Department =
+            serde_json::from_str(r#"{"id":2,"name":"Year 7","class_ids":[5]}"#).unwrap();
+        assert_eq!(
+            serde_json::to_value(DepartmentInput::from(&d)).unwrap(),
+            serde_json::json!({"id": 2, "name": "Year 7"})
+        );
     }
 }

@@ -11,9 +11,11 @@ use serde_json::Value;
 
 use super::{de, ser};
 
-/// One student's attendance in one class on one date: Classe365 keeps one mark per student
-/// per day per class, with no AM/PM sessions (vendors.md §4.3 v1 `attendanceData` is keyed by
-/// date and class; the emulator follows DESIGN.md §4).
+/// One register entry for one student on one date. A school with **daily** attendance sends
+/// one per student per day (no subject, no session); a school with **subject- or
+/// period-wise** attendance sends one per register, each naming its `subject_id` and/or
+/// attendance `session_id` (vendors.md §4.3: v1 `attendanceData` is keyed by `class_id`,
+/// `section_id`, `subject_id`, `session_id`). The v2 names are inferred, so all are optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AttendanceRecord {
     /// The vendor's id; `None` on a record not yet created.
@@ -55,6 +57,48 @@ pub struct AttendanceRecord {
         skip_serializing_if = "Option::is_none"
     )]
     pub status: Option<String>,
+    /// The section (form) the register was taken for, when the tenant sends it (v1's
+    /// attendance is keyed by `class_id`, `section_id`, `subject_id`, `session_id`;
+    /// vendors.md §4.3) [I].
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        serialize_with = "ser::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub section_id: Option<String>,
+    /// The subject of a subject-wise register ("Subject id for subject-wise attendance",
+    /// v1 `attendanceData`); absent, `null`, `""` or `0` on a daily register [I].
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        serialize_with = "ser::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subject_id: Option<String>,
+    /// The subject's name, when sent [I].
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subject_name: Option<String>,
+    /// The attendance session (period) of the day, "when multiple sessions are enabled"
+    /// (v1 `attendanceData`); not the academic session, which v1 calls `acds_id` [I].
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        serialize_with = "ser::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub session_id: Option<String>,
+    /// The attendance session's (period's) name, e.g. `Period 2`, when sent [I].
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub session_name: Option<String>,
     /// A remark on the mark.
     #[serde(
         default,

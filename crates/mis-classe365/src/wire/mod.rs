@@ -17,7 +17,9 @@ mod attendance;
 mod envelope;
 mod student;
 
-pub use academic::{Class, Department, Session, Teacher};
+pub use academic::{
+    Class, ClassInput, Department, DepartmentInput, Session, SessionInput, Teacher,
+};
 pub use attendance::AttendanceRecord;
 pub use envelope::{Envelope, FieldError, Meta};
 pub use student::{Student, StudentInput};
