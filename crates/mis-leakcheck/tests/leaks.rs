@@ -491,3 +491,225 @@ fn the_check_catches_a_session_id() {
     shown.add("logs", "Basic 0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p end");
     assert_no_session_id(&shown);
 }
+
+// ---------------------------------------------------------------------------------------
+// Personal data: no pupil's field value in errors, warnings or TRACE logs.
+// ---------------------------------------------------------------------------------------
+
+/// Every personal value of the school's pupils that must never be shown: names, dates of
+/// birth (both spellings), UPNs, e-mail addresses, and the notes of behaviour events.
+fn personal_values(school: &School) -> Vec<String> {
+    let mut values = Vec::new();
+    for s in &school.students {
+        values.extend([s.first_name.clone(), s.last_name.clone()]);
+        values.extend(s.preferred_first_name.clone());
+        values.extend(s.preferred_last_name.clone());
+        values.extend(s.middle_names.clone());
+        values.extend(s.email.clone());
+        if let Some(dob) = s.date_of_birth {
+            values.extend(dob_forms(&dob.to_string()));
+            values.push(dob.strftime("%Y%m%d").to_string());
+        }
+        values.extend(s.upn().map(str::to_owned));
+    }
+    for e in school.behaviour_events() {
+        values.extend(e.notes.clone().filter(|n| n.len() >= 12));
+    }
+    values.retain(|v| v.len() >= 3);
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// Whether `value` appears in `text`: names as whole words (so `Ada` does not match
+/// `Adams` or `metadata`), anything with digits or spaces as a substring.
+fn shows(text: &str, value: &str) -> bool {
+    if value.chars().all(char::is_alphabetic) {
+        text.split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == value)
+    } else {
+        text.contains(value)
+    }
+}
+
+impl Shown {
+    /// Fails on any pupil value in anything shown.
+    fn assert_no_personal_data(&self, vendor: Vendor, values: &[String]) {
+        for (what, text) in &self.0 {
+            for v in values {
+                assert!(
+                    !shows(text, v),
+                    "{vendor}: {what} shows the pupil value {v:?}:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+/// Reads students and attendance through `plan`, leniently and strictly, at TRACE, and
+/// returns every error, warning (Display and Debug) and log line.
+async fn run_personal(vendor: Vendor, school: Arc<School>, plan: FaultPlan) -> Shown {
+    let sandbox = Sandbox::start_with(
+        vendor,
+        school.clone(),
+        plan,
+        EmulatorOptions {
+            time_scale: 0.01,
+            ..EmulatorOptions::default()
+        },
+        0,
+    )
+    .await
+    .expect("emulator starts");
+    let creds: BTreeMap<&'static str, String> = sandbox
+        .credentials()
+        .0
+        .iter()
+        .filter(|(k, _)| vendor != Vendor::ClassCharts || ["email", "password"].contains(k))
+        .map(|(k, v)| (*k, v.clone()))
+        .collect();
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mut shown = Shown::default();
+    let env = env(&sandbox, &creds);
+    let (provider, _) = open(vendor, &env).expect("the provider opens");
+    let day = school
+        .attendance_range
+        .map(|r| r.from())
+        .unwrap_or(school.academic_year.start_date);
+    for strict in [false, true] {
+        let diagnostics = if strict {
+            mis_core::Diagnostics::strict()
+        } else {
+            mis_core::Diagnostics::new()
+        };
+        let streams = [
+            provider
+                .students(StudentQuery::new().with_diagnostics(diagnostics.clone()))
+                .map(|r| r.map(|_| ()))
+                .boxed(),
+            provider
+                .attendance(
+                    AttendanceQuery::new(DateRange::day(day)).with_diagnostics(diagnostics.clone()),
+                )
+                .map(|r| r.map(|_| ()))
+                .boxed(),
+        ];
+        for (what, mut stream) in ["students", "attendance"].into_iter().zip(streams) {
+            while let Some(item) = tokio::time::timeout(Duration::from_secs(20), stream.next())
+                .await
+                .expect("the provider answers")
+            {
+                if let Err(e) = item {
+                    shown.error(what, &e);
+                    break;
+                }
+            }
+        }
+        for w in diagnostics.warnings() {
+            shown.add("warning", format!("{w}\n{w:?}"));
+        }
+    }
+    drop(_guard);
+    shown.add("logs", logs.text());
+    shown
+}
+
+/// For one vendor: a malformed record (read leniently, then strictly), an error body that
+/// echoes the records, and a list page whose JSON is cut off; none shows a pupil's data
+/// anywhere.
+///
+/// Sensitivity: with `MIS_DEBUG_BODIES=1` (raw excerpts, as every error had before the
+/// personal-data work) the GO 4 Schools run fails, a date of birth in the cut page's
+/// excerpt; for the other vendors the emulators' key order puts no personal field in the
+/// first 120 characters, so there the test checks the masking but not that old excerpt.
+async fn check_personal(vendor: Vendor, seed: u64) {
+    let school = school(seed);
+    let values = personal_values(&school);
+    assert!(values.len() > 3 * SIZE, "{vendor}: values to look for");
+    let malformed = FaultPlan {
+        records: mis_sandbox::RecordFaults {
+            malformed_record: true,
+            ..Default::default()
+        },
+        ..FaultPlan::none()
+    };
+    let shown = run_personal(vendor, school.clone(), malformed).await;
+    assert!(
+        shown
+            .0
+            .iter()
+            .any(|(what, _)| what == "warning" || what.ends_with("error")),
+        "{vendor}: the malformed record was reported"
+    );
+    shown.assert_no_personal_data(vendor, &values);
+
+    let echo = FaultPlan {
+        records: mis_sandbox::RecordFaults {
+            echo_error: true,
+            ..Default::default()
+        },
+        ..FaultPlan::none()
+    };
+    let shown = run_personal(vendor, school.clone(), echo).await;
+    assert!(
+        shown.0.iter().any(|(what, _)| what.ends_with("error")),
+        "{vendor}: the echoing error body was an error"
+    );
+    shown.assert_no_personal_data(vendor, &values);
+
+    let cut = FaultPlan {
+        records: mis_sandbox::RecordFaults {
+            cut_body: true,
+            ..Default::default()
+        },
+        ..FaultPlan::none()
+    };
+    let shown = run_personal(vendor, school, cut).await;
+
+    assert!(
+        shown.0.iter().any(|(what, _)| what.ends_with("error")),
+        "{vendor}: the cut body was an error"
+    );
+    shown.assert_no_personal_data(vendor, &values);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn go4schools_shows_no_personal_data() {
+    check_personal(Vendor::Go4Schools, 51).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hubmis_shows_no_personal_data() {
+    check_personal(Vendor::Hubmis, 52).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classcharts_shows_no_personal_data() {
+    check_personal(Vendor::ClassCharts, 53).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classe365_shows_no_personal_data() {
+    check_personal(Vendor::Classe365, 54).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managebac_shows_no_personal_data() {
+    check_personal(Vendor::ManageBac, 55).await;
+}
+
+#[test]
+fn names_match_as_words_and_dates_as_text() {
+    assert!(shows("student Ada Lovelace", "Ada"));
+    assert!(!shows("metadata for Adams", "Ada"));
+    assert!(shows("dob 2010-08-24 here", "2010-08-24"));
+}

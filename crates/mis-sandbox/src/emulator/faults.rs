@@ -66,6 +66,13 @@ pub struct RecordFaults {
     /// client error message may repeat. Not part of [`RecordFaults::all`].
     #[serde(default)]
     pub echo_error: bool,
+    /// Every GET answering more than 1 KiB (a list page) answers 200 with the last tenth of
+    /// its JSON cut off (a complete response whose JSON ends mid-record, as a misbehaving
+    /// proxy or a vendor's own crash mid-write sends): the
+    /// decode error that follows must describe the body without its pupil data. Not part of
+    /// [`RecordFaults::all`].
+    #[serde(default)]
+    pub cut_body: bool,
 }
 
 impl RecordFaults {
@@ -81,6 +88,7 @@ impl RecordFaults {
             missing_subresource: true,
             forbidden_auxiliary: true,
             echo_error: false,
+            cut_body: false,
         }
     }
 

@@ -46,8 +46,14 @@ pub fn with_faults(router: Router, core: Core) -> Router {
 
 async fn inject(State(core): State<Core>, req: Request, next: Next) -> Response {
     core.stats.requests.fetch_add(1, Ordering::SeqCst);
-    if core.faults.plan().records.echo_error && req.method() == axum::http::Method::GET {
-        return echo_error(next.run(req).await).await;
+    let records = core.faults.plan().records;
+    if req.method() == axum::http::Method::GET && (records.echo_error || records.cut_body) {
+        let served = next.run(req).await;
+        return if records.echo_error {
+            echo_error(served).await
+        } else {
+            cut_body(served).await
+        };
     }
     let fault = core.faults.draw();
     if fault != Fault::None {
@@ -98,14 +104,32 @@ async fn echo_error(served: Response) -> Response {
     let body = axum::body::to_bytes(served.into_body(), usize::MAX)
         .await
         .unwrap_or_default();
-    let data: serde_json::Value =
-        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    let data: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     let echo = serde_json::json!({
         "message": "The given data was invalid.",
         "errors": {"request": ["The request could not be processed."]},
         "data": data,
     });
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(echo)).into_response()
+}
+
+/// The handler's answer with its body cut in half, sent complete (see
+/// `RecordFaults::cut_body`).
+async fn cut_body(served: Response) -> Response {
+    let (parts, body) = served.into_parts();
+    let full = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    // Only list pages (over 1 KiB): the small reference reads before them must succeed, so
+    // that the cut lands where the pupils' records are.
+    let keep = if full.len() > 1024 {
+        full.len() * 9 / 10
+    } else {
+        full.len()
+    };
+    let mut r = Response::from_parts(parts, Body::from(full.slice(..keep)));
+    r.headers_mut().remove(header::CONTENT_LENGTH);
+    r
 }
 
 /// A response that promises `declared_len` bytes, sends `sent`, then fails: hyper aborts the
