@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     pub(crate) tz: TimeZone,
     pub(crate) mapper: CodeMapper,
     pub(crate) cache: Cache,
+    /// See [`Config::leavers_between`].
+    pub(crate) leavers: Option<mis_core::DateRange>,
 }
 
 /// The path segment of an academic year, checked.
@@ -117,6 +119,7 @@ impl Client {
                 tz,
                 mapper: config.mapper().clone(),
                 cache: Cache::default(),
+                leavers: config.leavers_range(),
             }),
         })
     }

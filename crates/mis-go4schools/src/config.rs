@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use mis_core::codes::CodeMapper;
-use mis_core::{Error, ErrorKind, Result};
+use mis_core::{DateRange, Error, ErrorKind, Result};
 use mis_http::{BaseUrl, RateLimit, RetryConfig, SecretString};
 
 /// The vendor's host.
@@ -33,6 +33,7 @@ pub struct Config {
     retry: RetryConfig,
     timeout: Duration,
     code_mapper: CodeMapper,
+    leavers: Option<DateRange>,
 }
 
 impl Config {
@@ -54,6 +55,7 @@ impl Config {
             retry: RetryConfig::default(),
             timeout: Duration::from_secs(120),
             code_mapper: CodeMapper::new(),
+            leavers: None,
         }
     }
 
@@ -130,6 +132,20 @@ impl Config {
     pub fn code_mapper(mut self, mapper: CodeMapper) -> Self {
         self.code_mapper = mapper;
         self
+    }
+
+    /// The dates whose academic years a students read with `include_leavers` covers (with
+    /// the current year). GO lists students per academic year, so a student who left before
+    /// this year is only in the years they were on roll. Default: every academic year the
+    /// school has data for, up to the current one.
+    pub fn leavers_between(mut self, range: DateRange) -> Self {
+        self.leavers = Some(range);
+        self
+    }
+
+    /// The range set by [`Config::leavers_between`].
+    pub fn leavers_range(&self) -> Option<DateRange> {
+        self.leavers
     }
 
     /// The API key.

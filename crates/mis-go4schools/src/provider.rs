@@ -4,7 +4,12 @@
 //! How each entity is built:
 //!
 //! * **students** — `students` joined with `students/education-details` of the school's
-//!   current academic year (UPN, year and registration group, enrolment).
+//!   current academic year (UPN, year and registration group, enrolment). GO lists students
+//!   per academic year, so with `include_leavers` the earlier years are read too (every year
+//!   the school has up to the current one, or those [`Config::leavers_between`] touches): a
+//!   student found only in an earlier year is a leaver, with that year's details.
+//!
+//! [`Config::leavers_between`]: crate::Config::leavers_between
 //! * **attendance** — for each date of the range (split by academic year, vendors.md §2.2;
 //!   dates the calendar marks `Closed` skipped), the session marks and lesson marks of that
 //!   date; mark and alias ids resolved through that year's attendance codes into the raw code,
@@ -14,7 +19,8 @@
 //!   the calendar's open days (which timetable and week each date is); a student filter uses
 //!   that student's classes and membership dates.
 //! * **behaviour** — the events of each date joined to their event types (significance →
-//!   polarity, name → category).
+//!   polarity, name → category). Every date is asked for, closed ones included: trips and
+//!   residentials record behaviour on days the calendar marks `Closed`.
 //! * **record_attendance** — `POST` session attendance after checking the session, the code
 //!   (in that year's code book) and the student's UPN.
 //!
@@ -31,15 +37,21 @@
 //!   costs that record (`Lenient` list items);
 //! * one date's marks or events that the server will not give (404, 403, an unreadable
 //!   page) cost that date, with a warning naming it;
-//! * attendance needs only attendance: an unreadable timetable costs the lesson marks
-//!   ("lesson marks left out: timetable not readable"), never the session marks; an
-//!   unreadable calendar costs nothing (every date is asked for);
+//! * attendance needs only attendance. A part switched off for the key or the school — 403
+//!   (module disabled, embargo) or 400 "Attendance Invalid Mode" (the school's attendance
+//!   mode has no such register) — costs only that part: an unreadable timetable or classes
+//!   cost the lesson marks ("lesson marks left out: timetable not readable"); a lesson
+//!   register switched off costs the lesson marks of the whole read, with one warning ("lesson
+//!   marks left out: the register is not available to this key or school"), and likewise a
+//!   session register;
+//!   an unreadable calendar costs nothing (every date is asked for);
 //! * enrichment the key may not read — teachers, subjects (lessons), staff accounts
 //!   (behaviour authors) — leaves those names out. The cached reference data remembers what
 //!   it was built without, so every read that would have shown the names is told, not just
 //!   the first.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
@@ -147,6 +159,34 @@ impl Cache {
     }
 }
 
+/// GO's 400 for an endpoint the school's attendance mode does not have (vendor doc, Errors).
+const INVALID_MODE: &str = "Attendance Invalid Mode";
+
+/// Whether `e` says a whole part is switched off for this key or school — 403 (module
+/// disabled, embargo) or 400 "Attendance Invalid Mode" — rather than that one request failed.
+fn part_off(e: &Error) -> bool {
+    e.kind() == ErrorKind::PermissionDenied
+        || (e.kind() == ErrorKind::InvalidInput && e.vendor_code() == Some(INVALID_MODE))
+}
+
+/// Like [`Diagnostics::degrade`], also degrading a part that is switched off ([`part_off`]):
+/// a 400 "Attendance Invalid Mode" is a fact about the school, not a bad request of ours.
+fn degrade_part(d: &Diagnostics, e: Error, w: impl FnOnce(&Error) -> Warning) -> Result<()> {
+    if part_off(&e) {
+        d.report(w(&e))
+    } else {
+        d.degrade(e, w)
+    }
+}
+
+/// Registers found switched off during one attendance read, so the rest of its dates do not
+/// ask again and the read warns once.
+#[derive(Default)]
+struct RegistersOff {
+    sessions: AtomicBool,
+    lessons: AtomicBool,
+}
+
 /// Errors that mean "this key may not read that", after which optional enrichment (teacher
 /// names, subject names, authors) is skipped instead of failing the whole query.
 fn not_allowed(e: &Error) -> bool {
@@ -178,15 +218,28 @@ fn optional<T>(
 
 /// One date's register, its good marks kept. The whole register lost (a degradable error)
 /// is one warning with no id to name (it is every student's): the consequence names the date.
+/// A register switched off ([`part_off`]) is the same for every date: `off` is set, and only
+/// the first date to find it warns, for the whole read.
 fn register<T>(
     r: Result<Vec<Lenient<T>>>,
     d: &Diagnostics,
     operation: &str,
     what: &str,
     date: Date,
+    off: &AtomicBool,
 ) -> Result<Vec<T>> {
     match r {
         Ok(items) => keep_good(items, d, VENDOR, operation, "attendance"),
+        Err(e) if part_off(&e) => {
+            if !off.swap(true, Ordering::SeqCst) {
+                d.report(warning(
+                    &e,
+                    "attendance",
+                    format!("{what} left out: the register is not available to this key or school"),
+                ))?;
+            }
+            Ok(Vec::new())
+        }
         Err(e) => {
             d.degrade(e, |e| {
                 warning(e, "attendance", format!("{what} of {date} left out"))
@@ -283,6 +336,52 @@ impl Client {
             .and_then(|s| s.current_academic_year)
             .and_then(|y| i32::try_from(y).ok())
             .unwrap_or_else(|| academic_year_of(self.today())))
+    }
+
+    /// The students of academic year `year`, joined with that year's education details;
+    /// records that do not decode are reported to `d` and skipped.
+    async fn year_students(&self, year: i32, today: Date, d: &Diagnostics) -> Result<Vec<Student>> {
+        let (students, details) = futures::try_join!(
+            self.students_as::<Lenient<wire::Student>>(year),
+            self.education_of(year, false)
+        )?;
+        let students = keep_good(students, d, VENDOR, "students.list", "student")?;
+        report_rejected_details(&details.rejected, d)?;
+        let by_id: HashMap<i64, &wire::EducationDetails> =
+            details.rows.iter().map(|d| (d.student_id, d)).collect();
+        Ok(students
+            .iter()
+            .map(|s| convert::student(s, by_id.get(&s.id).copied(), today))
+            .collect())
+    }
+
+    /// The academic years before `current` whose students a read with `include_leavers`
+    /// covers, oldest first: those [`crate::Config::leavers_between`] touches, else every
+    /// year the school lists. Only years the school has, when it says which it has.
+    async fn leaver_years(&self, current: i32) -> Result<Vec<i32>> {
+        let school = self.school_cached().await?;
+        let known: Option<HashSet<i32>> = school.map(|s| {
+            s.academic_years
+                .iter()
+                .filter_map(|y| i32::try_from(*y).ok())
+                .collect()
+        });
+        let mut years: Vec<i32> = match (self.inner.leavers, &known) {
+            (Some(range), _) => split_by_academic_year(range)
+                .into_iter()
+                .map(|(y, _)| y)
+                .filter(|y| known.as_ref().is_none_or(|k| k.is_empty() || k.contains(y)))
+                .collect(),
+            (None, Some(k)) => k.iter().copied().collect(),
+            (None, None) => {
+                tracing::debug!("school details not readable: leavers of earlier years unknown");
+                Vec::new()
+            }
+        };
+        years.retain(|y| *y < current);
+        years.sort_unstable();
+        years.dedup();
+        Ok(years)
     }
 
     /// The parts of `range` in academic years the school has data for.
@@ -450,7 +549,8 @@ impl Client {
     ///
     /// Lesson marks are read only with a `timetable` to place them. A register the server
     /// will not give for this date (a degradable error) costs that date's marks of that
-    /// register; a mark that does not decode or convert costs that mark.
+    /// register, and a register switched off (`off`) the rest of the read's; a mark that does
+    /// not decode or convert costs that mark.
     #[allow(clippy::too_many_arguments)] // one date's job: each argument is a different input
     async fn day_marks(
         &self,
@@ -461,6 +561,7 @@ impl Client {
         sessions: bool,
         student: Option<i64>,
         d: Diagnostics,
+        off: Arc<RegistersOff>,
     ) -> Result<Vec<AttendanceMark>> {
         const SESSIONS: &str = "attendance.session_marks";
         const LESSONS: &str = "attendance.lesson_marks";
@@ -468,7 +569,7 @@ impl Client {
         let mapper = &self.inner.mapper;
         let (session_marks, lesson_marks) = futures::join!(
             async {
-                if sessions {
+                if sessions && !off.sessions.load(Ordering::SeqCst) {
                     Some(
                         self.session_marks_as::<Lenient<wire::SessionMark>>(year, date)
                             .await,
@@ -478,7 +579,7 @@ impl Client {
                 }
             },
             async {
-                if timetable.is_some() {
+                if timetable.is_some() && !off.lessons.load(Ordering::SeqCst) {
                     Some(
                         self.lesson_marks_as::<Lenient<wire::LessonMark>>(year, date)
                             .await,
@@ -490,7 +591,7 @@ impl Client {
         );
         let mut out = Vec::new();
         if let Some(r) = session_marks {
-            for m in register(r, &d, SESSIONS, "session marks", date)?
+            for m in register(r, &d, SESSIONS, "session marks", date, &off.sessions)?
                 .iter()
                 .filter(|m| keep(m.student_id))
             {
@@ -505,7 +606,7 @@ impl Client {
         }
         if let Some(r) = lesson_marks {
             let index = timetable.as_deref().map(|t| &t.index);
-            for m in register(r, &d, LESSONS, "lesson marks", date)?
+            for m in register(r, &d, LESSONS, "lesson marks", date, &off.lessons)?
                 .iter()
                 .filter(|m| keep(m.student_id))
             {
@@ -654,18 +755,39 @@ impl MisProvider for Client {
         flatten(stream::once(async move {
             let year = client.current_year().await?;
             let today = client.today();
-            let (students, details) = futures::try_join!(
-                client.students_as::<Lenient<wire::Student>>(year),
-                client.education_of(year, false)
-            )?;
             let d = &q.diagnostics;
-            let students = keep_good(students, d, VENDOR, "students.list", "student")?;
-            report_rejected_details(&details.rejected, d)?;
-            let by_id: HashMap<i64, &wire::EducationDetails> =
-                details.rows.iter().map(|d| (d.student_id, d)).collect();
-            Ok(students
-                .iter()
-                .map(|s| convert::student(s, by_id.get(&s.id).copied(), today))
+            let mut out = client.year_students(year, today, d).await?;
+            if q.include_leavers {
+                // Students who left before this year are only in the years they were on
+                // roll: the latest year a student appears in describes them.
+                let mut seen: HashSet<String> = out.iter().map(|s| s.id.clone()).collect();
+                for past in client.leaver_years(year).await?.into_iter().rev() {
+                    let students = match client.year_students(past, today, d).await {
+                        Ok(s) => s,
+                        Err(e) if e.is_degradable() || e.vendor_code().is_some() => {
+                            d.report(warning(
+                                &e,
+                                "student",
+                                format!(
+                                    "leavers of {} left out: that year's students not readable",
+                                    academic_year_name(past)
+                                ),
+                            ))?;
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    for mut s in students {
+                        if seen.insert(s.id.clone()) {
+                            // Not on this year's roll, whatever that year's record said.
+                            s.enrolment_status = Some(EnrolmentStatus::Leaver);
+                            out.push(s);
+                        }
+                    }
+                }
+            }
+            Ok(out
+                .into_iter()
                 .filter(|s| {
                     q.include_leavers || s.enrolment_status != Some(EnrolmentStatus::Leaver)
                 })
@@ -696,6 +818,7 @@ impl MisProvider for Client {
         let client = self.clone();
         let range = q.range;
         let diagnostics = q.diagnostics;
+        let off = Arc::new(RegistersOff::default());
         let planner = client.clone();
         let jobs = stream::once(async move { planner.plan(range).await })
             .map_ok(|parts| stream::iter(parts.into_iter().map(Ok)))
@@ -715,7 +838,7 @@ impl MisProvider for Client {
                         let codes = codes?;
                         let calendar = match calendar {
                             Ok(c) => c,
-                            Err(e) if e.is_degradable() => {
+                            Err(e) if e.is_degradable() || part_off(&e) => {
                                 tracing::debug!(error = %e, "calendar not readable; every date is asked for");
                                 Arc::default()
                             }
@@ -725,7 +848,7 @@ impl MisProvider for Client {
                             match client.timetable_of(year).await {
                                 Ok(t) => Some(t),
                                 Err(e) => {
-                                    d.degrade(e, |e| {
+                                    degrade_part(&d, e, |e| {
                                         warning(
                                             e,
                                             "attendance",
@@ -752,9 +875,10 @@ impl MisProvider for Client {
             jobs.map_ok(move |(year, date, codes, timetable)| {
                 let client = client.clone();
                 let d = diagnostics.clone();
+                let off = off.clone();
                 async move {
                     client
-                        .day_marks(year, date, codes, timetable, sessions, student, d)
+                        .day_marks(year, date, codes, timetable, sessions, student, d, off)
                         .await
                 }
             })
@@ -834,11 +958,11 @@ impl MisProvider for Client {
             move |((year, part), authors)| {
                 let client = client.clone();
                 async move {
-                    let (types, calendar) =
-                        futures::try_join!(client.event_types_of(year), client.calendar_of(year))?;
+                    let types = client.event_types_of(year).await?;
+                    // Every date, closed ones included: a trip or residential records
+                    // behaviour on a day the calendar marks closed (issue 14).
                     let jobs: Vec<Result<_>> = part
                         .days()
-                        .filter(|d| !is_closed(&calendar, *d))
                         .map(|d| Ok((year, d, types.clone(), authors.clone())))
                         .collect();
                     Ok(stream::iter(jobs))

@@ -21,7 +21,9 @@ use mis_core::{
     Polarity, Session, Slot, StudentQuery, TimetableQuery,
 };
 use mis_go4schools::{Client, Config};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{
+    EmulatorOptions, FaultPlan, Profile, RecordFaults, Sandbox, School, SchoolOptions, Vendor,
+};
 use mis_testkit::Expected;
 
 const SEED: u64 = 4;
@@ -96,7 +98,22 @@ fn range(school: &School) -> DateRange {
 }
 
 async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
-    let school = Arc::new(School::generate(SEED, SIZE));
+    start_profile(Profile::Standard, faults).await
+}
+
+/// The variant profile's page size: small, so every paged list takes several pages (each
+/// with a `cursor` and no `has_more` in this profile).
+const VARIANT_PAGE_SIZE: usize = 7;
+
+async fn start_profile(
+    profile: Profile,
+    faults: FaultPlan,
+) -> (Sandbox, Arc<School>, Client, Expected) {
+    let school = Arc::new(School::generate_with(
+        SEED,
+        SIZE,
+        SchoolOptions::new().profile(profile),
+    ));
     let sandbox = Sandbox::start_with(
         Vendor::Go4Schools,
         school.clone(),
@@ -104,7 +121,7 @@ async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
         // GO's only long window is its (inferred) quota window: shrink it.
         EmulatorOptions {
             time_scale: 0.05,
-            ..EmulatorOptions::default()
+            default_page_size: (profile == Profile::Variant).then_some(VARIANT_PAGE_SIZE),
         },
         0,
     )
@@ -117,7 +134,19 @@ async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
         .to_owned();
     let client = Client::new(Config::new(key.as_str()).base_url(sandbox.base_url())).unwrap();
     let range = range(&school);
-    let expected = Expected::new(expected_data(&school, range), range)
+    let mut data = expected_data(&school, range);
+    if profile == Profile::Variant {
+        // The variant school also records a trip on a closed day (see the emulator's docs).
+        data.behaviour.extend(
+            mis_sandbox::emulator::go4schools::trip_events(&school)
+                .into_iter()
+                .map(|mut e| {
+                    e.provider = VENDOR.into();
+                    e
+                }),
+        );
+    }
+    let expected = Expected::new(data, range)
         .secret(key.clone())
         .secret(format!("Bearer {key}"));
     let mut expected = expected;
@@ -164,6 +193,288 @@ mis_testkit::conformance_suite! {
     faulted = faulted_setup(),
     supported = [students, attendance, timetable, behaviour, write_attendance],
     unsupported = [],
+}
+
+/// The emulator's variant profile: pages with a cursor and no `has_more`, dummy-dated
+/// student classes, a trip on a closed day, leavers only in the year before.
+async fn variant_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let (sandbox, _school, client, expected) =
+        start_profile(Profile::Variant, FaultPlan::none()).await;
+    std::mem::forget(sandbox);
+    (Arc::new(client), expected)
+}
+
+mis_testkit::conformance_suite! {
+    go4schools_variant,
+    setup = variant_setup(),
+    supported = [students, attendance, timetable, behaviour, write_attendance],
+    unsupported = [],
+}
+
+/// Only the given record faults.
+fn records(records: RecordFaults) -> FaultPlan {
+    FaultPlan {
+        records,
+        ..FaultPlan::none()
+    }
+}
+
+/// Item 8: attendance needs only attendance. Against the variant emulator whose key has the
+/// timetable module disabled (calendar, timetables, classes answer 403 "Module Disabled"),
+/// every session mark comes back and the lesson part is one warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_marks_come_back_when_the_timetable_module_is_disabled() {
+    use mis_core::Diagnostics;
+    let faults = records(RecordFaults {
+        forbidden_auxiliary: true,
+        ..RecordFaults::default()
+    });
+    let (_sandbox, _school, client, expected) = start_profile(Profile::Variant, faults).await;
+    // The emulator really refuses the calendar and the classes.
+    for what in ["calendar", "classes"] {
+        let e = if what == "calendar" {
+            client.calendar(2025).await.map(|_| ()).unwrap_err()
+        } else {
+            client
+                .timetabled_classes(2025)
+                .try_collect::<Vec<_>>()
+                .await
+                .map(|_| ())
+                .unwrap_err()
+        };
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{what}: {e}");
+        assert_eq!(e.vendor_code(), Some("Module Disabled"), "{what}");
+    }
+    let d = Diagnostics::new();
+    let marks = client
+        .all_attendance(AttendanceQuery::new(expected.range).with_diagnostics(d.clone()))
+        .await
+        .unwrap();
+    let mut got: Vec<_> = marks
+        .iter()
+        .map(|m| (m.student_id.clone(), m.date, m.session, m.category))
+        .collect();
+    let mut want: Vec<_> = expected
+        .data
+        .marks
+        .iter()
+        .filter(|m| m.slot == Slot::Session)
+        .map(|m| (m.student_id.clone(), m.date, m.session, m.category))
+        .collect();
+    got.sort();
+    want.sort();
+    assert!(!want.is_empty());
+    assert_eq!(got, want, "every session mark, no lesson mark");
+    let w = d.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].kind, ErrorKind::PermissionDenied);
+    assert_eq!(
+        w[0].consequence,
+        "lesson marks left out: timetable not readable"
+    );
+}
+
+/// Item 8: a school in session attendance mode answers 400 "Attendance Invalid Mode" on the
+/// lesson register (variant emulator): session marks come back, and the lesson part is one
+/// warning for the whole read, not one per date.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_marks_come_back_when_the_lesson_register_is_an_invalid_mode() {
+    use mis_core::Diagnostics;
+    let faults = records(RecordFaults {
+        missing_subresource: true,
+        ..RecordFaults::default()
+    });
+    let (_sandbox, _school, client, expected) = start_profile(Profile::Variant, faults).await;
+    let day = expected.data.marks[0].date;
+    let e = client.lesson_marks(2025, day).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(e.vendor_code(), Some("Attendance Invalid Mode"));
+    let d = Diagnostics::new();
+    let marks = client
+        .all_attendance(AttendanceQuery::new(expected.range).with_diagnostics(d.clone()))
+        .await
+        .unwrap();
+    let sessions = expected
+        .data
+        .marks
+        .iter()
+        .filter(|m| m.slot == Slot::Session)
+        .count();
+    assert_eq!(marks.len(), sessions);
+    assert!(marks.iter().all(|m| m.slot == Slot::Session));
+    let w = d.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].kind, ErrorKind::InvalidInput);
+    assert_eq!(w[0].operation, "attendance.lesson_marks");
+    assert_eq!(
+        w[0].consequence,
+        "lesson marks left out: the register is not available to this key or school"
+    );
+    // Strict: the same read fails with the vendor's refusal.
+    let e = client
+        .all_attendance(
+            AttendanceQuery::new(expected.range).with_diagnostics(Diagnostics::strict()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+}
+
+/// Item 9: the variant emulator sends student classes with the doc's dummy
+/// `2020-01-01T00:00:00Z` as `start` and `end`; a student's timetable is still every lesson
+/// of their classes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dummy_dated_student_classes_keep_the_students_timetable() {
+    let (_sandbox, school, client, expected) =
+        start_profile(Profile::Variant, FaultPlan::none()).await;
+    let raw: Vec<_> = client.student_classes(2025).try_collect().await.unwrap();
+    let student = &school.students[0];
+    let mine = raw
+        .iter()
+        .find(|s| s.student_id.to_string() == student.id)
+        .unwrap();
+    assert!(
+        mine.classes
+            .iter()
+            .all(|c| c.start == Some(jiff::civil::date(2020, 1, 1))
+                && c.end == Some(jiff::civil::date(2020, 1, 1))),
+        "the emulator serves the dummy dates"
+    );
+    let want = school.lessons_for_student(&student.id, expected.range.from(), expected.range.to());
+    assert!(!want.is_empty());
+    let got = client
+        .all_lessons(TimetableQuery::new(expected.range).student(&student.id))
+        .await
+        .unwrap();
+    let key = |l: &mis_core::Lesson| (l.date, l.start.to_string(), l.group.clone(), l.id.clone());
+    let mut w: Vec<_> = want.iter().map(key).collect();
+    let mut g: Vec<_> = got.iter().map(key).collect();
+    w.sort();
+    g.sort();
+    assert_eq!(g, w);
+}
+
+/// Item 10: nothing dropped quietly. The variant school's trip on a Saturday (calendar:
+/// `Closed`) comes back; alias marks keep the alias code with the parent's category; paged
+/// lists whose pages carry a `cursor` but no `has_more` are read to the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trips_aliases_and_cursor_only_pages_are_kept() {
+    use mis_core::{AttendanceCategory, BehaviourQuery};
+    let (_sandbox, school, client, expected) =
+        start_profile(Profile::Variant, FaultPlan::none()).await;
+    let trip = &mis_sandbox::emulator::go4schools::trip_events(&school)[0];
+    assert_eq!(trip.date.weekday(), jiff::civil::Weekday::Saturday);
+    assert!(expected.range.contains(trip.date));
+    let closed = client
+        .calendar(2025)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.date == trip.date)
+        .unwrap();
+    assert_eq!(closed.day_type_code, mis_go4schools::wire::DayType::Closed);
+    let events = client
+        .all_behaviour(BehaviourQuery::new(DateRange::day(trip.date)))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        (&events[0].id, events[0].date, events[0].polarity),
+        (&trip.id, trip.date, Polarity::Positive)
+    );
+    assert_eq!(events[0].student_ids, trip.student_ids);
+
+    // Medical appointments carry the school's alias (DEN, GP, HOS, ORT under `M`).
+    let marks = client
+        .all_attendance(AttendanceQuery::new(expected.range))
+        .await
+        .unwrap();
+    let aliased: Vec<_> = marks
+        .iter()
+        .filter(|m| ["DEN", "GP", "HOS", "ORT"].contains(&m.code.as_str()))
+        .collect();
+    assert!(!aliased.is_empty(), "the school has appointment marks");
+    assert!(
+        aliased
+            .iter()
+            .all(|m| m.category == AttendanceCategory::AuthorisedAbsence && !m.late)
+    );
+    let want_m = expected.data.marks.iter().filter(|m| m.code == "M").count();
+    assert_eq!(
+        marks.iter().filter(|m| m.code == "M").count() + aliased.len(),
+        want_m,
+        "every M mark is there, as M or as its alias"
+    );
+
+    // Pages of 7 without `has_more`: every student, class and membership is read.
+    let raw: Vec<_> = client.student_classes(2025).try_collect().await.unwrap();
+    assert!(raw.len() > VARIANT_PAGE_SIZE);
+    let details: Vec<_> = client.education_details(2025).try_collect().await.unwrap();
+    let past = school
+        .enrolments
+        .iter()
+        .filter(|e| {
+            e.leaving_date
+                .is_some_and(|l| l < school.academic_year.start_date)
+        })
+        .count();
+    assert_eq!(details.len(), school.students.len() - past);
+}
+
+/// Item 11: the variant school lists students who left before this year only in the year
+/// before. `include_leavers` finds them there; without it they stay out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leavers_of_past_years_are_found_in_their_years() {
+    use mis_core::EnrolmentStatus;
+    let (_sandbox, school, client, _) = start_profile(Profile::Variant, FaultPlan::none()).await;
+    let past: Vec<&str> = school
+        .enrolments
+        .iter()
+        .filter(|e| {
+            e.leaving_date
+                .is_some_and(|l| l < school.academic_year.start_date)
+        })
+        .map(|e| e.student_id.as_str())
+        .collect();
+    assert!(!past.is_empty());
+    let this_year: Vec<_> = client.student_details(2025).await.unwrap();
+    assert!(
+        this_year
+            .iter()
+            .all(|s| !past.contains(&s.id.to_string().as_str())),
+        "this year's list does not have them"
+    );
+    let all = client
+        .all_students(StudentQuery::new().include_leavers(true))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), school.students.len());
+    for id in &past {
+        let s = all.iter().find(|s| s.id == *id).unwrap();
+        let want = school.student(id).unwrap();
+        assert_eq!(s.enrolment_status, Some(EnrolmentStatus::Leaver));
+        assert_eq!(s.upn(), want.upn());
+        assert_eq!(
+            s.year_group.as_deref(),
+            want.year_group.as_deref().map(go_year).as_deref()
+        );
+    }
+    let on_roll = client.all_students(StudentQuery::new()).await.unwrap();
+    assert!(on_roll.iter().all(|s| !past.contains(&s.id.as_str())));
+
+    // A configured range that touches only this year leaves last year's leavers out.
+    let key = _sandbox.credentials().get("api_key").unwrap().to_owned();
+    let this_year_only = Client::new(
+        Config::new(key.as_str())
+            .base_url(_sandbox.base_url())
+            .leavers_between(DateRange::parse("2024-09-01", "2025-07-01").unwrap()),
+    )
+    .unwrap();
+    let got = this_year_only
+        .all_students(StudentQuery::new().include_leavers(true))
+        .await
+        .unwrap();
+    assert_eq!(got.len(), school.students.len() - past.len());
 }
 
 /// The range really covers both timetable weeks, every register and every polarity, so the
@@ -312,7 +623,8 @@ async fn writes_are_validated_and_vendor_refusals_are_typed() {
     assert_eq!(e.vendor_code(), Some("Date school not open."), "{e}");
     assert_eq!(e.status(), Some(400));
 
-    // An alias code is written as its parent mark plus the alias, and reads back as `/`.
+    // An alias code is written as its parent mark plus the alias, and reads back as the
+    // alias code with the parent's category (present).
     client
         .record_attendance(
             AttendanceWrite::session(student, date, Session::Pm, "IR")
@@ -334,7 +646,10 @@ async fn writes_are_validated_and_vendor_refusals_are_typed() {
         .iter()
         .find(|m| m.session == Some(Session::Pm))
         .unwrap();
-    assert_eq!(pm.code, "/");
+    assert_eq!(
+        (pm.code.as_str(), pm.category),
+        ("IR", mis_core::AttendanceCategory::Present)
+    );
     assert_eq!(pm.note.as_deref(), Some("Isolation"));
 }
 

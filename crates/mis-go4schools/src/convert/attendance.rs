@@ -6,12 +6,14 @@
 //! Attendance Codes: "unique for a school and academic year"). The code behind the id is a DfE
 //! code (`/`, `L`, `I`…), which `mis_core::codes::CodeMapper` categorises by the table in
 //! force on the mark's date. An alias is a school's sub-label of a code (e.g. `IR` Isolation
-//! Room under `/`): the category is the parent code's, and the alias is not a separate code.
+//! Room under `/`): the mark's `code` is the alias code (`IR`), so the school's own mark is
+//! not lost, and its category is the parent code's — unless the school's code mapper
+//! overrides the alias code itself.
 
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use mis_core::codes::CodeMapper;
+use mis_core::codes::{CodeMapper, Mapped};
 use mis_core::{AttendanceMark, DecodeDetail, Error, Result, Session, Slot};
 
 use super::VENDOR;
@@ -155,6 +157,30 @@ impl CodeBook {
     }
 }
 
+impl ResolvedMark {
+    /// The code a mark carries and its category on `date`.
+    ///
+    /// With a known alias, the code is the alias code (`IR`) and the category the parent
+    /// code's (`/` → present): an alias refines its code, it does not change what it counts
+    /// as. A mapper override of the alias code itself wins, as overrides always do.
+    pub fn categorise(&self, date: Date, mapper: &CodeMapper) -> (String, Mapped) {
+        let parent = mapper.map_code(&self.code, date);
+        match self
+            .alias
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            Some(alias) => {
+                let own = mapper.map_code(alias, date);
+                let overridden = own != CodeMapper::new().map_code(alias, date);
+                (alias.to_owned(), if overridden { own } else { parent })
+            }
+            None => (self.code.clone(), parent),
+        }
+    }
+}
+
 /// The model's code-book entry for one GO code, categorised on `date` (codes changed meaning
 /// on 2024-08-19, so the year matters).
 pub fn attendance_code(
@@ -212,7 +238,7 @@ pub fn session_mark(
     };
     let date = m.date.unwrap_or(date);
     let resolved = book.resolve(m.session_mark_id, m.session_alias_id);
-    let mapped = mapper.map_code(&resolved.code, date);
+    let (code, mapped) = resolved.categorise(date, mapper);
     if !resolved.known {
         tracing::warn!(
             code = %resolved.code,
@@ -227,7 +253,7 @@ pub fn session_mark(
         session: Some(session),
         period: None,
         lesson_id: None,
-        code: resolved.code,
+        code,
         category: mapped.category,
         late: mapped.late,
         minutes_late: minutes(m.session_minutes_late),
@@ -247,7 +273,7 @@ pub fn lesson_mark(
 ) -> AttendanceMark {
     let date = m.date.unwrap_or(date);
     let resolved = book.resolve(m.lesson_mark_id, m.lesson_alias_id);
-    let mapped = mapper.map_code(&resolved.code, date);
+    let (code, mapped) = resolved.categorise(date, mapper);
     let slot = m
         .class_id
         .and_then(|id| timetable.and_then(|t| t.class(id)));
@@ -264,7 +290,7 @@ pub fn lesson_mark(
         session: None,
         period,
         lesson_id,
-        code: resolved.code,
+        code,
         category: mapped.category,
         late: mapped.late,
         minutes_late: minutes(m.lesson_minutes_late),
@@ -315,15 +341,16 @@ mod tests {
         assert_eq!(got.slot, Slot::Session);
     }
 
+    /// The vendor doc's own sample: mark 12 (`/`) with alias 1522 (`IR`, Isolation Room).
     #[test]
-    fn aliases_take_their_parent_codes_category() {
+    fn an_alias_is_the_marks_code_with_its_parents_category() {
         let m = session(
             r#"{"session":"pm","student_id":1,"session_mark_id":12,"session_alias_id":1522}"#,
         );
         let got = session_mark(&m, date(2024, 9, 9), &book(), &CodeMapper::new()).unwrap();
         assert_eq!(
-            (got.code.as_str(), got.category),
-            ("/", AttendanceCategory::Present)
+            (got.code.as_str(), got.category, got.late),
+            ("IR", AttendanceCategory::Present, false)
         );
         assert_eq!(
             got.date,
@@ -332,7 +359,27 @@ mod tests {
         );
         let alias_only = session(r#"{"session":"PM","student_id":1,"session_alias_id":1522}"#);
         let got = session_mark(&alias_only, date(2024, 9, 9), &book(), &CodeMapper::new()).unwrap();
-        assert_eq!(got.code, "/");
+        assert_eq!(
+            (got.code.as_str(), got.category),
+            ("IR", AttendanceCategory::Present)
+        );
+        let lesson: wire::LessonMark = serde_json::from_str(
+            r#"{"student_id":1,"class_id":5,"lesson_mark_id":12,"lesson_alias_id":1522}"#,
+        )
+        .unwrap();
+        let got = lesson_mark(&lesson, date(2024, 9, 9), &book(), &CodeMapper::new(), None);
+        assert_eq!(
+            (got.code.as_str(), got.category),
+            ("IR", AttendanceCategory::Present)
+        );
+        // A school that overrides the alias code itself gets its override.
+        let mapper =
+            CodeMapper::new().override_code("IR", AttendanceCategory::AuthorisedAbsence, false);
+        let got = session_mark(&m, date(2024, 9, 9), &book(), &mapper).unwrap();
+        assert_eq!(
+            (got.code.as_str(), got.category),
+            ("IR", AttendanceCategory::AuthorisedAbsence)
+        );
     }
 
     #[test]

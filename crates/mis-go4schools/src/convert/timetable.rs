@@ -7,6 +7,10 @@
 //! [`TimetableIndex`] joins the first three once per academic year; [`TimetableIndex::lessons`]
 //! lays them over the calendar with `mis_core::timetable::Cycle`.
 //!
+//! Student-class `start`/`end` are typed "the start time of the class" and the doc's example
+//! is the same dummy date as period times (`2020-01-01T00:00:00Z` for both). They bound a
+//! student's lessons only when they are real membership dates: see [`member_on`].
+//!
 //! Period times come as date-times on a dummy date with `Z` (`2020-01-01T09:00:00Z`). Only the
 //! time of day means anything, and it is the school's wall-clock time (DESIGN.md §2.2): a
 //! 09:00 lesson in June is 09:00 BST, not 10:00.
@@ -20,6 +24,7 @@ use mis_core::{DateTime, Lesson, Result, stable_lesson_id};
 
 use super::VENDOR;
 use super::groups::teacher_name;
+use super::years::{academic_year_of, academic_year_range};
 use crate::wire::{self, DayType};
 
 /// A timetabled class placed in its period: everything a lesson needs except the date.
@@ -59,6 +64,25 @@ impl ClassSlot {
             .unwrap_or_else(|| format!("class:{}", self.class_id));
         stable_lesson_id(&group, date, &self.period)
     }
+}
+
+/// Whether the student of membership `c` is in the class on `date`.
+///
+/// `start`/`end` count as membership dates only when they are dates of the academic year
+/// `date` is in (student classes are listed per year), and `end` is after `start`. Anything
+/// else — the doc's dummy `2020-01-01T00:00:00Z` for both, a time on a dummy date, a
+/// zero-length or reversed span — says nothing about membership, and the student is in the
+/// class all year: a timetable must not come back empty because of a placeholder.
+pub fn member_on(c: &wire::StudentClass, date: Date) -> bool {
+    let Ok(year) = academic_year_range(academic_year_of(date)) else {
+        return true;
+    };
+    let inside = |d: Option<Date>| d.filter(|d| year.contains(*d));
+    let (start, end) = match (inside(c.start), inside(c.end)) {
+        (Some(s), Some(e)) if e <= s => (None, None),
+        bounds => bounds,
+    };
+    start.is_none_or(|s| s <= date) && end.is_none_or(|e| date <= e)
 }
 
 /// One academic year's timetable, joined and indexed.
@@ -214,8 +238,8 @@ impl TimetableIndex {
     /// The dated lessons of `days` (calendar entries; only `Open` days have lessons), in the
     /// school's zone `tz`, ordered by date, start and group.
     ///
-    /// With `student`, only that student's classes on the dates their membership covers, and
-    /// `student_id` set on each lesson. A calendar day without a timetable id uses the only
+    /// With `student`, only that student's classes on the dates their membership covers (see
+    /// [`member_on`]), and `student_id` set on each lesson. A calendar day without a timetable id uses the only
     /// timetable when there is one; without a week, week 1.
     pub fn lessons(
         &self,
@@ -240,7 +264,7 @@ impl TimetableIndex {
                     student.is_none_or(|(_, classes)| {
                         classes
                             .iter()
-                            .any(|c| c.id == slot.class_id && c.covers(day.date))
+                            .any(|c| c.id == slot.class_id && member_on(c, day.date))
                     })
                 })
                 .collect();
@@ -382,6 +406,40 @@ mod tests {
         assert_eq!(lessons.len(), 1, "{lessons:?}");
         assert_eq!(lessons[0].date, date(2024, 9, 16));
         assert_eq!(lessons[0].student_id.as_deref(), Some("42"));
+    }
+
+    /// The vendor doc's student-classes example: `start` and `end` both the dummy
+    /// `2020-01-01T00:00:00Z`. They are not membership dates, so the student has every lesson
+    /// of their classes.
+    #[test]
+    fn dummy_dated_student_classes_do_not_empty_the_timetable() {
+        let tz = TimeZone::get("Europe/London").unwrap();
+        let classes: Vec<wire::StudentClass> = serde_json::from_str(
+            r#"[{"id": 100, "start": "2020-01-01T00:00:00Z", "end": "2020-01-01T00:00:00Z"},
+                {"id": 200, "start": "2024-09-01T00:00:00Z", "end": "2024-09-01T00:00:00Z"}]"#,
+        )
+        .unwrap();
+        let days = [
+            day(date(2024, 9, 9), 2, "Open"),
+            day(date(2024, 9, 16), 1, "Open"),
+        ];
+        let lessons = index().lessons(&days, &tz, Some(("42", &classes))).unwrap();
+        let got: Vec<(Date, &str)> = lessons
+            .iter()
+            .map(|l| (l.date, l.group.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [(date(2024, 9, 9), "7/As1"), (date(2024, 9, 16), "7/Ma1")],
+            "out-of-year and zero-length spans are placeholders, not memberships"
+        );
+        // Real dates of the year still bound membership; a placeholder end leaves it open.
+        let real: wire::StudentClass = serde_json::from_str(
+            r#"{"id": 100, "start": "2024-09-10T00:00:00Z", "end": "2020-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        assert!(!member_on(&real, date(2024, 9, 9)));
+        assert!(member_on(&real, date(2025, 7, 1)));
     }
 
     #[test]

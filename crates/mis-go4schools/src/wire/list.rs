@@ -33,10 +33,23 @@ pub trait WireItem: DeserializeOwned {
 pub struct ListPage<T> {
     /// The items of this page.
     pub items: Vec<T>,
-    /// Whether another page follows (`false` for a bare array).
+    /// Whether another page follows: the body's `has_more`, or — when the body has no
+    /// `has_more` — whether it gives a cursor for a non-empty page (see [`ListPage::more`]).
+    /// `false` for a bare array.
     pub has_more: bool,
     /// The cursor of the next page, when `has_more`.
     pub cursor: Option<i64>,
+}
+
+impl<T> ListPage<T> {
+    /// Whether a page with these paging fields is followed by another.
+    ///
+    /// The documented envelope says `has_more`; pages that carry only a `cursor` are read
+    /// as "continue at that cursor" (issue 14: nothing dropped quietly), unless the page is
+    /// empty — a cursor after nothing points nowhere new, and following it could loop.
+    pub fn more(has_more: Option<bool>, cursor: Option<i64>, items: usize) -> bool {
+        has_more.unwrap_or(cursor.is_some() && items > 0)
+    }
 }
 
 /// Keys compared without case, `_` or `-`.
@@ -110,8 +123,8 @@ impl<'de, T: WireItem> Visitor<'de> for ListVisitor<T> {
             (None, None) => return Err(de::Error::missing_field(T::KEY)),
         };
         Ok(ListPage {
+            has_more: ListPage::<T>::more(has_more, cursor, items.len()),
             items,
-            has_more: has_more.unwrap_or(false),
             cursor,
         })
     }
@@ -157,6 +170,22 @@ mod tests {
         assert!(null_list.items.is_empty());
         let string_cursor = page(r#"{"attendance_codes":[],"has_more":true,"cursor":"40"}"#);
         assert_eq!(string_cursor.cursor, Some(40));
+    }
+
+    #[test]
+    fn a_cursor_without_has_more_continues() {
+        let mid = page(r#"{"attendance_codes":[{"id":1},{"id":2}],"cursor":2}"#);
+        assert!(mid.has_more, "a cursor alone means: continue there");
+        assert_eq!(mid.cursor, Some(2));
+        let last = page(r#"{"attendance_codes":[{"id":3}],"cursor":null}"#);
+        assert!(!last.has_more);
+        let empty = page(r#"{"attendance_codes":[],"cursor":3}"#);
+        assert!(
+            !empty.has_more,
+            "an empty page ends the list whatever its cursor"
+        );
+        let said = page(r#"{"attendance_codes":[{"id":1}],"has_more":false,"cursor":1}"#);
+        assert!(!said.has_more, "an explicit has_more wins");
     }
 
     #[test]

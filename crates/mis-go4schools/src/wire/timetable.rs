@@ -140,7 +140,8 @@ pub struct StudentClass {
     /// Class id.
     #[serde(deserialize_with = "de::num")]
     pub id: i64,
-    /// First day of membership.
+    /// First day of membership, when it is a real date (the doc types it "the start time
+    /// of the class" and its example is the dummy `2020-01-01T00:00:00Z`).
     #[serde(
         default,
         deserialize_with = "de::opt_date",
@@ -157,7 +158,9 @@ pub struct StudentClass {
 }
 
 impl StudentClass {
-    /// Whether the student is in the class on `date`.
+    /// Whether `date` is inside `start`..=`end` taken literally. The vendor's values are
+    /// often placeholders (the doc's example is the dummy `2020-01-01T00:00:00Z` for both);
+    /// the provider reads them through `convert::timetable::member_on`.
     pub fn covers(&self, date: Date) -> bool {
         self.start.is_none_or(|s| s <= date) && self.end.is_none_or(|e| date <= e)
     }

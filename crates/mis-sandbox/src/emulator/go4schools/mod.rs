@@ -64,6 +64,29 @@
 //!   without staff data). Teachers only name lesson teachers; the timetable, classes and
 //!   calendar stay readable because the timetable read itself needs them.
 //!
+//! # Variant profile
+//!
+//! With [`crate::Profile::Variant`] the emulator serves shapes real schools also send (issue
+//! 14; vendor doc and vendors.md §2):
+//!
+//! - **Cursor-only pages.** Paged lists (attributes, education details, classes, student
+//!   classes, behaviour events) carry `cursor` (null on the last page) but no `has_more`.
+//! - **Dummy-dated student classes.** `student-classes` `start` and `end` are the doc
+//!   example's `2020-01-01T00:00:00Z` (typed "the start time of the class", like period
+//!   times), not membership dates.
+//! - **A trip on a closed day.** Behaviour events on the first Saturday after the first
+//!   positive event (a weekend: `Closed` in the calendar) hold one trip, a copy of that event
+//!   with the next free id, 10:00 school time ([`trip_events`] gives it in the model).
+//! - **Leavers of past years.** `/school` lists two academic years (`{year - 1}`, `{year}`);
+//!   students who left before this year began are in `{year - 1}`'s students and education
+//!   details only (whole lists), not this year's. Every other `{year - 1}` list is empty.
+//! - **Modules switched off** (with record faults): `forbidden_auxiliary` disables the
+//!   timetable module — every `…/timetables…` endpoint (timetables, calendar, classes,
+//!   student classes) answers 403 "Module Disabled", besides teachers; `missing_subresource`
+//!   makes the school a session-mode school — every lesson register answers 400
+//!   "Attendance Invalid Mode" (doc: "the school does not have the correct Attendance Mode
+//!   to use the endpoint") instead of one date's 404.
+//!
 //! # Attendance mapping
 //!
 //! GO 4 Schools is a UK vendor: marks are DfE codes, sent as is (DESIGN §2.2). A mark travels
@@ -106,6 +129,9 @@ mod render;
 mod routes;
 #[cfg(test)]
 mod tests;
+mod variant;
+
+pub use variant::trip_events;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -785,53 +785,66 @@ pub(crate) fn events(
     );
     let items = page
         .iter()
-        .map(|&i| {
-            let r = &school.behaviour[i];
-            let e = &r.event;
-            let at = e
-                .occurred_at
-                .as_ref()
-                .map(|t| t.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-                .unwrap_or_else(|| midnight(e.date));
-            let slot = r
-                .group_id
-                .as_ref()
-                .and_then(|g| school.timetable.iter().find(|s| &s.group_id == g));
-            let subject_code = slot.and_then(|s| {
-                school
-                    .subjects
-                    .iter()
-                    .find(|x| x.id == s.subject_id)
-                    .map(|x| x.code.clone())
-            });
-            let year = r.group_id.as_ref().and_then(|g| ix.group_year.get(g));
-            let ids: Vec<u64> = e.student_ids.iter().map(|s| num(s)).collect();
-            let follow_ups: Vec<u64> = if ix.detention_events.contains(&e.id) {
-                vec![DETENTION_ACTION]
-            } else {
-                Vec::new()
-            };
-            json!({
-                "id": num(&e.id),
-                "event_type_id": ix.event_types[ix.event_type_of[i]].id,
-                "event_date": at,
-                "closed": true,
-                "cancelled": false,
-                "room_name": slot.map(|s| s.room.clone()),
-                "group_name": slot.map(|s| s.group.clone()),
-                "subject_code": subject_code,
-                "year_group": year.map(|y| wire_year(y)),
-                "home_notes": e.notes,
-                "school_notes": e.notes,
-                "created_timestamp": at,
-                "created_by": num(&r.staff_id),
-                "modified_timestamp": null,
-                "modified_by": null,
-                "student_ids": ids,
-                "event_action_ids": [],
-                "event_followup_type_ids": follow_ups,
-            })
-        })
+        .map(|&i| event_row(school, ix, i, &school.behaviour[i].event))
         .collect();
     envelope("behaviour_events", items, next)
+}
+
+/// One `behaviour_events` item: `e` as recorded in the context (author, lesson, event type)
+/// of the school's behaviour record `i`.
+pub(crate) fn event_row(
+    school: &School,
+    ix: &Index,
+    i: usize,
+    e: &mis_core::BehaviourEvent,
+) -> Value {
+    let r = &school.behaviour[i];
+    let at = e
+        .occurred_at
+        .as_ref()
+        .map(|t| t.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| midnight(e.date));
+    let slot = r
+        .group_id
+        .as_ref()
+        .and_then(|g| school.timetable.iter().find(|s| &s.group_id == g));
+    let subject_code = slot.and_then(|s| {
+        school
+            .subjects
+            .iter()
+            .find(|x| x.id == s.subject_id)
+            .map(|x| x.code.clone())
+    });
+    let year = r.group_id.as_ref().and_then(|g| ix.group_year.get(g));
+    let ids: Vec<u64> = e.student_ids.iter().map(|s| num(s)).collect();
+    let follow_ups: Vec<u64> = if ix.detention_events.contains(&e.id) {
+        vec![DETENTION_ACTION]
+    } else {
+        Vec::new()
+    };
+    json!({
+        "id": num(&e.id),
+        "event_type_id": ix.event_types[ix.event_type_of[i]].id,
+        "event_date": at,
+        "closed": true,
+        "cancelled": false,
+        "room_name": slot.map(|s| s.room.clone()),
+        "group_name": slot.map(|s| s.group.clone()),
+        "subject_code": subject_code,
+        "year_group": year.map(|y| wire_year(y)),
+        "home_notes": e.notes,
+        "school_notes": e.notes,
+        "created_timestamp": at,
+        "created_by": num(&r.staff_id),
+        "modified_timestamp": null,
+        "modified_by": null,
+        "student_ids": ids,
+        "event_action_ids": [],
+        "event_followup_type_ids": follow_ups,
+    })
+}
+
+/// A `behaviour_events` page holding all of `items` (one page: `has_more` false).
+pub(crate) fn events_page(items: Vec<Value>) -> Value {
+    envelope("behaviour_events", items, None)
 }

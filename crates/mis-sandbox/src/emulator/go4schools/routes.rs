@@ -20,6 +20,7 @@ use serde_json::Value;
 use super::errors::{self, EMBARGO_ENABLED, MODULE_DISABLED, Refusal};
 use super::index::{Index, num};
 use super::render::{self, Overlay, Written};
+use super::variant;
 use crate::emulator::faults::{Faults, RecordFaults, Stats};
 use crate::emulator::window::{Admission, SlidingWindow};
 use crate::sandbox::EmulatorContext;
@@ -38,6 +39,8 @@ pub(crate) struct Go4Schools {
     quota: SlidingWindow,
     page_size: usize,
     written: Mutex<Overlay>,
+    /// [`crate::Profile::Variant`]: serve the variants listed in the module docs.
+    variant: bool,
 }
 
 impl Go4Schools {
@@ -62,6 +65,7 @@ impl Go4Schools {
                 .unwrap_or(render::DEFAULT_PAGE_SIZE)
                 .max(1),
             written: Mutex::new(Overlay::new()),
+            variant: ctx.school.options.profile == crate::Profile::Variant,
         }
     }
 }
@@ -167,7 +171,14 @@ impl Go4Schools {
         let ix = &self.ix;
         let get = method == Method::GET;
         Ok(match segs {
-            ["school"] if get => json(render::school(s, ix)),
+            ["school"] if get => {
+                let mut v = render::school(s, ix);
+                if self.variant {
+                    // The year the past leavers were on roll is one the school has data for.
+                    v["academic_years"] = serde_json::json!([ix.year - 1, ix.year]);
+                }
+                json(v)
+            }
             ["users", "staff"] if get => json(render::staff(s, ix)),
             // Parent accounts and contacts are not in the synthetic school.
             ["users", "parents"] | ["contacts", "parental"] if get => {
@@ -175,7 +186,11 @@ impl Go4Schools {
             }
             ["academic-years", year, rest @ ..] => {
                 // vendors.md §2.2: the path year is the calendar year the school year ends.
-                if year.parse::<i64>().ok() != Some(ix.year) {
+                let year = year.parse::<i64>().ok();
+                if self.variant && get && year == Some(ix.year - 1) {
+                    return Ok(self.past_year_route(rest));
+                }
+                if year != Some(ix.year) {
                     return Err(errors::bad_request("Invalid Academic Year"));
                 }
                 self.year_route(method, rest, uri, body)?
@@ -205,9 +220,13 @@ impl Go4Schools {
         }
         Ok(match segs {
             ["students"] => json(self.students()),
-            ["students", "attributes"] => json(render::attributes(s, ix, cursor(uri)?, size)),
+            ["students", "attributes"] => self.page(render::attributes(s, ix, cursor(uri)?, size)),
             ["students", "education-details"] => {
-                json(render::education_details(s, ix, cursor(uri)?, size))
+                let mut v = render::education_details(s, ix, cursor(uri)?, size);
+                if self.variant {
+                    self.this_years_roll(&mut v, "students_and_education_details");
+                }
+                self.page(v)
             }
             // Data the synthetic school does not hold: the school "does not have the
             // specific module" (403 Module Disabled).
@@ -233,11 +252,21 @@ impl Go4Schools {
             ["teaching", "groups"] => json(render::groups(s, ix)),
             ["teaching", "groups", "students"] => json(render::group_students(s)),
             ["teaching", "groups", "teachers"] => json(render::group_teachers(s)),
+            // Variant, with the record fault "forbidden auxiliary": the key's data officer has
+            // disabled the timetable module — every timetable endpoint is 403 Module Disabled
+            // (the doc's reason), while attendance stays readable.
+            ["timetables", ..] if self.variant && self.records().forbidden_auxiliary => {
+                errors::forbidden(MODULE_DISABLED)
+            }
             ["timetables"] => json(render::timetables(s, ix)),
             ["timetables", "calendar"] => json(render::calendar(s)),
-            ["timetables", "classes"] => json(render::classes(s, ix, cursor(uri)?, size)),
+            ["timetables", "classes"] => self.page(render::classes(s, ix, cursor(uri)?, size)),
             ["timetables", "student-classes"] => {
-                json(render::student_classes(s, ix, cursor(uri)?, size))
+                let mut v = render::student_classes(s, ix, cursor(uri)?, size);
+                if self.variant {
+                    variant::dummy_class_times(&mut v);
+                }
+                self.page(v)
             }
             ["attendance", "codes"] => json(render::attendance_codes(ix)),
             ["attendance", "student-session-marks", "date", d] => {
@@ -247,7 +276,12 @@ impl Go4Schools {
             }
             ["attendance", "student-lesson-marks", "date", d] => {
                 let date = path_date(d)?;
-                if Some(date) == self.missing_lesson_marks_date() {
+                if self.variant && self.records().missing_subresource {
+                    // Variant, with the record fault "missing sub-resource": a school in
+                    // session attendance mode has no lesson register (doc: 400 "Attendance
+                    // Invalid Mode", "the school does not have the correct Attendance Mode").
+                    *errors::bad_request("Attendance Invalid Mode")
+                } else if Some(date) == self.missing_lesson_marks_date() {
                     errors::not_found()
                 } else {
                     json(render::lesson_marks(s, ix, date))
@@ -263,10 +297,72 @@ impl Go4Schools {
             ["behaviour", "actions", "immediate"] => json(render::immediate_actions()),
             ["behaviour", "events", "date", d] => {
                 let date = path_date(d)?;
-                json(render::events(s, ix, date, cursor(uri)?, size))
+                let cursor = cursor(uri)?;
+                match variant::trip(s).filter(|t| self.variant && t.event.date == date) {
+                    Some(t) if cursor.is_none() => {
+                        self.page(render::events_page(vec![render::event_row(
+                            s, ix, t.record, &t.event,
+                        )]))
+                    }
+                    _ => self.page(render::events(s, ix, date, cursor, size)),
+                }
             }
             _ => errors::not_found(),
         })
+    }
+
+    /// A paged body: in the variant profile without `has_more` (the `cursor` alone says
+    /// whether a page follows).
+    fn page(&self, mut v: Value) -> Response {
+        if self.variant {
+            variant::drop_has_more(&mut v);
+        }
+        json(v)
+    }
+
+    /// Variant: the current year's roll leaves out students who left before it began.
+    fn this_years_roll(&self, v: &mut Value, key: &str) {
+        let past: std::collections::BTreeSet<u64> = self
+            .school
+            .students
+            .iter()
+            .filter(|st| variant::past_leaver(&self.school, &st.id))
+            .map(|st| num(&st.id))
+            .collect();
+        let field = if key.is_empty() { "id" } else { "student_id" };
+        variant::retain_students(v, key, field, |id| !past.contains(&id));
+    }
+
+    /// Variant: `GET …/academic-years/{year - 1}/…`, the year the past leavers were on roll.
+    /// Its students and education details are those leavers (whole lists: the year is
+    /// small); the synthetic school holds nothing else for that year, so every other list is
+    /// empty and anything else not found.
+    fn past_year_route(&self, segs: &[&str]) -> Response {
+        let s = &*self.school;
+        let ix = &self.ix;
+        let past = |v: &mut Value, key: &str, field: &str| {
+            variant::retain_students(v, key, field, |id| {
+                s.students
+                    .iter()
+                    .any(|st| num(&st.id) == id && variant::past_leaver(s, &st.id))
+            });
+        };
+        match segs {
+            ["students"] => {
+                let mut v = render::students(s);
+                past(&mut v, "", "id");
+                json(v)
+            }
+            ["students", "education-details"] => {
+                let mut v = render::education_details(s, ix, None, s.students.len().max(1));
+                past(&mut v, "students_and_education_details", "student_id");
+                self.page(v)
+            }
+            ["attendance" | "behaviour" | "teaching" | "timetables", ..] => {
+                json(Value::Array(Vec::new()))
+            }
+            _ => errors::not_found(),
+        }
     }
 
     fn records(&self) -> RecordFaults {
@@ -278,6 +374,9 @@ impl Go4Schools {
     /// (`20090123`) instead of the documented date-time string, its `id` intact.
     fn students(&self) -> Value {
         let mut v = render::students(&self.school);
+        if self.variant {
+            self.this_years_roll(&mut v, "");
+        }
         if self.records().malformed_record
             && let Some(bad) = self.school.students.get(RecordFaults::MALFORMED_STUDENT)
         {
