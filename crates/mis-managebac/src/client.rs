@@ -485,7 +485,10 @@ pub(crate) struct Inner {
     http: HttpClient,
     pub(crate) info: ProviderInfo,
     pub(crate) mapper: CodeMapper,
-    pub(crate) tz: TimeZone,
+    /// The configured zone; `None`: the school record's (see `Client::school_zone`).
+    pub(crate) tz: Option<TimeZone>,
+    /// The school record's zone once read (`None` inside: the record names none).
+    pub(crate) school_tz: std::sync::Mutex<Option<Option<TimeZone>>>,
     pub(crate) period_times: PeriodTimes,
     pub(crate) polarity: PolarityMap,
     pub(crate) version: ApiVersion,
@@ -498,9 +501,14 @@ impl Client {
     /// Errors: `InvalidInput` for a base URL, token or time zone that cannot be used.
     pub fn new(config: Config) -> Result<Client> {
         let base = config.endpoint()?;
-        let tz = TimeZone::get(config.zone()).map_err(|_| {
-            Error::invalid_input(format!("{:?} is not a known IANA time zone", config.zone()))
-        })?;
+        let tz = config
+            .configured_zone()
+            .map(|zone| {
+                TimeZone::get(zone).map_err(|_| {
+                    Error::invalid_input(format!("{zone:?} is not a known IANA time zone"))
+                })
+            })
+            .transpose()?;
         // "The rate limit is applied per IP and accumulated regardless of endpoint"
         // (vendors.md §5.5): every client of one host in this process shares one gate.
         let gate_key = format!("{VENDOR}:{}", base.as_str());
@@ -533,6 +541,7 @@ impl Client {
                 info,
                 mapper: config.mapper().clone(),
                 tz,
+                school_tz: std::sync::Mutex::new(None),
                 period_times: config.bell_times().clone(),
                 polarity: config.polarity().clone(),
                 version: config.api_version(),

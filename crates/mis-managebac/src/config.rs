@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use jiff::civil::Time;
 use mis_core::codes::CodeMapper;
-use mis_core::{Error, ErrorKind, Polarity, Result};
+use mis_core::{AttendanceCategory, Error, ErrorKind, Polarity, Result};
 use mis_http::{BaseUrl, Clock, ExposeSecret, HttpService, RateLimit, RetryConfig, SecretString};
 
 /// Environment variable holding the API token (Settings → Develop → API Manager).
@@ -20,8 +20,15 @@ pub const ENV_REGION: &str = "MIS_MANAGEBAC_REGION";
 /// Environment variable choosing the API version prefix: `v2p1` (default), `v2`, `v2p0`,
 /// `v2p2`, `v2p3`.
 pub const ENV_API_VERSION: &str = "MIS_MANAGEBAC_API_VERSION";
-/// Environment variable holding the school's IANA time zone (default `Europe/London`).
+/// Environment variable holding the school's IANA time zone. Unset: the zone on the school
+/// record (`GET /school`), else `Europe/London` with a warning.
 pub const ENV_TIME_ZONE: &str = "MIS_MANAGEBAC_TIME_ZONE";
+/// Environment variable overriding how the school's attendance categories count, by
+/// category id or label: `Dismissed=authorised_absence,Other=not_counted,-1=present`
+/// (see [`parse_category_map`]).
+pub const ENV_CATEGORY_MAP: &str = "MIS_MANAGEBAC_CATEGORY_MAP";
+/// The zone used when neither the configuration nor the school record names one.
+pub const FALLBACK_TIME_ZONE: &str = "Europe/London";
 /// Environment variable holding the bell times, `1=08:30-09:20,2=09:25-10:15,…` (periods
 /// numbered from 1). ManageBac's API does not publish them; timetables need them.
 pub const ENV_PERIOD_TIMES: &str = "MIS_MANAGEBAC_PERIOD_TIMES";
@@ -280,6 +287,66 @@ impl PolarityMap {
     }
 }
 
+/// One category override: a category id (`"5"`, `"-1"`) or label (`"Dismissed"`) and what it
+/// counts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryOverride {
+    /// The category id or the label, as the school has it.
+    pub key: String,
+    /// The statistical category.
+    pub category: AttendanceCategory,
+    /// Whether it also records lateness.
+    pub late: bool,
+}
+
+/// Parses a category map: `KEY=CATEGORY` pairs separated by `,` or `;`, where KEY is a
+/// category id (`5`, `-1`) or label (`Dismissed`, `Late & Dress Code`; matched
+/// case-insensitively) and CATEGORY one of `present`, `present_late` (or `late`),
+/// `approved_educational_activity`, `authorised_absence`, `unauthorised_absence`,
+/// `not_counted`, `no_mark`, `unmapped`. A label holding `,`, `;` or `=` cannot be written
+/// here: map it by id, or with [`Config::category_override`].
+pub fn parse_category_map(text: &str) -> Result<Vec<CategoryOverride>> {
+    let mut out = Vec::new();
+    for part in text
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let bad = || {
+            Error::invalid_input(format!(
+                "category map: {part:?} is not ID_OR_LABEL=CATEGORY (e.g. Dismissed=authorised_absence; \
+                 categories: present, present_late, approved_educational_activity, \
+                 authorised_absence, unauthorised_absence, not_counted, no_mark, unmapped)"
+            ))
+        };
+        let (key, value) = part.rsplit_once('=').ok_or_else(bad)?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(bad());
+        }
+        let value = value
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' ', '+'], "_");
+        let (category, late) = match value.as_str() {
+            "present_late" | "late" => (AttendanceCategory::Present, true),
+            other => (
+                AttendanceCategory::ALL
+                    .into_iter()
+                    .find(|c| c.as_str() == other)
+                    .ok_or_else(bad)?,
+                false,
+            ),
+        };
+        out.push(CategoryOverride {
+            key: key.to_owned(),
+            category,
+            late,
+        });
+    }
+    Ok(out)
+}
+
 /// Prefixes an error's message with the variable it came from.
 fn named(var: &'static str) -> impl Fn(Error) -> Error {
     move |e: Error| Error::new(e.kind(), format!("{var}: {}", e.message()))
@@ -309,7 +376,7 @@ pub struct Config {
     base_url: Option<BaseUrl>,
     version: ApiVersion,
     tenant: Option<String>,
-    time_zone: String,
+    time_zone: Option<String>,
     rate_limit: RateLimit,
     retry: RetryConfig,
     timeout: Duration,
@@ -322,8 +389,8 @@ pub struct Config {
 }
 
 impl Config {
-    /// A config for the school whose API token is `token`: the global host, `/v2p1`,
-    /// `Europe/London`, [`default_rate_limit`], default retries, a 30 s timeout,
+    /// A config for the school whose API token is `token`: the global host, `/v2p1`, the
+    /// school record's time zone, [`default_rate_limit`], default retries, a 30 s timeout,
     /// [`DEFAULT_PAGE_SIZE`] records a page.
     ///
     /// Errors: `InvalidInput` for an empty token or one that cannot go in an HTTP header.
@@ -341,7 +408,7 @@ impl Config {
             base_url: None,
             version: ApiVersion::V2p1,
             tenant: None,
-            time_zone: "Europe/London".into(),
+            time_zone: None,
             rate_limit: default_rate_limit(),
             retry: RetryConfig::default(),
             timeout: Duration::from_secs(30),
@@ -356,7 +423,7 @@ impl Config {
 
     /// Reads [`ENV_TOKEN`] (required) and, when set and not empty, [`ENV_BASE_URL`],
     /// [`ENV_REGION`], [`ENV_API_VERSION`], [`ENV_TIME_ZONE`], [`ENV_PERIOD_TIMES`],
-    /// [`ENV_BEHAVIOUR_POLARITY`] and [`ENV_QUOTA`].
+    /// [`ENV_BEHAVIOUR_POLARITY`], [`ENV_CATEGORY_MAP`] and [`ENV_QUOTA`].
     ///
     /// A missing or empty token variable is `Unauthenticated`, naming it; a bad optional
     /// value is `InvalidInput`, naming its variable.
@@ -408,6 +475,11 @@ impl Config {
             config = config
                 .behaviour_polarity(PolarityMap::parse(&v).map_err(named(ENV_BEHAVIOUR_POLARITY))?);
         }
+        if let Some(v) = set(ENV_CATEGORY_MAP) {
+            for o in parse_category_map(&v).map_err(named(ENV_CATEGORY_MAP))? {
+                config = config.category_override(&o.key, o.category, o.late);
+            }
+        }
         Ok(config)
     }
 
@@ -448,12 +520,13 @@ impl Config {
         self
     }
 
-    /// The school's IANA time zone (default `Europe/London`): it places lesson times and
-    /// dates behaviour incidents.
+    /// The school's IANA time zone: it places lesson times and dates behaviour incidents.
+    /// Unset, the zone comes from the school record (`GET /school`, `timezone`), and only
+    /// when that has none is [`FALLBACK_TIME_ZONE`] used, with a warning on the read.
     pub fn time_zone(mut self, zone: &str) -> Result<Config> {
         jiff::tz::TimeZone::get(zone)
             .map_err(|_| Error::invalid_input(format!("{zone:?} is not a known IANA time zone")))?;
-        self.time_zone = zone.to_owned();
+        self.time_zone = Some(zone.to_owned());
         Ok(self)
     }
 
@@ -489,9 +562,42 @@ impl Config {
     }
 
     /// Per-school corrections: `override_code("3", …)` by category id, `override_label`
-    /// by the tenant's label. Without overrides mis-core's non-DfE label rules apply.
+    /// by the tenant's label. Without overrides mis-core's school-label rules apply
+    /// ([`convert::attendance`](crate::convert::attendance)). Replaces any
+    /// [`category_override`](Config::category_override) set before.
     pub fn code_mapper(mut self, mapper: CodeMapper) -> Config {
         self.mapper = mapper;
+        self
+    }
+
+    /// Says how one of the school's attendance categories counts, overriding the label
+    /// rules: `key` is a category id (`"5"`, or `"-1"` for the register's default
+    /// "Present") or a label (`"Dismissed"`, case-insensitive). An id override wins over a
+    /// label override. [`ENV_CATEGORY_MAP`] sets the same from text.
+    ///
+    /// ```
+    /// use mis_core::AttendanceCategory;
+    /// use mis_managebac::Config;
+    ///
+    /// let config = Config::new("token")?
+    ///     .category_override("Dismissed", AttendanceCategory::AuthorisedAbsence, false)
+    ///     .category_override("-1", AttendanceCategory::NotCounted, false);
+    /// assert!(config.mapper().has_overrides());
+    /// # Ok::<(), mis_core::Error>(())
+    /// ```
+    pub fn category_override(
+        mut self,
+        key: &str,
+        category: AttendanceCategory,
+        late: bool,
+    ) -> Config {
+        let key = key.trim();
+        let mapper = std::mem::take(&mut self.mapper);
+        self.mapper = if key.parse::<i64>().is_ok() {
+            mapper.override_code(key, category, late)
+        } else {
+            mapper.override_label(key, category, late)
+        };
         self
     }
 
@@ -545,9 +651,15 @@ impl Config {
         self.tenant.as_deref()
     }
 
-    /// The time zone.
+    /// The configured time zone, else [`FALLBACK_TIME_ZONE`] (the client asks the school
+    /// record first; see [`Config::time_zone`]).
     pub fn zone(&self) -> &str {
-        &self.time_zone
+        self.time_zone.as_deref().unwrap_or(FALLBACK_TIME_ZONE)
+    }
+
+    /// The time zone set in the configuration, if any.
+    pub fn configured_zone(&self) -> Option<&str> {
+        self.time_zone.as_deref()
     }
 
     /// The rate limit.
@@ -762,6 +874,62 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{var}");
             assert!(e.to_string().contains(var), "{var}: {e}");
         }
+    }
+
+    /// Item 1: the category map from text, by label or id, as from the environment.
+    #[test]
+    fn category_map_parses_labels_and_ids() {
+        let m = parse_category_map(
+            "Dismissed=authorised_absence; Other = not_counted,-1=present, Late & Dress Code=present+late",
+        )
+        .unwrap();
+        assert_eq!(m.len(), 4);
+        assert_eq!(
+            (m[0].key.as_str(), m[0].category, m[0].late),
+            ("Dismissed", AttendanceCategory::AuthorisedAbsence, false)
+        );
+        assert_eq!(m[1].category, AttendanceCategory::NotCounted);
+        assert_eq!(
+            (m[2].key.as_str(), m[2].category),
+            ("-1", AttendanceCategory::Present)
+        );
+        assert_eq!(
+            (m[3].key.as_str(), m[3].category, m[3].late),
+            ("Late & Dress Code", AttendanceCategory::Present, true)
+        );
+        for bad in ["Dismissed", "=present", "Other=holiday"] {
+            let e = parse_category_map(bad).unwrap_err();
+            assert!(e.to_string().contains("category map"), "{bad}: {e}");
+        }
+        let c = Config::from_lookup(vars(&[
+            (ENV_TOKEN, "tok"),
+            (
+                ENV_CATEGORY_MAP,
+                "Dismissed=authorised_absence,5=not_counted",
+            ),
+        ]))
+        .unwrap();
+        let d = jiff::civil::date(2024, 9, 9);
+        assert_eq!(
+            c.mapper().map_label("dismissed").category,
+            AttendanceCategory::AuthorisedAbsence
+        );
+        assert_eq!(
+            c.mapper().map_code("5", d).category,
+            AttendanceCategory::NotCounted
+        );
+        let e =
+            Config::from_lookup(vars(&[(ENV_TOKEN, "tok"), (ENV_CATEGORY_MAP, "x")])).unwrap_err();
+        assert!(e.to_string().contains(ENV_CATEGORY_MAP), "{e}");
+    }
+
+    #[test]
+    fn the_zone_is_optional() {
+        let c = Config::new("t").unwrap();
+        assert_eq!(c.configured_zone(), None);
+        assert_eq!(c.zone(), FALLBACK_TIME_ZONE);
+        let c = c.time_zone("Asia/Hong_Kong").unwrap();
+        assert_eq!(c.configured_zone(), Some("Asia/Hong_Kong"));
     }
 
     #[test]

@@ -63,14 +63,23 @@
 //! - **Day marks** are homeroom registers (`GET /year-groups/{id}/homeroom/attendance/date/…`):
 //!   `slot: day`. **Lesson marks** are class registers (`GET /classes/{id}/attendance/date/…`):
 //!   `slot: lesson`, with `period` counted from 1. ManageBac has no AM/PM sessions.
-//! - A record's `code` is its category id (`"0"`, `"2"`, `"13"`); the category comes from the
-//!   tenant's `attendance_categories` labels through mis-core's non-DfE label rules (`0`
-//!   Absent, `1`/`-1` Present, `2` Late are built in; others are school-defined and
-//!   `unmapped` when the rules do not know the label). Overrides: [`Config::code_mapper`].
-//!   See [`convert::attendance`].
+//! - A record's `code` is its category id (`"0"`, `"3"`, `"-1"`). Ids beyond `0`/`1`/`2`/`-1`
+//!   are school-defined, so their labels come from the tenant's `attendance_categories` and
+//!   count by mis-core's school-label rules: "late" → present + late, "dress code"/"uniform"
+//!   → present, "excused"/"authorised"/"medical"/"health" → authorised absence, "field
+//!   trip"/"school trip"/"activity" → approved educational activity. Anything else
+//!   (`Dismissed`, `Other`) is `unmapped`, with its **label as the code**, so statistics name
+//!   it. `-1` (the register's default "Present") is present and keeps its code `-1`.
+//!   Per-school overrides by id or label: [`Config::category_override`],
+//!   `MIS_MANAGEBAC_CATEGORY_MAP` (`Dismissed=authorised_absence,Other=not_counted`). See
+//!   [`convert::attendance`].
+//! - **Parent excusals**: an absence on a day a parent's excusal covers
+//!   (`GET /students/excusals/{date}`, read only for dates with an absence) is an authorised
+//!   absence with the excusal's comment as its note.
 //! - **The v2p1 period offset**: per-date keys and timetable slots count from 0 or 1 by a
-//!   school setting (`timetable.period_starts_count_from` / `period_offset`); both are
-//!   normalised so the same school reads the same either way (vendors.md §5.8).
+//!   school setting (`period_offset`, else `period_starts_count_from`); attendance and
+//!   timetable share one rule ([`convert::attendance::period_offset`]), so the same school
+//!   reads the same either way and a mark's period is its lesson's (vendors.md §5.8).
 //! - `record_attendance` writes a day mark with `PUT /students/{id}/set_homeroom_attendance`
 //!   (idempotent, so retried safely), the status checked against the school's categories
 //!   first. Class registers are written with [`Client::set_class_attendance`].
@@ -83,11 +92,23 @@
 //! times must be configured ([`PeriodTimes`], `MIS_MANAGEBAC_PERIOD_TIMES`); without them
 //! `timetable()` is an `InvalidInput` error saying so.
 //!
+//! ## Time zone
+//!
+//! Lesson times and behaviour dates are placed in the school's zone: [`Config::time_zone`]
+//! (`MIS_MANAGEBAC_TIME_ZONE`) when set, else the school record's `timezone`
+//! (`GET /school`), else `Europe/London` with a warning on the read.
+//!
+//! ## Identifiers
+//!
+//! `Student.id` is ManageBac's own id (never filed as `mis_id`, which is an upstream MIS's
+//! id); the school's `student_id` is an `external_id`.
+//!
 //! ## Behaviour
 //!
 //! Behaviour notes (`GET /behavior/notes`, US spelling) become events: `behavior_type` is the
 //! category, the HTML notes become text, `reported_by` the author. Notes name students by the
-//! school's own id, which is resolved to the ManageBac id. Notes have no points and no
+//! school's own id, which is resolved to the ManageBac id; a note whose student is not known
+//! is skipped with a warning (`student_ids` hold ManageBac ids only). Notes have no points and no
 //! polarity: polarity comes from [`Config::behaviour_polarity`], `neutral` otherwise.
 //!
 //! ## Other quirks handled
@@ -118,7 +139,7 @@ pub use client::{
     BehaviorNoteFilter, ClassFilter, Client, ListPage, MembershipFilter, PersonFilter, Query,
     StudentFilter, StudentStatus, YearGroupFilter,
 };
-pub use config::{ApiVersion, Config, PeriodTimes, PolarityMap, Region};
+pub use config::{ApiVersion, CategoryOverride, Config, PeriodTimes, PolarityMap, Region};
 pub use error::{ManageBacClassifier, VendorError, vendor_error};
 pub use mis_core::MisProvider;
 pub use wire::Id;

@@ -11,12 +11,21 @@
 //!     per school day;
 //!   - `lesson` marks: `GET /classes/{id}/attendance/date/{date}` per class on the days its
 //!     timetable meets (`GET /classes/{id}/timetable` over the calendar's rotation days), or
-//!     every school day for a class without a timetable.
+//!     every school day for a class without a timetable;
+//!   - `GET /students/excusals/{date}` once per date that has an absence: a parent's excusal
+//!     makes it an authorised absence. Excusals that cannot be read (403/404: one warning
+//!     per read; another degradable error: one per date, "absences … not checked against
+//!     parent excusals") leave the absences as the register has them.
+//! - **timetable** and **behaviour** first settle the school's zone: the configured one, else
+//!   `GET /school`'s `timezone`, else `Europe/London` with one warning (entity `school`,
+//!   "times and dates placed in Europe/London …").
 //! - **timetable**: teachers (for names), classes, each class's timetable, expanded over the
 //!   program calendar's rotation days with the configured bell times.
 //! - **behaviour**: students (to turn the school's `student_id` on notes into ManageBac ids),
 //!   then `GET /behavior/notes?modified_since=<start of the range>` — a note cannot have been
 //!   last changed before the incident it records \[I\] — keeping the notes dated in the range.
+//!   A note whose student is not among the school's students is skipped with a warning
+//!   (`NotFound`, "behaviour note skipped: its student is not known").
 //! - **record_attendance**: `PUT /students/{id}/set_homeroom_attendance` with the status
 //!   checked against the categories of the academic year holding the date.
 //!
@@ -42,11 +51,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use mis_core::{
-    AcademicYear, AttendanceCode, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent,
-    BehaviourQuery, Capabilities, DateRange, Diagnostics, Error, ErrorKind, Group, Lesson,
-    MisProvider, ProviderInfo, Result, Slot, Staff, Student, StudentQuery, Term, TimetableQuery,
-    Warning, WriteReceipt,
+    AcademicYear, AttendanceCategory, AttendanceCode, AttendanceMark, AttendanceQuery,
+    AttendanceWrite, BehaviourEvent, BehaviourQuery, Capabilities, DateRange, Diagnostics, Error,
+    ErrorKind, Group, Lesson, MisProvider, ProviderInfo, Result, Slot, Staff, Student,
+    StudentQuery, Term, TimetableQuery, Warning, WriteReceipt,
 };
 use mis_http::Lenient;
 
@@ -54,7 +64,8 @@ use crate::VENDOR;
 use crate::client::{
     BehaviorNoteFilter, ClassFilter, Client, PersonFilter, StudentFilter, YearGroupFilter,
 };
-use crate::convert::attendance::{Categories, codes, day_mark, lesson_marks};
+use crate::config::{ENV_TIME_ZONE, FALLBACK_TIME_ZONE};
+use crate::convert::attendance::{Categories, codes, day_mark, excuse, lesson_marks};
 use crate::convert::behaviour::{StudentIndex, event};
 use crate::convert::timetable::{ClassInfo, RotationCalendar, lessons};
 use crate::convert::{academic, date, student};
@@ -106,7 +117,138 @@ impl SchoolYears {
     }
 }
 
+/// One date's excusals: read under the lock by the first register of the date that needs
+/// them, then shared.
+type DateSlot = Arc<futures::lock::Mutex<Option<Arc<Vec<wire::Excusal>>>>>;
+
+/// Parent excusals by date for one attendance read: a date is read
+/// (`GET /students/excusals/{date}`) only when one of its marks is an absence to check, and
+/// once, however many registers that date has.
+struct ExcusalBook {
+    client: Client,
+    /// The students the read is for (empty: everyone).
+    only: Vec<Id>,
+    diagnostics: Diagnostics,
+    by_date: std::sync::Mutex<BTreeMap<Date, DateSlot>>,
+    /// Set once the endpoint answered 404 or 403 (no such endpoint, or a token without
+    /// `students/excusals/index`): reported once, not asked again in this read.
+    unavailable: std::sync::atomic::AtomicBool,
+}
+
+impl ExcusalBook {
+    /// Turns the absences among `marks` (all of `date`) that a parent's approved excusal
+    /// covers into authorised absences (see [`excuse`]).
+    async fn apply(&self, date: Date, marks: &mut [AttendanceMark]) -> Result<()> {
+        if !marks
+            .iter()
+            .any(|m| m.category == AttendanceCategory::UnauthorisedAbsence)
+        {
+            return Ok(());
+        }
+        let excusals = self.on(date).await?;
+        for m in marks.iter_mut() {
+            excuse(m, &excusals);
+        }
+        Ok(())
+    }
+
+    async fn on(&self, date: Date) -> Result<Arc<Vec<wire::Excusal>>> {
+        use std::sync::atomic::Ordering;
+        if self.unavailable.load(Ordering::SeqCst) {
+            return Ok(Arc::default());
+        }
+        let slot = lock(&self.by_date).entry(date).or_default().clone();
+        let mut held = slot.lock().await;
+        if let Some(list) = held.as_ref() {
+            return Ok(list.clone());
+        }
+        let list = match self
+            .client
+            .excusals_on(date, &self.only)
+            .try_collect::<Vec<_>>()
+            .await
+        {
+            Ok(list) => Arc::new(list),
+            // Without excusals the marks stay as the register has them: absences are
+            // reported unexcused, and the warning says they were not checked.
+            Err(e) => {
+                let whole = matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied);
+                if whole && self.unavailable.swap(true, Ordering::SeqCst) {
+                    return Ok(Arc::default());
+                }
+                let consequence = if whole {
+                    "absences not checked against parent excusals: excusals not readable".to_owned()
+                } else {
+                    format!("absences on {date} not checked against parent excusals")
+                };
+                self.diagnostics.degrade(e, |e| {
+                    Warning::from_error(e, "attendance", consequence).vendor(VENDOR)
+                })?;
+                Arc::default()
+            }
+        };
+        *held = Some(list.clone());
+        Ok(list)
+    }
+}
+
 impl Client {
+    /// The school's time zone: the configured one; else the school record's `timezone`
+    /// (`GET /school`, read once per client); else [`FALLBACK_TIME_ZONE`] with a warning on
+    /// `diagnostics` saying the times and dates of this read assume it. A school record that
+    /// cannot be read (a degradable error) is the same fallback, with that error's warning.
+    pub(crate) async fn school_zone(&self, diagnostics: &Diagnostics) -> Result<TimeZone> {
+        if let Some(tz) = &self.inner.tz {
+            return Ok(tz.clone());
+        }
+        let cached = lock(&self.inner.school_tz).clone();
+        let found = match cached {
+            Some(found) => found,
+            None => {
+                let found = match self.school().await {
+                    Ok(school) => school
+                        .timezone
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|z| !z.is_empty())
+                        .and_then(|z| match TimeZone::get(z) {
+                            Ok(tz) => Some(tz),
+                            Err(_) => {
+                                tracing::debug!(
+                                    "the school record's time zone is not an IANA name"
+                                );
+                                None
+                            }
+                        }),
+                    Err(e) => {
+                        diagnostics.degrade(e, |e| {
+                            Warning::from_error(e, "school", fallback_consequence()).vendor(VENDOR)
+                        })?;
+                        // Not cached: the next read asks again.
+                        return fallback_zone();
+                    }
+                };
+                *lock(&self.inner.school_tz) = Some(found.clone());
+                found
+            }
+        };
+        match found {
+            Some(tz) => Ok(tz),
+            None => {
+                let e = Error::new(
+                    ErrorKind::NotFound,
+                    "the school record names no time zone (no `timezone` field)",
+                )
+                .with_vendor(VENDOR)
+                .with_operation("school.show");
+                diagnostics.report(
+                    Warning::from_error(&e, "school", fallback_consequence()).vendor(VENDOR),
+                )?;
+                fallback_zone()
+            }
+        }
+    }
+
     /// Year group id → name, over every year group.
     async fn year_group_names(&self) -> Result<(Vec<wire::YearGroup>, BTreeMap<Id, String>)> {
         let groups: Vec<wire::YearGroup> = self
@@ -512,6 +654,14 @@ impl Client {
             }
         }
 
+        let excusals = Arc::new(ExcusalBook {
+            client: self.clone(),
+            only: only.clone(),
+            diagnostics: diagnostics.clone(),
+            by_date: std::sync::Mutex::default(),
+            unavailable: std::sync::atomic::AtomicBool::new(false),
+        });
+        let ex1 = excusals.clone();
         let client = self.clone();
         let mapper = Arc::new(self.inner.mapper.clone());
         // Every student a day register listed: a student whose record did not decode is lost
@@ -520,23 +670,25 @@ impl Client {
         let (y1, m1, o1, l1) = (years.clone(), mapper.clone(), only.clone(), listed.clone());
         let day_marks = stream::iter(day_tasks)
             .map(move |(group, program, d)| {
-                let (client, years, mapper, only, listed) = (
+                let (client, years, mapper, only, listed, excusals) = (
                     client.clone(),
                     y1.clone(),
                     m1.clone(),
                     o1.clone(),
                     l1.clone(),
+                    ex1.clone(),
                 );
                 async move {
                     let r = client.homeroom_attendance_date(group, d, &only).await?;
                     lock(&listed).extend(r.students.iter().map(|s| s.id));
                     let cats = years.categories_for(program.as_deref(), d);
-                    let marks: Vec<AttendanceMark> = r
+                    let mut marks: Vec<AttendanceMark> = r
                         .students
                         .iter()
                         .filter(|s| only.is_empty() || only.contains(&s.id))
                         .filter_map(|s| day_mark(s.id, d, s.attendance.as_ref()?, &cats, &mapper))
                         .collect();
+                    excusals.apply(d, &mut marks).await?;
                     Ok::<_, Error>(marks)
                 }
             })
@@ -575,13 +727,14 @@ impl Client {
         let gone: Arc<std::sync::Mutex<BTreeSet<Id>>> = Arc::default();
         let lesson_marks_stream = stream::iter(lesson_tasks)
             .map(move |(class, program, d)| {
-                let (client, years, mapper, only, diagnostics, gone) = (
+                let (client, years, mapper, only, diagnostics, gone, excusals) = (
                     client.clone(),
                     years.clone(),
                     mapper.clone(),
                     only.clone(),
                     diagnostics.clone(),
                     gone.clone(),
+                    excusals.clone(),
                 );
                 async move {
                     let r = match client.class_attendance_date(class, d, &only).await {
@@ -617,6 +770,7 @@ impl Client {
                     if !only.is_empty() {
                         marks.retain(|m| only.iter().any(|s| s.text() == m.student_id));
                     }
+                    excusals.apply(d, &mut marks).await?;
                     Ok::<_, Error>(marks)
                 }
             })
@@ -692,6 +846,7 @@ impl Client {
             })?),
         };
         let range = q.range;
+        let tz = self.school_zone(&q.diagnostics).await?;
         let years = Arc::new(self.school_years(range, false).await?);
         let teachers: Vec<wire::Teacher> =
             self.teachers(&PersonFilter::new()).try_collect().await?;
@@ -709,12 +864,13 @@ impl Client {
         let student_text = student.map(Id::text);
         Ok(stream::iter(classes)
             .map(move |class| {
-                let (client, years, names, student_text, diagnostics) = (
+                let (client, years, names, student_text, diagnostics, tz) = (
                     client.clone(),
                     years.clone(),
                     names.clone(),
                     student_text.clone(),
                     diagnostics.clone(),
+                    tz.clone(),
                 );
                 async move {
                     let timetable = match client.class_timetable(class.id, None).await {
@@ -745,7 +901,7 @@ impl Client {
                         years.calendar(class.program_code.as_deref()),
                         range,
                         &client.inner.period_times,
-                        &client.inner.tz,
+                        &tz,
                         student_text.as_deref(),
                     )
                 }
@@ -776,8 +932,9 @@ impl Client {
         for k in &keys {
             index.add_key(k);
         }
-        // A student whose record does not decode cannot be matched to its notes: they keep
-        // the school's id for the student, as for any student the index does not know.
+        // A student whose record does not decode cannot be matched to its notes: those notes
+        // are skipped (each with its own warning), as for any student the index does not
+        // know; `student_ids` only ever hold ManageBac ids.
         for r in rejected {
             let mut w = Warning::skipped_record(
                 VENDOR,
@@ -786,15 +943,16 @@ impl Client {
                 r.id.clone(),
                 r.describe(),
             );
-            w.consequence =
-                "behaviour notes about this student name them by the school's id".into();
+            w.consequence = "behaviour notes about this student skipped: the student's record \
+                             is not readable"
+                .into();
             if let Some(id) = &r.id {
                 w = w.student(id.clone());
             }
             diagnostics.report(w)?;
         }
         let range = q.range;
-        let tz = self.inner.tz.clone();
+        let tz = self.school_zone(&diagnostics).await?;
         let since = range
             .from()
             .to_zoned(tz.clone())
@@ -825,6 +983,22 @@ impl Client {
                         ))?;
                         return Ok(None);
                     };
+                    if e.student_ids.is_empty() {
+                        // Never another kind of id in `student_ids` (mis-core's identifier
+                        // table): a note whose student is not known is skipped.
+                        let mut w = Warning::skipped_record(
+                            VENDOR,
+                            "behavior.notes",
+                            "behaviour",
+                            Some(note.id.text()),
+                            "the note's student is not among the school's students (matched \
+                             by the school's student id and e-mail)",
+                        );
+                        w.kind = ErrorKind::NotFound;
+                        w.consequence = "behaviour note skipped: its student is not known".into();
+                        diagnostics.report(w)?;
+                        return Ok(None);
+                    }
                     Ok((range.contains(e.date)
                         && wanted.as_ref().is_none_or(|w| e.student_ids.contains(w)))
                     .then_some(e))
@@ -948,6 +1122,20 @@ fn keep<T>(
             Ok(None)
         }
     }
+}
+
+/// What a read assumes when the school's zone is unknown.
+fn fallback_consequence() -> String {
+    format!(
+        "times and dates placed in {FALLBACK_TIME_ZONE}: the school's time zone is not known \
+         (set {ENV_TIME_ZONE})"
+    )
+}
+
+fn fallback_zone() -> Result<TimeZone> {
+    TimeZone::get(FALLBACK_TIME_ZONE).map_err(|_| {
+        Error::invalid_input(format!("{FALLBACK_TIME_ZONE} is not in the zone database"))
+    })
 }
 
 /// Locks a set shared by concurrent requests (a panic elsewhere leaves a valid set).

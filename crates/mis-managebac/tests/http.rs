@@ -23,7 +23,13 @@ use serde_json::json;
 
 const TOKEN: &str = "mb-tok-8f3a9c2e71d4";
 
+/// The school's zone is configured here; `the_school_zone_*` tests leave it to the school
+/// record.
 fn config(server: &MockServer) -> Config {
+    zoneless_config(server).time_zone("Europe/London").unwrap()
+}
+
+fn zoneless_config(server: &MockServer) -> Config {
     Config::new(TOKEN)
         .unwrap()
         .base_url(&server.base_url())
@@ -627,9 +633,10 @@ async fn the_provider_reads_both_registers() {
     class_day.assert_calls_async(1).await;
     let day: Vec<_> = marks.iter().filter(|m| m.slot == Slot::Day).collect();
     assert_eq!(day.len(), 2);
+    // Dress Code: the tenant's own category, present by the school-label rules.
     assert_eq!(
         (day[0].code.as_str(), day[0].category),
-        ("3", AttendanceCategory::Unmapped)
+        ("3", AttendanceCategory::Present)
     );
     let lesson = marks.iter().find(|m| m.slot == Slot::Lesson).unwrap();
     assert_eq!(lesson.period.as_deref(), Some("1"));

@@ -84,7 +84,12 @@ pub fn staff(t: &wire::Teacher) -> Staff {
         email: text(t.email.as_deref()),
         code: text(t.identifier.as_deref()),
         roles: text(t.role.as_deref()).into_iter().collect(),
-        identifiers: vec![Identifier::new(IdentifierKind::MisId, t.id.text())],
+        // The same identifier table as students: ManageBac's own id is `Staff.id`, not an
+        // upstream `mis_id`; the school's `identifier` is a school-assigned id.
+        identifiers: text(t.identifier.as_deref())
+            .map(|i| Identifier::new(IdentifierKind::ExternalId, i))
+            .into_iter()
+            .collect(),
     }
 }
 

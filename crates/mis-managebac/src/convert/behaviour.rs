@@ -62,8 +62,9 @@ impl StudentIndex {
 
 /// A note as an event.
 ///
-/// - `student_ids`: the ManageBac id resolved through `students`; a student the index does
-///   not know keeps the school's id as sent (better than losing who it was about).
+/// - `student_ids`: the ManageBac id resolved through `students` — `Student.id`, never the
+///   school's id; **empty** when the index does not know the student (the provider skips
+///   such a note with a warning).
 /// - `occurred_at` / `date`: `incident_time` in the school's zone; without it, the date the
 ///   note was created (`occurred_at` then stays empty). A note with neither is `None`.
 /// - `polarity`: the school's mapping of `behavior_type` (ManageBac notes have none),
@@ -84,10 +85,7 @@ pub fn event(
             .or_else(|| date(note.incident_time.as_deref()))
             .or_else(|| date(note.created_at.as_deref()))?,
     };
-    let student = match students.resolve(note) {
-        Some(id) => Some(id.text()),
-        None => text(note.student_id.as_deref()),
-    };
+    let student = students.resolve(note).map(Id::text);
     let category = text(note.behavior_type.as_deref());
     Some(BehaviourEvent {
         provider: VENDOR.into(),
@@ -181,7 +179,8 @@ mod tests {
             &tz,
         )
         .unwrap();
-        assert_eq!(e.student_ids, ["unknown-1"]);
+        // Item 5: never the school's id in `student_ids`: unknown students give none.
+        assert!(e.student_ids.is_empty(), "{:?}", e.student_ids);
         assert!(event(&note(r#"{"id": 4}"#), &index(), &PolarityMap::new(), &tz).is_none());
     }
 }

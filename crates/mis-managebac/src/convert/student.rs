@@ -14,8 +14,10 @@ pub const SCHOOL_IDENTIFIER: &str = "school_identifier";
 
 /// A wire student as the model has it.
 ///
-/// - `id` is the ManageBac id (also an `mis_id` identifier); the school's own `student_id`
-///   is an `external_id` (and `identifier`, when different, a `school_identifier`).
+/// - `id` is the ManageBac id (`Student.id`, mis-core's identifier table); it is **not** filed
+///   as `mis_id`, which is reserved for the id in a school's upstream MIS and which ManageBac
+///   does not document. The school's own `student_id` is an `external_id` (and `identifier`,
+///   when different, a `school_identifier`).
 /// - `year_group` is the year group's **name**, looked up in `year_groups` by
 ///   `year_group_id` (the listing's `class_grade` when the id is unknown).
 /// - `preferred_first_name` is `nickname` or `preferred_name`; ManageBac has no preferred last
@@ -41,8 +43,6 @@ pub fn student(s: &wire::Student, year_groups: &BTreeMap<Id, String>) -> Student
         .or_else(|| text(s.class_grade.as_deref()));
     out.email = text(s.email.as_deref());
     out.enrolment_status = Some(enrolment(s));
-    out.identifiers
-        .push(Identifier::new(IdentifierKind::MisId, s.id.text()));
     let school_id = text(s.student_id.as_deref());
     if let Some(id) = &school_id {
         out.identifiers
@@ -107,7 +107,9 @@ mod tests {
         assert_eq!(m.year_group.as_deref(), Some("Year 11"));
         assert_eq!(m.registration_group, None);
         assert_eq!(m.enrolment_status, Some(EnrolmentStatus::OnRoll));
-        assert_eq!(m.identifier(&IdentifierKind::MisId), Some("14607428"));
+        // Item 5: ManageBac's own id is `Student.id`, never filed as `mis_id`.
+        assert_eq!(m.identifier(&IdentifierKind::MisId), None);
+        assert!(m.identifiers.iter().all(|i| i.value != "14607428"));
         assert_eq!(m.identifier(&IdentifierKind::ExternalId), Some("chloe-42"));
         assert_eq!(
             m.identifier(&IdentifierKind::Other(SCHOOL_IDENTIFIER.into())),
@@ -143,7 +145,7 @@ mod tests {
             &BTreeMap::new(),
         );
         assert_eq!(m.date_of_birth, None);
-        assert_eq!(m.identifiers.len(), 2);
+        assert_eq!(m.identifiers.len(), 1);
         assert_eq!(m.year_group.as_deref(), Some("Grade 9"));
     }
 }

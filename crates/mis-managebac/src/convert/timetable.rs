@@ -8,8 +8,8 @@
 //! [`Cycle`](mis_core::timetable::Cycle) keys by week and weekday, which this is not).
 //!
 //! Slots name no clock time; the school's bell times come from configuration
-//! ([`PeriodTimes`]). Slot periods are normalised like attendance keys (v2p1:
-//! `period_starts_count_from`, vendors.md §5.8).
+//! ([`PeriodTimes`]). Slot periods are normalised by the same function as attendance keys
+//! ([`period_offset`]: v2p1 `period_offset`, else `period_starts_count_from`, vendors.md §5.8).
 
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use mis_core::{DateRange, DateTime, Error, Lesson, Result};
 
-use super::attendance::{lesson_id, period_number};
+use super::attendance::{lesson_id, period_number, period_offset};
 use super::{date, text};
 use crate::VENDOR;
 use crate::config::{ENV_PERIOD_TIMES, PeriodTimes};
@@ -115,13 +115,10 @@ impl ClassInfo {
     }
 }
 
-/// The offset to subtract from a timetable slot's period to count from 1.
+/// The offset to subtract from a timetable slot's period to count from 1: the same rule as
+/// attendance keys ([`period_offset`]), so a lesson and its marks share a period.
 pub fn slot_offset(timetable: &ClassTimetable) -> i64 {
-    timetable
-        .period_starts_count_from
-        .map(|s| s - 1)
-        .or(timetable.period_offset)
-        .unwrap_or(0)
+    period_offset(timetable.period_starts_count_from, timetable.period_offset)
 }
 
 /// The class's lessons in `range`: every enabled slot on every calendar date of its rotation
@@ -307,6 +304,56 @@ mod tests {
         .unwrap();
         assert_eq!(a, b);
         assert_eq!(a[0].student_id.as_deref(), Some("5"));
+    }
+
+    /// Item 3: one period rule. A response carrying both fields, disagreeing
+    /// (`period_starts_count_from: 1`, `period_offset: -1`), gives the same period to a
+    /// timetable slot and to an attendance key with the same number: before, the timetable
+    /// preferred `period_starts_count_from` and attendance `period_offset`, one period apart.
+    #[test]
+    fn timetable_and_attendance_share_one_period_rule() {
+        use crate::convert::attendance::{lesson_marks, offset};
+        use crate::wire::{ClassDateAttendance, PeriodNumbering};
+        let numbering = PeriodNumbering {
+            period_starts_count_from: Some(1),
+            period_offset: Some(-1),
+        };
+        let mut tt = timetable(0);
+        tt.period_starts_count_from = numbering.period_starts_count_from;
+        tt.period_offset = numbering.period_offset;
+        assert_eq!(slot_offset(&tt), offset(Some(&numbering)));
+        assert_eq!(slot_offset(&tt), -1);
+        let range = DateRange::day(d(2024, 9, 2));
+        let got = lessons(
+            &class(),
+            &tt,
+            &calendar(),
+            range,
+            &times(),
+            &TimeZone::UTC,
+            None,
+        )
+        .unwrap();
+        // Slot period 0 on rotation day 1 (Mon 2nd).
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].period.as_deref(), Some("1"));
+        let register: ClassDateAttendance = serde_json::from_value(serde_json::json!({
+            "students": [{"id": 5, "attendance": {"0": {"status": "Present", "category": {"status": 1}}}}],
+            "timetable": {"period_starts_count_from": 1, "period_offset": -1}
+        }))
+        .unwrap();
+        let marks = lesson_marks(
+            Id(77),
+            d(2024, 9, 2),
+            &register,
+            &crate::convert::attendance::Categories::default(),
+            &mis_core::codes::CodeMapper::new(),
+        );
+        assert_eq!(marks[0].period, got[0].period);
+        assert_eq!(marks[0].lesson_id.as_deref(), Some(got[0].id.as_str()));
+        // Only the older field: both count from it.
+        assert_eq!(period_offset(Some(0), None), -1);
+        assert_eq!(period_offset(None, None), 0);
     }
 
     #[test]

@@ -95,8 +95,10 @@ pub struct HomeroomDateAttendance {
 pub struct HomeroomDateStudent {
     /// The student's ManageBac id.
     pub id: Id,
-    /// The record (absent or `{}` when not taken).
-    #[serde(default)]
+    /// The record: absent, `null`, `{}` or `[]` when not taken. The empty array is what a
+    /// Rails server sends for an empty hash serialised as a list; [`AttendanceRecord`] keeps
+    /// unknown fields (`#[serde(flatten)]`), which on its own refuses any array.
+    #[serde(default, deserialize_with = "record_or_empty")]
     pub attendance: Option<AttendanceRecord>,
 }
 
@@ -116,8 +118,8 @@ pub struct TermAttendance {
 pub struct TermStudent {
     /// The student's ManageBac id.
     pub id: Id,
-    /// Count per label.
-    #[serde(default)]
+    /// Count per label (`[]` when the student has none, read as empty).
+    #[serde(default, deserialize_with = "map_or_empty")]
     pub attendance: BTreeMap<String, serde_json::Value>,
     /// Count per category.
     #[serde(default, deserialize_with = "de::list")]
@@ -200,6 +202,10 @@ pub struct Excusal {
     /// Last change.
     #[serde(default)]
     pub updated_at: Option<String>,
+    /// Everything else (a tenant's approval fields, if any; see
+    /// [`excusal_approved`](crate::convert::attendance::excusal_approved)).
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl Listed for Excusal {
@@ -316,6 +322,35 @@ pub fn bulk_results(body: &serde_json::Value) -> Result<Vec<BulkItemResult>, ser
     }
 }
 
+/// An attendance record, or `None` for `null`, `{}`-like empties and an empty array `[]`.
+/// A non-empty array is not a record: an error, so the element is skipped and reported.
+fn record_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AttendanceRecord>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Array(a) if a.is_empty() => Ok(None),
+        v @ serde_json::Value::Object(_) => serde_json::from_value(v)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom(
+            "attendance: expected a record object or an empty array",
+        )),
+    }
+}
+
+/// A JSON object, with `null` and an empty array `[]` read as empty.
+fn map_or_empty<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, serde_json::Value>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(BTreeMap::new()),
+        serde_json::Value::Array(a) if a.is_empty() => Ok(BTreeMap::new()),
+        serde_json::Value::Object(m) => Ok(m.into_iter().collect()),
+        _ => Err(serde::de::Error::custom(
+            "attendance: expected counts by label or an empty array",
+        )),
+    }
+}
+
 fn sparse_periods<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<BTreeMap<String, AttendanceRecord>, D::Error> {
@@ -394,6 +429,33 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// Item 7: a homeroom student whose day was not taken comes as `attendance: []`; that, and
+    /// `null`, `{}` and a missing field, decode as "no record"; a real record still decodes.
+    #[test]
+    fn homeroom_attendance_may_be_an_empty_array() {
+        let r: HomeroomDateAttendance = serde_json::from_str(
+            r#"{"students":[{"id":1,"attendance":[]},{"id":2,"attendance":null},{"id":3},
+               {"id":4,"attendance":{}},
+               {"id":5,"attendance":{"status":"Absent","note":"","category":{"status":0}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.students.len(), 5);
+        assert_eq!(r.students[0].attendance, None);
+        assert_eq!(r.students[1].attendance, None);
+        assert_eq!(r.students[2].attendance, None);
+        assert!(r.students[3].attendance.as_ref().unwrap().is_empty());
+        let five = r.students[4].attendance.as_ref().unwrap();
+        assert_eq!(five.category.as_ref().unwrap().status, Some(0));
+        assert_eq!(five.status.as_deref(), Some("Absent"));
+        // A non-empty array is not a record.
+        assert!(
+            serde_json::from_str::<HomeroomDateStudent>(r#"{"id":1,"attendance":[1]}"#).is_err()
+        );
+        // Term summaries: `attendance: []` for a student with no records.
+        let t: TermStudent = serde_json::from_str(r#"{"id":1,"attendance":[]}"#).unwrap();
+        assert!(t.attendance.is_empty());
     }
 
     #[test]

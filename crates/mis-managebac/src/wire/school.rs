@@ -22,6 +22,11 @@ pub struct School {
     /// UI language.
     #[serde(default)]
     pub language: Option<String>,
+    /// The school's IANA time zone (`Asia/Hong_Kong`). Not in the field list vendors.md §5.7
+    /// quotes, but on the school record of public clients of the live API \[I\]; read when
+    /// present (`time_zone` also accepted).
+    #[serde(default, alias = "time_zone", deserialize_with = "de::opt_text")]
+    pub timezone: Option<String>,
     /// Whether the exam session is in May.
     #[serde(default, deserialize_with = "de::opt_bool")]
     pub session_in_may: Option<bool>,

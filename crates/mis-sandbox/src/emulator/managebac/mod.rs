@@ -62,6 +62,39 @@
 //! * Each student has one parent (`parent_ids`), so excusals can name one; excusals are
 //!   generated from runs of `I`/`M` AM marks.
 //!
+//! # Variant profile ([`Profile::Variant`])
+//!
+//! What real tenants send besides the common shape above (vendor document, vendors.md §5.7,
+//! §5.8), all at once:
+//!
+//! * **Tenant categories**: the document's list — `0` Absent, `1` Present, `2` Late, `-1`
+//!   Present, `3` Dress Code, `4` Late & Dress Code, `5` Dismissed, `10` Health, `11` Sports,
+//!   `12` Fieldtrip, `13` Excused, `14` Other, and `15`–`18` Custom 1–4 (listed, not
+//!   enabled; writes refuse them). School-defined ids are tenant data, never fixed.
+//! * **Marks only for the exceptions**: a present pupil keeps the register's default `-1`
+//!   "Present" (vendors.md §5.8: `-1` "probably means present, not explicitly marked"). On a
+//!   deterministic tenth or so of (pupil, day) pairs the pupil breaks the dress code: present
+//!   is `3` Dress Code, late `4` Late & Dress Code. Other statuses:
+//!
+//!   | school mark | status |
+//!   |---|---|
+//!   | `L` (present, late) | 2 Late (4 on a dress-code day) |
+//!   | `P` (sporting activity) | 11 Sports |
+//!   | other approved educational activity | 12 Fieldtrip |
+//!   | `I` `M` on a day a generated parent excusal covers (and no unauthorised mark of the pupil that day) | 0 Absent — the excusal is what authorises it |
+//!   | other `I` `M` | 10 Health |
+//!   | other authorised | 13 Excused |
+//!   | unauthorised | 0 Absent |
+//!
+//!   `5` Dismissed and `14` Other are in the list but no school mark uses them.
+//! * **Homeroom registers list every member**: a day not taken is `"attendance": []` (what a
+//!   Rails server renders for an empty record), not an omitted student.
+//! * **Periods counted from 0** ([`build`]): `period_starts_count_from: 0`,
+//!   `period_offset: -1` in attendance and `period_starts_count_from: 0` on timetables.
+//! * **The school record names its zone**: `timezone` (the school's IANA zone) on
+//!   `GET /school`. Not in the field list §5.7 quotes; public clients of the live API read it
+//!   from the school record \[I\].
+//!
 //! # Record faults ([`crate::FaultPlan::records`])
 //!
 //! * `malformed_record`: the student at [`RecordFaults::MALFORMED_STUDENT`] is rendered with
@@ -101,7 +134,7 @@ use self::render::{DEFAULT_PER_PAGE, Params, View};
 use self::state::{Index, Writes, num, parent_of};
 use crate::emulator::{Faults, RecordFaults, Stats};
 use crate::sandbox::{Credentials, Emulator, EmulatorContext, Fixture};
-use crate::school::School;
+use crate::school::{Profile, School};
 
 /// Per-instance settings of the ManageBac emulator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,9 +182,16 @@ impl Shared {
     }
 }
 
-/// Builds the emulator with the default [`Config`] (periods counted from 1).
+/// Builds the emulator with the default [`Config`]: periods counted from 1, or from 0 for a
+/// [`Profile::Variant`] school (module docs).
 pub fn build(ctx: &EmulatorContext) -> Emulator {
-    build_with(ctx, Config::default())
+    let config = match ctx.school.options.profile {
+        Profile::Variant => Config {
+            period_starts_count_from: 0,
+        },
+        _ => Config::default(),
+    };
+    build_with(ctx, config)
 }
 
 /// Builds the emulator with explicit settings, e.g. a school whose periods count from 0.

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::Config;
 use super::state::{Excusal, Index, Writes, at_utc, duration, num, parent_of, year_number};
 use crate::emulator::RecordFaults;
-use crate::school::{Phase, School};
+use crate::school::{Phase, Profile, School};
 
 /// Largest `per_page` a client may ask for (vendors.md §5.4: "max 200").
 pub(super) const MAX_PER_PAGE: usize = 200;
@@ -72,7 +72,32 @@ const fn cat(
     }
 }
 
-/// The category with status id `status`.
+/// The [`Profile::Variant`] tenant's categories: the list the vendor document gives for
+/// `PUT /students/{id}/set_homeroom_attendance` ("Available statuses: 0 Absent, 1 Present,
+/// 2 Late, 3 Dress Code, 4 Late & Dress Code, 5 Dismissed, 10 Health, 11 Sports,
+/// 12 Fieldtrip, 13 Excused, 14 Other, 15–18 Custom 1–4"), with `-1` Present (the register's
+/// default) as in every spec example. The four custom slots are not enabled.
+pub(super) const VARIANT_CATEGORIES: [Category; 16] = [
+    cat(None, 1, "Present", "P", "#008800"),
+    cat(None, 0, "Absent", "A", "#cc0000"),
+    cat(None, 2, "Late", "L", "#ff9900"),
+    cat(None, -1, "Present", "P", "#7fbf7f"),
+    cat(Some(41), 3, "Dress Code", "DC", "#996633"),
+    cat(Some(42), 4, "Late & Dress Code", "LDC", "#cc6600"),
+    cat(Some(43), 5, "Dismissed", "D", "#666666"),
+    cat(Some(44), 10, "Health", "H", "#16a085"),
+    cat(Some(45), 11, "Sports", "S", "#2980b9"),
+    cat(Some(46), 12, "Fieldtrip", "F", "#8e44ad"),
+    cat(Some(47), 13, "Excused", "E", "#3366cc"),
+    cat(Some(48), 14, "Other", "O", "#999999"),
+    cat(Some(49), 15, "Custom 1", "C1", "#cccccc"),
+    cat(Some(50), 16, "Custom 2", "C2", "#cccccc"),
+    cat(Some(51), 17, "Custom 3", "C3", "#cccccc"),
+    cat(Some(52), 18, "Custom 4", "C4", "#cccccc"),
+];
+
+/// The category with status id `status` (the [`Profile::Standard`] tenant).
+#[cfg(test)]
 pub(super) fn category(status: i64) -> Option<&'static Category> {
     CATEGORIES.iter().find(|c| c.status == status)
 }
@@ -300,6 +325,78 @@ impl View<'_> {
         Page::from(params, self.default_per_page)
     }
 
+    /// Whether this school is served with the documented variants (module docs).
+    pub fn variant(&self) -> bool {
+        self.school.options.profile == Profile::Variant
+    }
+
+    /// The tenant's categories for this profile.
+    pub fn categories(&self) -> &'static [Category] {
+        if self.variant() {
+            &VARIANT_CATEGORIES
+        } else {
+            &CATEGORIES
+        }
+    }
+
+    /// The enabled category with status id `status`.
+    pub fn category(&self, status: i64) -> Option<&'static Category> {
+        self.categories()
+            .iter()
+            .find(|c| c.status == status && (c.status < 15 || !self.variant()))
+    }
+
+    /// The status a school mark of `student` on `date` is rendered with (the tables in the
+    /// module docs), or `None` for no record.
+    pub fn status_of(&self, mark: &AttendanceMark, student: u64, date: Date) -> Option<i64> {
+        if !self.variant() {
+            return status_for(mark);
+        }
+        // A deterministic tenth-or-so of days on which the pupil breaks the dress code.
+        let dress_code = (student + u64::from(date.day().unsigned_abs()) * 7) % 11 == 0;
+        Some(match mark.category {
+            AttendanceCategory::Present if mark.late || mark.code == "L" => {
+                if dress_code {
+                    4
+                } else {
+                    2
+                }
+            }
+            // Teachers mark only the exceptions: a present pupil keeps the default `-1`.
+            AttendanceCategory::Present => {
+                if dress_code {
+                    3
+                } else {
+                    -1
+                }
+            }
+            AttendanceCategory::ApprovedEducationalActivity if mark.code == "P" => 11,
+            AttendanceCategory::ApprovedEducationalActivity => 12,
+            // Illness the parent excused through the portal: the teacher marked the pupil
+            // absent, and the excusal is what makes it authorised. Not on a day with a
+            // genuinely unauthorised mark of the pupil, which the day's excusal would cover
+            // too.
+            AttendanceCategory::AuthorisedAbsence
+                if (mark.code == "I" || mark.code == "M")
+                    && self.index.excused(student, date)
+                    && !self.index.unauthorised_days.contains(&(student, date)) =>
+            {
+                0
+            }
+            AttendanceCategory::AuthorisedAbsence if mark.code == "I" || mark.code == "M" => 10,
+            AttendanceCategory::AuthorisedAbsence => 13,
+            AttendanceCategory::UnauthorisedAbsence => 0,
+            _ => return None,
+        })
+    }
+
+    /// `{status: "Absent", note, category: {status: 0}}` (vendors.md §5.7), labelled with
+    /// this tenant's category.
+    pub fn record(&self, status: i64, note: &str) -> Value {
+        let label = self.category(status).map_or("Other", |c| c.label);
+        json!({ "status": label, "note": note, "category": { "status": status } })
+    }
+
     /// `(code, name)` of the one program the school runs. A UK school is not an IB school, so
     /// it uses ManageBac's own programs (`hs`, `ps`: the codes the spec allows for subject
     /// groups).
@@ -385,7 +482,7 @@ impl View<'_> {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join("-");
-        json!({
+        let mut school = json!({
             "school": {
                 "subdomain": subdomain,
                 "name": self.school.name,
@@ -400,7 +497,13 @@ impl View<'_> {
                 }],
                 "enabled_programs": [{ "name": name, "code": code }],
             }
-        })
+        });
+        if self.variant() {
+            // The school's zone, as public clients of the live API read it from the school
+            // record (module docs).
+            school["school"]["timezone"] = self.school.time_zone.clone().into();
+        }
+        school
     }
 
     fn term_json(&self, position: usize, detail: bool) -> Value {
@@ -517,7 +620,8 @@ impl View<'_> {
         if year.parse::<u64>().ok() != Some(self.year_id()) {
             return Err(ApiError::not_found("AcademicYear", year));
         }
-        let categories: Vec<Value> = CATEGORIES
+        let categories: Vec<Value> = self
+            .categories()
             .iter()
             .map(|c| {
                 json!({
@@ -525,7 +629,7 @@ impl View<'_> {
                     "status": c.status,
                     "label": c.label,
                     "abbreviation": c.abbreviation,
-                    "enabled": true,
+                    "enabled": self.category(c.status).is_some(),
                     "color_code": c.color,
                 })
             })
@@ -1082,7 +1186,7 @@ impl View<'_> {
             .flatten()
         {
             let mark = &self.school.lesson_marks[i];
-            if let Some(status) = status_for(mark) {
+            if let Some(status) = self.status_of(mark, student, date) {
                 out.entry(student)
                     .or_default()
                     .insert(period, (status, mark.note.clone().unwrap_or_default()));
@@ -1134,7 +1238,10 @@ impl View<'_> {
             .map(|s| {
                 let mut periods = Map::new();
                 for (period, (status, note)) in day.get(&s).into_iter().flatten() {
-                    periods.insert(self.period_key(*period).to_string(), record(*status, note));
+                    periods.insert(
+                        self.period_key(*period).to_string(),
+                        self.record(*status, note),
+                    );
                 }
                 json!({ "id": s, "attendance": periods })
             })
@@ -1202,7 +1309,7 @@ impl View<'_> {
                 let mine = counts.get(&s).unwrap_or(&empty);
                 let mut by_label: BTreeMap<&str, u64> = BTreeMap::new();
                 let mut by_category = Vec::new();
-                for c in &CATEGORIES {
+                for c in self.categories() {
                     if let Some(&n) = mine.get(&c.status) {
                         *by_label.entry(c.label).or_default() += n;
                         by_category
@@ -1221,7 +1328,10 @@ impl View<'_> {
             return Some((w.status, w.notes.clone()));
         }
         let mark = &self.school.session_marks[*self.index.am_mark.get(&(date, student))?];
-        Some((status_for(mark)?, mark.note.clone().unwrap_or_default()))
+        Some((
+            self.status_of(mark, student, date)?,
+            mark.note.clone().unwrap_or_default(),
+        ))
     }
 
     /// `GET /year-groups/{id}/homeroom/attendance/date/{date}` (`student_ids`): one flat
@@ -1241,9 +1351,13 @@ impl View<'_> {
             .iter()
             .map(|s| num(s))
             .filter(|s| filter.as_ref().is_none_or(|f| f.contains(s)))
-            .filter_map(|s| {
-                let (status, note) = self.homeroom_record(writes, s, date)?;
-                Some(json!({ "id": s, "attendance": record(status, &note) }))
+            .filter_map(|s| match self.homeroom_record(writes, s, date) {
+                Some((status, note)) => {
+                    Some(json!({ "id": s, "attendance": self.record(status, &note) }))
+                }
+                // The variant lists every member, a day not taken as an empty array.
+                None if self.variant() => Some(json!({ "id": s, "attendance": [] })),
+                None => None,
             })
             .collect();
         Ok(json!({ "students": students }))
@@ -1428,12 +1542,6 @@ impl View<'_> {
             .collect();
         Ok(json!({ "behavior_notes": notes, "meta": page.meta(rows.len()) }))
     }
-}
-
-/// `{status: "Absent", note, category: {status: 0}}` (vendors.md §5.7).
-pub(super) fn record(status: i64, note: &str) -> Value {
-    let label = category(status).map_or("Other", |c| c.label);
-    json!({ "status": label, "note": note, "category": { "status": status } })
 }
 
 /// An excusal as the spec writes it.

@@ -4,7 +4,7 @@
 //! ManageBac ids are integers (vendors.md §5.8); the synthetic school's ids are numeric strings
 //! (`1001`, `9001`, `42`), so they are used as they are.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -127,6 +127,9 @@ pub(super) struct Index {
     pub detention: BTreeMap<(String, u64), usize>,
     /// Excusals derived from the school's illness and medical marks.
     pub excusals: Vec<Excusal>,
+    /// (student, date) with an unauthorised session or lesson mark: a parent's excusal of
+    /// that date would wrongly cover it, so the variant keeps illness marks as `Health`.
+    pub unauthorised_days: BTreeSet<(u64, Date)>,
     /// The highest year number (`11` in a secondary school), for graduation years.
     pub last_year_number: u8,
 }
@@ -245,7 +248,16 @@ impl Index {
             .max()
             .unwrap_or(0);
 
+        let unauthorised_days = school
+            .session_marks
+            .iter()
+            .chain(&school.lesson_marks)
+            .filter(|m| m.category == mis_core::AttendanceCategory::UnauthorisedAbsence)
+            .map(|m| (num(&m.student_id), m.date))
+            .collect();
+
         Index {
+            unauthorised_days,
             excusals: excusals(school),
             student_pos,
             staff_pos,
@@ -261,6 +273,13 @@ impl Index {
             detention,
             last_year_number,
         }
+    }
+
+    /// Whether a generated excusal of `student` covers `date`.
+    pub fn excused(&self, student: u64, date: Date) -> bool {
+        self.excusals
+            .iter()
+            .any(|e| e.student_id == student && e.applies_on(date))
     }
 
     /// The write overlay a fresh emulator starts with: nothing written, the generated

@@ -1114,3 +1114,106 @@ async fn record_faults_touch_one_record_one_class_and_the_year_group_list() {
         200
     );
 }
+
+/// The variant profile (module docs): the document's categories, the default `-1` for
+/// present pupils, dress-code days, illness marked `Absent` under a parent's excusal, every
+/// homeroom member listed, periods from 0, the zone on the school record. The standard
+/// profile keeps none of these.
+#[test]
+fn the_variant_profile_serves_the_documented_variants() {
+    let variant = School::generate_with(
+        7,
+        60,
+        SchoolOptions::new().profile(crate::school::Profile::Variant),
+    );
+    let index = Index::new(&variant);
+    let view = View {
+        school: &variant,
+        index: &index,
+        config: Config::default(),
+        default_per_page: 100,
+        faults: RecordFaults::default(),
+    };
+    let cats = view
+        .attendance_categories(&view.year_id().to_string())
+        .unwrap();
+    let listed: Vec<(i64, &str, bool)> = cats["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["status"].as_i64().unwrap(),
+                c["label"].as_str().unwrap(),
+                c["enabled"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    for want in [
+        (3, "Dress Code", true),
+        (4, "Late & Dress Code", true),
+        (5, "Dismissed", true),
+        (13, "Excused", true),
+        (14, "Other", true),
+        (15, "Custom 1", false),
+    ] {
+        assert!(listed.contains(&want), "{want:?} in {listed:?}");
+    }
+    let mut seen: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut excused_absent = 0;
+    for m in variant
+        .session_marks
+        .iter()
+        .filter(|m| m.session == Some(Session::Am))
+    {
+        let student = num(&m.student_id);
+        if let Some(status) = view.status_of(m, student, m.date) {
+            *seen.entry(status).or_default() += 1;
+            if status == 0 && m.category == AttendanceCategory::AuthorisedAbsence {
+                assert!(index.excused(student, m.date));
+                excused_absent += 1;
+            }
+        }
+    }
+    assert!(seen.get(&-1).copied().unwrap_or(0) > seen.get(&3).copied().unwrap_or(0));
+    assert!(seen.contains_key(&3), "dress-code days: {seen:?}");
+    assert!(
+        !seen.contains_key(&1),
+        "present pupils keep the default: {seen:?}"
+    );
+    assert!(
+        excused_absent > 0,
+        "illness marked absent under an excusal: {seen:?}"
+    );
+    // Every member of a year group is listed on a school day, a day not taken as `[]`.
+    let g = index.year_groups[0];
+    let day = first_day(&variant).to_string();
+    let r = view
+        .homeroom_attendance_date(
+            &index.writes(),
+            &variant.groups[g].id,
+            &day,
+            &render::Params::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        r["students"].as_array().unwrap().len(),
+        variant.groups[g].student_ids.len()
+    );
+    assert_eq!(
+        view.school()["school"]["timezone"].as_str(),
+        Some(variant.time_zone.as_str())
+    );
+    // The standard profile is unchanged.
+    let standard = school();
+    let s_index = Index::new(&standard);
+    let s_view = View {
+        school: &standard,
+        index: &s_index,
+        config: Config::default(),
+        default_per_page: 100,
+        faults: RecordFaults::default(),
+    };
+    assert!(s_view.school()["school"].get("timezone").is_none());
+    assert_eq!(s_view.categories().len(), CATEGORIES.len());
+}

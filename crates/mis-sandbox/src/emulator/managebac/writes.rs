@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde_json::{Value, json};
 
-use super::render::{ApiError, View, category, check_excusal, excusal_json, parse_date};
+use super::render::{ApiError, View, check_excusal, excusal_json, parse_date};
 use super::state::{Excusal, Writes, Written, num, parent_of};
 
 /// A body answered, and how many records it applied.
@@ -31,12 +31,12 @@ fn int(v: &Value) -> Option<i64> {
 
 /// A status a write may set: any enabled category of the tenant except `-1`, which is the
 /// unmarked default and not in the spec's list of settable statuses.
-fn settable(field: &str, v: Option<&Value>) -> Result<i64, ApiError> {
+fn settable(view: &View<'_>, field: &str, v: Option<&Value>) -> Result<i64, ApiError> {
     let v = v
         .filter(|v| !v.is_null())
         .ok_or_else(|| ApiError::unprocessable(field, "can't be blank"))?;
     int(v)
-        .filter(|s| *s >= 0 && category(*s).is_some())
+        .filter(|s| *s >= 0 && view.category(*s).is_some())
         .ok_or_else(|| ApiError::unprocessable(field, "is not included in the list"))
 }
 
@@ -60,7 +60,7 @@ pub(super) fn set_homeroom(view: &View<'_>, writes: &mut Writes, id: &str, body:
     let i = view.student_pos(id)?;
     let body = object(body)?;
     let date = date_field(body.get("date"))?;
-    let status = settable("status", body.get("status"))?;
+    let status = settable(view, "status", body.get("status"))?;
     let student = num(&view.school.students[i].id);
     writes.homeroom.insert(
         (student, date),
@@ -147,7 +147,7 @@ pub(super) fn set_class_attendance(
             ));
             continue;
         };
-        let Ok(status) = settable("status", entry.get("status")) else {
+        let Ok(status) = settable(view, "status", entry.get("status")) else {
             results.push(result(
                 "unprocessable_entity",
                 Some(json!({ "status": ["is not included in the list"] })),
