@@ -12,12 +12,14 @@
 pub mod bench;
 mod degraded;
 mod expected;
+pub mod requests;
 mod scenarios;
 
 pub use degraded::{
     ALL_FAULT_KINDS, degrades_per_fault, degrades_per_fault_of, strict_fails_on_first_warning,
 };
 pub use expected::Expected;
+pub use requests::{RequestCount, count_requests};
 pub use scenarios::*;
 
 #[doc(hidden)]

@@ -193,12 +193,31 @@ pub struct Stats {
     pub throttled: AtomicU64,
     /// Tokens / sessions issued.
     pub logins: AtomicU64,
+    /// Requests per route: `"GET /api/v1/students/{id}/attendance"` → count (the route's
+    /// template, so a per-student call is one key however many students).
+    pub routes: Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 impl Stats {
     /// Reads a counter.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::SeqCst)
+    }
+
+    /// Counts one request to `route`.
+    pub fn count_route(&self, route: String) {
+        let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        *routes.entry(route).or_default() += 1;
+    }
+
+    /// Requests so far, per route.
+    pub fn routes(&self) -> std::collections::BTreeMap<String, u64> {
+        self.routes.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Requests so far, in all.
+    pub fn requests(&self) -> u64 {
+        Stats::get(&self.requests)
     }
 }
 

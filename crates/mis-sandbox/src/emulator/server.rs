@@ -46,6 +46,13 @@ pub fn with_faults(router: Router, core: Core) -> Router {
 
 async fn inject(State(core): State<Core>, req: Request, next: Next) -> Response {
     core.stats.requests.fetch_add(1, Ordering::SeqCst);
+    // The route's template (`/students/{id}`), so a per-student call counts under one key.
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    core.stats.count_route(format!("{} {route}", req.method()));
     let records = core.faults.plan().records;
     if req.method() == axum::http::Method::GET && (records.echo_error || records.cut_body) {
         let served = next.run(req).await;
@@ -251,6 +258,13 @@ mod tests {
         assert_eq!((status, body.len()), (200, 31));
         assert_eq!(handled.load(Ordering::SeqCst), 1);
         assert_eq!(Stats::get(&stats.requests), 1);
+        let _ = fetch(&format!("{}/x", s.base_url())).await.unwrap();
+        assert_eq!(stats.requests(), 2);
+        assert_eq!(
+            stats.routes(),
+            [("GET /x".to_string(), 2)].into_iter().collect(),
+            "counted by route template"
+        );
     }
 
     #[tokio::test]

@@ -1,0 +1,83 @@
+//! What a scenario costs in requests: the currency of vendor quotas.
+//!
+//! Every emulator counts the requests it receives, in all and per route template
+//! ([`mis_sandbox::Stats`]). [`count_requests`] runs a scenario and returns what it cost, so
+//! request plans are measured, not estimated, and a test can assert a plan's ceiling.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use mis_sandbox::Stats;
+
+/// Requests a scenario made: in all, and per route (`"GET /api/v1/students/{id}"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestCount {
+    /// Every request the emulator received during the scenario.
+    pub total: u64,
+    /// The same, per route template.
+    pub by_route: BTreeMap<String, u64>,
+}
+
+impl RequestCount {
+    /// Requests to routes whose template contains `part` (e.g. `"/attendance"`).
+    pub fn to(&self, part: &str) -> u64 {
+        self.by_route
+            .iter()
+            .filter(|(route, _)| route.contains(part))
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// Runs `scenario` and returns its output with the requests `stats`' emulator received
+/// meanwhile. Run one scenario at a time per emulator for an exact count.
+pub async fn count_requests<F: Future>(stats: &Stats, scenario: F) -> (F::Output, RequestCount) {
+    let before_total = stats.requests();
+    let before = stats.routes();
+    let out = scenario.await;
+    let after = stats.routes();
+    let by_route = after
+        .into_iter()
+        .filter_map(|(route, n)| {
+            let d = n - before.get(&route).copied().unwrap_or(0);
+            (d > 0).then_some((route, d))
+        })
+        .collect();
+    let count = RequestCount {
+        total: stats.requests() - before_total,
+        by_route,
+    };
+    (out, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn counts_only_what_the_scenario_sent() {
+        let stats = Stats::default();
+        stats.count_route("GET /before".into());
+        stats
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let (v, n) = count_requests(&stats, async {
+            for route in ["GET /a/{id}", "GET /a/{id}", "GET /b"] {
+                stats.count_route(route.into());
+                stats
+                    .requests
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            7
+        })
+        .await;
+        assert_eq!(v, 7);
+        assert_eq!(n.total, 3);
+        assert_eq!(n.to("/a/"), 2);
+        assert_eq!(
+            n.by_route.len(),
+            2,
+            "the route counted before is not in: {n:?}"
+        );
+    }
+}
