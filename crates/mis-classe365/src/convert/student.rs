@@ -47,8 +47,8 @@ pub fn student(w: &wire::Student) -> Result<Student> {
     s.registration_group = text(w.class_name.as_deref());
     s.email = text(w.email.as_deref());
     s.enrolment_status = text(w.status.as_deref()).map(|st| enrolment_status(&st));
-    s.identifiers
-        .push(Identifier::new(IdentifierKind::MisId, id));
+    // Classe365's own record id is `Student.id`; it is not filed again as an identifier
+    // (`mis_id` means the school's upstream MIS id: the identifier table in mis-core).
     if let Some(adm) = text(w.admission_number.as_deref()) {
         s.identifiers
             .push(Identifier::new(IdentifierKind::AdmissionNumber, adm));
@@ -57,9 +57,10 @@ pub fn student(w: &wire::Student) -> Result<Student> {
         s.identifiers
             .push(Identifier::new(IdentifierKind::Upn, upn));
     }
-    if let Some(earlier) = w.custom_text("mis_id") {
+    if let Some(upstream) = w.custom_text("mis_id") {
+        // A custom field the school fills with the pupil's id in its upstream MIS.
         s.identifiers
-            .push(Identifier::new(IdentifierKind::ExternalId, earlier));
+            .push(Identifier::new(IdentifierKind::MisId, upstream));
     }
     Ok(s)
 }
@@ -179,13 +180,15 @@ mod tests {
         assert_eq!(s.year_group.as_deref(), Some("7"));
         assert_eq!(s.registration_group.as_deref(), Some("7B"));
         assert_eq!(s.enrolment_status, Some(EnrolmentStatus::OnRoll));
-        assert_eq!(s.identifier(&IdentifierKind::MisId), Some("12"));
         assert_eq!(
             s.identifier(&IdentifierKind::AdmissionNumber),
             Some("A1001")
         );
         assert_eq!(s.upn(), Some("A123456789012"));
-        assert_eq!(s.identifier(&IdentifierKind::ExternalId), Some("S-9"));
+        // The school's upstream MIS id (a custom field) is `mis_id`; Classe365's own id is
+        // `Student.id` only.
+        assert_eq!(s.identifier(&IdentifierKind::MisId), Some("S-9"));
+        assert_eq!(s.identifier(&IdentifierKind::ExternalId), None);
     }
 
     #[test]

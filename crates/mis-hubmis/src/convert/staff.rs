@@ -19,7 +19,8 @@ pub fn staff(m: &StaffMember) -> Result<Staff> {
             roles.push(role);
         }
     }
-    let mut identifiers = vec![Identifier::new(IdentifierKind::MisId, id.clone())];
+    // The own id is `Staff.id` only (`mis_id` is an upstream MIS's id).
+    let mut identifiers = Vec::new();
     if let Some(external) = nonempty(m.external_id.as_deref()) {
         identifiers.push(Identifier::new(IdentifierKind::ExternalId, external));
     }
@@ -58,6 +59,10 @@ mod tests {
             ("Benjamin", "Kakistos")
         );
         assert_eq!(s.roles, ["Head of Drama", "teacher"]);
-        assert_eq!(s.identifiers.len(), 2);
+        assert_eq!(
+            s.identifiers.len(),
+            1,
+            "external id only: the own id is Staff.id"
+        );
     }
 }

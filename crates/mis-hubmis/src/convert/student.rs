@@ -139,7 +139,9 @@ pub fn student(s: &wire::Student, enrolment: Option<&StudentEnrolment>) -> Resul
         .and_then(|e| e.enrolment_status.as_ref())
         .or(s.enrolment_status.as_ref())
         .map(enrolment_status);
-    let mut ids = vec![Identifier::new(IdentifierKind::MisId, id)];
+    // HUBmis's own id is `Student.id` only: `mis_id` means an upstream MIS's id (the
+    // identifier table in mis-core), which HUBmis, being the MIS, does not have.
+    let mut ids = Vec::new();
     let mut push = |kind: IdentifierKind, value: Option<&str>| {
         if let Some(v) = nonempty(value) {
             ids.push(Identifier::new(kind, v));
@@ -238,7 +240,11 @@ mod tests {
         assert_eq!(s.upn(), Some("90210"));
         assert_eq!(s.identifier(&IdentifierKind::CandidateNumber), Some("AA23"));
         assert_eq!(s.identifier(&IdentifierKind::ExternalId), Some("MX99328"));
-        assert_eq!(s.identifier(&IdentifierKind::MisId), Some("56"));
+        assert_eq!(
+            s.identifier(&IdentifierKind::MisId),
+            None,
+            "its own id is Student.id"
+        );
     }
 
     #[test]
