@@ -56,20 +56,26 @@
 //! ## Pagination
 //!
 //! Only the activity feed pages: by `last_id` (the id of the last point of the previous
-//! page), up to 50 points a page, ending with an **empty page**
-//! ([`Client::activity_stream`]). Everything else is one request per date window, and the
-//! timetable one request per date.
+//! page), up to 50 points a page, ending with an **empty page** — or, since the API ignores
+//! `from`, with the first page that reaches before `from` ([`Client::activity_stream`]).
+//! Everything else is one request per date window, and the timetable one request per
+//! teaching date (school weekdays and `meta.timetable_dates`, [`Config::school_days`]).
 //!
 //! ## Quirks handled
 //!
 //! Errors are HTTP 200 with `success: 0` ([`error`]); `meta` and reason maps arrive as `[]`
 //! when empty; `"yes"`/`"no"` strings are booleans; `late_minutes` and `purchased_count`
-//! are numbers or strings; `last_id` is a number or `false`; `polarity` may be `null`;
+//! are numbers or strings (text kept raw); `last_id` is a number, `false` or `true`;
+//! badge awards come wrapped in `pupil_event` or flat; `polarity` may be `null`;
 //! attachments say `file_name` or `filename`; attendance meta says
 //! `percentage_singe_august` (sic); timestamps without a zone are the school's wall-clock
 //! time (the pupil's `timezone`, default `Europe/London`); malformed detention dates are kept
-//! raw; unknown attendance statuses are kept, and map to `unmapped` unless their DfE code
-//! says otherwise ([`wire`], [`convert`]).
+//! raw, and dates written as local midnight in UTC are the school's dates; attendance
+//! `status` without a code counts (`ignore` is not counted, `absent`/`no` an uncoded absence
+//! of [`Config::uncoded_absence`]'s kind), unknown statuses are kept and map to `unmapped`
+//! unless their DfE code says otherwise; register keys are sessions by
+//! [`Config::session_keys`], and lesson marks take their timetabled lesson's `period` and
+//! `id` ([`wire`], [`convert`]).
 //!
 //! ## Not available
 //!

@@ -22,11 +22,14 @@ use std::time::Duration;
 use jiff::ToSpan;
 use mis_classcharts::{Config, LoginStyle, ParentClient, StudentClient};
 use mis_core::memory::MemoryData;
+use mis_core::{AttendanceCategory, AttendanceMark, Slot};
 use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, MisProviderExt, Student, StudentQuery,
     TimetableQuery,
 };
-use mis_sandbox::{EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School, Vendor};
+use mis_sandbox::{
+    EmulatorOptions, FaultPlan, Profile, RecordFaults, Sandbox, School, SchoolOptions, Vendor,
+};
 use mis_testkit::Expected;
 
 const SEED: u64 = 180;
@@ -37,6 +40,35 @@ const TIME_SCALE: f64 = 0.05;
 
 fn school() -> Arc<School> {
     Arc::new(School::generate(SEED, SIZE))
+}
+
+/// The same school served with ClassCharts' recorded variants (the emulator's docs list them:
+/// `"Period N"` register keys, lesson registers with `status` only, UTC-midnight detention
+/// dates, flat badges, `last_id: true`).
+fn variant_school() -> Arc<School> {
+    Arc::new(School::generate_with(
+        SEED,
+        SIZE,
+        SchoolOptions::default().profile(Profile::Variant),
+    ))
+}
+
+/// What a lesson mark says when the school hides its code: the emulator's `status` for the
+/// mark's DfE category (its module docs' table), read by the crate's status rules. An
+/// approved activity is `present`, a late-after-registers `U` is `absent` (lateness lost), an
+/// empty register is `no` (an uncoded absence, unauthorised by default).
+fn status_only(mut m: AttendanceMark) -> AttendanceMark {
+    use AttendanceCategory::*;
+    let (category, late) = match m.category {
+        Present if m.late => (Present, true),
+        Present | ApprovedEducationalActivity => (Present, false),
+        AuthorisedAbsence => (AuthorisedAbsence, false),
+        UnauthorisedAbsence | NoMark => (UnauthorisedAbsence, false),
+        _ => (NotCounted, false),
+    };
+    m.category = category;
+    m.late = late;
+    m
 }
 
 /// The first two school weeks with attendance: short, so the suite runs in seconds.
@@ -162,6 +194,65 @@ async fn student_setup() -> (Arc<dyn MisProvider>, Expected) {
     (Arc::new(client), e)
 }
 
+/// The student of the variant school. `Expected` is the School as ClassCharts shows it
+/// there: lesson marks by their `status` ([`status_only`]), under the timetable's period
+/// labels (the crate joins the `"Period N"` registers to the `"PN"` lessons).
+async fn variant_student_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let school = variant_school();
+    let sandbox = start(school.clone(), FaultPlan::none(), TIME_SCALE).await;
+    let client = StudentClient::new(student_config(&sandbox)).unwrap();
+    let me = client.student_id().await.expect("the pupil logs in");
+    let mut data = expected(&school, std::slice::from_ref(&me), true, &me);
+    data.marks = data
+        .marks
+        .into_iter()
+        .map(|m| {
+            if m.slot == Slot::Lesson {
+                status_only(m)
+            } else {
+                m
+            }
+        })
+        .collect();
+    let mut e = Expected::new(data, range(&school));
+    e.compare_upn = false;
+    let e = secrets(&sandbox, e);
+    std::mem::forget(sandbox);
+    (Arc::new(client), e)
+}
+
+/// The parent of the variant school (see [`variant_student_setup`]).
+async fn variant_parent_setup() -> (Arc<dyn MisProvider>, Expected) {
+    let school = variant_school();
+    let sandbox = start(school.clone(), FaultPlan::none(), TIME_SCALE).await;
+    let pupils: Vec<String> = sandbox
+        .credentials()
+        .get("parent_pupil_ids")
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let client = ParentClient::new(parent_config(&sandbox)).unwrap();
+    let mut data = expected(&school, &pupils, false, &pupils[0]);
+    data.marks = data
+        .marks
+        .into_iter()
+        .map(|m| {
+            if m.slot == Slot::Lesson {
+                status_only(m)
+            } else {
+                m
+            }
+        })
+        .collect();
+    let mut e = Expected::new(data, range(&school));
+    e.compare_upn = false;
+    e.compare_date_of_birth = false;
+    let e = secrets(&sandbox, e);
+    std::mem::forget(sandbox);
+    (Arc::new(client), e)
+}
+
 async fn parent_setup() -> (Arc<dyn MisProvider>, Expected) {
     let school = school();
     let sandbox = start(school.clone(), FaultPlan::none(), TIME_SCALE).await;
@@ -232,6 +323,20 @@ mis_testkit::conformance_suite! {
 mis_testkit::conformance_suite! {
     parent,
     setup = parent_setup(),
+    supported = [students, attendance, timetable, behaviour],
+    unsupported = [write_attendance],
+}
+
+mis_testkit::conformance_suite! {
+    variant_student,
+    setup = variant_student_setup(),
+    supported = [students, attendance, timetable, behaviour],
+    unsupported = [write_attendance],
+}
+
+mis_testkit::conformance_suite! {
+    variant_parent,
+    setup = variant_parent_setup(),
     supported = [students, attendance, timetable, behaviour],
     unsupported = [write_attendance],
 }

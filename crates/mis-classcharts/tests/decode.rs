@@ -539,3 +539,151 @@ fn every_emulator_fixture_decodes() {
     }
     assert!(covered.len() >= 20, "{covered:?}");
 }
+
+// ---- issue 14 item 5: lenient fields that used to fail a whole reply ----------------------
+
+#[test]
+fn last_id_true_ends_the_feed() {
+    let env: Envelope<Vec<ActivityPoint>, ActivityMeta> = decode(
+        "activity",
+        &json!({"success": 1, "data": [], "meta": {"last_id": true, "step_size": "week"}}),
+    );
+    assert_eq!(env.meta.last_id, None);
+    assert!(env.data.unwrap().is_empty());
+}
+
+#[test]
+fn counts_written_as_text_keep_the_text_and_no_value() {
+    let days: AttendanceDays = decode(
+        "attendance",
+        &json!({"2024-09-09": {
+            "AM": {"code": "L", "status": "late", "late_minutes": "5 mins"},
+            "PM": {"code": "L", "status": "late", "late_minutes": " 12 "}
+        }}),
+    );
+    let day = &days.0["2024-09-09"];
+    assert_eq!(
+        (
+            day["AM"].late_minutes.value,
+            day["AM"].late_minutes.raw.as_deref()
+        ),
+        (None, Some("5 mins"))
+    );
+    assert_eq!(day["PM"].late_minutes.value, Some(12));
+    let marks = convert::marks("1", &days, &CodeMapper::new().into(), None);
+    let am = marks
+        .iter()
+        .find(|m| m.session == Some(mis_core::Session::Am))
+        .unwrap();
+    assert_eq!(
+        (am.category, am.late, am.minutes_late),
+        (AttendanceCategory::Present, true, None)
+    );
+    let rewards: Vec<Reward> = decode(
+        "rewards",
+        &json!([{"id": 1, "purchased_count": "lots"}, {"id": 2, "purchased_count": "3"}]),
+    );
+    assert_eq!(
+        (
+            rewards[0].purchased_count.value,
+            rewards[0].purchased_count.raw.as_deref()
+        ),
+        (None, Some("lots"))
+    );
+    assert_eq!(rewards[1].purchased_count.value, Some(3));
+    // Still a shape change, still an error: a list is not a count.
+    assert!(serde_json::from_value::<Reward>(json!({"purchased_count": [3]})).is_err());
+}
+
+#[test]
+fn badges_in_both_award_shapes() {
+    let behaviour = json!({"reason": "Kindness", "score": 1, "polarity": "positive",
+                           "timestamp": "2023-04-21T10:00:00+01:00",
+                           "teacher": {"title": "Mr", "first_name": "J", "last_name": "Smith"}});
+    let badges: Vec<Badge> = decode(
+        "eventbadges",
+        &json!([
+            {"id": 1, "name": "Wrapped", "pupil_badges": [
+                {"pupil_event": {"timestamp": "2023-04-21T10:00:00+01:00",
+                                 "lesson_pupil_behaviour": behaviour, "event": {"label": "Kindness"}}}
+            ]},
+            {"id": 2, "name": "Flat", "pupil_badges": [
+                {"timestamp": "2023-04-22T10:00:00+01:00", "lesson_pupil_behaviour": behaviour,
+                 "event": {"label": "Kindness"}},
+                {}
+            ]}
+        ]),
+    );
+    for b in &badges {
+        let e = b.pupil_badges[0].pupil_event.as_ref().expect("an award");
+        assert_eq!(
+            e.lesson_pupil_behaviour.as_ref().unwrap().reason.as_deref(),
+            Some("Kindness")
+        );
+        assert_eq!(e.event.as_ref().unwrap().label.as_deref(), Some("Kindness"));
+    }
+    assert_eq!(
+        badges[1].pupil_badges[0]
+            .pupil_event
+            .as_ref()
+            .unwrap()
+            .timestamp
+            .as_deref(),
+        Some("2023-04-22T10:00:00+01:00")
+    );
+    assert_eq!(badges[1].pupil_badges[1].pupil_event, None);
+}
+
+#[test]
+fn homework_attachment_fields_and_announcement_pupils_of_any_type() {
+    let hw: Homework = decode(
+        "homework",
+        &json!({"id": 9, "title": "Essay", "status": {"id": 1, "attachments": [{
+            "id": 5, "file_name": "essay.pdf", "file": "https://x/f", "validated_file": "https://x/v",
+            "teacher_note": "Well done", "can_delete": false,
+            "teacher_homework_attachments": [
+                {"id": 6, "file_name": "marked.pdf", "file": "https://x/m", "validated_file": "https://x/mv"}
+            ]
+        }, {
+            "id": 7, "filename": "draft.docx", "teacher_note": null, "can_delete": "yes",
+            "teacher_homework_attachments": null
+        }]}}),
+    );
+    let a = &hw.status.unwrap().attachments;
+    assert_eq!(a[0].teacher_note.as_deref(), Some("Well done"));
+    assert!(!a[0].can_delete);
+    assert_eq!(
+        a[0].teacher_homework_attachments[0].file_name.as_deref(),
+        Some("marked.pdf")
+    );
+    assert_eq!(
+        (a[1].file_name.as_deref(), a[1].teacher_note.as_deref()),
+        (Some("draft.docx"), None)
+    );
+    assert!(a[1].can_delete && a[1].teacher_homework_attachments.is_empty());
+
+    let an: Announcement = decode(
+        "announcement",
+        &json!({"id": 3, "title": "Trip", "for_pupils": ["Ada Lovelace", 4242, {"id": 7, "name": "Bo"}, null]}),
+    );
+    assert_eq!(an.for_pupils.len(), 4);
+    assert_eq!(an.for_pupils[0], json!("Ada Lovelace"));
+    assert_eq!(an.for_pupils[1], json!(4242));
+    assert_eq!(an.for_pupils[2]["id"], json!(7));
+}
+
+/// Item 6: a behaviour point timestamped local midnight in UTC is on the school's date.
+#[test]
+fn a_point_at_local_midnight_in_utc_is_on_the_school_date() {
+    let p: ActivityPoint = decode(
+        "point",
+        &json!({"id": 1, "type": "behaviour", "polarity": "positive", "score": 1,
+                "timestamp": "2023-08-24T23:00:00+00:00"}),
+    );
+    let e = convert::event(&p, 0, "42", &london()).unwrap().unwrap();
+    assert_eq!(e.date, date(2023, 8, 25));
+    assert_eq!(
+        e.occurred_at.unwrap().to_string(),
+        "2023-08-25T00:00:00+01:00"
+    );
+}

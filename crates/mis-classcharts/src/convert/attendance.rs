@@ -244,9 +244,7 @@ fn one(
     let raw = mark.code.clone().unwrap_or_default();
     let mapped = rules.category(&raw, mark.status.as_ref(), date);
     let code = if raw.trim().is_empty() {
-        mark.status
-            .as_ref()
-            .map_or(raw, |s| s.as_str().to_owned())
+        mark.status.as_ref().map_or(raw, |s| s.as_str().to_owned())
     } else {
         raw
     };
@@ -330,7 +328,9 @@ pub fn join_lessons(marks: &mut [(AttendanceMark, ClassName)], lessons: &[Lesson
         };
         let in_period: Vec<&Lesson> = lessons
             .iter()
-            .filter(|l| l.date == m.date && l.period.as_deref().map(period_key) == Some(key.clone()))
+            .filter(|l| {
+                l.date == m.date && l.period.as_deref().map(period_key) == Some(key.clone())
+            })
             .collect();
         let found = match (in_period.as_slice(), class.as_deref()) {
             ([one], _) => Some(*one),
@@ -485,8 +485,10 @@ mod tests {
         let overridden = MarkRules::from(CodeMapper::new().override_label("ignore", NoMark, false));
         assert_eq!(got(&overridden)["Period 5"].0, NoMark);
         // A real DfE code still decides over its status.
-        let coded = days(json!({"2024-09-09": {"AM": {"code": "#", "status": "ignore"},
-                                               "PM": {"code": "B", "status": "yes"}}}));
+        let coded = days(
+            json!({"2024-09-09": {"AM": {"code": "#", "status": "ignore"},
+                                               "PM": {"code": "B", "status": "yes"}}}),
+        );
         let m = marks("7", &coded, &rules(), None);
         assert_eq!(m[0].category, NotCounted);
         assert_eq!(m[1].category, ApprovedEducationalActivity);
@@ -601,7 +603,12 @@ mod tests {
         let by: BTreeMap<String, (Option<String>, Option<String>)> = m
             .iter()
             .filter(|(m, _)| m.slot == Slot::Lesson)
-            .map(|(m, _)| (m.code.clone() + m.period.as_deref().unwrap(), (m.period.clone(), m.lesson_id.clone())))
+            .map(|(m, _)| {
+                (
+                    m.code.clone() + m.period.as_deref().unwrap(),
+                    (m.period.clone(), m.lesson_id.clone()),
+                )
+            })
             .collect();
         let get = |p: &str| by[&format!("/{p}")].clone();
         assert_eq!(get("P1"), (Some("P1".into()), Some("a".into())));
@@ -612,7 +619,10 @@ mod tests {
         // No lesson in the timetable: the register's own label, no id.
         assert_eq!(get("Period 9"), (Some("Period 9".into()), None));
         let am = m.iter().find(|(m, _)| m.slot == Slot::Session).unwrap();
-        assert_eq!((am.0.period.as_deref(), am.0.lesson_id.as_deref()), (None, None));
+        assert_eq!(
+            (am.0.period.as_deref(), am.0.lesson_id.as_deref()),
+            (None, None)
+        );
     }
 
     #[test]

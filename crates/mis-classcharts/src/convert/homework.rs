@@ -173,9 +173,18 @@ mod tests {
         let ny = TimeZone::get("America/New_York").unwrap();
         let d = |s: &str, tz: &TimeZone| detention_date(Some(s), tz);
         let day = jiff::civil::date;
-        assert_eq!(d("2023-08-24T23:00:00+00:00", &london), Some(day(2023, 8, 25)));
-        assert_eq!(d("2024-01-09T00:00:00+00:00", &london), Some(day(2024, 1, 9)));
-        assert_eq!(d("2024-09-10T00:00:00+00:00", &london), Some(day(2024, 9, 10)));
+        assert_eq!(
+            d("2023-08-24T23:00:00+00:00", &london),
+            Some(day(2023, 8, 25))
+        );
+        assert_eq!(
+            d("2024-01-09T00:00:00+00:00", &london),
+            Some(day(2024, 1, 9))
+        );
+        assert_eq!(
+            d("2024-09-10T00:00:00+00:00", &london),
+            Some(day(2024, 9, 10))
+        );
         assert_eq!(d("2024-09-10T00:00:00+00:00", &ny), Some(day(2024, 9, 10)));
         assert_eq!(d("2024-09-10T04:00:00Z", &ny), Some(day(2024, 9, 10)));
         assert_eq!(d("2023-08-24:00:00+00:00", &london), Some(day(2023, 8, 24)));

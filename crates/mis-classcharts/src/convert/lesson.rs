@@ -187,7 +187,11 @@ mod tests {
             .collect();
         let ids: std::collections::BTreeSet<(Date, &str)> =
             lessons.iter().map(|l| (l.date, l.id.as_str())).collect();
-        assert_eq!(ids.len(), lessons.len(), "unique per (date, id): {lessons:#?}");
+        assert_eq!(
+            ids.len(),
+            lessons.len(),
+            "unique per (date, id): {lessons:#?}"
+        );
         assert_eq!(lessons[3].id, "34959345:2023-09-26:P3");
         assert_eq!(lessons[4].id, "6325347:2023-09-26:P3");
         assert_eq!(lessons[5].id, "34959345:2023-09-26:P4");

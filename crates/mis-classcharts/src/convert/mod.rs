@@ -18,7 +18,8 @@ mod student;
 mod time;
 
 pub use attendance::{
-    ClassName, MarkRules, SessionKeys, join_lessons, marks, marks_with_classes, period_key, session_of,
+    ClassName, MarkRules, SessionKeys, join_lessons, marks, marks_with_classes, period_key,
+    session_of,
 };
 pub use behaviour::event;
 pub use homework::{detention, detention_date, homework};

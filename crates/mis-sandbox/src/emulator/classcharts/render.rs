@@ -195,7 +195,10 @@ pub(super) fn register_key(label: &str, variant: bool) -> String {
     if !variant {
         return label.to_string();
     }
-    let rest = label.strip_prefix('P').filter(|r| !r.is_empty()).unwrap_or(label);
+    let rest = label
+        .strip_prefix('P')
+        .filter(|r| !r.is_empty())
+        .unwrap_or(label);
     format!("Period {rest}")
 }
 
