@@ -11,7 +11,7 @@ use std::sync::Arc;
 use jiff::civil::date;
 use mis_cli::sync::{SyncConfig, SyncOptions, SyncReport, sync_with};
 use mis_sandbox::{Sandbox, School, Vendor};
-use sync_support::{sqlite_data, start, temp_path};
+use sync_support::{sqlite_data, start, start_with, temp_path};
 
 fn config(sandbox: &Sandbox, from: &str) -> SyncConfig {
     SyncConfig::parse(&format!(
@@ -120,4 +120,47 @@ async fn a_second_run_reads_only_what_can_have_changed_and_equals_a_fresh_sync()
     for p in [&db, &window_db, &fresh_db] {
         let _ = std::fs::remove_file(p);
     }
+}
+
+/// A record skipped with a warning in a later run is not "removed upstream": its row from
+/// the earlier run is kept (nothing is lost to a warning), and the warning is reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_skipped_with_a_warning_keeps_its_row() {
+    let school = Arc::new(School::generate(32, 20));
+    let target = school.students[mis_sandbox::RecordFaults::MALFORMED_STUDENT]
+        .id
+        .clone();
+    let mut env = BTreeMap::new();
+    let sandbox = start(Vendor::Go4Schools, school.clone(), "OAK", &mut env).await;
+    let db = temp_path("warning-keeps.sqlite");
+    run(&config(&sandbox, "2024-09-02"), &db, &env).await;
+    let count = |id: &str| -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM students WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(count(&target), 1);
+
+    drop(sandbox);
+    let mut env = BTreeMap::new();
+    let faults = mis_sandbox::FaultPlan {
+        records: mis_sandbox::RecordFaults {
+            malformed_record: true,
+            ..Default::default()
+        },
+        ..mis_sandbox::FaultPlan::none()
+    };
+    let sandbox = start_with(Vendor::Go4Schools, school, faults, "OAK", &mut env).await;
+    let second = run(&config(&sandbox, "2024-09-02"), &db, &env).await;
+    let students = second.schools[0].entity("students").unwrap();
+    assert!(
+        !students.warnings.is_empty(),
+        "the skipped record is reported"
+    );
+    assert_eq!(students.rows_deleted, 0, "{students:?}");
+    assert_eq!(count(&target), 1, "the skipped student's row is kept");
+    let _ = std::fs::remove_file(&db);
 }

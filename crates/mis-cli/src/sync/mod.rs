@@ -634,6 +634,11 @@ impl Ctx<'_> {
                     None
                 }
             };
+            // A unit read with warnings may lack records that still exist upstream (a record
+            // skipped as unreadable, a student's part left out): its rows from earlier runs are
+            // kept rather than deleted as "removed upstream". Nothing is lost to a warning;
+            // the next clean read of the unit removes what really went.
+            let keep_stale = !diagnostics.is_empty();
             report.warnings.extend(diagnostics.take());
             let (written, deleted) = self
                 .write_unit(
@@ -643,6 +648,7 @@ impl Ctx<'_> {
                     &key,
                     unit.as_ref(),
                     rows,
+                    keep_stale,
                 )
                 .await?;
             report.rows_written += written;
@@ -699,8 +705,9 @@ impl Ctx<'_> {
 
     /// Writes one unit's rows and its checkpoint in one transaction: upserts with this
     /// generation, then deletes the scope's rows left from older generations (`rows` is
-    /// `None` when the unit could not be read: its old rows are kept). Returns (written,
-    /// deleted).
+    /// `None` when the unit could not be read, and `keep_stale` is set when it was read with
+    /// warnings: in both cases its old rows are kept). Returns (written, deleted).
+    #[allow(clippy::too_many_arguments)]
     async fn write_unit(
         &self,
         school: &str,
@@ -709,6 +716,7 @@ impl Ctx<'_> {
         key: &str,
         unit: Option<&Unit>,
         rows: Option<Rows>,
+        keep_stale: bool,
     ) -> Result<(u64, u64)> {
         let mut store = self.store.lock().await;
         store.begin().await?;
@@ -738,7 +746,9 @@ impl Ctx<'_> {
                         }
                     }
                 }
-                deleted = delete_stale(&mut store, school, generation, entity, unit).await?;
+                if !keep_stale {
+                    deleted = delete_stale(&mut store, school, generation, entity, unit).await?;
+                }
             }
             store
                 .execute(

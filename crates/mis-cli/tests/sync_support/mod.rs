@@ -66,11 +66,22 @@ pub async fn start(
     prefix: &str,
     env: &mut BTreeMap<String, String>,
 ) -> Sandbox {
+    start_with(vendor, school, FaultPlan::none(), prefix, env).await
+}
+
+/// [`start`] with a fault plan.
+pub async fn start_with(
+    vendor: Vendor,
+    school: Arc<School>,
+    faults: FaultPlan,
+    prefix: &str,
+    env: &mut BTreeMap<String, String>,
+) -> Sandbox {
     let options = EmulatorOptions {
         time_scale: 0.001,
         ..EmulatorOptions::default()
     };
-    let s = Sandbox::start_with(vendor, school, FaultPlan::none(), options, 0)
+    let s = Sandbox::start_with(vendor, school, faults, options, 0)
         .await
         .unwrap();
     for (name, value) in &s.credentials().0 {
