@@ -185,11 +185,27 @@ pub enum Command {
     ///
     /// The config file lists the schools and names the environment variables that hold each
     /// one's credentials; it never holds a secret itself.
+    #[command(args_conflicts_with_subcommands = true)]
     Sync {
         /// The sync configuration (schools, vendors, which env vars hold their credentials).
-        #[arg(long, value_name = "FILE")]
-        config: PathBuf,
+        #[arg(long, value_name = "FILE", required = true)]
+        config: Option<PathBuf>,
         /// Where to write: `sqlite:PATH` or `postgres://…`.
+        #[arg(long, value_name = "URL", required = true)]
+        out: Option<String>,
+        /// What else to do with a sync database.
+        #[command(subcommand)]
+        action: Option<SyncAction>,
+    },
+}
+
+/// `mis sync <action>`: work on a sync database rather than run a sync.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum SyncAction {
+    /// Delete everything stored about one school (`--school NAME`): its pupils' records,
+    /// marks, lessons, behaviour, reports and sync progress, in one transaction.
+    Purge {
+        /// The database: `sqlite:PATH` or `postgres://…`.
         #[arg(long, value_name = "URL")]
         out: String,
     },

@@ -269,7 +269,25 @@ async fn run_tool<W: Write>(cli: &Cli, out: &mut W) -> mis_core::Result<()> {
             };
             crate::sandbox_cmd::run(vendor, port.unwrap_or(0), out).await
         }
-        Command::Sync { config, out: url } => crate::sync::run(config, url, cli.format, out).await,
+        Command::Sync {
+            action: Some(crate::cli::SyncAction::Purge { out: url }),
+            ..
+        } => {
+            let Some(school) = cli.provider.school.as_deref() else {
+                return Err(Error::invalid_input(
+                    "mis sync purge needs --school NAME (the name in the sync config)",
+                ));
+            };
+            crate::sync::purge(url, school, out).await
+        }
+        Command::Sync {
+            config: Some(config),
+            out: Some(url),
+            ..
+        } => crate::sync::run(config, url, cli.format, out).await,
+        Command::Sync { .. } => Err(Error::invalid_input(
+            "mis sync needs --config FILE and --out URL",
+        )),
         // Every other command is a query, handled by the caller.
         _ => Err(Error::new(ErrorKind::InvalidInput, "not a tool command")),
     }

@@ -41,6 +41,21 @@ use mis_core::{AttendanceMark, BehaviourEvent, Error, Lesson, Result, Student};
 
 pub use migrate::SCHEMA_VERSION;
 
+/// Every table that holds rows of a school, children first: what [`Store::purge_school`]
+/// empties for one school.
+pub const PURGED_TABLES: [&str; 10] = [
+    "attendance_marks",
+    "lessons",
+    "behaviour_events",
+    "students",
+    "sync_progress",
+    "sync_cache",
+    "sync_run_entities",
+    "sync_runs",
+    "sync_state",
+    "schools",
+];
+
 /// The data tables, then the sync's report table (the tables `mis demo` writes).
 pub const TABLES: [&str; 6] = [
     "schools",
@@ -292,6 +307,38 @@ impl Store {
         if self.backend.in_transaction() {
             if let Err(e) = self.backend.rollback().await {
                 tracing::warn!("rollback failed: {e}");
+            }
+        }
+    }
+
+    /// Deletes everything stored about `school` (its pupils' records, lessons, events,
+    /// reports and sync progress) in one transaction; returns the rows deleted per table.
+    /// What `mis sync purge` runs: a school that leaves the trust, or a subject access /
+    /// erasure request handled by removing the school's copy.
+    pub async fn purge_school(&mut self, school: &str) -> Result<Vec<(&'static str, u64)>> {
+        self.begin().await?;
+        let mut deleted = Vec::new();
+        let result = async {
+            for table in PURGED_TABLES {
+                let n = self
+                    .execute(
+                        &format!("DELETE FROM {table} WHERE school = $1"),
+                        &[Value::text(school)],
+                    )
+                    .await?;
+                deleted.push((table, n));
+            }
+            Ok::<_, Error>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                self.commit().await?;
+                Ok(deleted)
+            }
+            Err(e) => {
+                self.rollback().await;
+                Err(e)
             }
         }
     }

@@ -137,6 +137,35 @@ pub async fn run<W: Write>(
     Ok(())
 }
 
+/// `mis sync purge --school NAME --out URL`: deletes everything stored about one school and
+/// prints the rows deleted per table. A school name that matches nothing is `NotFound`, so a
+/// typo does not look like a successful erasure.
+pub async fn purge<W: Write>(out_url: &str, school: &str, out: &mut W) -> Result<()> {
+    let mut store = crate::store::open(out_url).await?;
+    let deleted = store.purge_school(school).await?;
+    let total: u64 = deleted.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            "mis sync purge: no rows for that school name (names are exact, as in the sync config)",
+        ));
+    }
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Purged {
+        table: String,
+        rows_deleted: u64,
+    }
+    write_records(
+        deleted.into_iter().map(|(table, rows_deleted)| Purged {
+            table: table.to_owned(),
+            rows_deleted,
+        }),
+        Format::Table,
+        out,
+    )
+    .map_err(|e| Error::new(ErrorKind::Unavailable, format!("stdout: {e}")))
+}
+
 /// What every school's task shares.
 struct Ctx<'a> {
     store: Arc<Mutex<Store>>,
