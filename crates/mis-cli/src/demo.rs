@@ -180,6 +180,8 @@ pub async fn start_schools(size: usize) -> Result<Vec<DemoSchool>> {
                 })
                 .collect();
             env.insert("MIS_MANAGEBAC_PERIOD_TIMES".into(), bells.join(","));
+            // The emulator's school record names no time zone; a school configures it.
+            env.insert("MIS_MANAGEBAC_TIME_ZONE".into(), school.time_zone.clone());
         }
         match vendor {
             Vendor::Managebac => {

@@ -52,7 +52,8 @@ async fn mis(args: &[&str], env: &[(&str, String)]) -> Output {
             .env_remove("RUST_LOG")
             .env_remove("MIS_MANAGEBAC_TOKEN")
             .env_remove("MIS_MANAGEBAC_BASE_URL")
-            .env_remove("MIS_MANAGEBAC_PERIOD_TIMES");
+            .env_remove("MIS_MANAGEBAC_PERIOD_TIMES")
+            .env_remove("MIS_MANAGEBAC_TIME_ZONE");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -82,6 +83,9 @@ async fn timetable_prints_dated_lessons_as_jsonl() {
             ("MIS_MANAGEBAC_TOKEN", token.clone()),
             ("MIS_MANAGEBAC_BASE_URL", sandbox.base_url()),
             ("MIS_MANAGEBAC_PERIOD_TIMES", bell_times(&school)),
+            // The emulator's standard school record carries no time zone: a school sets it,
+            // else every read warns that times were placed in Europe/London (exit code 10).
+            ("MIS_MANAGEBAC_TIME_ZONE", school.time_zone.clone()),
         ],
     )
     .await;
