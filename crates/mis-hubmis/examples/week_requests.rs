@@ -1,0 +1,155 @@
+//! What one school-week costs in HUBmis requests: students, attendance, timetable and
+//! behaviour of an emulated school (default 1,000 students) read through the provider, with
+//! the requests counted per route by the emulator.
+//!
+//! ```text
+//! cargo run --release -p mis-hubmis --example week_requests -- 1000
+//! ```
+//!
+//! The emulator runs its windows (the 60 s quota window, the 15-minute token) at 1/1,000 and
+//! the client's quota and token lifetime are scaled the same way, so the run takes seconds
+//! and a token still lasts about as many requests as it would at the real pace. The wall
+//! time under the real strict quota is the request count × the gate's spacing (5 s + 2 %
+//! margin), printed at the end.
+
+use std::sync::Arc;
+
+use futures::TryStreamExt;
+use jiff::ToSpan;
+use jiff::civil::Weekday;
+use mis_core::{
+    AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
+};
+use mis_hubmis::{Config, HubmisProvider, Quota, SecretString};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_testkit::{RequestCount, count_requests};
+
+const SEED: u64 = 16;
+const SCALE: f64 = 0.001;
+
+/// The first Monday–Friday inside the school's attendance range whose five days are all
+/// school days.
+fn school_week(school: &School) -> Option<DateRange> {
+    let records = school.attendance_range?;
+    let mut day = records.from();
+    while day.checked_add(4.days()).ok()? <= records.to() {
+        let days: Vec<_> = (0..5).filter_map(|i| day.checked_add(i.days()).ok()).collect();
+        if day.weekday() == Weekday::Monday
+            && days.len() == 5
+            && days.iter().all(|d| school.calendar.is_school_day(*d))
+        {
+            return DateRange::new(day, days[4]).ok();
+        }
+        day = day.checked_add(1.day()).ok()?;
+    }
+    None
+}
+
+fn show(entity: &str, items: usize, count: &RequestCount) {
+    println!("{entity:<11} {items:>7} records {:>6} requests", count.total);
+    for (route, n) in &count.by_route {
+        println!("    {n:>6}  {route}");
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let size: usize = match std::env::args().nth(1) {
+        Some(arg) => arg
+            .parse()
+            .map_err(|_| format!("SIZE must be a number of students, not {arg:?}"))?,
+        None => 1000,
+    };
+    let school = Arc::new(School::generate(SEED, size));
+    let range = school_week(&school).ok_or("the school has no full school week of records")?;
+    let sandbox = Sandbox::start_with(
+        Vendor::Hubmis,
+        school.clone(),
+        FaultPlan::none(),
+        EmulatorOptions {
+            time_scale: SCALE,
+            ..EmulatorOptions::default()
+        },
+        0,
+    )
+    .await?;
+    let creds = sandbox.credentials();
+    let (Some(id), Some(secret), Some(realm)) = (
+        creds.get("client_id"),
+        creds.get("client_secret"),
+        creds.get("realm"),
+    ) else {
+        return Err("the emulator did not hand out HUBmis credentials".into());
+    };
+    let config = Config::new(id, SecretString::from(secret.to_owned()), realm)
+        .with_base_url(sandbox.base_url())
+        .with_quota(Quota::HUBMIS.scaled(SCALE))
+        .with_token_lifetime_cap(Config::TOKEN_LIFETIME.mul_f64(SCALE));
+    let provider = HubmisProvider::new(config)?;
+    let stats = sandbox.stats();
+    let summary = school.summary();
+    println!(
+        "school: {} students on roll, {} staff; week {} to {}",
+        summary.students_on_roll,
+        school.staff.len(),
+        range.from(),
+        range.to()
+    );
+
+    let (week, all) = count_requests(&stats, async {
+        let (students, s) = count_requests(&stats, async {
+            provider
+                .students(StudentQuery::new())
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await;
+        let (marks, a) = count_requests(&stats, async {
+            provider
+                .attendance(AttendanceQuery::new(range))
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await;
+        let (lessons, t) = count_requests(&stats, async {
+            provider
+                .timetable(TimetableQuery::new(range))
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await;
+        let (events, b) = count_requests(&stats, async {
+            provider
+                .behaviour(BehaviourQuery::new(range))
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await;
+        Ok::<_, mis_core::Error>([
+            ("students", students?.len(), s),
+            ("attendance", marks?.len(), a),
+            ("timetable", lessons?.len(), t),
+            ("behaviour", events?.len(), b),
+        ])
+    })
+    .await;
+    for (entity, items, count) in &week? {
+        show(entity, *items, count);
+    }
+    let spacing = Quota::HUBMIS
+        .spacing_with_margin()
+        .ok_or("the HUBmis quota has a spacing")?;
+    let wall = spacing * u32::try_from(all.total.saturating_sub(1))?;
+    println!("total       {:>6} requests", all.total);
+    println!(
+        "429s        {:>6}",
+        mis_sandbox::Stats::get(&stats.throttled)
+    );
+    println!(
+        "wall time under the strict quota (one request every {spacing:?}): {:.0} s = {}h {:02}m",
+        wall.as_secs_f64(),
+        wall.as_secs() / 3600,
+        (wall.as_secs() % 3600) / 60
+    );
+    Ok(())
+}
