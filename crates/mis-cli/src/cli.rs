@@ -209,6 +209,18 @@ pub enum SyncAction {
         #[arg(long, value_name = "URL")]
         out: String,
     },
+    /// Load the sync config into a PostgreSQL queue (one job per school) for `mis sync work`
+    /// processes on any number of hosts.
+    Enqueue(crate::sync::worker::EnqueueArgs),
+    /// Claim queued schools one at a time per slot with a lease and sync them, until the
+    /// queue is drained (PostgreSQL only; see `mis sync enqueue`).
+    Work(crate::sync::worker::WorkArgs),
+    /// Show each queued school: queued, running (worker, since), done (counts), failed (error).
+    Status {
+        /// The queue's database: `postgres://…`.
+        #[arg(long, value_name = "URL")]
+        out: String,
+    },
 }
 
 /// An inclusive date range given as `--from DATE --to DATE`.

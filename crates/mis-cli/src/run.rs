@@ -281,6 +281,18 @@ async fn run_tool<W: Write>(cli: &Cli, out: &mut W) -> mis_core::Result<()> {
             crate::sync::purge(url, school, out).await
         }
         Command::Sync {
+            action: Some(crate::cli::SyncAction::Enqueue(args)),
+            ..
+        } => crate::sync::worker::enqueue(args, cli.format, out).await,
+        Command::Sync {
+            action: Some(crate::cli::SyncAction::Work(args)),
+            ..
+        } => crate::sync::worker::work(args, cli.format, out).await,
+        Command::Sync {
+            action: Some(crate::cli::SyncAction::Status { out: url }),
+            ..
+        } => crate::sync::worker::status(url, cli.format, out).await,
+        Command::Sync {
             config: Some(config),
             out: Some(url),
             ..

@@ -5,6 +5,7 @@
 //! | 1 | the tables every `mis` before versioning created (adopts such a database as is) | shared |
 //! | 2 | sync generations, checkpoints, state, report columns, indexes | shared |
 //! | 3 | proper column types on PostgreSQL (`date`, `timestamptz`, `boolean`, `integer`) | per back end (a no-op on SQLite) |
+//! | 4 | the sync queue of `mis sync enqueue` / `mis sync work` (`sync_batches`, `sync_jobs`) | per back end (a no-op on SQLite) |
 //!
 //! Each version runs in its own transaction together with its history row (refinery's
 //! default), so a migration interrupted half-way leaves the previous version intact.
@@ -13,7 +14,7 @@ use mis_core::{Error, ErrorKind, Result};
 use refinery::{Migration, Runner};
 
 /// The newest schema version this `mis` knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Which SQL dialect a back end speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,10 @@ pub fn migrations(dialect: Dialect) -> Result<Vec<Migration>> {
         Dialect::Sqlite => include_str!("../../migrations/sqlite/V3__typed_columns.sql"),
         Dialect::Postgres => include_str!("../../migrations/postgres/V3__typed_columns.sql"),
     };
+    let v4 = match dialect {
+        Dialect::Sqlite => include_str!("../../migrations/sqlite/V4__sync_queue.sql"),
+        Dialect::Postgres => include_str!("../../migrations/postgres/V4__sync_queue.sql"),
+    };
     [
         (
             "V1__initial",
@@ -40,6 +45,7 @@ pub fn migrations(dialect: Dialect) -> Result<Vec<Migration>> {
             include_str!("../../migrations/V2__sync_state.sql"),
         ),
         ("V3__typed_columns", v3),
+        ("V4__sync_queue", v4),
     ]
     .into_iter()
     .map(|(name, sql)| Migration::unapplied(name, sql).map_err(migration_error))

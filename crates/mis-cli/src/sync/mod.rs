@@ -35,7 +35,9 @@
 
 pub mod config;
 mod count;
+pub mod queue;
 pub mod report;
+pub mod worker;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -96,6 +98,7 @@ pub async fn sync_with(
         range,
         config,
         env,
+        lease: None,
     };
     // The futures are built up front (not in a `map` closure): a closure inside the stream
     // type would make the sync future non-`Send` for `tokio::spawn` (a rustc limitation with
@@ -174,6 +177,9 @@ struct Ctx<'a> {
     range: DateRange,
     config: &'a SyncConfig,
     env: Env<'a>,
+    /// The school's lease when a queue worker runs it (`mis sync work`): every write checks
+    /// it in its own transaction, so a worker whose lease was taken over writes nothing.
+    lease: Option<&'a queue::Lease>,
 }
 
 /// Where a school's run stands: its generation and the dates it reads.
@@ -405,13 +411,34 @@ impl Ctx<'_> {
         }
         // Every entity done: the generation is complete.
         let mut store = self.store.lock().await;
-        store
-            .execute(
-                "UPDATE sync_state SET status = 'complete', completed_on = $1 WHERE school = $2",
-                &[Value::date(self.today), Value::text(&school.name)],
-            )
-            .await?;
-        Ok(())
+        store.begin().await?;
+        let result = async {
+            self.fence(&mut store).await?;
+            store
+                .execute(
+                    "UPDATE sync_state SET status = 'complete', completed_on = $1 WHERE school = $2",
+                    &[Value::date(self.today), Value::text(&school.name)],
+                )
+                .await
+        }
+        .await;
+        match result {
+            Ok(_) => store.commit().await,
+            Err(e) => {
+                store.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Inside a transaction: checks (and extends) the school's lease when a queue worker runs
+    /// it. The row lock this takes on the school's job serialises two workers racing on one
+    /// school; the one whose lease was taken over fails here and its transaction rolls back.
+    async fn fence(&self, store: &mut Store) -> Result<()> {
+        match self.lease {
+            Some(lease) => lease.fence(store).await,
+            None => Ok(()),
+        }
     }
 
     /// Opens the school's provider. Credentials come from the variables the config names,
@@ -549,6 +576,7 @@ impl Ctx<'_> {
         };
         store.begin().await?;
         let written = async {
+            self.fence(&mut store).await?;
             store
                 .execute(
                     "INSERT INTO sync_state (school, provider, generation, status, window_from, \
@@ -635,6 +663,11 @@ impl Ctx<'_> {
             if done.contains(&key) {
                 report.units_resumed += 1;
                 continue;
+            }
+            // A worker that lost its lease stops reading: the vendor's quota is not spent on
+            // a unit whose write would be refused.
+            if let Some(lease) = self.lease {
+                lease.check()?;
             }
             let diagnostics = Diagnostics::new();
             let read = read_unit(provider, entity, unit.as_ref(), &diagnostics).await;
@@ -750,6 +783,7 @@ impl Ctx<'_> {
         let mut store = self.store.lock().await;
         store.begin().await?;
         let result = async {
+            self.fence(&mut store).await?;
             let mut deleted = 0;
             let written = rows.as_ref().map_or(0, Rows::len);
             if let Some(rows) = &rows {
@@ -816,6 +850,7 @@ impl Ctx<'_> {
     ) -> Result<()> {
         store.begin().await?;
         let result = async {
+            self.fence(store).await?;
             let count = |entity: &str| {
                 Value::count(report.entity(entity).map_or(0, |e| e.rows_written))
             };
@@ -827,8 +862,15 @@ impl Ctx<'_> {
                      rows_written, rows_deleted, requests, requests_failed, warnings, warnings_by_kind, wall_ms) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
                      $17, $18, $19, $20, $21, $22) \
-                     ON CONFLICT (run_id, school) DO UPDATE SET finished_at = excluded.finished_at, \
-                     status = excluded.status, error = excluded.error",
+                     ON CONFLICT (run_id, school) DO UPDATE SET started_at = excluded.started_at, \
+                     finished_at = excluded.finished_at, status = excluded.status, error = excluded.error, \
+                     students = excluded.students, marks = excluded.marks, lessons = excluded.lessons, \
+                     events = excluded.events, provider = excluded.provider, mode = excluded.mode, \
+                     generation = excluded.generation, read_from = excluded.read_from, \
+                     read_to = excluded.read_to, rows_written = excluded.rows_written, \
+                     rows_deleted = excluded.rows_deleted, requests = excluded.requests, \
+                     requests_failed = excluded.requests_failed, warnings = excluded.warnings, \
+                     warnings_by_kind = excluded.warnings_by_kind, wall_ms = excluded.wall_ms",
                     &[
                         Value::text(&self.run_id),
                         Value::text(&report.school),
@@ -860,7 +902,12 @@ impl Ctx<'_> {
                     .execute(
                         "INSERT INTO sync_run_entities (run_id, school, entity, status, rows_written, \
                          rows_deleted, requests, requests_failed, warnings, warnings_by_kind, wall_ms, note) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                         ON CONFLICT (run_id, school, entity) DO UPDATE SET status = excluded.status, \
+                         rows_written = excluded.rows_written, rows_deleted = excluded.rows_deleted, \
+                         requests = excluded.requests, requests_failed = excluded.requests_failed, \
+                         warnings = excluded.warnings, warnings_by_kind = excluded.warnings_by_kind, \
+                         wall_ms = excluded.wall_ms, note = excluded.note",
                         &[
                             Value::text(&self.run_id),
                             Value::text(&report.school),
