@@ -209,6 +209,35 @@ pub fn build(ctx: &EmulatorContext) -> Emulator {
     }
 }
 
+/// One pupil's ClassCharts login: what the school hands each pupil (the pupil code) and what
+/// the pupil already knows (the date of birth).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PupilLogin {
+    /// The pupil's id (the synthetic school's student id, `{id}` of every data path).
+    pub student_id: String,
+    /// The pupil code (upper-case letters and digits; the login accepts any case).
+    pub code: String,
+    /// The date of birth, `YYYY-MM-DD`.
+    pub dob: String,
+}
+
+/// The login of every on-roll pupil of `school`, in roll order. ClassCharts is read one pupil
+/// (or parent) at a time, so reading a whole school's week means one login per pupil: request
+/// plan benchmarks use these. The emulator accepts each of them (module docs, "Protocol").
+pub fn pupil_logins(school: &School) -> Vec<PupilLogin> {
+    (0..school.students.len())
+        .filter(|&i| state::is_on_roll(school, i))
+        .map(|i| {
+            let s = &school.students[i];
+            PupilLogin {
+                student_id: s.id.clone(),
+                code: state::pupil_code(school.seed, &s.id),
+                dob: s.date_of_birth.map(|d| d.to_string()).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
 /// An injected 429. ClassCharts publishes no limit and none was ever observed (vendors.md
 /// §1.9), so this shape is inferred: `Retry-After` in whole seconds and the vendor's error
 /// envelope, so a client's classifier sees a familiar body.
