@@ -1,0 +1,132 @@
+//! Requests one school-week costs through the Classe365 provider (issue 16): students,
+//! attendance, timetable and behaviour of an emulated school of N students (default 1,000),
+//! each entity read once by a fresh client, counted per route by the emulator.
+//!
+//! Classe365 has no timetable and no behaviour endpoint (vendors.md §4.3): those reads are
+//! `Unsupported` and cost nothing. The week is Monday to Friday, five open days inside the
+//! school's attendance range; the school is read in both emulator profiles (daily registers,
+//! and the variant's subject-wise registers).
+//!
+//! ```sh
+//! cargo run --release -p mis-classe365 --example week_requests [-- SIZE]
+//! ```
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::TryStreamExt;
+use jiff::ToSpan;
+use jiff::civil::Weekday;
+use mis_classe365::{Client, Config};
+use mis_core::{
+    AttendanceQuery, BehaviourQuery, DateRange, ErrorKind, MisProvider, Result, StudentQuery,
+    TimetableQuery,
+};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
+use mis_testkit::count_requests;
+
+/// The first Monday of the school's attendance range whose Monday to Friday are all open.
+fn school_week(school: &School) -> DateRange {
+    let range = school.attendance_range.expect("the school has attendance");
+    let mut d = range.from();
+    loop {
+        let friday = d.checked_add(4.days()).unwrap();
+        assert!(friday <= range.to(), "no full school week in the range");
+        let open = (0..5).all(|i| {
+            school
+                .calendar
+                .is_school_day(d.checked_add(i.days()).unwrap())
+        });
+        if d.weekday() == Weekday::Monday && open {
+            return DateRange::new(d, friday).unwrap();
+        }
+        d = d.tomorrow().unwrap();
+    }
+}
+
+/// Rows of a read; an `Unsupported` read is none.
+fn rows<T>(r: Result<Vec<T>>) -> usize {
+    match r {
+        Ok(v) => v.len(),
+        Err(e) if e.kind() == ErrorKind::Unsupported => 0,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// One week's read: every entity once, in the order a sync reads them.
+async fn week(client: &Client, range: DateRange) -> [usize; 4] {
+    [
+        rows(client.students(StudentQuery::new()).try_collect().await),
+        rows(
+            client
+                .attendance(AttendanceQuery::new(range))
+                .try_collect()
+                .await,
+        ),
+        rows(
+            client
+                .timetable(TimetableQuery::new(range))
+                .try_collect()
+                .await,
+        ),
+        rows(
+            client
+                .behaviour(BehaviourQuery::new(range))
+                .try_collect()
+                .await,
+        ),
+    ]
+}
+
+#[tokio::main]
+async fn main() {
+    let size: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
+    for profile in [Profile::Standard, Profile::Variant] {
+        let school = Arc::new(School::generate_with(
+            16,
+            size,
+            SchoolOptions::new().profile(profile),
+        ));
+        let sandbox = Sandbox::start_with(
+            Vendor::Classe365,
+            school.clone(),
+            FaultPlan::none(),
+            EmulatorOptions::default(),
+            0,
+        )
+        .await
+        .expect("the Classe365 emulator starts");
+        let creds = sandbox.credentials();
+        let subdomain = creds.get("subdomain").expect("a subdomain").to_owned();
+        let key = creds.get("api_key").expect("an API key").to_owned();
+        let client = Client::new(
+            Config::new(&subdomain, key.as_str())
+                .and_then(|c| c.base_url(&sandbox.base_url()))
+                .expect("config"),
+        )
+        .expect("client");
+        let range = school_week(&school);
+        let began = Instant::now();
+        let (r, n) = count_requests(sandbox.stats(), week(&client, range)).await;
+        println!(
+            "\n{profile:?} profile, {} to {} — {} students, {} marks, {} lessons, {} events \
+             (page size {})",
+            range.from(),
+            range.to(),
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            client.page_size()
+        );
+        println!("| route | requests |\n|---|---:|");
+        for (route, count) in &n.by_route {
+            println!("| `{route}` | {count} |");
+        }
+        println!("| **total** | **{}** |", n.total);
+        println!("wall {:.2?}", began.elapsed());
+    }
+}

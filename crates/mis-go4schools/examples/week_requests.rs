@@ -1,0 +1,126 @@
+//! Requests one school-week costs through the GO 4 Schools provider (issue 16): students,
+//! attendance, timetable and behaviour of an emulated school of N students (default 1,000),
+//! each entity read once by a fresh client (reference data fetched once per run, as a sync
+//! does), counted per route by the emulator.
+//!
+//! Two ranges: the school week (Monday to Friday, five open days inside the school's
+//! attendance range) and the calendar week around it (Monday to Sunday: the weekend is
+//! `Closed` in GO's calendar).
+//!
+//! ```sh
+//! cargo run --release -p mis-go4schools --example week_requests [-- SIZE]
+//! ```
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::TryStreamExt;
+use jiff::ToSpan;
+use jiff::civil::{Date, Weekday};
+use mis_core::{
+    AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
+};
+use mis_go4schools::{Client, Config};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_testkit::{RequestCount, count_requests};
+
+/// The first Monday of the school's attendance range whose Monday to Friday are all open.
+fn school_week(school: &School) -> DateRange {
+    let range = school.attendance_range.expect("the school has attendance");
+    let mut d = range.from();
+    loop {
+        let friday = d.checked_add(4.days()).unwrap();
+        assert!(friday <= range.to(), "no full school week in the range");
+        let open = (0..5).all(|i| {
+            school
+                .calendar
+                .is_school_day(d.checked_add(i.days()).unwrap())
+        });
+        if d.weekday() == Weekday::Monday && open {
+            return DateRange::new(d, friday).unwrap();
+        }
+        d = d.tomorrow().unwrap();
+    }
+}
+
+/// One week's read: every entity once, in the order a sync reads them.
+async fn week(client: &Client, range: DateRange) -> (usize, usize, usize, usize) {
+    let students: Vec<_> = client
+        .students(StudentQuery::new())
+        .try_collect()
+        .await
+        .expect("students");
+    let marks: Vec<_> = client
+        .attendance(AttendanceQuery::new(range))
+        .try_collect()
+        .await
+        .expect("attendance");
+    let lessons: Vec<_> = client
+        .timetable(TimetableQuery::new(range))
+        .try_collect()
+        .await
+        .expect("timetable");
+    let events: Vec<_> = client
+        .behaviour(BehaviourQuery::new(range))
+        .try_collect()
+        .await
+        .expect("behaviour");
+    (students.len(), marks.len(), lessons.len(), events.len())
+}
+
+fn print(label: &str, from: Date, to: Date, rows: (usize, usize, usize, usize), n: &RequestCount) {
+    println!(
+        "\n{label}: {from} to {to} — {} students, {} marks, {} lessons, {} events",
+        rows.0, rows.1, rows.2, rows.3
+    );
+    println!("| route | requests |\n|---|---:|");
+    for (route, count) in &n.by_route {
+        println!("| `{route}` | {count} |");
+    }
+    println!("| **total** | **{}** |", n.total);
+}
+
+#[tokio::main]
+async fn main() {
+    let size: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
+    let school = Arc::new(School::generate(16, size));
+    let sandbox = Sandbox::start_with(
+        Vendor::Go4Schools,
+        school.clone(),
+        FaultPlan::none(),
+        EmulatorOptions::default(),
+        0,
+    )
+    .await
+    .expect("the GO 4 Schools emulator starts");
+    let key = sandbox
+        .credentials()
+        .get("api_key")
+        .expect("a key")
+        .to_owned();
+    let week_range = school_week(&school);
+    let monday = week_range.from();
+    let calendar_week = DateRange::new(monday, monday.checked_add(6.days()).unwrap()).unwrap();
+    for (label, range) in [
+        ("school week (Mon-Fri)", week_range),
+        ("calendar week (Mon-Sun)", calendar_week),
+    ] {
+        // A fresh client: reference data is read once per run, as a sync's first run does.
+        let client =
+            Client::new(Config::new(key.as_str()).base_url(sandbox.base_url())).expect("client");
+        let began = Instant::now();
+        let (rows, n) = count_requests(sandbox.stats(), week(&client, range)).await;
+        print(label, range.from(), range.to(), rows, &n);
+        println!(
+            "wall {:.2?}, 429s so far {}",
+            began.elapsed(),
+            sandbox
+                .stats()
+                .throttled
+                .load(std::sync::atomic::Ordering::SeqCst)
+        );
+    }
+}
