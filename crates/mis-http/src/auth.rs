@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
@@ -17,12 +18,12 @@ use http::HeaderName;
 use http::header::AUTHORIZATION;
 use mis_core::{Error, ErrorKind, Result};
 use tokio::time::Instant;
-use tower::{Service, ServiceExt};
+use tower::{Layer, Service, ServiceExt};
 
 use crate::client::HttpClient;
-use crate::request::{Dispatch, clone_request};
+use crate::meta::{Dispatch, Progress, clone_request};
 use crate::secret::{ExposeSecret, SecretString, basic_header, sensitive_header_value};
-use crate::{HttpService, Request, Response};
+use crate::{Request, Response};
 
 /// A vendor's authentication flow.
 ///
@@ -64,6 +65,7 @@ pub trait Authenticator: Send + Sync + fmt::Debug + 'static {
 pub struct Credential {
     secret: SecretString,
     renew_after: Option<Instant>,
+    expires_at: Option<Instant>,
     extra: BTreeMap<String, String>,
 }
 
@@ -73,6 +75,7 @@ impl Credential {
         Credential {
             secret,
             renew_after: None,
+            expires_at: None,
             extra: BTreeMap::new(),
         }
     }
@@ -81,6 +84,20 @@ impl Credential {
     pub fn renew_after(mut self, at: Instant) -> Self {
         self.renew_after = Some(at);
         self
+    }
+
+    /// The credential stops working at `at` (e.g. HUBmis: `expires_in` after issue). Until
+    /// then, a renewal that fails keeps the current credential in use instead of failing
+    /// requests. Without it, a credential whose renewal failed is kept until a request is
+    /// refused with it.
+    pub fn expires_at(mut self, at: Instant) -> Self {
+        self.expires_at = Some(at);
+        self
+    }
+
+    /// When the credential stops working, if known.
+    pub fn expiry(&self) -> Option<Instant> {
+        self.expires_at
     }
 
     /// Attaches extra data (e.g. `pupil_id`). Values are hidden in `Debug`, but keep secrets in
@@ -108,6 +125,10 @@ impl Credential {
     fn needs_renewal(&self) -> bool {
         self.renew_after.is_some_and(|at| Instant::now() >= at)
     }
+
+    fn still_valid(&self) -> bool {
+        self.expires_at.is_none_or(|at| Instant::now() < at)
+    }
 }
 
 impl fmt::Debug for Credential {
@@ -115,6 +136,7 @@ impl fmt::Debug for Credential {
         f.debug_struct("Credential")
             .field("secret", &"[REDACTED]")
             .field("renew_after", &self.renew_after)
+            .field("expires_at", &self.expires_at)
             .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
             .finish()
     }
@@ -194,12 +216,80 @@ struct Slot {
     credential: Arc<Credential>,
 }
 
+/// How long a failed acquire or renewal is remembered: requests queued behind it get its
+/// error (acquire) or keep the current credential (renewal) instead of each running it again
+/// (a HUBmis token request costs 5 s of quota).
+pub(crate) const FAILURE_MEMORY: Duration = Duration::from_secs(2);
+
+/// A failed acquire, remembered for [`FAILURE_MEMORY`].
+struct Failure {
+    at: Instant,
+    kind: ErrorKind,
+    message: String,
+    vendor: Option<String>,
+    operation: Option<String>,
+    status: Option<u16>,
+    retry_after: Option<Duration>,
+    retryable: bool,
+}
+
+impl Failure {
+    fn of(error: &Error) -> Self {
+        Failure {
+            at: Instant::now(),
+            kind: error.kind(),
+            message: error.message().to_owned(),
+            vendor: error.vendor().map(str::to_owned),
+            operation: error.operation().map(str::to_owned),
+            status: error.status(),
+            retry_after: error.retry_after(),
+            retryable: error.is_retryable(),
+        }
+    }
+
+    fn fresh(&self) -> bool {
+        self.at.elapsed() < FAILURE_MEMORY
+    }
+
+    /// The remembered error again. Its wait hint is at least the rest of the memory, so a
+    /// retry does not come back before another acquire may run.
+    fn error(&self) -> Error {
+        let mut e = Error::new(self.kind, self.message.clone()).with_retryable(self.retryable);
+        if let Some(v) = &self.vendor {
+            e = e.with_vendor(v.clone());
+        }
+        if let Some(o) = &self.operation {
+            e = e.with_operation(o.clone());
+        }
+        if let Some(s) = self.status {
+            e = e.with_status(s);
+        }
+        let rest = FAILURE_MEMORY.saturating_sub(self.at.elapsed());
+        e.with_retry_after(self.retry_after.unwrap_or_default().max(rest))
+    }
+}
+
+tokio::task_local! {
+    /// The retry time left to the request whose credential is being acquired: token requests
+    /// sent by the authenticator wait at the gate no longer than that request may.
+    static BUDGET: Option<Duration>;
+}
+
+/// The budget of the request an authenticator is acquiring for (see [`BUDGET`]).
+pub(crate) fn inherited_budget() -> Option<Duration> {
+    BUDGET.try_with(|b| *b).ok().flatten()
+}
+
 pub(crate) struct AuthState {
     authenticator: Arc<dyn Authenticator>,
     http: HttpClient,
     slot: Mutex<Option<Slot>>,
     /// Held while acquiring or renewing, so concurrent requests share one refresh.
     refresh: tokio::sync::Mutex<()>,
+    /// The last failed acquire (remembered briefly).
+    failed: Mutex<Option<Failure>>,
+    /// When a renewal last failed while the credential was still valid.
+    renewal_failed: Mutex<Option<Instant>>,
 }
 
 impl AuthState {
@@ -209,6 +299,8 @@ impl AuthState {
             http,
             slot: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
+            failed: Mutex::new(None),
+            renewal_failed: Mutex::new(None),
         })
     }
 
@@ -227,60 +319,164 @@ impl AuthState {
             credential: Arc::new(credential),
         };
         *guard = Some(slot.clone());
+        *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self
+            .renewal_failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
         slot
     }
 
+    /// Whether `slot` can be used as it is: not due for renewal, or due but a renewal failed
+    /// moments ago and it still works.
+    fn usable(&self, slot: &Slot) -> bool {
+        if !slot.credential.needs_renewal() {
+            return true;
+        }
+        let failed = *self
+            .renewal_failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        failed.is_some_and(|at| at.elapsed() < FAILURE_MEMORY) && slot.credential.still_valid()
+    }
+
+    /// A remembered acquire failure, when recent.
+    fn recent_failure(&self) -> Option<Error> {
+        let failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        failed.as_ref().filter(|f| f.fresh()).map(Failure::error)
+    }
+
+    /// Runs the authenticator's acquire, remembering a failure.
+    async fn acquire(&self, budget: Option<Duration>) -> Result<Slot> {
+        if let Some(error) = self.recent_failure() {
+            return Err(error);
+        }
+        tracing::debug!("acquiring credential");
+        match BUDGET
+            .scope(budget, self.authenticator.acquire(&self.http))
+            .await
+        {
+            Ok(credential) => Ok(self.store(credential)),
+            Err(e) => {
+                *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(Failure::of(&e));
+                Err(e)
+            }
+        }
+    }
+
+    /// Takes the refresh lock, waiting no longer than `budget`.
+    async fn lock_refresh(
+        &self,
+        budget: Option<Duration>,
+    ) -> Result<tokio::sync::MutexGuard<'_, ()>> {
+        let Some(budget) = budget else {
+            return Ok(self.refresh.lock().await);
+        };
+        tokio::time::timeout(budget, self.refresh.lock())
+            .await
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Timeout,
+                    "gave up waiting for the credential another request is fetching",
+                )
+            })
+    }
+
     /// The credential to use now: acquired lazily, renewed once due.
-    async fn current(&self) -> Result<Slot> {
+    async fn current(&self, budget: Option<Duration>) -> Result<Slot> {
         if let Some(slot) = self.slot() {
-            if !slot.credential.needs_renewal() {
+            if self.usable(&slot) {
                 return Ok(slot);
             }
         }
-        let _refreshing = self.refresh.lock().await;
+        let _refreshing = self.lock_refresh(budget).await?;
         // Someone may have acquired or renewed while we waited for the lock.
         match self.slot() {
-            Some(slot) if !slot.credential.needs_renewal() => Ok(slot),
+            Some(slot) if self.usable(&slot) => Ok(slot),
             Some(slot) => {
                 tracing::debug!("renewing credential");
-                match self.authenticator.renew(&self.http, &slot.credential).await {
-                    Ok(credential) => Ok(self.store(credential)),
+                let renewed = match BUDGET
+                    .scope(
+                        budget,
+                        self.authenticator.renew(&self.http, &slot.credential),
+                    )
+                    .await
+                {
+                    Ok(credential) => return Ok(self.store(credential)),
                     Err(e) if e.kind() == ErrorKind::Unauthenticated => {
                         tracing::debug!("renewal refused; acquiring a new credential");
-                        Ok(self.store(self.authenticator.acquire(&self.http).await?))
+                        self.acquire(budget).await
+                    }
+                    Err(e) => Err(e),
+                };
+                match renewed {
+                    Ok(slot) => Ok(slot),
+                    Err(e) if slot.credential.still_valid() => {
+                        // An early renewal failed: the current credential still works.
+                        tracing::debug!(
+                            kind = e.kind().as_str(),
+                            "renewal failed; using the current credential while it is valid"
+                        );
+                        *self
+                            .renewal_failed
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+                        Ok(slot)
                     }
                     Err(e) => Err(e),
                 }
             }
-            None => {
-                tracing::debug!("acquiring credential");
-                Ok(self.store(self.authenticator.acquire(&self.http).await?))
-            }
+            None => self.acquire(budget).await,
         }
     }
 
     /// A new credential after `rejected` was refused. Only the first request to report a
     /// generation refreshes; the others get its result.
-    async fn refresh_after_rejection(&self, rejected: u64) -> Result<Slot> {
-        let _refreshing = self.refresh.lock().await;
+    async fn refresh_after_rejection(
+        &self,
+        rejected: u64,
+        budget: Option<Duration>,
+    ) -> Result<Slot> {
+        let _refreshing = self.lock_refresh(budget).await?;
         if let Some(slot) = self.slot() {
             if slot.generation != rejected {
                 return Ok(slot);
             }
         }
         tracing::debug!("credential rejected; acquiring a new one");
-        Ok(self.store(self.authenticator.acquire(&self.http).await?))
+        self.acquire(budget).await
     }
 }
 
-/// The auth layer.
+/// The auth layer (see the module docs).
 #[derive(Clone)]
-pub(crate) struct AuthService {
-    pub(crate) inner: HttpService,
+pub(crate) struct AuthLayer {
     pub(crate) state: Arc<AuthState>,
 }
 
-impl Service<Request> for AuthService {
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> AuthService<S> {
+        AuthService {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// See [`AuthLayer`].
+#[derive(Clone)]
+pub(crate) struct AuthService<S> {
+    inner: S,
+    state: Arc<AuthState>,
+}
+
+impl<S> Service<Request> for AuthService<S>
+where
+    S: Service<Request, Response = Response, Error = Error> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
     type Response = Response;
     type Error = Error;
     type Future = BoxFuture<'static, Result<Response>>;
@@ -293,7 +489,16 @@ impl Service<Request> for AuthService {
         let inner = self.inner.clone();
         let state = self.state.clone();
         Box::pin(async move {
-            let slot = state.current().await?;
+            let progress = Progress::of(&request).cloned();
+            let budget = progress.as_ref().and_then(|p| p.remaining());
+            let began = Instant::now();
+            let slot = state.current(budget).await;
+            if let Some(progress) = &progress {
+                // Waiting for a credential is queueing, not retry time; the token request's
+                // own attempt is paid by that request.
+                progress.add_queued(began.elapsed());
+            }
+            let slot = slot?;
             let replay = state
                 .authenticator
                 .can_refresh()
@@ -307,7 +512,10 @@ impl Service<Request> for AuthService {
                     // A 401 means the server did not act on the request; until the replay
                     // goes out, nothing has been sent.
                     dispatch.mark_not_sent();
-                    let slot = state.refresh_after_rejection(slot.generation).await?;
+                    let budget = progress.as_ref().and_then(|p| p.remaining());
+                    let slot = state
+                        .refresh_after_rejection(slot.generation, budget)
+                        .await?;
                     state.authenticator.apply(&slot.credential, &mut replay)?;
                     // Once only: a second `Unauthenticated` is returned as it is.
                     inner.oneshot(replay).await

@@ -6,21 +6,31 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use mis_core::{Error, Result};
-use tower::retry::Retry;
 use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceBuilder};
 
-use crate::HttpService;
-use crate::auth::{AuthService, AuthState, Authenticator};
-use crate::classify::{Classifier, ClassifyConfig, ClassifyService};
-use crate::client::{HttpClient, Shared};
+use crate::auth::{AuthLayer, AuthState, Authenticator};
+use crate::classify::{Classifier, ClassifyConfig, ClassifyLayer};
+use crate::client::{HttpClient, Shared, StackFn};
 use crate::clock::{Clock, SystemClock};
-use crate::gate::{GateService, RateGate, RateLimit};
+use crate::gate::{GateLayer, RateGate, RateLimit};
 use crate::hints::WaitHint;
-use crate::retry::{RetryConfig, RetryPolicy};
-use crate::timeout::TimeoutService;
-use crate::trace::TraceService;
-use crate::transport::{DispatchService, ReqwestTransport};
+use crate::retry::{RetryConfig, RetryLayer, RetryPolicy};
+use crate::timeout::TimeoutLayer;
+use crate::trace::TraceLayer;
+use crate::transport::{DEFAULT_MAX_BODY, DispatchLayer, ReqwestTransport};
 use crate::url::BaseUrl;
+use crate::{HttpService, Request, Response};
+
+/// A user layer, boxed: wraps the per-attempt service.
+type UserLayer = Arc<dyn Fn(HttpService) -> HttpService + Send + Sync>;
+
+impl HttpClient {
+    /// Starts building a client for `vendor` (`hubmis`, `classcharts`, …).
+    pub fn builder(vendor: &'static str) -> HttpClientBuilder {
+        HttpClientBuilder::new(vendor)
+    }
+}
 
 /// Where the client's rate gate comes from.
 enum GateChoice {
@@ -31,8 +41,9 @@ enum GateChoice {
 /// Builds an [`HttpClient`]; see [`HttpClient::builder`].
 ///
 /// Defaults: no authentication, no client-side rate limit, [`RetryConfig::default`], a 30 s
-/// per-attempt timeout, a 10 s connect timeout, `Retry-After` as the only wait hint, 500 not
-/// retried, and the reqwest transport.
+/// per-attempt timeout, a 10 s connect timeout, `Retry-After` as the only wait hint, a 1 s
+/// pause after a 429 without one, 500 not retried, a 64 MiB body cap, no user layers, and the
+/// reqwest transport.
 pub struct HttpClientBuilder {
     vendor: &'static str,
     base: Option<BaseUrl>,
@@ -49,6 +60,9 @@ pub struct HttpClientBuilder {
     default_headers: HeaderMap,
     clock: Arc<dyn Clock>,
     transport: Option<HttpService>,
+    max_body: usize,
+    rate_limited_wait: Duration,
+    layers: Vec<UserLayer>,
 }
 
 impl HttpClientBuilder {
@@ -69,6 +83,9 @@ impl HttpClientBuilder {
             default_headers: HeaderMap::new(),
             clock: Arc::new(SystemClock),
             transport: None,
+            max_body: DEFAULT_MAX_BODY,
+            rate_limited_wait: Duration::from_secs(1),
+            layers: Vec::new(),
         }
     }
 
@@ -187,6 +204,60 @@ impl HttpClientBuilder {
         self
     }
 
+    /// The largest response body accepted (default 64 MiB); a larger one fails the request
+    /// with a `Vendor` error naming the limit, before it is buffered in full.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// How long a 429 that carries no usable wait hint closes the rate gate, and the least a
+    /// retry after it waits (default 1 s; HUBmis documents one request per 5 s).
+    pub fn rate_limited_wait(mut self, wait: Duration) -> Self {
+        self.rate_limited_wait = wait;
+        self
+    }
+
+    /// Adds a user-supplied `tower` layer around every attempt: inside retry, auth, the rate
+    /// gate and the timeout, outside classification. It sees each attempt a request makes
+    /// (retries, the replay after a credential refresh and the authenticator's own token
+    /// requests included) and gets classified results: `Ok` for a success, a typed
+    /// [`Error`] otherwise. Use it for metrics, a cache, or a header every attempt needs (a
+    /// proxy's). Layers added first are outermost.
+    ///
+    /// ```
+    /// # fn demo() -> mis_http::Result<()> {
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use mis_http::{HttpClient, Request};
+    ///
+    /// let attempts = Arc::new(AtomicUsize::new(0));
+    /// let seen = attempts.clone();
+    /// let http = HttpClient::builder("demo")
+    ///     .base_url("https://api.example.com")?
+    ///     .layer(tower::layer::layer_fn(move |inner| {
+    ///         let seen = seen.clone();
+    ///         tower::util::MapRequest::new(inner, move |request: Request| {
+    ///             seen.fetch_add(1, Ordering::Relaxed);
+    ///             request
+    ///         })
+    ///     }))
+    ///     .build()?;
+    /// # let _ = http; Ok(()) }
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<HttpService> + Send + Sync + 'static,
+        L::Service:
+            Service<Request, Response = Response, Error = Error> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        self.layers.push(Arc::new(move |inner| {
+            BoxCloneSyncService::new(layer.layer(inner))
+        }));
+        self
+    }
+
     /// Assembles the stack.
     pub fn build(self) -> Result<HttpClient> {
         let base = self.base.ok_or_else(|| {
@@ -194,78 +265,166 @@ impl HttpClientBuilder {
         })?;
         // A bad prefix would fail every request; say so now.
         base.join(&self.prefix, &[])?;
-        let transport = match self.transport {
-            Some(t) => t,
-            None => BoxCloneSyncService::new(ReqwestTransport::new(
-                &self.user_agent,
-                self.connect_timeout,
-            )?),
-        };
         let gate = match self.gate {
             GateChoice::Own(limit) => RateGate::new(limit),
             GateChoice::Shared(gate) => gate,
         };
-
-        // Built inside out; the list in the crate docs reads outermost first.
-        let sent = BoxCloneSyncService::new(DispatchService { inner: transport });
-        let classified = BoxCloneSyncService::new(ClassifyService {
-            inner: sent,
+        let classify = ClassifyLayer {
             config: Arc::new(ClassifyConfig {
                 vendor: self.vendor,
                 retry_500: self.retry_500,
                 wait_hints: self.wait_hints,
                 classifier: self.classifier,
                 clock: self.clock,
+                rate_limited_wait: self.rate_limited_wait,
             }),
-        });
-        // The timeout is inside the gate: waiting for a slot is not a slow server.
-        let timed = BoxCloneSyncService::new(TimeoutService {
-            inner: classified,
-            timeout: self.timeout,
-        });
-        let gated: HttpService = BoxCloneSyncService::new(GateService {
-            inner: timed,
-            gate: gate.clone(),
-        });
-
-        let shared = |service: HttpService, authenticated: bool| Shared {
+        };
+        let dispatch = DispatchLayer {
+            max_body: self.max_body,
+        };
+        let parts = Parts {
             vendor: self.vendor,
-            base: base.clone(),
+            base,
+            prefix: self.prefix,
+            default_headers: self.default_headers,
+            gate,
+            timeout: self.timeout,
+            retry: Arc::new(RetryPolicy::new(self.retry)),
+            authenticator: self.authenticator,
+        };
+        // Below the timeout: classify over dispatch over the transport. Concrete types all the
+        // way down unless a custom transport or a user layer needs the boxed `HttpService`.
+        match (self.transport, self.layers.is_empty()) {
+            (None, true) => {
+                let transport =
+                    ReqwestTransport::new(&self.user_agent, self.connect_timeout, self.max_body)?;
+                Ok(parts.assemble(
+                    ServiceBuilder::new()
+                        .layer(classify)
+                        .layer(dispatch)
+                        .service(transport),
+                ))
+            }
+            (transport, _) => {
+                let transport = match transport {
+                    Some(t) => t,
+                    None => BoxCloneSyncService::new(ReqwestTransport::new(
+                        &self.user_agent,
+                        self.connect_timeout,
+                        self.max_body,
+                    )?),
+                };
+                let mut attempt: HttpService = BoxCloneSyncService::new(
+                    ServiceBuilder::new()
+                        .layer(classify)
+                        .layer(dispatch)
+                        .service(transport),
+                );
+                // The first layer added ends up outermost.
+                for layer in self.layers.iter().rev() {
+                    attempt = layer(attempt);
+                }
+                Ok(parts.assemble(attempt))
+            }
+        }
+    }
+}
+
+/// What [`HttpClientBuilder::build`] assembles the upper stack from.
+struct Parts {
+    vendor: &'static str,
+    base: BaseUrl,
+    prefix: String,
+    default_headers: HeaderMap,
+    gate: Arc<RateGate>,
+    timeout: Duration,
+    retry: Arc<RetryPolicy>,
+    authenticator: Option<Arc<dyn Authenticator>>,
+}
+
+impl Parts {
+    /// Trace, retry, auth, gate and timeout over `attempt` (one attempt: classify, dispatch,
+    /// transport and any user layers), outermost first.
+    fn assemble<S>(self, attempt: S) -> HttpClient
+    where
+        S: Service<Request, Response = Response, Error = Error> + Clone + Send + Sync + 'static,
+        S::Future: Send + 'static,
+    {
+        let trace = TraceLayer {
+            vendor: self.vendor,
+        };
+        // The timeout is inside the gate: waiting for a slot is not a slow server.
+        let gated = ServiceBuilder::new()
+            .layer(GateLayer {
+                gate: self.gate.clone(),
+            })
+            .layer(TimeoutLayer {
+                timeout: self.timeout,
+            })
+            .service(attempt);
+        let shared = |stack: StackFn, retry: Arc<RetryPolicy>, authenticated: bool| Shared {
+            vendor: self.vendor,
+            base: self.base.clone(),
             prefix: self.prefix.clone(),
             default_headers: self.default_headers.clone(),
-            service,
-            gate: gate.clone(),
+            stack,
+            gate: self.gate.clone(),
+            retry,
             authenticated,
         };
-
-        // Auth is outside the gate, so its token requests, the original request and any
-        // replay each pass the gate and count against the vendor's quota.
-        let authenticated = self.authenticator.is_some();
-        let authed = match self.authenticator {
+        let retry = RetryLayer {
+            policy: self.retry.clone(),
+        };
+        let stack = match &self.authenticator {
+            // Auth is outside the gate, so its token requests, the original request and any
+            // replay each pass the gate and count against the vendor's quota.
             Some(authenticator) => {
                 // What the authenticator sends through: the gated stack, traced, with no auth
                 // (no recursion) and no retry (the outer retry retries the whole request).
-                let inner_client = HttpClient::from_shared(shared(
-                    BoxCloneSyncService::new(TraceService {
-                        inner: gated.clone(),
-                        vendor: self.vendor,
-                    }),
+                let inner = HttpClient::from_shared(shared(
+                    erase(trace.layer(gated.clone())),
+                    Arc::new(RetryPolicy::new(RetryConfig::none())),
                     false,
                 ));
-                BoxCloneSyncService::new(AuthService {
-                    inner: gated,
-                    state: AuthState::new(authenticator, inner_client),
-                })
+                erase(
+                    ServiceBuilder::new()
+                        .layer(trace)
+                        .layer(retry)
+                        .layer(AuthLayer {
+                            state: AuthState::new(authenticator.clone(), inner),
+                        })
+                        .service(gated),
+                )
             }
-            None => gated,
+            None => erase(
+                ServiceBuilder::new()
+                    .layer(trace)
+                    .layer(retry)
+                    .service(gated),
+            ),
         };
-        let retried = BoxCloneSyncService::new(Retry::new(RetryPolicy::new(self.retry), authed));
-        let traced = BoxCloneSyncService::new(TraceService {
-            inner: retried,
-            vendor: self.vendor,
-        });
-        Ok(HttpClient::from_shared(shared(traced, authenticated)))
+        HttpClient::from_shared(shared(
+            stack,
+            self.retry.clone(),
+            self.authenticator.is_some(),
+        ))
     }
+}
+
+/// The finished stack as a function: each call clones the concrete service (a few `Arc`s, no
+/// allocation) instead of a boxed one.
+fn erase<S>(service: S) -> StackFn
+where
+    S: Service<Request, Response = Response, Error = Error> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+{
+    Arc::new(move |request| {
+        let mut service = service.clone();
+        Box::pin(async move {
+            futures::future::poll_fn(|cx| service.poll_ready(cx)).await?;
+            service.call(request).await
+        })
+    })
 }
 
 impl fmt::Debug for HttpClientBuilder {
@@ -294,6 +453,9 @@ impl fmt::Debug for HttpClientBuilder {
                 &self.default_headers.keys().collect::<Vec<_>>(),
             )
             .field("custom_transport", &self.transport.is_some())
+            .field("max_body_size", &self.max_body)
+            .field("rate_limited_wait", &self.rate_limited_wait)
+            .field("user_layers", &self.layers.len())
             .finish_non_exhaustive()
     }
 }

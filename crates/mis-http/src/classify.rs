@@ -8,15 +8,16 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use mis_core::{Error, ErrorKind, Result, redact};
-use tower::{Service, ServiceExt};
+use tower::{Layer, Service};
 
 use crate::clock::Clock;
 use crate::hints::{WaitHint, wait_hint};
-use crate::request::RequestMeta;
-use crate::{HttpService, Request, Response};
+use crate::meta::RequestMeta;
+use crate::{Request, Response};
 
 /// How many characters of a body an error message may quote.
 const EXCERPT_CHARS: usize = 120;
@@ -67,9 +68,26 @@ pub fn body_excerpt(body: &[u8]) -> String {
 
 /// The classify layer.
 #[derive(Clone)]
-pub(crate) struct ClassifyService {
-    pub(crate) inner: HttpService,
+pub(crate) struct ClassifyLayer {
     pub(crate) config: Arc<ClassifyConfig>,
+}
+
+impl<S> Layer<S> for ClassifyLayer {
+    type Service = ClassifyService<S>;
+
+    fn layer(&self, inner: S) -> ClassifyService<S> {
+        ClassifyService {
+            inner,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// See [`ClassifyLayer`].
+#[derive(Clone)]
+pub(crate) struct ClassifyService<S> {
+    inner: S,
+    config: Arc<ClassifyConfig>,
 }
 
 /// What the classify layer knows about the vendor.
@@ -80,6 +98,8 @@ pub(crate) struct ClassifyConfig {
     pub(crate) wait_hints: Vec<WaitHint>,
     pub(crate) classifier: Option<Arc<dyn Classifier>>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The wait a 429 without a usable hint asks for (the vendor's documented minimum).
+    pub(crate) rate_limited_wait: Duration,
 }
 
 impl ClassifyConfig {
@@ -108,6 +128,12 @@ impl ClassifyConfig {
             if let Some(wait) = wait_hint(response.headers(), &self.wait_hints, self.clock.now()) {
                 error = error.with_retry_after(wait);
             }
+        }
+        if error.kind() == ErrorKind::RateLimited && error.retry_after().is_none_or(|w| w.is_zero())
+        {
+            // A 429 with no hint (or "0") still means "slow down": close the gate for the
+            // vendor's minimum, and never retry sooner.
+            error = error.with_retry_after(self.rate_limited_wait);
         }
         Some(error)
     }
@@ -193,21 +219,26 @@ fn strip_query(location: &str) -> String {
     location[..end].to_owned()
 }
 
-impl Service<Request> for ClassifyService {
+impl<S> Service<Request> for ClassifyService<S>
+where
+    S: Service<Request, Response = Response, Error = Error> + Send + 'static,
+    S::Future: Send + 'static,
+{
     type Response = Response;
     type Error = Error;
     type Future = BoxFuture<'static, Result<Response>>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let inner = self.inner.clone();
         let config = self.config.clone();
         let meta = RequestMeta::of(&request);
+        // No clone of the inner service: its future is all this layer needs.
+        let sent = self.inner.call(request);
         Box::pin(async move {
-            let response = inner.oneshot(request).await.map_err(|e| {
+            let response = sent.await.map_err(|e| {
                 let e = if e.vendor().is_none() {
                     e.with_vendor(config.vendor)
                 } else {
@@ -250,6 +281,7 @@ mod tests {
             wait_hints: vec![WaitHint::RetryAfter],
             classifier: None,
             clock: Arc::new(SystemClock),
+            rate_limited_wait: Duration::from_secs(1),
         }
     }
 

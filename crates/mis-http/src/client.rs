@@ -3,16 +3,21 @@
 use std::fmt;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use http::{HeaderMap, Method};
 use mis_core::{Error, Result};
 use serde::de::DeserializeOwned;
-use tower::ServiceExt;
 
-use crate::builder::HttpClientBuilder;
 use crate::gate::RateGate;
-use crate::request::{RequestBuilder, RequestMeta, decode_json, prepare};
+use crate::meta::{Dispatch, Progress, RequestMeta, TargetUrl, clone_request, prepare};
+use crate::request::{RequestBuilder, decode_error};
+use crate::retry::RetryPolicy;
 use crate::url::BaseUrl;
-use crate::{HttpService, Request, Response};
+use crate::{Request, Response};
+
+/// The assembled stack, called without cloning a boxed service per request.
+pub(crate) type StackFn =
+    Arc<dyn Fn(Request) -> BoxFuture<'static, Result<Response>> + Send + Sync>;
 
 /// A configured client for one vendor: cheap to clone (an `Arc` inside), `Send + Sync`.
 ///
@@ -28,17 +33,14 @@ pub(crate) struct Shared {
     pub(crate) base: BaseUrl,
     pub(crate) prefix: String,
     pub(crate) default_headers: HeaderMap,
-    pub(crate) service: HttpService,
+    pub(crate) stack: StackFn,
     pub(crate) gate: Arc<RateGate>,
+    /// The stack's retry policy (and budget), for the decode retry of `send_request_json`.
+    pub(crate) retry: Arc<RetryPolicy>,
     pub(crate) authenticated: bool,
 }
 
 impl HttpClient {
-    /// Starts building a client for `vendor` (`hubmis`, `classcharts`, …).
-    pub fn builder(vendor: &'static str) -> HttpClientBuilder {
-        HttpClientBuilder::new(vendor)
-    }
-
     pub(crate) fn from_shared(shared: Shared) -> Self {
         HttpClient {
             shared: Arc::new(shared),
@@ -55,7 +57,8 @@ impl HttpClient {
         &self.shared.base
     }
 
-    /// The rate gate this client sends through (share it with [`HttpClientBuilder::rate_gate`]).
+    /// The rate gate this client sends through (share it with
+    /// [`HttpClientBuilder::rate_gate`](crate::HttpClientBuilder::rate_gate)).
     pub fn rate_gate(&self) -> &Arc<RateGate> {
         &self.shared.gate
     }
@@ -114,8 +117,13 @@ impl HttpClient {
     pub async fn send_request(&self, mut request: Request) -> Result<Response> {
         prepare(&mut request);
         let operation = RequestMeta::of(&request).operation();
-        let same_origin = ::url::Url::parse(&request.uri().to_string())
-            .is_ok_and(|url| self.shared.base.same_origin(&url));
+        // A request from the builder carries its URL, checked when it was built; only a URI
+        // set or changed by hand is parsed here.
+        let same_origin = match TargetUrl::of(&request) {
+            Some(url) => self.shared.base.same_origin(url),
+            None => ::url::Url::parse(&request.uri().to_string())
+                .is_ok_and(|url| self.shared.base.same_origin(&url)),
+        };
         if !same_origin {
             return Err(self.annotate(
                 Error::invalid_input(
@@ -124,19 +132,49 @@ impl HttpClient {
                 operation,
             ));
         }
-        self.shared
-            .service
-            .clone()
-            .oneshot(request)
+        (self.shared.stack)(request)
             .await
             .map_err(|e| self.annotate(e, operation))
     }
 
     /// Sends a ready-made request and decodes its JSON body.
-    pub async fn send_request_json<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        let operation = RequestMeta::of(&request).operation();
-        let response = self.send_request(request).await?;
-        decode_json(self.vendor(), operation, response.body())
+    ///
+    /// The decode is part of the retry loop: a 2xx body cut short or not JSON at all, on an
+    /// idempotent request, is sent again under the same retry rules as a dropped connection
+    /// (attempts, retry time and budget shared with the stack's own retries). A body of the
+    /// wrong shape is returned as a `Decode` error at once.
+    pub async fn send_request_json<T: DeserializeOwned>(&self, mut request: Request) -> Result<T> {
+        prepare(&mut request);
+        let meta = RequestMeta::of(&request);
+        let operation = meta.operation();
+        let mut request = request;
+        loop {
+            let next = meta.is_idempotent().then(|| clone_request(&request));
+            let progress = Progress::of(&request).cloned();
+            let response = self.send_request(request).await?;
+            let body = response.body();
+            // The plain typed decode: the path-tracking one runs only on a failure.
+            if let Ok(value) = serde_json::from_slice::<T>(body) {
+                return Ok(value);
+            }
+            let (error, broken) = decode_error::<T>(self.vendor(), operation, body);
+            let (Some(mut next), Some(progress), true) = (next, progress, broken) else {
+                return Err(error);
+            };
+            // Retried like a dropped connection: the body never arrived whole.
+            let sent = Dispatch::default();
+            sent.mark_sent();
+            let error = error.with_retryable(true);
+            let delay = self
+                .shared
+                .retry
+                .after_failure(&meta, &sent, &progress, error)
+                .map_err(|e| e.with_retryable(false))?;
+            tracing::debug!("the response body was cut short or not JSON; sending again");
+            tokio::time::sleep(delay).await;
+            next.extensions_mut().insert(Dispatch::default());
+            request = next;
+        }
     }
 
     /// Adds vendor and operation to an error that lacks them.

@@ -3,7 +3,12 @@
 //! Vendors limit per credential or per IP, not per client object, so a gate is shared by every
 //! clone of a client, by the authenticator's token requests (they count against the quota
 //! too), and optionally by separately built clients (same `Arc<RateGate>`, or the same key in
-//! the process-wide registry). The gate waits; it never fails a request.
+//! the process-wide registry). The gate waits; it fails a request only when a server wait hint
+//! keeps it closed for longer than the request has left ([`RateGate::wait_within`]).
+//!
+//! An adaptive gate ([`RateLimit::adaptive`]) also follows the server's own count: while the
+//! responses' `X-RateLimit-Remaining` says there is allowance to spare it lets requests through
+//! without the spacing, and falls back to the spacing as the allowance drains.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,10 +24,11 @@ use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use mis_core::{Error, ErrorKind, Result};
 use tokio::time::Instant;
-use tower::{Service, ServiceExt};
+use tower::{Layer, Service, ServiceExt};
 
 use crate::clock::{TokioClock, TokioInstant};
-use crate::{HttpService, Request, Response};
+use crate::meta::Progress;
+use crate::{Request, Response};
 
 type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<TokioInstant>>;
 
@@ -30,12 +36,18 @@ type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<T
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
     quota: Option<Quota>,
+    /// Adaptive: requests beyond this many left in the server's `X-RateLimit-Remaining` skip
+    /// the spacing.
+    adaptive_reserve: Option<u32>,
 }
 
 impl RateLimit {
     /// No client-side limit (429 wait hints still close the gate).
     pub fn unlimited() -> Self {
-        RateLimit { quota: None }
+        RateLimit {
+            quota: None,
+            adaptive_reserve: None,
+        }
     }
 
     /// One request every `period`, with bursts of at most `burst` (0 is read as 1, a zero
@@ -47,7 +59,10 @@ impl RateLimit {
         let period = period.max(Duration::from_nanos(1));
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(period).map(|q| q.allow_burst(burst));
-        RateLimit { quota }
+        RateLimit {
+            quota,
+            adaptive_reserve: None,
+        }
     }
 
     /// At most `n` requests in ANY window of length `window`: one every `window / n`, no burst.
@@ -61,7 +76,28 @@ impl RateLimit {
 
     /// Uses a governor quota as it is.
     pub fn from_quota(quota: Quota) -> Self {
-        RateLimit { quota: Some(quota) }
+        RateLimit {
+            quota: Some(quota),
+            adaptive_reserve: None,
+        }
+    }
+
+    /// Makes the limit adaptive: while the server's `X-RateLimit-Remaining` (read from every
+    /// response) says more than `reserve` requests are left, requests go without waiting for
+    /// the spacing; at `reserve` or below, the spacing applies again. Requests sent after the
+    /// response that reported the count are subtracted from it, so concurrent senders cannot
+    /// overdraw it together. Before the first count arrives, the spacing applies.
+    ///
+    /// For a server whose allowance is a token bucket (HUBmis's 500 per client, refilled at
+    /// one request every 5 s): bursts while tokens remain, then one request per refill.
+    pub fn adaptive(mut self, reserve: u32) -> Self {
+        self.adaptive_reserve = Some(reserve);
+        self
+    }
+
+    /// The reserve of an adaptive limit, `None` when the limit is strict.
+    pub fn adaptive_reserve(&self) -> Option<u32> {
+        self.adaptive_reserve
     }
 
     /// The governor quota, `None` when unlimited.
@@ -123,6 +159,8 @@ pub struct RateGate {
     limit: RateLimit,
     limiter: Option<Limiter>,
     closed_until: Mutex<Option<Instant>>,
+    /// What the server last said of its allowance (adaptive limits only).
+    allowance: Mutex<Allowance>,
     /// Waiters take turns: tokio's mutex is fair (FIFO), so a request cannot be overtaken
     /// forever, and only one waiter at a time sleeps on the limiter (no thundering herd).
     turn: tokio::sync::Mutex<()>,
@@ -142,6 +180,7 @@ impl RateGate {
                 .quota
                 .map(|q| RateLimiter::direct_with_clock(q, TokioClock)),
             closed_until: Mutex::new(None),
+            allowance: Mutex::new(Allowance::default()),
             turn: tokio::sync::Mutex::new(()),
         })
     }
@@ -178,30 +217,144 @@ impl RateGate {
 
     /// Waits until a request may be sent, and takes its slot.
     pub async fn wait(&self) {
-        let _turn = self.turn.lock().await;
+        // Without a limit on the wait, it cannot fail.
+        let _ = self.wait_within(None).await;
+    }
+
+    /// Waits until a request may be sent and takes its slot, unless a server wait hint keeps
+    /// the gate closed for longer than `budget`: then it fails at once with `RateLimited`
+    /// carrying the remaining wait, instead of sleeping in vain. Returns how long it waited.
+    ///
+    /// A wait hint is waited out by every caller at the same time, not in turn: only the
+    /// quota's own spacing is served one caller after another (FIFO, so none is overtaken
+    /// forever).
+    pub async fn wait_within(&self, budget: Option<Duration>) -> Result<Duration> {
+        let began = Instant::now();
         loop {
-            if let Some(until) = self.closed_until() {
-                if until > Instant::now() {
-                    tracing::debug!(
-                        wait_ms = (until - Instant::now()).as_millis() as u64,
-                        "rate gate closed by a server wait hint"
-                    );
-                    tokio::time::sleep_until(until).await;
-                    continue;
-                }
-            }
+            self.wait_out_closure(budget, began).await?;
             let Some(limiter) = &self.limiter else {
-                return;
+                return Ok(began.elapsed());
             };
-            match limiter.check() {
-                Ok(()) => return,
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(TokioClock.now());
-                    // Never spin: a zero wait means "now", but rounding could repeat it.
-                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+            let _turn = self.turn.lock().await;
+            loop {
+                if self
+                    .closed_until()
+                    .is_some_and(|until| until > Instant::now())
+                {
+                    // Closed while we queued: wait it out with everyone else, then queue again.
+                    break;
+                }
+                if self.take_allowance() {
+                    return Ok(began.elapsed());
+                }
+                match limiter.check() {
+                    Ok(()) => {
+                        self.count_sent();
+                        return Ok(began.elapsed());
+                    }
+                    Err(not_until) => {
+                        let wait = not_until.wait_time_from(TokioClock.now());
+                        // Never spin: a zero wait means "now", but rounding could repeat it.
+                        tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+                    }
                 }
             }
         }
+    }
+
+    /// Adaptive: takes one request of the server's reported allowance when more than the
+    /// reserve is left.
+    fn take_allowance(&self) -> bool {
+        let Some(reserve) = self.limit.adaptive_reserve else {
+            return false;
+        };
+        let mut a = self
+            .allowance
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some((remaining, seen_seq)) = a.reported else {
+            return false;
+        };
+        // Requests sent after the one whose response reported the count may not be in it.
+        let since = a.sent.saturating_sub(seen_seq);
+        if remaining.saturating_sub(since) > u64::from(reserve) {
+            a.sent += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Counts a request let through by the spacing (adaptive limits keep the count).
+    fn count_sent(&self) {
+        if self.limit.adaptive_reserve.is_some() {
+            self.allowance
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .sent += 1;
+        }
+    }
+
+    /// The send sequence number of the request about to go out (adaptive limits).
+    fn sent(&self) -> u64 {
+        self.allowance
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .sent
+    }
+
+    /// Reads `X-RateLimit-Remaining` from a response to a request that was the `seq`-th sent.
+    pub(crate) fn observe(&self, response: &Response, seq: u64) {
+        if self.limit.adaptive_reserve.is_none() {
+            return;
+        }
+        let Some(remaining) = response
+            .headers()
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        else {
+            return;
+        };
+        let mut a = self
+            .allowance
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // The latest-sent request's count is the most recent view of the server.
+        if a.reported.is_none_or(|(_, seen)| seq >= seen) {
+            a.reported = Some((remaining, seq));
+        }
+    }
+
+    /// Sleeps while a wait hint keeps the gate closed, or fails when the closure outlasts
+    /// what is left of `budget` (measured from `began`).
+    async fn wait_out_closure(&self, budget: Option<Duration>, began: Instant) -> Result<()> {
+        while let Some(until) = self.closed_until() {
+            let now = Instant::now();
+            if until <= now {
+                return Ok(());
+            }
+            let wait = until - now;
+            if let Some(budget) = budget {
+                if wait > budget.saturating_sub(began.elapsed()) {
+                    return Err(Error::new(
+                        ErrorKind::RateLimited,
+                        format!(
+                            "the vendor asked for a pause of {} s before the next request, \
+                             longer than this request may still wait",
+                            wait.as_secs_f64().ceil()
+                        ),
+                    )
+                    .with_retry_after(wait));
+                }
+            }
+            tracing::debug!(
+                wait_ms = wait.as_millis() as u64,
+                "rate gate closed by a server wait hint"
+            );
+            tokio::time::sleep_until(until).await;
+        }
+        Ok(())
     }
 
     /// Closes the gate for everyone sharing it for `wait` (at most [`RateGate::MAX_CLOSE`]) from now.
@@ -226,6 +379,15 @@ impl RateGate {
     }
 }
 
+/// An adaptive gate's view of the server's allowance.
+#[derive(Debug, Default)]
+struct Allowance {
+    /// Requests let through so far.
+    sent: u64,
+    /// The last `X-RateLimit-Remaining` and the send count when its request went out.
+    reported: Option<(u64, u64)>,
+}
+
 impl fmt::Debug for RateGate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The registry key is left out: a careless caller might have used a secret in it.
@@ -236,14 +398,35 @@ impl fmt::Debug for RateGate {
     }
 }
 
-/// The stack layer: wait at the gate, send, and close the gate on a 429 with a wait hint.
+/// The gate layer: wait at the gate, send, and close the gate on a 429 with a wait hint.
 #[derive(Clone)]
-pub(crate) struct GateService {
-    pub(crate) inner: HttpService,
+pub(crate) struct GateLayer {
     pub(crate) gate: Arc<RateGate>,
 }
 
-impl Service<Request> for GateService {
+impl<S> Layer<S> for GateLayer {
+    type Service = GateService<S>;
+
+    fn layer(&self, inner: S) -> GateService<S> {
+        GateService {
+            inner,
+            gate: self.gate.clone(),
+        }
+    }
+}
+
+/// See [`GateLayer`].
+#[derive(Clone)]
+pub(crate) struct GateService<S> {
+    inner: S,
+    gate: Arc<RateGate>,
+}
+
+impl<S> Service<Request> for GateService<S>
+where
+    S: Service<Request, Response = Response, Error = Error> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
     type Response = Response;
     type Error = Error;
     type Future = BoxFuture<'static, Result<Response>>;
@@ -256,14 +439,28 @@ impl Service<Request> for GateService {
         let inner = self.inner.clone();
         let gate = self.gate.clone();
         Box::pin(async move {
-            gate.wait().await;
+            let progress = Progress::of(&request).cloned();
+            // A wait hint may keep the gate closed only as long as this request has retry
+            // time left (or, for a token request, the request that needs the token).
+            let budget = progress
+                .as_ref()
+                .and_then(|p| p.remaining())
+                .or_else(crate::auth::inherited_budget);
+            let waited = gate.wait_within(budget).await?;
+            let seq = gate.sent();
+            if let Some(progress) = &progress {
+                // Queueing is not retry time.
+                progress.add_queued(waited);
+            }
             let result = inner.oneshot(request).await;
-            if let Err(e) = &result {
-                if e.kind() == ErrorKind::RateLimited {
+            match &result {
+                Err(e) if e.kind() == ErrorKind::RateLimited => {
                     if let Some(wait) = e.retry_after() {
                         gate.close_for(wait);
                     }
                 }
+                Ok(response) => gate.observe(response, seq),
+                Err(_) => {}
             }
             result
         })

@@ -85,13 +85,14 @@ pub fn parse_retry_after(value: &str, now: Timestamp) -> Option<Duration> {
 pub fn parse_unix_time(value: &str, now: Timestamp) -> Option<Duration> {
     let value = value.trim();
     let seconds = parse_seconds(value).or_else(|| {
-        // Some servers send fractional Unix times; whole seconds are enough.
+        // Some servers send fractional Unix times. Rounded up, never down: waiting until the
+        // whole second before the hint would come back too early and be refused again.
         let (whole, frac) = value.split_once('.')?;
-        if frac.bytes().all(|b| b.is_ascii_digit()) {
-            parse_seconds(whole)
-        } else {
-            None
+        if frac.is_empty() || frac.len() > 18 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
         }
+        let up = u64::from(frac.bytes().any(|b| b != b'0'));
+        parse_seconds(whole).map(|s| s + up)
     })?;
     if seconds < UNIX_TIME_FLOOR {
         return Some(Duration::from_secs(seconds));
@@ -185,10 +186,16 @@ mod tests {
             parse_unix_time(&(now_s + 7).to_string(), now()),
             Some(Duration::from_secs(7))
         );
+        // Fractions round up (issue 17 item 6): 3.5 s is 4 s, never 3.
         assert_eq!(
             parse_unix_time(&format!("{}.5", now_s + 3), now()),
+            Some(Duration::from_secs(4))
+        );
+        assert_eq!(
+            parse_unix_time(&format!("{}.000", now_s + 3), now()),
             Some(Duration::from_secs(3))
         );
+        assert_eq!(parse_unix_time("2.25", now()), Some(Duration::from_secs(3)));
         assert_eq!(
             parse_unix_time(&(now_s - 100).to_string(), now()),
             Some(Duration::ZERO)

@@ -1,8 +1,7 @@
-//! Requests: per-request metadata carried in extensions, and the builder vendor crates use.
+//! The request builder vendor crates use, and JSON decoding.
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::time::Duration;
 
 use ::url::Url;
@@ -14,184 +13,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::HttpClient;
+use crate::meta::{RequestMeta, TargetUrl, UNNAMED, prepare};
 use crate::secret::{ExposeSecret, SecretString, sensitive_header_value};
 use crate::{Request, Response};
-
-/// The operation name used when a request does not set one.
-const UNNAMED: &str = "unnamed";
-
-/// Whether `method` is idempotent by default: GET, HEAD, PUT, DELETE, OPTIONS and TRACE are;
-/// POST and PATCH are not (RFC 9110 §9.2.2).
-pub fn default_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
-    )
-}
-
-/// What the stack needs to know about a request, carried in its extensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RequestMeta {
-    operation: &'static str,
-    idempotent: bool,
-    accept_redirect: bool,
-    timeout: Option<Duration>,
-}
-
-impl RequestMeta {
-    /// Metadata for an `operation` sent with `method`, idempotent per [`default_idempotent`].
-    pub fn new(operation: &'static str, method: &Method) -> Self {
-        RequestMeta {
-            operation,
-            idempotent: default_idempotent(method),
-            accept_redirect: false,
-            timeout: None,
-        }
-    }
-
-    /// The metadata of `request`, or the defaults for its method when it has none.
-    pub fn of(request: &Request) -> Self {
-        request
-            .extensions()
-            .get::<RequestMeta>()
-            .copied()
-            .unwrap_or_else(|| RequestMeta::new(UNNAMED, request.method()))
-    }
-
-    /// The operation name, e.g. `students.list`.
-    pub fn operation(&self) -> &'static str {
-        self.operation
-    }
-
-    /// Whether the request may be sent again after it may have reached the server.
-    pub fn is_idempotent(&self) -> bool {
-        self.idempotent
-    }
-
-    /// Whether a 3xx answer is returned as a response instead of an error.
-    pub fn accepts_redirect(&self) -> bool {
-        self.accept_redirect
-    }
-
-    /// The per-attempt timeout for this request, when it overrides the client's.
-    pub fn timeout(&self) -> Option<Duration> {
-        self.timeout
-    }
-
-    /// Sets the operation name.
-    pub fn with_operation(mut self, operation: &'static str) -> Self {
-        self.operation = operation;
-        self
-    }
-
-    /// Overrides idempotency.
-    pub fn with_idempotent(mut self, idempotent: bool) -> Self {
-        self.idempotent = idempotent;
-        self
-    }
-
-    /// Makes 3xx answers responses instead of errors (redirects are still not followed).
-    pub fn with_accept_redirect(mut self, accept: bool) -> Self {
-        self.accept_redirect = accept;
-        self
-    }
-
-    /// Overrides the per-attempt timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-}
-
-const PENDING: u8 = 0;
-const SENT: u8 = 1;
-const NOT_SENT: u8 = 2;
-
-/// How far one attempt got: whether it may have reached the server.
-///
-/// The retry layer's idempotency gate reads it: a request that is not idempotent may be
-/// replayed only if its attempt never reached the server. The stack marks an attempt as sent
-/// just before handing it to the transport; a transport that knows it failed before sending
-/// (a connect error) calls [`Dispatch::mark_not_sent`]. Custom transports should do the same,
-/// or a non-idempotent request that failed to connect is simply not retried.
-#[derive(Debug, Clone)]
-pub struct Dispatch(Arc<AtomicU8>);
-
-impl Default for Dispatch {
-    /// Not yet handed to the transport.
-    fn default() -> Self {
-        Dispatch(Arc::new(AtomicU8::new(PENDING)))
-    }
-}
-
-impl Dispatch {
-    /// The dispatch state of `request` (a detached one when the request has none).
-    pub fn of(request: &Request) -> Dispatch {
-        request
-            .extensions()
-            .get::<Dispatch>()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Records that the attempt has been handed to the transport.
-    pub fn mark_sent(&self) {
-        self.0.store(SENT, Ordering::SeqCst);
-    }
-
-    /// Records that the transport failed before any byte could reach the server.
-    pub fn mark_not_sent(&self) {
-        self.0.store(NOT_SENT, Ordering::SeqCst);
-    }
-
-    /// Whether the attempt may have reached the server.
-    pub fn may_have_reached_server(&self) -> bool {
-        self.0.load(Ordering::SeqCst) == SENT
-    }
-}
-
-/// How many attempts a request has made, shared by every clone of it so the trace layer (outside
-/// retry) can report it.
-#[derive(Debug, Clone)]
-pub(crate) struct Attempts(Arc<AtomicU32>);
-
-impl Attempts {
-    pub(crate) fn of(request: &Request) -> Option<Attempts> {
-        request.extensions().get::<Attempts>().cloned()
-    }
-
-    pub(crate) fn get(&self) -> u32 {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    pub(crate) fn increment(&self) -> u32 {
-        self.0.fetch_add(1, Ordering::SeqCst) + 1
-    }
-}
-
-/// Adds the extensions the stack relies on, keeping any already there.
-pub(crate) fn prepare(request: &mut Request) {
-    let meta = RequestMeta::of(request);
-    let ext = request.extensions_mut();
-    ext.insert(meta);
-    if ext.get::<Dispatch>().is_none() {
-        ext.insert(Dispatch::default());
-    }
-    if ext.get::<Attempts>().is_none() {
-        ext.insert(Attempts(Arc::new(AtomicU32::new(1))));
-    }
-}
-
-/// Copies a request, extensions included (the body is `Bytes`, so this is cheap).
-pub(crate) fn clone_request(request: &Request) -> Request {
-    let mut copy = Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    *copy.extensions_mut() = request.extensions().clone();
-    copy
-}
 
 /// A request being put together; finish it with [`send`](RequestBuilder::send) or
 /// [`send_json`](RequestBuilder::send_json).
@@ -339,24 +163,34 @@ impl RequestBuilder {
     /// to it and send it with [`HttpClient::send_request`].
     pub fn build(self) -> Result<Request> {
         let url = self.url?;
-        let uri: http::Uri = url.as_str().parse().map_err(|_| {
+        let uri = http::Uri::try_from(url.as_str()).map_err(|_| {
             Error::invalid_input("the request URL cannot be expressed as an HTTP URI")
         })?;
         let mut request = Request::new(self.body);
         *request.method_mut() = self.method;
         *request.uri_mut() = uri;
-        let headers = request.headers_mut();
-        for (name, value) in self.client.default_headers() {
-            headers.insert(name, value.clone());
-        }
-        for (name, value) in &self.headers {
-            headers.insert(name, value.clone());
+        let default_headers = self.client.default_headers();
+        if default_headers.is_empty() {
+            *request.headers_mut() = self.headers;
+        } else {
+            let headers = request.headers_mut();
+            for (name, value) in default_headers {
+                headers.insert(name, value.clone());
+            }
+            for (name, value) in self.headers {
+                if let Some(name) = name {
+                    headers.insert(name, value);
+                }
+            }
         }
         let meta = match self.idempotent {
             Some(i) => self.meta.with_idempotent(i),
             None => self.meta,
         };
-        request.extensions_mut().insert(meta);
+        let ext = request.extensions_mut();
+        ext.insert(meta);
+        // The URL was parsed once, here; the transport reuses it instead of parsing the URI.
+        ext.insert(TargetUrl(Arc::new(url)));
         prepare(&mut request);
         Ok(request)
     }
@@ -372,7 +206,10 @@ impl RequestBuilder {
     /// Sends the request and decodes a JSON body into `T`.
     ///
     /// A body of the wrong shape is a `Decode` error carrying the JSON path of the failing
-    /// value and a short, redacted excerpt of the body.
+    /// value and a short, redacted excerpt of the body. The body is decoded inside the retry
+    /// loop: a 200 whose body is cut short or is not JSON at all is retried like a dropped
+    /// connection when the request is idempotent (a body of the wrong shape is not: it would
+    /// come back the same).
     pub async fn send_json<T: DeserializeOwned>(mut self) -> Result<T> {
         if !self.headers.contains_key(ACCEPT) {
             self.headers
@@ -380,8 +217,8 @@ impl RequestBuilder {
         }
         let client = self.client.clone();
         let operation = self.meta.operation();
-        let response = self.send().await?;
-        decode_json(client.vendor(), operation, response.body())
+        let request = self.build().map_err(|e| client.annotate(e, operation))?;
+        client.send_request_json(request).await
     }
 
     fn fail(&mut self, error: Error) {
@@ -392,13 +229,49 @@ impl RequestBuilder {
 }
 
 /// Decodes `body` as JSON into `T`, reporting the failing path on error.
+///
+/// The happy path is a plain typed `serde_json` decode; only a failing body is decoded a
+/// second time with `serde_path_to_error` to find the path of the failing value.
 pub fn decode_json<T: DeserializeOwned>(vendor: &str, operation: &str, body: &[u8]) -> Result<T> {
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(_) => Err(decode_error::<T>(vendor, operation, body).0),
+    }
+}
+
+/// The decode error of a body that failed to decode as `T`, and whether it was cut short or
+/// not JSON at all (worth another attempt) rather than JSON of the wrong shape.
+pub(crate) fn decode_error<T: DeserializeOwned>(
+    vendor: &str,
+    operation: &str,
+    body: &[u8],
+) -> (Error, bool) {
     let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let message = scrub_values(&e.into_inner().to_string());
-        Error::decode(vendor, operation, message, DecodeDetail::new(path, body))
-    })
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => (
+            // Not reached: the plain decode failed on the same bytes.
+            Error::decode(
+                vendor,
+                operation,
+                "the body did not decode",
+                DecodeDetail::new(".", body),
+            ),
+            false,
+        ),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let broken = matches!(
+                inner.classify(),
+                serde_json::error::Category::Eof | serde_json::error::Category::Syntax
+            );
+            let message = scrub_values(&inner.to_string());
+            (
+                Error::decode(vendor, operation, message, DecodeDetail::new(path, body)),
+                broken,
+            )
+        }
+    }
 }
 
 /// serde's message without the offending value: ``invalid type: integer `20110101`,
@@ -426,6 +299,7 @@ impl fmt::Debug for RequestBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::meta::default_idempotent;
 
     #[test]
     fn idempotency_defaults() {

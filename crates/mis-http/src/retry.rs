@@ -1,4 +1,4 @@
-//! The retry layer: a `tower::retry::Policy` of our own.
+//! The retry layer.
 //!
 //! It decides on typed errors (`Error::is_retryable`, `Error::retry_after`) and on how far the
 //! failed attempt got ([`Dispatch`]). Rules, in order:
@@ -10,8 +10,9 @@
 //!    request fails after it may have been applied — a timeout, a dropped connection, a 500,
 //!    502 or 504 — the error is marked `outcome_unknown`;
 //! 3. at most `max_attempts` attempts;
-//! 4. the next attempt must start within `max_elapsed` of the first; a server wait hint longer
-//!    than the time left means giving up at once rather than sleeping in vain;
+//! 4. the next attempt must start within `max_elapsed` of retry time, counting only time spent
+//!    on attempts and back-off (not time queued at a shared rate gate); a server wait hint
+//!    longer than the time left means giving up at once rather than sleeping in vain;
 //! 5. a retry must be paid for from a `TpsBudget` shared by every clone of the client, so a
 //!    failing vendor sees a bounded fraction of extra traffic instead of a retry storm.
 //!
@@ -19,15 +20,16 @@
 //! `[0, min(max_delay, base_delay * 2^(retry - 1))]` — and never less than the server's hint.
 
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use mis_core::{Error, ErrorKind, Result};
 use rand::Rng;
-use tokio::time::{Instant, Sleep};
-use tower::retry::Policy;
 use tower::retry::budget::{Budget, TpsBudget};
+use tower::{Layer, Service, ServiceExt};
 
-use crate::request::{Attempts, Dispatch, RequestMeta, clone_request};
+use crate::meta::{Dispatch, Progress, RequestMeta, clone_request, prepare};
 use crate::{Request, Response};
 
 /// Retry settings.
@@ -89,8 +91,9 @@ impl RetryConfig {
         self
     }
 
-    /// The latest a retry may start, measured from the first attempt. Time spent waiting at
-    /// the rate gate counts.
+    /// The most retry time a request may use: the next attempt must start within it. Only
+    /// time spent on attempts and back-off counts; time queued at the rate gate (behind other
+    /// requests sharing it) or waiting for another request's credential refresh does not.
     pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
         self.max_elapsed = elapsed;
         self
@@ -126,21 +129,18 @@ impl RetryConfig {
     }
 }
 
-/// When the first attempt of a logical request started. Copied into every retry's clone.
-#[derive(Debug, Clone, Copy)]
-struct RetryStart(Instant);
-
-#[derive(Clone)]
+/// The retry decisions, shared by every clone of a client (and its budget with them).
+#[derive(Debug)]
 pub(crate) struct RetryPolicy {
     config: RetryConfig,
-    budget: Option<Arc<TpsBudget>>,
+    budget: Option<TpsBudget>,
 }
 
 impl RetryPolicy {
     pub(crate) fn new(config: RetryConfig) -> Self {
         let budget = config
             .budget
-            .map(|b| Arc::new(TpsBudget::new(b.ttl, b.min_per_sec, b.retry_percent)));
+            .map(|b| TpsBudget::new(b.ttl, b.min_per_sec, b.retry_percent));
         RetryPolicy { config, budget }
     }
 
@@ -156,13 +156,24 @@ impl RetryPolicy {
         Duration::from_nanos(rand::rng().random_range(0..=nanos))
     }
 
+    /// Starts the request's retry clock and pays into the budget (first sight only).
+    pub(crate) fn begin(&self, progress: &Progress) {
+        if progress.start(self.config.max_elapsed) {
+            if let Some(budget) = &self.budget {
+                budget.deposit();
+            }
+        }
+    }
+
     /// The delay before the next attempt, or why there is none.
-    fn decide(
+    ///
+    /// `progress` says how much retry time was used: attempts and back-off only, not time
+    /// queued at the rate gate.
+    pub(crate) fn decide(
         &self,
         meta: &RequestMeta,
         dispatch: &Dispatch,
-        attempt: u32,
-        started: Instant,
+        progress: &Progress,
         error: &Error,
     ) -> std::result::Result<Duration, &'static str> {
         if !error.is_retryable() {
@@ -174,12 +185,13 @@ impl RetryPolicy {
         {
             return Err("the request is not idempotent and may have reached the server");
         }
+        let attempt = progress.attempts();
         if attempt >= self.config.max_attempts {
             return Err("no attempts left");
         }
         let hint = error.retry_after().unwrap_or(Duration::ZERO);
         let delay = self.backoff(attempt).max(hint);
-        if started.elapsed() + delay > self.config.max_elapsed {
+        if progress.used() + delay > self.config.max_elapsed {
             return Err("the next attempt would start after the total time allowed");
         }
         if let Some(budget) = &self.budget {
@@ -188,6 +200,43 @@ impl RetryPolicy {
             }
         }
         Ok(delay)
+    }
+
+    /// Decides after a failed attempt, logs, and marks an unknown outcome on a final error.
+    /// `Ok(delay)`: sleep, then send the next attempt (already counted).
+    pub(crate) fn after_failure(
+        &self,
+        meta: &RequestMeta,
+        dispatch: &Dispatch,
+        progress: &Progress,
+        error: Error,
+    ) -> std::result::Result<Duration, Error> {
+        let attempt = progress.attempts();
+        match self.decide(meta, dispatch, progress, &error) {
+            Ok(delay) => {
+                tracing::debug!(
+                    attempt,
+                    kind = error.kind().as_str(),
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying"
+                );
+                progress.next_attempt();
+                Ok(delay)
+            }
+            Err(reason) => {
+                tracing::debug!(
+                    attempt,
+                    kind = error.kind().as_str(),
+                    reason,
+                    "not retrying"
+                );
+                if outcome_unknown(meta, dispatch, &error) {
+                    Err(error.with_outcome_unknown())
+                } else {
+                    Err(error)
+                }
+            }
+        }
     }
 }
 
@@ -210,67 +259,83 @@ fn outcome_unknown(meta: &RequestMeta, dispatch: &Dispatch, error: &Error) -> bo
     }
 }
 
-impl Policy<Request, Response, Error> for RetryPolicy {
-    type Future = Sleep;
+/// The retry layer (see the module docs).
+#[derive(Clone)]
+pub(crate) struct RetryLayer {
+    pub(crate) policy: Arc<RetryPolicy>,
+}
 
-    fn retry(&mut self, request: &mut Request, result: &mut Result<Response>) -> Option<Sleep> {
-        let error = result.as_ref().err()?;
-        let meta = RequestMeta::of(request);
-        let dispatch = Dispatch::of(request);
-        let attempts = Attempts::of(request);
-        let attempt = attempts.as_ref().map_or(1, Attempts::get);
-        let started = request
-            .extensions()
-            .get::<RetryStart>()
-            .map_or_else(Instant::now, |s| s.0);
-        match self.decide(&meta, &dispatch, attempt, started, error) {
-            Ok(delay) => {
-                tracing::debug!(
-                    attempt,
-                    kind = error.kind().as_str(),
-                    delay_ms = delay.as_millis() as u64,
-                    "retrying"
-                );
-                if let Some(attempts) = &attempts {
-                    attempts.increment();
-                }
-                // The next attempt has not been sent yet.
-                request.extensions_mut().insert(Dispatch::default());
-                Some(tokio::time::sleep(delay))
-            }
-            Err(reason) => {
-                tracing::debug!(
-                    attempt,
-                    kind = error.kind().as_str(),
-                    reason,
-                    "not retrying"
-                );
-                if outcome_unknown(&meta, &dispatch, error) {
-                    if let Err(error) = std::mem::replace(result, Err(placeholder())) {
-                        *result = Err(error.with_outcome_unknown());
-                    }
-                }
-                None
-            }
-        }
-    }
+impl<S> Layer<S> for RetryLayer {
+    type Service = RetryService<S>;
 
-    fn clone_request(&mut self, request: &Request) -> Option<Request> {
-        let mut copy = clone_request(request);
-        if copy.extensions().get::<RetryStart>().is_none() {
-            // First sight of this logical request: start its clock and pay into the budget
-            // that its (and everyone's) retries draw from.
-            if let Some(budget) = &self.budget {
-                budget.deposit();
-            }
-            copy.extensions_mut().insert(RetryStart(Instant::now()));
+    fn layer(&self, inner: S) -> RetryService<S> {
+        RetryService {
+            inner,
+            policy: self.policy.clone(),
         }
-        Some(copy)
     }
 }
 
+/// The retry service: sends attempts through `inner` until one succeeds or the policy says
+/// stop.
+#[derive(Clone)]
+pub(crate) struct RetryService<S> {
+    inner: S,
+    policy: Arc<RetryPolicy>,
+}
+
+impl<S> Service<Request> for RetryService<S>
+where
+    S: Service<Request, Response = Response, Error = Error> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<Response>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        prepare(&mut request);
+        let inner = self.inner.clone();
+        let policy = self.policy.clone();
+        Box::pin(async move {
+            let progress = Progress::of(&request)
+                .cloned()
+                .unwrap_or_else(|| Arc::new(Progress::new()));
+            policy.begin(&progress);
+            let meta = RequestMeta::of(&request);
+            let one_shot = policy.config.max_attempts <= 1;
+            let mut request = request;
+            loop {
+                // Keep a copy for the next attempt; none when there can be no next attempt.
+                let next = (!one_shot).then(|| clone_request(&request));
+                let dispatch = Dispatch::of(&request);
+                let error = match inner.clone().oneshot(request).await {
+                    Ok(response) => return Ok(response),
+                    Err(error) => error,
+                };
+                let Some(mut next) = next else {
+                    return Err(policy
+                        .after_failure(&meta, &dispatch, &progress, error)
+                        .err()
+                        .unwrap_or_else(placeholder));
+                };
+                let delay = policy.after_failure(&meta, &dispatch, &progress, error)?;
+                tokio::time::sleep(delay).await;
+                // The next attempt has not been sent yet.
+                next.extensions_mut().insert(Dispatch::default());
+                request = next;
+            }
+        })
+    }
+}
+
+/// Only for a logic error: `after_failure` with no attempts left never answers `Ok`.
 fn placeholder() -> Error {
-    Error::new(ErrorKind::Unavailable, "")
+    Error::new(ErrorKind::Unavailable, "no attempts left")
 }
 
 #[cfg(test)]

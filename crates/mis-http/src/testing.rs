@@ -21,7 +21,7 @@ use tower::Service;
 use tower::util::BoxCloneSyncService;
 
 pub use crate::clock::FakeClock;
-use crate::request::Dispatch;
+use crate::meta::Dispatch;
 use crate::{HttpService, Request, Response};
 
 /// One canned answer.

@@ -11,31 +11,54 @@ use std::task::{Context, Poll};
 use futures::future::BoxFuture;
 use mis_core::{Error, ErrorKind, Result};
 use tokio::time::Instant;
-use tower::{Service, ServiceExt};
+use tower::{Layer, Service};
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::request::{Attempts, RequestMeta};
-use crate::{HttpService, Request, Response};
+use crate::meta::{Progress, RequestMeta, prepare};
+use crate::{Request, Response};
 
-#[derive(Clone)]
-pub(crate) struct TraceService {
-    pub(crate) inner: HttpService,
+/// The trace layer.
+#[derive(Clone, Copy)]
+pub(crate) struct TraceLayer {
     pub(crate) vendor: &'static str,
 }
 
-impl Service<Request> for TraceService {
+impl<S> Layer<S> for TraceLayer {
+    type Service = TraceService<S>;
+
+    fn layer(&self, inner: S) -> TraceService<S> {
+        TraceService {
+            inner,
+            vendor: self.vendor,
+        }
+    }
+}
+
+/// See [`TraceLayer`].
+#[derive(Clone)]
+pub(crate) struct TraceService<S> {
+    inner: S,
+    vendor: &'static str,
+}
+
+impl<S> Service<Request> for TraceService<S>
+where
+    S: Service<Request, Response = Response, Error = Error>,
+    S::Future: Send + 'static,
+{
     type Response = Response;
     type Error = Error;
     type Future = BoxFuture<'static, Result<Response>>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        prepare(&mut request);
         let meta = RequestMeta::of(&request);
-        let attempts = Attempts::of(&request);
+        let progress = Progress::of(&request).cloned();
         let span = tracing::info_span!(
             "mis_http.request",
             vendor = self.vendor,
@@ -46,13 +69,14 @@ impl Service<Request> for TraceService {
             status = Empty,
             ratelimit_remaining = Empty,
         );
-        let inner = self.inner.clone();
+        // No clone of the inner service: its future is all this layer needs.
+        let sent = span.in_scope(|| self.inner.call(request));
         Box::pin(
             async move {
                 let started = Instant::now();
-                let result = inner.oneshot(request).await;
+                let result = sent.await;
                 let span = tracing::Span::current();
-                let attempts = attempts.map_or(1, |a| a.get());
+                let attempts = progress.map_or(1, |p| p.attempts());
                 span.record("attempts", attempts);
                 let elapsed_ms = started.elapsed().as_millis() as u64;
                 match &result {

@@ -184,7 +184,20 @@ async fn a_closed_port_is_a_retryable_connect_error() {
     assert!(err.is_retryable());
     // Nothing was sent, so even a POST's outcome is known.
     assert!(!err.is_outcome_unknown());
-    assert!(!err.to_string().contains("127.0.0.1"), "{err}");
+    // Issue 17 item 7: the host and the cause, in Display and in the source chain.
+    let shown = err.to_string();
+    assert!(shown.contains(&format!("127.0.0.1:{port}")), "{shown}");
+    assert!(shown.contains("connection refused"), "{shown}");
+    let mut chain = Vec::new();
+    let mut source = std::error::Error::source(&err);
+    while let Some(e) = source {
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    assert!(
+        chain.iter().any(|c| c.to_lowercase().contains("refused")),
+        "{chain:?}"
+    );
 }
 
 #[test]

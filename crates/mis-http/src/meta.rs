@@ -1,0 +1,267 @@
+//! Request metadata shared by every layer, carried in the request's extensions.
+//!
+//! A leaf module: it depends on nothing else in the crate, so layers, the client and the
+//! builder all depend on it and never on each other.
+
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use ::url::Url;
+use http::Method;
+use tokio::time::Instant;
+
+use crate::Request;
+
+/// The operation name used when a request does not set one.
+pub(crate) const UNNAMED: &str = "unnamed";
+
+/// Whether `method` is idempotent by default: GET, HEAD, PUT, DELETE, OPTIONS and TRACE are;
+/// POST and PATCH are not (RFC 9110 §9.2.2).
+pub fn default_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// What the stack needs to know about a request, carried in its extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestMeta {
+    operation: &'static str,
+    idempotent: bool,
+    accept_redirect: bool,
+    timeout: Option<Duration>,
+}
+
+impl RequestMeta {
+    /// Metadata for an `operation` sent with `method`, idempotent per [`default_idempotent`].
+    pub fn new(operation: &'static str, method: &Method) -> Self {
+        RequestMeta {
+            operation,
+            idempotent: default_idempotent(method),
+            accept_redirect: false,
+            timeout: None,
+        }
+    }
+
+    /// The metadata of `request`, or the defaults for its method when it has none.
+    pub fn of(request: &Request) -> Self {
+        request
+            .extensions()
+            .get::<RequestMeta>()
+            .copied()
+            .unwrap_or_else(|| RequestMeta::new(UNNAMED, request.method()))
+    }
+
+    /// The operation name, e.g. `students.list`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// Whether the request may be sent again after it may have reached the server.
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
+    }
+
+    /// Whether a 3xx answer is returned as a response instead of an error.
+    pub fn accepts_redirect(&self) -> bool {
+        self.accept_redirect
+    }
+
+    /// The per-attempt timeout for this request, when it overrides the client's.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Sets the operation name.
+    pub fn with_operation(mut self, operation: &'static str) -> Self {
+        self.operation = operation;
+        self
+    }
+
+    /// Overrides idempotency.
+    pub fn with_idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Makes 3xx answers responses instead of errors (redirects are still not followed).
+    pub fn with_accept_redirect(mut self, accept: bool) -> Self {
+        self.accept_redirect = accept;
+        self
+    }
+
+    /// Overrides the per-attempt timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+const PENDING: u8 = 0;
+const SENT: u8 = 1;
+const NOT_SENT: u8 = 2;
+
+/// How far one attempt got: whether it may have reached the server.
+///
+/// The retry layer's idempotency gate reads it: a request that is not idempotent may be
+/// replayed only if its attempt never reached the server. The stack marks an attempt as sent
+/// just before handing it to the transport; a transport that knows it failed before sending
+/// (a connect error) calls [`Dispatch::mark_not_sent`]. Custom transports should do the same,
+/// or a non-idempotent request that failed to connect is simply not retried.
+#[derive(Debug, Clone)]
+pub struct Dispatch(Arc<AtomicU8>);
+
+impl Default for Dispatch {
+    /// Not yet handed to the transport.
+    fn default() -> Self {
+        Dispatch(Arc::new(AtomicU8::new(PENDING)))
+    }
+}
+
+impl Dispatch {
+    /// The dispatch state of `request` (a detached one when the request has none).
+    pub fn of(request: &Request) -> Dispatch {
+        request
+            .extensions()
+            .get::<Dispatch>()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Records that the attempt has been handed to the transport.
+    pub fn mark_sent(&self) {
+        self.0.store(SENT, Ordering::SeqCst);
+    }
+
+    /// Records that the transport failed before any byte could reach the server.
+    pub fn mark_not_sent(&self) {
+        self.0.store(NOT_SENT, Ordering::SeqCst);
+    }
+
+    /// Whether the attempt may have reached the server.
+    pub fn may_have_reached_server(&self) -> bool {
+        self.0.load(Ordering::SeqCst) == SENT
+    }
+}
+
+/// The progress of one logical request, shared by every copy of it (retries, the replay
+/// after a credential refresh): attempts made, and the retry clock.
+///
+/// The retry clock counts only time spent on attempts and back-off: time queued at the rate
+/// gate is recorded here and subtracted, so a request that waited two minutes for its turn
+/// behind two dozen other schools still has its whole retry time.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    attempts: AtomicU32,
+    /// When the retry layer first saw the request (`None` before, or without retry layer).
+    started: Mutex<Option<Instant>>,
+    /// Nanoseconds spent waiting at the rate gate or for a credential.
+    queued_nanos: AtomicU64,
+    /// The retry time allowed (attempts and back-off), set by the retry layer.
+    limit_nanos: AtomicU64,
+}
+
+impl Progress {
+    pub(crate) fn new() -> Self {
+        Progress {
+            attempts: AtomicU32::new(1),
+            started: Mutex::new(None),
+            queued_nanos: AtomicU64::new(0),
+            limit_nanos: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    /// The progress of `request`, when it went through [`prepare`].
+    pub(crate) fn of(request: &Request) -> Option<&Arc<Progress>> {
+        request.extensions().get::<Arc<Progress>>()
+    }
+
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn next_attempt(&self) -> u32 {
+        self.attempts.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Starts the retry clock with `limit` of retry time; `true` the first time only.
+    pub(crate) fn start(&self, limit: Duration) -> bool {
+        let mut started = self.started.lock().unwrap_or_else(PoisonError::into_inner);
+        if started.is_some() {
+            return false;
+        }
+        *started = Some(Instant::now());
+        self.limit_nanos
+            .store(saturating_nanos(limit), Ordering::SeqCst);
+        true
+    }
+
+    /// Adds time spent waiting in a queue (not counted as retry time).
+    pub(crate) fn add_queued(&self, waited: Duration) {
+        self.queued_nanos
+            .fetch_add(saturating_nanos(waited), Ordering::SeqCst);
+    }
+
+    /// Retry time used so far: elapsed since the start, minus time queued.
+    pub(crate) fn used(&self) -> Duration {
+        let started = *self.started.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(started) = started else {
+            return Duration::ZERO;
+        };
+        started.elapsed().saturating_sub(Duration::from_nanos(
+            self.queued_nanos.load(Ordering::SeqCst),
+        ))
+    }
+
+    /// Retry time left, `None` when no retry layer set a limit.
+    pub(crate) fn remaining(&self) -> Option<Duration> {
+        let limit = self.limit_nanos.load(Ordering::SeqCst);
+        (limit != u64::MAX).then(|| Duration::from_nanos(limit).saturating_sub(self.used()))
+    }
+}
+
+fn saturating_nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX - 1)
+}
+
+/// The parsed URL a request was built from, so the transport does not parse its URI again.
+/// Used only while it still matches the request's URI (a layer may have rewritten it).
+#[derive(Debug, Clone)]
+pub(crate) struct TargetUrl(pub(crate) Arc<Url>);
+
+impl TargetUrl {
+    /// The URL, when it still names the request's URI.
+    pub(crate) fn of(request: &Request) -> Option<&Url> {
+        let target = request.extensions().get::<TargetUrl>()?;
+        (target.0.as_str() == request.uri()).then_some(&*target.0)
+    }
+}
+
+/// Adds the extensions the stack relies on, keeping any already there.
+pub(crate) fn prepare(request: &mut Request) {
+    let ext = request.extensions_mut();
+    if ext.get::<RequestMeta>().is_none() {
+        let meta = RequestMeta::new(UNNAMED, request.method());
+        request.extensions_mut().insert(meta);
+    }
+    let ext = request.extensions_mut();
+    if ext.get::<Dispatch>().is_none() {
+        ext.insert(Dispatch::default());
+    }
+    if ext.get::<Arc<Progress>>().is_none() {
+        ext.insert(Arc::new(Progress::new()));
+    }
+}
+
+/// Copies a request, extensions included (the body is `Bytes`, so this is cheap).
+pub(crate) fn clone_request(request: &Request) -> Request {
+    let mut copy = Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
+    copy
+}
