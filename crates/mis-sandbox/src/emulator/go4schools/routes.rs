@@ -70,9 +70,66 @@ impl Go4Schools {
     }
 }
 
-/// The router over `state`.
+/// Every documented path, as a route template (vendor doc; `{year}` the academic year,
+/// `{date}` `yyyy-mm-dd`, `{year_group}`, `{report_id}`). Registered only so the sandbox's
+/// request counter sees the template (`GET /customer/v1/academic-years/{year}/students`):
+/// every template goes to the same handler as the fallback, which parses the path itself.
+const TEMPLATES: &[&str] = &[
+    "/school",
+    "/users/staff",
+    "/users/parents",
+    "/contacts/parental",
+    "/academic-years/{year}/students",
+    "/academic-years/{year}/students/education-details",
+    "/academic-years/{year}/students/attributes",
+    "/academic-years/{year}/students/attributes/demographic",
+    "/academic-years/{year}/students/attributes/send",
+    "/academic-years/{year}/students/attributes/sensitive",
+    "/academic-years/{year}/students/medical-conditions",
+    "/academic-years/{year}/students/photos",
+    "/academic-years/{year}/teaching/departments",
+    "/academic-years/{year}/teaching/subjects",
+    "/academic-years/{year}/teaching/teachers",
+    "/academic-years/{year}/teaching/groups",
+    "/academic-years/{year}/teaching/groups/students",
+    "/academic-years/{year}/teaching/groups/teachers",
+    "/academic-years/{year}/timetables",
+    "/academic-years/{year}/timetables/calendar",
+    "/academic-years/{year}/timetables/classes",
+    "/academic-years/{year}/timetables/student-classes",
+    "/academic-years/{year}/attendance/codes",
+    "/academic-years/{year}/attendance/student-session-marks",
+    "/academic-years/{year}/attendance/student-session-marks/date/{date}",
+    "/academic-years/{year}/attendance/student-lesson-marks/date/{date}",
+    "/academic-years/{year}/attendance/student-session-summary",
+    "/academic-years/{year}/behaviour/classification",
+    "/academic-years/{year}/behaviour/event-types",
+    "/academic-years/{year}/behaviour/actions/follow-up",
+    "/academic-years/{year}/behaviour/actions/immediate",
+    "/academic-years/{year}/behaviour/events/date/{date}",
+    "/academic-years/{year}/attainment/grade-types/year-group/{year_group}",
+    "/academic-years/{year}/attainment/grades/year-group/{year_group}",
+    "/academic-years/{year}/attainment/exam-results/year-group/{year_group}",
+    "/academic-years/{year}/attainment/prior-attainment",
+    "/academic-years/{year}/attainment/reports",
+    "/academic-years/{year}/attainment/reports/{report_id}/attributes",
+    "/academic-years/{year}/attainment/reports/{report_id}/grades",
+    "/academic-years/{year}/attainment/reports/{report_id}/comments",
+    "/academic-years/{year}/assessment/markbooks",
+    "/academic-years/{year}/assessment/marksheet-grades",
+    "/academic-years/{year}/assessment/marks",
+];
+
+/// The router over `state`: the documented templates (for the request counter) and a
+/// fallback, all answered by [`handle`].
 pub(crate) fn router(state: Arc<Go4Schools>) -> Router {
-    Router::new().fallback(handle).with_state(state)
+    TEMPLATES
+        .iter()
+        .fold(Router::new(), |r, t| {
+            r.route(&format!("{PREFIX}{t}"), axum::routing::any(handle))
+        })
+        .fallback(handle)
+        .with_state(state)
 }
 
 async fn handle(

@@ -1012,3 +1012,36 @@ async fn record_faults_touch_one_record_one_register_and_one_auxiliary_read() {
         200
     );
 }
+
+/// Requests are counted per documented route template (issue 16: request plans are
+/// measured per route), whatever the answer; a path GO does not have is `(unmatched)`.
+#[tokio::test]
+async fn requests_are_counted_per_route_template() {
+    let s = start(school(), FaultPlan::none(), EmulatorOptions::default()).await;
+    let api = Api::of(&s);
+    for path in [
+        "/customer/v1/school".to_owned(),
+        format!("{YEAR}/attendance/student-lesson-marks/date/2024-09-09"),
+        format!("{YEAR}/attendance/student-lesson-marks/date/2024-09-10"),
+        format!("{YEAR}/behaviour/events/date/2024-09-14?cursor=0"),
+        // A year the school does not have: GO's 400, still that route.
+        "/customer/v1/academic-years/2019/timetables/calendar".to_owned(),
+        "/customer/v1/nowhere".to_owned(),
+    ] {
+        api.get(&path).await;
+    }
+    let y = "/customer/v1/academic-years/{year}";
+    let want: BTreeMap<String, u64> = [
+        ("GET /customer/v1/school".to_owned(), 1),
+        (
+            format!("GET {y}/attendance/student-lesson-marks/date/{{date}}"),
+            2,
+        ),
+        (format!("GET {y}/behaviour/events/date/{{date}}"), 1),
+        (format!("GET {y}/timetables/calendar"), 1),
+        ("GET (unmatched)".to_owned(), 1),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(s.stats().routes(), want);
+}
