@@ -17,6 +17,7 @@
 //! | GET | `/api/v1/students/{id}/timetable/calendar` | `filter[dateFrom]` + `filter[dateTo]`, or `filter[date]` (the variant profile requires all three) |
 //! | GET | `/api/v1/staff` | `page[number]`, `page[size]` |
 //! | GET | `/api/v1/staff/{id}` | |
+//! | GET | `/api/v1/staff/{id}/timetable/calendar` | as the student's calendar |
 //! | GET | `/api/v1/contacts` | `page[number]`, `page[size]` |
 //! | GET | `/api/v1/contacts/{id}` | |
 //! | GET | `/api/v1/houses` | `filter[houseType]`, `filter[isActive]` |
@@ -43,6 +44,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
+use jiff::civil::Date;
 use mis_core::Session;
 use serde_json::Value;
 
@@ -75,6 +77,8 @@ pub const STUDENT_CALENDAR: &str = "/api/v1/students/{id}/timetable/calendar";
 pub const STAFF: &str = "/api/v1/staff";
 /// One member of staff.
 pub const STAFF_MEMBER: &str = "/api/v1/staff/{id}";
+/// A member of staff's dated timetable.
+pub const STAFF_CALENDAR: &str = "/api/v1/staff/{id}/timetable/calendar";
 /// Contacts list.
 pub const CONTACTS: &str = "/api/v1/contacts";
 /// One contact.
@@ -169,6 +173,7 @@ pub fn router(state: Arc<Hubmis>) -> Router {
         .route(STUDENT_CALENDAR, get(calendar))
         .route(STAFF, get(staff_list))
         .route(STAFF_MEMBER, get(staff))
+        .route(STAFF_CALENDAR, get(staff_calendar))
         .route(CONTACTS, get(contacts))
         .route(CONTACT, get(contact))
         .route(HOUSES, get(houses))
@@ -349,10 +354,52 @@ async fn calendar(
 ) -> Reply {
     let params = Params(q);
     let s = find_student(&state, &id)?;
+    let (from, to) = calendar_range(&state, &params)?;
+    // A student who has left has no lessons after their last day on roll.
+    let to = match variant::left_on(&state.school, &s.id) {
+        Some(left) if left < to => left,
+        _ => to,
+    };
+    if to < from {
+        return Ok(Json(serde_json::json!({ "calendar": [] })));
+    }
+    Ok(Json(render::calendar(
+        &state.school,
+        &state.index,
+        &s.id,
+        from,
+        to,
+    )))
+}
+
+/// "Staff: Fetch Timetable Calendar": the same query and shape as a student's calendar.
+async fn staff_calendar(
+    State(state): State<Arc<Hubmis>>,
+    Path(id): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Reply {
+    let params = Params(q);
+    let member = state
+        .school
+        .staff_member(id.trim())
+        .ok_or_else(|| errors::not_found("Staff", &id))?;
+    let (from, to) = calendar_range(&state, &params)?;
+    Ok(Json(render::staff_calendar(
+        &state.school,
+        &state.index,
+        &member.id,
+        from,
+        to,
+    )))
+}
+
+/// The dates of both "Fetch Timetable Calendar" operations: `filter[dateFrom]` +
+/// `filter[dateTo]`, or `filter[date]` alone for one day. The variant holds the client to
+/// the document, which marks all three *required*.
+fn calendar_range(state: &Hubmis, params: &Params) -> Result<(Date, Date), Response> {
     params.allow_filters(&["dateFrom", "dateTo", "date"])?;
     let from = params.date("filter[dateFrom]")?;
     let to = params.date("filter[dateTo]")?;
-    // The variant holds the client to the document: all three are "required".
     if state.variant {
         for (key, field, name) in [
             ("filter[dateFrom]", "filter.dateFrom", "date from"),
@@ -389,21 +436,7 @@ async fn calendar(
             "The filter.date to field must be a date after or equal to filter.date from.",
         ));
     }
-    // A student who has left has no lessons after their last day on roll.
-    let to = match variant::left_on(&state.school, &s.id) {
-        Some(left) if left < to => left,
-        _ => to,
-    };
-    if to < from {
-        return Ok(Json(serde_json::json!({ "calendar": [] })));
-    }
-    Ok(Json(render::calendar(
-        &state.school,
-        &state.index,
-        &s.id,
-        from,
-        to,
-    )))
+    Ok((from, to))
 }
 
 async fn staff_list(

@@ -35,7 +35,7 @@ pub use people::{
 pub use school::{
     HouseFilter, academic_years, form_groups, house, houses, regional_settings, terms, year_groups,
 };
-pub use timetable::{calendar, timetable};
+pub use timetable::{calendar, staff_calendar, timetable};
 
 /// Lookups built once per school, so that handlers do not scan the whole school per record.
 #[derive(Debug, Default)]
