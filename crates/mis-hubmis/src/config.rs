@@ -36,6 +36,12 @@ pub const ENV_NEGATIVE_CATEGORIES: &str = "MIS_HUBMIS_NEGATIVE_CATEGORIES";
 /// Environment variable: `false` stops `students()` reading each student's enrolment record
 /// (UPN, candidate number), which costs one request — five seconds of quota — per student.
 pub const ENV_ENROLMENT_DETAILS: &str = "MIS_HUBMIS_ENROLMENT_DETAILS";
+/// Environment variable: how long, in seconds, the provider keeps the student roster it has
+/// read before reading it again ([`Config::with_roster_ttl`]).
+pub const ENV_ROSTER_TTL: &str = "MIS_HUBMIS_ROSTER_TTL";
+/// Environment variable: `true` makes the whole-school timetable also read every student's
+/// calendar for lessons no teacher's calendar holds ([`Config::with_lessons_without_teacher`]).
+pub const ENV_LESSONS_WITHOUT_TEACHER: &str = "MIS_HUBMIS_LESSONS_WITHOUT_TEACHER";
 
 /// How many requests may be sent in any window of time.
 ///
@@ -173,6 +179,8 @@ pub struct Config {
     pub(crate) negative_categories: Vec<String>,
     pub(crate) code_mapper: CodeMapper,
     pub(crate) enrolment_details: bool,
+    pub(crate) roster_ttl: Duration,
+    pub(crate) lessons_without_teacher: bool,
 }
 
 impl Config {
@@ -184,6 +192,12 @@ impl Config {
     /// this ends a list, so a server that caps pages lower would end lists early — lower it
     /// with [`Config::with_page_size`] if a tenant does.
     pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+    /// How long the provider keeps a student roster by default: two hours, longer than one
+    /// strict-quota read of a 1,000-student school's students and week (about 1,100
+    /// requests, 95 minutes), so one run reads the roster once, and short enough that a
+    /// long-lived provider sees a pupil admitted this morning by the afternoon.
+    pub const DEFAULT_ROSTER_TTL: Duration = Duration::from_secs(2 * 60 * 60);
 
     /// A config for the production host with the documented defaults.
     pub fn new(
@@ -207,6 +221,8 @@ impl Config {
             negative_categories: Vec::new(),
             code_mapper: CodeMapper::new(),
             enrolment_details: true,
+            roster_ttl: Self::DEFAULT_ROSTER_TTL,
+            lessons_without_teacher: false,
         }
     }
 
@@ -288,6 +304,25 @@ impl Config {
                 _ => {
                     return Err(Error::invalid_input(format!(
                         "{ENV_ENROLMENT_DETAILS}: {v:?} is not true or false"
+                    )));
+                }
+            };
+        }
+        if let Some(v) = get(ENV_ROSTER_TTL) {
+            let secs = v.trim().parse::<u64>().map_err(|_| {
+                Error::invalid_input(format!(
+                    "{ENV_ROSTER_TTL}: {v:?} is not a number of seconds"
+                ))
+            })?;
+            config.roster_ttl = Duration::from_secs(secs);
+        }
+        if let Some(v) = get(ENV_LESSONS_WITHOUT_TEACHER) {
+            config.lessons_without_teacher = match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(Error::invalid_input(format!(
+                        "{ENV_LESSONS_WITHOUT_TEACHER}: {v:?} is not true or false"
                     )));
                 }
             };
@@ -382,6 +417,25 @@ impl Config {
         self
     }
 
+    /// How long the provider keeps the students lists (on roll, past) and the staff list it
+    /// has read, shared by every read of the provider and its clones (default
+    /// [`Config::DEFAULT_ROSTER_TTL`]). Attendance, the whole-school timetable and the
+    /// student list of one run then read the roster once instead of once each. Zero reads
+    /// it again for every read, as before the cache.
+    pub fn with_roster_ttl(mut self, ttl: Duration) -> Self {
+        self.roster_ttl = ttl;
+        self
+    }
+
+    /// Whether the whole-school timetable also reads every student's calendar, one request
+    /// per student, for lessons that no teacher's calendar holds (a class with no teacher
+    /// assigned). Default `false`: the timetable is read from the staff calendars, about one
+    /// request per member of staff.
+    pub fn with_lessons_without_teacher(mut self, yes: bool) -> Self {
+        self.lessons_without_teacher = yes;
+        self
+    }
+
     /// The realm (school) id.
     pub fn realm(&self) -> &str {
         &self.realm
@@ -416,6 +470,8 @@ impl fmt::Debug for Config {
             .field("negative_categories", &self.negative_categories)
             .field("code_overrides", &self.code_mapper.has_overrides())
             .field("enrolment_details", &self.enrolment_details)
+            .field("roster_ttl", &self.roster_ttl)
+            .field("lessons_without_teacher", &self.lessons_without_teacher)
             .finish()
     }
 }
@@ -474,6 +530,8 @@ mod tests {
             (ENV_PAGE_SIZE, "25"),
             (ENV_POSITIVE_CATEGORIES, "Praise, 12"),
             (ENV_ENROLMENT_DETAILS, "false"),
+            (ENV_ROSTER_TTL, "600"),
+            (ENV_LESSONS_WITHOUT_TEACHER, "yes"),
         ]);
         let c = Config::from_lookup(env(&pairs)).unwrap();
         assert_eq!(c.base_url, "http://127.0.0.1:8080");
@@ -483,6 +541,8 @@ mod tests {
         assert_eq!(c.page_size, 25);
         assert_eq!(c.positive_categories, ["Praise", "12"]);
         assert!(!c.enrolment_details);
+        assert_eq!(c.roster_ttl, Duration::from_secs(600));
+        assert!(c.lessons_without_teacher);
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cr3t-client-secret"), "{shown}");
         assert!(!shown.contains("client123"), "{shown}");
@@ -521,6 +581,8 @@ mod tests {
             (ENV_QUOTA, "0/60"),
             (ENV_PAGE_SIZE, "0"),
             (ENV_ENROLMENT_DETAILS, "sometimes"),
+            (ENV_ROSTER_TTL, "2h"),
+            (ENV_LESSONS_WITHOUT_TEACHER, "often"),
         ] {
             let mut pairs = BASE.to_vec();
             pairs.push((name, value));
