@@ -4,6 +4,7 @@
 //!   emulator serves for a small seed school, so decode tests read real wire shapes.
 //! - `cargo xtask fixtures --check` fails, naming the files, when the committed fixtures are
 //!   stale (different, missing, or no longer produced). CI runs it.
+//! - `cargo xtask man [DIR]` writes the `mis` man pages (default `target/man`).
 //! - `cargo xtask fuzz --seconds N` runs every cargo-fuzz target in `fuzz/fuzz_targets/` for
 //!   N seconds each (needs `cargo install cargo-fuzz`; see `fuzz/README.md`).
 
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 use mis_sandbox::{School, Vendor, fixtures};
 
 mod fuzz;
+mod man;
 
 /// The seed and size of the fixture school: small, so fixtures stay readable.
 const FIXTURE_SEED: u64 = 2024;
@@ -26,7 +28,11 @@ fn main() -> ExitCode {
         ["fixtures"] => write_fixtures(&root()),
         ["fixtures", "--check"] => check_fixtures(&root()),
         ["fuzz", "--seconds", seconds] => fuzz::run(&root(), seconds),
-        _ => Err("usage: cargo xtask fixtures [--check] | fuzz --seconds N".to_string()),
+        ["man"] => man::run(&root().join("target").join("man")),
+        ["man", dir] => man::run(Path::new(dir)),
+        _ => {
+            Err("usage: cargo xtask fixtures [--check] | man [DIR] | fuzz --seconds N".to_string())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::Format;
 
@@ -48,6 +48,21 @@ pub struct Cli {
     /// instead of printing the good records and a warning summary (exit code 10).
     #[arg(long, global = true)]
     pub strict: bool,
+
+    /// More log output on stderr: -v info, -vv debug, -vvv trace (`RUST_LOG` wins when set).
+    /// Logs never carry bodies or secrets.
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Nothing on stderr but the error, if there is one: no warning lines, no progress (the
+    /// exit code still says "completed with warnings").
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Write the records to FILE (created readable by its owner only: it holds pupils'
+    /// data) instead of stdout.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub output: Option<PathBuf>,
 
     /// What to do.
     #[command(subcommand)]
@@ -173,6 +188,13 @@ pub enum Command {
 
     /// Show what the provider can do, before asking it.
     Capabilities,
+
+    /// Print a shell completion script: `mis completions bash > /etc/bash_completion.d/mis`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 
     /// Run the chosen vendor's emulator in the foreground (for trying clients locally).
     Sandbox {

@@ -10,7 +10,8 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     // clap prints its own usage errors and `--help`, and exits 2 / 0 itself.
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(cli.verbose);
+    mis_cli::progress::set_quiet(cli.quiet);
     // Raw response bodies in errors only with MIS_DEBUG_BODIES=1, and then said up front on
     // stderr (reading the setting prints the warning): they hold pupils' personal data.
     let _ = mis_core::privacy::debug_bodies();
@@ -26,15 +27,23 @@ fn main() -> ExitCode {
     };
     // Buffered, because the stream writer flushes whenever the provider has to wait; without
     // the buffer every record would be its own write to the terminal or pipe.
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let sink: Box<dyn io::Write> = match &cli.output {
+        Some(path) => match mis_cli::output::create_private(path) {
+            Ok(file) => Box::new(file),
+            Err(e) => return CliError::Output(e).report(),
+        },
+        None => Box::new(io::stdout().lock()),
+    };
+    let mut out = io::BufWriter::new(sink);
     let diagnostics = mis_cli::run::diagnostics_for(&cli);
     let outcome = runtime.block_on(mis_cli::run::run(&cli, &mut out, &diagnostics));
     // Records first (stdout), then what was skipped (stderr), then the error if there was
     // one: the warning summary is printed even when a fatal error ends the read later.
     let flushed = io::Write::flush(&mut out);
     let warnings = diagnostics.warnings();
-    let _ = mis_cli::run::report_warnings(&warnings, &mut io::stderr().lock());
+    if !cli.quiet {
+        let _ = mis_cli::run::report_warnings(&warnings, &mut io::stderr().lock());
+    }
     match (outcome, flushed) {
         (Err(e), _) => e.report(),
         (Ok(()), Err(e)) => CliError::Output(e).report(),
@@ -43,11 +52,19 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr (stdout is for records), at the level `RUST_LOG` asks for, and are off
-/// by default: a failing command prints exactly one line (`mis: …`) on stderr, and the
-/// retries and refreshes behind it are there for whoever sets `RUST_LOG=mis_http=debug`.
-fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off"));
+/// Logs go to stderr (stdout is for records), at the level `RUST_LOG` or `-v`/`-vv`/`-vvv`
+/// asks for, and are off by default: a failing command prints exactly one line (`mis: …`)
+/// on stderr, and the retries and refreshes behind it are there for whoever asks. `-v`
+/// covers this project's crates only (targets starting `mis`): their logs are built to hold
+/// no body and no secret, which a dependency's trace output does not promise.
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "off",
+        1 => "mis=info",
+        2 => "mis=debug",
+        _ => "mis=trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)

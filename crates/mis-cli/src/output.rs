@@ -159,7 +159,8 @@ impl<'w, W: Write> RecordWriter<'w, W> {
                 *written += 1;
             }
             Sink::Jsonl { out } => {
-                serde_json::to_writer(&mut **out, record).map_err(io::Error::other)?;
+                // `io::Error::from` keeps an I/O error's kind (a closed pipe stays BrokenPipe).
+                serde_json::to_writer(&mut **out, record).map_err(io::Error::from)?;
                 out.write_all(b"\n")?;
             }
             Sink::Csv {
@@ -169,16 +170,16 @@ impl<'w, W: Write> RecordWriter<'w, W> {
                 let value = serde_json::to_value(record).map_err(io::Error::other)?;
                 let columns = self.columns.get_or_insert_with(|| keys_of(&value));
                 if !*header_written {
-                    out.write_record(columns.iter())?;
+                    out.write_record(columns.iter()).map_err(csv_io)?;
                     *header_written = true;
                 }
-                out.write_record(row(columns, &value))?;
+                out.write_record(row(columns, &value)).map_err(csv_io)?;
             }
             Sink::Table { rows, .. } => {
                 let value = serde_json::to_value(record).map_err(io::Error::other)?;
                 let columns = self.columns.get_or_insert_with(|| keys_of(&value));
                 // A table row is one line: line breaks inside a value would tear it apart.
-                let cells = row(columns, &value)
+                let cells = table_row(columns, &value)
                     .into_iter()
                     .map(|c| one_line(&c))
                     .collect();
@@ -211,13 +212,13 @@ impl<'w, W: Write> RecordWriter<'w, W> {
                 header_written,
             } => {
                 if !header_written && !columns.is_empty() {
-                    out.write_record(columns.iter())?;
+                    out.write_record(columns.iter()).map_err(csv_io)?;
                 }
                 out.flush()?;
                 Ok(())
             }
             Sink::Table { out, rows } => {
-                write_table(out, &columns, &rows)?;
+                write_table(out, &columns, &rows, table_width())?;
                 out.flush()
             }
         }
@@ -230,9 +231,93 @@ impl<'w, W: Write> RecordWriter<'w, W> {
     }
 }
 
+/// Creates (or truncates) `path` for output, readable and writable by its owner only: the
+/// records are pupils' personal data.
+pub fn create_private(path: &std::path::Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    // An existing file keeps its mode on open: narrow it too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+/// A csv error as the I/O error it wraps, so a closed pipe stays `BrokenPipe` (the csv
+/// crate's own conversion turns every error into `Other`).
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// How wide a table may be: `COLUMNS` when set (as shells export it, and as tests fix it),
+/// else the terminal's width when stdout is one, else unlimited (a pipe gets every
+/// character; the full data is always in json, jsonl and csv).
+pub fn table_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return Some(n);
+    }
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+}
+
+/// The narrowest a column is squeezed to before the table is allowed to overflow.
+const MIN_COLUMN: usize = 4;
+
+/// Column widths that fit `max` (separators included): the widest column gives up a
+/// character at a time, never below [`MIN_COLUMN`] (or its natural width, if smaller).
+fn fit(mut widths: Vec<usize>, max: usize) -> Vec<usize> {
+    let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+    while total(&widths) > max {
+        let Some((i, _)) = widths
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w > MIN_COLUMN)
+            .max_by_key(|(i, w)| (**w, std::cmp::Reverse(*i)))
+        else {
+            break;
+        };
+        widths[i] -= 1;
+    }
+    widths
+}
+
+/// `cell` cut to `width` characters, the last one an ellipsis when anything was cut.
+fn truncate(cell: &str, width: usize) -> String {
+    if cell.chars().count() <= width {
+        return cell.to_string();
+    }
+    let mut cut: String = cell.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// Writes an aligned table: a header row, then the rows; columns separated by two spaces,
-/// no trailing spaces.
-fn write_table<W: Write>(out: &mut W, columns: &[String], rows: &[Vec<String>]) -> io::Result<()> {
+/// no trailing spaces. With `max_width`, columns are narrowed (widest first) and long cells
+/// cut with an ellipsis so no line is wider.
+fn write_table<W: Write>(
+    out: &mut W,
+    columns: &[String],
+    rows: &[Vec<String>],
+    max_width: Option<usize>,
+) -> io::Result<()> {
     if columns.is_empty() {
         return Ok(());
     }
@@ -245,6 +330,24 @@ fn write_table<W: Write>(out: &mut W, columns: &[String], rows: &[Vec<String>]) 
             *w = (*w).max(width(cell));
         }
     }
+    if let Some(max) = max_width {
+        widths = fit(widths, max);
+    }
+    let columns: Vec<String> = columns
+        .iter()
+        .zip(&widths)
+        .map(|(c, w)| truncate(c, *w))
+        .collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&widths)
+                .map(|(c, w)| truncate(c, *w))
+                .collect()
+        })
+        .collect();
+    let (columns, rows) = (&columns[..], &rows[..]);
     let mut line = String::new();
     for cells in std::iter::once(columns).chain(rows.iter().map(Vec::as_slice)) {
         line.clear();
@@ -262,6 +365,23 @@ fn write_table<W: Write>(out: &mut W, columns: &[String], rows: &[Vec<String>]) 
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// [`row`] for people: fractional numbers (percentages, seconds) to one decimal place.
+fn table_row(columns: &[String], value: &Value) -> Vec<String> {
+    match value {
+        Value::Object(map) => columns
+            .iter()
+            .map(|c| match map.get(c) {
+                Some(Value::Number(n)) if n.is_f64() => {
+                    format!("{:.1}", n.as_f64().unwrap_or_default())
+                }
+                Some(v) => cell(v),
+                None => String::new(),
+            })
+            .collect(),
+        other => vec![cell(other)],
+    }
 }
 
 /// The cells of one record, in column order; a field the record lacks is an empty cell.
@@ -377,6 +497,68 @@ impl<'de> serde::Deserializer<'de> for FieldProbe<'_> {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    /// A reader that went away after `room` bytes (`mis … | head`).
+    struct ClosedPipe {
+        room: usize,
+    }
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Every format reports a closed pipe as `BrokenPipe` (which exits 0, silently): csv
+    /// once lost the kind (`Other`), so `mis … --format csv | head -3` failed with exit 1.
+    #[test]
+    fn a_closed_pipe_stays_a_broken_pipe_in_every_format() {
+        for format in [Format::Csv, Format::Jsonl, Format::Json, Format::Table] {
+            let mut pipe = ClosedPipe { room: 100 };
+            let students = vec![student(); 200];
+            let e = write_records(students, format, &mut pipe).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::BrokenPipe, "{format:?}: {e}");
+            assert_eq!(CliError::Output(e).exit_code(), crate::exit::OK);
+        }
+    }
+
+    /// A table fits the width it is given: no line longer, long cells cut with `…`,
+    /// fractional numbers to one decimal.
+    #[test]
+    fn tables_fit_the_width_and_round_to_one_decimal() {
+        let columns: Vec<String> = ["school", "notes", "attendance_percent"]
+            .map(String::from)
+            .to_vec();
+        let mut out = Vec::new();
+        let rows = vec![vec![
+            "Brookfield Academy".to_string(),
+            "x".repeat(200),
+            "95.3".to_string(),
+        ]];
+        write_table(&mut out, &columns, &rows, Some(40)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for line in text.lines() {
+            assert!(line.chars().count() <= 40, "{line:?}");
+        }
+        assert!(text.contains('…'), "{text}");
+        assert!(
+            text.contains("95.3"),
+            "the narrow column is kept whole: {text}"
+        );
+
+        let v = serde_json::json!({"attendance_percent": 94.736842, "students": 3});
+        let cols = vec!["attendance_percent".to_string(), "students".to_string()];
+        assert_eq!(table_row(&cols, &v), ["94.7", "3"]);
+        assert_eq!(row(&cols, &v)[0], "94.736842", "csv keeps full precision");
+    }
     use mis_core::{
         AttendanceCategory, AttendanceMark, EnrolmentStatus, Gender, Identifier, IdentifierKind,
         Session, Slot, Student,

@@ -11,10 +11,19 @@ pub struct Progress {
     multi: MultiProgress,
 }
 
+/// Set by `mis -q`: no progress at all, even on a terminal.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns progress off for this process (`mis -q`).
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
 impl Progress {
     /// Visible only on a terminal.
     pub fn for_stderr() -> Progress {
-        let target = if std::io::stderr().is_terminal() {
+        let quiet = QUIET.load(std::sync::atomic::Ordering::Relaxed);
+        let target = if std::io::stderr().is_terminal() && !quiet {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()

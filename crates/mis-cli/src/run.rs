@@ -43,7 +43,10 @@ impl Query {
     /// the flag named.
     pub fn from_command(command: &Command) -> mis_core::Result<Option<Query>> {
         let query = match command {
-            Command::Demo | Command::Sandbox { .. } | Command::Sync { .. } => return Ok(None),
+            Command::Demo
+            | Command::Sandbox { .. }
+            | Command::Sync { .. }
+            | Command::Completions { .. } => return Ok(None),
             Command::Students => Query::Students(StudentQuery::new()),
             Command::Attendance { range, student } => {
                 let mut q = AttendanceQuery::new(range.parse()?);
@@ -258,6 +261,11 @@ async fn run_tool<W: Write>(cli: &Cli, out: &mut W) -> mis_core::Result<()> {
     match &cli.command {
         Command::Demo => {
             crate::demo::run(out, crate::demo::DEMO_DB, crate::demo::DEMO_SIZE).await?;
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "mis", out);
             Ok(())
         }
         Command::Sandbox { port } => {

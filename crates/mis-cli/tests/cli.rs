@@ -221,3 +221,138 @@ fn the_demo_binary_prints_five_schools_and_writes_its_database() {
     assert!(dir.join("mis-demo.sqlite").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `mis … | head -1` exits 0 with nothing on stderr, in csv, jsonl and table (csv once lost
+/// the BrokenPipe kind and failed with exit 1 and `cannot write the output: Broken pipe`).
+/// The output (a 600-student school) is larger than a pipe's buffer, so the writes after
+/// the reader left really fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_pipe_exits_zero_silently() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let school = std::sync::Arc::new(mis_sandbox::School::generate(5, 600));
+    let sandbox = mis_sandbox::Sandbox::start_with(
+        mis_sandbox::Vendor::Go4Schools,
+        school,
+        mis_sandbox::FaultPlan::none(),
+        mis_sandbox::EmulatorOptions::default(),
+        0,
+    )
+    .await
+    .unwrap();
+    let key = sandbox.credentials().get("api_key").unwrap().to_owned();
+    for format in ["csv", "jsonl", "table"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mis"))
+            .args([
+                "--provider",
+                "go4schools",
+                "--base-url",
+                &sandbox.base_url(),
+            ])
+            .args(["--format", format, "students"])
+            .env_remove("MIS_PROVIDER")
+            .env_remove("RUST_LOG")
+            .env("MIS_GO4SCHOOLS_API_KEY", &key)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut first = String::new();
+            BufReader::new(child.stdout.take().unwrap())
+                .read_line(&mut first)
+                .unwrap();
+            // The reader (`head -1`) is gone: its end of the pipe is closed here.
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}: {out:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// A table fits `COLUMNS`: no line of `mis capabilities` is wider than 40 columns.
+#[test]
+fn tables_fit_the_terminal_width() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mis"))
+        .args(["capabilities"])
+        .env_remove("MIS_PROVIDER")
+        .env("COLUMNS", "40")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().count() > 10);
+    for line in text.lines() {
+        assert!(line.chars().count() <= 40, "{line:?}");
+    }
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete"),
+        ("zsh", "#compdef mis"),
+        ("fish", "complete -c mis"),
+    ] {
+        let out = mis(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(script.contains("attendance-summary"), "{shell}");
+    }
+}
+
+/// `--output FILE` writes the records there, readable by its owner only.
+#[test]
+fn output_files_are_private() {
+    let path = std::env::temp_dir().join(format!("mis-output-{}.csv", std::process::id()));
+    let out = mis(&[
+        "--format",
+        "csv",
+        "--output",
+        path.to_str().unwrap(),
+        "capabilities",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stdout.is_empty());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("capability,"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// An unknown `--out` scheme is rejected, not taken as a SQLite file name.
+#[test]
+fn an_unknown_database_scheme_is_rejected() {
+    let config = std::env::temp_dir().join(format!("mis-empty-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        "from = \"2024-09-02\"\nto = \"2024-09-06\"\n\n[[school]]\nname = \"Oak\"\n\
+         provider = \"go4schools\"\nbase_url = \"http://127.0.0.1:9\"\n\
+         credentials = { api_key = \"OAK_KEY\" }\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mis"))
+        .args(["sync", "--config", config.to_str().unwrap(), "--out"])
+        .arg("mysql://db.example/trust")
+        .env_remove("MIS_PROVIDER")
+        .env("OAK_KEY", "not-a-real-key-0123456789")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mysql:// is not supported"), "{err}");
+    assert!(!std::path::Path::new("mysql:").exists());
+    let _ = std::fs::remove_file(&config);
+}

@@ -180,6 +180,12 @@ pub async fn open(url: &str) -> Result<Store> {
     let backend: Box<dyn Backend> =
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Box::new(postgres::Postgres::connect(url).await?)
+        } else if let Some((scheme, _)) = url.split_once("://") {
+            // `mysql://…` is not a file name: say what is supported instead of creating a
+            // SQLite file called `mysql:`.
+            return Err(Error::invalid_input(format!(
+                "--out: {scheme}:// is not supported; use sqlite:PATH or postgres://…"
+            )));
         } else {
             let path = url.strip_prefix("sqlite:").unwrap_or(url);
             if path.is_empty() {
