@@ -5,8 +5,12 @@
 //! * **acquire** (lazily before the first request, and once after a request was refused
 //!   with `expired: 1` / "not logged in"): log in — the JSON login by default, the web form
 //!   if configured — then, for parents, check that the API answers and run the TES handshake
-//!   if it redirects to `session.tes.com`; then rotate the fresh session once through
-//!   `POST /ping` (the JS student flow's mandatory first ping, §1.3 A);
+//!   if it redirects to `session.tes.com`; after a **web-form** login, rotate the fresh
+//!   session once through `POST /ping` (the JS student flow's mandatory first ping: the
+//!   cookie's id is short-lived, §1.3 A). The JSON login's `meta.session_id` is an API
+//!   session like a ping's (§1.3 B), so it is first rotated when the interval is up — one
+//!   request less per login, which is one request less per pupil when a school is read pupil
+//!   by pupil (issue 16);
 //! * **renew** (before the next request once [`Config::ping_interval`] has passed since the
 //!   last rotation, i.e. before 180 s): `POST /ping` with `include_data=true`; the response's
 //!   `meta.session_id` replaces the old id (§1.3 "Session refresh"). If the old session is
@@ -17,6 +21,15 @@
 //!
 //! mis-http runs one acquire or renew at a time for all clones of a client, so concurrent
 //! requests share one login and one rotation.
+//!
+//! # Signing in before the first request
+//!
+//! A pupil's every data path needs its id, which only the login tells. Asking the stack for
+//! it (`POST /ping`) would cost a login **and** the ping. Instead [`SessionAuth::sign_in`]
+//! logs in directly (through the same rate gate, outside the stack's authenticator) the
+//! first time the user is wanted, keeps the user the login describes, and leaves the fresh
+//! session for the stack's first `acquire` to take — so the login is the read's only
+//! sign-in request ("one login per pupil per run", issue 16).
 //!
 //! # The two login styles
 //!
@@ -48,7 +61,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -84,8 +97,8 @@ pub enum User {
 pub struct AuthStats {
     /// Logins performed.
     pub logins: u64,
-    /// Session rotations (`POST /ping` with `include_data=true`), the one after each login
-    /// included.
+    /// Session rotations (`POST /ping` with `include_data=true`), the one after each web-form
+    /// login included.
     pub rotations: u64,
     /// TES sign-on handshakes performed.
     pub handshakes: u64,
@@ -251,6 +264,13 @@ pub struct SessionAuth {
     logins: AtomicU64,
     rotations: AtomicU64,
     handshakes: AtomicU64,
+    /// The client that sends [`SessionAuth::sign_in`]'s login: the API's base, prefix and
+    /// rate gate, without this authenticator (set once the authenticated client is built).
+    direct: OnceLock<HttpClient>,
+    /// A session [`SessionAuth::sign_in`] obtained, waiting for the stack's first acquire.
+    pending: Mutex<Option<(SecretString, Instant)>>,
+    /// One `sign_in` at a time, so concurrent first reads share one login.
+    signing_in: tokio::sync::Mutex<()>,
 }
 
 impl SessionAuth {
@@ -268,6 +288,57 @@ impl SessionAuth {
             logins: AtomicU64::new(0),
             rotations: AtomicU64::new(0),
             handshakes: AtomicU64::new(0),
+            direct: OnceLock::new(),
+            pending: Mutex::new(None),
+            signing_in: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The client [`SessionAuth::sign_in`] logs in through (see the field). Set once.
+    pub(crate) fn set_direct(&self, http: HttpClient) {
+        let _ = self.direct.set(http);
+    }
+
+    /// Logs in now, unless a login already happened: keeps the user the login (or, after a
+    /// web-form login, the first rotation) describes, and the fresh session for the stack's
+    /// first acquire, which then sends nothing. Concurrent callers share one login. See the
+    /// module docs ("Signing in before the first request").
+    pub(crate) async fn sign_in(&self) -> Result<()> {
+        let Some(http) = self.direct.get() else {
+            return Ok(());
+        };
+        let _one = self.signing_in.lock().await;
+        if self.logins.load(Ordering::SeqCst) > 0 {
+            // Logged in already (here or by the stack): the session is the stack's now.
+            return Ok(());
+        }
+        let session = self.fresh_session(http).await?;
+        *self.pending.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((session, Instant::now()));
+        Ok(())
+    }
+
+    /// The session [`SessionAuth::sign_in`] left, if it is still fresh (younger than the
+    /// rotation interval, long before ClassCharts idles it out), with when it was issued.
+    fn take_pending(&self) -> Option<(SecretString, Instant)> {
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()?;
+        (pending.1.elapsed() < self.interval).then_some(pending)
+    }
+
+    /// A new session: log in, check the parent sign-on, and rotate once after a web-form
+    /// login (module docs, "acquire").
+    async fn fresh_session(&self, http: &HttpClient) -> Result<SecretString> {
+        let session = self.login(http).await?;
+        if self.api == Api::Parent {
+            self.check_sign_on(http, &session).await?;
+        }
+        match self.style {
+            LoginStyle::WebForm => self.rotate(http, session).await,
+            LoginStyle::Json => Ok(session),
         }
     }
 
@@ -622,11 +693,11 @@ impl fmt::Debug for SessionAuth {
 #[async_trait]
 impl Authenticator for SessionAuth {
     async fn acquire(&self, http: &HttpClient) -> Result<Credential> {
-        let session = self.login(http).await?;
-        if self.api == Api::Parent {
-            self.check_sign_on(http, &session).await?;
+        if let Some((session, issued)) = self.take_pending() {
+            // Signed in moments ago for this very read: use that session.
+            return Ok(Credential::new(session).renew_after(issued + self.interval));
         }
-        let session = self.rotate(http, session).await?;
+        let session = self.fresh_session(http).await?;
         Ok(self.credential(session))
     }
 

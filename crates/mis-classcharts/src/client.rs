@@ -119,6 +119,8 @@ pub(crate) struct Inner {
     pub(crate) zone_override: Option<TimeZone>,
     pub(crate) date_of_birth: Option<Date>,
     pub(crate) chosen_pupil: Option<String>,
+    /// Timetable days read lately, shared by the provider's reads (issue 16).
+    pub(crate) timetables: crate::provider::TimetableCache,
 }
 
 impl Client {
@@ -142,6 +144,8 @@ impl Client {
         }
         let sso = sso.build()?;
         let auth = Arc::new(SessionAuth::new(config, sso, classifier.clone()));
+        let direct_transport = transport.clone();
+        let direct_classifier = classifier.clone();
         let mut http = HttpClient::builder(VENDOR)
             .base(base)
             .prefix(api.prefix())
@@ -159,6 +163,22 @@ impl Client {
             http = http.transport(t);
         }
         let http = http.build()?;
+        // The login `SessionAuth::sign_in` sends before the first request: same API, same
+        // rate gate (it counts against the same allowance), no authenticator (it is the
+        // login), the same retries (a login is safe to repeat).
+        let mut direct = HttpClient::builder(VENDOR)
+            .base(config.endpoint()?)
+            .prefix(api.prefix())
+            .rate_gate(http.rate_gate().clone())
+            .retry(config.retry_config())
+            .timeout(config.request_timeout())
+            .wait_hints(&[WaitHint::RetryAfter])
+            .classifier(direct_classifier)
+            .user_agent(user_agent);
+        if let Some(t) = direct_transport {
+            direct = direct.transport(t);
+        }
+        auth.set_direct(direct.build()?);
         let zone_override = match config.zone_override() {
             Some(z) => Some(TimeZone::get(z).map_err(|_| {
                 Error::invalid_input(format!("{z:?} is not a known IANA time zone"))
@@ -186,6 +206,7 @@ impl Client {
                 zone_override,
                 date_of_birth,
                 chosen_pupil,
+                timetables: Default::default(),
             }),
         })
     }
@@ -786,9 +807,16 @@ impl StudentClient {
         self.core.ping_as().await
     }
 
-    /// The logged-in pupil, as the login or the last rotation described them (one ping if
-    /// nothing has been sent yet).
+    /// The logged-in pupil, as the login or the last rotation described them: before the
+    /// first request, the login (which the next request then uses); a ping only if the login
+    /// did not describe the pupil.
     pub async fn me(&self) -> Result<Student> {
+        if let Some(User::Student(s)) = self.core.inner.auth.user() {
+            return Ok(s);
+        }
+        // The login describes the pupil: logging in now (a request the read needs anyway)
+        // saves asking for the pupil with a ping after it.
+        self.core.inner.auth.sign_in().await?;
         if let Some(User::Student(s)) = self.core.inner.auth.user() {
             return Ok(s);
         }

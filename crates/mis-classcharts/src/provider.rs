@@ -4,7 +4,7 @@
 //! | trait method | ClassCharts source | notes |
 //! |---|---|---|
 //! | `students` | the pupil itself (`/ping` `data.user`), or the parent's `/pupils` | no UPN, year group or form on this API; the student login's date of birth is the pupil's |
-//! | `attendance` | `GET /attendance/{id}?from&to`, one request per pupil, + `GET /timetable/{id}?date=` for each date with lesson marks | session keys (`AM`, `AM Reg`, `Morning`…) → session marks, other keys → lesson marks joined to their timetabled lesson (its `period` and `id`); DfE code first, ClassCharts `status` second, uncoded absences as configured ([`convert::marks`], [`convert::join_lessons`]) |
+//! | `attendance` | `GET /attendance/{id}?from&to`, one request per pupil, + `GET /timetable/{id}?date=` for each date with lesson marks (read once per run for attendance and timetable together) | session keys (`AM`, `AM Reg`, `Morning`…) → session marks, other keys → lesson marks joined to their timetabled lesson (its `period` and `id`); DfE code first, ClassCharts `status` second, uncoded absences as configured ([`convert::marks`], [`convert::join_lessons`]) |
 //! | `timetable` | `GET /timetable/{id}?date=`, **one request per teaching date** in the range (school weekdays and `meta.timetable_dates`; never weekends by default) | ISO times in the school's zone; breaks skipped; id = class id + date + period |
 //! | `behaviour` | `GET /activity/{id}` paged by `last_id` until an empty page or a page reaching before `from` (the API ignores `from`) | points of type `behaviour` only |
 //! | `homework` | `GET /homeworks/{id}?display_date=due_date&from&to` | by due date, as [`HomeworkQuery`] asks |
@@ -25,8 +25,9 @@
 //! pupils; anything else is `InvalidInput` naming the pupils there are. The school's zone is
 //! the configured one, else the pupil's `timezone`, else `Europe/London` (DESIGN §2.2).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
@@ -41,6 +42,7 @@ use mis_core::{
     error_stream, unsupported_stream,
 };
 use mis_http::Lenient;
+use tokio::time::Instant;
 
 use crate::VENDOR;
 use crate::client::{
@@ -49,6 +51,79 @@ use crate::client::{
 use crate::convert;
 use crate::wire::{AttendanceDays, AttendancePeriod, Detention as WireDetention, Pupil};
 use crate::wire::{Homework as WireHomework, TimetableLesson, TimetableMeta};
+
+/// One pupil's day of timetable as ClassCharts sent it (each lesson decoded on its own).
+type DayReply = crate::wire::Reply<Vec<Lenient<TimetableLesson>>, TimetableMeta>;
+
+/// How long a day's timetable read is reused: long enough for every read of one run (a
+/// sync's attendance and timetable of a pupil come minutes apart at most), short enough
+/// that a long-lived client sees a changed timetable within minutes.
+const TIMETABLE_REUSE: Duration = Duration::from_secs(10 * 60);
+/// Days kept at most (a school-year of days for a family of pupils, well under a megabyte):
+/// past this the stale ones go, and if none is stale, all of them.
+const TIMETABLE_DAYS_KEPT: usize = 4_096;
+
+/// A pupil's day cell: filled once by the first read that needs it, shared by the others.
+type DayCell = Arc<tokio::sync::OnceCell<Arc<DayReply>>>;
+
+/// The timetable days this client read lately, per pupil and date (issue 16: the same fact
+/// is not fetched twice in one run). The attendance read asks for the day of every date
+/// with lesson marks to join them to their lessons, and the timetable read asks for every
+/// teaching day: the same `GET /timetable/{id}?date=`, read once for both, whichever comes
+/// first — also when they run at the same time (one request, the other waits for it).
+///
+/// Only answers are kept: a refusal is not, so a later read asks again (and reports it on
+/// its own query). Each reader decodes the kept answer itself, so an unreadable lesson is
+/// reported on every query that read the day, as if each had fetched it.
+#[derive(Default)]
+pub(crate) struct TimetableCache {
+    days: Mutex<HashMap<(String, Date), (Instant, DayCell)>>,
+}
+
+impl TimetableCache {
+    fn cell(&self, pupil: &str, date: Date) -> DayCell {
+        let mut days = self.days.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (pupil.to_owned(), date);
+        if let Some((at, cell)) = days.get(&key)
+            && at.elapsed() < TIMETABLE_REUSE
+        {
+            return cell.clone();
+        }
+        if days.len() >= TIMETABLE_DAYS_KEPT {
+            days.retain(|_, (at, _)| at.elapsed() < TIMETABLE_REUSE);
+            if days.len() >= TIMETABLE_DAYS_KEPT {
+                days.clear();
+            }
+        }
+        let cell = DayCell::default();
+        days.insert(key, (Instant::now(), cell.clone()));
+        cell
+    }
+}
+
+impl std::fmt::Debug for TimetableCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self
+            .days
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        f.debug_struct("TimetableCache").field("days", &n).finish()
+    }
+}
+
+/// A pupil's day of timetable: the one this client read lately ([`TimetableCache`]), else
+/// one `GET /timetable/{id}?date=`.
+async fn timetable_day(core: &Client, pupil: &str, date: Date) -> Result<Arc<DayReply>> {
+    let cell = core.inner.timetables.cell(pupil, date);
+    cell.get_or_try_init(|| async {
+        core.timetable_as::<Lenient<TimetableLesson>>(pupil, date)
+            .await
+            .map(Arc::new)
+    })
+    .await
+    .cloned()
+}
 
 /// One pupil the provider reads for.
 #[derive(Debug, Clone)]
@@ -348,11 +423,11 @@ fn readable_marks(
 /// A pupil's lessons of one day from one `/timetable` answer, each unreadable entry reported
 /// and left out; `meta` says which dates the school teaches.
 fn day_lessons(
-    reply: crate::wire::Reply<Vec<Lenient<TimetableLesson>>, TimetableMeta>,
+    reply: &DayReply,
     t: &Target,
     d: &Diagnostics,
 ) -> Result<(Vec<Lesson>, TimetableMeta)> {
-    let entries = good(reply.data, d, "timetable", "lesson", &t.id)?;
+    let entries = good(reply.data.clone(), d, "timetable", "lesson", &t.id)?;
     let mut lessons = Vec::with_capacity(entries.len());
     for (i, w) in entries.iter().enumerate() {
         match convert::lesson(w, i, Some(&t.id), &t.zone) {
@@ -361,14 +436,15 @@ fn day_lessons(
             Err(e) => d.report(skipped("timetable", "lesson", None, e.message(), &t.id))?,
         }
     }
-    Ok((lessons, reply.meta))
+    Ok((lessons, reply.meta.clone()))
 }
 
 /// Gives the pupil's lesson marks the `period` and `id` of their timetabled lessons (DESIGN
 /// §0 "Marks join lessons"): register keys are school-defined (`"Period 1"`, `"Period Tut"`)
 /// while the timetable says `"P1"` / `"Tut"` (vendors.md §1.6), and a lesson's id needs the
 /// class id only the timetable carries ([`convert::lesson`]). So each date with lesson marks
-/// costs one `GET /timetable/{id}?date=` — dates with session marks only cost nothing.
+/// needs one `GET /timetable/{id}?date=` — dates with session marks only cost nothing — read
+/// once for this and the timetable read of the same run ([`TimetableCache`]).
 ///
 /// The timetable is enrichment here, nothing more: the marks are complete without it. If it
 /// cannot be read degradably (the school hides the timetable module: a permission error), the
@@ -386,9 +462,8 @@ async fn join_timetable(
         .map(|(m, _)| m.date)
         .collect();
     for date in days {
-        let answer = core
-            .timetable_as::<Lenient<TimetableLesson>>(&t.id, date)
-            .await;
+        // Shared with a timetable read of the same pupil and day ([`TimetableCache`]).
+        let answer = timetable_day(core, &t.id, date).await;
         let Some(reply) = or_degrade(
             answer,
             d,
@@ -400,7 +475,7 @@ async fn join_timetable(
         else {
             return Ok(());
         };
-        let (lessons, _) = day_lessons(reply, t, d)?;
+        let (lessons, _) = day_lessons(&reply, t, d)?;
         convert::join_lessons(marks, &lessons);
     }
     Ok(())
@@ -457,14 +532,12 @@ async fn lessons_of(
     range: DateRange,
     d: &Diagnostics,
 ) -> Result<Option<(Vec<Lesson>, TimetableMeta)>> {
-    let answer = core
-        .timetable_as::<Lenient<TimetableLesson>>(&t.id, date)
-        .await;
+    let answer = timetable_day(core, &t.id, date).await;
     let consequence = format!("the pupil's lessons from {date} on left out");
     let Some(reply) = or_degrade(answer, d, "lesson", &consequence, &t.id)? else {
         return Ok(None);
     };
-    let (mut lessons, meta) = day_lessons(reply, t, d)?;
+    let (mut lessons, meta) = day_lessons(&reply, t, d)?;
     lessons.retain(|l| range.contains(l.date));
     Ok(Some((lessons, meta)))
 }

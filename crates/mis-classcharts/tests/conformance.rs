@@ -440,9 +440,10 @@ async fn busy_for_twenty_minutes_then_idle_for_ten() {
     }
     let busy = client.auth_stats();
     assert_eq!(busy.logins, 1, "no re-login while busy: {busy:?}");
-    // One rotation after the login, then one per 170 s: 1200 / 170 > 7.
+    // One rotation per 170 s from the login (a JSON login's session is not rotated at
+    // once): 1200 / 170 > 7, less the last one the loop may end before.
     assert!(
-        busy.rotations >= 7,
+        busy.rotations >= 6,
         "rotated every 170 s for 20 minutes: {busy:?}"
     );
     assert!(calls >= 60);

@@ -122,7 +122,7 @@ fn credentials_cookie(name: &str, session: &str) -> String {
 // ---- logins -------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn json_login_student_then_rotation_then_raw_basic_session() {
+async fn json_login_student_then_raw_basic_session_rotated_only_when_due() {
     let server = MockServer::start_async().await;
     let login = server
         .mock_async(|when, then| {
@@ -145,8 +145,9 @@ async fn json_login_student_then_rotation_then_raw_basic_session() {
             when.method(GET)
                 .path("/apiv2student/timetable/42")
                 .query_param("date", "2024-09-09")
-                // The raw id, not base64 of anything, and the rotated one.
-                .header("authorization", "Basic s1+r")
+                // The raw id, not base64 of anything: the login's own session, which is
+                // not rotated until the interval is up (a web-form login's is, at once).
+                .header("authorization", "Basic s1")
                 .header_exists("user-agent");
             then.status(200).json_body(ok(
                 json!([{"lesson_name": "9X/Ma1", "subject_name": "Maths", "period_number": "P1",
@@ -162,12 +163,12 @@ async fn json_login_student_then_rotation_then_raw_basic_session() {
     assert_eq!(lessons.data[0].teacher_id.as_deref(), Some("7"));
     assert_eq!(lessons.meta.periods[0].number.as_deref(), Some("P1"));
     login.assert_async().await;
-    ping.assert_async().await;
+    ping.assert_calls_async(0).await;
     timetable.assert_async().await;
-    // The user from the login / rotation gives the pupil id without another request.
+    // The user from the login gives the pupil id without another request.
     assert_eq!(client.student_id().await.unwrap(), "42");
     assert_eq!(client.auth_stats().logins, 1);
-    assert_eq!(client.auth_stats().rotations, 1);
+    assert_eq!(client.auth_stats().rotations, 0);
 }
 
 #[tokio::test]
@@ -208,7 +209,8 @@ async fn json_login_parent_then_pupils() {
     assert_eq!(all[0].homework_todo_count, Some(3));
     assert_eq!(all[0].student.timezone.as_deref(), Some("Europe/London"));
     login.assert_async().await;
-    ping.assert_async().await;
+    // A JSON login's session is used as it comes; rotated only when due.
+    ping.assert_calls_async(0).await;
     // The login probes the pupil list once (sign-on check), then the call itself.
     pupils.assert_calls_async(2).await;
 
@@ -584,26 +586,26 @@ async fn the_session_is_rotated_before_180_seconds() {
         tokio::time::advance(Duration::from_secs(secs)).await;
         tokio::time::resume();
     };
-    client.get_classes("42").await.unwrap(); // login, rotation 1 (s1 -> s1+r)
+    client.get_classes("42").await.unwrap(); // login (s1, used as it comes)
     skip(100).await;
     client.get_classes("42").await.unwrap(); // 100 s: no rotation
     skip(69).await;
     client.get_classes("42").await.unwrap(); // 169 s: still none
-    ping.assert_calls_async(1).await;
+    ping.assert_calls_async(0).await;
     skip(2).await;
-    client.get_classes("42").await.unwrap(); // 171 s: rotated first (s1+r -> s1+r+r)
-    ping.assert_calls_async(2).await;
+    client.get_classes("42").await.unwrap(); // 171 s after the login: rotated first (s1 -> s1+r)
+    ping.assert_calls_async(1).await;
     skip(175).await;
     client.get_classes("42").await.unwrap(); // 175 s after that rotation: again
-    ping.assert_calls_async(3).await;
+    ping.assert_calls_async(2).await;
     assert_eq!(
         *seen.lock().unwrap(),
         [
+            "Basic s1",
+            "Basic s1",
+            "Basic s1",
             "Basic s1+r",
-            "Basic s1+r",
-            "Basic s1+r",
-            "Basic s1+r+r",
-            "Basic s1+r+r+r"
+            "Basic s1+r+r"
         ]
     );
     assert_eq!(client.auth_stats().logins, 1);
@@ -655,7 +657,7 @@ async fn expiring_server(server: &MockServer, dead_sessions: &'static [&'static 
 #[tokio::test]
 async fn expired_1_logs_in_again_once_and_replays() {
     let server = MockServer::start_async().await;
-    let s = expiring_server(&server, &["L1+r"]).await;
+    let s = expiring_server(&server, &["L1"]).await;
     let client = StudentClient::new(student_config(&server)).unwrap();
     let range = DateRange::parse("2024-09-09", "2024-09-13").unwrap();
     let reply = client.get_attendance("42", range).await.unwrap();
@@ -669,7 +671,7 @@ async fn expired_1_logs_in_again_once_and_replays() {
 #[tokio::test]
 async fn a_second_expiry_is_returned_not_looped() {
     let server = MockServer::start_async().await;
-    let s = expiring_server(&server, &["L1+r", "L2+r"]).await;
+    let s = expiring_server(&server, &["L1", "L2"]).await;
     let client = StudentClient::new(student_config(&server)).unwrap();
     let range = DateRange::parse("2024-09-09", "2024-09-13").unwrap();
     let e = client.get_attendance("42", range).await.unwrap_err();
@@ -855,7 +857,7 @@ async fn student_endpoints_send_the_documented_paths_and_parameters() {
                     let mut w = when
                         .method(GET)
                         .path(path)
-                        .header("authorization", "Basic s1+r");
+                        .header("authorization", "Basic s1");
                     for (k, v) in params {
                         w = w.query_param(k, v);
                     }
@@ -1085,7 +1087,7 @@ async fn parent_endpoints_send_the_documented_paths_and_parameters() {
         .mock_async(|when, then| {
             when.method(GET).path("/apiv2parent/classes/42");
             then.respond_with(|req: &HttpMockRequest| {
-                if auth_of(req) == "Basic p2+r" {
+                if auth_of(req) == "Basic p2" {
                     reply(&ok(json!([{"id": 1, "name": "9X/Ma1", "teachers": ["Mr J Smith"]}]), json!([])))
                 } else {
                     reply(&json!({"success": 0, "expired": 1, "meta": [], "error": "You are not logged in. [1]"}))
@@ -1125,7 +1127,7 @@ async fn parent_endpoints_send_the_documented_paths_and_parameters() {
 #[tokio::test]
 async fn no_secret_in_any_debug_or_error() {
     let server = MockServer::start_async().await;
-    let s = expiring_server(&server, &["L1+r", "L2+r"]).await;
+    let s = expiring_server(&server, &["L1", "L2"]).await;
     let config = student_config(&server).login_style(LoginStyle::Json);
     let _ = s;
     let client = StudentClient::new(config.clone()).unwrap();
