@@ -113,6 +113,25 @@ impl DemoRow {
     }
 }
 
+/// A synthetic school's bell times in ManageBac's setting form (`1=08:50-09:50,…`): the
+/// clock times ManageBac's API lacks, which a school configures.
+pub fn bell_times(school: &School) -> String {
+    school
+        .periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            format!(
+                "{}={}-{}",
+                i + 1,
+                p.start.strftime("%H:%M"),
+                p.end.strftime("%H:%M")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// One demo school: its emulator and the provider reading it.
 pub struct DemoSchool {
     /// The school's name.
@@ -166,20 +185,7 @@ pub async fn start_schools(size: usize) -> Result<Vec<DemoSchool>> {
         if vendor == Vendor::Managebac {
             // ManageBac's API has rotation days and period numbers but no clock times: a
             // school configures its bell times, here from the synthetic school's periods.
-            let bells: Vec<String> = school
-                .periods
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    format!(
-                        "{}={}-{}",
-                        i + 1,
-                        p.start.strftime("%H:%M"),
-                        p.end.strftime("%H:%M")
-                    )
-                })
-                .collect();
-            env.insert("MIS_MANAGEBAC_PERIOD_TIMES".into(), bells.join(","));
+            env.insert("MIS_MANAGEBAC_PERIOD_TIMES".into(), bell_times(&school));
             // The emulator's school record names no time zone; a school configures it.
             env.insert("MIS_MANAGEBAC_TIME_ZONE".into(), school.time_zone.clone());
         }

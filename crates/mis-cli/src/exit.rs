@@ -104,10 +104,34 @@ impl CliError {
         if !self.is_silent() {
             // One line, always: a script reading stderr can rely on it. Messages from vendors
             // may hold newlines, so they are flattened here rather than trusted.
-            let line = self.to_string().replace(['\r', '\n'], " ");
+            let line = self.with_causes().replace(['\r', '\n'], " ");
             eprintln!("mis: {line}");
         }
         ExitCode::from(self.exit_code())
+    }
+}
+
+impl CliError {
+    /// The error and its cause chain, as aws-sdk's `DisplayErrorContext` shows it:
+    /// `could not connect to the vendor: … : connection refused`. A cause whose text the line
+    /// already holds is not repeated; secrets a cause might quote (a URL's query) are
+    /// redacted.
+    pub fn with_causes(&self) -> String {
+        let mut line = self.to_string();
+        let mut source = std::error::Error::source(self);
+        // The first source of `Mis` is the mis_core::Error itself, already the line.
+        if matches!(self, CliError::Mis(_)) {
+            source = source.and_then(std::error::Error::source);
+        }
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !text.is_empty() && !line.contains(&text) {
+                line.push_str(": ");
+                line.push_str(&text);
+            }
+            source = cause.source();
+        }
+        mis_core::redact(&line)
     }
 }
 
@@ -144,6 +168,28 @@ impl From<io::Error> for CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cause_chain_is_shown_once_and_redacted() {
+        #[derive(Debug)]
+        struct Root;
+        impl fmt::Display for Root {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("connection refused (os error 111) for http://h/x?token=s3cr3t-abc")
+            }
+        }
+        impl std::error::Error for Root {}
+        let e = mis_core::Error::new(ErrorKind::Unavailable, "could not connect to the vendor")
+            .with_vendor("go4schools")
+            .with_source(Root);
+        let line = CliError::Mis(e).with_causes();
+        assert!(
+            line.starts_with("go4schools: could not connect to the vendor: connection refused"),
+            "{line}"
+        );
+        assert!(!line.contains("s3cr3t"), "{line}");
+        assert_eq!(line.matches("connection refused").count(), 1, "{line}");
+    }
 
     #[test]
     fn every_kind_has_its_documented_code() {

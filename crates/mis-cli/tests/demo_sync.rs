@@ -9,11 +9,8 @@ use mis_cli::store;
 use mis_cli::sync::{SyncConfig, sync};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
 
-fn temp_path(name: &str) -> std::path::PathBuf {
-    let p = std::env::temp_dir().join(format!("mis-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_file(&p);
-    p
-}
+mod sync_support;
+use sync_support::{Postgres, temp_path};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_reads_all_five_vendors_and_writes_sqlite() {
@@ -220,98 +217,6 @@ credentials = { api_key = "sk_live_9f8e7d6c5b4a" }
     assert!(!e.to_string().contains("sk_live"), "{e}");
     let e = SyncConfig::parse("[[school]]\nname = 1\npassword = \"hunter2\"").unwrap_err();
     assert!(!e.to_string().contains("hunter2"), "{e}");
-}
-
-/// A PostgreSQL 15 server of our own, started as the `postgres` user on a free port.
-struct Postgres {
-    dir: std::path::PathBuf,
-    bin: std::path::PathBuf,
-    port: u16,
-}
-
-impl Postgres {
-    fn start() -> Option<Postgres> {
-        let bin = [
-            "/usr/lib/postgresql/15/bin",
-            "/usr/lib/postgresql/16/bin",
-            "/usr/lib/postgresql/17/bin",
-        ]
-        .iter()
-        .map(std::path::PathBuf::from)
-        .find(|b| b.join("initdb").exists())?;
-        let dir = std::env::temp_dir().join(format!("mis-pg-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).ok()?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let as_postgres = |args: &[&str]| {
-            // PostgreSQL refuses to run as root: run it as the postgres system user when we
-            // are root, as ourselves otherwise.
-            let root = Command::new("id")
-                .arg("-u")
-                .output()
-                .ok()
-                .is_some_and(|o| o.stdout.starts_with(b"0"));
-            let mut c = if root {
-                let mut c = Command::new("runuser");
-                c.args(["-u", "postgres", "--"]);
-                c
-            } else {
-                Command::new(args[0])
-            };
-            if root {
-                c.args(args);
-            } else {
-                c.args(&args[1..]);
-            }
-            c.output().ok().filter(|o| o.status.success())
-        };
-        let _ = Command::new("chown")
-            .args(["postgres", dir.to_str()?])
-            .status();
-        let data = dir.join("data");
-        let initdb = bin.join("initdb");
-        as_postgres(&[
-            initdb.to_str()?,
-            "-D",
-            data.to_str()?,
-            "-U",
-            "mis",
-            "--auth=trust",
-        ])?;
-        let pg_ctl = bin.join("pg_ctl");
-        let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1",
-            dir.display()
-        );
-        as_postgres(&[
-            pg_ctl.to_str()?,
-            "-D",
-            data.to_str()?,
-            "-o",
-            &opts,
-            "-l",
-            dir.join("log").to_str()?,
-            "-w",
-            "start",
-        ])?;
-        Some(Postgres { dir, bin, port })
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let data = self.dir.join("data");
-        let _ = Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(self.bin.join("pg_ctl"))
-            .args(["-D", data.to_str().unwrap_or(""), "-m", "immediate", "stop"])
-            .output();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
