@@ -113,7 +113,7 @@
 //!
 //! # Not emulated
 //!
-//! OAuth (`POST /oauth/token`, v2p3 only), parents, memberships, grades, tasks, units,
+//! OAuth (`POST /oauth/token`, v2p3 only), parents, grades, tasks, units,
 //! subjects, and the v2p3 changes. Behaviour points and polarity (ManageBac notes have
 //! neither), registration groups (only the homeroom advisor), staff titles, preferred last
 //! names and PM session marks have no place in the wire format.
@@ -278,6 +278,7 @@ fn all_permissions() -> Value {
         "classes/attendance/index",
         "classes/attendance/update",
         "behavior/notes/index",
+        "memberships/index",
     ] })
 }
 
@@ -452,6 +453,7 @@ pub fn fixtures(school: &School) -> Vec<Fixture> {
             )),
         ),
         ("behavior_notes", view.behavior_notes(&first_page)),
+        ("memberships", view.memberships(&first_page)),
         (
             "error_access_denied",
             Ok(json!({ "error": "Access Denied" })),

@@ -1113,6 +1113,107 @@ impl View<'_> {
         }))
     }
 
+    /// `GET /memberships` (`class_ids[]`, `user_ids[]`, `student_ids`, `class_happens_on`,
+    /// `modified_since`, `deleted_since`, paged; vendors.md §5.7): one row per member of each
+    /// class, students with `role: "Student"` and teachers with `role: "Teacher"`. Membership
+    /// ids are the class id times 10,000 plus the member's position (stable, never reused).
+    /// `class_happens_on` keeps the classes with a slot on that date's rotation day (none on a
+    /// day the calendar does not list). Nobody leaves a class in the synthetic school, so
+    /// `deleted_since` lists no tombstones.
+    pub fn memberships(&self, params: &Params) -> Rendered {
+        let page = self.page(params);
+        let since = params.since("modified_since")?;
+        if params.since("deleted_since")?.is_some() {
+            return Ok(json!({ "memberships": [], "meta": page.meta(0) }));
+        }
+        let classes = params.ids("class_ids");
+        let users = params.ids("user_ids");
+        let students = params.ids("student_ids");
+        let happens = match params.get("class_happens_on") {
+            Some(raw) => {
+                let date = parse_date(raw)?;
+                let day = self
+                    .school
+                    .calendar
+                    .days
+                    .iter()
+                    .find(|d| d.date == date)
+                    .map(|d| (d.week, d.date.weekday().to_monday_one_offset()));
+                Some(day)
+            }
+            None => None,
+        };
+        let updated = self.setup_time(14);
+        if since.is_some_and(|t| updated < t) {
+            return Ok(json!({ "memberships": [], "meta": page.meta(0) }));
+        }
+        let mut rows: Vec<(u64, u64, u64, &'static str)> = Vec::new();
+        for &c in &self.index.classes {
+            let group = &self.school.groups[c];
+            let class = num(&group.id);
+            if classes.as_ref().is_some_and(|f| !f.contains(&class)) {
+                continue;
+            }
+            if let Some(day) = happens {
+                let Some((week, weekday)) = day else { continue };
+                let meets = self.school.timetable.iter().any(|s| {
+                    s.group_id == group.id
+                        && s.week == week
+                        && i8::try_from(s.weekday).is_ok_and(|w| w == weekday)
+                });
+                if !meets {
+                    continue;
+                }
+            }
+            let members = group
+                .student_ids
+                .iter()
+                .map(|s| (num(s), "Student"))
+                .chain(group.staff_ids.iter().map(|t| (num(t), "Teacher")));
+            for (position, (user, role)) in members.enumerate() {
+                if users.as_ref().is_some_and(|f| !f.contains(&user)) {
+                    continue;
+                }
+                if students
+                    .as_ref()
+                    .is_some_and(|f| role != "Student" || !f.contains(&user))
+                {
+                    continue;
+                }
+                rows.push((class * 10_000 + position as u64 + 1, user, class, role));
+            }
+        }
+        let at = iso(updated);
+        let shown: Vec<Value> = page
+            .slice(&rows)
+            .iter()
+            .map(|&(id, user, class, role)| {
+                let email = match role {
+                    "Student" => self
+                        .index
+                        .student_pos
+                        .get(&user)
+                        .and_then(|&i| self.school.students[i].email.clone()),
+                    _ => self
+                        .index
+                        .staff_pos
+                        .get(&user)
+                        .and_then(|&i| self.school.staff[i].email.clone()),
+                };
+                let mut m = Map::new();
+                m.insert("id".into(), id.into());
+                m.insert("user_id".into(), user.into());
+                m.insert("created_at".into(), at.clone().into());
+                m.insert("updated_at".into(), at.clone().into());
+                m.insert("class_id".into(), class.into());
+                put(&mut m, "user_email", email);
+                m.insert("role".into(), role.into());
+                Value::Object(m)
+            })
+            .collect();
+        Ok(json!({ "memberships": shown, "meta": page.meta(rows.len()) }))
+    }
+
     /// `GET /classes/{id}/teachers`.
     pub fn class_teachers(&self, id: &str, params: &Params) -> Rendered {
         let c = self.class_pos(id)?;

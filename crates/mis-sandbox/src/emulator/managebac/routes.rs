@@ -57,6 +57,7 @@ pub(super) const PATHS: &[&str] = &[
     "/classes/{id}/attendance/date/{date}",
     "/classes/{id}/attendance/term/{term_id}",
     "/behavior/notes",
+    "/memberships",
 ];
 
 /// The versioned API under `/v2p1` (the documented prefix) and `/v2` (the moving "latest",
@@ -119,7 +120,8 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/classes/{id}/attendance", put(set_class_attendance))
         .route("/classes/{id}/attendance/date/{date}", get(class_date))
         .route("/classes/{id}/attendance/term/{term_id}", get(class_term))
-        .route("/behavior/notes", get(behavior_notes));
+        .route("/behavior/notes", get(behavior_notes))
+        .route("/memberships", get(memberships));
     Router::new()
         .nest("/v2p1", api.clone())
         .nest("/v2", api)
@@ -300,4 +302,8 @@ async fn class_term(State(s): S, Path((id, term)): Two, Query(q): Q) -> Response
 
 async fn behavior_notes(State(s): S, Query(q): Q) -> Response {
     respond(s.view().behavior_notes(&Params(q)))
+}
+
+async fn memberships(State(s): S, Query(q): Q) -> Response {
+    respond(s.view().memberships(&Params(q)))
 }

@@ -946,6 +946,7 @@ fn fixtures_are_deterministic_and_cover_every_endpoint() {
             "class_attendance_term",
         ),
         ("/behavior/notes", "behavior_notes"),
+        ("/memberships", "memberships"),
     ];
     for path in routes::PATHS {
         assert!(
