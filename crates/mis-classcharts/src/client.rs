@@ -121,6 +121,9 @@ pub(crate) struct Inner {
     pub(crate) chosen_pupil: Option<String>,
     /// Timetable days read lately, shared by the provider's reads (issue 16).
     pub(crate) timetables: crate::provider::TimetableCache,
+    /// The parent's pupil list as read lately, shared by the provider's reads (issue 16).
+    pub(crate) pupils:
+        std::sync::Mutex<Option<(tokio::time::Instant, crate::provider::PupilsCell)>>,
 }
 
 impl Client {
@@ -207,6 +210,7 @@ impl Client {
                 date_of_birth,
                 chosen_pupil,
                 timetables: Default::default(),
+                pupils: Default::default(),
             }),
         })
     }

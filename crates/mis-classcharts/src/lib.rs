@@ -36,8 +36,8 @@
 //!
 //! Sessions are short-lived: ClassCharts stops accepting one after about five idle minutes
 //! (issue #17), and clients rotate the id every 180 s through `POST /ping`. This client
-//! rotates it right after logging in and again before [`Config::ping_interval`] (170 s)
-//! has passed since the last rotation; a session that died anyway (`expired: 1`, "You are
+//! rotates it before [`Config::ping_interval`] (170 s) has passed since the login or the last
+//! rotation (and right after a web-form login, whose cookie id is short-lived); a session that died anyway (`expired: 1`, "You are
 //! not logged in") is replaced by logging in again **once**, and the request is replayed.
 //! All of it is shared by clones and happens one rotation at a time ([`auth`]).
 //!
@@ -60,6 +60,15 @@
 //! `from`, with the first page that reaches before `from` ([`Client::activity_stream`]).
 //! Everything else is one request per date window, and the timetable one request per
 //! teaching date (school weekdays and `meta.timetable_dates`, [`Config::school_days`]).
+//!
+//! ## Request plan
+//!
+//! A school-week of one pupil costs one login (its `data` is the pupil: no ping to ask who
+//! is logged in), one attendance window, one timetable request per teaching date — read once
+//! for the attendance join and the timetable together — and the activity pages back to
+//! `from`: 8.2 requests a pupil against a floor of 8 (`tests/requests.rs` gives the
+//! reasoning and holds the plan; `examples/week_requests.rs` measures a 1,000-pupil school).
+//! A parent's pupil list is read once for all of a run's reads.
 //!
 //! ## Quirks handled
 //!

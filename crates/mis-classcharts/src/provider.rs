@@ -125,6 +125,9 @@ async fn timetable_day(core: &Client, pupil: &str, date: Date) -> Result<Arc<Day
     .cloned()
 }
 
+/// The parent's pupil list, filled once by the first read that needs it.
+pub(crate) type PupilsCell = Arc<tokio::sync::OnceCell<Arc<Vec<Lenient<Pupil>>>>>;
+
 /// One pupil the provider reads for.
 #[derive(Debug, Clone)]
 struct Target {
@@ -240,13 +243,43 @@ impl StudentClient {
 }
 
 impl ParentClient {
+    /// `GET /pupils` as read lately: every read of a run starts from the parent's pupils,
+    /// and one list serves them all (issue 16), reused like the timetable days
+    /// ([`TIMETABLE_REUSE`]); concurrent reads share one request. A refusal is not kept.
+    async fn pupils_once(&self) -> Result<Arc<Vec<Lenient<Pupil>>>> {
+        let cell = {
+            let mut kept = self
+                .core()
+                .inner
+                .pupils
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match &*kept {
+                Some((at, cell)) if at.elapsed() < TIMETABLE_REUSE => cell.clone(),
+                _ => {
+                    let cell = PupilsCell::default();
+                    *kept = Some((Instant::now(), cell.clone()));
+                    cell
+                }
+            }
+        };
+        cell.get_or_try_init(|| async {
+            self.pupils_as::<Lenient<Pupil>>()
+                .await
+                .map(|r| Arc::new(r.data))
+        })
+        .await
+        .cloned()
+    }
+
     /// The parent's pupils (or the configured one), each decoded on its own: a pupil record
     /// that does not decode or convert is reported (`loss` says what the read loses) and left
     /// out, and the others are read.
     fn targets(&self, wanted: Option<String>, d: Diagnostics, loss: Loss) -> Targets {
         let this = self.clone();
         Box::pin(async move {
-            let pupils = this.pupils_as::<Lenient<Pupil>>().await?.data;
+            let pupils = this.pupils_once().await?;
+            let pupils = Vec::clone(&pupils);
             let mut all = Vec::with_capacity(pupils.len());
             let mut rejected: Vec<(Option<String>, String)> = Vec::new();
             for item in pupils {
