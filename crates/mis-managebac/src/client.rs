@@ -40,7 +40,7 @@ use crate::wire::{
     ClassDateAttendance, ClassStudents, ClassTeacher, ClassTerm, ClassTimetable, Excusal,
     ExcusalUpdate, HomeroomAttendance, HomeroomDateAttendance, Id, List, Listed, Membership, Meta,
     NewExcusal, One, Parent, Permissions, Pong, School, Student, StudentAdjustments, StudentKey,
-    Teacher, TeacherGroup, TermAttendance, YearGroup, YearGroupStudents, bulk_results,
+    StudentRow, Teacher, TeacherGroup, TermAttendance, YearGroup, YearGroupStudents, bulk_results,
 };
 
 /// One page of a list.
@@ -493,6 +493,10 @@ pub(crate) struct Inner {
     pub(crate) polarity: PolarityMap,
     pub(crate) version: ApiVersion,
     page_size: u32,
+    /// How long `cache` keeps an answer.
+    pub(crate) reuse: std::time::Duration,
+    /// What one run reads once (crate::plan).
+    pub(crate) cache: crate::plan::RunCache,
 }
 
 impl Client {
@@ -546,6 +550,8 @@ impl Client {
                 polarity: config.polarity().clone(),
                 version: config.api_version(),
                 page_size: config.records_per_page(),
+                reuse: config.reuse(),
+                cache: crate::plan::RunCache::default(),
             }),
         })
     }
@@ -741,6 +747,12 @@ impl Client {
         &self,
         filter: &StudentFilter,
     ) -> BoxStream<'static, Result<Lenient<StudentKey>>> {
+        self.list_stream(segs(&["students"]), filter.query(), "students.list")
+    }
+
+    /// `GET /students` read record by record as [`StudentRow`]s: each student's whole record
+    /// (or why it was rejected) and its identifying fields.
+    pub fn student_rows(&self, filter: &StudentFilter) -> BoxStream<'static, Result<StudentRow>> {
         self.list_stream(segs(&["students"]), filter.query(), "students.list")
     }
 

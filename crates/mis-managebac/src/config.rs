@@ -43,6 +43,12 @@ pub const ENV_QUOTA: &str = "MIS_MANAGEBAC_QUOTA";
 /// Records asked for per page by default: Faria asks integrations to "use `per_page=50`"
 /// (vendors.md §5.5).
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// How long a client reuses the reference data one run reads ([`Config::reuse_for`]): long
+/// enough for one school's sync (students, attendance, timetable, behaviour), short enough
+/// that a long-lived client sees a new class or timetable within minutes.
+pub const DEFAULT_REUSE: Duration = Duration::from_secs(15 * 60);
+
 /// The largest page the vendor serves on the classic endpoints: "max 200" (vendors.md §5.4).
 pub const MAX_PAGE_SIZE: u32 = 200;
 
@@ -381,6 +387,7 @@ pub struct Config {
     retry: RetryConfig,
     timeout: Duration,
     page_size: u32,
+    reuse: Duration,
     mapper: CodeMapper,
     period_times: PeriodTimes,
     polarity: PolarityMap,
@@ -413,6 +420,7 @@ impl Config {
             retry: RetryConfig::default(),
             timeout: Duration::from_secs(30),
             page_size: DEFAULT_PAGE_SIZE,
+            reuse: DEFAULT_REUSE,
             mapper: CodeMapper::new(),
             period_times: PeriodTimes::new(),
             polarity: PolarityMap::new(),
@@ -548,6 +556,22 @@ impl Config {
     pub fn timeout(mut self, timeout: Duration) -> Config {
         self.timeout = timeout;
         self
+    }
+
+    /// How long what a run reads once is reused (default [`DEFAULT_REUSE`]): the school's
+    /// academic years, calendars and attendance categories, year groups, teachers, the class
+    /// lists, each class's timetable, the student lists and one student's class memberships.
+    /// Reads within this time of each other (the students, attendance, timetable and
+    /// behaviour of one sync) share them instead of asking again; `Duration::ZERO` reads them
+    /// afresh every time. Registers, excusals and behaviour notes are never reused.
+    pub fn reuse_for(mut self, reuse: Duration) -> Config {
+        self.reuse = reuse;
+        self
+    }
+
+    /// How long reference data is reused ([`Config::reuse_for`]).
+    pub fn reuse(&self) -> Duration {
+        self.reuse
     }
 
     /// Records per page, 1 to [`MAX_PAGE_SIZE`] (default [`DEFAULT_PAGE_SIZE`]).
@@ -723,6 +747,7 @@ impl fmt::Debug for Config {
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("page_size", &self.page_size)
+            .field("reuse", &self.reuse)
             .field("mapper_overrides", &self.mapper.has_overrides())
             .field("period_times", &self.period_times)
             .field("behaviour_polarity", &self.polarity)

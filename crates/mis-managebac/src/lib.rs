@@ -132,6 +132,7 @@ pub mod client;
 pub mod config;
 pub mod convert;
 pub mod error;
+mod plan;
 mod provider;
 pub mod wire;
 

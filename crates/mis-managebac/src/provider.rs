@@ -1,6 +1,17 @@
 //! [`MisProvider`] for [`Client`]: the normalised model over ManageBac's endpoints.
 //!
-//! What each operation reads (all lazily, as the stream is polled):
+//! What each operation reads (all lazily, as the stream is polled). Reference data — academic
+//! years, calendars, categories, year groups, teachers, the class lists, each class's
+//! timetable, the student lists, a student's memberships — is read once per run and shared by
+//! the reads of the run (`crate::plan`, [`Config::reuse_for`](crate::Config::reuse_for)), so a
+//! school-week costs about its floor (issue 16: the current classes' timetables, one register
+//! per class per day it meets, one per year group per school day, the lists' pages).
+//!
+//! Classes: the current ones; the archived ones only when the range starts before the current
+//! term (the earliest term marked `active`); then only those whose terms overlap the range.
+//! For one student, their classes come from `GET /memberships?user_ids[]=…` (one listing),
+//! falling back to `GET /classes/{id}/students?student_ids=…` per class when memberships are
+//! not readable. Class timetables are read concurrently (the rate gate paces them).
 //!
 //! - **students**: `GET /year-groups` (to name year groups), then `GET /students` with
 //!   `archived=false`, and again with `archived=true` when leavers are asked for. A year-group
@@ -10,8 +21,8 @@
 //!   - `day` marks: `GET /year-groups/{id}/homeroom/attendance/date/{date}` per year group
 //!     per school day;
 //!   - `lesson` marks: `GET /classes/{id}/attendance/date/{date}` per class on the days its
-//!     timetable meets (`GET /classes/{id}/timetable` over the calendar's rotation days), or
-//!     every school day for a class without a timetable;
+//!     timetable meets (`GET /classes/{id}/timetable` over the calendar's rotation days); a
+//!     class whose timetable has no slots meets on no day and costs no register read;
 //!   - `GET /students/excusals/{date}` once per date that has an absence: a parent's excusal
 //!     makes it an authorised absence. Excusals that cannot be read (403/404: one warning
 //!     per read; another degradable error: one per date, "absences … not checked against
@@ -21,8 +32,9 @@
 //!   "times and dates placed in Europe/London …").
 //! - **timetable**: teachers (for names), classes, each class's timetable, expanded over the
 //!   program calendar's rotation days with the configured bell times.
-//! - **behaviour**: students (to turn the school's `student_id` on notes into ManageBac ids),
-//!   then `GET /behavior/notes?modified_since=<start of the range>` — a note cannot have been
+//! - **behaviour**: the current students (to turn the school's `student_id` on notes into
+//!   ManageBac ids; the archived ones only once a note names a student the current list does
+//!   not know), then `GET /behavior/notes?modified_since=<start of the range>` — a note cannot have been
 //!   last changed before the incident it records \[I\] — keeping the notes dated in the range.
 //!   A note whose student is not among the school's students is skipped with a warning
 //!   (`NotFound`, "behaviour note skipped: its student is not known").
@@ -61,9 +73,7 @@ use mis_core::{
 use mis_http::Lenient;
 
 use crate::VENDOR;
-use crate::client::{
-    BehaviorNoteFilter, ClassFilter, Client, PersonFilter, StudentFilter, YearGroupFilter,
-};
+use crate::client::{BehaviorNoteFilter, Client, PersonFilter, StudentFilter};
 use crate::config::{ENV_TIME_ZONE, FALLBACK_TIME_ZONE};
 use crate::convert::attendance::{Categories, codes, day_mark, excuse, lesson_marks};
 use crate::convert::behaviour::{StudentIndex, event};
@@ -106,6 +116,35 @@ impl SchoolYears {
             .find(|(p, y)| Some(p.as_str()) == program && holds(y))
             .or_else(|| self.years.iter().find(|(_, y)| holds(y)))
             .map(|(_, y)| y.id)
+    }
+
+    /// The first day of the current term: the earliest start of a term marked `active`
+    /// (several programs may each have one). `None` when no term says it is current.
+    fn current_term_start(&self) -> Option<Date> {
+        self.years
+            .iter()
+            .flat_map(|(_, y)| &y.academic_terms)
+            .filter(|t| t.active == Some(true))
+            .filter_map(|t| date(t.starts_on.as_deref()))
+            .min()
+    }
+
+    /// Whether `class` may meet in `range`: false only when both its first and last terms
+    /// are known and the days from the first's start to the last's end miss the range.
+    fn class_may_meet(&self, class: &wire::Class, range: DateRange) -> bool {
+        let term = |id: Option<Id>| {
+            let id = id?;
+            self.years
+                .iter()
+                .flat_map(|(_, y)| &y.academic_terms)
+                .find(|t| t.id == id)
+        };
+        let start = term(class.start_term_id).and_then(|t| date(t.starts_on.as_deref()));
+        let end = term(class.end_term_id).and_then(|t| date(t.ends_on.as_deref()));
+        match (start, end) {
+            (Some(start), Some(end)) => start <= range.to() && range.from() <= end,
+            _ => true,
+        }
     }
 
     /// The categories that apply to a record of `program` on `date` (built-ins only when
@@ -251,10 +290,7 @@ impl Client {
 
     /// Year group id → name, over every year group.
     async fn year_group_names(&self) -> Result<(Vec<wire::YearGroup>, BTreeMap<Id, String>)> {
-        let groups: Vec<wire::YearGroup> = self
-            .year_groups(&YearGroupFilter::new())
-            .try_collect()
-            .await?;
+        let groups: Vec<wire::YearGroup> = self.run_year_groups().await?.to_vec();
         let names = groups
             .iter()
             .map(|g| {
@@ -267,51 +303,81 @@ impl Client {
 
     /// Every class, current and archived.
     async fn all_classes(&self) -> Result<Vec<wire::Class>> {
-        let mut classes: Vec<wire::Class> = self
-            .classes(&ClassFilter::new().archived(false))
-            .try_collect()
-            .await?;
-        let archived: Vec<wire::Class> = self
-            .classes(&ClassFilter::new().archived(true))
-            .try_collect()
-            .await?;
+        let mut classes: Vec<wire::Class> = self.run_classes(false).await?.to_vec();
         let known: BTreeSet<Id> = classes.iter().map(|c| c.id).collect();
-        classes.extend(archived.into_iter().filter(|c| !known.contains(&c.id)));
+        let archived = self.run_classes(true).await?;
+        classes.extend(archived.iter().filter(|c| !known.contains(&c.id)).cloned());
         Ok(classes)
     }
 
-    /// Every student's identifying fields, current and archived, each record decoded on its
-    /// own; the ids of records that did not decode come back apart, with why.
-    async fn all_student_keys(&self) -> Result<(Vec<wire::StudentKey>, Vec<mis_http::Rejected>)> {
-        let mut keys: Vec<wire::StudentKey> = Vec::new();
-        let mut rejected = Vec::new();
-        let mut known = BTreeSet::new();
-        for archived in [false, true] {
-            let items: Vec<Lenient<wire::StudentKey>> = self
-                .student_keys(&StudentFilter::new().archived(archived))
-                .try_collect()
-                .await?;
-            for item in items {
-                match item {
-                    Lenient::Ok(k) if known.insert(k.id) => keys.push(k),
-                    Lenient::Ok(_) => {}
-                    Lenient::Rejected(r) => rejected.push(r),
-                }
-            }
+    /// The classes that may meet in `range`: the current ones, and the archived ones only
+    /// when the range reaches back before the current term (a class is archived when its
+    /// last term is over, so no archived class meets from the current term on); then only
+    /// those whose terms (`start_term_id`..`end_term_id`) overlap the range, when the terms
+    /// are known. For `student`, only their classes ([`Client::classes_of`]).
+    async fn classes_in(
+        &self,
+        range: DateRange,
+        years: &SchoolYears,
+        student: Option<Id>,
+        diagnostics: &Diagnostics,
+        what: &str,
+    ) -> Result<Vec<wire::Class>> {
+        let mut classes: Vec<wire::Class> = self.run_classes(false).await?.to_vec();
+        if years
+            .current_term_start()
+            .is_none_or(|start| range.from() < start)
+        {
+            let known: BTreeSet<Id> = classes.iter().map(|c| c.id).collect();
+            let archived = self.run_classes(true).await?;
+            classes.extend(archived.iter().filter(|c| !known.contains(&c.id)).cloned());
         }
-        Ok((keys, rejected))
+        classes.retain(|c| years.class_may_meet(c, range));
+        match student {
+            Some(s) => self.classes_of(classes, s, diagnostics, what).await,
+            None => Ok(classes),
+        }
     }
 
-    /// The classes `student` is a member of, out of `classes`. A class whose membership
-    /// cannot be read (a degradable error) is left out with a warning naming the class and the
-    /// student; `what` says what the read loses with it.
-    async fn classes_of(
+    /// Each class's timetable, read concurrently ([`IN_FLIGHT`] at a time, the rate gate
+    /// pacing them) and once per run: attendance and timetable share them.
+    async fn timetables_of(
         &self,
         classes: Vec<wire::Class>,
+    ) -> Vec<(wire::Class, Result<Arc<wire::ClassTimetable>>)> {
+        stream::iter(classes)
+            .map(|class| async move {
+                let t = self.run_timetable(class.id).await;
+                (class, t)
+            })
+            .buffered(IN_FLIGHT)
+            .collect()
+            .await
+    }
+
+    /// The classes `student` is a member of, out of `classes`: from the student's
+    /// memberships (`GET /memberships?user_ids[]=…`, one listing). When those cannot be read
+    /// (a token without `memberships/index`, an older tenant), each class is asked
+    /// (`GET /classes/{id}/students?student_ids=…`); a class whose membership cannot be read
+    /// then (a degradable error) is left out with a warning naming the class and the student;
+    /// `what` says what the read loses with it.
+    async fn classes_of(
+        &self,
+        mut classes: Vec<wire::Class>,
         student: Id,
         diagnostics: &Diagnostics,
         what: &str,
     ) -> Result<Vec<wire::Class>> {
+        match self.run_memberships(student).await {
+            Ok(member_of) => {
+                classes.retain(|c| member_of.binary_search(&c.id).is_ok());
+                return Ok(classes);
+            }
+            Err(e) if e.is_degradable() => {
+                tracing::debug!(error = %e, "memberships not readable; asking each class");
+            }
+            Err(e) => return Err(e),
+        }
         let mut out = Vec::new();
         for class in classes {
             match self
@@ -393,14 +459,10 @@ impl Client {
         let mut ids = BTreeSet::new();
         let mut rejected = Vec::new();
         for archived in [false, true] {
-            let items: Vec<Lenient<wire::Student>> = self
-                .student_records_lenient(&StudentFilter::new().archived(archived))
-                .try_collect()
-                .await?;
-            for item in items {
-                match item {
+            for row in self.run_students(archived).await?.iter() {
+                match &row.record {
                     Lenient::Ok(s) => ids.extend(s.year_group_id),
-                    Lenient::Rejected(r) => rejected.push(r),
+                    Lenient::Rejected(r) => rejected.push(r.clone()),
                 }
             }
         }
@@ -417,11 +479,11 @@ impl Client {
     /// Academic years of every program; calendars of those overlapping `range`; categories
     /// of those when `with_categories`.
     async fn school_years(&self, range: DateRange, with_categories: bool) -> Result<SchoolYears> {
-        let grouped = self.academic_years_by_program(None, None).await?;
+        let grouped = self.run_years().await?;
         let mut years = Vec::new();
-        for (program, list) in grouped {
+        for (program, list) in grouped.iter() {
             for y in list {
-                years.push((program.clone(), y));
+                years.push((program.clone(), y.clone()));
             }
         }
         let overlaps = |y: &wire::AcademicYear| {
@@ -433,27 +495,22 @@ impl Client {
         let mut all_days = RotationCalendar::new();
         let mut categories = BTreeMap::new();
         for (program, y) in years.iter().filter(|(_, y)| overlaps(y)) {
-            match self.calendar(program, y.id).await {
-                Ok(c) => {
+            match self.run_calendar(program, y.id).await?.as_ref() {
+                Some(c) => {
                     let mut one = RotationCalendar::new();
-                    one.add(&c);
+                    one.add(c);
                     all_days.merge(&one);
                     calendars.entry(program.clone()).or_default().merge(&one);
                 }
                 // A program without a calendar still has registers: its days are unknown,
                 // so every date is asked for.
-                Err(e) if e.kind() == ErrorKind::NotFound => {
+                None => {
                     tracing::debug!(program, year = %y.id, "no calendar");
                 }
-                Err(e) => return Err(e),
             }
             if with_categories && !categories.contains_key(&y.id) {
-                match self.attendance_categories(y.id).await {
-                    Ok(list) => {
-                        categories.insert(y.id, Categories::new(&list));
-                    }
-                    Err(e) if e.kind() == ErrorKind::NotFound => {}
-                    Err(e) => return Err(e),
+                if let Some(list) = self.run_categories(y.id).await?.as_ref() {
+                    categories.insert(y.id, Categories::new(list));
                 }
             }
         }
@@ -510,9 +567,12 @@ impl Client {
             filter = filter.year_groups(hits);
         }
         let names = Arc::new(names);
-        let mut passes = vec![filter.clone().archived(false)];
+        // The whole school's lists are read once per run (behaviour matches its notes
+        // through them); a year group's are read as asked.
+        let whole = q.year_group.is_none();
+        let mut passes = vec![(filter.clone().archived(false), false)];
         if q.include_leavers {
-            passes.push(filter.archived(true));
+            passes.push((filter.archived(true), true));
         }
         let client = self.clone();
         let seen = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
@@ -525,7 +585,20 @@ impl Client {
         })
         .filter_map(|r| futures::future::ready(r.err().map(Err)));
         Ok(stream::iter(passes)
-            .flat_map(move |f| client.student_records_lenient(&f))
+            .flat_map(move |(f, archived)| {
+                if !whole {
+                    return client.student_records_lenient(&f);
+                }
+                let client = client.clone();
+                stream::once(async move { client.run_students(archived).await })
+                    .map_ok(|rows| {
+                        let records: Vec<Result<Lenient<wire::Student>>> =
+                            rows.iter().map(|r| Ok(r.record.clone())).collect();
+                        stream::iter(records)
+                    })
+                    .try_flatten()
+                    .boxed()
+            })
             .try_filter_map(move |item| {
                 let names = names.clone();
                 let seen = seen.clone();
@@ -582,12 +655,8 @@ impl Client {
                     .await?
                     .into_iter()
                     .collect(),
-                None => match self
-                    .year_groups(&YearGroupFilter::new())
-                    .try_collect()
-                    .await
-                {
-                    Ok(groups) => groups,
+                None => match self.run_year_groups().await {
+                    Ok(groups) => groups.to_vec(),
                     // The list only enumerates the registers, which hang on year group ids
                     // that every student record carries: nothing is lost but the year
                     // groups' programs (their days are then taken from every calendar).
@@ -608,19 +677,16 @@ impl Client {
             }
         }
 
-        // Lesson registers: one request per class per day it meets.
+        // Lesson registers: one request per class per day its timetable meets. A class whose
+        // timetable has no slots meets on no day: it has no lesson registers to read.
         let mut lesson_tasks: Vec<(Id, Option<String>, Date)> = Vec::new();
         if want_lessons {
-            let mut classes = self.all_classes().await?;
-            if let Some(s) = student {
-                classes = self
-                    .classes_of(classes, s, &diagnostics, "lesson marks")
-                    .await?;
-            }
-            for class in &classes {
-                let program = class.program_code.as_deref();
-                let calendar = years.calendar(program);
-                let timetable = match self.class_timetable(class.id, None).await {
+            let classes = self
+                .classes_in(range, &years, student, &diagnostics, "lesson marks")
+                .await?;
+            for (class, timetable) in self.timetables_of(classes).await {
+                let calendar = years.calendar(class.program_code.as_deref());
+                let timetable = match timetable {
                     Ok(t) => t,
                     // Without its timetable the class's meeting days are unknown; a class
                     // that is gone (404) or closed to the token (403) has no register to
@@ -638,17 +704,7 @@ impl Client {
                     }
                     Err(e) => return Err(e),
                 };
-                let meets = meeting_days(&timetable, calendar, range);
-                let dates: Vec<Date> =
-                    if timetable.academic_years.iter().all(|y| y.slots.is_empty()) {
-                        range
-                            .days()
-                            .filter(|d| calendar.may_be_school_day(*d))
-                            .collect()
-                    } else {
-                        meets
-                    };
-                for d in dates {
+                for d in meeting_days(&timetable, calendar, range) {
                     lesson_tasks.push((class.id, class.program_code.clone(), d));
                 }
             }
@@ -848,17 +904,15 @@ impl Client {
         let range = q.range;
         let tz = self.school_zone(&q.diagnostics).await?;
         let years = Arc::new(self.school_years(range, false).await?);
-        let teachers: Vec<wire::Teacher> =
-            self.teachers(&PersonFilter::new()).try_collect().await?;
+        let teachers = self.run_teachers().await?;
         let names: BTreeMap<Id, String> = teachers
             .iter()
             .map(|t| (t.id, academic::teacher_name(t)))
             .collect();
         let diagnostics = q.diagnostics.clone();
-        let mut classes = self.all_classes().await?;
-        if let Some(s) = student {
-            classes = self.classes_of(classes, s, &diagnostics, "lessons").await?;
-        }
+        let classes = self
+            .classes_in(range, &years, student, &diagnostics, "lessons")
+            .await?;
         let client = self.clone();
         let names = Arc::new(names);
         let student_text = student.map(Id::text);
@@ -873,7 +927,7 @@ impl Client {
                     tz.clone(),
                 );
                 async move {
-                    let timetable = match client.class_timetable(class.id, None).await {
+                    let timetable = match client.run_timetable(class.id).await {
                         Ok(t) => t,
                         // One class's timetable that is gone (404), closed (403) or does not
                         // decode costs that class's lessons.
@@ -927,30 +981,12 @@ impl Client {
             })?),
         };
         let diagnostics = q.diagnostics.clone();
+        // Notes name students by the school's id: the current students (read once per run,
+        // shared with the students read) place them; the archived ones are listed only when a
+        // note names a student the current list does not know.
         let mut index = StudentIndex::new();
-        let (keys, rejected) = self.all_student_keys().await?;
-        for k in &keys {
-            index.add_key(k);
-        }
-        // A student whose record does not decode cannot be matched to its notes: those notes
-        // are skipped (each with its own warning), as for any student the index does not
-        // know; `student_ids` only ever hold ManageBac ids.
-        for r in rejected {
-            let mut w = Warning::skipped_record(
-                VENDOR,
-                "students.list",
-                "student",
-                r.id.clone(),
-                r.describe(),
-            );
-            w.consequence = "behaviour notes about this student skipped: the student's record \
-                             is not readable"
-                .into();
-            if let Some(id) = &r.id {
-                w = w.student(id.clone());
-            }
-            diagnostics.report(w)?;
-        }
+        add_rows(&mut index, &self.run_students(false).await?, &diagnostics)?;
+        let students = Arc::new(futures::lock::Mutex::new((index, false)));
         let range = q.range;
         let tz = self.school_zone(&diagnostics).await?;
         let since = range
@@ -966,12 +1002,33 @@ impl Client {
         }
         let polarity = self.inner.polarity.clone();
         let wanted = student.map(Id::text);
+        let client = self.clone();
         Ok(self
             .behavior_notes_lenient(&filter)
             .try_filter_map(move |item| {
-                let e = keep(item, &diagnostics, "behavior.notes", "behaviour").and_then(|note| {
-                    let Some(note) = note else { return Ok(None) };
-                    let Some(e) = event(&note, &index, &polarity, &tz) else {
+                let (client, students, diagnostics, polarity, tz, wanted) = (
+                    client.clone(),
+                    students.clone(),
+                    diagnostics.clone(),
+                    polarity.clone(),
+                    tz.clone(),
+                    wanted.clone(),
+                );
+                async move {
+                    let Some(note) = keep(item, &diagnostics, "behavior.notes", "behaviour")?
+                    else {
+                        return Ok(None);
+                    };
+                    let mut book = students.lock().await;
+                    let mut found = event(&note, &book.0, &polarity, &tz);
+                    if found.as_ref().is_some_and(|e| e.student_ids.is_empty()) && !book.1 {
+                        book.1 = true;
+                        let rows = client.run_students(true).await?;
+                        add_rows(&mut book.0, &rows, &diagnostics)?;
+                        found = event(&note, &book.0, &polarity, &tz);
+                    }
+                    drop(book);
+                    let Some(e) = found else {
                         // Neither `incident_time` nor `created_at` gives it a date: it
                         // cannot be placed in any range.
                         diagnostics.report(Warning::skipped_record(
@@ -1002,8 +1059,7 @@ impl Client {
                     Ok((range.contains(e.date)
                         && wanted.as_ref().is_none_or(|w| e.student_ids.contains(w)))
                     .then_some(e))
-                });
-                async move { e }
+                }
             })
             .boxed())
     }
@@ -1122,6 +1178,40 @@ fn keep<T>(
             Ok(None)
         }
     }
+}
+
+/// Adds the students of `rows` to `index`; a record whose identifying fields do not decode
+/// cannot be matched to its notes: those notes are skipped (each with its own warning), as for
+/// any student the index does not know, and the record is reported here. `student_ids` only
+/// ever hold ManageBac ids.
+fn add_rows(
+    index: &mut StudentIndex,
+    rows: &[wire::StudentRow],
+    diagnostics: &Diagnostics,
+) -> Result<()> {
+    for row in rows {
+        match (&row.key, &row.record) {
+            (Some(k), _) => index.add_key(k),
+            (None, Lenient::Rejected(r)) => {
+                let mut w = Warning::skipped_record(
+                    VENDOR,
+                    "students.list",
+                    "student",
+                    r.id.clone(),
+                    r.describe(),
+                );
+                w.consequence = "behaviour notes about this student skipped: the student's \
+                                 record is not readable"
+                    .into();
+                if let Some(id) = &r.id {
+                    w = w.student(id.clone());
+                }
+                diagnostics.report(w)?;
+            }
+            (None, Lenient::Ok(s)) => index.add(s),
+        }
+    }
+    Ok(())
 }
 
 /// What a read assumes when the school's zone is unknown.

@@ -164,6 +164,32 @@ impl From<&Student> for StudentKey {
     }
 }
 
+/// One element of `GET /students` decoded twice over: as a whole [`Student`] (record by
+/// record, so one malformed record is rejected alone) and for its identifying fields only
+/// ([`StudentKey`], `None` when even those do not decode). One listing then serves both the
+/// students read and the behaviour read's matching of notes to students, which must still
+/// match a student whose other fields are corrupt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudentRow {
+    /// The whole record, or why it was rejected.
+    pub record: mis_http::Lenient<Student>,
+    /// The identifying fields.
+    pub key: Option<StudentKey>,
+}
+
+impl<'de> Deserialize<'de> for StudentRow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw: Box<serde_json::value::RawValue> = Deserialize::deserialize(d)?;
+        let record = serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
+        let key = serde_json::from_str(raw.get()).ok();
+        Ok(StudentRow { record, key })
+    }
+}
+
+impl Listed for StudentRow {
+    const LIST_KEY: &'static str = "students";
+}
+
 /// A teacher.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Teacher {
