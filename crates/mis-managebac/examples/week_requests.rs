@@ -43,7 +43,11 @@ async fn main() {
     )
     .await
     .expect("the ManageBac emulator starts");
-    let token = sandbox.credentials().get("token").expect("a token").to_owned();
+    let token = sandbox
+        .credentials()
+        .get("token")
+        .expect("a token")
+        .to_owned();
     let mut bells = PeriodTimes::new();
     for p in &school.periods {
         bells = bells
@@ -127,7 +131,10 @@ async fn main() {
         week.from(),
         week.to()
     );
-    print_count("school-week (students + attendance + timetable + behaviour)", &total);
+    print_count(
+        "school-week (students + attendance + timetable + behaviour)",
+        &total,
+    );
     print_count("one pupil's week (attendance + timetable)", &one);
 }
 
