@@ -12,7 +12,7 @@ pub fn run(dir: &Path) -> Result<(), String> {
     write(dir, "mis", cmd.clone())?;
     for sub in cmd.get_subcommands() {
         let name = format!("mis-{}", sub.get_name());
-        write(dir, &name, sub.clone().name(name.clone()))?;
+        write(dir, &name, sub.clone())?;
     }
     Ok(())
 }
@@ -20,6 +20,7 @@ pub fn run(dir: &Path) -> Result<(), String> {
 fn write(dir: &Path, name: &str, cmd: clap::Command) -> Result<(), String> {
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd)
+        .title(name)
         .render(&mut page)
         .map_err(|e| format!("{name}: {e}"))?;
     let path = dir.join(format!("{name}.1"));

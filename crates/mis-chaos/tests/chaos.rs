@@ -123,7 +123,14 @@ fn week(vendor: Vendor, school: &School) -> DateRange {
     // ManageBac: three days. Its 429 hint (`X-RateLimit-Reset`) has whole-second resolution,
     // so each injected 429 closes the client's gate for up to a second; a whole week is ~320
     // requests, ~30 429s, ~30 s — over the CI budget for this crate.
-    let days = if vendor == Vendor::ManageBac { 2 } else { 4 };
+    // ClassCharts: two weeks. One pupil's week is now about nine requests (one login, one
+    // attendance, five timetable days, the activity walk), too few for the fault plan to be
+    // sure to draw a fault.
+    let days = match vendor {
+        Vendor::ManageBac => 2,
+        Vendor::ClassCharts => 11,
+        _ => 4,
+    };
     DateRange::new(first, first.checked_add(days.days()).unwrap()).unwrap()
 }
 
