@@ -2,7 +2,8 @@
 //! argument), alternating bare `reqwest` and `mis_http::HttpClient` so drift hits both alike,
 //! against the same loopback server; prints p50, p90 and the p50 ratio (target ≤ 1.10).
 //!
-//! `cargo run --release -p mis-http --example overhead [-- N]`
+//! `cargo run --release -p mis-http --example overhead [-- N]`; `-- N stack` or `-- N bare`
+//! sends N requests with one client only (for a profiler).
 
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,20 @@ fn main() {
         }),
         None => 2000,
     };
+    // `overhead N stack` / `overhead N bare`: one client only, for a profiler.
+    if let Some(only) = std::env::args().nth(2) {
+        let rt = support::runtime();
+        let base = support::start_server(&rt);
+        let bare = Bare::new(&base);
+        let stack = Stack::new(&base);
+        for _ in 0..n {
+            match only.as_str() {
+                "bare" => std::hint::black_box(rt.block_on(bare.get())),
+                _ => std::hint::black_box(rt.block_on(stack.get())),
+            };
+        }
+        return;
+    }
     let rt = support::runtime();
     let base = support::start_server(&rt);
     let bare = Bare::new(&base);

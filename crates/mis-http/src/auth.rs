@@ -13,9 +13,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::future::BoxFuture;
-use http::HeaderName;
+use futures::future::{BoxFuture, Either};
 use http::header::AUTHORIZATION;
+use http::{HeaderName, HeaderValue};
 use mis_core::{Error, ErrorKind, Result};
 use tokio::time::Instant;
 use tower::{Layer, Service, ServiceExt};
@@ -148,6 +148,8 @@ impl fmt::Debug for Credential {
 pub struct StaticAuth {
     header: HeaderName,
     value: SecretString,
+    /// `value` as a sensitive header, made once: applied to every request as it is.
+    ready: HeaderValue,
 }
 
 impl StaticAuth {
@@ -162,10 +164,11 @@ impl StaticAuth {
     /// `<name>: <value>`, e.g. `auth-token: <token>`.
     pub fn header(name: HeaderName, value: &SecretString) -> Result<Self> {
         // Fail at build time, not on the first request.
-        sensitive_header_value(value.expose_secret())?;
+        let ready = sensitive_header_value(value.expose_secret())?;
         Ok(StaticAuth {
             header: name,
             value: value.clone(),
+            ready,
         })
     }
 
@@ -178,6 +181,7 @@ impl StaticAuth {
         Ok(StaticAuth {
             header: AUTHORIZATION,
             value: SecretString::from(text.to_owned()),
+            ready: value,
         })
     }
 }
@@ -198,7 +202,13 @@ impl Authenticator for StaticAuth {
     }
 
     fn apply(&self, credential: &Credential, request: &mut Request) -> Result<()> {
-        let value = sensitive_header_value(credential.secret().expose_secret())?;
+        // The credential is always our own value (acquire hands it out): reuse the header
+        // made at build time instead of validating the secret again on every request.
+        let value = if credential.secret().expose_secret() == self.value.expose_secret() {
+            self.ready.clone()
+        } else {
+            sensitive_header_value(credential.secret().expose_secret())?
+        };
         request.headers_mut().insert(self.header.clone(), value);
         Ok(())
     }
@@ -382,6 +392,12 @@ impl AuthState {
             })
     }
 
+    /// The current credential when it can be used as it is (no clock read for one that never
+    /// needs renewing).
+    fn ready(&self) -> Option<Slot> {
+        self.slot().filter(|slot| self.usable(slot))
+    }
+
     /// The credential to use now: acquired lazily, renewed once due.
     async fn current(&self, budget: Option<Duration>) -> Result<Slot> {
         if let Some(slot) = self.slot() {
@@ -479,26 +495,45 @@ where
 {
     type Response = Response;
     type Error = Error;
-    type Future = BoxFuture<'static, Result<Response>>;
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response>>>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        // The fast path calls this very service; the slow path a ready clone (`oneshot`).
+        self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        if !self.state.authenticator.can_refresh() {
+            if let Some(slot) = self.state.ready() {
+                // A fixed credential already in hand: nothing to wait for and nothing to
+                // replay, so no future of our own.
+                return match self
+                    .state
+                    .authenticator
+                    .apply(&slot.credential, &mut request)
+                {
+                    Ok(()) => Either::Left(self.inner.call(request)),
+                    Err(e) => Either::Right(Box::pin(std::future::ready(Err(e)))),
+                };
+            }
+        }
         let inner = self.inner.clone();
         let state = self.state.clone();
-        Box::pin(async move {
+        Either::Right(Box::pin(async move {
             let progress = Progress::of(&request).cloned();
-            let budget = progress.as_ref().and_then(|p| p.remaining());
-            let began = Instant::now();
-            let slot = state.current(budget).await;
-            if let Some(progress) = &progress {
-                // Waiting for a credential is queueing, not retry time; the token request's
-                // own attempt is paid by that request.
-                progress.add_queued(began.elapsed());
-            }
-            let slot = slot?;
+            let slot = match state.ready() {
+                Some(slot) => slot,
+                None => {
+                    let budget = progress.as_ref().and_then(|p| p.remaining());
+                    let began = Instant::now();
+                    let slot = state.current(budget).await;
+                    if let Some(progress) = &progress {
+                        // Waiting for a credential is queueing, not retry time.
+                        progress.add_queued(began.elapsed());
+                    }
+                    slot?
+                }
+            };
             let replay = state
                 .authenticator
                 .can_refresh()
@@ -522,6 +557,6 @@ where
                 }
                 (result, _) => result,
             }
-        })
+        }))
     }
 }

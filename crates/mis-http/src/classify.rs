@@ -6,11 +6,12 @@
 //! say, the default status table below decides.
 
 use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use mis_core::{Error, ErrorKind, Result, redact};
 use tower::{Layer, Service};
 
@@ -18,6 +19,10 @@ use crate::clock::Clock;
 use crate::hints::{WaitHint, wait_hint};
 use crate::meta::RequestMeta;
 use crate::{Request, Response};
+
+/// `X-RateLimit-Remaining`, made once (a lookup by `&str` parses the name every time).
+pub(crate) const X_RATELIMIT_REMAINING: http::HeaderName =
+    http::HeaderName::from_static("x-ratelimit-remaining");
 
 /// How many characters of a body an error message may quote.
 const EXCERPT_CHARS: usize = 120;
@@ -221,49 +226,75 @@ fn strip_query(location: &str) -> String {
 
 impl<S> Service<Request> for ClassifyService<S>
 where
-    S: Service<Request, Response = Response, Error = Error> + Send + 'static,
-    S::Future: Send + 'static,
+    S: Service<Request, Response = Response, Error = Error>,
 {
     type Response = Response;
     type Error = Error;
-    type Future = BoxFuture<'static, Result<Response>>;
+    type Future = ClassifyFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let config = self.config.clone();
         let meta = RequestMeta::of(&request);
-        // No clone of the inner service: its future is all this layer needs.
-        let sent = self.inner.call(request);
-        Box::pin(async move {
-            let response = sent.await.map_err(|e| {
-                let e = if e.vendor().is_none() {
-                    e.with_vendor(config.vendor)
-                } else {
-                    e
-                };
-                if e.operation().is_none() {
-                    e.with_operation(meta.operation())
-                } else {
-                    e
-                }
-            })?;
-            if let Some(remaining) = response
-                .headers()
-                .get("x-ratelimit-remaining")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-            {
-                tracing::Span::current().record("ratelimit_remaining", remaining);
-                tracing::trace!(remaining, "vendor rate-limit budget");
+        // No clone of the inner service, no box: its future plus what to classify with.
+        ClassifyFuture {
+            sent: self.inner.call(request),
+            config: self.config.clone(),
+            meta,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`ClassifyService`].
+    pub(crate) struct ClassifyFuture<F> {
+        #[pin]
+        sent: F,
+        config: Arc<ClassifyConfig>,
+        meta: RequestMeta,
+    }
+}
+
+impl<F: Future<Output = Result<Response>>> Future for ClassifyFuture<F> {
+    type Output = Result<Response>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(this.sent.poll(cx));
+        Poll::Ready(this.config.finish(result, this.meta))
+    }
+}
+
+impl ClassifyConfig {
+    /// Annotates a transport error, or classifies a response.
+    fn finish(&self, result: Result<Response>, meta: &RequestMeta) -> Result<Response> {
+        let response = result.map_err(|e| {
+            let e = if e.vendor().is_none() {
+                e.with_vendor(self.vendor)
+            } else {
+                e
+            };
+            if e.operation().is_none() {
+                e.with_operation(meta.operation())
+            } else {
+                e
             }
-            match config.classify(&response, &meta) {
-                None => Ok(response),
-                Some(error) => Err(error),
-            }
-        })
+        })?;
+        if let Some(remaining) = response
+            .headers()
+            .get(&X_RATELIMIT_REMAINING)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            tracing::Span::current().record("ratelimit_remaining", remaining);
+            tracing::trace!(remaining, "vendor rate-limit budget");
+        }
+        match self.classify(&response, meta) {
+            None => Ok(response),
+            Some(error) => Err(error),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use mis_core::{Error, Result};
 use serde::de::DeserializeOwned;
 
 use crate::gate::RateGate;
-use crate::meta::{Dispatch, Progress, RequestMeta, TargetUrl, clone_request, prepare};
+use crate::meta::{Dispatch, Progress, RequestMeta, clone_request, prepare};
 use crate::request::{RequestBuilder, decode_error};
 use crate::retry::RetryPolicy;
 use crate::url::BaseUrl;
@@ -117,14 +117,7 @@ impl HttpClient {
     pub async fn send_request(&self, mut request: Request) -> Result<Response> {
         prepare(&mut request);
         let operation = RequestMeta::of(&request).operation();
-        // A request from the builder carries its URL, checked when it was built; only a URI
-        // set or changed by hand is parsed here.
-        let same_origin = match TargetUrl::of(&request) {
-            Some(url) => self.shared.base.same_origin(url),
-            None => ::url::Url::parse(&request.uri().to_string())
-                .is_ok_and(|url| self.shared.base.same_origin(&url)),
-        };
-        if !same_origin {
+        if !self.shared.base.same_origin_uri(request.uri()) {
             return Err(self.annotate(
                 Error::invalid_input(
                     "refusing to send a request to another origin than the base URL",
@@ -158,7 +151,7 @@ impl HttpClient {
                 return Ok(value);
             }
             let (error, broken) = decode_error::<T>(self.vendor(), operation, body);
-            let (Some(mut next), Some(progress), true) = (next, progress, broken) else {
+            let (Some(next), Some(progress), true) = (next, progress, broken) else {
                 return Err(error);
             };
             // Retried like a dropped connection: the body never arrived whole.
@@ -172,7 +165,7 @@ impl HttpClient {
                 .map_err(|e| e.with_retryable(false))?;
             tracing::debug!("the response body was cut short or not JSON; sending again");
             tokio::time::sleep(delay).await;
-            next.extensions_mut().insert(Dispatch::default());
+            progress.reset_dispatch();
             request = next;
         }
     }

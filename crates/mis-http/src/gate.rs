@@ -14,10 +14,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
+use std::future::Future;
+use std::pin::Pin;
+
+use futures::future::{BoxFuture, Either};
 use governor::clock::Clock as _;
 use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
@@ -229,6 +232,10 @@ impl RateGate {
     /// quota's own spacing is served one caller after another (FIFO, so none is overtaken
     /// forever).
     pub async fn wait_within(&self, budget: Option<Duration>) -> Result<Duration> {
+        // The common case, an open gate with no limit, reads no clock.
+        if self.limiter.is_none() && self.closed_until().is_none() {
+            return Ok(Duration::ZERO);
+        }
         let began = Instant::now();
         loop {
             self.wait_out_closure(budget, began).await?;
@@ -310,7 +317,7 @@ impl RateGate {
         }
         let Some(remaining) = response
             .headers()
-            .get("x-ratelimit-remaining")
+            .get(&crate::classify::X_RATELIMIT_REMAINING)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
         else {
@@ -429,16 +436,24 @@ where
 {
     type Response = Response;
     type Error = Error;
-    type Future = BoxFuture<'static, Result<Response>>;
+    type Future = Either<GateFuture<S::Future>, BoxFuture<'static, Result<Response>>>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        // The fast path calls this very service; the slow path a ready clone (`oneshot`).
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        if self.gate.limiter.is_none() && self.gate.closed_until().is_none() {
+            // Nothing to wait for (no limit, never closed): send at once, unboxed.
+            return Either::Left(GateFuture {
+                sent: self.inner.call(request),
+                gate: self.gate.clone(),
+            });
+        }
         let inner = self.inner.clone();
         let gate = self.gate.clone();
-        Box::pin(async move {
+        Either::Right(Box::pin(async move {
             let progress = Progress::of(&request).cloned();
             // A wait hint may keep the gate closed only as long as this request has retry
             // time left (or, for a token request, the request that needs the token).
@@ -463,7 +478,33 @@ where
                 Err(_) => {}
             }
             result
-        })
+        }))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The gate's future when it had nothing to wait for: closes the gate on a hinted 429.
+    pub(crate) struct GateFuture<F> {
+        #[pin]
+        sent: F,
+        gate: Arc<RateGate>,
+    }
+}
+
+impl<F: Future<Output = Result<Response>>> Future for GateFuture<F> {
+    type Output = Result<Response>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(this.sent.poll(cx));
+        if let Err(e) = &result {
+            if e.kind() == ErrorKind::RateLimited {
+                if let Some(wait) = e.retry_after() {
+                    this.gate.close_for(wait);
+                }
+            }
+        }
+        Poll::Ready(result)
     }
 }
 

@@ -47,10 +47,12 @@ impl RequestMeta {
 
     /// The metadata of `request`, or the defaults for its method when it has none.
     pub fn of(request: &Request) -> Self {
-        request
-            .extensions()
-            .get::<RequestMeta>()
-            .copied()
+        // The stack's own extension first: one lookup on the hot path. A request prepared
+        // by the stack copied any `RequestMeta` extension it had into it.
+        let ext = request.extensions();
+        ext.get::<Arc<Progress>>()
+            .and_then(|p| p.meta)
+            .or_else(|| ext.get::<RequestMeta>().copied())
             .unwrap_or_else(|| RequestMeta::new(UNNAMED, request.method()))
     }
 
@@ -111,49 +113,51 @@ const NOT_SENT: u8 = 2;
 /// (a connect error) calls [`Dispatch::mark_not_sent`]. Custom transports should do the same,
 /// or a non-idempotent request that failed to connect is simply not retried.
 #[derive(Debug, Clone)]
-pub struct Dispatch(Arc<AtomicU8>);
+pub struct Dispatch(pub(crate) Arc<Progress>);
 
 impl Default for Dispatch {
     /// Not yet handed to the transport.
     fn default() -> Self {
-        Dispatch(Arc::new(AtomicU8::new(PENDING)))
+        Dispatch(Arc::new(Progress::new(None, None)))
     }
 }
 
 impl Dispatch {
     /// The dispatch state of `request` (a detached one when the request has none).
     pub fn of(request: &Request) -> Dispatch {
-        request
-            .extensions()
-            .get::<Dispatch>()
-            .cloned()
+        Progress::of(request)
+            .map(|p| Dispatch(p.clone()))
             .unwrap_or_default()
     }
 
     /// Records that the attempt has been handed to the transport.
     pub fn mark_sent(&self) {
-        self.0.store(SENT, Ordering::SeqCst);
+        self.0.dispatch.store(SENT, Ordering::SeqCst);
     }
 
     /// Records that the transport failed before any byte could reach the server.
     pub fn mark_not_sent(&self) {
-        self.0.store(NOT_SENT, Ordering::SeqCst);
+        self.0.dispatch.store(NOT_SENT, Ordering::SeqCst);
     }
 
     /// Whether the attempt may have reached the server.
     pub fn may_have_reached_server(&self) -> bool {
-        self.0.load(Ordering::SeqCst) == SENT
+        self.0.dispatch.load(Ordering::SeqCst) == SENT
     }
 }
 
 /// The progress of one logical request, shared by every copy of it (retries, the replay
-/// after a credential refresh): attempts made, and the retry clock.
+/// after a credential refresh), in one extension so that a copy costs one allocation: the
+/// request's metadata, how far the current attempt got ([`Dispatch`]), attempts made, the
+/// retry clock, and the URL the builder parsed.
 ///
 /// The retry clock counts only time spent on attempts and back-off: time queued at the rate
 /// gate is recorded here and subtracted, so a request that waited two minutes for its turn
 /// behind two dozen other schools still has its whole retry time.
 #[derive(Debug)]
 pub(crate) struct Progress {
+    meta: Option<RequestMeta>,
+    dispatch: AtomicU8,
     attempts: AtomicU32,
     /// When the retry layer first saw the request (`None` before, or without retry layer).
     started: Mutex<Option<Instant>>,
@@ -161,21 +165,55 @@ pub(crate) struct Progress {
     queued_nanos: AtomicU64,
     /// The retry time allowed (attempts and back-off), set by the retry layer.
     limit_nanos: AtomicU64,
+    /// The URL the request builder parsed, taken by the transport of the first attempt so it
+    /// need not parse the URI again.
+    target: Mutex<Option<Url>>,
 }
 
 impl Progress {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(meta: Option<RequestMeta>, target: Option<Url>) -> Self {
         Progress {
+            meta,
+            dispatch: AtomicU8::new(PENDING),
             attempts: AtomicU32::new(1),
             started: Mutex::new(None),
             queued_nanos: AtomicU64::new(0),
             limit_nanos: AtomicU64::new(u64::MAX),
+            target: Mutex::new(target),
         }
     }
 
     /// The progress of `request`, when it went through [`prepare`].
     pub(crate) fn of(request: &Request) -> Option<&Arc<Progress>> {
         request.extensions().get::<Arc<Progress>>()
+    }
+
+    /// Marks the attempt of `request` as handed to the transport.
+    pub(crate) fn mark_sent(request: &Request) {
+        match Progress::of(request) {
+            Some(p) => p.dispatch.store(SENT, Ordering::SeqCst),
+            None => Dispatch::of(request).mark_sent(),
+        }
+    }
+
+    /// A new attempt is about to be sent: not sent yet.
+    pub(crate) fn reset_dispatch(&self) {
+        self.dispatch.store(PENDING, Ordering::SeqCst);
+    }
+
+    /// The builder's parsed URL for `request`, once, when it still names the request's URI
+    /// (a layer may have rewritten it).
+    pub(crate) fn take_target(request: &Request) -> Option<Url> {
+        let progress = Progress::of(request)?;
+        let mut target = progress
+            .target
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if target.as_ref()?.as_str() == request.uri() {
+            target.take()
+        } else {
+            None
+        }
     }
 
     pub(crate) fn attempts(&self) -> u32 {
@@ -200,8 +238,10 @@ impl Progress {
 
     /// Adds time spent waiting in a queue (not counted as retry time).
     pub(crate) fn add_queued(&self, waited: Duration) {
-        self.queued_nanos
-            .fetch_add(saturating_nanos(waited), Ordering::SeqCst);
+        if !waited.is_zero() {
+            self.queued_nanos
+                .fetch_add(saturating_nanos(waited), Ordering::SeqCst);
+        }
     }
 
     /// Retry time used so far: elapsed since the start, minus time queued.
@@ -226,32 +266,58 @@ fn saturating_nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX - 1)
 }
 
-/// The parsed URL a request was built from, so the transport does not parse its URI again.
-/// Used only while it still matches the request's URI (a layer may have rewritten it).
-#[derive(Debug, Clone)]
-pub(crate) struct TargetUrl(pub(crate) Arc<Url>);
-
-impl TargetUrl {
-    /// The URL, when it still names the request's URI.
-    pub(crate) fn of(request: &Request) -> Option<&Url> {
-        let target = request.extensions().get::<TargetUrl>()?;
-        (target.0.as_str() == request.uri()).then_some(&*target.0)
+/// Adds the extensions the stack relies on, keeping any already there.
+pub(crate) fn prepare(request: &mut Request) {
+    if Progress::of(request).is_none() {
+        let meta = request.extensions().get::<RequestMeta>().copied();
+        request
+            .extensions_mut()
+            .insert(Arc::new(Progress::new(meta, None)));
     }
 }
 
-/// Adds the extensions the stack relies on, keeping any already there.
-pub(crate) fn prepare(request: &mut Request) {
-    let ext = request.extensions_mut();
-    if ext.get::<RequestMeta>().is_none() {
-        let meta = RequestMeta::new(UNNAMED, request.method());
-        request.extensions_mut().insert(meta);
+/// What is needed to send a request again, taken before it is sent. Cheaper than a whole
+/// copy when the request carries only the stack's own extension (the usual case): that one
+/// `Arc` is kept instead of copying the extension map.
+pub(crate) struct Resend {
+    method: http::Method,
+    uri: http::Uri,
+    version: http::Version,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+    extensions: Result<Arc<Progress>, http::Extensions>,
+}
+
+impl Resend {
+    pub(crate) fn of(request: &Request) -> Resend {
+        let ext = request.extensions();
+        let extensions = match Progress::of(request) {
+            Some(progress) if ext.len() == 1 => Ok(progress.clone()),
+            _ => Err(ext.clone()),
+        };
+        Resend {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            version: request.version(),
+            headers: request.headers().clone(),
+            body: request.body().clone(),
+            extensions,
+        }
     }
-    let ext = request.extensions_mut();
-    if ext.get::<Dispatch>().is_none() {
-        ext.insert(Dispatch::default());
-    }
-    if ext.get::<Arc<Progress>>().is_none() {
-        ext.insert(Arc::new(Progress::new()));
+
+    pub(crate) fn into_request(self) -> Request {
+        let mut request = Request::new(self.body);
+        *request.method_mut() = self.method;
+        *request.uri_mut() = self.uri;
+        *request.version_mut() = self.version;
+        *request.headers_mut() = self.headers;
+        match self.extensions {
+            Ok(progress) => {
+                request.extensions_mut().insert(progress);
+            }
+            Err(extensions) => *request.extensions_mut() = extensions,
+        }
+        request
     }
 }
 
@@ -264,4 +330,22 @@ pub(crate) fn clone_request(request: &Request) -> Request {
     *copy.headers_mut() = request.headers().clone();
     *copy.extensions_mut() = request.extensions().clone();
     copy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builder_url_is_reused_while_it_names_the_uri() {
+        let url = Url::parse("http://127.0.0.1:8080/api/v1/students?page=1").unwrap();
+        let mut request = Request::new(bytes::Bytes::new());
+        *request.uri_mut() = http::Uri::try_from(url.as_str()).unwrap();
+        request
+            .extensions_mut()
+            .insert(Arc::new(Progress::new(None, Some(url))));
+        assert!(Progress::take_target(&request).is_some());
+        // Taken once.
+        assert!(Progress::take_target(&request).is_none());
+    }
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::HttpClient;
-use crate::meta::{RequestMeta, TargetUrl, UNNAMED, prepare};
+use crate::meta::{Progress, RequestMeta, UNNAMED};
 use crate::secret::{ExposeSecret, SecretString, sensitive_header_value};
 use crate::{Request, Response};
 
@@ -187,11 +187,11 @@ impl RequestBuilder {
             Some(i) => self.meta.with_idempotent(i),
             None => self.meta,
         };
-        let ext = request.extensions_mut();
-        ext.insert(meta);
-        // The URL was parsed once, here; the transport reuses it instead of parsing the URI.
-        ext.insert(TargetUrl(Arc::new(url)));
-        prepare(&mut request);
+        // One extension for everything the stack tracks. The URL was parsed once, here; the
+        // transport reuses it instead of parsing the URI again.
+        request
+            .extensions_mut()
+            .insert(Arc::new(Progress::new(Some(meta), Some(url))));
         Ok(request)
     }
 

@@ -19,8 +19,10 @@
 //! The delay is exponential backoff with full jitter — uniform in
 //! `[0, min(max_delay, base_delay * 2^(retry - 1))]` — and never less than the server's hint.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -29,7 +31,7 @@ use rand::Rng;
 use tower::retry::budget::{Budget, TpsBudget};
 use tower::{Layer, Service, ServiceExt};
 
-use crate::meta::{Dispatch, Progress, RequestMeta, clone_request, prepare};
+use crate::meta::{Dispatch, Progress, RequestMeta, Resend, clone_request, prepare};
 use crate::{Request, Response};
 
 /// Retry settings.
@@ -291,45 +293,123 @@ where
 {
     type Response = Response;
     type Error = Error;
-    type Future = BoxFuture<'static, Result<Response>>;
+    type Future = RetryFuture<S, S::Future>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        // The first attempt goes through this very service; later ones through a clone.
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         prepare(&mut request);
-        let inner = self.inner.clone();
-        let policy = self.policy.clone();
-        Box::pin(async move {
-            let progress = Progress::of(&request)
-                .cloned()
-                .unwrap_or_else(|| Arc::new(Progress::new()));
-            policy.begin(&progress);
-            let meta = RequestMeta::of(&request);
-            let one_shot = policy.config.max_attempts <= 1;
-            let mut request = request;
-            loop {
-                // Keep a copy for the next attempt; none when there can be no next attempt.
-                let next = (!one_shot).then(|| clone_request(&request));
-                let dispatch = Dispatch::of(&request);
-                let error = match inner.clone().oneshot(request).await {
-                    Ok(response) => return Ok(response),
-                    Err(error) => error,
-                };
-                let Some(mut next) = next else {
-                    return Err(policy
-                        .after_failure(&meta, &dispatch, &progress, error)
-                        .err()
-                        .unwrap_or_else(placeholder));
-                };
-                let delay = policy.after_failure(&meta, &dispatch, &progress, error)?;
-                tokio::time::sleep(delay).await;
-                // The next attempt has not been sent yet.
-                next.extensions_mut().insert(Dispatch::default());
-                request = next;
-            }
-        })
+        let meta = RequestMeta::of(&request);
+        let progress = Progress::of(&request)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(Progress::new(Some(meta), None)));
+        self.policy.begin(&progress);
+        // Keep a copy for the next attempt; none when there can be no next attempt.
+        let next = (self.policy.config.max_attempts > 1).then(|| Resend::of(&request));
+        // The first attempt is sent from here, unboxed: the boxed retry loop is only built
+        // once an attempt has failed.
+        RetryFuture {
+            first: self.inner.call(request),
+            rest: None,
+            ctx: Some(RetryCtx {
+                inner: self.inner.clone(),
+                policy: self.policy.clone(),
+                next,
+                meta,
+                progress,
+            }),
+        }
+    }
+}
+
+/// What the retry loop needs once the first attempt failed.
+pub(crate) struct RetryCtx<S> {
+    inner: S,
+    policy: Arc<RetryPolicy>,
+    next: Option<Resend>,
+    meta: RequestMeta,
+    progress: Arc<Progress>,
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`RetryService`]: the first attempt, then (after a failure) the loop.
+    pub(crate) struct RetryFuture<S, F> {
+        #[pin]
+        first: F,
+        rest: Option<BoxFuture<'static, Result<Response>>>,
+        ctx: Option<RetryCtx<S>>,
+    }
+}
+
+impl<S, F> Future for RetryFuture<S, F>
+where
+    S: Service<Request, Response = Response, Error = Error> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    F: Future<Output = Result<Response>>,
+{
+    type Output = Result<Response>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Some(rest) = this.rest {
+            return rest.as_mut().poll(cx);
+        }
+        let error = match ready!(this.first.poll(cx)) {
+            Ok(response) => return Poll::Ready(Ok(response)),
+            Err(error) => error,
+        };
+        let Some(ctx) = this.ctx.take() else {
+            return Poll::Ready(Err(error));
+        };
+        let dispatch = Dispatch(ctx.progress.clone());
+        let outcome = ctx
+            .policy
+            .after_failure(&ctx.meta, &dispatch, &ctx.progress, error);
+        let (delay, next) = match (outcome, ctx.next) {
+            (Ok(delay), Some(next)) => (delay, next),
+            (Ok(_), None) => return Poll::Ready(Err(placeholder())),
+            (Err(error), _) => return Poll::Ready(Err(error)),
+        };
+        let rest = this.rest.insert(Box::pin(retry_loop(
+            ctx.inner,
+            ctx.policy,
+            next.into_request(),
+            ctx.meta,
+            ctx.progress,
+            delay,
+        )));
+        rest.as_mut().poll(cx)
+    }
+}
+
+/// The attempts after the first: sleep `delay`, send, decide, until done.
+async fn retry_loop<S>(
+    inner: S,
+    policy: Arc<RetryPolicy>,
+    mut request: Request,
+    meta: RequestMeta,
+    progress: Arc<Progress>,
+    mut delay: Duration,
+) -> Result<Response>
+where
+    S: Service<Request, Response = Response, Error = Error> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    loop {
+        tokio::time::sleep(delay).await;
+        // The next attempt has not been sent yet.
+        progress.reset_dispatch();
+        let next = clone_request(&request);
+        let dispatch = Dispatch(progress.clone());
+        let error = match inner.clone().oneshot(request).await {
+            Ok(response) => return Ok(response),
+            Err(error) => error,
+        };
+        delay = policy.after_failure(&meta, &dispatch, &progress, error)?;
+        request = next;
     }
 }
 

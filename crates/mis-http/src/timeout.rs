@@ -59,28 +59,32 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         let timeout = RequestMeta::of(&request).timeout().unwrap_or(self.timeout);
         TimeoutFuture {
-            inner: Box::pin(tokio::time::timeout(timeout, self.inner.call(request))),
+            inner: tokio::time::timeout(timeout, self.inner.call(request)),
             timeout,
         }
     }
 }
 
-/// The future of [`TimeoutService`].
-pub(crate) struct TimeoutFuture<F> {
-    inner: Pin<Box<tokio::time::Timeout<F>>>,
-    timeout: Duration,
+pin_project_lite::pin_project! {
+    /// The future of [`TimeoutService`].
+    pub(crate) struct TimeoutFuture<F> {
+        #[pin]
+        inner: tokio::time::Timeout<F>,
+        timeout: Duration,
+    }
 }
 
 impl<F: Future<Output = Result<Response>>> Future for TimeoutFuture<F> {
     type Output = Result<Response>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.inner.as_mut().poll(cx) {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        match this.inner.poll(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(result)) => Poll::Ready(result),
             Poll::Ready(Err(_)) => Poll::Ready(Err(Error::new(
                 ErrorKind::Timeout,
-                format!("no response within {} ms", self.timeout.as_millis()),
+                format!("no response within {} ms", this.timeout.as_millis()),
             ))),
         }
     }

@@ -6,14 +6,17 @@
 //! vendor being down) are logged at debug or warn, not error: the caller gets the error and
 //! decides how bad it is.
 
-use std::task::{Context, Poll};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
-use futures::future::BoxFuture;
 use mis_core::{Error, ErrorKind, Result};
 use tokio::time::Instant;
 use tower::{Layer, Service};
 use tracing::Instrument;
 use tracing::field::Empty;
+use tracing::instrument::Instrumented;
 
 use crate::meta::{Progress, RequestMeta, prepare};
 use crate::{Request, Response};
@@ -45,11 +48,10 @@ pub(crate) struct TraceService<S> {
 impl<S> Service<Request> for TraceService<S>
 where
     S: Service<Request, Response = Response, Error = Error>,
-    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Error;
-    type Future = BoxFuture<'static, Result<Response>>;
+    type Future = Instrumented<TraceFuture<S::Future>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         self.inner.poll_ready(cx)
@@ -69,32 +71,53 @@ where
             status = Empty,
             ratelimit_remaining = Empty,
         );
-        // No clone of the inner service: its future is all this layer needs.
+        // No clone of the inner service and no box: its future is all this layer needs.
         let sent = span.in_scope(|| self.inner.call(request));
-        Box::pin(
-            async move {
-                let started = Instant::now();
-                let result = sent.await;
-                let span = tracing::Span::current();
-                let attempts = progress.map_or(1, |p| p.attempts());
-                span.record("attempts", attempts);
-                let elapsed_ms = started.elapsed().as_millis() as u64;
-                match &result {
-                    Ok(response) => {
-                        span.record("status", response.status().as_u16());
-                        tracing::debug!(elapsed_ms, "request succeeded");
-                    }
-                    Err(error) => {
-                        if let Some(status) = error.status() {
-                            span.record("status", status);
-                        }
-                        log_failure(error, elapsed_ms);
-                    }
-                }
-                result
+        TraceFuture {
+            sent,
+            progress,
+            // Only the log lines use it: no clock read when nothing listens.
+            started: tracing::enabled!(tracing::Level::WARN).then(Instant::now),
+        }
+        .instrument(span)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`TraceService`] (inside its span).
+    pub(crate) struct TraceFuture<F> {
+        #[pin]
+        sent: F,
+        progress: Option<Arc<Progress>>,
+        started: Option<Instant>,
+    }
+}
+
+impl<F: Future<Output = Result<Response>>> Future for TraceFuture<F> {
+    type Output = Result<Response>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(this.sent.poll(cx));
+        let span = tracing::Span::current();
+        if !span.is_disabled() {
+            let attempts = this.progress.as_ref().map_or(1, |p| p.attempts());
+            span.record("attempts", attempts);
+        }
+        let elapsed_ms = this.started.map_or(0, |s| s.elapsed().as_millis() as u64);
+        match &result {
+            Ok(response) => {
+                span.record("status", response.status().as_u16());
+                tracing::debug!(elapsed_ms, "request succeeded");
             }
-            .instrument(span),
-        )
+            Err(error) => {
+                if let Some(status) = error.status() {
+                    span.record("status", status);
+                }
+                log_failure(error, elapsed_ms);
+            }
+        }
+        Poll::Ready(result)
     }
 }
 

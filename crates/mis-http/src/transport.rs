@@ -5,8 +5,9 @@
 //! buffers the body up to a cap and maps reqwest's errors to `mis_core::Error` with the URL
 //! stripped (`without_url`), so a URL can never carry a token into an error or a log.
 
-use std::fmt;
-use std::task::{Context, Poll};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -14,7 +15,7 @@ use futures::future::BoxFuture;
 use mis_core::{Error, ErrorKind, Result};
 use tower::{Layer, Service};
 
-use crate::meta::{Dispatch, Progress, RequestMeta, TargetUrl};
+use crate::meta::{Dispatch, Progress, RequestMeta};
 use crate::{Request, Response};
 
 /// The default cap on a response body: 64 MiB, far above any MIS page.
@@ -52,32 +53,48 @@ pub(crate) struct DispatchService<S> {
 impl<S> Service<Request> for DispatchService<S>
 where
     S: Service<Request, Response = Response, Error = Error>,
-    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Error;
-    type Future = BoxFuture<'static, Result<Response>>;
+    type Future = DispatchFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        Dispatch::of(&request).mark_sent();
+        Progress::mark_sent(&request);
         if tracing::enabled!(tracing::Level::TRACE) {
             if let Some(progress) = Progress::of(&request) {
                 tracing::trace!(attempt = progress.attempts(), "sending");
             }
         }
-        let max_body = self.max_body;
-        let sent = self.inner.call(request);
-        Box::pin(async move {
-            let response = sent.await?;
-            if response.body().len() > max_body {
-                return Err(too_large(max_body));
-            }
-            Ok(response)
-        })
+        DispatchFuture {
+            sent: self.inner.call(request),
+            max_body: self.max_body,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`DispatchService`].
+    pub(crate) struct DispatchFuture<F> {
+        #[pin]
+        sent: F,
+        max_body: usize,
+    }
+}
+
+impl<F: Future<Output = Result<Response>>> Future for DispatchFuture<F> {
+    type Output = Result<Response>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = ready!(this.sent.poll(cx))?;
+        if response.body().len() > *this.max_body {
+            return Poll::Ready(Err(too_large(*this.max_body)));
+        }
+        Poll::Ready(Ok(response))
     }
 }
 
@@ -132,7 +149,7 @@ impl ReqwestTransport {
 
 /// Converts to a reqwest request, reusing the builder's parsed URL when it still matches.
 fn to_reqwest(request: Request) -> Result<reqwest::Request> {
-    let Some(url) = TargetUrl::of(&request).cloned() else {
+    let Some(url) = Progress::take_target(&request) else {
         return reqwest::Request::try_from(request).map_err(|e| {
             Error::new(ErrorKind::InvalidInput, "could not build the request")
                 .with_retryable(false)
@@ -162,14 +179,13 @@ impl Service<Request> for ReqwestTransport {
         let client = self.client.clone();
         let max_body = self.max_body;
         let dispatch = Dispatch::of(&request);
-        let host = Host::of(&request);
         let operation = RequestMeta::of(&request).operation();
         Box::pin(async move {
             let request = to_reqwest(request).inspect_err(|_| dispatch.mark_not_sent())?;
             let mut response = client
                 .execute(request)
                 .await
-                .map_err(|e| send_error(e, &dispatch, &host))?;
+                .map_err(|e| send_error(e, &dispatch))?;
             let status = response.status();
             if response
                 .content_length()
@@ -204,24 +220,15 @@ impl Service<Request> for ReqwestTransport {
 }
 
 /// The host (and port) a request went to, for a connection error: never the path, query or
-/// any credential.
-#[derive(Clone)]
-struct Host(String);
-
-impl Host {
-    fn of(request: &Request) -> Host {
-        let uri = request.uri();
-        Host(match (uri.host(), uri.port_u16()) {
+/// any credential (base URLs hold none).
+fn host_of(error: &reqwest::Error) -> String {
+    match error.url() {
+        Some(url) => match (url.host_str(), url.port()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             (Some(host), None) => host.to_owned(),
             _ => "the vendor".to_owned(),
-        })
-    }
-}
-
-impl fmt::Display for Host {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        },
+        None => "the vendor".to_owned(),
     }
 }
 
@@ -257,7 +264,8 @@ fn connect_cause(error: &(dyn std::error::Error + 'static)) -> &'static str {
     cause.unwrap_or("connection failed")
 }
 
-fn send_error(error: reqwest::Error, dispatch: &Dispatch, host: &Host) -> Error {
+fn send_error(error: reqwest::Error, dispatch: &Dispatch) -> Error {
+    let host = host_of(&error);
     let error = error.without_url();
     if error.is_connect() {
         // Nothing reached the server: safe to retry even a POST.

@@ -139,6 +139,25 @@ impl BaseUrl {
             && url.host() == self.url.host()
             && url.port_or_known_default() == self.url.port_or_known_default()
     }
+
+    /// [`BaseUrl::same_origin`] for an `http::Uri`, without parsing it into a URL.
+    pub(crate) fn same_origin_uri(&self, uri: &http::Uri) -> bool {
+        let default_port = |scheme: &str| match scheme {
+            "https" => Some(443),
+            "http" => Some(80),
+            _ => None,
+        };
+        let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
+            return false;
+        };
+        scheme.eq_ignore_ascii_case(self.url.scheme())
+            && self
+                .url
+                .host_str()
+                .is_some_and(|own| own.eq_ignore_ascii_case(host))
+            && uri.port_u16().or_else(|| default_port(scheme)) == self.url.port_or_known_default()
+            && uri.authority().is_some_and(|a| !a.as_str().contains('@'))
+    }
 }
 
 impl fmt::Debug for BaseUrl {
