@@ -27,6 +27,10 @@ pub const ENV_TIME_ZONE: &str = "MIS_HUBMIS_TIME_ZONE";
 pub const ENV_ACADEMIC_YEAR_ID: &str = "MIS_HUBMIS_ACADEMIC_YEAR_ID";
 /// Environment variable: the client-side quota, `N/SECONDS` (e.g. `12/60`) or `unlimited`.
 pub const ENV_QUOTA: &str = "MIS_HUBMIS_QUOTA";
+/// Environment variable: the quota mode, `strict` (default: the spacing, whatever the server
+/// reports) or `adaptive` (burst while `X-RateLimit-Remaining` reports allowance to spare,
+/// the spacing as it drains; [`Quota::adaptive`]).
+pub const ENV_QUOTA_MODE: &str = "MIS_HUBMIS_QUOTA_MODE";
 /// Environment variable: `page[size]` for lists.
 pub const ENV_PAGE_SIZE: &str = "MIS_HUBMIS_PAGE_SIZE";
 /// Environment variable: comma-separated pastoral categories (names or ids) that are positive.
@@ -59,6 +63,8 @@ pub struct Quota {
     limit: Option<(u32, Duration)>,
     /// Extra spacing, as a fraction of `window / requests`.
     margin: f64,
+    /// Adaptive mode: burst while the server reports allowance ([`Quota::adaptive`]).
+    adaptive: bool,
 }
 
 impl Quota {
@@ -69,6 +75,7 @@ impl Quota {
     pub const HUBMIS: Quota = Quota {
         limit: Some((12, Duration::from_secs(60))),
         margin: Self::DEFAULT_MARGIN,
+        adaptive: false,
     };
 
     /// At most `requests` in any `window` (evenly spaced, no burst).
@@ -83,6 +90,7 @@ impl Quota {
         Ok(Quota {
             limit: Some((requests, window)),
             margin: Self::DEFAULT_MARGIN,
+            adaptive: false,
         })
     }
 
@@ -91,6 +99,7 @@ impl Quota {
         Quota {
             limit: None,
             margin: 0.0,
+            adaptive: false,
         }
     }
 
@@ -112,6 +121,7 @@ impl Quota {
                 .limit
                 .map(|(n, w)| (n, w.mul_f64(factor.max(0.0)).max(Duration::from_micros(1)))),
             margin: self.margin,
+            adaptive: self.adaptive,
         }
     }
 
@@ -131,11 +141,34 @@ impl Quota {
         self.spacing().map(|s| s.mul_f64(1.0 + self.margin))
     }
 
-    /// The mis-http rate limit: one request per [`Quota::spacing_with_margin`], no burst.
+    /// Adaptive mode (opt-in; default strict). The vendor document describes two limits: 12
+    /// requests a minute per IP, and 500 requests per client refilled at one every 5 s. The
+    /// strict default keeps the spacing whatever the server says, which is safe under either
+    /// reading. Adaptive follows the server's own `X-RateLimit-Remaining`: while it reports
+    /// more than [`Quota::ADAPTIVE_RESERVE`] requests left (minus those sent since), requests
+    /// go at once; at the reserve the spacing applies again, which a 500-token bucket refills
+    /// as fast as it is spent. Use it only where the server's count is the per-client bucket:
+    /// against a per-IP window a burst can meet a 429 (its `X-RateLimit-Retry-After` then
+    /// closes the gate).
+    pub fn adaptive(mut self, adaptive: bool) -> Self {
+        self.adaptive = adaptive;
+        self
+    }
+
+    /// How many requests of the server's reported allowance adaptive mode leaves unspent.
+    pub const ADAPTIVE_RESERVE: u32 = 10;
+
+    /// The mis-http rate limit: one request per [`Quota::spacing_with_margin`], no burst
+    /// (adaptive: bursts while the server reports allowance).
     pub fn rate_limit(&self) -> RateLimit {
-        match self.spacing_with_margin() {
+        let limit = match self.spacing_with_margin() {
             Some(period) => RateLimit::per_period(period, 1),
             None => RateLimit::unlimited(),
+        };
+        if self.adaptive && self.limit.is_some() {
+            limit.adaptive(Self::ADAPTIVE_RESERVE)
+        } else {
+            limit
         }
     }
 }
@@ -271,6 +304,19 @@ impl Config {
         }
         if let Some(q) = get(ENV_QUOTA) {
             config.quota = q.parse().map_err(|e| named(ENV_QUOTA, e))?;
+        }
+        if let Some(mode) = get(ENV_QUOTA_MODE) {
+            let adaptive = match mode.trim().to_ascii_lowercase().as_str() {
+                "strict" => false,
+                "adaptive" => true,
+                _ => {
+                    return Err(Error::invalid_input(format!(
+                        "{ENV_QUOTA_MODE}: {:?} is not `strict` or `adaptive`",
+                        mode.trim()
+                    )));
+                }
+            };
+            config.quota = config.quota.adaptive(adaptive);
         }
         if let Some(size) = get(ENV_PAGE_SIZE) {
             config.page_size = size
