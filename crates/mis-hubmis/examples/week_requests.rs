@@ -6,6 +6,10 @@
 //! cargo run --release -p mis-hubmis --example week_requests -- 1000
 //! ```
 //!
+//! It runs the week twice: a first run, which reads every student's enrolment record (the
+//! UPN), and a second run by a new provider given the first run's enrolment identifiers
+//! (`HubmisProvider::with_enrolment_cache`, as a sync store keeps them), which reads none.
+//!
 //! The emulator runs its windows (the 60 s quota window, the 15-minute token) at 1/1,000 and
 //! the client's quota and token lifetime are scaled the same way, so the run takes seconds
 //! and a token still lasts about as many requests as it would at the real pace. The wall
@@ -20,7 +24,7 @@ use jiff::civil::Weekday;
 use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
 };
-use mis_hubmis::{Config, HubmisProvider, Quota, SecretString};
+use mis_hubmis::{Config, EnrolmentCache, HubmisProvider, MemoryEnrolments, Quota, SecretString};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
 use mis_testkit::{RequestCount, count_requests};
 
@@ -33,7 +37,9 @@ fn school_week(school: &School) -> Option<DateRange> {
     let records = school.attendance_range?;
     let mut day = records.from();
     while day.checked_add(4.days()).ok()? <= records.to() {
-        let days: Vec<_> = (0..5).filter_map(|i| day.checked_add(i.days()).ok()).collect();
+        let days: Vec<_> = (0..5)
+            .filter_map(|i| day.checked_add(i.days()).ok())
+            .collect();
         if day.weekday() == Weekday::Monday
             && days.len() == 5
             && days.iter().all(|d| school.calendar.is_school_day(*d))
@@ -46,10 +52,83 @@ fn school_week(school: &School) -> Option<DateRange> {
 }
 
 fn show(entity: &str, items: usize, count: &RequestCount) {
-    println!("{entity:<11} {items:>7} records {:>6} requests", count.total);
+    println!(
+        "{entity:<11} {items:>7} records {:>6} requests",
+        count.total
+    );
     for (route, n) in &count.by_route {
         println!("    {n:>6}  {route}");
     }
+}
+
+/// One school-week through `provider`, printed per entity and route.
+async fn week(
+    provider: &HubmisProvider,
+    stats: &mis_sandbox::Stats,
+    range: DateRange,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (week, all) = count_requests(stats, async {
+        let (students, s) = count_requests(stats, async {
+            provider
+                .students(StudentQuery::new())
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await;
+        let (marks, a) = count_requests(stats, async {
+            provider
+                .attendance(AttendanceQuery::new(range))
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await;
+        let (lessons, t) = count_requests(stats, async {
+            provider
+                .timetable(TimetableQuery::new(range))
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await;
+        let (events, b) = count_requests(stats, async {
+            provider
+                .behaviour(BehaviourQuery::new(range))
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await;
+        Ok::<_, mis_core::Error>([
+            ("students", students?.len(), s),
+            ("attendance", marks?.len(), a),
+            ("timetable", lessons?.len(), t),
+            ("behaviour", events?.len(), b),
+        ])
+    })
+    .await;
+    for (entity, items, count) in &week? {
+        show(entity, *items, count);
+    }
+    let spacing = Quota::HUBMIS
+        .spacing_with_margin()
+        .ok_or("the HUBmis quota has a spacing")?;
+    let wall = spacing * u32::try_from(all.total.saturating_sub(1))?;
+    let tokens = all.to("/token");
+    let data = all.total - tokens;
+    // A token lasts 15 minutes: at the strict pace, about 176 requests.
+    let real_tokens = (wall.as_secs_f64() / 900.0).ceil() as u64;
+    println!("total       {:>6} requests", all.total);
+    println!("  of which  {tokens:>6} token requests here, about {real_tokens} at the real pace");
+    println!("  data      {data:>6} requests (without tokens)");
+    println!(
+        "429s        {:>6}",
+        mis_sandbox::Stats::get(&stats.throttled)
+    );
+    println!(
+        "wall time under the strict quota (one request every {spacing:?}): {:.0} s = {}h {:02}m",
+        wall.as_secs_f64(),
+        wall.as_secs() / 3600,
+        (wall.as_secs() % 3600) / 60
+    );
+    Ok(())
 }
 
 #[tokio::main]
@@ -85,7 +164,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_base_url(sandbox.base_url())
         .with_quota(Quota::HUBMIS.scaled(SCALE))
         .with_token_lifetime_cap(Config::TOKEN_LIFETIME.mul_f64(SCALE));
-    let provider = HubmisProvider::new(config)?;
+    let kept: Arc<dyn EnrolmentCache> = Arc::new(MemoryEnrolments::default());
     let stats = sandbox.stats();
     let summary = school.summary();
     println!(
@@ -96,60 +175,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         range.to()
     );
 
-    let (week, all) = count_requests(&stats, async {
-        let (students, s) = count_requests(&stats, async {
-            provider
-                .students(StudentQuery::new())
-                .try_collect::<Vec<_>>()
-                .await
-        })
-        .await;
-        let (marks, a) = count_requests(&stats, async {
-            provider
-                .attendance(AttendanceQuery::new(range))
-                .try_collect::<Vec<_>>()
-                .await
-        })
-        .await;
-        let (lessons, t) = count_requests(&stats, async {
-            provider
-                .timetable(TimetableQuery::new(range))
-                .try_collect::<Vec<_>>()
-                .await
-        })
-        .await;
-        let (events, b) = count_requests(&stats, async {
-            provider
-                .behaviour(BehaviourQuery::new(range))
-                .try_collect::<Vec<_>>()
-                .await
-        })
-        .await;
-        Ok::<_, mis_core::Error>([
-            ("students", students?.len(), s),
-            ("attendance", marks?.len(), a),
-            ("timetable", lessons?.len(), t),
-            ("behaviour", events?.len(), b),
-        ])
-    })
-    .await;
-    for (entity, items, count) in &week? {
-        show(entity, *items, count);
+    for run in ["first run", "second run, enrolments kept by the caller"] {
+        println!("--- {run}");
+        let provider = HubmisProvider::new(config.clone())?.with_enrolment_cache(kept.clone());
+        week(&provider, stats, range).await?;
     }
-    let spacing = Quota::HUBMIS
-        .spacing_with_margin()
-        .ok_or("the HUBmis quota has a spacing")?;
-    let wall = spacing * u32::try_from(all.total.saturating_sub(1))?;
-    println!("total       {:>6} requests", all.total);
-    println!(
-        "429s        {:>6}",
-        mis_sandbox::Stats::get(&stats.throttled)
-    );
-    println!(
-        "wall time under the strict quota (one request every {spacing:?}): {:.0} s = {}h {:02}m",
-        wall.as_secs_f64(),
-        wall.as_secs() / 3600,
-        (wall.as_secs() % 3600) / 60
-    );
     Ok(())
 }

@@ -972,6 +972,15 @@ impl Client {
         self.paged(routes::STAFF, vec![], filter.params())
     }
 
+    /// "Staff: Get List" (paged), each record decoded on its own (see
+    /// [`Client::students_lenient`]).
+    pub fn staff_lenient(
+        &self,
+        filter: &StaffFilter,
+    ) -> BoxStream<'static, Result<Lenient<StaffMember>>> {
+        self.paged(routes::STAFF, vec![], filter.params())
+    }
+
     /// "Staff: Get One Staff".
     pub async fn staff_member(&self, staff_id: u64) -> Result<StaffMember> {
         self.fetch(routes::STAFF_MEMBER, &[&id(staff_id)], Params::new())

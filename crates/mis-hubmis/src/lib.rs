@@ -110,4 +110,4 @@ pub use client::{
 };
 pub use config::{Config, Quota, VENDOR};
 pub use mis_http::{Lenient, Rejected, RetryConfig, SecretString};
-pub use provider::HubmisProvider;
+pub use provider::{EnrolmentCache, HubmisProvider, KnownEnrolment, MemoryEnrolments};

@@ -1,20 +1,24 @@
 //! [`MisProvider`] for HUBmis: the typed client's wire records turned into the model.
 //!
-//! What each entity costs, since every request is five seconds of quota (vendors.md §3.2):
+//! What each entity costs, since every request is five seconds of quota (vendors.md §3.2).
+//! The rosters (students on roll, past students, staff) are walked once per
+//! [`Config::with_roster_ttl`] (default 2 h) and shared by every read of the provider and its
+//! clones; reference data (regional settings, attendance codes, academic years) is read once
+//! per provider; enrolment identifiers once per student ([`EnrolmentCache`]):
 //!
 //! | entity | requests |
 //! |---|---|
-//! | `students` | one per page of students on roll (plus one per page of past students with `include_leavers`), plus one enrolment record per student (for the UPN and candidate number; [`Config::with_enrolment_details`] turns it off) |
-//! | `attendance` | one per page of students on roll, plus one per student (or one for a `student_id`); for a range starting before today also one per page of past students and one per past student; the code book once, only if a record names its code by id |
-//! | `timetable` | the regional settings once (unless a time zone is configured), one page per student list page, one calendar per student (or one for a `student_id`); past students as for attendance |
+//! | `students` | the on-roll roster (plus the past roster with `include_leavers`), plus one enrolment record per student whose UPN the [`EnrolmentCache`] does not hold ([`Config::with_enrolment_details`] turns them off) |
+//! | `attendance` | the on-roll roster, plus one per student (or one for a `student_id`: HUBmis has no whole-school attendance route); for a range starting before today also the past roster and one per past student; the code book once, only if a record names its code by id |
+//! | `timetable` | the regional settings once (unless a time zone is configured); for the whole school the staff roster and one calendar per member of staff (with [`Config::with_lessons_without_teacher`] also the student rosters and one calendar per student); for one student, one calendar |
 //! | `behaviour` | the regional settings once, one per page of pastoral events |
 //!
 //! A list whose first short page is long enough to be a server's page cap costs one page
 //! more, once per list route and provider (see [`Client`]'s paging).
 //!
-//! Streams yield as they go: attendance for a school of 40 students is 40 requests, and the
-//! marks of each student arrive as soon as that student's request returns, so a caller can
-//! show progress.
+//! Streams yield as they go once the roster is read: attendance for a school of 40 students
+//! is 40 requests, and the marks of each student arrive as soon as that student's request
+//! returns, so a caller can show progress.
 //!
 //! # Leavers
 //!
@@ -40,13 +44,18 @@
 //! | a student's attendance answers 404 / 403 / does not decode | `students.attendance` | that student's marks | `student's marks left out` |
 //! | one attendance record, lesson or pastoral event that does not decode | its list | that record | `attendance record skipped`, `lesson record skipped`, `behaviour record skipped` |
 //! | a student's timetable calendar fails | `students.timetable_calendar` | that student's lessons | `student's lessons left out` |
+//! | a member of staff's timetable calendar fails (whole-school timetable) | `staff.timetable_calendar` | that teacher's lessons (record id: the staff id) | `teacher's lessons left out` |
+//! | a staff record that does not decode | `staff.list` | that teacher's lessons | `teacher's lessons left out: staff record unreadable` |
+//! | the staff list answers 403 / 404 | `staff.list` | nothing: the whole-school timetable is read from the students' calendars | (no warning; debug log) |
 //! | the past students list answers 403 (no `students.past.read` scope) / 404 | `students.list` | the leavers: their marks, lessons, or (with `include_leavers`) their records | `leavers' marks left out: …`, `leavers' lessons left out: …`, `leavers left out: …` |
 //! | an attendance record naming a code id the code book lacks | — | nothing: the mark is `unmapped` with the id as its code | (no warning) |
 //! | the regional settings answer 403 / 404 / name an unknown zone | `school.regional_settings` | the school's own zone: times are read in `Europe/London` | `lesson times read in Europe/London: …` (one warning per read, no ids) |
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::future::ready;
@@ -62,6 +71,7 @@ use mis_core::{
 };
 use mis_http::Lenient;
 use tokio::sync::OnceCell;
+use tokio::time::Instant;
 
 use crate::client::{
     AttendanceFilter, Client, DateTimeRange, PastoralEventFilter, StaffFilter, StudentFilter,
@@ -72,16 +82,85 @@ use crate::convert::behaviour::PolarityRules;
 use crate::convert::{self, bad_record};
 use crate::routes;
 use crate::wire::{self, EnrolmentStatus, Id, PastoralType};
+use crate::wire::{StaffMember, StudentEnrolment};
 
 /// The zone used when neither the configuration nor the vendor names one (DESIGN.md §2.2).
 const DEFAULT_ZONE: &str = "Europe/London";
 
 /// HUBmis as a [`MisProvider`]. Cheap to clone; clones share the client (token, quota) and
-/// the caches (the school's time zone, the code book).
+/// the caches (the school's time zone, the code book, the academic years, the rosters, the
+/// enrolment details).
 #[derive(Clone)]
 pub struct HubmisProvider {
     client: Client,
     state: Arc<State>,
+    enrolments: Arc<dyn EnrolmentCache>,
+}
+
+/// What the provider keeps of a student's enrolment record ("Students: Get enrolment data by
+/// student Id"): the identifiers it adds to the student, which do not change from one run
+/// to the next. Reading them costs one request — five seconds of quota — per student, so a
+/// caller that keeps them (a sync store) hands them back through an [`EnrolmentCache`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownEnrolment {
+    /// The UPN.
+    pub upn: Option<String>,
+    /// The exam candidate number.
+    pub candidate_number: Option<String>,
+}
+
+impl KnownEnrolment {
+    /// The identifiers of an enrolment record, or `None` for one not worth keeping: a
+    /// temporary UPN is replaced by the permanent one, so it is read again next time.
+    fn of(enrolment: &StudentEnrolment) -> Option<KnownEnrolment> {
+        let temporary = enrolment
+            .unique_pupil_number_status
+            .as_deref()
+            .is_some_and(|s| s.trim().eq_ignore_ascii_case("temporary"));
+        (!temporary).then(|| KnownEnrolment {
+            upn: enrolment.unique_pupil_number.clone(),
+            candidate_number: enrolment.candidate_number.clone(),
+        })
+    }
+
+    /// As the wire record the conversion reads. No enrolment status: the list the student
+    /// came from says that, and a kept status could be stale.
+    fn as_wire(&self) -> StudentEnrolment {
+        StudentEnrolment {
+            unique_pupil_number: self.upn.clone(),
+            candidate_number: self.candidate_number.clone(),
+            ..StudentEnrolment::default()
+        }
+    }
+}
+
+/// Where `students()` looks for a student's enrolment identifiers before asking HUBmis,
+/// and keeps what it read ([`HubmisProvider::with_enrolment_cache`]). Keys are HUBmis
+/// student ids ([`Student::id`]). By default the provider keeps them in memory for its own
+/// lifetime ([`MemoryEnrolments`]); a sync store that implements this trait makes them last
+/// across runs, so only new students cost a request. What it holds is pupil data: keep it
+/// where the students are kept.
+pub trait EnrolmentCache: Send + Sync + 'static {
+    /// The kept identifiers of `student_id`, if any.
+    fn get(&self, student_id: &str) -> Option<KnownEnrolment>;
+    /// Keeps the identifiers just read for `student_id`.
+    fn put(&self, student_id: &str, enrolment: &KnownEnrolment);
+}
+
+/// The default [`EnrolmentCache`]: a map in memory, for the provider's lifetime.
+#[derive(Debug, Default)]
+pub struct MemoryEnrolments(Mutex<HashMap<String, KnownEnrolment>>);
+
+impl EnrolmentCache for MemoryEnrolments {
+    fn get(&self, student_id: &str) -> Option<KnownEnrolment> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(student_id).cloned()
+    }
+
+    fn put(&self, student_id: &str, enrolment: &KnownEnrolment) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(student_id.to_owned(), enrolment.clone());
+    }
 }
 
 struct State {
@@ -89,10 +168,74 @@ struct State {
     resolved_info: OnceLock<ProviderInfo>,
     configured_zone: Option<TimeZone>,
     zone: OnceCell<Zone>,
+    /// The code book as read, once: both the code book by id and `attendance_codes()`.
+    codes: OnceCell<Vec<wire::AttendanceCode>>,
     code_book: OnceCell<CodeBook>,
+    years: OnceCell<Vec<wire::AcademicYear>>,
     mapper: CodeMapper,
     rules: PolarityRules,
     enrolment_details: bool,
+    lessons_without_teacher: bool,
+    roster_ttl: Duration,
+    on_roll: Cached<Walked<wire::Student>>,
+    past: Cached<Walked<wire::Student>>,
+    staff: Cached<Walked<StaffMember>>,
+}
+
+/// A list read once and kept for the provider's roster TTL: concurrent reads wait for the
+/// one walking it instead of walking it again.
+struct Cached<T>(tokio::sync::Mutex<Option<(Instant, Arc<T>)>>);
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Cached(tokio::sync::Mutex::new(None))
+    }
+}
+
+impl<T> Cached<T> {
+    /// The kept value if younger than `ttl`, else what `read` returns (kept when `Ok`).
+    async fn get_or_read<F, Fut>(&self, ttl: Duration, read: F) -> Result<Arc<T>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut slot = self.0.lock().await;
+        if let Some((at, value)) = slot.as_ref()
+            && at.elapsed() < ttl
+        {
+            return Ok(value.clone());
+        }
+        let value = Arc::new(read().await?);
+        *slot = Some((Instant::now(), value.clone()));
+        Ok(value)
+    }
+
+    async fn clear(&self) {
+        *self.0.lock().await = None;
+    }
+}
+
+/// The lesson ids a whole-school timetable read has yielded, shared by its parts (the staff
+/// calendars, then the students').
+#[derive(Clone, Default)]
+struct Seen(Arc<Mutex<HashSet<String>>>);
+
+impl Seen {
+    /// Whether `id` is new (and now seen).
+    fn first(&self, id: &str) -> bool {
+        let mut ids = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        ids.insert(id.to_owned())
+    }
+}
+
+/// A list walked to its end, each record as it decoded (the rejected ones too: each read
+/// reports them on its own diagnostics).
+struct Walked<T> {
+    records: Vec<Lenient<T>>,
+    /// Why the walk stopped early, for a list whose loss costs only its own part (the past
+    /// students, the staff): the degradable error as a warning without a consequence, which
+    /// each read that uses the list fills in and reports.
+    lost: Option<Warning>,
 }
 
 /// The school's zone as read from the regional settings, once per provider.
@@ -134,12 +277,37 @@ impl HubmisProvider {
                 resolved_info: OnceLock::new(),
                 configured_zone,
                 zone: OnceCell::new(),
+                codes: OnceCell::new(),
                 code_book: OnceCell::new(),
+                years: OnceCell::new(),
                 mapper: config.code_mapper.clone(),
                 rules: PolarityRules::new(&config.positive_categories, &config.negative_categories),
                 enrolment_details: config.enrolment_details,
+                lessons_without_teacher: config.lessons_without_teacher,
+                roster_ttl: config.roster_ttl,
+                on_roll: Cached::default(),
+                past: Cached::default(),
+                staff: Cached::default(),
             }),
+            enrolments: Arc::new(MemoryEnrolments::default()),
         })
+    }
+
+    /// Looks up and keeps enrolment identifiers (UPN, candidate number) in `cache` instead
+    /// of in this provider's memory: a student whose identifiers `cache` holds costs no
+    /// enrolment request. Clones made after this call share `cache`.
+    pub fn with_enrolment_cache(mut self, cache: Arc<dyn EnrolmentCache>) -> Self {
+        self.enrolments = cache;
+        self
+    }
+
+    /// Drops the kept rosters (students on roll, past students, staff): the next read
+    /// walks them again, e.g. after the school admitted a pupil. They are also dropped by
+    /// age ([`Config::with_roster_ttl`]).
+    pub async fn forget_rosters(&self) {
+        self.state.on_roll.clear().await;
+        self.state.past.clear().await;
+        self.state.staff.clear().await;
     }
 
     /// The typed client underneath.
@@ -246,14 +414,32 @@ impl HubmisProvider {
             .await
     }
 
+    /// The attendance codes as HUBmis lists them, read once per provider.
+    async fn codes(&self) -> Result<&[wire::AttendanceCode]> {
+        let codes = self
+            .state
+            .codes
+            .get_or_try_init(|| self.client.attendance_codes(None))
+            .await?;
+        Ok(codes)
+    }
+
     /// The code book by id, read once.
     async fn code_book(&self) -> Result<&CodeBook> {
         self.state
             .code_book
-            .get_or_try_init(|| async {
-                Ok(CodeBook::new(&self.client.attendance_codes(None).await?))
-            })
+            .get_or_try_init(|| async { Ok(CodeBook::new(self.codes().await?)) })
             .await
+    }
+
+    /// The academic years, read once per provider.
+    async fn years(&self) -> Result<Vec<wire::AcademicYear>> {
+        let years = self
+            .state
+            .years
+            .get_or_try_init(|| self.client.academic_years())
+            .await?;
+        Ok(years.clone())
     }
 
     /// The students of one enrolment status, as wire records, each decoded on its own.
@@ -264,12 +450,16 @@ impl HubmisProvider {
         })
     }
 
-    /// The students of `statuses`, one walk after the other (`filter[enrolmentStatus]` takes
+    /// The students of `statuses`, one list after the other (`filter[enrolmentStatus]` takes
     /// one status). Never an unfiltered list: that one also returns applicants and needs the
     /// admissions scope (the document's "Students: Get List"), which a client reading
     /// attendance has no reason to hold.
     ///
-    /// The `past` walk is an extra: a client without `students.past.read` gets a 403 there,
+    /// Each list is walked once per roster TTL and shared by every read of the provider
+    /// ([`HubmisProvider::roster`]): students, attendance and a timetable read of one run
+    /// cost one walk, not one each.
+    ///
+    /// The `past` list is an extra: a client without `students.past.read` gets a 403 there,
     /// which costs the leavers (one warning naming `consequence`), not the read.
     fn walk_all(
         &self,
@@ -277,20 +467,63 @@ impl HubmisProvider {
         d: &Diagnostics,
         consequence: &'static str,
     ) -> BoxStream<'static, Result<Lenient<wire::Student>>> {
-        let walks: Vec<_> = statuses
-            .iter()
-            .map(|status| {
-                let walk = self.walk(status.clone());
-                if *status == EnrolmentStatus::Current {
-                    walk
-                } else {
-                    tolerate(walk, d.clone(), move |e| {
-                        warning(e, routes::STUDENTS.operation, "student", consequence)
-                    })
+        let this = self.clone();
+        let d = d.clone();
+        stream::iter(statuses.to_vec())
+            .then(move |status| {
+                let this = this.clone();
+                let d = d.clone();
+                async move {
+                    let roster = this.roster(status).await?;
+                    if let Some(lost) = &roster.lost {
+                        let mut w = lost.clone();
+                        w.consequence = consequence.to_owned();
+                        d.report(w)?;
+                    }
+                    Ok::<_, Error>(roster)
                 }
             })
-            .collect();
-        stream::iter(walks).flatten().boxed()
+            .map_ok(|roster| {
+                stream::iter((0..roster.records.len()).map(move |i| Ok(roster.records[i].clone())))
+            })
+            .try_flatten()
+            .boxed()
+    }
+
+    /// The students of one enrolment status, walked once per [`Config::with_roster_ttl`].
+    /// A fatal error is not kept: the next read walks again.
+    async fn roster(&self, status: EnrolmentStatus) -> Result<Arc<Walked<wire::Student>>> {
+        let slot = if status == EnrolmentStatus::Current {
+            &self.state.on_roll
+        } else {
+            &self.state.past
+        };
+        let tolerant = status != EnrolmentStatus::Current;
+        slot.get_or_read(self.state.roster_ttl, || {
+            walk_to_end(
+                self.walk(status),
+                tolerant,
+                routes::STUDENTS.operation,
+                "student",
+            )
+        })
+        .await
+    }
+
+    /// The staff list, walked once per [`Config::with_roster_ttl`]. A degradable error is
+    /// kept as [`Walked::lost`]: the timetable then reads the students' calendars instead.
+    async fn staff_roster(&self) -> Result<Arc<Walked<StaffMember>>> {
+        self.state
+            .staff
+            .get_or_read(self.state.roster_ttl, || {
+                walk_to_end(
+                    self.client.staff_lenient(&StaffFilter::default()),
+                    true,
+                    routes::STAFF.operation,
+                    "lesson",
+                )
+            })
+            .await
     }
 
     /// Whether a ranged read must also walk the students who have left: when the range
@@ -454,6 +687,117 @@ impl HubmisProvider {
         Ok(marks)
     }
 
+    /// Lessons from students' calendars: one student's (tagged with its id), or every
+    /// student's of the range (see [`HubmisProvider::student_ids`]), each lesson once and
+    /// only if `seen` does not hold it yet.
+    fn students_lessons(
+        &self,
+        student: Option<&str>,
+        range: DateRange,
+        d: &Diagnostics,
+        seen: Seen,
+    ) -> BoxStream<'static, Result<Lesson>> {
+        let this = self.clone();
+        let one = student.is_some();
+        let d2 = d.clone();
+        self.student_ids(student, range, d, "lessons")
+            .and_then(move |id| {
+                let this = this.clone();
+                let d = d2.clone();
+                async move { this.lessons_of(id, range, one, &d).await }
+            })
+            .map_ok(|lessons| stream::iter(lessons.into_iter().map(Ok)))
+            .try_flatten()
+            .try_filter(move |l| ready(one || seen.first(&l.id)))
+            .boxed()
+    }
+
+    /// Every lesson on the staff calendars of `staff`, each once (`seen`). A staff record
+    /// that does not decode costs that member of staff's lessons, one failing calendar the
+    /// same; both reported.
+    fn taught_lessons(
+        &self,
+        staff: Arc<Walked<StaffMember>>,
+        range: DateRange,
+        d: &Diagnostics,
+        seen: Seen,
+    ) -> BoxStream<'static, Result<Lesson>> {
+        let this = self.clone();
+        let d = d.clone();
+        stream::once(async move {
+            let tz = this.time_zone_for(&d, "lesson", "lesson times").await?;
+            let list = routes::STAFF.operation;
+            let mut ids = Vec::with_capacity(staff.records.len());
+            for record in &staff.records {
+                let unreadable = |id: Option<String>, why: String| {
+                    let mut w = Warning::skipped_record(VENDOR, list, "lesson", id, why);
+                    w.consequence =
+                        "teacher's lessons left out: staff record unreadable".to_owned();
+                    w
+                };
+                match record {
+                    Lenient::Ok(m) => match m.id.as_ref().and_then(Id::as_u64) {
+                        Some(n) => ids.push(n),
+                        None => d.report(unreadable(
+                            m.id.as_ref().map(|i| i.as_str().to_owned()),
+                            "the staff id is not an integer".to_owned(),
+                        ))?,
+                    },
+                    Lenient::Rejected(r) => d.report(unreadable(r.id.clone(), r.describe()))?,
+                }
+            }
+            let each = stream::iter(ids)
+                .then(move |id| {
+                    let this = this.clone();
+                    let tz = tz.clone();
+                    let d = d.clone();
+                    async move { this.teacher_lessons(id, range, &tz, &d).await }
+                })
+                .map_ok(|lessons| stream::iter(lessons.into_iter().map(Ok)))
+                .try_flatten();
+            Ok::<_, Error>(each)
+        })
+        .try_flatten()
+        .try_filter(move |l| ready(seen.first(&l.id)))
+        .boxed()
+    }
+
+    /// One member of staff's lessons in `range`, without a student. A failing calendar
+    /// costs this teacher's lessons; one unreadable period costs that lesson.
+    async fn teacher_lessons(
+        &self,
+        staff: u64,
+        range: DateRange,
+        tz: &TimeZone,
+        d: &Diagnostics,
+    ) -> Result<Vec<Lesson>> {
+        let operation = routes::STAFF_TIMETABLE_CALENDAR.operation;
+        let id = staff.to_string();
+        let calendar = match self
+            .client
+            .staff_timetable_calendar(staff, range.from(), range.to())
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                d.degrade(e, |e| {
+                    warning(e, operation, "lesson", "teacher's lessons left out").record(id.clone())
+                })?;
+                return Ok(Vec::new());
+            }
+        };
+        let mut out = Vec::new();
+        for lesson in convert::timetable::lessons_each(&calendar, None, tz, &range) {
+            match lesson {
+                Ok(l) => out.push(l),
+                Err(e) => d.degrade(e, |e| {
+                    warning(e, operation, "lesson", "lesson record skipped")
+                })?,
+            }
+        }
+        Ok(out)
+    }
+
     /// One student's lessons in `range`. A failing calendar costs this student's lessons;
     /// one unreadable period costs that lesson.
     async fn lessons_of(
@@ -495,31 +839,33 @@ impl HubmisProvider {
     }
 }
 
-/// `walk` until its first error; a [degradable](Error::is_degradable) one is reported as
-/// the warning `make` builds and ends the walk quietly, any other is yielded (and ends the
-/// read). For an extra part of a read, such as the leavers' walk, whose loss costs that
-/// part only.
-fn tolerate<T: Send + 'static>(
-    walk: BoxStream<'static, Result<T>>,
-    d: Diagnostics,
-    make: impl Fn(&Error) -> Warning + Send + 'static,
-) -> BoxStream<'static, Result<T>> {
-    walk.scan(false, move |ended, item| {
-        if *ended {
-            return ready(None);
-        }
-        ready(match item {
-            Ok(v) => Some(Ok(v)),
-            Err(e) => {
-                *ended = true;
-                match d.degrade(e, &make) {
-                    Ok(()) => None,
-                    Err(e) => Some(Err(e)),
-                }
+/// Every record of `walk`. The first error ends it: when `tolerant` and the error is
+/// [degradable](Error::is_degradable) (a list whose loss costs only its own part, such as
+/// the leavers'), what was read is kept with the error as [`Walked::lost`]; otherwise the
+/// error is returned.
+async fn walk_to_end<T>(
+    mut walk: BoxStream<'static, Result<Lenient<T>>>,
+    tolerant: bool,
+    operation: &str,
+    entity: &str,
+) -> Result<Walked<T>> {
+    let mut records = Vec::new();
+    while let Some(item) = walk.next().await {
+        match item {
+            Ok(record) => records.push(record),
+            Err(e) if tolerant && e.is_degradable() => {
+                return Ok(Walked {
+                    records,
+                    lost: Some(warning(&e, operation, entity, "")),
+                });
             }
-        })
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Walked {
+        records,
+        lost: None,
     })
-    .boxed()
 }
 
 /// A warning for `error`, naming the vendor and `operation` when the error does not.
@@ -717,8 +1063,21 @@ impl MisProvider for HubmisProvider {
                         return Ok(Some(plain));
                     }
                 };
+                if let Some(known) = this.enrolments.get(&plain.id) {
+                    return convert::student::student(&wire, Some(&known.as_wire())).map(Some);
+                }
                 match this.client.student_enrolment(id).await {
-                    Ok(enrolment) => convert::student::student(&wire, Some(&enrolment)).map(Some),
+                    Ok(enrolment) => {
+                        let known = KnownEnrolment::of(&enrolment);
+                        if let Some(k) = &known {
+                            this.enrolments.put(&plain.id, k);
+                        }
+                        let read = known.unwrap_or_else(|| KnownEnrolment {
+                            upn: enrolment.unique_pupil_number.clone(),
+                            candidate_number: enrolment.candidate_number.clone(),
+                        });
+                        convert::student::student(&wire, Some(&read.as_wire())).map(Some)
+                    }
                     Err(e) => {
                         without_upn(e)?;
                         Ok(Some(plain))
@@ -748,24 +1107,43 @@ impl MisProvider for HubmisProvider {
             .boxed()
     }
 
-    /// Dated lessons from each student's timetable calendar. For one student the lessons
-    /// carry its id; for the whole school each lesson is yielded once, without a student.
+    /// Dated lessons. For one student: that student's timetable calendar, the lessons
+    /// carrying its id. For the whole school: every member of staff's calendar ("Staff:
+    /// Fetch Timetable Calendar", one request per member of staff instead of one per
+    /// student), each lesson yielded once, without a student; then, with
+    /// [`Config::with_lessons_without_teacher`], every student's calendar for the lessons no
+    /// teacher's calendar held. When the staff list cannot be read (a 403 for a missing
+    /// scope, a 404), the whole school is read from the students' calendars, as that costs
+    /// requests, not lessons.
     fn timetable(&self, q: TimetableQuery) -> BoxStream<'static, Result<Lesson>> {
-        let this = self.clone();
         let range = q.range;
-        let one = q.student_id.is_some();
-        let mut seen: HashSet<String> = HashSet::new();
         let d = q.diagnostics;
-        self.student_ids(q.student_id.as_deref(), range, &d, "lessons")
-            .and_then(move |id| {
-                let this = this.clone();
-                let d = d.clone();
-                async move { this.lessons_of(id, range, one, &d).await }
-            })
-            .map_ok(|lessons| stream::iter(lessons.into_iter().map(Ok)))
-            .try_flatten()
-            .try_filter(move |l| ready(one || seen.insert(l.id.clone())))
-            .boxed()
+        let seen = Seen::default();
+        if let Some(id) = q.student_id.as_deref() {
+            return self.students_lessons(Some(id), range, &d, seen);
+        }
+        let this = self.clone();
+        stream::once(async move {
+            let staff = this.staff_roster().await?;
+            if let Some(lost) = &staff.lost {
+                tracing::debug!(
+                    kind = ?lost.kind,
+                    "HUBmis staff list not readable; the timetable is read per student"
+                );
+                return Ok(this.students_lessons(None, range, &d, seen));
+            }
+            let taught = this.taught_lessons(staff, range, &d, seen.clone());
+            if !this.state.lessons_without_teacher {
+                return Ok(taught);
+            }
+            // Lazy: the students' calendars are asked for once the staff's are done, and
+            // only their lessons no teacher holds are kept.
+            Ok(taught
+                .chain(this.students_lessons(None, range, &d, seen))
+                .boxed())
+        })
+        .try_flatten()
+        .boxed()
     }
 
     /// Pastoral wellbeing events in the range (all students, or one).
@@ -840,8 +1218,8 @@ impl MisProvider for HubmisProvider {
     }
 
     fn academic_years(&self) -> BoxStream<'static, Result<AcademicYear>> {
-        let client = self.client.clone();
-        stream::once(async move { client.academic_years().await })
+        let this = self.clone();
+        stream::once(async move { this.years().await })
             .map_ok(|years| {
                 stream::iter(
                     years
@@ -854,9 +1232,9 @@ impl MisProvider for HubmisProvider {
     }
 
     fn terms(&self) -> BoxStream<'static, Result<Term>> {
-        let client = self.client.clone();
+        let this = self.clone();
         let per_year = self.client.clone();
-        stream::once(async move { client.academic_years().await })
+        stream::once(async move { this.years().await })
             .map_ok(|years| stream::iter(years.into_iter().map(Ok)))
             .try_flatten()
             .and_then(move |year| {
@@ -892,7 +1270,7 @@ impl MisProvider for HubmisProvider {
     fn attendance_codes(&self) -> BoxStream<'static, Result<AttendanceCode>> {
         let this = self.clone();
         stream::once(async move {
-            let codes = this.client.attendance_codes(None).await?;
+            let codes = this.codes().await?;
             let today = match this.time_zone().await {
                 Ok(tz) => Timestamp::now().to_zoned(tz).date(),
                 Err(_) => Timestamp::now().to_zoned(TimeZone::UTC).date(),
