@@ -110,7 +110,10 @@ impl Postgres {
         .iter()
         .map(std::path::PathBuf::from)
         .find(|b| b.join("initdb").exists())?;
-        let dir = std::env::temp_dir().join(format!("mis-pg-{}", std::process::id()));
+        // One directory per server: several tests of one binary may each start one.
+        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("mis-pg-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).ok()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -183,4 +186,80 @@ impl Drop for Postgres {
             .output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+impl Postgres {
+    /// The URL of database `db` on this server.
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://mis@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// Creates database `db` and returns its URL.
+    pub async fn create_database(&self, db: &str) -> String {
+        let client = pg_client(&self.url("postgres")).await;
+        client
+            .batch_execute(&format!("CREATE DATABASE {db}"))
+            .await
+            .unwrap();
+        self.url(db)
+    }
+}
+
+/// A plain tokio-postgres client (its connection driven by a task).
+pub async fn pg_client(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// Every table of a PostgreSQL database (but refinery's history and the tables named in
+/// `skip_tables`), every row as text, sorted, without the columns named in `skip_columns`
+/// (`*` for every table, or `table.column`).
+pub async fn pg_tables(
+    url: &str,
+    skip_tables: &[&str],
+    skip_columns: &[&str],
+) -> BTreeMap<String, Vec<Vec<String>>> {
+    let client = pg_client(url).await;
+    let tables: Vec<String> = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' \
+             AND table_type = 'BASE TABLE' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .filter(|t: &String| t != "refinery_schema_history" && !skip_tables.contains(&t.as_str()))
+        .collect();
+    let mut out = BTreeMap::new();
+    for table in tables {
+        let messages = client
+            .simple_query(&format!("SELECT * FROM {table}"))
+            .await
+            .unwrap();
+        let mut rows = Vec::new();
+        for m in &messages {
+            if let tokio_postgres::SimpleQueryMessage::Row(row) = m {
+                let mut values = Vec::new();
+                for (i, c) in row.columns().iter().enumerate() {
+                    let skipped = skip_columns.iter().any(|s| {
+                        *s == c.name()
+                            || s.strip_prefix("*.") == Some(c.name())
+                            || *s == format!("{table}.{}", c.name())
+                    });
+                    if !skipped {
+                        values.push(format!("{}={}", c.name(), row.get(i).unwrap_or("NULL")));
+                    }
+                }
+                rows.push(values);
+            }
+        }
+        rows.sort();
+        out.insert(table, rows);
+    }
+    out
 }
