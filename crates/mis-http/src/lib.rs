@@ -6,23 +6,37 @@
 //!
 //! ## The stack
 //!
-//! Built in one place ([`HttpClientBuilder::build`]) and erased to one type,
-//! [`HttpService`] (`tower::util::BoxCloneSyncService<Request, Response, Error>`). Outermost
-//! first:
+//! Each stage is a `tower::Layer`, composed with `tower::ServiceBuilder` in one place
+//! ([`HttpClientBuilder::build`]) over concrete services (no boxed service per layer), and
+//! erased once. Outermost first:
 //!
 //! 1. **trace** — one `tracing` span per request: vendor, operation, method, URL path (never
 //!    the query, headers or bodies), attempts, status.
-//! 2. **retry** — exponential backoff with full jitter, max attempts, max total time, a
-//!    `TpsBudget` against retry storms, and an idempotency gate: a request that is not
-//!    idempotent is never replayed once it may have reached the server ([`RetryConfig`]).
+//! 2. **retry** — exponential backoff with full jitter, max attempts, a limit on retry time
+//!    (attempts and back-off only: time queued at the gate does not count), a `TpsBudget`
+//!    against retry storms, and an idempotency gate: a request that is not idempotent is
+//!    never replayed once it may have reached the server ([`RetryConfig`]).
 //! 3. **auth** — an [`Authenticator`] acquires, renews and applies credentials; on
 //!    `Unauthenticated` it refreshes once (shared by concurrent requests) and replays once.
-//! 4. **rate gate** — a shared governor limiter plus a cooldown closed by 429 wait hints
-//!    ([`RateGate`]). It waits, never errors.
+//!    A failed acquire is remembered for 2 s; a failed early renewal keeps the valid
+//!    credential; waiting for another request's refresh is bounded by the retry time left.
+//! 4. **rate gate** — a shared governor limiter (strict, or adaptive to the server's
+//!    `X-RateLimit-Remaining`) plus a cooldown closed by 429 wait hints ([`RateGate`]); a
+//!    closure longer than the request's remaining retry time fails it at once.
 //! 5. **per-attempt timeout**.
-//! 6. **classify** — status and body to [`mis_core::Error`] ([`Classifier`]).
-//! 7. **transport** — reqwest (rustls, no redirects), or any [`HttpService`] (tests use the
-//!    scripted service from the `test-util` feature).
+//! 6. **user layers** ([`HttpClientBuilder::layer`]): metrics, caching, a proxy header; they
+//!    see every attempt and its classified result.
+//! 7. **classify** — status and body to [`mis_core::Error`] ([`Classifier`]).
+//! 8. **dispatch** — marks the attempt as sent (for the idempotency gate), caps the body.
+//! 9. **transport** — reqwest (rustls, no redirects, bodies capped, 64 MiB by default), or any
+//!    [`HttpService`] (tests use the scripted service from the `test-util` feature).
+//!
+//! [`RequestBuilder::send_json`] decodes inside the retry loop: a 2xx body cut short or not
+//! JSON is sent again like a dropped connection (idempotent requests only).
+//!
+//! Counting requests: the reqwest transport emits a `received` TRACE event (target
+//! `mis_http::transport`, fields `operation`, `status`) per response; a user layer sees
+//! every attempt, whatever the transport.
 //!
 //! ## Example
 //!
@@ -78,8 +92,7 @@ pub type Request = http::Request<Bytes>;
 /// little and lets the classifier look at the body.
 pub type Response = http::Response<Bytes>;
 
-/// The finished stack (and any of its inner parts, including a transport), erased to one
-/// type so that clients are `Send + Sync + Clone` whatever layers they hold.
+/// A transport, or the per-attempt service a user layer wraps, erased to one type.
 pub type HttpService = tower::util::BoxCloneSyncService<Request, Response, Error>;
 
 pub use auth::{Authenticator, Credential, StaticAuth};
