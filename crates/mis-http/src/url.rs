@@ -89,14 +89,14 @@ impl BaseUrl {
     /// `a%2Fb`. Empty, `.` and `..` segments are refused with `InvalidInput`, because URL
     /// parsers collapse them (even percent-encoded) and they would change the endpoint.
     pub fn join(&self, prefix: &str, segments: &[&str]) -> Result<Url> {
-        let mut path = self.url.path().trim_end_matches('/').to_owned();
+        let base_path = self.url.path().trim_end_matches('/');
+        let mut path = String::with_capacity(base_path.len() + prefix.len() + 64);
+        path.push_str(base_path);
         for part in prefix.split('/').filter(|p| !p.is_empty()) {
-            path.push('/');
-            path.push_str(&encode_segment(part)?);
+            push_segment(&mut path, part)?;
         }
         for segment in segments {
-            path.push('/');
-            path.push_str(&encode_segment(segment)?);
+            push_segment(&mut path, segment)?;
         }
         let mut url = self.url.clone();
         url.set_path(&path);
@@ -193,6 +193,17 @@ pub fn encode_segment(segment: &str) -> Result<String> {
         )),
         _ => Ok(utf8_percent_encode(segment, SEGMENT).to_string()),
     }
+}
+
+/// Appends `/` and `segment` percent-encoded to `path`, with the checks of
+/// [`encode_segment`] and no allocation of its own.
+fn push_segment(path: &mut String, segment: &str) -> Result<()> {
+    if matches!(segment, "" | "." | "..") {
+        return encode_segment(segment).map(drop);
+    }
+    path.push('/');
+    path.extend(utf8_percent_encode(segment, SEGMENT));
+    Ok(())
 }
 
 fn is_loopback(host: &Host<String>) -> bool {
