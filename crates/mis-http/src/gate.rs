@@ -339,6 +339,14 @@ impl RateGate {
         while let Some(until) = self.closed_until() {
             let now = Instant::now();
             if until <= now {
+                // Reopened: forget the closure, so the next caller takes the fast path.
+                let mut closed = self
+                    .closed_until
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if *closed == Some(until) {
+                    *closed = None;
+                }
                 return Ok(());
             }
             let wait = until - now;
