@@ -10,8 +10,8 @@ use mis_managebac::convert;
 use mis_managebac::wire::{
     self, AcademicYear, AcademicYearsResponse, AdjustmentsResponse, BehaviorNote, Calendar,
     CategoriesResponse, Class, ClassDateAttendance, ClassStudents, ClassTeacher, ClassTimetable,
-    Excusal, HomeroomDateAttendance, List, One, Permissions, Pong, School, Student, Teacher,
-    TermAttendance, YearGroup, YearGroupStudents,
+    Excusal, HomeroomDateAttendance, List, Membership, One, Permissions, Pong, School, Student,
+    Teacher, TermAttendance, YearGroup, YearGroupStudents,
 };
 use serde::de::DeserializeOwned;
 
@@ -150,6 +150,16 @@ fn checks() -> BTreeMap<&'static str, fn()> {
             !load::<ClassStudents>("class_students")
                 .student_ids
                 .is_empty()
+        );
+    });
+    m.insert("memberships", || {
+        let l = load::<List<Membership>>("memberships");
+        assert!(!l.items.is_empty());
+        assert!(
+            l.items
+                .iter()
+                .all(|m| m.user_id.is_some() && m.class_id.is_some() && m.role.is_some()),
+            "every membership names its user, class and role"
         );
     });
     m.insert("class_teachers", || {
