@@ -158,6 +158,11 @@ impl ClientBuilder {
                 clock: clock.clone(),
             })
             .clock(clock);
+        // A 429 without a usable hint closes the gate for the documented spacing (one request
+        // every 5 s), not mis-http's 1 s default: sooner would only earn another 429.
+        if let Some(spacing) = config.quota.spacing() {
+            builder = builder.rate_limited_wait(spacing);
+        }
         // The quota is per IP (vendors.md §3.2): every client of this process talking to the
         // same host shares one gate, whatever its credentials. The key holds no secret.
         builder = if self.shared_gate {
