@@ -23,7 +23,9 @@ CREATE SEQUENCE sync_lease_tokens;
 -- One row per school of the current batch.
 --
 -- `quota_group`: schools whose vendor limits requests per IP address (HUBmis, ManageBac)
--- name that vendor here; at most `quota_slots` of a group run at once per `egress`.
+-- name that vendor here; at most `quota_slots` of a group run at once per `egress`, and
+-- the next one starts `quota_window` seconds (the quota's window) after the last finished,
+-- so the old school's requests still in the vendor's window do not add to the new one's.
 -- `lease_token` fences writes: every unit's transaction first updates this row where
 -- `lease_token` is its own, so a worker whose lease was taken over writes nothing.
 CREATE TABLE sync_jobs (
@@ -32,6 +34,7 @@ CREATE TABLE sync_jobs (
     provider TEXT NOT NULL,
     quota_group TEXT,
     quota_slots INTEGER NOT NULL DEFAULT 1,
+    quota_window DOUBLE PRECISION NOT NULL DEFAULT 0,
     status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
     attempts INTEGER NOT NULL DEFAULT 0,
     not_before TIMESTAMPTZ NOT NULL DEFAULT now(),

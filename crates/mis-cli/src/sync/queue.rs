@@ -42,6 +42,20 @@ pub fn quota_group(vendor: Vendor) -> Option<(&'static str, i64)> {
     }
 }
 
+/// The window of a school's per-IP quota, in seconds: its configured `quota` (`12/60` →
+/// 60) or the vendor's default (HUBmis 12 per 60 s, ManageBac 10 per 1 s).
+pub fn quota_window(school: &super::SchoolConfig) -> f64 {
+    let configured = school.quota.as_ref().and_then(|q| {
+        let (_, seconds) = q.get_ref().split_once('/')?;
+        seconds.trim().trim_end_matches('s').parse::<f64>().ok()
+    });
+    configured.unwrap_or(match school.vendor() {
+        Some(Vendor::Hubmis) => 60.0,
+        Some(Vendor::Managebac) => 1.0,
+        _ => 0.0,
+    })
+}
+
 /// Retry settings of a batch.
 #[derive(Debug, Clone, Copy)]
 pub struct Retry {
@@ -109,13 +123,14 @@ pub async fn enqueue(
             store
                 .execute(
                     "INSERT INTO sync_jobs (school, batch_id, provider, quota_group, quota_slots, \
-                     status) VALUES ($1, $2, $3, $4, $5, 'queued')",
+                     quota_window, status) VALUES ($1, $2, $3, $4, $5, $6, 'queued')",
                     &[
                         Value::text(&school.name),
                         Value::Int(Some(batch)),
                         Value::text(school.provider.get_ref()),
                         Value::opt(group.map(|g| g.0)),
                         Value::Int4(Some(group.map_or(1, |g| g.1 as i32))),
+                        Value::Real(Some(quota_window(school))),
                     ],
                 )
                 .await?;
@@ -255,7 +270,9 @@ pub struct Claimant<'a> {
 
 /// Claims one school, or `None` when none is claimable now: a `queued` job whose back-off
 /// has passed, or a `running` one whose lease ran out (its worker died), and never a school
-/// of a per-IP quota group this egress already runs its allowance of.
+/// of a per-IP quota group this egress already runs its allowance of, nor one of a group
+/// whose last school on this egress finished less than its quota window ago (a fresh client
+/// gate knows nothing of the requests the previous school made in the vendor's window).
 pub async fn claim(store: &mut Store, who: &Claimant<'_>) -> Result<Option<Lease>> {
     store.begin().await?;
     let result = async {
@@ -290,7 +307,10 @@ pub async fn claim(store: &mut Store, who: &Claimant<'_>) -> Result<Option<Lease
                        OR (j.status = 'running' AND j.lease_until < now())) \
                      AND (j.quota_group IS NULL OR (SELECT COUNT(*) FROM sync_jobs r \
                        WHERE r.status = 'running' AND r.lease_until >= now() \
-                       AND r.egress = $2 AND r.quota_group = j.quota_group) < j.quota_slots) \
+                       AND r.egress = $2 AND r.quota_group = j.quota_group) < j.quota_slots \
+                       AND NOT EXISTS (SELECT 1 FROM sync_jobs c WHERE c.status <> 'running' \
+                         AND c.egress = $2 AND c.quota_group = j.quota_group \
+                         AND c.finished_at > now() - make_interval(secs => c.quota_window))) \
                    ORDER BY j.not_before, j.school LIMIT 1 FOR UPDATE SKIP LOCKED) \
                  RETURNING school, CAST(batch_id AS TEXT), CAST(lease_token AS TEXT), \
                  CAST(attempts AS TEXT)",

@@ -45,9 +45,12 @@
 //! the address vendors see. Schools whose vendor limits requests **per IP** (HUBmis,
 //! ManageBac) carry a quota group; a claim never takes a school of a group that already has
 //! its allowance (one school) running under a live lease on the same egress, across every
-//! worker with that label. That school runs at its full configured `quota`, alone on that
-//! address, so the address never exceeds the vendor's limit; schools of other vendors (per
-//! client quotas) run beside it. Claims of one egress are serialised by a transaction-scoped
+//! worker with that label, and the next school of the group on that egress starts one quota
+//! window (the school's `quota`, default the vendor's: 60 s for HUBmis) after the previous
+//! one finished, since a new client's gate does not know the requests still counted in the
+//! vendor's window. That school runs at its full configured `quota`, alone on that address,
+//! so the address never exceeds the vendor's limit; schools of other vendors (per client
+//! quotas) run beside it. Claims of one egress are serialised by a transaction-scoped
 //! advisory lock, so two workers behind one NAT cannot both start a HUBmis school. Workers
 //! behind one NAT must share one `--egress` label.
 //!
