@@ -17,6 +17,7 @@
 //! time_zone = "Europe/London"                 # optional, where the vendor takes one
 //! bell_times = "1=08:30-09:20,2=09:25-10:15"  # ManageBac: needed for its timetable
 //! quota = "60/60"                             # HUBmis, ManageBac: requests/seconds
+//! category_map = "Dismissed=authorised_absence" # ManageBac: the school's own categories
 //! skip = ["behaviour"]                        # entities not to sync
 //! look_back_days = 14                         # overrides the top-level one
 //! ```
@@ -78,6 +79,10 @@ pub struct SchoolConfig {
     pub bell_times: Option<Spanned<String>>,
     /// The vendor quota, `REQUESTS/SECONDS` (HUBmis, ManageBac).
     pub quota: Option<Spanned<String>>,
+    /// The school's own attendance categories mapped to DfE categories (ManageBac),
+    /// `Dismissed=authorised_absence,Other=not_counted,-1=present`: the same form as
+    /// `MIS_MANAGEBAC_CATEGORY_MAP`, checked by the vendor crate when the school is opened.
+    pub category_map: Option<Spanned<String>>,
     /// Entities not to sync.
     #[serde(default)]
     pub skip: Vec<Spanned<String>>,
@@ -139,7 +144,7 @@ impl SyncConfig {
                 "--config: not a valid sync config{at} (expected from/to or last_days, optional \
                  concurrency, look_back_days, chunk_days, reference_ttl_hours, and [[school]] \
                  tables with name, provider, optional base_url, credentials, time_zone, \
-                 bell_times, quota, skip, look_back_days)"
+                 bell_times, quota, category_map, skip, look_back_days)"
             ))
         })?;
         let bad = |span: std::ops::Range<usize>, school: &str, key: &str, why: String| {

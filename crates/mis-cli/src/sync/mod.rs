@@ -462,6 +462,7 @@ impl Ctx<'_> {
                 "TIME_ZONE" => school.time_zone.as_ref(),
                 "PERIOD_TIMES" => school.bell_times.as_ref(),
                 "QUOTA" => school.quota.as_ref(),
+                "CATEGORY_MAP" => school.category_map.as_ref(),
                 _ => None,
             };
             if let Some(value) = configured {
