@@ -164,3 +164,65 @@ async fn a_record_skipped_with_a_warning_keeps_its_row() {
     assert_eq!(count(&target), 1, "the skipped student's row is kept");
     let _ = std::fs::remove_file(&db);
 }
+
+/// HUBmis enrolment identifiers (a UPN costs one request, 5 s of quota, per student) are
+/// kept by the store and handed back within the reference TTL: a second sync reads none;
+/// with a TTL of 0 every one is read again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hubmis_upns_are_read_once_per_reference_ttl() {
+    let school = Arc::new(School::generate(33, 30));
+    let mut env = BTreeMap::new();
+    let sandbox = start(Vendor::Hubmis, school, "ASH", &mut env).await;
+    let config = |ttl: u32| {
+        SyncConfig::parse(&format!(
+            "from = \"2024-09-02\"\nto = \"2024-09-06\"\nreference_ttl_hours = {ttl}\n\n\
+             [[school]]\nname = \"Ash\"\nprovider = \"hubmis\"\nbase_url = \"{}\"\n\
+             quota = \"12/0.06\"\ncredentials = {{ client_id = \"ASH_CLIENT_ID\", \
+             client_secret = \"ASH_CLIENT_SECRET\", realm = \"ASH_REALM\" }}\n",
+            sandbox.base_url()
+        ))
+        .unwrap()
+    };
+    let enrolments = || {
+        sandbox
+            .stats()
+            .routes()
+            .iter()
+            .filter(|(route, _)| route.ends_with("/enrolment"))
+            .map(|(_, n)| *n)
+            .sum::<u64>()
+    };
+    let db = temp_path("hubmis-upns.sqlite");
+    let before = enrolments();
+    run(&config(24), &db, &env).await;
+    let first = enrolments() - before;
+    assert!(first >= 25, "the first sync reads every enrolment: {first}");
+
+    let before = enrolments();
+    let second = run(&config(24), &db, &env).await;
+    assert_eq!(
+        enrolments() - before,
+        0,
+        "within the TTL no UPN is read again"
+    );
+    let students = second.schools[0].entity("students").unwrap();
+    assert!(students.rows_written >= 25, "{students:?}");
+    let upns: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT COUNT(*) FROM students WHERE upn IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(upns >= 25, "the UPNs are still written: {upns}");
+
+    let before = enrolments();
+    run(&config(0), &db, &env).await;
+    assert_eq!(
+        enrolments() - before,
+        first,
+        "a TTL of 0 reads every enrolment again"
+    );
+    let _ = std::fs::remove_file(&db);
+}

@@ -322,10 +322,24 @@ impl Store {
     /// What `mis sync purge` runs: a school that leaves the trust, or a subject access /
     /// erasure request handled by removing the school's copy.
     pub async fn purge_school(&mut self, school: &str) -> Result<Vec<(&'static str, u64)>> {
+        // The worker queue (`mis sync enqueue`) exists on PostgreSQL only: probed before the
+        // transaction, since a failed statement would abort a PostgreSQL transaction.
+        let queue = self
+            .query(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM sync_jobs WHERE school = $1",
+                &[Value::text(school)],
+            )
+            .await
+            .is_ok();
+        let tables = PURGED_TABLES
+            .iter()
+            .copied()
+            .chain(queue.then_some("sync_jobs"))
+            .collect::<Vec<_>>();
         self.begin().await?;
         let mut deleted = Vec::new();
         let result = async {
-            for table in PURGED_TABLES {
+            for table in tables {
                 let n = self
                     .execute(
                         &format!("DELETE FROM {table} WHERE school = $1"),

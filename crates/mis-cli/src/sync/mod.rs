@@ -60,7 +60,11 @@ pub use report::{EntityReport, SchoolReport, SyncReport, SyncRow};
 
 use crate::cli::Vendor;
 use crate::output::{Format, write_records};
-use crate::providers::open_provider_with;
+use crate::providers::open_provider_with_options;
+
+/// The `sync_cache` item recording when a HUBmis school's enrolment identifiers were last
+/// read from the vendor.
+const ENROLMENTS_ITEM: &str = "hubmis.enrolments";
 use crate::store::{self, Instant, Store, Value};
 
 /// Knobs a test (or a scheduler) sets; `mis sync` uses the defaults.
@@ -362,7 +366,17 @@ impl Ctx<'_> {
         let vendor = school.vendor().ok_or_else(|| {
             Error::invalid_input(format!("unknown provider {:?}", school.provider.get_ref()))
         })?;
-        let provider = self.open(school, vendor)?;
+        // HUBmis reads a student's UPN at one request (5 s of quota) each: within the
+        // reference TTL the stored ones are handed back; after it, every one is read again
+        // (a correction upstream is picked up) and the refresh time recorded.
+        let (enrolments, refresh_enrolments) = match vendor {
+            Vendor::Hubmis => {
+                let (known, fresh) = self.stored_enrolments(&school.name).await?;
+                (Some(known), !fresh)
+            }
+            _ => (None, false),
+        };
+        let provider = self.open(school, vendor, enrolments)?;
         let plan = self.plan(school, vendor, &*provider).await?;
         report.generation = plan.generation;
         report.mode = plan.mode.into();
@@ -410,10 +424,32 @@ impl Ctx<'_> {
             }
         }
         // Every entity done: the generation is complete.
+        let students_read = report
+            .entities
+            .iter()
+            .any(|e| e.entity == "students" && e.status == "ok" && e.warnings.is_empty());
         let mut store = self.store.lock().await;
         store.begin().await?;
         let result = async {
             self.fence(&mut store).await?;
+            if refresh_enrolments && students_read {
+                store
+                    .execute(
+                        "DELETE FROM sync_cache WHERE school = $1 AND item = $2",
+                        &[Value::text(&school.name), Value::text(ENROLMENTS_ITEM)],
+                    )
+                    .await?;
+                store
+                    .execute(
+                        "INSERT INTO sync_cache (school, item, refreshed_at) VALUES ($1, $2, $3)",
+                        &[
+                            Value::text(&school.name),
+                            Value::text(ENROLMENTS_ITEM),
+                            Value::Time(Some(Instant::utc(jiff::Timestamp::now()))),
+                        ],
+                    )
+                    .await?;
+            }
             store
                 .execute(
                     "UPDATE sync_state SET status = 'complete', completed_on = $1 WHERE school = $2",
@@ -431,6 +467,64 @@ impl Ctx<'_> {
         }
     }
 
+    /// The HUBmis enrolment identifiers stored for `school`'s students, and whether they
+    /// are fresh (refreshed within the reference TTL). Stale ones are not handed back: the
+    /// provider reads every enrolment again.
+    async fn stored_enrolments(
+        &self,
+        school: &str,
+    ) -> Result<(Arc<mis_hubmis::MemoryEnrolments>, bool)> {
+        let known = Arc::new(mis_hubmis::MemoryEnrolments::default());
+        let since = jiff::Timestamp::now()
+            .checked_sub(self.config.reference_ttl())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let mut store = self.store.lock().await;
+        let fresh = store
+            .query(
+                // As text: the query interface reads every column as text on both back ends.
+                "SELECT CAST(COUNT(*) AS TEXT) FROM sync_cache WHERE school = $1 AND item = $2 \
+                 AND refreshed_at >= $3",
+                &[
+                    Value::text(school),
+                    Value::text(ENROLMENTS_ITEM),
+                    Value::Time(Some(Instant::utc(since))),
+                ],
+            )
+            .await?
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .is_some_and(|n| n != "0");
+        if !fresh {
+            return Ok((known, false));
+        }
+        let rows = store
+            .query(
+                "SELECT id, identifiers FROM students WHERE school = $1",
+                &[Value::text(school)],
+            )
+            .await?;
+        for row in rows {
+            let (Some(Some(id)), Some(Some(identifiers))) = (row.first(), row.get(1)) else {
+                continue;
+            };
+            let mut enrolment = mis_hubmis::KnownEnrolment::default();
+            for pair in identifiers.split(';') {
+                match pair.split_once(':') {
+                    Some(("upn", v)) => enrolment.upn = Some(v.to_owned()),
+                    Some(("candidate_number", v)) => {
+                        enrolment.candidate_number = Some(v.to_owned())
+                    }
+                    _ => {}
+                }
+            }
+            // A student stored without a UPN is asked again: it may have one now.
+            if enrolment.upn.is_some() {
+                mis_hubmis::EnrolmentCache::put(&*known, id, &enrolment);
+            }
+        }
+        Ok((known, true))
+    }
+
     /// Inside a transaction: checks (and extends) the school's lease when a queue worker runs
     /// it. The row lock this takes on the school's job serialises two workers racing on one
     /// school; the one whose lease was taken over fails here and its transaction rolls back.
@@ -443,7 +537,12 @@ impl Ctx<'_> {
 
     /// Opens the school's provider. Credentials come from the variables the config names,
     /// settings from the config; a named variable that is unset is reported by its name.
-    fn open(&self, school: &SchoolConfig, vendor: Vendor) -> Result<Arc<dyn MisProvider>> {
+    fn open(
+        &self,
+        school: &SchoolConfig,
+        vendor: Vendor,
+        enrolments: Option<Arc<mis_hubmis::MemoryEnrolments>>,
+    ) -> Result<Arc<dyn MisProvider>> {
         for (credential, var) in &school.credentials {
             if (self.env)(var.get_ref()).is_none() {
                 return Err(Error::new(
@@ -474,28 +573,34 @@ impl Ctx<'_> {
                 .get(&credential)
                 .and_then(|var| (self.env)(var.get_ref()))
         };
-        open_provider_with(vendor, school.base_url.clone(), None, &lookup).map_err(|e| {
-            // The provider names its own variable (`MIS_GO4SCHOOLS_API_KEY is not set`); in
-            // a sync the user wrote a config, so name the config's key instead.
-            let message = e.to_string();
-            match message.find(&prefix) {
-                Some(at) => {
-                    let var: String = message[at..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
-                        .collect();
-                    let key = var[prefix.len()..].to_ascii_lowercase();
-                    Error::new(
-                        e.kind(),
-                        format!(
-                            "credentials.{key} is missing from this school's config ({})",
-                            message.replace(&var, &format!("credentials.{key}"))
-                        ),
-                    )
+        let options = crate::providers::OpenOptions {
+            hubmis_enrolments: enrolments.map(|e| e as Arc<dyn mis_hubmis::EnrolmentCache>),
+        };
+        open_provider_with_options(vendor, school.base_url.clone(), None, &lookup, &options)
+            .map_err(|e| {
+                // The provider names its own variable (`MIS_GO4SCHOOLS_API_KEY is not set`); in
+                // a sync the user wrote a config, so name the config's key instead.
+                let message = e.to_string();
+                match message.find(&prefix) {
+                    Some(at) => {
+                        let var: String = message[at..]
+                            .chars()
+                            .take_while(|c| {
+                                c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_'
+                            })
+                            .collect();
+                        let key = var[prefix.len()..].to_ascii_lowercase();
+                        Error::new(
+                            e.kind(),
+                            format!(
+                                "credentials.{key} is missing from this school's config ({})",
+                                message.replace(&var, &format!("credentials.{key}"))
+                            ),
+                        )
+                    }
+                    None => e,
                 }
-                None => e,
-            }
-        })
+            })
     }
 
     /// Decides full, incremental or resumed, and records the generation as running.
