@@ -233,7 +233,10 @@ pub fn summarise_by_student(
 ) -> (Vec<AttendanceSummary>, AttendanceSummary) {
     let mut by_student: BTreeMap<&str, Vec<&AttendanceMark>> = BTreeMap::new();
     for mark in marks {
-        by_student.entry(mark.student_id.as_str()).or_default().push(mark);
+        by_student
+            .entry(mark.student_id.as_str())
+            .or_default()
+            .push(mark);
     }
     let mut total: Option<AttendanceSummary> = None;
     let mut rows = Vec::with_capacity(by_student.len());
@@ -401,7 +404,10 @@ mod tests {
         let (rows, total) = summarise_by_student(&marks);
         assert_eq!(rows.len(), 2);
         let d = &rows[0];
-        assert_eq!((d.student_id.as_deref(), d.slot), (Some("D"), Some(Slot::Day)));
+        assert_eq!(
+            (d.student_id.as_deref(), d.slot),
+            (Some("D"), Some(Slot::Day))
+        );
         assert_eq!((d.possible, d.authorised_absence), (4, 1));
         assert_eq!(d.absence_percent, Some(25.0));
         let s = &rows[1];
@@ -450,11 +456,20 @@ mod tests {
         assert_eq!(
             total.unmapped_codes,
             vec![
-                CodeCount { code: "Dismissed".into(), count: 2 },
-                CodeCount { code: "Other".into(), count: 1 },
+                CodeCount {
+                    code: "Dismissed".into(),
+                    count: 2
+                },
+                CodeCount {
+                    code: "Other".into(),
+                    count: 1
+                },
             ]
         );
-        assert_eq!(total.possible, 1, "unmapped marks are left out of every rate");
+        assert_eq!(
+            total.possible, 1,
+            "unmapped marks are left out of every rate"
+        );
         assert_eq!(total.attendance_percent, Some(100.0));
     }
 

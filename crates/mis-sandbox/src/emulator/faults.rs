@@ -212,7 +212,10 @@ impl Stats {
 
     /// Requests so far, per route.
     pub fn routes(&self) -> std::collections::BTreeMap<String, u64> {
-        self.routes.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.routes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Requests so far, in all.
