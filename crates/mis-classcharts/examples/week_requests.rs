@@ -17,8 +17,6 @@
 use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
-use jiff::ToSpan;
-use jiff::civil::{Date, Weekday};
 use mis_classcharts::{Config, StudentClient};
 use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
@@ -29,26 +27,6 @@ use mis_testkit::count_requests;
 
 /// Pupils read at once: the count does not depend on it, only the wall time.
 const CONCURRENCY: usize = 8;
-
-/// The first Monday of the school's lesson-mark range (else its attendance range) whose five
-/// weekdays are all school days: a full school-week with session and lesson marks.
-fn school_week(school: &School) -> DateRange {
-    let range = school
-        .lesson_mark_range
-        .or(school.attendance_range)
-        .expect("the school has attendance");
-    let mut day = range.from();
-    while day.checked_add(4.days()).unwrap() <= range.to() {
-        let days: Vec<Date> = (0..5).map(|i| day.checked_add(i.days()).unwrap()).collect();
-        if day.weekday() == Weekday::Monday
-            && days.iter().all(|d| school.calendar.is_school_day(*d))
-        {
-            return DateRange::new(days[0], days[4]).unwrap();
-        }
-        day = day.checked_add(1.day()).unwrap();
-    }
-    panic!("no full school-week in the school's range");
-}
 
 /// What one pupil's week gave back (to show the plan read real data).
 #[derive(Debug, Default, Clone, Copy)]
@@ -112,7 +90,14 @@ async fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(1000);
     let school = Arc::new(School::generate(1600, size));
-    let range = school_week(&school);
+    let range = mis_testkit::school_week_in(
+        &school,
+        school
+            .lesson_mark_range
+            .or(school.attendance_range)
+            .expect("the school has attendance"),
+    )
+    .expect("a full school week with lesson marks");
     let sandbox = Sandbox::start_with(
         Vendor::ClassCharts,
         school.clone(),

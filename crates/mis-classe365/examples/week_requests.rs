@@ -15,8 +15,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::TryStreamExt;
-use jiff::ToSpan;
-use jiff::civil::Weekday;
 use mis_classe365::{Client, Config};
 use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, ErrorKind, MisProvider, Result, StudentQuery,
@@ -24,25 +22,6 @@ use mis_core::{
 };
 use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
 use mis_testkit::count_requests;
-
-/// The first Monday of the school's attendance range whose Monday to Friday are all open.
-fn school_week(school: &School) -> DateRange {
-    let range = school.attendance_range.expect("the school has attendance");
-    let mut d = range.from();
-    loop {
-        let friday = d.checked_add(4.days()).unwrap();
-        assert!(friday <= range.to(), "no full school week in the range");
-        let open = (0..5).all(|i| {
-            school
-                .calendar
-                .is_school_day(d.checked_add(i.days()).unwrap())
-        });
-        if d.weekday() == Weekday::Monday && open {
-            return DateRange::new(d, friday).unwrap();
-        }
-        d = d.tomorrow().unwrap();
-    }
-}
 
 /// Rows of a read; an `Unsupported` read is none.
 fn rows<T>(r: Result<Vec<T>>) -> usize {
@@ -108,7 +87,7 @@ async fn main() {
                 .expect("config"),
         )
         .expect("client");
-        let range = school_week(&school);
+        let range = mis_testkit::school_week(&school).expect("a full school week");
         let began = Instant::now();
         let (r, n) = count_requests(sandbox.stats(), week(&client, range)).await;
         println!(

@@ -16,32 +16,13 @@ use std::time::Instant;
 
 use futures::TryStreamExt;
 use jiff::ToSpan;
-use jiff::civil::{Date, Weekday};
+use jiff::civil::Date;
 use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
 };
 use mis_go4schools::{Client, Config};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
 use mis_testkit::{RequestCount, count_requests};
-
-/// The first Monday of the school's attendance range whose Monday to Friday are all open.
-fn school_week(school: &School) -> DateRange {
-    let range = school.attendance_range.expect("the school has attendance");
-    let mut d = range.from();
-    loop {
-        let friday = d.checked_add(4.days()).unwrap();
-        assert!(friday <= range.to(), "no full school week in the range");
-        let open = (0..5).all(|i| {
-            school
-                .calendar
-                .is_school_day(d.checked_add(i.days()).unwrap())
-        });
-        if d.weekday() == Weekday::Monday && open {
-            return DateRange::new(d, friday).unwrap();
-        }
-        d = d.tomorrow().unwrap();
-    }
-}
 
 /// One week's read: every entity once, in the order a sync reads them.
 async fn week(client: &Client, range: DateRange) -> (usize, usize, usize, usize) {
@@ -101,7 +82,7 @@ async fn main() {
         .get("api_key")
         .expect("a key")
         .to_owned();
-    let week_range = school_week(&school);
+    let week_range = mis_testkit::school_week(&school).expect("a full school week");
     let monday = week_range.from();
     let calendar_week = DateRange::new(monday, monday.checked_add(6.days()).unwrap()).unwrap();
     for (label, range) in [

@@ -19,8 +19,6 @@
 use std::sync::Arc;
 
 use futures::TryStreamExt;
-use jiff::ToSpan;
-use jiff::civil::Weekday;
 use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
 };
@@ -30,26 +28,6 @@ use mis_testkit::{RequestCount, count_requests};
 
 const SEED: u64 = 16;
 const SCALE: f64 = 0.001;
-
-/// The first Monday–Friday inside the school's attendance range whose five days are all
-/// school days.
-fn school_week(school: &School) -> Option<DateRange> {
-    let records = school.attendance_range?;
-    let mut day = records.from();
-    while day.checked_add(4.days()).ok()? <= records.to() {
-        let days: Vec<_> = (0..5)
-            .filter_map(|i| day.checked_add(i.days()).ok())
-            .collect();
-        if day.weekday() == Weekday::Monday
-            && days.len() == 5
-            && days.iter().all(|d| school.calendar.is_school_day(*d))
-        {
-            return DateRange::new(day, days[4]).ok();
-        }
-        day = day.checked_add(1.day()).ok()?;
-    }
-    None
-}
 
 fn show(entity: &str, items: usize, count: &RequestCount) {
     println!(
@@ -140,7 +118,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => 1000,
     };
     let school = Arc::new(School::generate(SEED, size));
-    let range = school_week(&school).ok_or("the school has no full school week of records")?;
+    let range =
+        mis_testkit::school_week(&school).ok_or("the school has no full school week of records")?;
     let sandbox = Sandbox::start_with(
         Vendor::Hubmis,
         school.clone(),

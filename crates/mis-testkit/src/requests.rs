@@ -7,7 +7,10 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use mis_sandbox::Stats;
+use jiff::ToSpan;
+use jiff::civil::Weekday;
+use mis_core::DateRange;
+use mis_sandbox::{School, Stats};
 
 /// Requests a scenario made: in all, and per route (`"GET /api/v1/students/{id}"`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,6 +30,30 @@ impl RequestCount {
             .map(|(_, n)| n)
             .sum()
     }
+}
+
+/// The first Monday–Friday inside `range` whose five days are all the school's open days:
+/// the school-week the request-plan measurements read. `None` when there is none.
+pub fn school_week_in(school: &School, range: DateRange) -> Option<DateRange> {
+    let mut day = range.from();
+    while day.checked_add(4.days()).ok()? <= range.to() {
+        let days: Vec<_> = (0..5)
+            .filter_map(|i| day.checked_add(i.days()).ok())
+            .collect();
+        if day.weekday() == Weekday::Monday
+            && days.len() == 5
+            && days.iter().all(|d| school.calendar.is_school_day(*d))
+        {
+            return DateRange::new(day, days[4]).ok();
+        }
+        day = day.tomorrow().ok()?;
+    }
+    None
+}
+
+/// [`school_week_in`] the school's attendance range.
+pub fn school_week(school: &School) -> Option<DateRange> {
+    school_week_in(school, school.attendance_range?)
 }
 
 /// Runs `scenario` and returns its output with the requests `stats`' emulator received
@@ -53,6 +80,15 @@ pub async fn count_requests<F: Future>(stats: &Stats, scenario: F) -> (F::Output
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_school_week_is_five_open_weekdays() {
+        let school = School::generate(3, 10);
+        let week = school_week(&school).expect("a week");
+        assert_eq!(week.from().weekday(), Weekday::Monday);
+        assert_eq!(week.days().count(), 5);
+        assert!(week.days().all(|d| school.calendar.is_school_day(d)));
+    }
 
     #[tokio::test]
     async fn counts_only_what_the_scenario_sent() {
