@@ -25,7 +25,7 @@
 //! # Signing in before the first request
 //!
 //! A pupil's every data path needs its id, which only the login tells. Asking the stack for
-//! it (`POST /ping`) would cost a login **and** the ping. Instead [`SessionAuth::sign_in`]
+//! it (`POST /ping`) would cost a login **and** the ping. Instead `SessionAuth::sign_in`
 //! logs in directly (through the same rate gate, outside the stack's authenticator) the
 //! first time the user is wanted, keeps the user the login describes, and leaves the fresh
 //! session for the stack's first `acquire` to take — so the login is the read's only

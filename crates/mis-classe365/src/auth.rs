@@ -1,4 +1,4 @@
-//! Classe365 authentication: HTTP Basic on every request (vendor doc, "Authentication") [C].
+//! Classe365 authentication: HTTP Basic on every request (vendor doc, "Authentication") \[C\].
 //!
 //! "Username: your tenant's subdomain … Password: your unique API Key … join these two
 //! strings together with a colon (`subdomain:api_key`) and encode the entire string using
@@ -6,7 +6,7 @@
 //! instead of being replayed with the same key (mis-http's [`StaticAuth`] says it cannot
 //! refresh).
 //!
-//! The subdomain was validated by [`Config`](crate::Config) (`[a-z0-9-]+`), so it cannot hold
+//! The subdomain was validated by [`Config`] (`[a-z0-9-]+`), so it cannot hold
 //! the `:` that would split the Basic pair differently on the server.
 
 use mis_core::Result;

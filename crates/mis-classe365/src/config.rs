@@ -24,7 +24,7 @@ pub const ENV_BASE_URL: &str = "MIS_CLASSE365_BASE_URL";
 /// The default number of records asked for per page.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// The largest page size this crate will ask for. The vendor publishes no limit
-/// (vendors.md §4.2 "[U]"); this keeps one response to a sane size.
+/// (vendors.md §4.2 "\[U\]"); this keeps one response to a sane size.
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
 /// A DNS label is at most 63 bytes (RFC 1035 §2.3.4).
@@ -201,7 +201,7 @@ impl Config {
     }
 
     /// A client-side rate limit. Default: none, because Classe365 publishes no quota
-    /// (vendors.md §4.2 "Rate limits: [U]"); a 429 still closes the gate for its wait hint.
+    /// (vendors.md §4.2 "Rate limits: \[U\]"); a 429 still closes the gate for its wait hint.
     pub fn rate_limit(mut self, limit: RateLimit) -> Config {
         self.rate_limit = limit;
         self

@@ -1,7 +1,7 @@
 //! Classe365's status table and error body → [`mis_core::Error`], as a mis-http
 //! [`Classifier`].
 //!
-//! From the vendor document ("HTTP Status Codes", "Understanding the Response Envelope") [C]:
+//! From the vendor document ("HTTP Status Codes", "Understanding the Response Envelope") \[C\]:
 //!
 //! | status | meaning (vendor doc)                                   | here                         |
 //! |--------|--------------------------------------------------------|------------------------------|

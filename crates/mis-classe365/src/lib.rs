@@ -31,7 +31,7 @@
 //!
 //! ## Quotas and retries
 //!
-//! Classe365 publishes no rate limit (vendors.md §4.2 "Rate limits: [U]"): no client-side
+//! Classe365 publishes no rate limit (vendors.md §4.2 "Rate limits: \[U\]"): no client-side
 //! limit by default ([`Config::rate_limit`] sets one); a 429 closes the gate for its
 //! `Retry-After`. Reads are retried on 429, 5xx ("safe to retry after a short backoff",
 //! vendor doc), timeouts and connection errors. **Writes (POST) are never retried**: they go

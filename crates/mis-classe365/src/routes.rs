@@ -3,7 +3,7 @@
 //! The vendor document (`shared/vendor-docs/classe365.txt`) publishes only the base URL
 //! (`https://<subdomain>.classe365.com/restv2`), Basic auth, the response envelope and the
 //! status codes. The resource paths live in the tenant portal's documentation, behind a login
-//! (vendors.md §4.2: "The exact v2 paths are … [U]"; "probably `/restv2/students`,
+//! (vendors.md §4.2: "The exact v2 paths are … \[U\]"; "probably `/restv2/students`,
 //! `/restv2/classes`, … with `/{id}` [I — unverified]"). Every path and query parameter name
 //! below therefore comes from DESIGN.md §4's route table, and lives here and nowhere else, so
 //! that correcting it against a real tenant is a one-file change.
@@ -20,37 +20,37 @@
 //! POST /restv2/attendance             body without `id` creates, with `id` updates
 //! ```
 
-/// The documented path prefix after the host (vendor doc, "Base URL") [C].
+/// The documented path prefix after the host (vendor doc, "Base URL") \[C\].
 pub const PREFIX: &str = "/restv2";
 
-/// The documented host pattern: `https://<subdomain>.classe365.com` [C].
+/// The documented host pattern: `https://<subdomain>.classe365.com` \[C\].
 pub const HOST_SUFFIX: &str = "classe365.com";
 
-/// Query parameter: the 1-based page number [I].
+/// Query parameter: the 1-based page number \[I\].
 pub const PAGE: &str = "page";
-/// Query parameter: records per page [I].
+/// Query parameter: records per page \[I\].
 pub const PER_PAGE: &str = "per_page";
-/// Query parameter: first date of an attendance range, `YYYY-MM-DD` [I].
+/// Query parameter: first date of an attendance range, `YYYY-MM-DD` \[I\].
 pub const FROM: &str = "from";
-/// Query parameter: last date of an attendance range (inclusive), `YYYY-MM-DD` [I].
+/// Query parameter: last date of an attendance range (inclusive), `YYYY-MM-DD` \[I\].
 pub const TO: &str = "to";
-/// Query parameter: only this student's attendance [I].
+/// Query parameter: only this student's attendance \[I\].
 pub const STUDENT_ID: &str = "student_id";
 
 /// A v2 resource collection. Its path is `/restv2/<segment>`, a record's `/restv2/<segment>/{id}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Resource {
-    /// `/students` [I].
+    /// `/students` \[I\].
     Students,
-    /// `/classes` [I].
+    /// `/classes` \[I\].
     Classes,
-    /// `/sessions` (academic sessions) [I].
+    /// `/sessions` (academic sessions) \[I\].
     Sessions,
-    /// `/departments` [I].
+    /// `/departments` \[I\].
     Departments,
-    /// `/teachers` [I].
+    /// `/teachers` \[I\].
     Teachers,
-    /// `/attendance` [I].
+    /// `/attendance` \[I\].
     Attendance,
 }
 

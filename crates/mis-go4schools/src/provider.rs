@@ -31,7 +31,7 @@
 //! # Partial results
 //!
 //! A fault costs what it touches, reported through the query's
-//! [`Diagnostics`](mis_core::Diagnostics) (fatal errors still end the read):
+//! [`Diagnostics`] (fatal errors still end the read):
 //!
 //! * a student, education-details, mark or event record that does not decode (or convert)
 //!   costs that record (`Lenient` list items);

@@ -540,7 +540,7 @@ impl Client {
     }
 
     /// "Students: Fetch Timetable Calendar" from `from` to `to` (`filter[dateFrom]`,
-    /// `filter[dateTo]`, and `filter[date]` = `from`: see [`calendar_params`]).
+    /// `filter[dateTo]`, and `filter[date]` = `from`: see `calendar_params`).
     pub async fn student_timetable_calendar(
         &self,
         student_id: u64,

@@ -33,7 +33,7 @@
 //! # Partial results
 //!
 //! A fault costs what it touches and is reported on the query's
-//! [`Diagnostics`](mis_core::Diagnostics) (see `mis_core::diagnostics`); only a fatal error
+//! [`Diagnostics`] (see `mis_core::diagnostics`); only a fatal error
 //! (credentials, quota, outage, a bad base URL) ends a read:
 //!
 //! | fault | operation | what is lost | consequence |

@@ -1,6 +1,6 @@
 //! # mis-testkit
 //!
-//! The conformance suite: scenarios that every [`MisProvider`] must pass, each comparing
+//! The conformance suite: scenarios that every [`MisProvider`](mis_core::MisProvider) must pass, each comparing
 //! what the provider returns with what the school behind it really holds ([`Expected`]).
 //! [`conformance_suite!`] instantiates them as `#[tokio::test]`s for one provider, with the
 //! capabilities the provider lacks turned into `unsupported_*` tests whose names show the

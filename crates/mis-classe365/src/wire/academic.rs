@@ -1,4 +1,4 @@
-//! Academic structure and staff: classes, sessions, departments, teachers [I].
+//! Academic structure and staff: classes, sessions, departments, teachers \[I\].
 //!
 //! v2 names these resources ("students, classes, sessions, departments, and more"; vendor
 //! doc, introduction) but not their fields. The fields below are the v1 API's for the same

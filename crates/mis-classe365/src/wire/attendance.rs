@@ -1,4 +1,4 @@
-//! An attendance record (`/attendance`) [I].
+//! An attendance record (`/attendance`) \[I\].
 //!
 //! DESIGN.md §4: `{"id", "student_id", "class_id", "date", "status":
 //! "present"|"absent"|"late"|"excused"|.., "remarks"}`. The status is a label, not a DfE code;
@@ -59,7 +59,7 @@ pub struct AttendanceRecord {
     pub status: Option<String>,
     /// The section (form) the register was taken for, when the tenant sends it (v1's
     /// attendance is keyed by `class_id`, `section_id`, `subject_id`, `session_id`;
-    /// vendors.md §4.3) [I].
+    /// vendors.md §4.3) \[I\].
     #[serde(
         default,
         deserialize_with = "de::opt_string",
@@ -68,7 +68,7 @@ pub struct AttendanceRecord {
     )]
     pub section_id: Option<String>,
     /// The subject of a subject-wise register ("Subject id for subject-wise attendance",
-    /// v1 `attendanceData`); absent, `null`, `""` or `0` on a daily register [I].
+    /// v1 `attendanceData`); absent, `null`, `""` or `0` on a daily register \[I\].
     #[serde(
         default,
         deserialize_with = "de::opt_string",
@@ -76,7 +76,7 @@ pub struct AttendanceRecord {
         skip_serializing_if = "Option::is_none"
     )]
     pub subject_id: Option<String>,
-    /// The subject's name, when sent [I].
+    /// The subject's name, when sent \[I\].
     #[serde(
         default,
         deserialize_with = "de::opt_string",
@@ -84,7 +84,7 @@ pub struct AttendanceRecord {
     )]
     pub subject_name: Option<String>,
     /// The attendance session (period) of the day, "when multiple sessions are enabled"
-    /// (v1 `attendanceData`); not the academic session, which v1 calls `acds_id` [I].
+    /// (v1 `attendanceData`); not the academic session, which v1 calls `acds_id` \[I\].
     #[serde(
         default,
         deserialize_with = "de::opt_string",
@@ -92,7 +92,7 @@ pub struct AttendanceRecord {
         skip_serializing_if = "Option::is_none"
     )]
     pub session_id: Option<String>,
-    /// The attendance session's (period's) name, e.g. `Period 2`, when sent [I].
+    /// The attendance session's (period's) name, e.g. `Period 2`, when sent \[I\].
     #[serde(
         default,
         deserialize_with = "de::opt_string",

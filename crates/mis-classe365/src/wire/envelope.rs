@@ -7,7 +7,7 @@
 //! - an error: `{"message": "… (error_code: …)", "errors": [ … ]}`.
 //!
 //! The `meta` fields are not documented beyond "pagination details"; DESIGN.md §4 infers
-//! `current_page`, `per_page`, `total_records`, `total_pages` [I].
+//! `current_page`, `per_page`, `total_records`, `total_pages` \[I\].
 
 use std::collections::BTreeMap;
 
@@ -37,7 +37,7 @@ pub struct Envelope<T> {
     pub errors: Vec<FieldError>,
 }
 
-/// Paging details: which page this is and how many there are [I].
+/// Paging details: which page this is and how many there are \[I\].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meta {
     /// The 1-based page number of this response.

@@ -1,7 +1,7 @@
 //! Serde mirrors of the Classe365 REST v2 JSON.
 //!
 //! The envelope ([`Envelope`]: `record` / `records` / `meta` / `message` / `errors`) is from
-//! the vendor document [C]; the record shapes are inferred (vendors.md §4.2 "[U]", DESIGN.md
+//! the vendor document \[C\]; the record shapes are inferred (vendors.md §4.2 "\[U\]", DESIGN.md
 //! §4's route table). So every type here is lenient:
 //!
 //! - every field but a record's identity is `Option` or defaulted;

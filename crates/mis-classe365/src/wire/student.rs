@@ -1,4 +1,4 @@
-//! A student record (`/students`, `/students/{id}`) [I].
+//! A student record (`/students`, `/students/{id}`) \[I\].
 //!
 //! Field names follow the vendor's snake_case rule (vendor doc, "JSON Everywhere") and the
 //! names the v1 API uses for the same things (vendors.md §4.3: `first_name`, `last_name`,

@@ -13,7 +13,7 @@ use jiff::civil::Date;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-/// Reads the date part of `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[Z]`.
+/// Reads the date part of `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS\[Z\]`.
 ///
 /// GO 4 Schools sends calendar dates, dates of birth and mark dates as midnight date-times
 /// (`2005-01-31T00:00:00Z`, vendors.md §2.4 "Dates"); the date is what they mean, so the time

@@ -15,7 +15,7 @@
 //! * 204 No Content when a record does not exist or a list matched zero rows;
 //! * `POST` is an upsert: without `id` it creates, with `id` it updates.
 //!
-//! Inferred (vendors.md §4.2 marks the v2 paths and `meta` as `[I]`/`[U]`; DESIGN.md §4 fixes
+//! Inferred (vendors.md §4.2 marks the v2 paths and `meta` as `\[I\]`/`\[U\]`; DESIGN.md §4 fixes
 //! them, and this module is the ONE route table for them):
 //!
 //! | method | path | query / body |
@@ -42,7 +42,7 @@
 //!   end is a list that "matched zero rows": 204.
 //! * Ids are JSON numbers, as in every v1 example (vendors.md §4.3).
 //! * Error codes (the `NNN` of `(error_code: NNN)`) are stable numbers of our choosing, since
-//!   the real table is behind the tenant portal (vendors.md §4.2 `[U]`):
+//!   the real table is behind the tenant portal (vendors.md §4.2 `\[U\]`):
 //!
 //! | status | error_code | when |
 //! |---|---|---|
@@ -119,7 +119,7 @@
 //! # Faults
 //!
 //! The sandbox applies 429 / 5xx / slow / drop / truncate / malformed around this router.
-//! Classe365 publishes no rate limit (vendors.md §4.2 "Rate limits: `[U]`"), so there is no
+//! Classe365 publishes no rate limit (vendors.md §4.2 "Rate limits: `\[U\]`"), so there is no
 //! quota window here: a 429 only comes from an injected throttle, answered in the envelope
 //! above with a `Retry-After` header. Credential expiry: an API key never expires by itself,
 //! so every N-th authenticated request is answered 401 (`error_code: 103`) as if the key had

@@ -3,7 +3,7 @@
 //! Field names follow the v1 API where it names the same thing (`student_dob`,
 //! `student_email`, `admission_number`, `class_id`; vendors.md §4.3) and are snake_case, as
 //! the v2 document promises ("JSON Everywhere"). The v2 record shapes themselves are behind
-//! the tenant portal (vendors.md §4.2 `[U]`); DESIGN.md §4 fixes the attendance record.
+//! the tenant portal (vendors.md §4.2 `\[U\]`); DESIGN.md §4 fixes the attendance record.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -210,7 +210,7 @@ pub(crate) fn unauthorized(kind: ErrorKind) -> Reply {
 }
 
 /// The 429 for an injected throttle, with `Retry-After` in whole seconds (at least 1).
-/// Classe365 documents no rate limit or hint header (vendors.md §4.2 `[U]`); `Retry-After` is
+/// Classe365 documents no rate limit or hint header (vendors.md §4.2 `\[U\]`); `Retry-After` is
 /// the standard HTTP one.
 pub(crate) fn throttled(wait: Duration) -> Reply {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

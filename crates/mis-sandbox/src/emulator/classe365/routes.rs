@@ -22,7 +22,7 @@ use crate::emulator::{FaultPlan, Faults, RecordFaults, Stats};
 use crate::sandbox::{Credentials, EmulatorOptions, Fixture};
 use crate::school::{Profile, School};
 
-/// `per_page` when the client sends none (inferred; vendors.md §4.2 `[U]`).
+/// `per_page` when the client sends none (inferred; vendors.md §4.2 `\[U\]`).
 const DEFAULT_PER_PAGE: usize = 50;
 /// The largest `per_page` served; larger requests are clamped (inferred).
 const MAX_PER_PAGE: usize = 100;

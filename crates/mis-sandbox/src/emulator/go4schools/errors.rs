@@ -5,7 +5,7 @@
 //! Enabled", 404 "The resource could not be found.", 429 "Too many requests sent in a given
 //! amount of time.".
 //!
-//! The body *format* is not documented ([U] in vendors.md §2.5: the table has an "Error" and
+//! The body *format* is not documented (\[U\] in vendors.md §2.5: the table has an "Error" and
 //! an "Error Message" column and no client parses a body). The emulator sends exactly those
 //! two columns, `{"error": <Error>, "message": <Error Message>}`, plus `"description"` for
 //! "Invalid model state", whose documented example carries the parser's detail. Clients
