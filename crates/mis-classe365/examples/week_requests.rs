@@ -14,48 +14,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::TryStreamExt;
 use mis_classe365::{Client, Config};
-use mis_core::{
-    AttendanceQuery, BehaviourQuery, DateRange, ErrorKind, MisProvider, Result, StudentQuery,
-    TimetableQuery,
-};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
 use mis_testkit::count_requests;
-
-/// Rows of a read; an `Unsupported` read is none.
-fn rows<T>(r: Result<Vec<T>>) -> usize {
-    match r {
-        Ok(v) => v.len(),
-        Err(e) if e.kind() == ErrorKind::Unsupported => 0,
-        Err(e) => panic!("{e}"),
-    }
-}
-
-/// One week's read: every entity once, in the order a sync reads them.
-async fn week(client: &Client, range: DateRange) -> [usize; 4] {
-    [
-        rows(client.students(StudentQuery::new()).try_collect().await),
-        rows(
-            client
-                .attendance(AttendanceQuery::new(range))
-                .try_collect()
-                .await,
-        ),
-        rows(
-            client
-                .timetable(TimetableQuery::new(range))
-                .try_collect()
-                .await,
-        ),
-        rows(
-            client
-                .behaviour(BehaviourQuery::new(range))
-                .try_collect()
-                .await,
-        ),
-    ]
-}
 
 #[tokio::main]
 async fn main() {
@@ -89,7 +50,8 @@ async fn main() {
         .expect("client");
         let range = mis_testkit::school_week(&school).expect("a full school week");
         let began = Instant::now();
-        let (r, n) = count_requests(sandbox.stats(), week(&client, range)).await;
+        let (r, n) = count_requests(sandbox.stats(), mis_testkit::read_week(&client, range)).await;
+        let r = r.expect("the week reads");
         println!(
             "\n{profile:?} profile, {} to {} — {} students, {} marks, {} lessons, {} events \
              (page size {})",

@@ -14,45 +14,17 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::TryStreamExt;
 use jiff::ToSpan;
 use jiff::civil::Date;
-use mis_core::{
-    AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
-};
+use mis_core::DateRange;
 use mis_go4schools::{Client, Config};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
 use mis_testkit::{RequestCount, count_requests};
 
-/// One week's read: every entity once, in the order a sync reads them.
-async fn week(client: &Client, range: DateRange) -> (usize, usize, usize, usize) {
-    let students: Vec<_> = client
-        .students(StudentQuery::new())
-        .try_collect()
-        .await
-        .expect("students");
-    let marks: Vec<_> = client
-        .attendance(AttendanceQuery::new(range))
-        .try_collect()
-        .await
-        .expect("attendance");
-    let lessons: Vec<_> = client
-        .timetable(TimetableQuery::new(range))
-        .try_collect()
-        .await
-        .expect("timetable");
-    let events: Vec<_> = client
-        .behaviour(BehaviourQuery::new(range))
-        .try_collect()
-        .await
-        .expect("behaviour");
-    (students.len(), marks.len(), lessons.len(), events.len())
-}
-
-fn print(label: &str, from: Date, to: Date, rows: (usize, usize, usize, usize), n: &RequestCount) {
+fn print(label: &str, from: Date, to: Date, rows: [usize; 4], n: &RequestCount) {
     println!(
         "\n{label}: {from} to {to} — {} students, {} marks, {} lessons, {} events",
-        rows.0, rows.1, rows.2, rows.3
+        rows[0], rows[1], rows[2], rows[3]
     );
     println!("| route | requests |\n|---|---:|");
     for (route, count) in &n.by_route {
@@ -93,7 +65,9 @@ async fn main() {
         let client =
             Client::new(Config::new(key.as_str()).base_url(sandbox.base_url())).expect("client");
         let began = Instant::now();
-        let (rows, n) = count_requests(sandbox.stats(), week(&client, range)).await;
+        let (rows, n) =
+            count_requests(sandbox.stats(), mis_testkit::read_week(&client, range)).await;
+        let rows = rows.expect("the week reads");
         print(label, range.from(), range.to(), rows, &n);
         println!(
             "wall {:.2?}, 429s so far {}",

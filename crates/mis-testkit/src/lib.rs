@@ -19,7 +19,7 @@ pub use degraded::{
     ALL_FAULT_KINDS, degrades_per_fault, degrades_per_fault_of, strict_fails_on_first_warning,
 };
 pub use expected::Expected;
-pub use requests::{RequestCount, count_requests, school_week, school_week_in};
+pub use requests::{RequestCount, count_requests, read_week, school_week, school_week_in};
 pub use scenarios::*;
 
 #[doc(hidden)]

@@ -7,9 +7,13 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use futures::TryStreamExt;
 use jiff::ToSpan;
 use jiff::civil::Weekday;
-use mis_core::DateRange;
+use mis_core::{
+    AttendanceQuery, BehaviourQuery, DateRange, ErrorKind, MisProvider, Result, StudentQuery,
+    TimetableQuery,
+};
 use mis_sandbox::{School, Stats};
 
 /// Requests a scenario made: in all, and per route (`"GET /api/v1/students/{id}"`).
@@ -54,6 +58,29 @@ pub fn school_week_in(school: &School, range: DateRange) -> Option<DateRange> {
 /// [`school_week_in`] the school's attendance range.
 pub fn school_week(school: &School) -> Option<DateRange> {
     school_week_in(school, school.attendance_range?)
+}
+
+/// One school-week read through `p`, every entity once in the order a sync reads them:
+/// the rows of students, attendance, timetable and behaviour (an `Unsupported` entity is
+/// 0). What the request-plan measurements count.
+pub async fn read_week(p: &dyn MisProvider, range: DateRange) -> Result<[usize; 4]> {
+    fn rows<T>(r: Result<Vec<T>>) -> Result<usize> {
+        match r {
+            Ok(v) => Ok(v.len()),
+            Err(e) if e.kind() == ErrorKind::Unsupported => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+    Ok([
+        rows(p.students(StudentQuery::new()).try_collect().await)?,
+        rows(
+            p.attendance(AttendanceQuery::new(range))
+                .try_collect()
+                .await,
+        )?,
+        rows(p.timetable(TimetableQuery::new(range)).try_collect().await)?,
+        rows(p.behaviour(BehaviourQuery::new(range)).try_collect().await)?,
+    ])
 }
 
 /// Runs `scenario` and returns its output with the requests `stats`' emulator received
