@@ -23,6 +23,7 @@ pub mod provider;
 pub mod query;
 pub mod stats;
 pub mod timetable;
+pub mod vendor;
 mod wire_enum;
 
 pub use diagnostics::{Diagnostics, Warning};
@@ -37,6 +38,7 @@ pub use query::{
     TimetableQuery,
 };
 pub use stats::AttendanceSummary;
+pub use vendor::VendorId;
 
 /// Re-exported so providers and callers agree on one stream type.
 pub use futures::stream::BoxStream;

@@ -15,10 +15,12 @@ use crate::client::{HttpClient, Shared, StackFn};
 use crate::clock::{Clock, SystemClock};
 use crate::gate::{GateLayer, RateGate, RateLimit};
 use crate::hints::WaitHint;
+use crate::options::TlsOptions;
 use crate::retry::{RetryConfig, RetryLayer, RetryPolicy};
+use crate::secret::SecretString;
 use crate::timeout::TimeoutLayer;
 use crate::trace::TraceLayer;
-use crate::transport::{DEFAULT_MAX_BODY, DispatchLayer, ReqwestTransport};
+use crate::transport::{DEFAULT_MAX_BODY, DispatchLayer, Network, ReqwestTransport};
 use crate::url::BaseUrl;
 use crate::{HttpService, Request, Response};
 
@@ -63,6 +65,7 @@ pub struct HttpClientBuilder {
     max_body: usize,
     rate_limited_wait: Duration,
     layers: Vec<UserLayer>,
+    network: Network,
 }
 
 impl HttpClientBuilder {
@@ -86,6 +89,7 @@ impl HttpClientBuilder {
             max_body: DEFAULT_MAX_BODY,
             rate_limited_wait: Duration::from_secs(1),
             layers: Vec::new(),
+            network: Network::default(),
         }
     }
 
@@ -258,6 +262,12 @@ impl HttpClientBuilder {
         self
     }
 
+    /// The reqwest transport's trust roots and proxy (see [`ClientOptions`](crate::ClientOptions)).
+    pub(crate) fn network(mut self, tls: TlsOptions, proxy: Option<SecretString>) -> Self {
+        self.network = Network { tls, proxy };
+        self
+    }
+
     /// Assembles the stack.
     pub fn build(self) -> Result<HttpClient> {
         let base = self.base.ok_or_else(|| {
@@ -296,8 +306,12 @@ impl HttpClientBuilder {
         // way down unless a custom transport or a user layer needs the boxed `HttpService`.
         match (self.transport, self.layers.is_empty()) {
             (None, true) => {
-                let transport =
-                    ReqwestTransport::new(&self.user_agent, self.connect_timeout, self.max_body)?;
+                let transport = ReqwestTransport::new(
+                    &self.user_agent,
+                    self.connect_timeout,
+                    self.max_body,
+                    &self.network,
+                )?;
                 Ok(parts.assemble(
                     ServiceBuilder::new()
                         .layer(classify)
@@ -312,6 +326,7 @@ impl HttpClientBuilder {
                         &self.user_agent,
                         self.connect_timeout,
                         self.max_body,
+                        &self.network,
                     )?),
                 };
                 let mut attempt: HttpService = BoxCloneSyncService::new(

@@ -16,6 +16,8 @@ use mis_core::{Error, ErrorKind, Result};
 use tower::{Layer, Service};
 
 use crate::meta::{Dispatch, Progress, RequestMeta};
+use crate::options::TlsOptions;
+use crate::secret::{ExposeSecret, SecretString};
 use crate::{Request, Response};
 
 /// The default cap on a response body: 64 MiB, far above any MIS page.
@@ -118,6 +120,13 @@ fn size(bytes: usize) -> String {
     }
 }
 
+/// The reqwest transport's trust roots and proxy.
+#[derive(Clone, Default)]
+pub(crate) struct Network {
+    pub(crate) tls: TlsOptions,
+    pub(crate) proxy: Option<SecretString>,
+}
+
 /// The reqwest transport.
 #[derive(Clone)]
 pub(crate) struct ReqwestTransport {
@@ -130,19 +139,37 @@ impl ReqwestTransport {
         user_agent: &str,
         connect_timeout: Duration,
         max_body: usize,
+        network: &Network,
     ) -> Result<Self> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             // Never follow redirects: a redirect could carry credentials to another host, and
             // the classifier must see ClassCharts' 302s.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(connect_timeout)
             .user_agent(user_agent)
-            .build()
-            .map_err(|e| {
-                Error::new(ErrorKind::InvalidInput, "could not build the HTTP client")
-                    .with_retryable(false)
-                    .with_source(e.without_url())
-            })?;
+            .tls_built_in_webpki_certs(!network.tls.no_builtin_roots)
+            .tls_built_in_native_certs(network.tls.os_trust_store);
+        for pem in &network.tls.extra_roots_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|_| Error::invalid_input("a trusted certificate authority is not PEM"))?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        // A proxy is an explicit setting: `HTTPS_PROXY` left in an environment must not
+        // silently route pupils' data through a machine nobody chose.
+        builder = match &network.proxy {
+            Some(url) => builder.proxy(
+                reqwest::Proxy::all(url.expose_secret())
+                    .map_err(|_| Error::invalid_input("the proxy is not a URL"))?,
+            ),
+            None => builder.no_proxy(),
+        };
+        let client = builder.build().map_err(|e| {
+            Error::new(ErrorKind::InvalidInput, "could not build the HTTP client")
+                .with_retryable(false)
+                .with_source(e.without_url())
+        })?;
         Ok(ReqwestTransport { client, max_body })
     }
 }
