@@ -441,6 +441,44 @@ impl Config {
 
     /// [`Config::from_env`] over any variable source (tests, a sync config file's table).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        Config::from_lookup_own(lookup)
+    }
+
+    /// The vendor's own variables from `lookup`, with the shared settings in `options`
+    /// (already read, e.g. by a vendor registry).
+    pub(crate) fn from_parts(
+        lookup: impl Fn(&str) -> Option<String>,
+        options: mis_http::ClientOptions,
+    ) -> Result<Config> {
+        let mut config = Config::from_lookup_own(lookup)?;
+        if let Some(url) = options.base_url() {
+            config = config.base_url(url)?;
+        }
+        if let Some(zone) = options.time_zone() {
+            config = config.time_zone(zone)?;
+        }
+        if let Some(limit) = options.rate_limit() {
+            config = config.rate_limit(limit);
+        }
+        if let Some(retry) = options.retry() {
+            config = config.retry(retry);
+        }
+        if let Some(timeout) = options.timeout() {
+            config = config.timeout(timeout);
+        }
+        if let Some(size) = options.page_size() {
+            config = config.page_size(size)?;
+        }
+        if let Some(clock) = options.clock() {
+            config = config.clock(clock.clone());
+        }
+        if let Some(transport) = options.transport() {
+            config = config.transport(transport.clone());
+        }
+        Ok(config)
+    }
+
+    fn from_lookup_own(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
         let token = match lookup(ENV_TOKEN) {
             Some(v) if !v.trim().is_empty() => v.trim().to_owned(),
             Some(_) => {

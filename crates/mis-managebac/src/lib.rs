@@ -131,6 +131,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod convert;
+mod descriptor;
 pub mod error;
 mod plan;
 mod provider;
@@ -141,9 +142,14 @@ pub use client::{
     StudentFilter, StudentStatus, YearGroupFilter,
 };
 pub use config::{ApiVersion, CategoryOverride, Config, PeriodTimes, PolarityMap, Region};
+pub use descriptor::DESCRIPTOR;
 pub use error::{ManageBacClassifier, VendorError, vendor_error};
 pub use mis_core::MisProvider;
 pub use wire::Id;
 
 /// The vendor id on every record and error: `managebac`.
-pub const VENDOR: &str = "managebac";
+pub const VENDOR: &str = VENDOR_ID.as_str();
+
+/// ManageBac's id: `--provider managebac`, the `MIS_MANAGEBAC_*` variables, every record's
+/// `provider`.
+pub const VENDOR_ID: mis_core::VendorId = mis_core::VendorId::new("managebac");

@@ -1215,6 +1215,29 @@ fn add_rows(
 }
 
 /// What a read assumes when the school's zone is unknown.
+/// What a ManageBac provider supports, known before any request: no AM/PM sessions (the
+/// vendor has none), no homework or detentions; day and lesson registers, written day marks.
+pub fn capabilities() -> Capabilities {
+    let mut c = Capabilities::default();
+    c.students = true;
+    c.attendance_sessions = false;
+    c.attendance_lessons = true;
+    c.attendance_days = true;
+    c.timetable = true;
+    c.behaviour = true;
+    c.staff = true;
+    c.groups = true;
+    c.academic_years = true;
+    c.attendance_codes = true;
+    c.homework = false;
+    c.detentions = false;
+    c.write_attendance = true;
+    c.filter_student = true;
+    c.filter_year_group = true;
+    c.filter_leavers = true;
+    c
+}
+
 fn fallback_consequence() -> String {
     format!(
         "times and dates placed in {FALLBACK_TIME_ZONE}: the school's time zone is not known \
@@ -1249,24 +1272,7 @@ impl MisProvider for Client {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let mut c = Capabilities::default();
-        c.students = true;
-        c.attendance_sessions = false;
-        c.attendance_lessons = true;
-        c.attendance_days = true;
-        c.timetable = true;
-        c.behaviour = true;
-        c.staff = true;
-        c.groups = true;
-        c.academic_years = true;
-        c.attendance_codes = true;
-        c.homework = false;
-        c.detentions = false;
-        c.write_attendance = true;
-        c.filter_student = true;
-        c.filter_year_group = true;
-        c.filter_leavers = true;
-        c
+        capabilities()
     }
 
     fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
