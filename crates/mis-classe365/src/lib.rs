@@ -90,6 +90,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod convert;
+mod descriptor;
 pub mod error;
 mod provider;
 pub mod routes;
@@ -97,6 +98,7 @@ pub mod wire;
 
 pub use client::{AttendanceFilter, Client, ListPage};
 pub use config::{Config, Subdomain};
+pub use descriptor::{DESCRIPTOR, VENDOR_ID};
 pub use error::{Classe365Classifier, VendorError, vendor_error};
 pub use mis_core::MisProvider;
 

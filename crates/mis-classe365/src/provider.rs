@@ -179,6 +179,24 @@ fn mark_or_warn(
     }
 }
 
+/// What a Classe365 client supports, known before any request (the same for every tenant).
+pub fn capabilities() -> Capabilities {
+    let mut c = Capabilities::default();
+    c.students = true;
+    // Daily registers are day marks; subject- or period-wise registers lesson marks. No
+    // AM/PM sessions.
+    c.attendance_days = true;
+    c.attendance_lessons = true;
+    c.staff = true;
+    c.groups = true;
+    c.academic_years = true;
+    c.write_attendance = true;
+    c.filter_student = true;
+    c.filter_year_group = true;
+    c.filter_leavers = true;
+    c
+}
+
 #[async_trait]
 impl MisProvider for Client {
     fn info(&self) -> &ProviderInfo {
@@ -186,20 +204,7 @@ impl MisProvider for Client {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let mut c = Capabilities::default();
-        c.students = true;
-        // Daily registers are day marks; subject- or period-wise registers lesson marks. No
-        // AM/PM sessions.
-        c.attendance_days = true;
-        c.attendance_lessons = true;
-        c.staff = true;
-        c.groups = true;
-        c.academic_years = true;
-        c.write_attendance = true;
-        c.filter_student = true;
-        c.filter_year_group = true;
-        c.filter_leavers = true;
-        c
+        capabilities()
     }
 
     fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
