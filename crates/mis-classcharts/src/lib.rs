@@ -96,6 +96,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod convert;
+pub mod descriptor;
 pub mod error;
 mod provider;
 pub mod wire;
@@ -107,6 +108,7 @@ pub use client::{
     ActivityFilter, Client, DisplayDate, HomeworkFilter, ParentClient, StudentClient,
 };
 pub use config::{Account, Api, Config, LoginStyle};
+pub use descriptor::{DESCRIPTOR, VENDOR_ID};
 pub use error::{ClassChartsClassifier, is_sign_on_changed};
 pub use mis_core::MisProvider;
 pub use wire::Reply;

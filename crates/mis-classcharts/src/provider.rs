@@ -375,7 +375,7 @@ fn or_degrade<T>(
     }
 }
 
-fn capabilities() -> Capabilities {
+pub(crate) fn capabilities() -> Capabilities {
     let mut c = Capabilities::default();
     c.students = true;
     c.attendance_sessions = true;
