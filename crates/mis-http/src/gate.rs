@@ -3,8 +3,10 @@
 //! Vendors limit per credential or per IP, not per client object, so a gate is shared by every
 //! clone of a client, by the authenticator's token requests (they count against the quota
 //! too), and optionally by separately built clients (same `Arc<RateGate>`, or the same key in
-//! the process-wide registry). The gate waits; it fails a request only when a server wait hint
-//! keeps it closed for longer than the request has left ([`RateGate::wait_within`]).
+//! the process-wide registry). The gate waits; it fails a request only when its turn cannot come
+//! within the time the request has left, because a server wait hint keeps the gate closed or
+//! because too many requests are queued ahead of it for the quota's spacing
+//! ([`RateGate::wait_within`]).
 //!
 //! An adaptive gate ([`RateLimit::adaptive`]) also follows the server's own count: while the
 //! responses' `X-RateLimit-Remaining` says there is allowance to spare it lets requests through
@@ -13,6 +15,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -167,6 +170,9 @@ pub struct RateGate {
     /// Waiters take turns: tokio's mutex is fair (FIFO), so a request cannot be overtaken
     /// forever, and only one waiter at a time sleeps on the limiter (no thundering herd).
     turn: tokio::sync::Mutex<()>,
+    /// Callers queued for the spacing (waiting for their turn or holding it), so a newcomer
+    /// can tell at once when its place in the queue is further off than it may wait.
+    queued: AtomicUsize,
 }
 
 impl RateGate {
@@ -185,6 +191,7 @@ impl RateGate {
             closed_until: Mutex::new(None),
             allowance: Mutex::new(Allowance::default()),
             turn: tokio::sync::Mutex::new(()),
+            queued: AtomicUsize::new(0),
         })
     }
 
@@ -224,25 +231,53 @@ impl RateGate {
         let _ = self.wait_within(None).await;
     }
 
-    /// Waits until a request may be sent and takes its slot, unless a server wait hint keeps
-    /// the gate closed for longer than `budget`: then it fails at once with `RateLimited`
-    /// carrying the remaining wait, instead of sleeping in vain. Returns how long it waited.
+    /// Waits until a request may be sent and takes its slot, for at most `budget`. Returns how
+    /// long it waited.
+    ///
+    /// When the wait would outlast `budget` the call fails with `RateLimited` carrying the
+    /// expected wait ([`Error::retry_after`]) instead of sleeping in vain, and it fails as
+    /// soon as that is known: at once for a server wait hint that keeps the gate closed
+    /// longer, or for a place in the spacing queue that cannot come round in time (with the
+    /// quota's spacing of 5 s and 30 callers queued ahead, the next one waits at least
+    /// 150 s); otherwise when the budget runs out while still queued, or when the quota's
+    /// next slot is further off than what is left of it.
     ///
     /// A wait hint is waited out by every caller at the same time, not in turn: only the
     /// quota's own spacing is served one caller after another (FIFO, so none is overtaken
-    /// forever).
+    /// forever). `None` waits as long as it takes.
     pub async fn wait_within(&self, budget: Option<Duration>) -> Result<Duration> {
         // The common case, an open gate with no limit, reads no clock.
         if self.limiter.is_none() && self.closed_until().is_none() {
             return Ok(Duration::ZERO);
         }
         let began = Instant::now();
+        // `None` (no budget, or one too long to add to a clock reading): no deadline.
+        let deadline = budget.and_then(|b| began.checked_add(b));
         loop {
             self.wait_out_closure(budget, began).await?;
             let Some(limiter) = &self.limiter else {
                 return Ok(began.elapsed());
             };
-            let _turn = self.turn.lock().await;
+            let ahead = self.queued.fetch_add(1, Ordering::SeqCst);
+            let _queued = Queued(&self.queued);
+            if let Some(deadline) = deadline {
+                let soonest = self.spacing_for(ahead);
+                if Instant::now() + soonest > deadline {
+                    // The callers ahead take at least this long: fail now, not at the deadline.
+                    return Err(spacing_error(soonest));
+                }
+            }
+            let _turn = match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline, self.turn.lock())
+                    .await
+                    .map_err(|_| {
+                        // Still queued at the deadline (the queue moved slower than the
+                        // spacing alone: more closures, or a fuller bucket than assumed).
+                        let others = self.queued.load(Ordering::SeqCst).saturating_sub(1);
+                        spacing_error(self.spacing_for(others).max(self.interval()))
+                    })?,
+                None => self.turn.lock().await,
+            };
             loop {
                 if self
                     .closed_until()
@@ -260,13 +295,41 @@ impl RateGate {
                         return Ok(began.elapsed());
                     }
                     Err(not_until) => {
-                        let wait = not_until.wait_time_from(TokioClock.now());
                         // Never spin: a zero wait means "now", but rounding could repeat it.
-                        tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+                        let wait = not_until
+                            .wait_time_from(TokioClock.now())
+                            .max(Duration::from_millis(1));
+                        if deadline.is_some_and(|deadline| Instant::now() + wait > deadline) {
+                            return Err(spacing_error(wait));
+                        }
+                        tokio::time::sleep(wait).await;
                     }
                 }
             }
         }
+    }
+
+    /// The quota's spacing between two requests (zero when unlimited).
+    fn interval(&self) -> Duration {
+        self.limit
+            .quota
+            .map_or(Duration::ZERO, |q| q.replenish_interval())
+    }
+
+    /// The least time the quota's spacing needs before a caller with `ahead` callers queued
+    /// in front of it gets its slot: each of them takes one, and a full burst lets as many
+    /// through at once. Zero for an adaptive limit, whose reported allowance may let the whole
+    /// queue through without spacing.
+    fn spacing_for(&self, ahead: usize) -> Duration {
+        let Some(quota) = self.limit.quota else {
+            return Duration::ZERO;
+        };
+        if self.limit.adaptive_reserve.is_some() {
+            return Duration::ZERO;
+        }
+        let burst = usize::try_from(quota.burst_size().get()).unwrap_or(usize::MAX);
+        let spaced = u32::try_from((ahead + 1).saturating_sub(burst)).unwrap_or(u32::MAX);
+        quota.replenish_interval().saturating_mul(spaced)
     }
 
     /// Adaptive: takes one request of the server's reported allowance when more than the
@@ -394,6 +457,28 @@ impl RateGate {
     }
 }
 
+/// Counts a caller out of the spacing queue however it leaves (served, failed or dropped).
+struct Queued<'a>(&'a AtomicUsize);
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The error of a caller whose turn at the quota's spacing would come after its deadline.
+fn spacing_error(wait: Duration) -> Error {
+    Error::new(
+        ErrorKind::RateLimited,
+        format!(
+            "the client-side rate limit would hold this request for at least {} s, longer \
+             than it may still wait",
+            wait.as_secs_f64().ceil()
+        ),
+    )
+    .with_retry_after(wait)
+}
+
 /// An adaptive gate's view of the server's allowance.
 #[derive(Debug, Default)]
 struct Allowance {
@@ -463,8 +548,9 @@ where
         let gate = self.gate.clone();
         Either::Right(Box::pin(async move {
             let progress = Progress::of(&request).cloned();
-            // A wait hint may keep the gate closed only as long as this request has retry
-            // time left (or, for a token request, the request that needs the token).
+            // The wait (a hint's closure, the queue for the spacing) may last only as long as
+            // this request has retry time left (or, for a token request, the request that
+            // needs the token). Queueing does not use that time up; it is only the bound.
             let budget = progress
                 .as_ref()
                 .and_then(|p| p.remaining())

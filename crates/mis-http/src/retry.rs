@@ -96,6 +96,9 @@ impl RetryConfig {
     /// The most retry time a request may use: the next attempt must start within it. Only
     /// time spent on attempts and back-off counts; time queued at the rate gate (behind other
     /// requests sharing it) or waiting for another request's credential refresh does not.
+    /// Each such wait is bounded by the retry time left, though: a request whose turn at the
+    /// gate, or whose credential, cannot come within it fails (`RateLimited` at the gate,
+    /// carrying the expected wait) instead of waiting on.
     pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
         self.max_elapsed = elapsed;
         self

@@ -22,16 +22,22 @@ fn builder(transport: &ScriptedTransport) -> mis_http::HttpClientBuilder {
         .transport(transport.service())
 }
 
-/// Item 1: with 15 requests queued behind one 10 s slot each, the last waits 140 s for its
-/// turn, more than the 120 s of retry time. Its 503 must still be retried: queueing is not
-/// retry time. (Before: every request queued over 120 s failed with its first 503.)
+/// Item 1: eleven schools share one gate with a 10 s slot each, and every request fails
+/// twice with a 503 before it succeeds. Each attempt of the last school waits about 100 s for
+/// its turn (within its 120 s of retry time, so the gate lets it queue), and its three
+/// attempts span over 300 s. Every request must still get its retries: queueing is not retry
+/// time. (Before: the time queued counted, so the third attempt would have started after the
+/// 120 s allowed and the second 503 was returned.)
 #[tokio::test(start_paused = true)]
 async fn retry_time_excludes_time_queued_at_the_gate() {
-    let seen = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
-    let first = seen.clone();
-    // The first attempt at each path is a 503; the second succeeds.
+    let failures = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let seen = failures.clone();
+    // The first two attempts at each path are 503s; the third succeeds.
     let transport = ScriptedTransport::with_handler(move |r| {
-        if first.lock().unwrap().insert(r.uri.path().to_owned()) {
+        let mut seen = seen.lock().unwrap();
+        let count: &mut u32 = seen.entry(r.uri.path().to_owned()).or_default();
+        *count += 1;
+        if *count <= 2 {
             Reply::status(503)
         } else {
             Reply::status(200)
@@ -41,8 +47,9 @@ async fn retry_time_excludes_time_queued_at_the_gate() {
     let retry = RetryConfig::default()
         .no_budget()
         .base_delay(Duration::from_millis(10));
+    let began = Instant::now();
     let mut tasks = Vec::new();
-    for i in 0..15 {
+    for i in 0..11 {
         // Separately built clients (schools) sharing one gate.
         let http = builder(&transport)
             .rate_gate(gate.clone())
@@ -58,7 +65,69 @@ async fn retry_time_excludes_time_queued_at_the_gate() {
         let result = task.await.unwrap();
         assert!(result.is_ok(), "request {i}: {:?}", result.err());
     }
-    assert_eq!(transport.request_count(), 30);
+    assert_eq!(transport.request_count(), 33);
+    // The scenario is the one described: far more time queued than the retry time.
+    assert!(
+        began.elapsed() > Duration::from_secs(300),
+        "{:?}",
+        began.elapsed()
+    );
+}
+
+/// Item 2, the quota's own spacing: 24 callers queue at a gate of one request per 5 s
+/// (HUBmis), each with 62 s of retry time. Those whose turn cannot come within 62 s fail
+/// with `RateLimited` carrying the expected wait, and fail at once rather than when their
+/// time is up; nobody waits past its deadline. (Before: every caller waited its turn, the
+/// last for 115 s, and all 24 were sent.)
+#[tokio::test(start_paused = true)]
+async fn the_spacing_wait_is_bounded_by_the_deadline() {
+    let transport = ScriptedTransport::with_handler(|_| Reply::status(200));
+    let http = builder(&transport)
+        .rate_limit(RateLimit::at_most(12, Duration::from_secs(60)))
+        .retry(
+            RetryConfig::default()
+                .no_budget()
+                .max_elapsed(Duration::from_secs(62)),
+        )
+        .build()
+        .unwrap();
+    let began = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..24 {
+        let http = http.clone();
+        tasks.push(tokio::spawn(async move {
+            let result = http.get(&["students"]).send().await;
+            (result, began.elapsed())
+        }));
+        tokio::task::yield_now().await;
+    }
+    let mut sent = 0;
+    let mut failed_at_once = 0;
+    for task in tasks {
+        let (result, at) = task.await.unwrap();
+        assert!(
+            at <= Duration::from_secs(62),
+            "finished after its deadline: {at:?}"
+        );
+        match result {
+            Ok(_) => sent += 1,
+            Err(err) => {
+                assert_eq!(err.kind(), ErrorKind::RateLimited, "{err}");
+                let hint = err.retry_after().expect("the expected wait is carried");
+                assert!(hint >= Duration::from_secs(5), "{hint:?}");
+                if at == Duration::ZERO {
+                    // Told at once: more callers ahead than the spacing serves in 62 s.
+                    assert!(hint > Duration::from_secs(62), "{hint:?}");
+                    failed_at_once += 1;
+                }
+            }
+        }
+    }
+    // One at 0 s, then one every 5 s up to 60 s.
+    assert_eq!(sent, 13);
+    assert_eq!(transport.request_count(), 13);
+    // The 14th learns at 60 s, when its slot (65 s) is the next one; the other ten at once.
+    assert_eq!(failed_at_once, 10);
 }
 
 /// Item 2: a wait hint longer than the retry time left fails that request, and requests
