@@ -67,6 +67,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod convert;
+pub mod descriptor;
 pub mod error;
 pub mod provider;
 pub mod wire;
@@ -74,6 +75,7 @@ pub mod wire;
 pub use client::Client;
 pub use config::{Config, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_TIME_ZONE, PATH_PREFIX};
 pub use convert::VENDOR;
+pub use descriptor::{DESCRIPTOR, VENDOR_ID};
 pub use error::Go4SchoolsClassifier;
 /// Re-exported: [`Config::rate_limit`] and [`Config::retry`] take these.
 pub use mis_http::{RateLimit, RetryConfig};

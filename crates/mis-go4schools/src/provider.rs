@@ -723,6 +723,29 @@ impl Client {
     }
 }
 
+/// What the GO 4 Schools provider supports, known before any request (the same for every
+/// key: a module the key may not read is found out per query, not here).
+pub fn capabilities() -> Capabilities {
+    let mut c = Capabilities::default();
+    c.students = true;
+    c.attendance_sessions = true;
+    c.attendance_lessons = true;
+    c.attendance_days = false;
+    c.timetable = true;
+    c.behaviour = true;
+    c.staff = true;
+    c.groups = true;
+    c.academic_years = true;
+    c.attendance_codes = true;
+    c.homework = false;
+    c.detentions = false;
+    c.write_attendance = true;
+    c.filter_student = true;
+    c.filter_year_group = true;
+    c.filter_leavers = true;
+    c
+}
+
 #[async_trait]
 impl MisProvider for Client {
     fn info(&self) -> &ProviderInfo {
@@ -730,24 +753,7 @@ impl MisProvider for Client {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let mut c = Capabilities::default();
-        c.students = true;
-        c.attendance_sessions = true;
-        c.attendance_lessons = true;
-        c.attendance_days = false;
-        c.timetable = true;
-        c.behaviour = true;
-        c.staff = true;
-        c.groups = true;
-        c.academic_years = true;
-        c.attendance_codes = true;
-        c.homework = false;
-        c.detentions = false;
-        c.write_attendance = true;
-        c.filter_student = true;
-        c.filter_year_group = true;
-        c.filter_leavers = true;
-        c
+        capabilities()
     }
 
     fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
