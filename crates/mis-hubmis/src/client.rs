@@ -23,8 +23,7 @@ use jiff::civil::Date;
 use mis_core::paging::{Page, paginate};
 use mis_core::{Result, Sensitive};
 use mis_http::{
-    Clock, HeaderName, HeaderValue, HttpClient, HttpService, Lenient, RateLimit, SystemClock,
-    WaitHint,
+    HeaderName, HeaderValue, HttpClient, Lenient, RateLimit, RetryConfig, SystemClock, WaitHint,
 };
 use serde::de::DeserializeOwned;
 
@@ -97,27 +96,14 @@ pub(crate) struct Inner {
     pub(crate) caps: PageCaps,
 }
 
-/// Builds a [`Client`] with a replaced transport or clock (tests, in-process emulators).
+/// Builds a [`Client`]. The transport and the clock are [`Config::options`]' settings
+/// ([`mis_http::ClientOptions::with_transport`], [`mis_http::ClientOptions::with_clock`]).
 pub struct ClientBuilder {
     config: Config,
-    transport: Option<HttpService>,
-    clock: Option<Arc<dyn Clock>>,
     shared_gate: bool,
 }
 
 impl ClientBuilder {
-    /// Sends through `transport` instead of reqwest.
-    pub fn transport(mut self, transport: HttpService) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Reads absolute wait hints (`X-RateLimit-Retry-After`) with `clock`.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
     /// Gives this client a rate gate of its own instead of the one shared by every client
     /// of the same host (for tests that must not wait for each other).
     pub fn private_rate_gate(mut self) -> Self {
@@ -128,8 +114,12 @@ impl ClientBuilder {
     /// Builds the client. A bad base URL or time zone is `InvalidInput`.
     pub fn build(self) -> Result<Client> {
         let config = self.config;
-        let base = check_base_url(&config.base_url)?;
-        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let options = config.options();
+        let base = check_base_url(options.base_url_or(routes::BASE_URL))?;
+        let clock = options
+            .clock()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(SystemClock));
         let tokens = Arc::new(AtomicU64::new(0));
         let realm = HeaderValue::from_str(config.realm.trim())
             .ok()
@@ -139,7 +129,8 @@ impl ClientBuilder {
                     "the realm must be a non-empty id without control characters (e.g. S999)",
                 )
             })?;
-        let limit: RateLimit = config.quota.rate_limit();
+        let limit: RateLimit = config.rate_limit();
+        let spacing = config.spacing();
         let mut builder = HttpClient::builder(VENDOR)
             .base_url(&base)?
             .prefix(routes::PREFIX)
@@ -150,35 +141,35 @@ impl ClientBuilder {
                 tokens.clone(),
             ))
             .default_header(HeaderName::from_static(REALM), realm)
-            .retry(config.retry)
-            .timeout(config.timeout)
+            .retry(RetryConfig::default())
+            .timeout(Config::DEFAULT_TIMEOUT)
             .wait_hints(&[WaitHint::XRateLimitRetryAfter, WaitHint::RetryAfter])
             .classifier(HubmisClassifier {
-                min_wait: config.quota.spacing(),
+                min_wait: spacing,
                 clock: clock.clone(),
             })
-            .clock(clock);
+            .clock(clock)
+            .options(options)?;
         // A 429 without a usable hint closes the gate for the documented spacing (one request
         // every 5 s), not mis-http's 1 s default: sooner would only earn another 429.
-        if let Some(spacing) = config.quota.spacing() {
+        if let Some(spacing) = spacing {
             builder = builder.rate_limited_wait(spacing);
         }
-        // The quota is per IP (vendors.md §3.2): every client of this process talking to the
-        // same host shares one gate, whatever its credentials. The key holds no secret.
+        // Set after the options, which would give the client a gate of its own: the quota is
+        // per IP (the vendor's "12 requests per minute per IP address"), so every client of
+        // this process talking to the same host shares one gate, whatever its credentials.
+        // The key holds no secret.
         builder = if self.shared_gate {
             builder.shared_rate_limit(&format!("{VENDOR}:{base}"), limit)
         } else {
             builder.rate_limit(limit)
         };
-        if let Some(transport) = self.transport {
-            builder = builder.transport(transport);
-        }
         Ok(Client {
             inner: Arc::new(Inner {
                 http: builder.build()?,
                 realm: config.realm.trim().to_owned(),
                 academic_year_id: config.academic_year_id,
-                page_size: config.page_size.max(1),
+                page_size: config.page_size(),
                 tokens,
                 caps: PageCaps::default(),
             }),
@@ -190,7 +181,6 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("config", &self.config)
-            .field("custom_transport", &self.transport.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -223,12 +213,10 @@ impl Client {
         Client::new(Config::from_env()?)
     }
 
-    /// A builder, to replace the transport or the clock.
+    /// A builder, for a client with a rate gate of its own.
     pub fn builder(config: Config) -> ClientBuilder {
         ClientBuilder {
             config,
-            transport: None,
-            clock: None,
             shared_gate: true,
         }
     }

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use mis_core::codes::CodeMapper;
 use mis_core::{Error, ErrorKind, Result};
-use mis_http::{BaseUrl, RateLimit, RetryConfig, SecretString};
+use mis_http::{BaseUrl, ClientOptions, RateLimit, SecretString};
 
+use crate::descriptor::VENDOR_ID;
 use crate::routes;
 
-/// The vendor id.
-pub const VENDOR: &str = "hubmis";
+/// The vendor id, as a string ([`VENDOR_ID`]).
+pub const VENDOR: &str = VENDOR_ID.as_str();
 
 /// Environment variable: the OAuth2 client id.
 pub const ENV_CLIENT_ID: &str = "MIS_HUBMIS_CLIENT_ID";
@@ -19,20 +20,12 @@ pub const ENV_CLIENT_ID: &str = "MIS_HUBMIS_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "MIS_HUBMIS_CLIENT_SECRET";
 /// Environment variable: the realm (school) id sent in the `Realm` header.
 pub const ENV_REALM: &str = "MIS_HUBMIS_REALM";
-/// Environment variable: a host override, `scheme://host[:port]`.
-pub const ENV_BASE_URL: &str = "MIS_HUBMIS_BASE_URL";
-/// Environment variable: the school's IANA time zone (else the vendor's regional settings).
-pub const ENV_TIME_ZONE: &str = "MIS_HUBMIS_TIME_ZONE";
 /// Environment variable: the `academic-year-id` header (else the vendor's active year).
 pub const ENV_ACADEMIC_YEAR_ID: &str = "MIS_HUBMIS_ACADEMIC_YEAR_ID";
-/// Environment variable: the client-side quota, `N/SECONDS` (e.g. `12/60`) or `unlimited`.
-pub const ENV_QUOTA: &str = "MIS_HUBMIS_QUOTA";
 /// Environment variable: the quota mode, `strict` (default: the spacing, whatever the server
 /// reports) or `adaptive` (burst while `X-RateLimit-Remaining` reports allowance to spare,
 /// the spacing as it drains; [`Quota::adaptive`]).
 pub const ENV_QUOTA_MODE: &str = "MIS_HUBMIS_QUOTA_MODE";
-/// Environment variable: `page[size]` for lists.
-pub const ENV_PAGE_SIZE: &str = "MIS_HUBMIS_PAGE_SIZE";
 /// Environment variable: comma-separated pastoral categories (names or ids) that are positive.
 pub const ENV_POSITIVE_CATEGORIES: &str = "MIS_HUBMIS_POSITIVE_CATEGORIES";
 /// Environment variable: comma-separated pastoral categories (names or ids) that are negative.
@@ -155,6 +148,11 @@ impl Quota {
         self
     }
 
+    /// Whether adaptive mode is on.
+    pub fn is_adaptive(&self) -> bool {
+        self.adaptive
+    }
+
     /// How many requests of the server's reported allowance adaptive mode leaves unspent.
     pub const ADAPTIVE_RESERVE: u32 = 10;
 
@@ -191,22 +189,20 @@ impl FromStr for Quota {
     }
 }
 
-/// Everything a [`Client`](crate::Client) needs. Build with [`Config::new`] or
-/// [`Config::from_env`], adjust with the `with_*` methods.
+/// Everything a [`Client`](crate::Client) needs: the HUBmis settings (credentials, realm,
+/// academic year, quota, category polarity, …) plus the settings every vendor client shares
+/// ([`ClientOptions`]: host, time zone, retry, timeout, page size, transport, clock, TLS,
+/// proxy). Build with [`Config::new`] or [`Config::from_env`], adjust with the `with_*`
+/// methods and [`Config::update_options`].
 ///
 /// `Debug` never shows the client id or secret.
 #[derive(Clone)]
 pub struct Config {
-    pub(crate) base_url: String,
     pub(crate) client_id: SecretString,
     pub(crate) client_secret: SecretString,
     pub(crate) realm: String,
-    pub(crate) time_zone: Option<String>,
     pub(crate) academic_year_id: Option<u64>,
     pub(crate) quota: Quota,
-    pub(crate) retry: RetryConfig,
-    pub(crate) timeout: Duration,
-    pub(crate) page_size: u32,
     pub(crate) token_lifetime_cap: Duration,
     pub(crate) positive_categories: Vec<String>,
     pub(crate) negative_categories: Vec<String>,
@@ -214,17 +210,22 @@ pub struct Config {
     pub(crate) enrolment_details: bool,
     pub(crate) roster_ttl: Duration,
     pub(crate) lessons_without_teacher: bool,
+    pub(crate) options: ClientOptions,
 }
 
 impl Config {
-    /// The documented token lifetime: "Access tokens expire after 15 minutes" (vendors.md
-    /// §3.2), whatever `expires_in` says.
+    /// The documented token lifetime: "Access tokens expire after 15 minutes" (the vendor's
+    /// Authentication section), whatever `expires_in` says.
     pub const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
     /// The default `page[size]`. The vendor's maximum is not documented; a page shorter than
     /// this ends a list, so a server that caps pages lower would end lists early — lower it
-    /// with [`Config::with_page_size`] if a tenant does.
+    /// with [`ClientOptions::with_page_size`] if a tenant does.
     pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+    /// The per-attempt timeout unless [`ClientOptions::with_timeout`] says otherwise (waiting
+    /// for the quota is not counted).
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
     /// How long the provider keeps a student roster by default: two hours, longer than one
     /// strict-quota read of a 1,000-student school's students and week (about 1,100
@@ -239,16 +240,11 @@ impl Config {
         realm: impl Into<String>,
     ) -> Self {
         Config {
-            base_url: routes::BASE_URL.to_owned(),
             client_id: SecretString::from(client_id.into()),
             client_secret,
             realm: realm.into(),
-            time_zone: None,
             academic_year_id: None,
             quota: Quota::HUBMIS,
-            retry: RetryConfig::default(),
-            timeout: Duration::from_secs(30),
-            page_size: Self::DEFAULT_PAGE_SIZE,
             token_lifetime_cap: Self::TOKEN_LIFETIME,
             positive_categories: Vec::new(),
             negative_categories: Vec::new(),
@@ -256,10 +252,14 @@ impl Config {
             enrolment_details: true,
             roster_ttl: Self::DEFAULT_ROSTER_TTL,
             lessons_without_teacher: false,
+            options: ClientOptions::new(),
         }
     }
 
-    /// Reads the `MIS_HUBMIS_*` variables (see the `ENV_*` constants).
+    /// Reads the `MIS_HUBMIS_*` variables: the shared ones through
+    /// [`ClientOptions::from_lookup`] (`MIS_HUBMIS_BASE_URL`, `_TIME_ZONE`, `_QUOTA`,
+    /// `_TIMEOUT`, `_MAX_ATTEMPTS`, `_PAGE_SIZE`, `_USER_AGENT`, `_CA_CERT`, `_TLS_OS_ROOTS`,
+    /// `_PROXY`) and the HUBmis ones (the `ENV_*` constants).
     ///
     /// A missing client id, secret or realm is `Unauthenticated`, naming the variable; a
     /// malformed optional value is `InvalidInput`, naming the variable.
@@ -285,15 +285,19 @@ impl Config {
         let client_id = required(ENV_CLIENT_ID)?;
         let client_secret = SecretString::from(required(ENV_CLIENT_SECRET)?);
         let realm = required(ENV_REALM)?;
-        let mut config = Config::new(client_id.trim(), client_secret, realm.trim());
-        let named = |name: &str, e: Error| Error::invalid_input(format!("{name}: {}", e.message()));
-        if let Some(url) = get(ENV_BASE_URL) {
-            config.base_url = check_base_url(&url).map_err(|e| named(ENV_BASE_URL, e))?;
+        let options = ClientOptions::from_lookup(VENDOR_ID, &lookup)?;
+        if let Some(url) = options.base_url() {
+            // The shared check accepts a path; HUBmis adds its own, so a path is refused.
+            check_base_url(url).map_err(|e| {
+                Error::invalid_input(format!(
+                    "{}: {}",
+                    VENDOR_ID.env(mis_http::options::env::BASE_URL),
+                    e.message()
+                ))
+            })?;
         }
-        if let Some(tz) = get(ENV_TIME_ZONE) {
-            check_time_zone(&tz).map_err(|e| named(ENV_TIME_ZONE, e))?;
-            config.time_zone = Some(tz.trim().to_owned());
-        }
+        let mut config =
+            Config::new(client_id.trim(), client_secret, realm.trim()).with_options(options);
         if let Some(id) = get(ENV_ACADEMIC_YEAR_ID) {
             let id = id.trim().parse::<u64>().map_err(|_| {
                 Error::invalid_input(format!(
@@ -301,9 +305,6 @@ impl Config {
                 ))
             })?;
             config.academic_year_id = Some(id);
-        }
-        if let Some(q) = get(ENV_QUOTA) {
-            config.quota = q.parse().map_err(|e| named(ENV_QUOTA, e))?;
         }
         if let Some(mode) = get(ENV_QUOTA_MODE) {
             let adaptive = match mode.trim().to_ascii_lowercase().as_str() {
@@ -317,18 +318,6 @@ impl Config {
                 }
             };
             config.quota = config.quota.adaptive(adaptive);
-        }
-        if let Some(size) = get(ENV_PAGE_SIZE) {
-            config.page_size = size
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| {
-                    Error::invalid_input(format!(
-                        "{ENV_PAGE_SIZE}: {size:?} is not a positive page size"
-                    ))
-                })?;
         }
         let list = |v: String| -> Vec<String> {
             v.split(',')
@@ -376,17 +365,21 @@ impl Config {
         Ok(config)
     }
 
-    /// Uses another host, `scheme://host[:port]` (a trailing slash is ignored). The crate
-    /// still adds its own `/api/v1`, as against the real host. Checked when the client is
-    /// built: HTTPS, or HTTP to a loopback host.
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
+    /// The settings every vendor client shares.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// Replaces the shared settings. An explicit [`ClientOptions::with_rate_limit`] replaces
+    /// the HUBmis [`Quota`] (its margin included); [`Quota::adaptive`] still applies to it.
+    pub fn with_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
         self
     }
 
-    /// The school's IANA time zone; without it the vendor's regional settings are read once.
-    pub fn with_time_zone(mut self, zone: impl Into<String>) -> Self {
-        self.time_zone = Some(zone.into());
+    /// Changes the shared settings: `config.update_options(|o| o.with_base_url(url))`.
+    pub fn update_options(mut self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
+        self.options = change(std::mem::take(&mut self.options));
         self
     }
 
@@ -400,24 +393,6 @@ impl Config {
     /// The client-side quota (default [`Quota::HUBMIS`]).
     pub fn with_quota(mut self, quota: Quota) -> Self {
         self.quota = quota;
-        self
-    }
-
-    /// Retry settings (default [`RetryConfig::default`]).
-    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// The per-attempt timeout (default 30 s; waiting for the quota is not counted).
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// `page[size]` for lists (default [`Config::DEFAULT_PAGE_SIZE`]; 0 is read as 1).
-    pub fn with_page_size(mut self, size: u32) -> Self {
-        self.page_size = size.max(1);
         self
     }
 
@@ -487,30 +462,55 @@ impl Config {
         &self.realm
     }
 
-    /// The base URL as configured.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// The quota.
+    /// The quota (the HUBmis default unless set; an explicit rate limit in
+    /// [`Config::options`] takes its place when the client is built).
     pub fn quota(&self) -> Quota {
         self.quota
+    }
+
+    /// The rate limit the client keeps: an explicit [`ClientOptions::with_rate_limit`] (or
+    /// `MIS_HUBMIS_QUOTA`) as given, else the [`Quota`] with its margin; adaptive when the
+    /// quota is ([`Quota::adaptive`], `MIS_HUBMIS_QUOTA_MODE`).
+    pub(crate) fn rate_limit(&self) -> RateLimit {
+        match self.options.rate_limit() {
+            Some(limit)
+                if self.quota.is_adaptive()
+                    && limit.quota().is_some()
+                    && limit.adaptive_reserve().is_none() =>
+            {
+                limit.adaptive(Quota::ADAPTIVE_RESERVE)
+            }
+            Some(limit) => limit,
+            None => self.quota.rate_limit(),
+        }
+    }
+
+    /// The spacing between two requests of [`Config::rate_limit`] (5 s by default), `None`
+    /// when unlimited.
+    pub(crate) fn spacing(&self) -> Option<Duration> {
+        match self.options.rate_limit() {
+            Some(limit) => limit.quota().map(|q| q.replenish_interval()),
+            None => self.quota.spacing(),
+        }
+    }
+
+    /// The `page[size]` asked for: the options' page size, else [`Config::DEFAULT_PAGE_SIZE`].
+    pub(crate) fn page_size(&self) -> u32 {
+        self.options
+            .page_size()
+            .unwrap_or(Self::DEFAULT_PAGE_SIZE)
+            .max(1)
     }
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("base_url", &self.base_url)
             .field("client_id", &"[REDACTED]")
             .field("client_secret", &"[REDACTED]")
             .field("realm", &self.realm)
-            .field("time_zone", &self.time_zone)
             .field("academic_year_id", &self.academic_year_id)
             .field("quota", &self.quota)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
-            .field("page_size", &self.page_size)
             .field("token_lifetime_cap", &self.token_lifetime_cap)
             .field("positive_categories", &self.positive_categories)
             .field("negative_categories", &self.negative_categories)
@@ -518,6 +518,7 @@ impl fmt::Debug for Config {
             .field("enrolment_details", &self.enrolment_details)
             .field("roster_ttl", &self.roster_ttl)
             .field("lessons_without_teacher", &self.lessons_without_teacher)
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -551,6 +552,11 @@ mod tests {
 
     use super::*;
 
+    const ENV_BASE_URL: &str = "MIS_HUBMIS_BASE_URL";
+    const ENV_TIME_ZONE: &str = "MIS_HUBMIS_TIME_ZONE";
+    const ENV_QUOTA: &str = "MIS_HUBMIS_QUOTA";
+    const ENV_PAGE_SIZE: &str = "MIS_HUBMIS_PAGE_SIZE";
+
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
             .iter()
@@ -580,11 +586,11 @@ mod tests {
             (ENV_LESSONS_WITHOUT_TEACHER, "yes"),
         ]);
         let c = Config::from_lookup(env(&pairs)).unwrap();
-        assert_eq!(c.base_url, "http://127.0.0.1:8080");
-        assert_eq!(c.time_zone.as_deref(), Some("Europe/Dublin"));
+        assert_eq!(c.options().base_url(), Some("http://127.0.0.1:8080"));
+        assert_eq!(c.options().time_zone(), Some("Europe/Dublin"));
         assert_eq!(c.academic_year_id, Some(7));
-        assert_eq!(c.quota.spacing(), Some(Duration::from_secs(5)));
-        assert_eq!(c.page_size, 25);
+        assert_eq!(c.spacing(), Some(Duration::from_secs(5)));
+        assert_eq!(c.page_size(), 25);
         assert_eq!(c.positive_categories, ["Praise", "12"]);
         assert!(!c.enrolment_details);
         assert_eq!(c.roster_ttl, Duration::from_secs(600));
@@ -636,6 +642,35 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{name}={value}");
             assert!(e.to_string().contains(name), "{e}");
         }
+    }
+
+    #[test]
+    fn an_explicit_rate_limit_replaces_the_quota_and_keeps_its_mode() {
+        let c = Config::new("id", SecretString::from("secret"), "S1");
+        // The default: the documented quota, spaced 2 % wider.
+        assert_eq!(c.rate_limit(), Quota::HUBMIS.rate_limit());
+        assert_eq!(c.spacing(), Some(Duration::from_secs(5)));
+        assert_eq!(c.page_size(), Config::DEFAULT_PAGE_SIZE);
+        let six = RateLimit::at_most(6, Duration::from_secs(60));
+        let c = c.update_options(|o| o.with_rate_limit(six));
+        assert_eq!(c.rate_limit(), six);
+        assert_eq!(c.spacing(), Some(Duration::from_secs(10)));
+        let c = c.with_quota(Quota::HUBMIS.adaptive(true));
+        assert_eq!(c.rate_limit(), six.adaptive(Quota::ADAPTIVE_RESERVE));
+        let c = c.update_options(|o| o.with_rate_limit(RateLimit::unlimited()));
+        assert_eq!(c.rate_limit(), RateLimit::unlimited());
+        assert_eq!(c.spacing(), None);
+    }
+
+    #[test]
+    fn the_quota_mode_variable_applies_to_the_quota_variable() {
+        let mut pairs = BASE.to_vec();
+        pairs.extend([(ENV_QUOTA, "6/60"), (ENV_QUOTA_MODE, "adaptive")]);
+        let c = Config::from_lookup(env(&pairs)).unwrap();
+        assert_eq!(
+            c.rate_limit(),
+            RateLimit::at_most(6, Duration::from_secs(60)).adaptive(Quota::ADAPTIVE_RESERVE)
+        );
     }
 
     #[test]

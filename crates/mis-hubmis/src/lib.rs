@@ -77,7 +77,7 @@
 //! * **The error body is not documented** (§3.3): the message is looked for in OAuth2,
 //!   Laravel and JSON:API shapes, redacted and cut short ([`error`]).
 //! * **The production host list was lost** (§3.2): the base URL is `https://api.hubmis.com`,
-//!   overridable with [`Config::with_base_url`] / `MIS_HUBMIS_BASE_URL`.
+//!   overridable with [`ClientOptions::with_base_url`] / `MIS_HUBMIS_BASE_URL`.
 //! * **"500 requests per client"** has no documented window (§3.2); it refills at the same
 //!   one-per-5-s rate as the per-IP limit, so the gate above respects it too.
 //! * **Polarity**: pastoral events carry none; it is `neutral` unless the school configures
@@ -97,6 +97,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod convert;
+pub mod descriptor;
 pub mod error;
 pub mod provider;
 pub mod routes;
@@ -109,5 +110,7 @@ pub use client::{
     StaffFilter, StudentFilter, TimetableFilter, UserType, WellbeingFilter,
 };
 pub use config::{Config, Quota, VENDOR};
+pub use descriptor::{DESCRIPTOR, VENDOR_ID};
+pub use mis_http::ClientOptions;
 pub use mis_http::{Lenient, Rejected, RetryConfig, SecretString};
 pub use provider::{EnrolmentCache, HubmisProvider, KnownEnrolment, MemoryEnrolments};

@@ -263,13 +263,13 @@ impl HubmisProvider {
     /// provider settings of `config`.
     pub fn with_client(client: Client, config: &Config) -> Result<Self> {
         let configured_zone = config
-            .time_zone
-            .as_deref()
+            .options()
+            .time_zone()
             .map(check_time_zone)
             .transpose()?;
         let info = ProviderInfo::new(VENDOR)
             .tenant(client.realm())
-            .time_zone(config.time_zone.as_deref().map_or(DEFAULT_ZONE, str::trim));
+            .time_zone(config.options().time_zone().map_or(DEFAULT_ZONE, str::trim));
         Ok(HubmisProvider {
             client,
             state: Arc::new(State {
@@ -953,6 +953,22 @@ fn widened(range: DateRange) -> DateTimeRange {
     }
 }
 
+/// What HUBmis supports, known before any request (the same for every school).
+pub(crate) fn capabilities() -> Capabilities {
+    let mut c = Capabilities::default();
+    c.students = true;
+    c.attendance_sessions = true;
+    c.timetable = true;
+    c.behaviour = true;
+    c.staff = true;
+    c.academic_years = true;
+    c.attendance_codes = true;
+    c.filter_student = true;
+    c.filter_year_group = true;
+    c.filter_leavers = true;
+    c
+}
+
 impl fmt::Debug for HubmisProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HubmisProvider")
@@ -969,18 +985,7 @@ impl MisProvider for HubmisProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let mut c = Capabilities::default();
-        c.students = true;
-        c.attendance_sessions = true;
-        c.timetable = true;
-        c.behaviour = true;
-        c.staff = true;
-        c.academic_years = true;
-        c.attendance_codes = true;
-        c.filter_student = true;
-        c.filter_year_group = true;
-        c.filter_leavers = true;
-        c
+        capabilities()
     }
 
     /// Students on roll (`filter[enrolmentStatus]=current`), then, when leavers are asked

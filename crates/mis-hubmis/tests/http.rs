@@ -25,12 +25,14 @@ const TOKEN: &str = "tok-1.abc.xyz";
 
 fn config(server: &MockServer) -> Config {
     Config::new(CLIENT_ID, SecretString::from(SECRET), REALM)
-        .with_base_url(server.base_url())
         // No 5 s spacing against a mock server, and no retries to blur call counts.
         .with_quota(Quota::unlimited())
-        .with_retry(RetryConfig::none())
-        .with_timeout(Duration::from_secs(10))
-        .with_page_size(2)
+        .update_options(|o| {
+            o.with_base_url(server.base_url())
+                .with_retry(RetryConfig::none())
+                .with_timeout(Duration::from_secs(10))
+                .with_page_size(2)
+        })
 }
 
 /// The token endpoint, answering `TOKEN`.
@@ -377,7 +379,7 @@ async fn the_provider_maps_a_small_school() {
         })
         .await;
     let config = config(&server)
-        .with_page_size(100)
+        .update_options(|o| o.with_page_size(100))
         .with_positive_categories(["Praise"])
         .with_negative_categories(["Concern"]);
     let p = HubmisProvider::new(config).unwrap();
@@ -570,7 +572,7 @@ async fn a_short_page_that_may_be_capped_is_checked_once() {
             then.status(200).json_body(json!([]));
         })
         .await;
-    let client = Client::new(config(&server).with_page_size(100)).unwrap();
+    let client = Client::new(config(&server).update_options(|o| o.with_page_size(100))).unwrap();
     let all: Vec<_> = client
         .staff(&Default::default())
         .try_collect()
@@ -667,7 +669,7 @@ async fn a_missing_enrolment_costs_that_students_upn_only() {
         json!({"message": "No query results for model [StudentEnrolment] 57"}),
     )
     .await;
-    let p = HubmisProvider::new(config(&server).with_page_size(100)).unwrap();
+    let p = HubmisProvider::new(config(&server).update_options(|o| o.with_page_size(100))).unwrap();
 
     let d = mis_core::Diagnostics::new();
     let students: Vec<_> = p
@@ -711,7 +713,7 @@ async fn a_missing_enrolment_costs_that_students_upn_only() {
 async fn an_outage_on_one_enrolment_still_ends_the_read() {
     let server = MockServer::start_async().await;
     roll_with_one_failing_enrolment(&server, 503, json!({"message": "Service Unavailable"})).await;
-    let p = HubmisProvider::new(config(&server).with_page_size(100)).unwrap();
+    let p = HubmisProvider::new(config(&server).update_options(|o| o.with_page_size(100))).unwrap();
     let d = mis_core::Diagnostics::new();
     let e = p
         .students(StudentQuery::new().with_diagnostics(d.clone()))
@@ -740,7 +742,7 @@ async fn one_malformed_student_costs_that_student() {
         })
         .await;
     let config = config(&server)
-        .with_page_size(100)
+        .update_options(|o| o.with_page_size(100))
         .with_enrolment_details(false);
     let p = HubmisProvider::new(config).unwrap();
     let d = mis_core::Diagnostics::new();

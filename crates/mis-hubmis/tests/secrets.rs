@@ -17,9 +17,8 @@ const TOKEN: &str = "tok-5d2b.abc.xyz";
 
 fn config(base: &str) -> Config {
     Config::new(CLIENT_ID, SecretString::from(SECRET), "S999")
-        .with_base_url(base)
         .with_quota(Quota::unlimited())
-        .with_retry(RetryConfig::none())
+        .update_options(|o| o.with_base_url(base).with_retry(RetryConfig::none()))
 }
 
 fn assert_clean(text: &str) {

@@ -20,12 +20,11 @@ fn config() -> Config {
 }
 
 fn client(config: Config, transport: &ScriptedTransport, clock: &FakeClock) -> Client {
-    Client::builder(config)
-        .transport(transport.service())
-        .clock(Arc::new(clock.clone()))
-        .private_rate_gate()
-        .build()
-        .unwrap()
+    let config = config.update_options(|o| {
+        o.with_transport(transport.service())
+            .with_clock(Arc::new(clock.clone()))
+    });
+    Client::builder(config).private_rate_gate().build().unwrap()
 }
 
 fn clock() -> FakeClock {
@@ -96,7 +95,7 @@ async fn a_second_401_is_returned_not_looped() {
     let c = client(
         config()
             .with_quota(Quota::unlimited())
-            .with_retry(RetryConfig::none()),
+            .update_options(|o| o.with_retry(RetryConfig::none())),
         &transport,
         &clock(),
     );

@@ -1,0 +1,115 @@
+//! [`DESCRIPTOR`]: HUBmis as a program's vendor registry lists it.
+
+use std::sync::Arc;
+
+use mis_core::{Capabilities, MisProvider, Result, VendorId};
+use mis_http::{OpenRequest, VendorDescriptor};
+
+use crate::config::{Config, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REALM};
+use crate::provider::{self, EnrolmentCache, HubmisProvider};
+
+/// The vendor id: `--provider hubmis`, the `MIS_HUBMIS_*` variables, records' `provider`.
+pub const VENDOR_ID: VendorId = VendorId::new("hubmis");
+
+/// HUBmis for a vendor registry.
+///
+/// [`OpenRequest::school`] names the realm (the school) in place of `MIS_HUBMIS_REALM`. A
+/// long-running caller that keeps enrolment identifiers hands its store over as an
+/// `Arc<dyn EnrolmentCache>` in [`OpenRequest::extensions`], so UPNs already read cost no
+/// request ([`HubmisProvider::with_enrolment_cache`]).
+pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
+    id: VENDOR_ID,
+    name: "WCBS HUBmis",
+    summary: "WCBS HUBmis REST API (OAuth2 client credentials + Realm header, 12 requests a minute)",
+    credentials: &[&[ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REALM]],
+    capabilities,
+    open,
+};
+
+fn capabilities() -> Vec<(&'static str, Capabilities)> {
+    vec![(VENDOR_ID.as_str(), provider::capabilities())]
+}
+
+fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
+    // The realm is the school, so a named school replaces the realm variable.
+    let school = request.school.map(str::trim).filter(|s| !s.is_empty());
+    let lookup = request.lookup;
+    let config = Config::from_lookup(|name| match school {
+        Some(school) if name == ENV_REALM => Some(school.to_owned()),
+        _ => lookup(name),
+    })?
+    .with_options(request.options);
+    let mut hubmis = HubmisProvider::new(config)?;
+    if let Some(cache) = request.extensions.get::<Arc<dyn EnrolmentCache>>() {
+        hubmis = hubmis.with_enrolment_cache(cache.clone());
+    }
+    Ok(Arc::new(hubmis))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use mis_core::ErrorKind;
+
+    use super::*;
+
+    const CREDENTIALS: &[(&str, &str)] = &[
+        (ENV_CLIENT_ID, "client123"),
+        (ENV_CLIENT_SECRET, "s3cr3t"),
+        (ENV_REALM, "S999"),
+        // Nothing is sent when opening; the loopback host keeps it that way if it were.
+        ("MIS_HUBMIS_BASE_URL", "http://127.0.0.1:9"),
+    ];
+
+    fn lookup(pairs: Vec<(&str, &str)>) -> impl Fn(&str) -> Option<String> + Sync {
+        let map: HashMap<String, String> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn opens_with_the_credential_variables() {
+        let hubmis = DESCRIPTOR.open_from(&lookup(CREDENTIALS.to_vec())).unwrap();
+        assert_eq!(hubmis.info().vendor, "hubmis");
+        assert_eq!(hubmis.info().tenant.as_deref(), Some("S999"));
+        assert_eq!(
+            hubmis.capabilities(),
+            (DESCRIPTOR.capabilities)()[0].1,
+            "the descriptor's capabilities are the provider's"
+        );
+    }
+
+    #[test]
+    fn a_missing_credential_is_unauthenticated_naming_it() {
+        for missing in DESCRIPTOR.credentials[0] {
+            let pairs = CREDENTIALS
+                .iter()
+                .copied()
+                .filter(|(k, _)| k != missing)
+                .collect();
+            let e = DESCRIPTOR.open_from(&lookup(pairs)).err().unwrap();
+            assert_eq!(e.kind(), ErrorKind::Unauthenticated, "{missing}");
+            assert!(
+                e.to_string().contains(&format!("{missing} is not set")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_school_names_the_realm() {
+        let pairs = CREDENTIALS
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != ENV_REALM)
+            .collect();
+        let lookup = lookup(pairs);
+        let options = mis_http::ClientOptions::from_lookup(VENDOR_ID, &lookup).unwrap();
+        let hubmis =
+            (DESCRIPTOR.open)(OpenRequest::new(options, &lookup).school(Some("S42"))).unwrap();
+        assert_eq!(hubmis.info().tenant.as_deref(), Some("S42"));
+    }
+}
