@@ -28,12 +28,14 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use jiff::ToSpan;
+use mis_core::VendorId;
 use mis_core::{
     AttendanceCategory, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourQuery,
     DateRange, MisProvider, MisProviderExt, Polarity, Session, Slot, StudentQuery, TimetableQuery,
 };
 use mis_http::{RateLimit, RetryConfig};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::emulator::{classcharts, classe365, go4schools, hubmis, managebac};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 
 const SEED: u64 = 2026;
 /// A small school: enough students for several pages, few enough requests for a fast run.
@@ -84,19 +86,20 @@ fn school() -> Arc<School> {
 }
 
 /// The vendor's windows (quota, token, session) at this scale.
-fn time_scale(vendor: Vendor) -> f64 {
+fn time_scale(vendor: VendorId) -> f64 {
     match vendor {
         // 12 requests per 0.6 s; 15-minute token → 9 s.
-        Vendor::Hubmis => 0.01,
+        hubmis::ID => 0.01,
         // 1 s quota window → 10 ms.
-        Vendor::ManageBac => 0.01,
+        managebac::ID => 0.01,
         // Session idle limit 5 min → 15 s: long enough for the whole run.
-        Vendor::ClassCharts => 0.05,
-        Vendor::Go4Schools | Vendor::Classe365 => 0.05,
+        classcharts::ID => 0.05,
+        go4schools::ID | classe365::ID => 0.05,
+        other => panic!("no chaos settings for {other}"),
     }
 }
 
-async fn start(vendor: Vendor, school: Arc<School>, faults: FaultPlan) -> Sandbox {
+async fn start(vendor: VendorId, school: Arc<School>, faults: FaultPlan) -> Sandbox {
     Sandbox::start_with(
         vendor,
         school,
@@ -113,8 +116,8 @@ async fn start(vendor: Vendor, school: Arc<School>, faults: FaultPlan) -> Sandbo
 
 /// One school week: the first five days with attendance (ClassCharts: with lesson marks;
 /// ManageBac: three days, see below).
-fn week(vendor: Vendor, school: &School) -> DateRange {
-    let r = if vendor == Vendor::ClassCharts {
+fn week(vendor: VendorId, school: &School) -> DateRange {
+    let r = if vendor == classcharts::ID {
         school.lesson_mark_range.or(school.attendance_range)
     } else {
         school.attendance_range
@@ -127,8 +130,8 @@ fn week(vendor: Vendor, school: &School) -> DateRange {
     // attendance, five timetable days, the activity walk), too few for the fault plan to be
     // sure to draw a fault.
     let days = match vendor {
-        Vendor::ManageBac => 2,
-        Vendor::ClassCharts => 11,
+        managebac::ID => 2,
+        classcharts::ID => 11,
         _ => 4,
     };
     DateRange::new(first, first.checked_add(days.days()).unwrap()).unwrap()
@@ -160,18 +163,17 @@ fn managebac_bells(school: &School) -> mis_managebac::PeriodTimes {
 }
 
 /// The vendor's provider against `sandbox`, with the chaos retry settings.
-fn provider(vendor: Vendor, sandbox: &Sandbox, school: &School) -> Arc<dyn MisProvider> {
+fn provider(vendor: VendorId, sandbox: &Sandbox, school: &School) -> Arc<dyn MisProvider> {
     let base = sandbox.base_url();
     match vendor {
-        Vendor::Go4Schools => Arc::new(
+        go4schools::ID => Arc::new(
             mis_go4schools::Client::new(
                 mis_go4schools::Config::new(cred(sandbox, "api_key").as_str())
-                    .base_url(base)
-                    .retry(retry()),
+                    .update_options(|o| o.with_base_url(base).with_retry(retry())),
             )
             .unwrap(),
         ),
-        Vendor::Hubmis => {
+        hubmis::ID => {
             let scale = time_scale(vendor);
             let config = mis_hubmis::Config::new(
                 cred(sandbox, "client_id").as_str(),
@@ -185,7 +187,7 @@ fn provider(vendor: Vendor, sandbox: &Sandbox, school: &School) -> Arc<dyn MisPr
             .with_retry(retry());
             Arc::new(mis_hubmis::HubmisProvider::new(config).unwrap())
         }
-        Vendor::ClassCharts => Arc::new(
+        classcharts::ID => Arc::new(
             mis_classcharts::StudentClient::new(
                 mis_classcharts::Config::student(&cred(sandbox, "code"), &cred(sandbox, "dob"))
                     .unwrap()
@@ -196,23 +198,19 @@ fn provider(vendor: Vendor, sandbox: &Sandbox, school: &School) -> Arc<dyn MisPr
             )
             .unwrap(),
         ),
-        Vendor::Classe365 => Arc::new(
+        classe365::ID => Arc::new(
             mis_classe365::Client::new(
                 mis_classe365::Config::new(
                     &cred(sandbox, "subdomain"),
                     cred(sandbox, "api_key").as_str(),
                 )
                 .unwrap()
-                .base_url(&base)
-                .unwrap()
                 // Small pages: more requests for the faults to spoil.
-                .page_size(5)
-                .unwrap()
-                .retry(retry()),
+                .update_options(|o| o.with_base_url(base).with_page_size(5).with_retry(retry())),
             )
             .unwrap(),
         ),
-        Vendor::ManageBac => Arc::new(
+        managebac::ID => Arc::new(
             mis_managebac::Client::new(
                 mis_managebac::Config::new(cred(sandbox, "token").as_str())
                     .unwrap()
@@ -228,6 +226,7 @@ fn provider(vendor: Vendor, sandbox: &Sandbox, school: &School) -> Arc<dyn MisPr
             )
             .unwrap(),
         ),
+        other => panic!("no chaos provider for {other}"),
     }
 }
 
@@ -285,7 +284,7 @@ async fn read_all(p: &dyn MisProvider, range: DateRange) -> Snapshot {
 }
 
 /// Entity by entity, so a failure says which one differs and how.
-fn assert_same(vendor: Vendor, got: &Snapshot, want: &Snapshot) {
+fn assert_same(vendor: VendorId, got: &Snapshot, want: &Snapshot) {
     let entities = [
         ("students", &got.students, &want.students),
         ("attendance marks", &got.marks, &want.marks),
@@ -327,7 +326,7 @@ fn stat(sandbox: &Sandbox, f: impl Fn(&mis_sandbox::emulator::Stats) -> u64) -> 
 }
 
 /// Reads the week through a chaos emulator and a clean one; the answers are the same.
-async fn reads_survive(vendor: Vendor, plan: FaultPlan) {
+async fn reads_survive(vendor: VendorId, plan: FaultPlan) {
     let school = school();
     let range = week(vendor, &school);
     let clean = start(vendor, school.clone(), FaultPlan::none()).await;
@@ -357,53 +356,53 @@ async fn reads_survive(vendor: Vendor, plan: FaultPlan) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go4schools_reads_survive_chaos() {
-    reads_survive(Vendor::Go4Schools, chaos()).await;
+    reads_survive(go4schools::ID, chaos()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classe365_reads_survive_chaos() {
-    reads_survive(Vendor::Classe365, chaos()).await;
+    reads_survive(classe365::ID, chaos()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hubmis_reads_survive_chaos() {
-    reads_survive(Vendor::Hubmis, chaos()).await;
+    reads_survive(hubmis::ID, chaos()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hubmis_reads_survive_chaos_without_5xx() {
-    reads_survive(Vendor::Hubmis, chaos_without_5xx()).await;
+    reads_survive(hubmis::ID, chaos_without_5xx()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classcharts_student_reads_survive_chaos() {
-    reads_survive(Vendor::ClassCharts, chaos()).await;
+    reads_survive(classcharts::ID, chaos()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classcharts_student_reads_survive_chaos_without_5xx() {
-    reads_survive(Vendor::ClassCharts, chaos_without_5xx()).await;
+    reads_survive(classcharts::ID, chaos_without_5xx()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn managebac_reads_survive_chaos() {
-    reads_survive(Vendor::ManageBac, chaos()).await;
+    reads_survive(managebac::ID, chaos()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn managebac_reads_survive_chaos_without_5xx() {
-    reads_survive(Vendor::ManageBac, chaos_without_5xx()).await;
+    reads_survive(managebac::ID, chaos_without_5xx()).await;
 }
 
 /// Writes per vendor.
 const WRITES: usize = 20;
 
 /// Where and what to write: `(the mark there now, the write)`.
-fn targets(vendor: Vendor, marks: &[AttendanceMark]) -> Vec<(AttendanceMark, AttendanceWrite)> {
+fn targets(vendor: VendorId, marks: &[AttendanceMark]) -> Vec<(AttendanceMark, AttendanceWrite)> {
     let (slot, codes): (Slot, [&str; 2]) = match vendor {
-        Vendor::Go4Schools => (Slot::Session, ["/", "L"]),
-        Vendor::Classe365 => (Slot::Day, ["present", "excused"]),
-        Vendor::ManageBac => (Slot::Day, ["Present", "Excused"]),
+        go4schools::ID => (Slot::Session, ["/", "L"]),
+        classe365::ID => (Slot::Day, ["present", "excused"]),
+        managebac::ID => (Slot::Day, ["Present", "Excused"]),
         _ => unreachable!("{vendor} has no attendance writes"),
     };
     let mut seen = std::collections::BTreeSet::new();
@@ -431,23 +430,23 @@ fn targets(vendor: Vendor, marks: &[AttendanceMark]) -> Vec<(AttendanceMark, Att
 /// What a ManageBac status label means (category, late): ManageBac reads a record written
 /// through the API back by its category id (`"1"`), not its label, so its marks are compared
 /// by meaning.
-fn meaning(vendor: Vendor, code: &str) -> Option<(AttendanceCategory, bool)> {
+fn meaning(vendor: VendorId, code: &str) -> Option<(AttendanceCategory, bool)> {
     match (vendor, code) {
-        (Vendor::ManageBac, "Present") => Some((AttendanceCategory::Present, false)),
-        (Vendor::ManageBac, "Excused") => Some((AttendanceCategory::AuthorisedAbsence, false)),
+        (managebac::ID, "Present") => Some((AttendanceCategory::Present, false)),
+        (managebac::ID, "Excused") => Some((AttendanceCategory::AuthorisedAbsence, false)),
         _ => None,
     }
 }
 
 /// Whether `mark` holds `code`: the same code, or (ManageBac) the same meaning.
 fn reads_as(
-    vendor: Vendor,
+    vendor: VendorId,
     mark: &AttendanceMark,
     code: &str,
     meaning: Option<(AttendanceCategory, bool)>,
 ) -> bool {
     mark.code.eq_ignore_ascii_case(code)
-        || (vendor == Vendor::ManageBac && meaning == Some((mark.category, mark.late)))
+        || (vendor == managebac::ID && meaning == Some((mark.category, mark.late)))
 }
 
 /// What one write call returned, and what it did to the emulator's school.
@@ -458,14 +457,14 @@ enum Outcome {
     Failed(String),
 }
 
-async fn writes_under(vendor: Vendor, plan: FaultPlan, idempotent: bool) {
+async fn writes_under(vendor: VendorId, plan: FaultPlan, idempotent: bool) {
     let school = school();
     // Three school days of the written register only: enough marks for the writes, few
     // requests per read-back (a ManageBac 429 hint has whole-second resolution, so every
     // injected 429 costs up to a second).
     let first = week(vendor, &school).from();
     let range = DateRange::new(first, first.checked_add(2.days()).unwrap()).unwrap();
-    let slot = if vendor == Vendor::Go4Schools {
+    let slot = if vendor == go4schools::ID {
         Slot::Session
     } else {
         Slot::Day
@@ -579,12 +578,12 @@ async fn writes_under(vendor: Vendor, plan: FaultPlan, idempotent: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go4schools_session_posts_are_never_applied_twice() {
-    writes_under(Vendor::Go4Schools, chaos(), false).await;
+    writes_under(go4schools::ID, chaos(), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classe365_attendance_posts_are_never_applied_twice() {
-    writes_under(Vendor::Classe365, chaos(), false).await;
+    writes_under(classe365::ID, chaos(), false).await;
 }
 
 /// Faults after the handler ran, often: a dropped connection or a truncated 200 body means
@@ -600,28 +599,28 @@ fn after_the_handler() -> FaultPlan {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go4schools_posts_lost_after_the_handler_are_outcome_unknown() {
-    writes_under(Vendor::Go4Schools, after_the_handler(), false).await;
+    writes_under(go4schools::ID, after_the_handler(), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classe365_posts_lost_after_the_handler_are_outcome_unknown() {
-    writes_under(Vendor::Classe365, after_the_handler(), false).await;
+    writes_under(classe365::ID, after_the_handler(), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn managebac_homeroom_puts_end_in_the_intended_state() {
-    writes_under(Vendor::ManageBac, chaos(), true).await;
+    writes_under(managebac::ID, chaos(), true).await;
 }
 
 /// The same PUTs under 429s, dropped connections and truncated bodies: replayed to the
 /// intended state.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn managebac_homeroom_puts_end_in_the_intended_state_without_5xx() {
-    writes_under(Vendor::ManageBac, chaos_without_5xx(), true).await;
+    writes_under(managebac::ID, chaos_without_5xx(), true).await;
 }
 
 /// Credentials expire every `every` authenticated requests during the week's reads.
-async fn expiry_mid_stream(vendor: Vendor, every: u64) {
+async fn expiry_mid_stream(vendor: VendorId, every: u64) {
     let school = school();
     let range = week(vendor, &school);
     let clean = start(vendor, school.clone(), FaultPlan::none()).await;
@@ -649,12 +648,12 @@ async fn expiry_mid_stream(vendor: Vendor, every: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hubmis_tokens_expiring_every_7_requests() {
-    expiry_mid_stream(Vendor::Hubmis, 7).await;
+    expiry_mid_stream(hubmis::ID, 7).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classcharts_sessions_expiring_every_5_requests() {
-    expiry_mid_stream(Vendor::ClassCharts, 5).await;
+    expiry_mid_stream(classcharts::ID, 5).await;
 }
 
 /// The school really has both polarities, so behaviour equality means something.

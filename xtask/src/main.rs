@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use mis_sandbox::{School, Vendor, fixtures};
+use mis_sandbox::{EMULATORS, School};
 
 mod fuzz;
 mod man;
@@ -59,8 +59,9 @@ fn expected(root: &Path) -> Result<Expected, String> {
     let school = School::generate(FIXTURE_SEED, FIXTURE_SIZE);
     let mut out = Vec::new();
     let mut dirs = Vec::new();
-    for vendor in Vendor::ALL {
-        let list = fixtures(vendor, &school);
+    for emulator in EMULATORS {
+        let vendor = emulator.id;
+        let list = (emulator.fixtures)(&school);
         if list.is_empty() {
             return Err(format!("{vendor}: the emulator renders no fixtures"));
         }

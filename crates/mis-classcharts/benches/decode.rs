@@ -15,11 +15,15 @@ use std::hint::black_box;
 use criterion::Criterion;
 use mis_classcharts::convert;
 use mis_classcharts::wire::{Envelope, Pupil};
-use mis_sandbox::Vendor;
 use mis_testkit::bench::{body, group};
 
 fn bench(c: &mut Criterion) {
-    let pupils = body(Vendor::ClassCharts, "pupils", "/data", 5000);
+    let pupils = body(
+        mis_sandbox::emulator::classcharts::ID,
+        "pupils",
+        "/data",
+        5000,
+    );
     let mut g = group(c, "classcharts/students", &pupils);
     g.bench_function("wire_convert", |b| {
         b.iter(|| {

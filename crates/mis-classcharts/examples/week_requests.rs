@@ -22,7 +22,7 @@ use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
 };
 use mis_sandbox::emulator::classcharts::pupil_logins;
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use mis_testkit::count_requests;
 
 /// Pupils read at once: the count does not depend on it, only the wall time.
@@ -99,7 +99,7 @@ async fn main() {
     )
     .expect("a full school week with lesson marks");
     let sandbox = Sandbox::start_with(
-        Vendor::ClassCharts,
+        mis_sandbox::emulator::classcharts::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

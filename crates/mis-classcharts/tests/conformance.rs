@@ -28,7 +28,7 @@ use mis_core::{
     TimetableQuery,
 };
 use mis_sandbox::{
-    EmulatorOptions, FaultPlan, Profile, RecordFaults, Sandbox, School, SchoolOptions, Vendor,
+    EmulatorOptions, FaultPlan, Profile, RecordFaults, Sandbox, School, SchoolOptions,
 };
 use mis_testkit::Expected;
 
@@ -83,7 +83,7 @@ fn range(school: &School) -> DateRange {
 
 async fn start(school: Arc<School>, faults: FaultPlan, time_scale: f64) -> Sandbox {
     Sandbox::start_with(
-        Vendor::ClassCharts,
+        mis_sandbox::emulator::classcharts::ID,
         school,
         faults,
         EmulatorOptions {

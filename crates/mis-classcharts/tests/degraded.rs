@@ -14,7 +14,7 @@ use mis_core::{
     StudentQuery, TimetableQuery, Warning,
 };
 use mis_http::{RateLimit, RetryConfig};
-use mis_sandbox::{EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School};
 use serde_json::{Value, json};
 
 // ---- through the emulator ---------------------------------------------------------------------
@@ -40,7 +40,7 @@ impl Degraded {
 async fn degraded() -> Degraded {
     let school = Arc::new(School::generate(180, 30));
     let sandbox = Sandbox::start_with(
-        Vendor::ClassCharts,
+        mis_sandbox::emulator::classcharts::ID,
         school.clone(),
         FaultPlan::degraded(),
         EmulatorOptions::default(),

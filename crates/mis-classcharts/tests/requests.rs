@@ -36,7 +36,7 @@ use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
 };
 use mis_sandbox::emulator::classcharts::{PupilLogin, pupil_logins};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use mis_testkit::{RequestCount, count_requests};
 
 const SEED: u64 = 1616;
@@ -59,9 +59,15 @@ fn school_week(school: &School) -> DateRange {
 }
 
 async fn start(school: Arc<School>, options: EmulatorOptions) -> Sandbox {
-    Sandbox::start_with(Vendor::ClassCharts, school, FaultPlan::none(), options, 0)
-        .await
-        .expect("the ClassCharts emulator starts")
+    Sandbox::start_with(
+        mis_sandbox::emulator::classcharts::ID,
+        school,
+        FaultPlan::none(),
+        options,
+        0,
+    )
+    .await
+    .expect("the ClassCharts emulator starts")
 }
 
 fn student(sandbox: &Sandbox, login: &PupilLogin) -> StudentClient {

@@ -19,7 +19,7 @@ use mis_core::{
     TimetableQuery,
 };
 use mis_http::{RateLimit, RetryConfig};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions};
 use serde_json::{Value, json};
 
 const SEED: u64 = 180;
@@ -34,7 +34,7 @@ fn school(profile: Profile) -> Arc<School> {
 
 async fn start(school: Arc<School>, page_size: Option<usize>) -> Sandbox {
     Sandbox::start_with(
-        Vendor::ClassCharts,
+        mis_sandbox::emulator::classcharts::ID,
         school,
         FaultPlan::none(),
         EmulatorOptions {

@@ -15,11 +15,15 @@ use criterion::Criterion;
 use mis_classe365::convert;
 use mis_classe365::wire::{AttendanceRecord, Envelope, Student};
 use mis_core::codes::CodeMapper;
-use mis_sandbox::Vendor;
 use mis_testkit::bench::{body, group};
 
 fn bench(c: &mut Criterion) {
-    let students = body(Vendor::Classe365, "students", "/records", 5000);
+    let students = body(
+        mis_sandbox::emulator::classe365::ID,
+        "students",
+        "/records",
+        5000,
+    );
     let mut g = group(c, "classe365/students", &students);
     g.bench_function("wire_convert", |b| {
         b.iter(|| {
@@ -34,7 +38,12 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    let marks = body(Vendor::Classe365, "attendance", "/records", 5000);
+    let marks = body(
+        mis_sandbox::emulator::classe365::ID,
+        "attendance",
+        "/records",
+        5000,
+    );
     let mapper = CodeMapper::new();
     let mut g = group(c, "classe365/attendance", &marks);
     g.bench_function("wire_convert", |b| {

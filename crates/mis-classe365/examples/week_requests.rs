@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use mis_classe365::{Client, Config};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions};
 use mis_testkit::count_requests;
 
 #[tokio::main]
@@ -31,7 +31,7 @@ async fn main() {
             SchoolOptions::new().profile(profile),
         ));
         let sandbox = Sandbox::start_with(
-            Vendor::Classe365,
+            mis_sandbox::emulator::classe365::ID,
             school.clone(),
             FaultPlan::none(),
             EmulatorOptions::default(),

@@ -28,7 +28,7 @@ use mis_core::{
     AttendanceCategory, AttendanceMark, AttendanceQuery, AttendanceWrite, DateRange, ErrorKind,
     GroupKind, MisProvider, MisProviderExt, Session, Slot, StudentQuery,
 };
-use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions};
 use mis_testkit::Expected;
 
 const SEED: u64 = 365;
@@ -155,7 +155,7 @@ async fn start_profile(
         SchoolOptions::new().profile(profile),
     ));
     let sandbox = Sandbox::start_with(
-        Vendor::Classe365,
+        mis_sandbox::emulator::classe365::ID,
         school.clone(),
         faults,
         EmulatorOptions::default(),

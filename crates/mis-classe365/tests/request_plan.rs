@@ -20,7 +20,7 @@ use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, ErrorKind, MisProvider, StudentQuery,
     TimetableQuery,
 };
-use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions};
 use mis_testkit::{RequestCount, count_requests};
 
 /// `⌈n ÷ per_page⌉`, at least one request (an empty list is one 204).
@@ -50,7 +50,7 @@ async fn week_costs_at_most_the_plan(profile: Profile) {
         SchoolOptions::new().profile(profile),
     ));
     let sandbox = Sandbox::start_with(
-        Vendor::Classe365,
+        mis_sandbox::emulator::classe365::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

@@ -22,7 +22,7 @@ use futures::StreamExt;
 use mis_core::{AttendanceQuery, DateRange, MisProvider};
 use mis_go4schools::{Client, Config, RateLimit};
 use mis_sandbox::school::RecordRange;
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, SchoolOptions, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, SchoolOptions};
 
 /// A `kB` line of `/proc/self/status` (`VmRSS`, `VmHWM`), in MiB.
 fn status_mib(key: &str) -> f64 {
@@ -58,7 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         began.elapsed()
     );
     let sandbox = Sandbox::start_with(
-        Vendor::Go4Schools,
+        mis_sandbox::emulator::go4schools::ID,
         school.clone(),
         FaultPlan::none(),
         // The emulator's quota window (300 requests a minute) shrunk out of the way.

@@ -18,7 +18,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use mis_core::DateRange;
 use mis_go4schools::{Client, Config};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use mis_testkit::{RequestCount, count_requests};
 
 fn print(label: &str, from: Date, to: Date, rows: [usize; 4], n: &RequestCount) {
@@ -41,7 +41,7 @@ async fn main() {
         .unwrap_or(1000);
     let school = Arc::new(School::generate(16, size));
     let sandbox = Sandbox::start_with(
-        Vendor::Go4Schools,
+        mis_sandbox::emulator::go4schools::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

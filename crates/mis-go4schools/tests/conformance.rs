@@ -22,7 +22,7 @@ use mis_core::{
 };
 use mis_go4schools::{Client, Config};
 use mis_sandbox::{
-    EmulatorOptions, FaultPlan, Profile, RecordFaults, Sandbox, School, SchoolOptions, Vendor,
+    EmulatorOptions, FaultPlan, Profile, RecordFaults, Sandbox, School, SchoolOptions,
 };
 use mis_testkit::Expected;
 
@@ -115,7 +115,7 @@ async fn start_profile(
         SchoolOptions::new().profile(profile),
     ));
     let sandbox = Sandbox::start_with(
-        Vendor::Go4Schools,
+        mis_sandbox::emulator::go4schools::ID,
         school.clone(),
         faults,
         // GO's only long window is its (inferred) quota window: shrink it.

@@ -22,7 +22,7 @@ use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
 };
 use mis_go4schools::{Client, Config};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions};
 use mis_testkit::{RequestCount, count_requests};
 
 const YEAR: &str = "/academic-years/{year}";
@@ -49,7 +49,7 @@ impl Week {
             SchoolOptions::new().profile(profile),
         ));
         let sandbox = Sandbox::start_with(
-            Vendor::Go4Schools,
+            mis_sandbox::emulator::go4schools::ID,
             school.clone(),
             FaultPlan::none(),
             EmulatorOptions {

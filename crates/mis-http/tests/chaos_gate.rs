@@ -17,7 +17,7 @@ use mis_http::{
     Authenticator, Credential, HttpClient, RateGate, RateLimit, Request, Response, Result,
     RetryConfig, SecretString, WaitHint, bearer_header, header,
 };
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats};
 use tokio::time::Instant;
 
 /// The emulator's windows run 100 times faster: 12 requests per 0.6 s.
@@ -119,7 +119,7 @@ where
 
 async fn emulator(school: Arc<School>, faults: FaultPlan) -> Sandbox {
     Sandbox::start_with(
-        Vendor::Hubmis,
+        mis_sandbox::emulator::hubmis::ID,
         school,
         faults,
         EmulatorOptions {

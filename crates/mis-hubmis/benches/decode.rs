@@ -15,11 +15,10 @@ use std::hint::black_box;
 use criterion::Criterion;
 use mis_hubmis::convert;
 use mis_hubmis::wire::Student;
-use mis_sandbox::Vendor;
 use mis_testkit::bench::{body, group};
 
 fn bench(c: &mut Criterion) {
-    let students = body(Vendor::Hubmis, "students", "", 5000);
+    let students = body(mis_sandbox::emulator::hubmis::ID, "students", "", 5000);
     let mut g = group(c, "hubmis/students", &students);
     g.bench_function("wire_convert", |b| {
         b.iter(|| {

@@ -20,7 +20,7 @@ use futures::TryStreamExt;
 use jiff::ToSpan;
 use mis_core::{AttendanceQuery, DateRange, MisProvider};
 use mis_hubmis::{Config, HubmisProvider, Quota, SecretString};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats};
 
 /// What one run measured.
 struct Run {
@@ -36,7 +36,7 @@ async fn run(
     adaptive: bool,
 ) -> Result<Run, Box<dyn std::error::Error>> {
     let sandbox = Sandbox::start_with(
-        Vendor::Hubmis,
+        mis_sandbox::emulator::hubmis::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

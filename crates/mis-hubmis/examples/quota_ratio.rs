@@ -17,7 +17,7 @@ use futures::TryStreamExt;
 use jiff::ToSpan;
 use mis_core::{AttendanceQuery, DateRange, MisProvider};
 use mis_hubmis::{Config, HubmisProvider, Quota, SecretString};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let school = Arc::new(School::generate(40, 40));
     let sandbox = Sandbox::start_with(
-        Vendor::Hubmis,
+        mis_sandbox::emulator::hubmis::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

@@ -23,7 +23,7 @@ use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
 };
 use mis_hubmis::{Config, EnrolmentCache, HubmisProvider, MemoryEnrolments, Quota, SecretString};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use mis_testkit::{RequestCount, count_requests};
 
 const SEED: u64 = 16;
@@ -121,7 +121,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let range =
         mis_testkit::school_week(&school).ok_or("the school has no full school week of records")?;
     let sandbox = Sandbox::start_with(
-        Vendor::Hubmis,
+        mis_sandbox::emulator::hubmis::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

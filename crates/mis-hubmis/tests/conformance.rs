@@ -19,7 +19,7 @@ use mis_core::memory::MemoryData;
 use mis_core::{AttendanceCategory, DateRange, GroupKind, MisProvider, Slot};
 use mis_hubmis::{Config, HubmisProvider, Quota, SecretString};
 use mis_sandbox::emulator::hubmis::variant;
-use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions};
 use mis_testkit::Expected;
 
 const SEED: u64 = 5;
@@ -145,7 +145,7 @@ async fn setup_profile(faults: FaultPlan, profile: Profile) -> (Arc<dyn MisProvi
     };
     let school = Arc::new(school);
     let sandbox = Sandbox::start_with(
-        Vendor::Hubmis,
+        mis_sandbox::emulator::hubmis::ID,
         school.clone(),
         faults,
         EmulatorOptions {

@@ -8,7 +8,7 @@ use mis_core::codes::CodeMapper;
 use mis_core::{DateRange, Sensitive};
 use mis_hubmis::convert;
 use mis_hubmis::wire::*;
-use mis_sandbox::{School, Vendor};
+use mis_sandbox::School;
 use serde::de::DeserializeOwned;
 
 fn decode<T: DeserializeOwned>(what: &str, json: &str) -> T {
@@ -375,7 +375,7 @@ fn decode_fixture(name: &str, json: &str, tz: &jiff::tz::TimeZone) -> bool {
 fn every_emulator_fixture_decodes_and_converts() {
     let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
     let school = School::generate(7, 30);
-    let fixtures = mis_sandbox::fixtures(Vendor::Hubmis, &school);
+    let fixtures = mis_sandbox::fixtures(mis_sandbox::emulator::hubmis::ID, &school);
     assert!(!fixtures.is_empty());
     let mut unknown = Vec::new();
     for f in &fixtures {

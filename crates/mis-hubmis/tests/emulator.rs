@@ -10,11 +10,11 @@ use futures::TryStreamExt;
 use jiff::ToSpan;
 use mis_core::{AttendanceQuery, DateRange, MisProvider, Session};
 use mis_hubmis::{Client, Config, HubmisProvider, Quota, RetryConfig, SecretString};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats};
 
 async fn start(school: Arc<School>, faults: FaultPlan, scale: f64) -> (Sandbox, Config) {
     let sandbox = Sandbox::start_with(
-        Vendor::Hubmis,
+        mis_sandbox::emulator::hubmis::ID,
         school,
         faults,
         EmulatorOptions {

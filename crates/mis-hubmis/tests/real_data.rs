@@ -13,9 +13,7 @@ use mis_core::{
 };
 use mis_hubmis::{Config, HubmisProvider, Quota, SecretString, routes};
 use mis_sandbox::emulator::hubmis::variant;
-use mis_sandbox::{
-    EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Stats, Vendor,
-};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions, Stats};
 
 const SCALE: f64 = 0.01;
 
@@ -28,7 +26,7 @@ async fn variant(size: usize) -> (Sandbox, Arc<School>, HubmisProvider) {
         SchoolOptions::new().profile(Profile::Variant),
     ));
     let sandbox = Sandbox::start_with(
-        Vendor::Hubmis,
+        mis_sandbox::emulator::hubmis::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

@@ -26,7 +26,7 @@ use mis_core::{
     TimetableQuery,
 };
 use mis_hubmis::{Config, EnrolmentCache, HubmisProvider, MemoryEnrolments, Quota, SecretString};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use mis_testkit::{RequestCount, count_requests};
 
 const SEED: u64 = 16;
@@ -50,7 +50,7 @@ async fn setup() -> Setup {
     }
     let range = DateRange::new(monday, monday.checked_add(4.days()).unwrap()).unwrap();
     let sandbox = Sandbox::start_with(
-        Vendor::Hubmis,
+        mis_sandbox::emulator::hubmis::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

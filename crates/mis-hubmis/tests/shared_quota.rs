@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use jiff::ToSpan;
 use mis_core::{AttendanceQuery, DateRange, MisProvider};
 use mis_hubmis::{Config, HubmisProvider, Quota, SecretString};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats};
 
 const SCALE: f64 = 0.02;
 
@@ -16,7 +16,7 @@ const SCALE: f64 = 0.02;
 async fn two_schools_on_one_host_get_no_429() {
     let school = Arc::new(School::generate(11, 12));
     let sandbox = Sandbox::start_with(
-        Vendor::Hubmis,
+        mis_sandbox::emulator::hubmis::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

@@ -17,11 +17,15 @@ use std::hint::black_box;
 use criterion::Criterion;
 use mis_managebac::convert;
 use mis_managebac::wire::{List, Student};
-use mis_sandbox::Vendor;
 use mis_testkit::bench::{body, group};
 
 fn bench(c: &mut Criterion) {
-    let students = body(Vendor::ManageBac, "students", "/students", 5000);
+    let students = body(
+        mis_sandbox::emulator::managebac::ID,
+        "students",
+        "/students",
+        5000,
+    );
     let years = BTreeMap::new();
     let mut g = group(c, "managebac/students", &students);
     g.bench_function("wire_convert", |b| {

@@ -19,7 +19,7 @@ use mis_core::{
 };
 use mis_http::RateLimit;
 use mis_managebac::{Client, Config, PeriodTimes};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use mis_testkit::{RequestCount, count_requests};
 
 #[tokio::main]
@@ -32,7 +32,7 @@ async fn main() {
     // ManageBac's window is 1 s (10 requests in the emulator); a hundredth of it keeps the
     // run short without changing what is asked for.
     let sandbox = Sandbox::start_with(
-        Vendor::ManageBac,
+        mis_sandbox::emulator::managebac::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

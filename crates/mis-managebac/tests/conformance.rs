@@ -30,9 +30,7 @@ use mis_core::{
 use mis_http::RateLimit;
 use mis_managebac::{Client, Config, PeriodTimes, PolarityMap};
 use mis_sandbox::emulator::{Core, Faults, Stats, managebac, serve, with_faults};
-use mis_sandbox::{
-    EmulatorContext, EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School, Vendor,
-};
+use mis_sandbox::{EmulatorContext, EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School};
 use mis_testkit::Expected;
 
 const SEED: u64 = 2101;
@@ -205,9 +203,15 @@ fn config(school: &School, base_url: &str, token: &str) -> Config {
 
 async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
     let school = Arc::new(School::generate(SEED, SIZE));
-    let sandbox = Sandbox::start_with(Vendor::ManageBac, school.clone(), faults, options(), 0)
-        .await
-        .expect("the ManageBac emulator starts");
+    let sandbox = Sandbox::start_with(
+        mis_sandbox::emulator::managebac::ID,
+        school.clone(),
+        faults,
+        options(),
+        0,
+    )
+    .await
+    .expect("the ManageBac emulator starts");
     let token = sandbox
         .credentials()
         .get("token")
@@ -276,7 +280,7 @@ async fn variant_setup() -> (Arc<dyn MisProvider>, Expected) {
     let variant = mis_sandbox::SchoolOptions::new().profile(mis_sandbox::Profile::Variant);
     let school = Arc::new(School::generate_with(SEED, SIZE, variant));
     let sandbox = Sandbox::start_with(
-        Vendor::ManageBac,
+        mis_sandbox::emulator::managebac::ID,
         school.clone(),
         FaultPlan::none(),
         options(),

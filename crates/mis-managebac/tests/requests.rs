@@ -16,7 +16,7 @@ use mis_core::{
 use mis_http::RateLimit;
 use mis_managebac::client::{ClassFilter, YearGroupFilter};
 use mis_managebac::{Client, Config, PeriodTimes};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use mis_testkit::count_requests;
 
 /// Pages of `n` records at the client's default page size.
@@ -28,7 +28,7 @@ fn pages(n: usize) -> u64 {
 async fn start(size: usize) -> (Sandbox, Arc<School>, Client, DateRange) {
     let school = Arc::new(School::generate(16, size));
     let sandbox = Sandbox::start_with(
-        Vendor::ManageBac,
+        mis_sandbox::emulator::managebac::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

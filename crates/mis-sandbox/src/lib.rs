@@ -13,5 +13,6 @@ pub mod sandbox;
 
 pub use emulator::{FaultPlan, RecordFaults, Stats};
 pub use sandbox::{
-    Credentials, Emulator, EmulatorContext, EmulatorOptions, Fixture, Sandbox, Vendor, fixtures,
+    Credentials, EMULATORS, Emulator, EmulatorContext, EmulatorDescriptor, EmulatorOptions,
+    Fixture, Sandbox, emulator, fixtures,
 };

@@ -1,66 +1,24 @@
 //! Starting an emulator for one vendor over one school: [`Sandbox::start`].
+//!
+//! Emulators are keyed by [`VendorId`], the id the vendor crate declares. Each emulator
+//! module exports its id (`emulator::hubmis::ID`) and an [`EmulatorDescriptor`]
+//! (`emulator::hubmis::EMULATOR`); [`EMULATORS`] lists this crate's, and is the one list of
+//! emulators. A program's vendor registry pairs each vendor with its emulator descriptor,
+//! which need not come from this crate ([`Sandbox::start_emulator`] starts any).
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use mis_core::VendorId;
 
 use crate::emulator::{
     Core, FaultPlan, Faults, Running, Stats, ThrottleResponse, serve, with_faults,
 };
 use crate::school::School;
-
-/// The five vendors the sandbox emulates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Vendor {
-    /// ClassCharts student / parent API.
-    ClassCharts,
-    /// GO 4 Schools customer API v1.
-    Go4Schools,
-    /// WCBS HUBmis (inferred routes).
-    Hubmis,
-    /// Classe365 REST v2.
-    Classe365,
-    /// ManageBac API v2p1.
-    ManageBac,
-}
-
-impl Vendor {
-    /// Every vendor.
-    pub const ALL: [Vendor; 5] = [
-        Vendor::ClassCharts,
-        Vendor::Go4Schools,
-        Vendor::Hubmis,
-        Vendor::Classe365,
-        Vendor::ManageBac,
-    ];
-
-    /// The vendor id used everywhere (`classcharts`, `go4schools`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vendor::ClassCharts => "classcharts",
-            Vendor::Go4Schools => "go4schools",
-            Vendor::Hubmis => "hubmis",
-            Vendor::Classe365 => "classe365",
-            Vendor::ManageBac => "managebac",
-        }
-    }
-
-    /// Parses a vendor id.
-    pub fn parse(id: &str) -> Option<Vendor> {
-        Vendor::ALL
-            .into_iter()
-            .find(|v| v.as_str() == id.trim().to_ascii_lowercase())
-    }
-}
-
-impl fmt::Display for Vendor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Knobs that change how an emulator behaves (not what it serves).
 #[derive(Debug, Clone, PartialEq)]
@@ -141,33 +99,97 @@ pub struct Fixture {
     pub body: serde_json::Value,
 }
 
+/// One emulator, as a table of emulators lists it: its vendor id, how to build it, its
+/// fixtures.
+///
+/// The credentials it accepts are made for the school it serves (they are derived from the
+/// school), so they come with each started [`Sandbox`]; [`Sandbox::env`] names them the
+/// way clients read them, `MIS_<VENDOR>_<NAME>` (`api_key` of `go4schools` is
+/// `MIS_GO4SCHOOLS_API_KEY`).
+#[derive(Clone, Copy)]
+pub struct EmulatorDescriptor {
+    /// The vendor it emulates.
+    pub id: VendorId,
+    /// The vendor's product name (`WCBS HUBmis`).
+    pub name: &'static str,
+    /// Builds its router, credentials and 429 response over a school.
+    pub build: fn(&EmulatorContext) -> Emulator,
+    /// The wire-format fixtures it renders for a school, in a fixed order (may be empty
+    /// for an emulator with no fixture files).
+    pub fixtures: fn(&School) -> Vec<Fixture>,
+}
+
+impl fmt::Debug for EmulatorDescriptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorDescriptor")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// This crate's emulators: the one list of them. A vendor registry pairs each of its vendors
+/// with one of these (or with an emulator of its own).
+pub const EMULATORS: &[EmulatorDescriptor] = &[
+    crate::emulator::classcharts::EMULATOR,
+    crate::emulator::go4schools::EMULATOR,
+    crate::emulator::hubmis::EMULATOR,
+    crate::emulator::classe365::EMULATOR,
+    crate::emulator::managebac::EMULATOR,
+];
+
+/// This crate's emulator for `id`, if it has one.
+pub fn emulator(id: VendorId) -> Option<&'static EmulatorDescriptor> {
+    EMULATORS.iter().find(|e| e.id == id)
+}
+
+fn no_emulator(id: VendorId) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("the sandbox has no emulator for vendor {id}"),
+    )
+}
+
 /// One running emulator. Dropping it stops the server.
 #[derive(Debug)]
 pub struct Sandbox {
-    vendor: Vendor,
+    id: VendorId,
     running: Running,
     credentials: Credentials,
     stats: Arc<Stats>,
 }
 
 impl Sandbox {
-    /// Starts `vendor`'s emulator over `school` on a free loopback port with `faults`.
+    /// Starts the emulator of vendor `id` over `school` on a free loopback port with
+    /// `faults`. `NotFound` if [`EMULATORS`] has none for `id`.
     pub async fn start(
-        vendor: Vendor,
+        id: VendorId,
         school: Arc<School>,
         faults: FaultPlan,
-    ) -> std::io::Result<Sandbox> {
-        Sandbox::start_with(vendor, school, faults, EmulatorOptions::default(), 0).await
+    ) -> io::Result<Sandbox> {
+        Sandbox::start_with(id, school, faults, EmulatorOptions::default(), 0).await
     }
 
     /// Starts with explicit options and port (`0`: any free port).
     pub async fn start_with(
-        vendor: Vendor,
+        id: VendorId,
         school: Arc<School>,
         faults: FaultPlan,
         options: EmulatorOptions,
         port: u16,
-    ) -> std::io::Result<Sandbox> {
+    ) -> io::Result<Sandbox> {
+        let emulator = emulator(id).ok_or_else(|| no_emulator(id))?;
+        Sandbox::start_emulator(emulator, school, faults, options, port).await
+    }
+
+    /// Starts `emulator` (from [`EMULATORS`] or any other table) over `school`.
+    pub async fn start_emulator(
+        emulator: &EmulatorDescriptor,
+        school: Arc<School>,
+        faults: FaultPlan,
+        options: EmulatorOptions,
+        port: u16,
+    ) -> io::Result<Sandbox> {
         let faults = Arc::new(Faults::new(faults));
         let stats = Arc::new(Stats::default());
         let ctx = EmulatorContext {
@@ -176,24 +198,48 @@ impl Sandbox {
             faults: faults.clone(),
             stats: stats.clone(),
         };
-        let emulator = build(vendor, &ctx);
+        let built = (emulator.build)(&ctx);
         let core = Core {
             faults,
             stats: stats.clone(),
-            throttle: emulator.throttle,
+            throttle: built.throttle,
         };
-        let running = serve(with_faults(emulator.router, core), port).await?;
+        let running = serve(with_faults(built.router, core), port).await?;
         Ok(Sandbox {
-            vendor,
+            id: emulator.id,
             running,
-            credentials: emulator.credentials,
+            credentials: built.credentials,
             stats,
         })
     }
 
-    /// The vendor.
-    pub fn vendor(&self) -> Vendor {
-        self.vendor
+    /// Starts each of `emulators` over the same `school`, each on its own free port and
+    /// without faults, in the order given. `EMULATORS.iter()` starts every emulator of this
+    /// crate.
+    pub async fn start_each<'a>(
+        emulators: impl IntoIterator<Item = &'a EmulatorDescriptor>,
+        school: Arc<School>,
+        options: EmulatorOptions,
+    ) -> io::Result<Vec<Sandbox>> {
+        let mut running = Vec::new();
+        for emulator in emulators {
+            running.push(
+                Sandbox::start_emulator(
+                    emulator,
+                    school.clone(),
+                    FaultPlan::none(),
+                    options.clone(),
+                    0,
+                )
+                .await?,
+            );
+        }
+        Ok(running)
+    }
+
+    /// The vendor it emulates.
+    pub fn id(&self) -> VendorId {
+        self.id
     }
 
     /// `http://127.0.0.1:<port>`: pass it as the vendor crate's base URL override.
@@ -206,30 +252,75 @@ impl Sandbox {
         &self.credentials
     }
 
+    /// What a client reads to reach this emulator, by the names it reads for the real
+    /// vendor: `MIS_<VENDOR>_BASE_URL` and one `MIS_<VENDOR>_<NAME>` per credential
+    /// (`MIS_HUBMIS_CLIENT_ID`, `MIS_GO4SCHOOLS_API_KEY`, …). These are made-up credentials
+    /// for a synthetic school.
+    pub fn env(&self) -> BTreeMap<String, String> {
+        let mut env = BTreeMap::new();
+        env.insert(self.id.env("BASE_URL"), self.base_url());
+        for (name, value) in &self.credentials.0 {
+            env.insert(self.id.env(&name.to_ascii_uppercase()), value.clone());
+        }
+        env
+    }
+
     /// Counters: requests, applied writes, faults, throttles, logins.
     pub fn stats(&self) -> &Arc<Stats> {
         &self.stats
     }
 }
 
-/// Builds one vendor's emulator. Each arm calls that vendor's module.
-fn build(vendor: Vendor, ctx: &EmulatorContext) -> Emulator {
-    match vendor {
-        Vendor::ClassCharts => crate::emulator::classcharts::build(ctx),
-        Vendor::Go4Schools => crate::emulator::go4schools::build(ctx),
-        Vendor::Hubmis => crate::emulator::hubmis::build(ctx),
-        Vendor::Classe365 => crate::emulator::classe365::build(ctx),
-        Vendor::ManageBac => crate::emulator::managebac::build(ctx),
-    }
+/// The fixtures of vendor `id`'s emulator for `school`, in a fixed order; empty if
+/// [`EMULATORS`] has no emulator for `id`.
+pub fn fixtures(id: VendorId, school: &School) -> Vec<Fixture> {
+    emulator(id).map_or_else(Vec::new, |e| (e.fixtures)(school))
 }
 
-/// The fixtures of one vendor for `school`, in a fixed order.
-pub fn fixtures(vendor: Vendor, school: &School) -> Vec<Fixture> {
-    match vendor {
-        Vendor::ClassCharts => crate::emulator::classcharts::fixtures(school),
-        Vendor::Go4Schools => crate::emulator::go4schools::fixtures(school),
-        Vendor::Hubmis => crate::emulator::hubmis::fixtures(school),
-        Vendor::Classe365 => crate::emulator::classe365::fixtures(school),
-        Vendor::ManageBac => crate::emulator::managebac::fixtures(school),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_lists_each_vendor_once_under_its_own_id() {
+        let mut ids: Vec<_> = EMULATORS.iter().map(|e| e.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(
+            ids,
+            [
+                "classcharts",
+                "classe365",
+                "go4schools",
+                "hubmis",
+                "managebac"
+            ]
+        );
+        for e in EMULATORS {
+            assert_eq!(emulator(e.id).map(|f| f.id), Some(e.id));
+        }
+        assert!(emulator(VendorId::new("sims")).is_none());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_vendor_is_not_found_and_every_emulator_names_its_variables() {
+        let school = Arc::new(School::generate(3, 8));
+        let e = Sandbox::start(VendorId::new("sims"), school.clone(), FaultPlan::none())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(e.to_string().contains("sims"), "{e}");
+        assert!(fixtures(VendorId::new("sims"), &school).is_empty());
+
+        let all = Sandbox::start_each(EMULATORS, school, EmulatorOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(all.len(), EMULATORS.len());
+        for sandbox in &all {
+            let env = sandbox.env();
+            let prefix = format!("{}_", sandbox.id().env_prefix());
+            assert_eq!(env[&sandbox.id().env("BASE_URL")], sandbox.base_url());
+            assert!(env.len() >= 2, "{}: no credentials", sandbox.id());
+            assert!(env.keys().all(|k| k.starts_with(&prefix)), "{env:?}");
+        }
     }
 }

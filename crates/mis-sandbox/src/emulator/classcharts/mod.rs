@@ -169,6 +169,17 @@ use crate::school::School;
 use render::{DisplayDate, PAGE_SIZE, View, Window, error, today};
 use state::{Accounts, Api, Who, Writes, session_token};
 
+/// The vendor id this emulator answers for (the `classcharts` vendor crate declares the same).
+pub const ID: mis_core::VendorId = mis_core::VendorId::new("classcharts");
+
+/// This emulator, as [`crate::EMULATORS`] lists it.
+pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
+    id: ID,
+    name: "ClassCharts",
+    build,
+    fixtures,
+};
+
 /// Builds the ClassCharts emulator over `ctx.school`.
 ///
 /// Credentials: `code` and `dob` (`YYYY-MM-DD`) of the first on-roll pupil (student API),

@@ -14,7 +14,7 @@ use super::state::{is_on_roll, pupil_code};
 use super::{build, fixtures};
 use crate::emulator::{FaultPlan, Stats};
 use crate::school::School;
-use crate::{EmulatorOptions, Sandbox, Vendor};
+use crate::{EmulatorOptions, Sandbox};
 
 fn school() -> Arc<School> {
     static SCHOOL: OnceLock<Arc<School>> = OnceLock::new();
@@ -28,7 +28,7 @@ async fn start_with(plan: FaultPlan, time_scale: f64, page: Option<usize>) -> Sa
         time_scale,
         default_page_size: page,
     };
-    Sandbox::start_with(Vendor::ClassCharts, school(), plan, options, 0)
+    Sandbox::start_with(super::ID, school(), plan, options, 0)
         .await
         .expect("the emulator starts")
 }

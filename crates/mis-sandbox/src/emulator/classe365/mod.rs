@@ -145,6 +145,17 @@ use crate::Fixture;
 use crate::sandbox::{Emulator, EmulatorContext};
 use crate::school::School;
 
+/// The vendor id this emulator answers for (the `classe365` vendor crate declares the same).
+pub const ID: mis_core::VendorId = mis_core::VendorId::new("classe365");
+
+/// This emulator, as [`crate::EMULATORS`] lists it.
+pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
+    id: ID,
+    name: "Classe365",
+    build,
+    fixtures,
+};
+
 /// Builds the Classe365 emulator over `ctx.school`: the `/restv2` router, the credentials it
 /// accepts (`subdomain`, `api_key`, derived from the school's seed) and its 429 response.
 pub fn build(ctx: &EmulatorContext) -> Emulator {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::render;
 use crate::emulator::{FaultPlan, Stats};
 use crate::school::School;
-use crate::{EmulatorOptions, Sandbox, Vendor};
+use crate::{EmulatorOptions, Sandbox};
 
 fn school() -> Arc<School> {
     static SCHOOL: OnceLock<Arc<School>> = OnceLock::new();
@@ -26,7 +26,7 @@ fn options() -> EmulatorOptions {
 }
 
 async fn start(faults: FaultPlan) -> Sandbox {
-    Sandbox::start_with(Vendor::Classe365, school(), faults, options(), 0)
+    Sandbox::start_with(super::ID, school(), faults, options(), 0)
         .await
         .unwrap()
 }
@@ -567,7 +567,7 @@ fn fixtures_are_deterministic_and_non_empty() {
     let attendance = &a[6].body;
     assert!(attendance["meta"]["total_records"].as_u64().unwrap() > 0);
     // The fixtures go through the public entry point too.
-    assert_eq!(crate::fixtures(Vendor::Classe365, &school), a);
+    assert_eq!(crate::fixtures(super::ID, &school), a);
 }
 
 /// `FaultPlan::degraded()`: one student's `student_dob` is a number (id intact), one
@@ -694,15 +694,9 @@ async fn the_variant_profile_sends_subject_registers_and_inactive_leavers() {
         45,
         SchoolOptions::new().profile(Profile::Variant),
     ));
-    let s = Sandbox::start_with(
-        Vendor::Classe365,
-        school.clone(),
-        FaultPlan::none(),
-        options(),
-        0,
-    )
-    .await
-    .unwrap();
+    let s = Sandbox::start_with(super::ID, school.clone(), FaultPlan::none(), options(), 0)
+        .await
+        .unwrap();
     let c = Client::new(&s);
     let day = school.lesson_marks[0].date;
     let student = &school.lesson_marks[0].student_id;

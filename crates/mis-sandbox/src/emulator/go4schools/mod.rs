@@ -145,6 +145,17 @@ use crate::school::School;
 use index::Index;
 use render::{DEFAULT_PAGE_SIZE, Overlay};
 
+/// The vendor id this emulator answers for (the `go4schools` vendor crate declares the same).
+pub const ID: mis_core::VendorId = mis_core::VendorId::new("go4schools");
+
+/// This emulator, as [`crate::EMULATORS`] lists it.
+pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
+    id: ID,
+    name: "GO 4 Schools",
+    build,
+    fixtures,
+};
+
 /// Requests one API key may make in any [`QUOTA_WINDOW`] (inferred: GO publishes no figure).
 pub const QUOTA_LIMIT: usize = 300;
 

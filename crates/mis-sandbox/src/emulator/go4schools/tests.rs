@@ -14,7 +14,7 @@ use super::{QUOTA_LIMIT, api_key, build_with_quota, fixtures};
 use crate::emulator::{Core, FaultPlan, Faults, Running, Stats, serve, with_faults};
 use crate::sandbox::EmulatorContext;
 use crate::school::School;
-use crate::{EmulatorOptions, Sandbox, Vendor};
+use crate::{EmulatorOptions, Sandbox};
 
 const YEAR: &str = "/customer/v1/academic-years/2025";
 
@@ -92,7 +92,7 @@ impl Api {
 }
 
 async fn start(school: Arc<School>, faults: FaultPlan, options: EmulatorOptions) -> Sandbox {
-    Sandbox::start_with(Vendor::Go4Schools, school, faults, options, 0)
+    Sandbox::start_with(super::ID, school, faults, options, 0)
         .await
         .unwrap()
 }

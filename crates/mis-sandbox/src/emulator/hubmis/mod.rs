@@ -98,6 +98,17 @@ use serde_json::Value;
 use crate::sandbox::{Emulator, EmulatorContext, Fixture};
 use crate::school::School;
 
+/// The vendor id this emulator answers for (the `hubmis` vendor crate declares the same).
+pub const ID: mis_core::VendorId = mis_core::VendorId::new("hubmis");
+
+/// This emulator, as [`crate::EMULATORS`] lists it.
+pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
+    id: ID,
+    name: "WCBS HUBmis",
+    build,
+    fixtures,
+};
+
 /// Page size when the client sends no `page[size]` (the vendor's default is not published;
 /// 30 is what the JSON:API paginator HUBmis's query style comes from uses).
 const DEFAULT_PAGE_SIZE: usize = 30;

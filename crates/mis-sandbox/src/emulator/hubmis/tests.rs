@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::render::{self, Index};
 use crate::emulator::{FaultPlan, Stats};
 use crate::school::School;
-use crate::{EmulatorOptions, Sandbox, Vendor};
+use crate::{EmulatorOptions, Sandbox};
 
 fn school() -> Arc<School> {
     static SCHOOL: OnceLock<Arc<School>> = OnceLock::new();
@@ -26,7 +26,7 @@ async fn start(plan: FaultPlan, scale: f64) -> Sandbox {
         time_scale: scale,
         ..EmulatorOptions::default()
     };
-    Sandbox::start_with(Vendor::Hubmis, school(), plan, options, 0)
+    Sandbox::start_with(super::ID, school(), plan, options, 0)
         .await
         .expect("the hubmis emulator starts")
 }
@@ -683,15 +683,9 @@ async fn the_variant_profile_serves_the_documented_variants() {
         time_scale: 0.01,
         ..EmulatorOptions::default()
     };
-    let sb = Sandbox::start_with(
-        Vendor::Hubmis,
-        school.clone(),
-        FaultPlan::none(),
-        options,
-        0,
-    )
-    .await
-    .unwrap();
+    let sb = Sandbox::start_with(super::ID, school.clone(), FaultPlan::none(), options, 0)
+        .await
+        .unwrap();
     let t = token(&sb).await;
 
     // No admissions scope: the unfiltered list and applicants are refused; current works.

@@ -136,6 +136,17 @@ use crate::emulator::{Faults, RecordFaults, Stats};
 use crate::sandbox::{Credentials, Emulator, EmulatorContext, Fixture};
 use crate::school::{Profile, School};
 
+/// The vendor id this emulator answers for (the `managebac` vendor crate declares the same).
+pub const ID: mis_core::VendorId = mis_core::VendorId::new("managebac");
+
+/// This emulator, as [`crate::EMULATORS`] lists it.
+pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
+    id: ID,
+    name: "ManageBac",
+    build,
+    fixtures,
+};
+
 /// Per-instance settings of the ManageBac emulator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {

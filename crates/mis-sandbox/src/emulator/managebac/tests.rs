@@ -12,7 +12,7 @@ use super::render::{CATEGORIES, category, status_for};
 use super::*;
 use crate::emulator::{Core, FaultPlan, Faults, Running, Stats, serve, with_faults};
 use crate::school::{RecordRange, SchoolOptions};
-use crate::{EmulatorOptions, Sandbox, Vendor};
+use crate::{EmulatorOptions, Sandbox};
 
 fn school() -> Arc<School> {
     static SCHOOL: OnceLock<Arc<School>> = OnceLock::new();
@@ -94,7 +94,7 @@ impl Client {
 }
 
 async fn start(faults: FaultPlan, options: EmulatorOptions) -> Sandbox {
-    Sandbox::start_with(Vendor::ManageBac, school(), faults, options, 0)
+    Sandbox::start_with(super::ID, school(), faults, options, 0)
         .await
         .expect("the ManageBac emulator starts")
 }
