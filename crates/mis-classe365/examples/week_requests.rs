@@ -44,7 +44,7 @@ async fn main() {
         let key = creds.get("api_key").expect("an API key").to_owned();
         let client = Client::new(
             Config::new(&subdomain, key.as_str())
-                .and_then(|c| c.base_url(&sandbox.base_url()))
+                .map(|c| c.update_options(|o| o.with_base_url(sandbox.base_url())))
                 .expect("config"),
         )
         .expect("client");

@@ -24,13 +24,13 @@ use futures::stream::BoxStream;
 use mis_core::codes::CodeMapper;
 use mis_core::paging::{Page, next_page_number, paginate};
 use mis_core::{DateRange, DecodeDetail, Error, ErrorKind, ProviderInfo, Result};
-use mis_http::{HttpClient, RetryConfig, StatusCode, WaitHint, header};
+use mis_http::{HttpClient, RateLimit, RetryConfig, StatusCode, WaitHint, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::VENDOR;
 use crate::auth;
-use crate::config::Config;
+use crate::config::{Config, DEFAULT_TIMEOUT};
 use crate::error::Classe365Classifier;
 use crate::routes::{self, Resource};
 use crate::wire::{
@@ -109,39 +109,52 @@ pub(crate) struct Inner {
 impl Client {
     /// A client for the tenant in `config`. Nothing is sent until the first call.
     ///
-    /// Errors: `InvalidInput` for a base URL or credential that cannot be used.
+    /// The shared settings ([`Config::options`]) are applied over Classe365's defaults
+    /// (see [`crate::config`]); a transport set there replaces the network for reads and
+    /// writes alike.
+    ///
+    /// Errors: `InvalidInput` for a base URL, time zone, page size or credential that cannot
+    /// be used.
     pub fn new(config: Config) -> Result<Client> {
-        let base = config.endpoint()?;
-        let stack = |retry: RetryConfig| -> Result<_> {
-            Ok(HttpClient::builder(VENDOR)
+        let base = config.base()?;
+        let time_zone = config.time_zone()?;
+        let page_size = config.page_size()?;
+        let options = config.options();
+        let stack = || -> Result<_> {
+            HttpClient::builder(VENDOR)
                 .base(base.clone())
                 .prefix(routes::PREFIX)
                 .authenticator(auth::authenticator(&config)?)
-                .retry(retry)
-                .timeout(config.request_timeout())
+                .retry(RetryConfig::default())
+                .timeout(DEFAULT_TIMEOUT)
+                // The vendor publishes no quota: no client-side limit unless one is set; a
+                // 429 still closes the gate for its Retry-After.
+                .rate_limit(RateLimit::unlimited())
                 // No rate-limit headers are documented; Retry-After is the standard one.
                 .wait_hints(&[WaitHint::RetryAfter])
                 .classifier(Classe365Classifier)
                 // "5xx … These are safe to retry after a short backoff period." (vendor doc)
                 .retry_on_500(true)
-                .user_agent(concat!("mis-classe365/", env!("CARGO_PKG_VERSION"))))
+                .user_agent(concat!("mis-classe365/", env!("CARGO_PKG_VERSION")))
+                .options(options)
         };
-        let reads = stack(config.retry_config())?
-            .rate_limit(config.limit())
-            .build()?;
-        let writes = stack(RetryConfig::none())?
+        let reads = stack()?.build()?;
+        // Set after the options, which must not undo them: a POST is an upsert that may
+        // have reached the server, so it is sent once; and it queues at the reads' gate.
+        let writes = stack()?
+            .retry(RetryConfig::none())
             .rate_gate(reads.rate_gate().clone())
             .build()?;
         let info = ProviderInfo::new(VENDOR)
             .tenant(config.subdomain().as_str())
-            .time_zone(config.zone());
+            .time_zone(time_zone);
         Ok(Client {
             inner: Arc::new(Inner {
                 reads,
                 writes,
                 info,
                 mapper: config.mapper().clone(),
-                page_size: config.records_per_page(),
+                page_size,
             }),
         })
     }

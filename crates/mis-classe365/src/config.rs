@@ -1,31 +1,46 @@
-//! Configuration: the tenant subdomain, the API key, where to send requests and how.
+//! Configuration: the tenant subdomain and API key (Classe365's own), the attendance status
+//! mapping, and the settings every vendor client shares ([`ClientOptions`]).
 //!
 //! The subdomain is validated when the config is made, before any request can exist: it is
 //! both the host name (`https://<subdomain>.classe365.com`) and the Basic-auth user name, so a
-//! crafted value such as `evil.com/x` or `a@b` must never reach a URL or a header
-//! (DESIGN.md §3, "tenant names … are validated").
+//! crafted value such as `evil.com/x` or `a@b` must never reach a URL or a header.
+//!
+//! Classe365's defaults for the shared settings, used where [`ClientOptions`] leaves one
+//! unset: the tenant's own host, the `Europe/London` time zone ([`DEFAULT_TIME_ZONE`]), no
+//! client-side rate limit (the vendor publishes none), mis-http's default retries for reads,
+//! a 30 s timeout ([`DEFAULT_TIMEOUT`]) and 100 records per page ([`DEFAULT_PAGE_SIZE`]).
 
 use std::fmt;
 use std::time::Duration;
 
 use mis_core::codes::CodeMapper;
 use mis_core::{Error, ErrorKind, Result};
-use mis_http::{BaseUrl, RateLimit, RetryConfig, SecretString};
+use mis_http::{BaseUrl, ClientOptions, SecretString};
 
+use crate::descriptor::VENDOR_ID;
 use crate::routes;
 
 /// Environment variable holding the tenant subdomain (`evaluate3x`).
 pub const ENV_SUBDOMAIN: &str = "MIS_CLASSE365_SUBDOMAIN";
 /// Environment variable holding the API key.
 pub const ENV_API_KEY: &str = "MIS_CLASSE365_API_KEY";
-/// Environment variable overriding the host (`scheme://host[:port]`), e.g. a sandbox.
+/// Environment variable overriding the host (`scheme://host[:port]`), e.g. a sandbox. Read
+/// with the other shared settings (`MIS_CLASSE365_TIME_ZONE`, `_QUOTA`, `_TIMEOUT`,
+/// `_MAX_ATTEMPTS`, `_PAGE_SIZE`, `_USER_AGENT`, …) by [`ClientOptions::from_lookup`].
 pub const ENV_BASE_URL: &str = "MIS_CLASSE365_BASE_URL";
+/// Environment variable setting the page size (1 to [`MAX_PAGE_SIZE`]).
+pub const ENV_PAGE_SIZE: &str = "MIS_CLASSE365_PAGE_SIZE";
 
 /// The default number of records asked for per page.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
-/// The largest page size this crate will ask for. The vendor publishes no limit
-/// (vendors.md §4.2 "\[U\]"); this keeps one response to a sane size.
+/// The largest page size this crate will ask for. The vendor's public API document states
+/// no limit; this keeps one response to a sane size.
 pub const MAX_PAGE_SIZE: u32 = 1000;
+/// The time zone used when none is configured. The vendor's API document says nothing about
+/// zones (Classe365 serves schools worldwide), so a school elsewhere sets its own.
+pub const DEFAULT_TIME_ZONE: &str = "Europe/London";
+/// The per-attempt timeout used when none is configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A DNS label is at most 63 bytes (RFC 1035 §2.3.4).
 const MAX_SUBDOMAIN_LEN: usize = 63;
@@ -102,10 +117,11 @@ impl fmt::Debug for Subdomain {
 ///
 /// ```
 /// use mis_classe365::Config;
+/// use mis_http::ClientOptions;
 ///
 /// let config = Config::new("evaluate3x", "kysjd4f58sadf894cfa")?
-///     .page_size(50)?;
-/// assert_eq!(config.base_url_string(), "https://evaluate3x.classe365.com");
+///     .update_options(|o| o.with_page_size(50));
+/// assert_eq!(config.options().page_size(), Some(50));
 /// assert!(!format!("{config:?}").contains("kysjd4f58sadf894cfa"));
 /// assert!(Config::new("evil.com/x", "key").is_err());
 /// # Ok::<(), mis_core::Error>(())
@@ -114,19 +130,13 @@ impl fmt::Debug for Subdomain {
 pub struct Config {
     subdomain: Subdomain,
     api_key: SecretString,
-    base_url: Option<BaseUrl>,
-    time_zone: String,
-    rate_limit: RateLimit,
-    retry: RetryConfig,
-    timeout: Duration,
-    page_size: u32,
     mapper: CodeMapper,
+    options: ClientOptions,
 }
 
 impl Config {
-    /// A config for the tenant `subdomain` with `api_key`, the vendor's real host, the
-    /// `Europe/London` time zone, no client-side rate limit (the vendor publishes none,
-    /// vendors.md §4.2), default retries, a 30 s timeout and 100 records per page.
+    /// A config for the tenant `subdomain` with `api_key` and no shared option set (every
+    /// one is Classe365's default, see the module docs).
     ///
     /// Errors: `InvalidInput` for a subdomain that is not a bare tenant label, or an empty key.
     pub fn new(subdomain: &str, api_key: impl Into<SecretString>) -> Result<Config> {
@@ -138,17 +148,13 @@ impl Config {
         Ok(Config {
             subdomain,
             api_key,
-            base_url: None,
-            time_zone: "Europe/London".into(),
-            rate_limit: RateLimit::unlimited(),
-            retry: RetryConfig::default(),
-            timeout: Duration::from_secs(30),
-            page_size: DEFAULT_PAGE_SIZE,
             mapper: CodeMapper::new(),
+            options: ClientOptions::new(),
         })
     }
 
-    /// Reads [`ENV_SUBDOMAIN`], [`ENV_API_KEY`] and, when set and not empty, [`ENV_BASE_URL`].
+    /// Reads [`ENV_SUBDOMAIN`], [`ENV_API_KEY`] and the shared `MIS_CLASSE365_*` settings
+    /// ([`ClientOptions::from_lookup`]) from the process environment.
     ///
     /// A missing or empty credential variable is `Unauthenticated`, naming the variable.
     pub fn from_env() -> Result<Config> {
@@ -156,6 +162,9 @@ impl Config {
     }
 
     /// [`Config::from_env`] over any variable source (tests, a sync config file's table).
+    ///
+    /// A malformed setting is `InvalidInput` naming its variable, including a base URL with
+    /// a path ([`ENV_BASE_URL`]) and a page size above [`MAX_PAGE_SIZE`] ([`ENV_PAGE_SIZE`]).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
         let subdomain = required(&lookup, ENV_SUBDOMAIN)?;
         let api_key = required(&lookup, ENV_API_KEY)?;
@@ -165,69 +174,11 @@ impl Config {
                 format!("{ENV_SUBDOMAIN} / {ENV_API_KEY}: {}", e.message()),
             )
         })?;
-        match lookup(ENV_BASE_URL) {
-            Some(url) if !url.trim().is_empty() => config
-                .base_url(&url)
-                .map_err(|e| Error::new(e.kind(), format!("{ENV_BASE_URL}: {}", e.message()))),
-            _ => Ok(config),
-        }
-    }
-
-    /// Sends to `scheme://host[:port]` instead of `https://<subdomain>.classe365.com`; the
-    /// `/restv2` prefix is still added (DESIGN.md §6). A trailing slash is ignored.
-    ///
-    /// Errors (`InvalidInput`): not a URL, plain `http://` to a non-loopback host, credentials,
-    /// a query, or a path (which would double the prefix).
-    pub fn base_url(mut self, url: &str) -> Result<Config> {
-        let base = BaseUrl::parse(url)?;
-        if !base.as_url().path().trim_matches('/').is_empty() {
-            return Err(Error::invalid_input(format!(
-                "a Classe365 base URL override must be scheme://host[:port] without a path; \
-                 the client adds {} itself",
-                routes::PREFIX
-            )));
-        }
-        self.base_url = Some(base);
-        Ok(self)
-    }
-
-    /// The school's IANA time zone (default `Europe/London`). Classe365 serves schools
-    /// worldwide and its documented API says nothing about zones, so it is configured here.
-    pub fn time_zone(mut self, zone: &str) -> Result<Config> {
-        jiff::tz::TimeZone::get(zone)
-            .map_err(|_| Error::invalid_input(format!("{zone:?} is not a known IANA time zone")))?;
-        self.time_zone = zone.to_owned();
-        Ok(self)
-    }
-
-    /// A client-side rate limit. Default: none, because Classe365 publishes no quota
-    /// (vendors.md §4.2 "Rate limits: \[U\]"); a 429 still closes the gate for its wait hint.
-    pub fn rate_limit(mut self, limit: RateLimit) -> Config {
-        self.rate_limit = limit;
-        self
-    }
-
-    /// Retry settings for reads. Writes (POST) are never retried, whatever this says.
-    pub fn retry(mut self, retry: RetryConfig) -> Config {
-        self.retry = retry;
-        self
-    }
-
-    /// The per-attempt timeout (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Config {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Records per page, 1 to [`MAX_PAGE_SIZE`] (default [`DEFAULT_PAGE_SIZE`]).
-    pub fn page_size(mut self, size: u32) -> Result<Config> {
-        if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(Error::invalid_input(format!(
-                "page size {size} is out of range: use 1 to {MAX_PAGE_SIZE}"
-            )));
-        }
-        self.page_size = size;
-        Ok(self)
+        let config = config.with_options(ClientOptions::from_lookup(VENDOR_ID, &lookup)?);
+        let named = |name: &str, e: Error| Error::new(e.kind(), format!("{name}: {}", e.message()));
+        config.base().map_err(|e| named(ENV_BASE_URL, e))?;
+        config.page_size().map_err(|e| named(ENV_PAGE_SIZE, e))?;
+        Ok(config)
     }
 
     /// Per-school corrections of the attendance status rules (e.g. a custom `"vacation"`
@@ -237,46 +188,31 @@ impl Config {
         self
     }
 
+    /// Replaces the shared settings (host, time zone, rate limit, retries, timeout, page
+    /// size, transport, clock, TLS, proxy). They are checked when the client is built.
+    ///
+    /// Classe365 specifics: a base URL override is `scheme://host[:port]` without a path
+    /// (the client adds `/restv2`); the page size is 1 to [`MAX_PAGE_SIZE`]; the retry
+    /// settings apply to reads only, since a write (POST) is never retried.
+    pub fn with_options(mut self, options: ClientOptions) -> Config {
+        self.options = options;
+        self
+    }
+
+    /// Changes the shared settings: `config.update_options(|o| o.with_page_size(50))`.
+    pub fn update_options(self, update: impl FnOnce(ClientOptions) -> ClientOptions) -> Config {
+        let options = update(self.options.clone());
+        self.with_options(options)
+    }
+
+    /// The shared settings (unset ones are Classe365's defaults).
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
     /// The tenant subdomain.
     pub fn subdomain(&self) -> &Subdomain {
         &self.subdomain
-    }
-
-    /// Where requests go: the override, else `https://<subdomain>.classe365.com`.
-    pub fn endpoint(&self) -> Result<BaseUrl> {
-        match &self.base_url {
-            Some(base) => Ok(base.clone()),
-            None => BaseUrl::parse(&format!(
-                "https://{}.{}",
-                self.subdomain,
-                routes::HOST_SUFFIX
-            )),
-        }
-    }
-
-    /// The time zone.
-    pub fn zone(&self) -> &str {
-        &self.time_zone
-    }
-
-    /// The rate limit.
-    pub fn limit(&self) -> RateLimit {
-        self.rate_limit
-    }
-
-    /// The retry settings for reads.
-    pub fn retry_config(&self) -> RetryConfig {
-        self.retry
-    }
-
-    /// The per-attempt timeout.
-    pub fn request_timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    /// Records per page.
-    pub fn records_per_page(&self) -> u32 {
-        self.page_size
     }
 
     /// The attendance status mapper.
@@ -288,17 +224,48 @@ impl Config {
     pub(crate) fn api_key(&self) -> &SecretString {
         &self.api_key
     }
-}
 
-impl Config {
-    /// The base URL the client will use, as text (`https://<subdomain>.classe365.com`).
+    /// Where requests go: the override, else `https://<subdomain>.classe365.com`.
     ///
-    /// A config whose override failed to parse cannot exist, so this cannot fail for an
-    /// override; the default is built from a validated subdomain.
-    pub fn base_url_string(&self) -> String {
-        self.endpoint()
-            .map(|b| b.as_str().to_owned())
-            .unwrap_or_default()
+    /// `InvalidInput` for an override that is not a URL, plain `http://` to a non-loopback
+    /// host, carries credentials or a query, or has a path (which would double the prefix).
+    pub(crate) fn base(&self) -> Result<BaseUrl> {
+        let Some(url) = self.options.base_url() else {
+            return BaseUrl::parse(&format!(
+                "https://{}.{}",
+                self.subdomain,
+                routes::HOST_SUFFIX
+            ));
+        };
+        let base = BaseUrl::parse(url)?;
+        if !base.as_url().path().trim_matches('/').is_empty() {
+            return Err(Error::invalid_input(format!(
+                "a Classe365 base URL override must be scheme://host[:port] without a path; \
+                 the client adds {} itself",
+                routes::PREFIX
+            )));
+        }
+        Ok(base)
+    }
+
+    /// Records per page: the option, else [`DEFAULT_PAGE_SIZE`]; `InvalidInput` outside 1 to
+    /// [`MAX_PAGE_SIZE`].
+    pub(crate) fn page_size(&self) -> Result<u32> {
+        let size = self.options.page_size().unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&size) {
+            return Err(Error::invalid_input(format!(
+                "page size {size} is out of range: use 1 to {MAX_PAGE_SIZE}"
+            )));
+        }
+        Ok(size)
+    }
+
+    /// The school's IANA time zone: the option, else [`DEFAULT_TIME_ZONE`]; `InvalidInput`
+    /// for a name the time zone database does not know.
+    pub(crate) fn time_zone(&self) -> Result<&str> {
+        let zone = self.options.time_zone().unwrap_or(DEFAULT_TIME_ZONE);
+        mis_http::check_time_zone(zone)?;
+        Ok(zone)
     }
 }
 
@@ -322,13 +289,8 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("subdomain", &self.subdomain.as_str())
             .field("api_key", &"[REDACTED]")
-            .field("base_url", &self.base_url)
-            .field("time_zone", &self.time_zone)
-            .field("rate_limit", &self.rate_limit)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
-            .field("page_size", &self.page_size)
             .field("mapper_overrides", &self.mapper.has_overrides())
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -377,36 +339,63 @@ mod tests {
     #[test]
     fn base_url_defaults_to_the_tenant_host_and_overrides_are_host_only() {
         let c = Config::new("evaluate3x", "k").unwrap();
-        assert_eq!(c.base_url_string(), "https://evaluate3x.classe365.com");
-        let c = c.base_url("http://127.0.0.1:8080/").unwrap();
-        assert_eq!(c.base_url_string(), "http://127.0.0.1:8080");
+        assert_eq!(
+            c.base().unwrap().as_str(),
+            "https://evaluate3x.classe365.com"
+        );
+        let c = c.update_options(|o| o.with_base_url("http://127.0.0.1:8080/"));
+        assert_eq!(c.base().unwrap().as_str(), "http://127.0.0.1:8080");
         for bad in [
             "http://example.com",
             "https://x.classe365.com/restv2",
             "https://u:p@x.com",
             "nope",
         ] {
-            let e = Config::new("x", "k").unwrap().base_url(bad).unwrap_err();
+            let c = Config::new("x", "k")
+                .unwrap()
+                .update_options(|o| o.with_base_url(bad));
+            let e = c.base().unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
         }
     }
 
     #[test]
-    fn other_settings_validate() {
+    fn shared_settings_default_to_classe365s_and_validate() {
         let c = Config::new("x", "k").unwrap();
-        assert_eq!(c.records_per_page(), DEFAULT_PAGE_SIZE);
-        assert!(c.clone().page_size(0).is_err());
-        assert!(c.clone().page_size(MAX_PAGE_SIZE + 1).is_err());
-        assert_eq!(c.clone().page_size(7).unwrap().records_per_page(), 7);
-        assert!(c.clone().time_zone("Mars/Olympus").is_err());
-        assert_eq!(
-            c.clone().time_zone("Australia/Sydney").unwrap().zone(),
-            "Australia/Sydney"
+        assert_eq!(c.page_size().unwrap(), DEFAULT_PAGE_SIZE);
+        assert_eq!(c.time_zone().unwrap(), DEFAULT_TIME_ZONE);
+        let with = |o: ClientOptions| c.clone().with_options(o);
+        assert!(
+            with(ClientOptions::new().with_page_size(0))
+                .page_size()
+                .is_err()
         );
+        let too_big = ClientOptions::new().with_page_size(MAX_PAGE_SIZE + 1);
+        assert!(with(too_big).page_size().is_err());
+        assert_eq!(
+            with(ClientOptions::new().with_page_size(7))
+                .page_size()
+                .unwrap(),
+            7
+        );
+        let mars = ClientOptions::new().with_time_zone("Mars/Olympus");
+        assert!(with(mars).time_zone().is_err());
+        let sydney = with(ClientOptions::new().with_time_zone("Australia/Sydney"));
+        assert_eq!(sydney.time_zone().unwrap(), "Australia/Sydney");
         assert_eq!(
             Config::new("x", "").unwrap_err().kind(),
             ErrorKind::InvalidInput
         );
+    }
+
+    #[test]
+    fn update_options_keeps_what_it_does_not_change() {
+        let c = Config::new("x", "k")
+            .unwrap()
+            .with_options(ClientOptions::new().with_page_size(7))
+            .update_options(|o| o.with_time_zone("Europe/Dublin"));
+        assert_eq!(c.options().page_size(), Some(7));
+        assert_eq!(c.options().time_zone(), Some("Europe/Dublin"));
     }
 
     #[test]
@@ -432,16 +421,29 @@ mod tests {
             (ENV_SUBDOMAIN, "x"),
             (ENV_API_KEY, "k"),
             (ENV_BASE_URL, "http://localhost:9/"),
+            ("MIS_CLASSE365_TIME_ZONE", "Asia/Dubai"),
+            ("MIS_CLASSE365_QUOTA", "10/60"),
         ]))
         .unwrap();
-        assert_eq!(c.base_url_string(), "http://localhost:9");
-        let e = Config::from_lookup(vars(&[
-            (ENV_SUBDOMAIN, "x"),
-            (ENV_API_KEY, "k"),
+        assert_eq!(c.base().unwrap().as_str(), "http://localhost:9");
+        assert_eq!(c.time_zone().unwrap(), "Asia/Dubai");
+        assert!(c.options().rate_limit().is_some());
+        for (name, value) in [
             (ENV_BASE_URL, "http://example.com"),
-        ]))
-        .unwrap_err();
-        assert!(e.to_string().contains(ENV_BASE_URL), "{e}");
+            (ENV_BASE_URL, "http://localhost:9/restv2"),
+            (ENV_PAGE_SIZE, "5000"),
+            ("MIS_CLASSE365_TIME_ZONE", "Mars/Olympus"),
+        ] {
+            let e = Config::from_lookup(|n: &str| match n {
+                ENV_SUBDOMAIN => Some("x".to_owned()),
+                ENV_API_KEY => Some("k".to_owned()),
+                n if n == name => Some(value.to_owned()),
+                _ => None,
+            })
+            .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{name}={value}: {e}");
+            assert!(e.to_string().contains(name), "{name}={value}: {e}");
+        }
     }
 
     #[test]

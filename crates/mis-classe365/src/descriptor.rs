@@ -36,7 +36,9 @@ fn capabilities() -> Vec<(&'static str, Capabilities)> {
 /// nothing. A school named by the caller must be the key's own subdomain: the key cannot
 /// read another tenant, and answering for the wrong school would be worse than refusing.
 fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
-    let config = apply(Config::from_lookup(request.lookup)?, &request.options)?;
+    // The shared settings come in `request.options` (read from the same lookup, plus the
+    // caller's overrides); the lookup is read here for the credentials.
+    let config = Config::from_lookup(request.lookup)?.with_options(request.options);
     if let Some(school) = request.school {
         if school != config.subdomain().as_str() {
             return Err(Error::invalid_input(format!(
@@ -47,29 +49,6 @@ fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
         }
     }
     Ok(Arc::new(Client::new(config)?))
-}
-
-/// The shared options the config knows how to hold.
-fn apply(mut config: Config, options: &mis_http::ClientOptions) -> Result<Config> {
-    if let Some(url) = options.base_url() {
-        config = config.base_url(url)?;
-    }
-    if let Some(zone) = options.time_zone() {
-        config = config.time_zone(zone)?;
-    }
-    if let Some(limit) = options.rate_limit() {
-        config = config.rate_limit(limit);
-    }
-    if let Some(retry) = options.retry() {
-        config = config.retry(retry);
-    }
-    if let Some(timeout) = options.timeout() {
-        config = config.timeout(timeout);
-    }
-    if let Some(size) = options.page_size() {
-        config = config.page_size(size)?;
-    }
-    Ok(config)
 }
 
 #[cfg(test)]
@@ -93,7 +72,7 @@ mod tests {
     fn opens_with_the_credential_variables() {
         let lookup = vars(&[(ENV_SUBDOMAIN, "evaluate3x"), (ENV_API_KEY, "k")]);
         let provider = DESCRIPTOR.open_from(&lookup).unwrap();
-        assert_eq!(provider.info().provider, "classe365");
+        assert_eq!(provider.info().vendor, "classe365");
         assert_eq!(provider.info().tenant.as_deref(), Some("evaluate3x"));
         assert_eq!(
             provider.capabilities(),
@@ -137,9 +116,6 @@ mod tests {
             ("MIS_CLASSE365_TIME_ZONE", "Australia/Sydney"),
         ]);
         let provider = DESCRIPTOR.open_from(&lookup).unwrap();
-        assert_eq!(
-            provider.info().time_zone.as_deref(),
-            Some("Australia/Sydney")
-        );
+        assert_eq!(provider.info().time_zone, "Australia/Sydney");
     }
 }

@@ -31,15 +31,16 @@
 //!
 //! ## Quotas and retries
 //!
-//! Classe365 publishes no rate limit (vendors.md §4.2 "Rate limits: \[U\]"): no client-side
-//! limit by default ([`Config::rate_limit`] sets one); a 429 closes the gate for its
-//! `Retry-After`. Reads are retried on 429, 5xx ("safe to retry after a short backoff",
+//! Classe365's public API document states no rate limit, so there is no client-side limit
+//! by default (`ClientOptions::with_rate_limit` or `MIS_CLASSE365_QUOTA` sets one, see
+//! [`Config::with_options`]); a 429 closes the gate for its `Retry-After`. Reads are retried on 429, 5xx ("safe to retry after a short backoff",
 //! vendor doc), timeouts and connection errors. **Writes (POST) are never retried**: they go
 //! through a one-attempt stack sharing the same rate gate.
 //!
 //! ## Pagination
 //!
-//! `page` / `per_page` (default 100, [`Config::page_size`]); the response's `meta`
+//! `page` / `per_page` (default 100, at most [`config::MAX_PAGE_SIZE`]; set with
+//! `ClientOptions::with_page_size` or `MIS_CLASSE365_PAGE_SIZE`); the response's `meta`
 //! (`current_page`, `per_page`, `total_records`, `total_pages`) says when to stop; without
 //! `meta`, a short page is the last, and an empty page always is. Lists are lazy streams
 //! (mis-core's `paginate`): page `n + 1` is fetched only when page `n` has been read.

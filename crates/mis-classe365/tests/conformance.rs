@@ -169,8 +169,7 @@ async fn start_profile(
     let client = Client::new(
         Config::new(&subdomain, key.as_str())
             .unwrap()
-            .base_url(&sandbox.base_url())
-            .unwrap(),
+            .update_options(|o| o.with_base_url(sandbox.base_url())),
     )
     .unwrap();
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{subdomain}:{key}"));
@@ -563,10 +562,7 @@ async fn reads_are_retried_through_faults() {
             expected.secrets[0].as_str(),
         )
         .unwrap()
-        .base_url(&sandbox.base_url())
-        .unwrap()
-        .page_size(10)
-        .unwrap(),
+        .update_options(|o| o.with_base_url(sandbox.base_url()).with_page_size(10)),
     )
     .unwrap();
     let students = c

@@ -16,24 +16,25 @@ use mis_core::{
     AttendanceCategory, AttendanceQuery, AttendanceWrite, DateRange, ErrorKind, MisProvider,
     Session, Slot, StudentQuery, WriteReceipt,
 };
-use mis_http::RetryConfig;
+use mis_http::testing::{Reply, ScriptedTransport};
+use mis_http::{ClientOptions, RetryConfig};
 use serde_json::json;
 
 const SUBDOMAIN: &str = "evaluate3x";
 const KEY: &str = "kysjd4f58sadf894cfa";
 
 fn config(server: &MockServer) -> Config {
-    Config::new(SUBDOMAIN, KEY)
-        .unwrap()
-        .base_url(&server.base_url())
-        .unwrap()
-        .retry(
-            RetryConfig::default()
-                .max_attempts(3)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(5)),
-        )
-        .timeout(Duration::from_secs(10))
+    Config::new(SUBDOMAIN, KEY).unwrap().with_options(
+        ClientOptions::new()
+            .with_base_url(server.base_url())
+            .with_retry(
+                RetryConfig::default()
+                    .max_attempts(3)
+                    .base_delay(Duration::from_millis(1))
+                    .max_delay(Duration::from_millis(5)),
+            )
+            .with_timeout(Duration::from_secs(10)),
+    )
 }
 
 fn client(server: &MockServer) -> Client {
@@ -112,7 +113,7 @@ async fn paging_follows_meta_total_pages() {
                 .await,
         );
     }
-    let c = Client::new(config(&server).page_size(2).unwrap()).unwrap();
+    let c = Client::new(config(&server).update_options(|o| o.with_page_size(2))).unwrap();
     let ids: Vec<String> = c
         .student_records()
         .map_ok(|s| s.id.unwrap())
@@ -149,7 +150,7 @@ async fn without_meta_a_short_page_is_the_last() {
             then.status(200).json_body(json!({"records": [{"id": 3}]}));
         })
         .await;
-    let c = Client::new(config(&server).page_size(2).unwrap()).unwrap();
+    let c = Client::new(config(&server).update_options(|o| o.with_page_size(2))).unwrap();
     let all: Vec<_> = c.teachers().try_collect().await.unwrap();
     assert_eq!(all.len(), 3);
     assert_eq!((p1.calls_async().await, p2.calls_async().await), (1, 1));
@@ -1096,4 +1097,49 @@ async fn classes_sessions_and_departments_get_and_upsert() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unavailable);
     assert_eq!(department_down.calls_async().await, 1);
+}
+
+/// The one way to replace the network, for reads and writes alike: a transport in the
+/// options. Reads are retried through it, a write is sent once, and the host stays the
+/// tenant's own.
+#[tokio::test]
+async fn a_transport_in_the_options_carries_every_request() {
+    let transport = ScriptedTransport::new();
+    transport
+        .push(Reply::status(503))
+        .push(Reply::json(200, &json!({"records": [{"id": 1}]})))
+        .push(Reply::status(500));
+    let config = Config::new(SUBDOMAIN, KEY).unwrap().update_options(|o| {
+        o.with_transport(transport.service()).with_retry(
+            RetryConfig::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(5)),
+        )
+    });
+    let c = Client::new(config).unwrap();
+    let page = c.students_page(1).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    let e = c
+        .create_student(&StudentInput::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    let sent = transport.requests();
+    let shown: Vec<String> = sent
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.uri))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "GET https://evaluate3x.classe365.com/restv2/students?page=1&per_page=100",
+            "GET https://evaluate3x.classe365.com/restv2/students?page=1&per_page=100",
+            "POST https://evaluate3x.classe365.com/restv2/students",
+        ]
+    );
+    assert!(
+        sent.iter()
+            .all(|r| r.header("authorization") == Some(basic().as_str()))
+    );
 }

@@ -65,8 +65,7 @@ async fn week_costs_at_most_the_plan(profile: Profile) {
             creds.get("api_key").unwrap(),
         )
         .unwrap()
-        .base_url(&sandbox.base_url())
-        .unwrap(),
+        .update_options(|o| o.with_base_url(sandbox.base_url())),
     )
     .unwrap();
     let range = school_week(&school);
