@@ -214,15 +214,15 @@ fn provider(vendor: VendorId, sandbox: &Sandbox, school: &School) -> Arc<dyn Mis
             mis_managebac::Client::new(
                 mis_managebac::Config::new(cred(sandbox, "token").as_str())
                     .unwrap()
-                    .base_url(&base)
-                    .unwrap()
-                    .time_zone(&school.time_zone)
-                    .unwrap()
-                    // The emulator's quota is 10 per (scaled) 10 ms: stay under it.
-                    .rate_limit(RateLimit::at_most(8, Duration::from_millis(10)))
+                    .update_options(|o| {
+                        o.with_base_url(&base)
+                            .with_time_zone(&school.time_zone)
+                            // The emulator's quota is 10 per (scaled) 10 ms: stay under it.
+                            .with_rate_limit(RateLimit::at_most(8, Duration::from_millis(10)))
+                            .with_retry(retry())
+                    })
                     .period_times(managebac_bells(school))
-                    .behaviour_polarity(managebac_polarity(school))
-                    .retry(retry()),
+                    .behaviour_polarity(managebac_polarity(school)),
             )
             .unwrap(),
         ),

@@ -56,11 +56,11 @@ async fn main() {
     }
     let config = Config::new(token.as_str())
         .expect("token")
-        .base_url(&sandbox.base_url())
-        .expect("base url")
-        .time_zone(&school.time_zone)
-        .expect("zone")
-        .rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
+        .update_options(|o| {
+            o.with_base_url(sandbox.base_url())
+                .with_time_zone(&school.time_zone)
+                .with_rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
+        })
         .period_times(bells);
     let client = Client::new(config).expect("client");
     let week = school_week(&school);

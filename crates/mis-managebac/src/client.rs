@@ -32,7 +32,10 @@ use serde::de::DeserializeOwned;
 
 use crate::VENDOR;
 use crate::auth::TokenAuth;
-use crate::config::{ApiVersion, Config, PeriodTimes, PolarityMap};
+use crate::config::{
+    ApiVersion, Config, DEFAULT_TIMEOUT, FALLBACK_TIME_ZONE, PeriodTimes, PolarityMap,
+    default_rate_limit,
+};
 use crate::error::ManageBacClassifier;
 use crate::wire::{
     AcademicYear, AcademicYearsResponse, AdjustmentsResponse, AdvisorsResponse, AttendanceCategory,
@@ -504,38 +507,38 @@ impl Client {
     ///
     /// Errors: `InvalidInput` for a base URL, token or time zone that cannot be used.
     pub fn new(config: Config) -> Result<Client> {
+        let options = config.options();
         let base = config.endpoint()?;
-        let tz = config
-            .configured_zone()
+        let page_size = config.page_size()?;
+        let tz = options
+            .time_zone()
             .map(|zone| {
                 TimeZone::get(zone).map_err(|_| {
                     Error::invalid_input(format!("{zone:?} is not a known IANA time zone"))
                 })
             })
             .transpose()?;
-        // "The rate limit is applied per IP and accumulated regardless of endpoint"
-        // (vendors.md §5.5): every client of one host in this process shares one gate.
+        // The vendor's limit "is applied per IP and accumulated regardless of endpoint": every
+        // client of one host in this process shares one gate, at the limit set in the options
+        // or else ManageBac's default.
         let gate_key = format!("{VENDOR}:{}", base.as_str());
-        let mut builder = HttpClient::builder(VENDOR)
+        let limit = options.rate_limit().unwrap_or_else(default_rate_limit);
+        let http = HttpClient::builder(VENDOR)
             .base(base)
             .prefix(config.api_version().prefix())
             .authenticator(TokenAuth::new(config.token())?)
-            .shared_rate_limit(&gate_key, config.limit())
-            .retry(config.retry_config())
-            .timeout(config.request_timeout())
-            // A 429 carries `X-RateLimit-Reset: 2021-10-28 01:29:40 UTC`, no `Retry-After`
-            // (vendors.md §5.5); both are read in case a proxy adds the standard one.
+            .timeout(DEFAULT_TIMEOUT)
+            // A 429 carries `X-RateLimit-Reset: 2021-10-28 01:29:40 UTC`, no `Retry-After`;
+            // both are read in case a proxy adds the standard one.
             .wait_hints(&[WaitHint::XRateLimitReset, WaitHint::RetryAfter])
             .classifier(ManageBacClassifier)
-            .user_agent(concat!("mis-managebac/", env!("CARGO_PKG_VERSION")));
-        if let Some(clock) = config.wall_clock() {
-            builder = builder.clock(clock);
-        }
-        if let Some(transport) = config.custom_transport() {
-            builder = builder.transport(transport);
-        }
-        let http = builder.build()?;
-        let mut info = ProviderInfo::new(VENDOR).time_zone(config.zone());
+            .user_agent(concat!("mis-managebac/", env!("CARGO_PKG_VERSION")))
+            .options(options)?
+            // After the options, whose rate limit would give this client a gate of its own.
+            .shared_rate_limit(&gate_key, limit)
+            .build()?;
+        let zone = options.time_zone().unwrap_or(FALLBACK_TIME_ZONE);
+        let mut info = ProviderInfo::new(VENDOR).time_zone(zone);
         if let Some(tenant) = config.tenant_name() {
             info = info.tenant(tenant);
         }
@@ -549,7 +552,7 @@ impl Client {
                 period_times: config.bell_times().clone(),
                 polarity: config.polarity().clone(),
                 version: config.api_version(),
-                page_size: config.records_per_page(),
+                page_size,
                 reuse: config.reuse(),
                 cache: crate::plan::RunCache::default(),
             }),

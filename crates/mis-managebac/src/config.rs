@@ -3,13 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::civil::Time;
 use mis_core::codes::CodeMapper;
 use mis_core::{AttendanceCategory, Error, ErrorKind, Polarity, Result};
-use mis_http::{BaseUrl, Clock, ExposeSecret, HttpService, RateLimit, RetryConfig, SecretString};
+use mis_http::{BaseUrl, ClientOptions, ExposeSecret, RateLimit, SecretString};
 
 /// Environment variable holding the API token (Settings → Develop → API Manager).
 pub const ENV_TOKEN: &str = "MIS_MANAGEBAC_TOKEN";
@@ -36,6 +35,9 @@ pub const ENV_PERIOD_TIMES: &str = "MIS_MANAGEBAC_PERIOD_TIMES";
 /// `Merit=positive,Disruption=negative` (unlisted types are `neutral`).
 pub const ENV_BEHAVIOUR_POLARITY: &str = "MIS_MANAGEBAC_BEHAVIOUR_POLARITY";
 
+/// Environment variable setting the records asked for per page, 1 to [`MAX_PAGE_SIZE`].
+pub const ENV_PAGE_SIZE: &str = "MIS_MANAGEBAC_PAGE_SIZE";
+
 /// Environment variable overriding the client-side rate: `REQUESTS/SECONDS` (e.g. `10/1`,
 /// at most that many in any window of that length) or `unlimited`.
 pub const ENV_QUOTA: &str = "MIS_MANAGEBAC_QUOTA";
@@ -48,6 +50,9 @@ pub const DEFAULT_PAGE_SIZE: u32 = 50;
 /// enough for one school's sync (students, attendance, timetable, behaviour), short enough
 /// that a long-lived client sees a new class or timetable within minutes.
 pub const DEFAULT_REUSE: Duration = Duration::from_secs(15 * 60);
+
+/// The per-attempt timeout unless the options set one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The largest page the vendor serves on the classic endpoints: "max 200" (vendors.md §5.4).
 pub const MAX_PAGE_SIZE: u32 = 200;
@@ -362,7 +367,14 @@ fn key(behaviour_type: &str) -> String {
     behaviour_type.trim().to_lowercase()
 }
 
-/// Everything needed to talk to one ManageBac school.
+/// Everything needed to talk to one ManageBac school: what is ManageBac's own (the token,
+/// region, API version, bell times, category and behaviour mapping) plus the settings every
+/// vendor client shares ([`ClientOptions`]: host override, time zone, rate limit, retries,
+/// timeout, page size, transport, clock, TLS, proxy).
+///
+/// An unset shared setting means ManageBac's default: the region's host,
+/// [`default_rate_limit`], a 30 s timeout, [`DEFAULT_PAGE_SIZE`] records a page, the school
+/// record's time zone.
 ///
 /// ```
 /// use mis_managebac::{ApiVersion, Config, Region};
@@ -370,8 +382,8 @@ fn key(behaviour_type: &str) -> String {
 /// let config = Config::new("9f1c0d2b6e")?
 ///     .region(Region::Us1)
 ///     .version(ApiVersion::V2p1)
-///     .time_zone("Asia/Hong_Kong")?;
-/// assert_eq!(config.base_url_string(), "https://api.us.managebac.com");
+///     .update_options(|o| o.with_time_zone("Asia/Hong_Kong"));
+/// assert_eq!(config.options().time_zone(), Some("Asia/Hong_Kong"));
 /// assert!(!format!("{config:?}").contains("9f1c0d2b6e"));
 /// # Ok::<(), mis_core::Error>(())
 /// ```
@@ -379,26 +391,18 @@ fn key(behaviour_type: &str) -> String {
 pub struct Config {
     token: SecretString,
     region: Region,
-    base_url: Option<BaseUrl>,
     version: ApiVersion,
     tenant: Option<String>,
-    time_zone: Option<String>,
-    rate_limit: RateLimit,
-    retry: RetryConfig,
-    timeout: Duration,
-    page_size: u32,
     reuse: Duration,
     mapper: CodeMapper,
     period_times: PeriodTimes,
     polarity: PolarityMap,
-    clock: Option<Arc<dyn Clock>>,
-    transport: Option<HttpService>,
+    options: ClientOptions,
 }
 
 impl Config {
-    /// A config for the school whose API token is `token`: the global host, `/v2p1`, the
-    /// school record's time zone, [`default_rate_limit`], default retries, a 30 s timeout,
-    /// [`DEFAULT_PAGE_SIZE`] records a page.
+    /// A config for the school whose API token is `token`: the global host, `/v2p1`, and
+    /// every shared setting unset (ManageBac's defaults; see [`Config`]).
     ///
     /// Errors: `InvalidInput` for an empty token or one that cannot go in an HTTP header.
     pub fn new(token: impl Into<SecretString>) -> Result<Config> {
@@ -412,26 +416,22 @@ impl Config {
         Ok(Config {
             token,
             region: Region::Global,
-            base_url: None,
             version: ApiVersion::V2p1,
             tenant: None,
-            time_zone: None,
-            rate_limit: default_rate_limit(),
-            retry: RetryConfig::default(),
-            timeout: Duration::from_secs(30),
-            page_size: DEFAULT_PAGE_SIZE,
             reuse: DEFAULT_REUSE,
             mapper: CodeMapper::new(),
             period_times: PeriodTimes::new(),
             polarity: PolarityMap::new(),
-            clock: None,
-            transport: None,
+            options: ClientOptions::new(),
         })
     }
 
-    /// Reads [`ENV_TOKEN`] (required) and, when set and not empty, [`ENV_BASE_URL`],
-    /// [`ENV_REGION`], [`ENV_API_VERSION`], [`ENV_TIME_ZONE`], [`ENV_PERIOD_TIMES`],
-    /// [`ENV_BEHAVIOUR_POLARITY`], [`ENV_CATEGORY_MAP`] and [`ENV_QUOTA`].
+    /// Reads [`ENV_TOKEN`] (required); when set and not empty, ManageBac's own
+    /// [`ENV_REGION`], [`ENV_API_VERSION`], [`ENV_PERIOD_TIMES`], [`ENV_BEHAVIOUR_POLARITY`]
+    /// and [`ENV_CATEGORY_MAP`]; and the shared settings through
+    /// [`ClientOptions::from_lookup`] ([`ENV_BASE_URL`], [`ENV_TIME_ZONE`], [`ENV_QUOTA`],
+    /// `MIS_MANAGEBAC_TIMEOUT`, `_MAX_ATTEMPTS`, `_PAGE_SIZE`, `_USER_AGENT`, `_CA_CERT`,
+    /// `_TLS_OS_ROOTS`, `_PROXY`).
     ///
     /// A missing or empty token variable is `Unauthenticated`, naming it; a bad optional
     /// value is `InvalidInput`, naming its variable.
@@ -441,81 +441,30 @@ impl Config {
 
     /// [`Config::from_env`] over any variable source (tests, a sync config file's table).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
-        Config::from_lookup_own(lookup)
+        // The token first: a missing credential is the error to report, before any setting.
+        read_token(&lookup)?;
+        let options = ClientOptions::from_lookup(crate::VENDOR_ID, &lookup)?;
+        Config::from_parts(lookup, options)
     }
 
-    /// The vendor's own variables from `lookup`, with the shared settings in `options`
-    /// (already read, e.g. by a vendor registry).
+    /// ManageBac's own variables from `lookup` (as [`Config::from_lookup`] reads them), with
+    /// the shared settings already read into `options` (e.g. by a vendor registry, with
+    /// command-line overrides applied).
     pub(crate) fn from_parts(
         lookup: impl Fn(&str) -> Option<String>,
-        options: mis_http::ClientOptions,
+        options: ClientOptions,
     ) -> Result<Config> {
-        let mut config = Config::from_lookup_own(lookup)?;
-        if let Some(url) = options.base_url() {
-            config = config.base_url(url)?;
-        }
-        if let Some(zone) = options.time_zone() {
-            config = config.time_zone(zone)?;
-        }
-        if let Some(limit) = options.rate_limit() {
-            config = config.rate_limit(limit);
-        }
-        if let Some(retry) = options.retry() {
-            config = config.retry(retry);
-        }
-        if let Some(timeout) = options.timeout() {
-            config = config.timeout(timeout);
-        }
-        if let Some(size) = options.page_size() {
-            config = config.page_size(size)?;
-        }
-        if let Some(clock) = options.clock() {
-            config = config.clock(clock.clone());
-        }
-        if let Some(transport) = options.transport() {
-            config = config.transport(transport.clone());
-        }
-        Ok(config)
-    }
-
-    fn from_lookup_own(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
-        let token = match lookup(ENV_TOKEN) {
-            Some(v) if !v.trim().is_empty() => v.trim().to_owned(),
-            Some(_) => {
-                return Err(Error::new(
-                    ErrorKind::Unauthenticated,
-                    format!("{ENV_TOKEN} is set but empty; it must hold the ManageBac API token"),
-                ));
-            }
-            None => {
-                return Err(Error::new(
-                    ErrorKind::Unauthenticated,
-                    format!(
-                        "{ENV_TOKEN} is not set; ManageBac needs an API token (Settings → \
-                         Develop → API Manager)"
-                    ),
-                ));
-            }
-        };
+        let token = read_token(&lookup)?;
         let mut config = Config::new(token).map_err(named(ENV_TOKEN))?;
         let set = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         if let Some(v) = set(ENV_REGION) {
             config = config.region(Region::parse(&v).map_err(named(ENV_REGION))?);
         }
-        if let Some(v) = set(ENV_BASE_URL) {
-            config = config.base_url(&v).map_err(named(ENV_BASE_URL))?;
-        }
         if let Some(v) = set(ENV_API_VERSION) {
             config = config.version(ApiVersion::parse(&v).map_err(named(ENV_API_VERSION))?);
         }
-        if let Some(v) = set(ENV_TIME_ZONE) {
-            config = config.time_zone(v.trim()).map_err(named(ENV_TIME_ZONE))?;
-        }
         if let Some(v) = set(ENV_PERIOD_TIMES) {
             config = config.period_times(PeriodTimes::parse(&v).map_err(named(ENV_PERIOD_TIMES))?);
-        }
-        if let Some(v) = set(ENV_QUOTA) {
-            config = config.rate_limit(parse_quota(&v).map_err(named(ENV_QUOTA))?);
         }
         if let Some(v) = set(ENV_BEHAVIOUR_POLARITY) {
             config = config
@@ -526,31 +475,18 @@ impl Config {
                 config = config.category_override(&o.key, o.category, o.late);
             }
         }
-        Ok(config)
+        // The shared settings ManageBac narrows (a host without a path, at most 200 records
+        // a page) are checked now, naming the variable they are read from.
+        check_base_url(options.base_url(), config.version).map_err(named(ENV_BASE_URL))?;
+        check_page_size(options.page_size()).map_err(named(ENV_PAGE_SIZE))?;
+        Ok(config.with_options(options))
     }
 
-    /// Uses a regional host (vendors.md §5.2). A base URL override wins over it.
+    /// Uses a regional host. An explicit base URL ([`ClientOptions::with_base_url`]) wins
+    /// over it.
     pub fn region(mut self, region: Region) -> Config {
         self.region = region;
         self
-    }
-
-    /// Sends to `scheme://host[:port]` instead of the region's host; the version prefix is
-    /// still added (DESIGN.md §6). A trailing slash is ignored.
-    ///
-    /// Errors (`InvalidInput`): not a URL, plain `http://` to a non-loopback host, credentials,
-    /// a query, or a path (which would double the prefix).
-    pub fn base_url(mut self, url: &str) -> Result<Config> {
-        let base = BaseUrl::parse(url)?;
-        if !base.as_url().path().trim_matches('/').is_empty() {
-            return Err(Error::invalid_input(format!(
-                "a ManageBac base URL override must be scheme://host[:port] without a path; \
-                 the client adds {} itself",
-                self.version.prefix()
-            )));
-        }
-        self.base_url = Some(base);
-        Ok(self)
     }
 
     /// The API version prefix (default `/v2p1`).
@@ -566,33 +502,35 @@ impl Config {
         self
     }
 
-    /// The school's IANA time zone: it places lesson times and dates behaviour incidents.
-    /// Unset, the zone comes from the school record (`GET /school`, `timezone`), and only
-    /// when that has none is [`FALLBACK_TIME_ZONE`] used, with a warning on the read.
-    pub fn time_zone(mut self, zone: &str) -> Result<Config> {
-        jiff::tz::TimeZone::get(zone)
-            .map_err(|_| Error::invalid_input(format!("{zone:?} is not a known IANA time zone")))?;
-        self.time_zone = Some(zone.to_owned());
-        Ok(self)
+    /// The shared client settings ([`ClientOptions`]). ManageBac reads them so:
+    ///
+    /// - **base URL**: `scheme://host[:port]` without a path (the client adds the version
+    ///   prefix itself); unset, the [region](Config::region)'s host;
+    /// - **time zone**: places lesson times and dates behaviour incidents; unset, the zone
+    ///   comes from the school record (`GET /school`, `timezone`), and only when that has
+    ///   none is [`FALLBACK_TIME_ZONE`] used, with a warning on the read;
+    /// - **rate limit**: unset, [`default_rate_limit`]; either way shared by every client of
+    ///   the same host in this process, because the vendor counts per IP;
+    /// - **retry**: POST and PATCH are never replayed once they may have reached the
+    ///   server, whatever this says;
+    /// - **page size**: 1 to [`MAX_PAGE_SIZE`]; unset, [`DEFAULT_PAGE_SIZE`].
+    ///
+    /// A base URL with a path, an unknown time zone or a page size out of range is an
+    /// `InvalidInput` error from [`Client::new`](crate::Client::new).
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
     }
 
-    /// The client-side rate limit (default [`default_rate_limit`]). It is shared by every
-    /// client of the same host in this process, because the vendor counts per IP.
-    pub fn rate_limit(mut self, limit: RateLimit) -> Config {
-        self.rate_limit = limit;
+    /// Replaces the shared client settings.
+    pub fn with_options(mut self, options: ClientOptions) -> Config {
+        self.options = options;
         self
     }
 
-    /// Retry settings. POST and PATCH are never replayed once they may have reached the
-    /// server, whatever this says (mis-http's idempotency gate).
-    pub fn retry(mut self, retry: RetryConfig) -> Config {
-        self.retry = retry;
-        self
-    }
-
-    /// The per-attempt timeout (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Config {
-        self.timeout = timeout;
+    /// Changes the shared client settings:
+    /// `config.update_options(|o| o.with_transport(service))`.
+    pub fn update_options(mut self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Config {
+        self.options = change(std::mem::take(&mut self.options));
         self
     }
 
@@ -610,17 +548,6 @@ impl Config {
     /// How long reference data is reused ([`Config::reuse_for`]).
     pub fn reuse(&self) -> Duration {
         self.reuse
-    }
-
-    /// Records per page, 1 to [`MAX_PAGE_SIZE`] (default [`DEFAULT_PAGE_SIZE`]).
-    pub fn page_size(mut self, size: u32) -> Result<Config> {
-        if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(Error::invalid_input(format!(
-                "page size {size} is out of range: ManageBac serves 1 to {MAX_PAGE_SIZE}"
-            )));
-        }
-        self.page_size = size;
-        Ok(self)
     }
 
     /// Per-school corrections: `override_code("3", …)` by category id, `override_label`
@@ -675,32 +602,13 @@ impl Config {
         self
     }
 
-    /// The wall clock used to read `X-RateLimit-Reset` (tests pass a fake one).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Config {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Replaces the HTTP transport (tests pass a scripted one; the sandbox may pass an
-    /// in-process one). The rest of the stack — auth, retry, rate gate — stays.
-    pub fn transport(mut self, transport: HttpService) -> Config {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Where requests go: the override, else the region's host.
-    pub fn endpoint(&self) -> Result<BaseUrl> {
-        match &self.base_url {
-            Some(base) => Ok(base.clone()),
+    /// Where requests go: the base URL in [`Config::options`] if set, else the region's
+    /// host. Errors (`InvalidInput`) as [`Config::options`] describes for the base URL.
+    pub(crate) fn endpoint(&self) -> Result<BaseUrl> {
+        match check_base_url(self.options.base_url(), self.version)? {
+            Some(base) => Ok(base),
             None => BaseUrl::parse(self.region.base_url()),
         }
-    }
-
-    /// The base URL as text.
-    pub fn base_url_string(&self) -> String {
-        self.endpoint()
-            .map(|b| b.as_str().to_owned())
-            .unwrap_or_default()
     }
 
     /// The API version.
@@ -713,35 +621,10 @@ impl Config {
         self.tenant.as_deref()
     }
 
-    /// The configured time zone, else [`FALLBACK_TIME_ZONE`] (the client asks the school
-    /// record first; see [`Config::time_zone`]).
-    pub fn zone(&self) -> &str {
-        self.time_zone.as_deref().unwrap_or(FALLBACK_TIME_ZONE)
-    }
-
-    /// The time zone set in the configuration, if any.
-    pub fn configured_zone(&self) -> Option<&str> {
-        self.time_zone.as_deref()
-    }
-
-    /// The rate limit.
-    pub fn limit(&self) -> RateLimit {
-        self.rate_limit
-    }
-
-    /// The retry settings.
-    pub fn retry_config(&self) -> RetryConfig {
-        self.retry
-    }
-
-    /// The per-attempt timeout.
-    pub fn request_timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    /// Records per page.
-    pub fn records_per_page(&self) -> u32 {
-        self.page_size
+    /// Records per page: the one in [`Config::options`], else [`DEFAULT_PAGE_SIZE`].
+    /// Errors (`InvalidInput`) when the one set is out of range.
+    pub(crate) fn page_size(&self) -> Result<u32> {
+        Ok(check_page_size(self.options.page_size())?.unwrap_or(DEFAULT_PAGE_SIZE))
     }
 
     /// The status mapper.
@@ -762,13 +645,48 @@ impl Config {
     pub(crate) fn token(&self) -> &SecretString {
         &self.token
     }
+}
 
-    pub(crate) fn wall_clock(&self) -> Option<Arc<dyn Clock>> {
-        self.clock.clone()
+/// The token from [`ENV_TOKEN`]; missing or empty is `Unauthenticated`, naming it.
+fn read_token(lookup: &impl Fn(&str) -> Option<String>) -> Result<String> {
+    match lookup(ENV_TOKEN) {
+        Some(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
+        Some(_) => Err(Error::new(
+            ErrorKind::Unauthenticated,
+            format!("{ENV_TOKEN} is set but empty; it must hold the ManageBac API token"),
+        )),
+        None => Err(Error::new(
+            ErrorKind::Unauthenticated,
+            format!(
+                "{ENV_TOKEN} is not set; ManageBac needs an API token (Settings → Develop → \
+                 API Manager)"
+            ),
+        )),
     }
+}
 
-    pub(crate) fn custom_transport(&self) -> Option<HttpService> {
-        self.transport.clone()
+/// A base URL override is `scheme://host[:port]`: a path would double the version prefix the
+/// client adds.
+fn check_base_url(url: Option<&str>, version: ApiVersion) -> Result<Option<BaseUrl>> {
+    let Some(url) = url else { return Ok(None) };
+    let base = BaseUrl::parse(url)?;
+    if !base.as_url().path().trim_matches('/').is_empty() {
+        return Err(Error::invalid_input(format!(
+            "a ManageBac base URL override must be scheme://host[:port] without a path; \
+             the client adds {} itself",
+            version.prefix()
+        )));
+    }
+    Ok(Some(base))
+}
+
+/// ManageBac serves 1 to [`MAX_PAGE_SIZE`] records a page.
+fn check_page_size(size: Option<u32>) -> Result<Option<u32>> {
+    match size {
+        Some(size) if !(1..=MAX_PAGE_SIZE).contains(&size) => Err(Error::invalid_input(format!(
+            "page size {size} is out of range: ManageBac serves 1 to {MAX_PAGE_SIZE}"
+        ))),
+        size => Ok(size),
     }
 }
 
@@ -777,20 +695,14 @@ impl fmt::Debug for Config {
         // Hand-written so the token can never be printed, whatever secrecy's Debug does.
         f.debug_struct("Config")
             .field("token", &"[REDACTED]")
-            .field("base_url", &self.base_url_string())
+            .field("region", &self.region)
             .field("version", &self.version)
             .field("tenant", &self.tenant)
-            .field("time_zone", &self.time_zone)
-            .field("rate_limit", &self.rate_limit)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
-            .field("page_size", &self.page_size)
             .field("reuse", &self.reuse)
             .field("mapper_overrides", &self.mapper.has_overrides())
             .field("period_times", &self.period_times)
             .field("behaviour_polarity", &self.polarity)
-            .field("custom_clock", &self.clock.is_some())
-            .field("custom_transport", &self.transport.is_some())
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -809,10 +721,14 @@ mod tests {
         }
     }
 
+    fn host(c: &Config) -> String {
+        c.endpoint().unwrap().as_str().to_owned()
+    }
+
     #[test]
     fn hosts_versions_and_overrides() {
         let c = Config::new("tok").unwrap();
-        assert_eq!(c.base_url_string(), "https://api.managebac.com");
+        assert_eq!(host(&c), "https://api.managebac.com");
         assert_eq!(c.api_version().prefix(), "/v2p1");
         for (r, host) in [
             ("cn", "https://api.managebac.cn"),
@@ -822,20 +738,26 @@ mod tests {
             ("ca", "https://api.managebac.com"),
         ] {
             let c = Config::new("t").unwrap().region(Region::parse(r).unwrap());
-            assert_eq!(c.base_url_string(), host, "{r}");
+            assert_eq!(self::host(&c), host, "{r}");
         }
         assert!(Region::parse("eu").is_err());
         for (v, prefix) in [("v2", "/v2"), ("/v2p3", "/v2p3"), ("V2P0", "/v2p0")] {
             assert_eq!(ApiVersion::parse(v).unwrap().prefix(), prefix);
         }
         assert!(ApiVersion::parse("v3").is_err());
+        // The override wins over the region.
         let c = Config::new("t")
             .unwrap()
-            .base_url("http://127.0.0.1:9/")
-            .unwrap();
-        assert_eq!(c.base_url_string(), "http://127.0.0.1:9");
+            .region(Region::China)
+            .update_options(|o| o.with_base_url("http://127.0.0.1:9/"));
+        assert_eq!(host(&c), "http://127.0.0.1:9");
         for bad in ["http://example.com", "https://api.managebac.com/v2p1", "x"] {
-            let e = Config::new("t").unwrap().base_url(bad).unwrap_err();
+            let c = Config::new("t")
+                .unwrap()
+                .update_options(|o| o.with_base_url(bad));
+            let e = c.endpoint().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
+            let e = crate::Client::new(c).err().unwrap();
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
         }
     }
@@ -849,10 +771,17 @@ mod tests {
         let e = Config::new("s3cr3t\nx").unwrap_err();
         assert!(!e.to_string().contains("s3cr3t"), "{e}");
         let c = Config::new("t").unwrap();
-        assert!(c.clone().page_size(0).is_err());
-        assert!(c.clone().page_size(201).is_err());
-        assert_eq!(c.clone().page_size(200).unwrap().records_per_page(), 200);
-        assert!(c.clone().time_zone("Mars/Base").is_err());
+        assert_eq!(c.page_size().unwrap(), DEFAULT_PAGE_SIZE);
+        for bad in [0, 201] {
+            let c = c.clone().update_options(|o| o.with_page_size(bad));
+            assert!(c.page_size().is_err(), "{bad}");
+            assert!(crate::Client::new(c).is_err(), "{bad}");
+        }
+        let c200 = c.clone().update_options(|o| o.with_page_size(200));
+        assert_eq!(c200.page_size().unwrap(), 200);
+        let mars = c.clone().update_options(|o| o.with_time_zone("Mars/Base"));
+        let e = crate::Client::new(mars).err().unwrap();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
 
     #[test]
@@ -914,12 +843,15 @@ mod tests {
             (ENV_REGION, ""),
         ]))
         .unwrap();
-        assert_eq!(c.base_url_string(), "http://localhost:7");
+        assert_eq!(host(&c), "http://localhost:7");
         assert_eq!(c.api_version(), ApiVersion::V2p3);
-        assert_eq!(c.zone(), "Asia/Tokyo");
+        assert_eq!(c.options().time_zone(), Some("Asia/Tokyo"));
         assert!(!c.bell_times().is_empty());
         for (var, value) in [
             (ENV_BASE_URL, "http://example.com"),
+            (ENV_BASE_URL, "https://api.managebac.com/v2p1"),
+            (ENV_PAGE_SIZE, "201"),
+            (ENV_PAGE_SIZE, "0"),
             (ENV_REGION, "mars"),
             (ENV_API_VERSION, "v9"),
             (ENV_TIME_ZONE, "Nowhere/Town"),
@@ -989,10 +921,34 @@ mod tests {
     #[test]
     fn the_zone_is_optional() {
         let c = Config::new("t").unwrap();
-        assert_eq!(c.configured_zone(), None);
-        assert_eq!(c.zone(), FALLBACK_TIME_ZONE);
-        let c = c.time_zone("Asia/Hong_Kong").unwrap();
-        assert_eq!(c.configured_zone(), Some("Asia/Hong_Kong"));
+        assert_eq!(c.options().time_zone(), None);
+        let client = crate::Client::new(c.clone()).unwrap();
+        assert_eq!(client.inner.info.time_zone, FALLBACK_TIME_ZONE);
+        let c = c.update_options(|o| o.with_time_zone("Asia/Hong_Kong"));
+        let client = crate::Client::new(c).unwrap();
+        assert_eq!(client.inner.info.time_zone, "Asia/Hong_Kong");
+    }
+
+    /// The shared settings come from the same variables as before, under ManageBac's prefix.
+    #[test]
+    fn shared_settings_come_through_client_options() {
+        let c = Config::from_lookup(vars(&[
+            (ENV_TOKEN, "tok"),
+            (ENV_QUOTA, "20/1"),
+            (ENV_PAGE_SIZE, "120"),
+            ("MIS_MANAGEBAC_TIMEOUT", "5"),
+            ("MIS_MANAGEBAC_MAX_ATTEMPTS", "2"),
+        ]))
+        .unwrap();
+        let o = c.options();
+        assert_eq!(o.rate_limit(), Some(parse_quota("20/1").unwrap()));
+        assert_eq!(o.timeout(), Some(Duration::from_secs(5)));
+        assert_eq!(o.retry().map(|r| r.attempts()), Some(2));
+        assert_eq!(c.page_size().unwrap(), 120);
+        // Unset: ManageBac's defaults, applied when the client is built.
+        let c = Config::from_lookup(vars(&[(ENV_TOKEN, "tok")])).unwrap();
+        assert!(c.options().rate_limit().is_none() && c.options().base_url().is_none());
+        assert_eq!(c.page_size().unwrap(), DEFAULT_PAGE_SIZE);
     }
 
     #[test]

@@ -79,7 +79,7 @@ mod tests {
         let provider =
             (DESCRIPTOR.open)(OpenRequest::new(options, &lookup).school(Some("Hillside"))).unwrap();
         assert_eq!(provider.info().tenant.as_deref(), Some("Hillside"));
-        assert_eq!(DESCRIPTOR.capabilities()[0].0, "managebac");
+        assert_eq!((DESCRIPTOR.capabilities)()[0].0, "managebac");
 
         let bad = vars(&[(ENV_TOKEN, "tok"), ("MIS_MANAGEBAC_REGION", "mars")]);
         let e = DESCRIPTOR.open_from(&bad).err().unwrap();

@@ -10,7 +10,7 @@
 //! use mis_managebac::{Client, Config, PeriodTimes, StudentFilter};
 //!
 //! let config = Config::new("my-api-token")?
-//!     .time_zone("Asia/Hong_Kong")?
+//!     .update_options(|o| o.with_time_zone("Asia/Hong_Kong"))
 //!     .period_times(PeriodTimes::parse("1=08:00-08:50,2=08:55-09:45,3=10:05-10:55")?);
 //! let client = Client::new(config)?;
 //! // The typed API: the vendor's own records.
@@ -46,8 +46,9 @@
 //! (`2021-10-28 01:29:40 UTC`, not `Retry-After`) (vendors.md §5.5). The client waits until
 //! the reset time before retrying, and the 429 closes the shared rate gate for every client
 //! of that host in the process. Client-side, requests are paced to
-//! [`config::default_rate_limit`] (10 a second) unless [`Config::rate_limit`] (or
-//! `MIS_MANAGEBAC_QUOTA`, e.g. `20/1`) says otherwise.
+//! [`config::default_rate_limit`] (10 a second) unless the options' rate limit
+//! ([`mis_http::ClientOptions::with_rate_limit`], or `MIS_MANAGEBAC_QUOTA`, e.g. `20/1`) says
+//! otherwise.
 //! GET and PUT are retried on 429, 502–504, timeouts and connection errors; POST and PATCH
 //! (excusals) are never replayed once they may have reached the server.
 //!
@@ -94,8 +95,8 @@
 //!
 //! ## Time zone
 //!
-//! Lesson times and behaviour dates are placed in the school's zone: [`Config::time_zone`]
-//! (`MIS_MANAGEBAC_TIME_ZONE`) when set, else the school record's `timezone`
+//! Lesson times and behaviour dates are placed in the school's zone: the options' time zone
+//! ([`mis_http::ClientOptions::with_time_zone`], `MIS_MANAGEBAC_TIME_ZONE`) when set, else the school record's `timezone`
 //! (`GET /school`), else `Europe/London` with a warning on the read.
 //!
 //! ## Identifiers

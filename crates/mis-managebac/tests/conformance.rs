@@ -191,12 +191,12 @@ fn range(school: &School) -> DateRange {
 fn config(school: &School, base_url: &str, token: &str) -> Config {
     Config::new(token)
         .unwrap()
-        .base_url(base_url)
-        .unwrap()
-        .time_zone(&school.time_zone)
-        .unwrap()
-        // The emulator's quota is 10 per (scaled) 10 ms: stay under it.
-        .rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
+        .update_options(|o| {
+            o.with_base_url(base_url)
+                .with_time_zone(&school.time_zone)
+                // The emulator's quota is 10 per (scaled) 10 ms: stay under it.
+                .with_rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
+        })
         .period_times(bell_times(school))
         .behaviour_polarity(polarity_map(school))
 }
@@ -295,9 +295,10 @@ async fn variant_setup() -> (Arc<dyn MisProvider>, Expected) {
         .to_owned();
     let config = Config::new(token.as_str())
         .unwrap()
-        .base_url(&sandbox.base_url())
-        .unwrap()
-        .rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
+        .update_options(|o| {
+            o.with_base_url(sandbox.base_url())
+                .with_rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
+        })
         .period_times(bell_times(&school))
         .behaviour_polarity(polarity_map(&school));
     let client = Client::new(config).unwrap();
@@ -503,8 +504,7 @@ async fn reads_survive_faults() {
     // Small pages: more requests for the plan to spoil.
     let client = Client::new(
         config(&school, &sandbox.base_url(), &expected.secrets[0])
-            .page_size(5)
-            .unwrap(),
+            .update_options(|o| o.with_page_size(5)),
     )
     .unwrap();
     let everyone = client

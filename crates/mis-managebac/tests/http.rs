@@ -26,22 +26,21 @@ const TOKEN: &str = "mb-tok-8f3a9c2e71d4";
 /// The school's zone is configured here; `the_school_zone_*` tests leave it to the school
 /// record.
 fn config(server: &MockServer) -> Config {
-    zoneless_config(server).time_zone("Europe/London").unwrap()
+    zoneless_config(server).update_options(|o| o.with_time_zone("Europe/London"))
 }
 
 fn zoneless_config(server: &MockServer) -> Config {
-    Config::new(TOKEN)
-        .unwrap()
-        .base_url(&server.base_url())
-        .unwrap()
-        .rate_limit(mis_http::RateLimit::unlimited())
-        .retry(
-            RetryConfig::default()
-                .max_attempts(3)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(5)),
-        )
-        .timeout(Duration::from_secs(10))
+    Config::new(TOKEN).unwrap().update_options(|o| {
+        o.with_base_url(server.base_url())
+            .with_rate_limit(mis_http::RateLimit::unlimited())
+            .with_retry(
+                RetryConfig::default()
+                    .max_attempts(3)
+                    .base_delay(Duration::from_millis(1))
+                    .max_delay(Duration::from_millis(5)),
+            )
+            .with_timeout(Duration::from_secs(10))
+    })
 }
 
 fn client(server: &MockServer) -> Client {
@@ -144,7 +143,7 @@ async fn paging_walks_to_total_pages_even_when_pages_are_short() {
                 .await,
         );
     }
-    let c = Client::new(config(&server).page_size(200).unwrap()).unwrap();
+    let c = Client::new(config(&server).update_options(|o| o.with_page_size(200))).unwrap();
     let all: Vec<_> = c
         .student_records(&StudentFilter::new().archived(false))
         .try_collect()
@@ -222,11 +221,11 @@ async fn a_429_waits_until_x_ratelimit_reset() {
     );
     transport.push(Reply::json(200, &json!({"pong": "ok"})));
     let c = Client::new(
-        Config::new(TOKEN)
-            .unwrap()
-            .rate_limit(mis_http::RateLimit::unlimited())
-            .clock(Arc::new(clock))
-            .transport(transport.service()),
+        Config::new(TOKEN).unwrap().update_options(|o| {
+            o.with_rate_limit(mis_http::RateLimit::unlimited())
+                .with_clock(Arc::new(clock))
+                .with_transport(transport.service())
+        }),
     )
     .unwrap();
     let started = tokio::time::Instant::now();
@@ -260,11 +259,11 @@ async fn a_429_that_persists_is_rate_limited_with_the_headers_in_the_message() {
             .header("x-ratelimit-reset", "2021-10-28 01:29:02 UTC")
     });
     let c = Client::new(
-        Config::new(TOKEN)
-            .unwrap()
-            .retry(RetryConfig::default().max_attempts(2))
-            .clock(Arc::new(clock))
-            .transport(transport.service()),
+        Config::new(TOKEN).unwrap().update_options(|o| {
+            o.with_retry(RetryConfig::default().max_attempts(2))
+                .with_clock(Arc::new(clock))
+                .with_transport(transport.service())
+        }),
     )
     .unwrap();
     let e = c.ping().await.unwrap_err();

@@ -50,11 +50,11 @@ async fn start(size: usize) -> (Sandbox, Arc<School>, Client, DateRange) {
     }
     let config = Config::new(token.as_str())
         .unwrap()
-        .base_url(&sandbox.base_url())
-        .unwrap()
-        .time_zone(&school.time_zone)
-        .unwrap()
-        .rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
+        .update_options(|o| {
+            o.with_base_url(sandbox.base_url())
+                .with_time_zone(&school.time_zone)
+                .with_rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
+        })
         .period_times(bells);
     let client = Client::new(config).unwrap();
     let records = school.attendance_range.unwrap();
@@ -73,8 +73,7 @@ async fn a_school_week_costs_at_most_the_plan() {
     let probe = Client::new(
         Config::new(sandbox.credentials().get("token").unwrap())
             .unwrap()
-            .base_url(&sandbox.base_url())
-            .unwrap(),
+            .update_options(|o| o.with_base_url(sandbox.base_url())),
     )
     .unwrap();
     let classes: Vec<_> = probe

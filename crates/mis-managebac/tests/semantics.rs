@@ -21,17 +21,16 @@ use serde_json::{Value, json};
 const TOKEN: &str = "mb-tok-5e1d0c9a2b77";
 
 fn config(server: &MockServer) -> Config {
-    Config::new(TOKEN)
-        .unwrap()
-        .base_url(&server.base_url())
-        .unwrap()
-        .rate_limit(mis_http::RateLimit::unlimited())
-        .retry(
-            RetryConfig::default()
-                .max_attempts(2)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(2)),
-        )
+    Config::new(TOKEN).unwrap().update_options(|o| {
+        o.with_base_url(server.base_url())
+            .with_rate_limit(mis_http::RateLimit::unlimited())
+            .with_retry(
+                RetryConfig::default()
+                    .max_attempts(2)
+                    .base_delay(Duration::from_millis(1))
+                    .max_delay(Duration::from_millis(2)),
+            )
+    })
 }
 
 fn meta(total: u32) -> Value {
@@ -229,7 +228,7 @@ fn summary_of<'a>(rows: &'a [AttendanceSummary], student: &str) -> &'a Attendanc
 async fn attendance_summary_over_the_documented_categories() {
     let server = MockServer::start_async().await;
     let excusals = tenant(&server).await;
-    let client = Client::new(config(&server).time_zone("Europe/London").unwrap()).unwrap();
+    let client = Client::new(config(&server).update_options(|o| o.with_time_zone("Europe/London"))).unwrap();
     let d = Diagnostics::new();
     let marks = day_marks(&client, &d).await;
     assert!(d.is_empty(), "{:#?}", d.warnings());
@@ -350,7 +349,7 @@ async fn unreadable_excusals_leave_absences_unexcused_with_one_warning() {
                 .json_body(json!({"error": "Access Denied"}));
         })
         .await;
-    let client = Client::new(config(&server).time_zone("Europe/London").unwrap()).unwrap();
+    let client = Client::new(config(&server).update_options(|o| o.with_time_zone("Europe/London"))).unwrap();
     let d = Diagnostics::new();
     let marks = day_marks(&client, &d).await;
     assert_eq!(marks.len(), 63);
@@ -503,7 +502,7 @@ async fn no_zone_anywhere_falls_back_to_london_with_a_warning() {
     );
     assert!(zone[0].consequence.contains("MIS_MANAGEBAC_TIME_ZONE"));
     // A configured zone wins and asks nothing.
-    let client = Client::new(config(&server).time_zone("Asia/Hong_Kong").unwrap()).unwrap();
+    let client = Client::new(config(&server).update_options(|o| o.with_time_zone("Asia/Hong_Kong"))).unwrap();
     let d = Diagnostics::new();
     let events: Vec<_> = client
         .behaviour(BehaviourQuery::new(range).with_diagnostics(d.clone()))
