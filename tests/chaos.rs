@@ -191,10 +191,11 @@ fn provider(vendor: VendorId, sandbox: &Sandbox, school: &School) -> Arc<dyn Mis
             mis_classcharts::StudentClient::new(
                 mis_classcharts::Config::student(&cred(sandbox, "code"), &cred(sandbox, "dob"))
                     .unwrap()
-                    .base_url(&base)
-                    .unwrap()
-                    .rate_limit(RateLimit::unlimited())
-                    .retry(retry()),
+                    .update_options(|o| {
+                        o.with_base_url(base.as_str())
+                            .with_rate_limit(RateLimit::unlimited())
+                            .with_retry(retry())
+                    }),
             )
             .unwrap(),
         ),

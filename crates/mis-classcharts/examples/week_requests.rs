@@ -116,9 +116,10 @@ async fn main() {
         futures::stream::iter(logins.iter().map(|l| {
             let config = Config::student(&l.code, &l.dob)
                 .expect("config")
-                .base_url(&base)
-                .expect("base url")
-                .rate_limit(mis_http::RateLimit::unlimited());
+                .update_options(|o| {
+                    o.with_base_url(base.as_str())
+                        .with_rate_limit(mis_http::RateLimit::unlimited())
+                });
             read_pupil(config, range)
         }))
         .buffer_unordered(CONCURRENCY)

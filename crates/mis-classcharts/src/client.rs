@@ -20,13 +20,14 @@ use jiff::tz::TimeZone;
 use mis_core::paging::{Page, paginate};
 use mis_core::{DateRange, DecodeDetail, Error, ErrorKind, ProviderInfo, Result};
 use mis_http::{
-    ExposeSecret, HttpClient, Lenient, RequestBuilder, RetryConfig, SecretString, WaitHint,
+    ExposeSecret, HttpClient, HttpClientBuilder, Lenient, RateLimit, RequestBuilder, RetryConfig,
+    SecretString, WaitHint,
 };
 use serde::de::DeserializeOwned;
 
 use crate::VENDOR;
 use crate::auth::{AuthStats, SessionAuth, User};
-use crate::config::{Account, Api, Config, DEFAULT_TIME_ZONE};
+use crate::config::{Account, Api, Config, DEFAULT_TIME_ZONE, DEFAULT_TIMEOUT, default_rate_limit};
 use crate::convert::MarkRules;
 use crate::error::{ClassChartsClassifier, PURCHASE_OPERATION};
 use crate::wire::de::Many;
@@ -129,60 +130,49 @@ pub(crate) struct Inner {
 impl Client {
     fn new(config: &Config) -> Result<Client> {
         let api = config.api();
+        let options = config.options();
         let base = config.endpoint()?;
         let sso_base = config.sso_endpoint()?;
         let classifier = ClassChartsClassifier::new(api, Some(&crate::auth::sso_url(&sso_base)));
-        let user_agent = concat!("mis-classcharts/", env!("CARGO_PKG_VERSION"));
-        let transport = config.take_transport();
-        // The TES host: no authenticator (the handshake sets its cookies by hand), one
-        // attempt (it is part of a login, which the outer request's retry repeats).
-        let mut sso = HttpClient::builder(VENDOR)
+        // ClassCharts' defaults first; `options` then overrides what it sets.
+        let defaults = |builder: HttpClientBuilder| {
+            builder
+                .base(base.clone())
+                .rate_limit(default_rate_limit())
+                .timeout(DEFAULT_TIMEOUT)
+                // No rate-limit headers are known; Retry-After is standard.
+                .wait_hints(&[WaitHint::RetryAfter])
+                .classifier(classifier.clone())
+                // A JS-library commit re-added its User-Agent after requests without one had
+                // problems: always send one.
+                .user_agent(concat!("mis-classcharts/", env!("CARGO_PKG_VERSION")))
+        };
+        // The TES host: no authenticator (the handshake sets its cookies by hand), no rate
+        // limit of ClassCharts' and one attempt (it is part of a login, which the outer
+        // request's retry repeats). The options' base URL is ClassCharts' host, not this one.
+        let sso = defaults(HttpClient::builder(VENDOR))
+            .options(options)?
             .base(sso_base)
+            .rate_limit(RateLimit::unlimited())
             .retry(RetryConfig::none())
-            .timeout(config.request_timeout())
-            .classifier(classifier.clone())
-            .user_agent(user_agent);
-        if let Some(t) = &transport {
-            sso = sso.transport(t.clone());
-        }
-        let sso = sso.build()?;
+            .build()?;
         let auth = Arc::new(SessionAuth::new(config, sso, classifier.clone()));
-        let direct_transport = transport.clone();
-        let direct_classifier = classifier.clone();
-        let mut http = HttpClient::builder(VENDOR)
-            .base(base)
+        let http = defaults(HttpClient::builder(VENDOR))
             .prefix(api.prefix())
             .authenticator_arc(auth.clone())
-            .rate_limit(config.limit())
-            .retry(config.retry_config())
-            .timeout(config.request_timeout())
-            // No rate-limit headers are documented (vendors.md §1.9); Retry-After is standard.
-            .wait_hints(&[WaitHint::RetryAfter])
-            .classifier(classifier)
-            // A JS-library commit re-added its User-Agent after requests without one had
-            // problems (§1.3 "Using the session"): always send ours.
-            .user_agent(user_agent);
-        if let Some(t) = transport {
-            http = http.transport(t);
-        }
-        let http = http.build()?;
+            .options(options)?
+            .build()?;
         // The login `SessionAuth::sign_in` sends before the first request: same API, same
         // rate gate (it counts against the same allowance), no authenticator (it is the
         // login), the same retries (a login is safe to repeat).
-        let mut direct = HttpClient::builder(VENDOR)
-            .base(config.endpoint()?)
+        let direct = defaults(HttpClient::builder(VENDOR))
             .prefix(api.prefix())
+            .options(options)?
             .rate_gate(http.rate_gate().clone())
-            .retry(config.retry_config())
-            .timeout(config.request_timeout())
-            .wait_hints(&[WaitHint::RetryAfter])
-            .classifier(direct_classifier)
-            .user_agent(user_agent);
-        if let Some(t) = direct_transport {
-            direct = direct.transport(t);
-        }
-        auth.set_direct(direct.build()?);
-        let zone_override = match config.zone_override() {
+            .build()?;
+        auth.set_direct(direct);
+        let zone_name = options.time_zone();
+        let zone_override = match zone_name {
             Some(z) => Some(TimeZone::get(z).map_err(|_| {
                 Error::invalid_input(format!("{z:?} is not a known IANA time zone"))
             })?),
@@ -192,8 +182,7 @@ impl Client {
             Account::Student { date_of_birth, .. } => (Some(*date_of_birth), None),
             Account::Parent { .. } => (None, config.chosen_pupil().map(str::to_owned)),
         };
-        let info = ProviderInfo::new(VENDOR)
-            .time_zone(config.zone_override().unwrap_or(DEFAULT_TIME_ZONE));
+        let info = ProviderInfo::new(VENDOR).time_zone(zone_name.unwrap_or(DEFAULT_TIME_ZONE));
         Ok(Client {
             inner: Arc::new(Inner {
                 http,

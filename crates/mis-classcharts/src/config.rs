@@ -1,19 +1,21 @@
 //! Configuration: which account (a pupil's code and date of birth, or a parent's e-mail and
-//! password), how to log in, where to send requests, the school's time zone and the quota.
+//! password), how to log in, the school's registers and teaching days, and the settings every
+//! vendor client shares ([`ClientOptions`]: host, time zone, rate limit, retry, timeout,
+//! transport, TLS, proxy).
 //!
 //! Every credential is a [`SecretString`] or hidden, and `Debug` never shows one: the pupil
-//! code and date of birth are a complete login on their own (vendors.md §1.3).
+//! code and date of birth are a complete login on their own.
 
 use std::fmt;
 use std::time::Duration;
 
 use jiff::civil::{Date, Weekday};
-use jiff::tz::TimeZone;
 use mis_core::codes::CodeMapper;
 use mis_core::{AttendanceCategory, Error, ErrorKind, Result};
+use mis_http::{BaseUrl, ClientOptions, ExposeSecret, RateLimit, SecretString};
 
 use crate::convert::SessionKeys;
-use mis_http::{BaseUrl, ExposeSecret, HttpService, RateLimit, RetryConfig, SecretString};
+use crate::descriptor::VENDOR_ID;
 
 /// Pupil code (student login).
 pub const ENV_CODE: &str = "MIS_CLASSCHARTS_CODE";
@@ -27,18 +29,26 @@ pub const ENV_PASSWORD: &str = "MIS_CLASSCHARTS_PASSWORD";
 pub const ENV_LOGIN_STYLE: &str = "MIS_CLASSCHARTS_LOGIN_STYLE";
 /// Optional: a parent's pupil id, to use that pupil only ([`Config::pupil`]).
 pub const ENV_PUPIL: &str = "MIS_CLASSCHARTS_PUPIL";
-/// Optional: the host override (`scheme://host[:port]`), e.g. a sandbox.
+/// Optional: the host override (`scheme://host[:port]`), e.g. a sandbox. Read with the other
+/// shared settings by [`ClientOptions::from_lookup`] (`MIS_CLASSCHARTS_TIME_ZONE`,
+/// `_QUOTA`, `_TIMEOUT`, `_MAX_ATTEMPTS`, `_USER_AGENT`, `_CA_CERT`, `_TLS_OS_ROOTS`,
+/// `_PROXY`).
 pub const ENV_BASE_URL: &str = "MIS_CLASSCHARTS_BASE_URL";
 
-/// The real host (vendors.md §1.2).
+/// The real host: both APIs live under `https://www.classcharts.com` (`/apiv2student`,
+/// `/apiv2parent`).
 pub const DEFAULT_BASE_URL: &str = "https://www.classcharts.com";
-/// The TES sign-on service parents are redirected to since April 2026 (vendors.md §1.3).
+/// The TES sign-on service parents' logins are redirected to since April 2026.
 pub const DEFAULT_SSO_BASE_URL: &str = "https://session.tes.com";
-/// The school's zone when ClassCharts does not say (DESIGN §2.2).
+/// The school's zone when ClassCharts does not say: ClassCharts serves UK schools, and a
+/// pupil record's `timezone` is `Europe/London` wherever one was seen.
 pub const DEFAULT_TIME_ZONE: &str = "Europe/London";
+/// The per-attempt timeout unless [`ClientOptions::with_timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The session must be rotated before 180 s have passed since the last rotation
-/// (vendors.md §1.3 "Session refresh": `PING_INTERVAL = 180 s`).
+/// The session must be rotated before 180 s have passed since the last rotation: the
+/// vendor's apps and the community clients rotate it every 180 s (`PING_INTERVAL`), and
+/// sessions left idle longer stop being accepted.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(180);
 /// Default rotation interval: 10 s inside [`SESSION_LIFETIME`], so a rotation that is
 /// itself slow still lands in time (the JS client keeps 5 s).
@@ -49,7 +59,7 @@ pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(170);
 pub enum Account {
     /// The student API (`/apiv2student`): pupil code and date of birth.
     Student {
-        /// The pupil code, upper-cased (codes are case-insensitive, vendors.md §1.9).
+        /// The pupil code, upper-cased (ClassCharts accepts codes in either case).
         code: SecretString,
         /// Date of birth.
         date_of_birth: Date,
@@ -87,7 +97,7 @@ impl fmt::Debug for Account {
     }
 }
 
-/// The two APIs (vendors.md §1.2).
+/// The two APIs: the student API a pupil's login opens, the parent API a parent's opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Api {
     /// `/apiv2student`.
@@ -122,7 +132,7 @@ impl Api {
     }
 }
 
-/// How to log in (vendors.md §1.3).
+/// How to log in: the API's JSON login or the website's login form; both give a session id.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum LoginStyle {
     /// `POST /apiv2student/login` or `/apiv2parent/login`; the session id comes back in
@@ -165,19 +175,14 @@ impl LoginStyle {
 pub struct Config {
     account: Account,
     login_style: LoginStyle,
-    base_url: Option<BaseUrl>,
     sso_base_url: Option<BaseUrl>,
-    time_zone: Option<String>,
-    rate_limit: RateLimit,
-    retry: RetryConfig,
-    timeout: Duration,
     ping_interval: Duration,
     pupil: Option<String>,
     mapper: CodeMapper,
     session_keys: SessionKeys,
     uncoded_absence: AttendanceCategory,
     school_days: Vec<Weekday>,
-    transport: Option<HttpService>,
+    options: ClientOptions,
 }
 
 /// The days a school teaches when ClassCharts does not say (Monday to Friday).
@@ -238,25 +243,21 @@ impl Config {
         Config {
             account,
             login_style: LoginStyle::default(),
-            base_url: None,
             sso_base_url: None,
-            time_zone: None,
-            rate_limit: default_rate_limit(),
-            retry: RetryConfig::default(),
-            timeout: Duration::from_secs(30),
             ping_interval: DEFAULT_PING_INTERVAL,
             pupil: None,
             mapper: CodeMapper::new(),
             session_keys: SessionKeys::default(),
             uncoded_absence: AttendanceCategory::UnauthorisedAbsence,
             school_days: DEFAULT_SCHOOL_DAYS.to_vec(),
-            transport: None,
+            options: ClientOptions::new(),
         }
     }
 
     /// Reads the environment: [`ENV_CODE`] and [`ENV_DOB`] for a student, else [`ENV_EMAIL`]
-    /// and [`ENV_PASSWORD`] for a parent; then the optional [`ENV_LOGIN_STYLE`],
-    /// [`ENV_PUPIL`] and [`ENV_BASE_URL`].
+    /// and [`ENV_PASSWORD`] for a parent; then the optional [`ENV_LOGIN_STYLE`] and
+    /// [`ENV_PUPIL`], and the shared settings through [`ClientOptions::from_lookup`]
+    /// ([`ENV_BASE_URL`], `MIS_CLASSCHARTS_TIME_ZONE`, `MIS_CLASSCHARTS_QUOTA`, …).
     ///
     /// Errors: `Unauthenticated` naming the missing variable (`MIS_CLASSCHARTS_DOB` when only
     /// the code is set, all four when none is), `InvalidInput` naming the variable whose value
@@ -330,25 +331,42 @@ impl Config {
         if let Some(pupil) = get(ENV_PUPIL) {
             config = config.pupil(&pupil).map_err(|e| named(ENV_PUPIL, e))?;
         }
-        if let Some(url) = get(ENV_BASE_URL) {
-            config = config.base_url(&url).map_err(|e| named(ENV_BASE_URL, e))?;
+        let options = ClientOptions::from_lookup(VENDOR_ID, &lookup)?;
+        if let Some(url) = options.base_url() {
+            host_only(url, "base URL").map_err(|e| named(ENV_BASE_URL, e))?;
         }
-        Ok(config)
+        Ok(config.with_options(options))
     }
 
-    /// Sends to `scheme://host[:port]` instead of `https://www.classcharts.com`; the
-    /// `/apiv2student` or `/apiv2parent` prefix is still added (DESIGN §6). A trailing slash
-    /// is ignored.
+    /// The shared client settings. Unset ones are this crate's defaults: the host
+    /// [`DEFAULT_BASE_URL`], the pupil's own time zone (else [`DEFAULT_TIME_ZONE`]), at most
+    /// 10 requests a second, the default retries (GETs, and POSTs that never reached the
+    /// server), a [`DEFAULT_TIMEOUT`] per attempt.
     ///
-    /// Errors (`InvalidInput`): not a URL, plain `http://` to a non-loopback host,
-    /// credentials, a query, or a path (which would double the prefix).
-    pub fn base_url(mut self, url: &str) -> Result<Config> {
-        self.base_url = Some(host_only(url, "base URL")?);
-        Ok(self)
+    /// A base URL is `scheme://host[:port]` without a path: the client adds `/apiv2student`
+    /// or `/apiv2parent`; one with a path is refused when the client is built.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// Replaces the shared client settings.
+    pub fn with_options(mut self, options: ClientOptions) -> Config {
+        self.options = options;
+        self
+    }
+
+    /// Changes the shared client settings:
+    /// `config.update_options(|o| o.with_base_url("http://127.0.0.1:8080"))`.
+    pub fn update_options(mut self, f: impl FnOnce(ClientOptions) -> ClientOptions) -> Config {
+        self.options = f(std::mem::take(&mut self.options));
+        self
     }
 
     /// Where the TES sign-on handshake goes (default `https://session.tes.com`); tests point
-    /// it at a local server. Same rules as [`Config::base_url`].
+    /// it at a local server.
+    ///
+    /// Errors (`InvalidInput`): not a URL, plain `http://` to a non-loopback host,
+    /// credentials, a query, or a path.
     pub fn sso_base_url(mut self, url: &str) -> Result<Config> {
         self.sso_base_url = Some(host_only(url, "sign-on URL")?);
         Ok(self)
@@ -357,35 +375,6 @@ impl Config {
     /// The login style (default [`LoginStyle::Json`]).
     pub fn login_style(mut self, style: LoginStyle) -> Config {
         self.login_style = style;
-        self
-    }
-
-    /// The school's IANA time zone. Default: the zone ClassCharts gives for the pupil (a
-    /// parent's pupils carry `timezone`), else `Europe/London`. Setting it overrides both.
-    pub fn time_zone(mut self, zone: &str) -> Result<Config> {
-        TimeZone::get(zone)
-            .map_err(|_| Error::invalid_input(format!("{zone:?} is not a known IANA time zone")))?;
-        self.time_zone = Some(zone.to_owned());
-        Ok(self)
-    }
-
-    /// A client-side rate limit. Default: at most 10 requests a second (bursts of 10).
-    /// ClassCharts publishes no limit (vendors.md §1.9) but is a consumer app's backend
-    /// with no official API: be gentle.
-    pub fn rate_limit(mut self, limit: RateLimit) -> Config {
-        self.rate_limit = limit;
-        self
-    }
-
-    /// Retry settings. Only GETs (and POSTs that never reached the server) are retried.
-    pub fn retry(mut self, retry: RetryConfig) -> Config {
-        self.retry = retry;
-        self
-    }
-
-    /// The per-attempt timeout (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Config {
-        self.timeout = timeout;
         self
     }
 
@@ -477,13 +466,6 @@ impl Config {
         Ok(self)
     }
 
-    /// Replaces the HTTP transport (tests pass `mis_http::testing::ScriptedTransport`; an
-    /// in-process sandbox may pass its own service). The whole mis-http stack still runs.
-    pub fn transport(mut self, transport: HttpService) -> Config {
-        self.transport = Some(transport);
-        self
-    }
-
     /// The account.
     pub fn account(&self) -> &Account {
         &self.account
@@ -499,12 +481,11 @@ impl Config {
         self.login_style
     }
 
-    /// The host requests go to.
-    pub fn endpoint(&self) -> Result<BaseUrl> {
-        match &self.base_url {
-            Some(b) => Ok(b.clone()),
-            None => BaseUrl::parse(DEFAULT_BASE_URL),
-        }
+    /// The host requests go to: the options' base URL, else [`DEFAULT_BASE_URL`].
+    ///
+    /// Errors (`InvalidInput`): a base URL [`Config::options`] does not accept.
+    pub(crate) fn endpoint(&self) -> Result<BaseUrl> {
+        host_only(self.options.base_url_or(DEFAULT_BASE_URL), "base URL")
     }
 
     /// The host of the TES sign-on handshake.
@@ -513,26 +494,6 @@ impl Config {
             Some(b) => Ok(b.clone()),
             None => BaseUrl::parse(DEFAULT_SSO_BASE_URL),
         }
-    }
-
-    /// The configured time zone override, if any.
-    pub fn zone_override(&self) -> Option<&str> {
-        self.time_zone.as_deref()
-    }
-
-    /// The rate limit.
-    pub fn limit(&self) -> RateLimit {
-        self.rate_limit
-    }
-
-    /// The retry settings.
-    pub fn retry_config(&self) -> RetryConfig {
-        self.retry
-    }
-
-    /// The per-attempt timeout.
-    pub fn request_timeout(&self) -> Duration {
-        self.timeout
     }
 
     /// The rotation interval.
@@ -564,10 +525,6 @@ impl Config {
     pub fn teaching_days(&self) -> &[Weekday] {
         &self.school_days
     }
-
-    pub(crate) fn take_transport(&self) -> Option<HttpService> {
-        self.transport.clone()
-    }
 }
 
 impl fmt::Debug for Config {
@@ -575,25 +532,21 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("account", &self.account)
             .field("login_style", &self.login_style)
-            .field("base_url", &self.base_url)
             .field("sso_base_url", &self.sso_base_url)
-            .field("time_zone", &self.time_zone)
-            .field("rate_limit", &self.rate_limit)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
             .field("ping_interval", &self.ping_interval)
             .field("pupil", &self.pupil)
             .field("code_overrides", &self.mapper.has_overrides())
             .field("session_keys", &self.session_keys)
             .field("uncoded_absence", &self.uncoded_absence)
             .field("school_days", &self.school_days)
-            .field("custom_transport", &self.transport.is_some())
+            .field("options", &self.options)
             .finish()
     }
 }
 
-/// At most 10 requests a second, bursts of 10: see [`Config::rate_limit`].
-fn default_rate_limit() -> RateLimit {
+/// At most 10 requests a second, bursts of 10. ClassCharts publishes no limit, but it is a
+/// consumer app's backend with no official API: be gentle.
+pub(crate) fn default_rate_limit() -> RateLimit {
     RateLimit::per_period(Duration::from_millis(100), 10)
 }
 
@@ -731,24 +684,48 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(e.to_string().contains(ENV_LOGIN_STYLE), "{e}");
-        let e = Config::from_lookup(env(&[
+        for bad in ["http://example.com", "http://127.0.0.1:9/apiv2student"] {
+            let e = Config::from_lookup(env(&[
+                (ENV_CODE, "x1"),
+                (ENV_DOB, "2010-01-20"),
+                (ENV_BASE_URL, bad),
+            ]))
+            .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
+            assert!(e.to_string().contains(ENV_BASE_URL), "{e}");
+        }
+        // The shared settings come through ClientOptions, under the same names as before.
+        let c = Config::from_lookup(env(&[
             (ENV_CODE, "x1"),
             (ENV_DOB, "2010-01-20"),
-            (ENV_BASE_URL, "http://example.com"),
+            ("MIS_CLASSCHARTS_TIME_ZONE", "Europe/Dublin"),
+            ("MIS_CLASSCHARTS_QUOTA", "5/1"),
+            ("MIS_CLASSCHARTS_TIMEOUT", "7"),
         ]))
-        .unwrap_err();
-        assert!(e.to_string().contains(ENV_BASE_URL), "{e}");
+        .unwrap();
+        assert_eq!(c.options().time_zone(), Some("Europe/Dublin"));
+        assert_eq!(
+            c.options().rate_limit(),
+            Some(RateLimit::at_most(5, Duration::from_secs(1)))
+        );
+        assert_eq!(c.options().timeout(), Some(Duration::from_secs(7)));
     }
 
     #[test]
     fn overrides_are_checked() {
         let c = Config::student("x1", "2010-01-20").unwrap();
-        assert!(
-            c.clone()
-                .base_url("https://cc.example/apiv2student")
-                .is_err()
-        );
-        assert!(c.clone().time_zone("Mars/Olympus").is_err());
+        // A path would double the API prefix.
+        let with_path = c
+            .clone()
+            .update_options(|o| o.with_base_url("https://cc.example/apiv2student"));
+        let e = with_path.endpoint().unwrap_err();
+        assert!(e.to_string().contains("without a path"), "{e}");
+        assert!(crate::StudentClient::new(with_path).is_err());
+        let mars = c
+            .clone()
+            .update_options(|o| o.with_time_zone("Mars/Olympus"));
+        assert!(crate::StudentClient::new(mars).is_err());
+        assert!(c.clone().sso_base_url("https://tes.example/v1").is_err());
         assert!(c.clone().ping_interval(Duration::from_secs(180)).is_err());
         assert!(c.clone().ping_interval(Duration::ZERO).is_err());
         assert!(c.clone().ping_interval(Duration::from_secs(60)).is_ok());

@@ -45,27 +45,9 @@ fn capabilities() -> Vec<(&'static str, Capabilities)> {
 
 /// Builds the provider; sends nothing (the login happens on the first request).
 fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
-    let options = request.options;
-    let mut config = Config::from_lookup(request.lookup)?;
-    // The shared settings, read under the vendor's prefix by the caller.
-    if let Some(url) = options.base_url() {
-        config = config.base_url(url)?;
-    }
-    if let Some(zone) = options.time_zone() {
-        config = config.time_zone(zone)?;
-    }
-    if let Some(limit) = options.rate_limit() {
-        config = config.rate_limit(limit);
-    }
-    if let Some(retry) = options.retry() {
-        config = config.retry(retry);
-    }
-    if let Some(timeout) = options.timeout() {
-        config = config.timeout(timeout);
-    }
-    if let Some(transport) = options.transport() {
-        config = config.transport(transport.clone());
-    }
+    // The request's options were read under the same names `from_lookup` reads, plus any
+    // command-line override: they replace the ones read here.
+    let config = Config::from_lookup(request.lookup)?.with_options(request.options);
     crate::provider(config)
 }
 

@@ -48,8 +48,9 @@
 //!
 //! ## Quotas and retries
 //!
-//! No limit is published or known (vendors.md §1.9); by default the client sends at most
-//! 10 requests a second ([`Config::rate_limit`]). GETs are retried on 429, 502–504,
+//! ClassCharts publishes no limit; by default the client sends at most 10 requests a second
+//! (change it with [`mis_http::ClientOptions::with_rate_limit`] in [`Config::update_options`],
+//! or `MIS_CLASSCHARTS_QUOTA`). GETs are retried on 429, 502–504,
 //! timeouts and connection errors; POSTs (purchases, parent behaviours) are never replayed
 //! once they may have reached the server.
 //!

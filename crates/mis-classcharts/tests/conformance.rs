@@ -100,18 +100,20 @@ fn student_config(sandbox: &Sandbox) -> Config {
     let creds = sandbox.credentials();
     Config::student(creds.get("code").unwrap(), creds.get("dob").unwrap())
         .unwrap()
-        .base_url(&sandbox.base_url())
-        .unwrap()
-        .rate_limit(mis_http::RateLimit::unlimited())
+        .update_options(|o| {
+            o.with_base_url(sandbox.base_url())
+                .with_rate_limit(mis_http::RateLimit::unlimited())
+        })
 }
 
 fn parent_config(sandbox: &Sandbox) -> Config {
     let creds = sandbox.credentials();
     Config::parent(creds.get("email").unwrap(), creds.get("password").unwrap())
         .unwrap()
-        .base_url(&sandbox.base_url())
-        .unwrap()
-        .rate_limit(mis_http::RateLimit::unlimited())
+        .update_options(|o| {
+            o.with_base_url(sandbox.base_url())
+                .with_rate_limit(mis_http::RateLimit::unlimited())
+        })
 }
 
 /// The School as ClassCharts shows it to an account that sees `pupils`.

@@ -219,8 +219,7 @@ fn polarity_may_be_null_and_timestamps_have_no_zone() {
     let fixed = StudentClient::new(
         Config::student("abc", "2010-01-20")
             .unwrap()
-            .time_zone("America/New_York")
-            .unwrap(),
+            .update_options(|o| o.with_time_zone("America/New_York")),
     )
     .unwrap();
     assert_eq!(

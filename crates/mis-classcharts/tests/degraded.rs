@@ -57,9 +57,10 @@ async fn degraded() -> Degraded {
         .collect();
     let config = Config::parent(creds.get("email").unwrap(), creds.get("password").unwrap())
         .unwrap()
-        .base_url(&sandbox.base_url())
-        .unwrap()
-        .rate_limit(RateLimit::unlimited());
+        .update_options(|o| {
+            o.with_base_url(sandbox.base_url())
+                .with_rate_limit(RateLimit::unlimited())
+        });
     let from = school.lesson_mark_range.unwrap().from();
     let range = DateRange::new(from, from.checked_add(11.days()).unwrap()).unwrap();
     Degraded {
@@ -263,10 +264,11 @@ async fn student(server: &MockServer) -> StudentClient {
         .await;
     let config = Config::student("ABC123", "2010-01-20")
         .unwrap()
-        .base_url(&server.base_url())
-        .unwrap()
-        .rate_limit(RateLimit::unlimited())
-        .retry(RetryConfig::none());
+        .update_options(|o| {
+            o.with_base_url(server.base_url())
+                .with_rate_limit(RateLimit::unlimited())
+                .with_retry(RetryConfig::none())
+        });
     StudentClient::new(config).unwrap()
 }
 

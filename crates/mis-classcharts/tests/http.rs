@@ -24,20 +24,21 @@ const EMAIL: &str = "parent@example.com";
 const PASSWORD: &str = "hunter2-pw";
 
 fn fast(config: Config) -> Config {
-    config.rate_limit(RateLimit::unlimited()).retry(
-        RetryConfig::default()
-            .max_attempts(2)
-            .base_delay(Duration::from_millis(1))
-            .max_delay(Duration::from_millis(5)),
-    )
+    config.update_options(|o| {
+        o.with_rate_limit(RateLimit::unlimited()).with_retry(
+            RetryConfig::default()
+                .max_attempts(2)
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(5)),
+        )
+    })
 }
 
 fn student_config(server: &MockServer) -> Config {
     fast(
         Config::student(CODE, DOB)
             .unwrap()
-            .base_url(&server.base_url())
-            .unwrap(),
+            .update_options(|o| o.with_base_url(server.base_url())),
     )
 }
 
@@ -45,8 +46,7 @@ fn parent_config(server: &MockServer) -> Config {
     fast(
         Config::parent(EMAIL, PASSWORD)
             .unwrap()
-            .base_url(&server.base_url())
-            .unwrap(),
+            .update_options(|o| o.with_base_url(server.base_url())),
     )
 }
 

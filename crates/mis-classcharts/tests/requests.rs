@@ -74,9 +74,10 @@ fn student(sandbox: &Sandbox, login: &PupilLogin) -> StudentClient {
     StudentClient::new(
         Config::student(&login.code, &login.dob)
             .unwrap()
-            .base_url(&sandbox.base_url())
-            .unwrap()
-            .rate_limit(mis_http::RateLimit::unlimited()),
+            .update_options(|o| {
+                o.with_base_url(sandbox.base_url())
+                    .with_rate_limit(mis_http::RateLimit::unlimited())
+            }),
     )
     .unwrap()
 }
@@ -281,9 +282,10 @@ async fn a_parent_week_costs_the_plan() {
     let parent = ParentClient::new(
         Config::parent(creds.get("email").unwrap(), creds.get("password").unwrap())
             .unwrap()
-            .base_url(&sandbox.base_url())
-            .unwrap()
-            .rate_limit(mis_http::RateLimit::unlimited()),
+            .update_options(|o| {
+                o.with_base_url(sandbox.base_url())
+                    .with_rate_limit(mis_http::RateLimit::unlimited())
+            }),
     )
     .unwrap();
     let pupils = creds.get("parent_pupil_ids").unwrap().split(',').count() as u64;

@@ -103,8 +103,10 @@ fn student(transport: &ScriptedTransport) -> StudentClient {
     StudentClient::new(
         Config::student("abc123", "2010-01-20")
             .unwrap()
-            .rate_limit(RateLimit::unlimited())
-            .transport(transport.service()),
+            .update_options(|o| {
+                o.with_rate_limit(RateLimit::unlimited())
+                    .with_transport(transport.service())
+            }),
     )
     .unwrap()
 }
@@ -208,8 +210,10 @@ async fn a_parent_session_rotates_and_recovers_the_same_way() {
     let parent = ParentClient::new(
         Config::parent("parent@example.com", "pw")
             .unwrap()
-            .rate_limit(RateLimit::unlimited())
-            .transport(transport.service()),
+            .update_options(|o| {
+                o.with_rate_limit(RateLimit::unlimited())
+                    .with_transport(transport.service())
+            }),
     )
     .unwrap();
     // Busy for 15 minutes (a call every 10 s: one always falls between 170 s and 180 s after

@@ -52,9 +52,10 @@ fn student(sandbox: &Sandbox) -> StudentClient {
     StudentClient::new(
         Config::student(creds.get("code").unwrap(), creds.get("dob").unwrap())
             .unwrap()
-            .base_url(&sandbox.base_url())
-            .unwrap()
-            .rate_limit(RateLimit::unlimited()),
+            .update_options(|o| {
+                o.with_base_url(sandbox.base_url())
+                    .with_rate_limit(RateLimit::unlimited())
+            }),
     )
     .unwrap()
 }
@@ -158,10 +159,11 @@ async fn mock_student(server: &MockServer) -> StudentClient {
     StudentClient::new(
         Config::student("ABC123", "2010-01-20")
             .unwrap()
-            .base_url(&server.base_url())
-            .unwrap()
-            .rate_limit(RateLimit::unlimited())
-            .retry(RetryConfig::none()),
+            .update_options(|o| {
+                o.with_base_url(server.base_url())
+                    .with_rate_limit(RateLimit::unlimited())
+                    .with_retry(RetryConfig::none())
+            }),
     )
     .unwrap()
 }
@@ -378,9 +380,10 @@ async fn variant_dates_badges_and_the_end_of_the_feed() {
     let parent = mis_classcharts::ParentClient::new(
         Config::parent(creds.get("email").unwrap(), creds.get("password").unwrap())
             .unwrap()
-            .base_url(&sandbox.base_url())
-            .unwrap()
-            .rate_limit(RateLimit::unlimited()),
+            .update_options(|o| {
+                o.with_base_url(sandbox.base_url())
+                    .with_rate_limit(RateLimit::unlimited())
+            }),
     )
     .unwrap();
     let pupils: Vec<String> = creds
