@@ -1,12 +1,16 @@
 //! Pure functions from the wire types to the mis-core model. No I/O, so every rule is
 //! unit-tested here.
 
-mod academic;
 mod attendance;
+mod calendar;
+mod group;
+mod staff;
 mod student;
 
-pub use academic::{academic_year, group, is_term, staff, term};
 pub use attendance::{mark, register_slot, write_record};
+pub use calendar::{academic_year, is_term, term};
+pub use group::group;
+pub use staff::staff;
 pub use student::{enrolment_status, is_known_status, is_on_roll, student};
 
 use jiff::civil::Date;

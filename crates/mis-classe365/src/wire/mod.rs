@@ -12,16 +12,18 @@
 //! - fields this crate does not know are kept in `extra`, so a caller can read them and an
 //!   update can send a record back without losing them.
 
-mod academic;
 mod attendance;
+mod calendar;
 mod envelope;
+mod group;
+mod staff;
 mod student;
 
-pub use academic::{
-    Class, ClassInput, Department, DepartmentInput, Session, SessionInput, Teacher,
-};
 pub use attendance::AttendanceRecord;
+pub use calendar::{Session, SessionInput};
 pub use envelope::{Envelope, FieldError, Meta};
+pub use group::{Class, ClassInput, Department, DepartmentInput};
+pub use staff::Teacher;
 pub use student::{Student, StudentInput};
 
 /// Lenient field decoders shared by the wire types.

@@ -1,9 +1,9 @@
-//! Academic structure and staff: classes, sessions, departments, teachers \[I\].
+//! Classes and departments \[I\].
 //!
-//! v2 names these resources ("students, classes, sessions, departments, and more"; vendor
-//! doc, introduction) but not their fields. The fields below are the v1 API's for the same
-//! things (vendors.md §4.3: `class_id`, `class_name`, `class_code`, `department_name`…) in
-//! v2's plain snake_case, with the v1 spellings as aliases.
+//! The vendor's v2 introduction names these resources ("students, classes, sessions,
+//! departments, and more") but not their fields. The fields below are the v1 API's for the
+//! same things (`class_id`, `class_name`, `class_code`, `department_name`…) in v2's plain
+//! snake_case, with the v1 spellings as aliases.
 
 use std::collections::BTreeMap;
 
@@ -100,59 +100,6 @@ pub struct Class {
     pub extra: BTreeMap<String, Value>,
 }
 
-/// An academic session: a school year, or a term inside one (`parent_id` set). Classe365
-/// calls both "academic sessions" (v1 `acds_id`, vendors.md §4.3).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Session {
-    /// The vendor's id.
-    #[serde(
-        default,
-        alias = "session_id",
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub id: Option<String>,
-    /// Name, e.g. `2024/2025`.
-    #[serde(
-        default,
-        alias = "session_name",
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub name: Option<String>,
-    /// First day, `YYYY-MM-DD`.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub start_date: Option<String>,
-    /// Last day, `YYYY-MM-DD`.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub end_date: Option<String>,
-    /// `academic_year` or `term`, when sent.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub session_type: Option<String>,
-    /// The session (year) a term belongs to.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub parent_id: Option<String>,
-    /// Fields this crate does not model.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, Value>,
-}
-
 /// A department.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Department {
@@ -187,85 +134,6 @@ pub struct Department {
     )]
     pub year_level: Option<String>,
     /// Ids of the department's classes.
-    #[serde(
-        default,
-        deserialize_with = "de::id_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub class_ids: Vec<String>,
-    /// Fields this crate does not model.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, Value>,
-}
-
-/// A teacher.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Teacher {
-    /// The vendor's id.
-    #[serde(
-        default,
-        alias = "teacher_id",
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub id: Option<String>,
-    /// Title (`Mr`, `Dr`…).
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub title: Option<String>,
-    /// First name.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub first_name: Option<String>,
-    /// Last name.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub last_name: Option<String>,
-    /// E-mail.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub email: Option<String>,
-    /// Staff code / initials.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub staff_code: Option<String>,
-    /// Employee number.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub employee_number: Option<String>,
-    /// Roles as the school labels them.
-    #[serde(
-        default,
-        deserialize_with = "de::text_list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub roles: Vec<String>,
-    /// `active`, `inactive`, …
-    #[serde(
-        default,
-        deserialize_with = "de::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub status: Option<String>,
-    /// Ids of the classes the teacher teaches.
     #[serde(
         default,
         deserialize_with = "de::id_list",
@@ -318,49 +186,6 @@ impl From<&Class> for ClassInput {
     }
 }
 
-/// What `POST /sessions` accepts: an academic year, or a term of one (`parent_id`).
-/// Without `id` it creates, with `id` it updates; `None` fields are not sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SessionInput {
-    /// The session to update; `None` creates one.
-    #[serde(
-        serialize_with = "ser::opt_id",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub id: Option<String>,
-    /// Name (required to create), e.g. `2025/2026`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// First day, `YYYY-MM-DD` (required to create).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<String>,
-    /// Last day, `YYYY-MM-DD` (required to create).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<String>,
-    /// `academic_year` or `term`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_type: Option<String>,
-    /// The year a term belongs to.
-    #[serde(
-        serialize_with = "ser::opt_id",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub parent_id: Option<String>,
-}
-
-impl From<&Session> for SessionInput {
-    fn from(s: &Session) -> Self {
-        SessionInput {
-            id: s.id.clone(),
-            name: s.name.clone(),
-            start_date: s.start_date.clone(),
-            end_date: s.end_date.clone(),
-            session_type: s.session_type.clone(),
-            parent_id: s.parent_id.clone(),
-        }
-    }
-}
-
 /// What `POST /departments` accepts. v1's "upsert department" takes a name and a code
 /// (vendors.md §4.3). Without `id` it creates, with `id` it updates; `None` fields are not
 /// sent. The department's classes are not written here: a class names its department.
@@ -408,12 +233,6 @@ mod tests {
         assert_eq!(c.name.as_deref(), Some("Year 7"));
         assert_eq!(c.code.as_deref(), Some("Y7"));
         assert_eq!(c.extra["total"], 20);
-        let t: Teacher = serde_json::from_str(r#"{"id":"t1","first_name":"Jo"}"#).unwrap();
-        assert_eq!(t.first_name.as_deref(), Some("Jo"));
-        let s: Session =
-            serde_json::from_str(r#"{"id":3,"name":"2024/2025","start_date":"2024-09-02"}"#)
-                .unwrap();
-        assert_eq!(s.start_date.as_deref(), Some("2024-09-02"));
         let d: Department = serde_json::from_str(r#"{"department_id":2}"#).unwrap();
         assert_eq!(d.id.as_deref(), Some("2"));
     }
@@ -427,16 +246,6 @@ mod tests {
         assert_eq!(
             serde_json::to_value(ClassInput::from(&c)).unwrap(),
             serde_json::json!({"id": 12, "name": "7B", "department_id": 3})
-        );
-        let s = SessionInput {
-            name: Some("2025/2026".into()),
-            start_date: Some("2025-09-01".into()),
-            end_date: Some("2026-07-20".into()),
-            ..SessionInput::default()
-        };
-        assert_eq!(
-            serde_json::to_value(&s).unwrap(),
-            serde_json::json!({"name": "2025/2026", "start_date": "2025-09-01", "end_date": "2026-07-20"})
         );
         let d: Department =
             serde_json::from_str(r#"{"id":2,"name":"Year 7","class_ids":[5]}"#).unwrap();
