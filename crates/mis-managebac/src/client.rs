@@ -37,6 +37,7 @@ use crate::config::{
     default_rate_limit,
 };
 use crate::error::ManageBacClassifier;
+use crate::routes::{self, Route};
 use crate::wire::{
     AcademicYear, AcademicYearsResponse, AdjustmentsResponse, AdvisorsResponse, AttendanceCategory,
     BehaviorNote, BulkItemResult, Calendar, CategoriesResponse, Child, Class, ClassAttendanceEntry,
@@ -578,14 +579,12 @@ impl Client {
 
     /// `GET /ping` → `{"pong": "ok"}`: checks the token and the host.
     pub async fn ping(&self) -> Result<Pong> {
-        self.get(&["ping"], &Query::new(), "ping").await
+        self.get(routes::ping(), &Query::new()).await
     }
 
     /// `GET /auth/permissions`: what the token may do (`students/excusals/index`, …).
     pub async fn permissions(&self) -> Result<Vec<String>> {
-        let p: Permissions = self
-            .get(&["auth", "permissions"], &Query::new(), "auth.permissions")
-            .await?;
+        let p: Permissions = self.get(routes::permissions(), &Query::new()).await?;
         Ok(p.permissions)
     }
 
@@ -593,7 +592,7 @@ impl Client {
 
     /// `GET /school`.
     pub async fn school(&self) -> Result<School> {
-        let One(s) = self.get(&["school"], &Query::new(), "school.get").await?;
+        let One(s) = self.get(routes::school(), &Query::new()).await?;
         Ok(s)
     }
 
@@ -607,9 +606,7 @@ impl Client {
         let q = Query::new()
             .opt("program_code", program_code)
             .flag("active", active);
-        let r: AcademicYearsResponse = self
-            .get(&["school", "academic-years"], &q, "academic_years.list")
-            .await?;
+        let r: AcademicYearsResponse = self.get(routes::academic_years(), &q).await?;
         Ok(r.academic_years
             .into_iter()
             .map(|(code, years)| (code, years.academic_years))
@@ -619,12 +616,10 @@ impl Client {
     /// `GET /school/programs/{program_code}/academic-years/{id}`: one program's year with its
     /// terms (each with `academic_year_id`).
     pub async fn program_academic_year(&self, program_code: &str, id: Id) -> Result<AcademicYear> {
-        let id = id.to_string();
         let One(y) = self
             .get(
-                &["school", "programs", program_code, "academic-years", &id],
+                routes::program_academic_year(program_code, id),
                 &Query::new(),
-                "academic_years.get",
             )
             .await?;
         Ok(y)
@@ -633,19 +628,10 @@ impl Client {
     /// `GET /school/programs/{program_code}/academic-years/{id}/calendar`: school days and
     /// their rotation day.
     pub async fn calendar(&self, program_code: &str, academic_year_id: Id) -> Result<Calendar> {
-        let id = academic_year_id.to_string();
         let One(c) = self
             .get(
-                &[
-                    "school",
-                    "programs",
-                    program_code,
-                    "academic-years",
-                    &id,
-                    "calendar",
-                ],
+                routes::calendar(program_code, academic_year_id),
                 &Query::new(),
-                "academic_years.calendar",
             )
             .await?;
         Ok(c)
@@ -656,12 +642,10 @@ impl Client {
         &self,
         academic_year_id: Id,
     ) -> Result<Vec<AttendanceCategory>> {
-        let id = academic_year_id.to_string();
         let r: CategoriesResponse = self
             .get(
-                &["school", "academic-years", &id, "attendance_categories"],
+                routes::attendance_categories(academic_year_id),
                 &Query::new(),
-                "attendance.categories",
             )
             .await?;
         Ok(r.categories)
@@ -670,50 +654,33 @@ impl Client {
     /// `GET /school/grades`: program-grouped reference data. The reference documents no
     /// field list for it, so it is returned as sent.
     pub async fn grades(&self) -> Result<serde_json::Value> {
-        self.get(&["school", "grades"], &Query::new(), "school.grades")
-            .await
+        self.get(routes::grades(), &Query::new()).await
     }
 
     /// `GET /school/subjects`: program-grouped reference data, as sent.
     pub async fn subjects(&self) -> Result<serde_json::Value> {
-        self.get(&["school", "subjects"], &Query::new(), "school.subjects")
-            .await
+        self.get(routes::subjects(), &Query::new()).await
     }
 
     /// `GET /school/programs/{program_code}/subjects`, as sent.
     pub async fn program_subjects(&self, program_code: &str) -> Result<serde_json::Value> {
-        self.get(
-            &["school", "programs", program_code, "subjects"],
-            &Query::new(),
-            "school.program_subjects",
-        )
-        .await
+        self.get(routes::program_subjects(program_code), &Query::new())
+            .await
     }
 
     /// `GET /subject-groups`, as sent.
     pub async fn subject_groups(&self) -> Result<serde_json::Value> {
-        self.get(&["subject-groups"], &Query::new(), "school.subject_groups")
-            .await
+        self.get(routes::subject_groups(), &Query::new()).await
     }
 
     /// `GET /school/term-grade-scales`, as sent.
     pub async fn term_grade_scales(&self) -> Result<serde_json::Value> {
-        self.get(
-            &["school", "term-grade-scales"],
-            &Query::new(),
-            "school.term_grade_scales",
-        )
-        .await
+        self.get(routes::term_grade_scales(), &Query::new()).await
     }
 
     /// `GET /school/term-rubrics`, as sent.
     pub async fn term_rubrics(&self) -> Result<serde_json::Value> {
-        self.get(
-            &["school", "term-rubrics"],
-            &Query::new(),
-            "school.term_rubrics",
-        )
-        .await
+        self.get(routes::term_rubrics(), &Query::new()).await
     }
 
     // ---- students ---------------------------------------------------------------------------
@@ -724,14 +691,14 @@ impl Client {
         filter: &StudentFilter,
         page: u32,
     ) -> Result<ListPage<Student>> {
-        self.list_page(segs(&["students"]), filter.query(), page, "students.list")
+        self.list_page(routes::students(), filter.query(), page)
             .await
     }
 
     /// Every student the filter matches, page by page as the stream is read. (Named apart from
     /// [`MisProvider::students`](mis_core::MisProvider::students), which returns the model.)
     pub fn student_records(&self, filter: &StudentFilter) -> BoxStream<'static, Result<Student>> {
-        self.list_stream(segs(&["students"]), filter.query(), "students.list")
+        self.list_stream(routes::students(), filter.query())
     }
 
     /// Every student the filter matches, each record decoded on its own: a record that does
@@ -741,7 +708,7 @@ impl Client {
         &self,
         filter: &StudentFilter,
     ) -> BoxStream<'static, Result<Lenient<Student>>> {
-        self.list_stream(segs(&["students"]), filter.query(), "students.list")
+        self.list_stream(routes::students(), filter.query())
     }
 
     /// `GET /students` read for the fields that identify each student only
@@ -750,21 +717,18 @@ impl Client {
         &self,
         filter: &StudentFilter,
     ) -> BoxStream<'static, Result<Lenient<StudentKey>>> {
-        self.list_stream(segs(&["students"]), filter.query(), "students.list")
+        self.list_stream(routes::students(), filter.query())
     }
 
     /// `GET /students` read record by record as [`StudentRow`]s: each student's whole record
     /// (or why it was rejected) and its identifying fields.
     pub fn student_rows(&self, filter: &StudentFilter) -> BoxStream<'static, Result<StudentRow>> {
-        self.list_stream(segs(&["students"]), filter.query(), "students.list")
+        self.list_stream(routes::students(), filter.query())
     }
 
     /// `GET /students/{id}`.
     pub async fn student(&self, id: Id) -> Result<Student> {
-        let id = id.to_string();
-        let One(s) = self
-            .get(&["students", &id], &Query::new(), "students.get")
-            .await?;
+        let One(s) = self.get(routes::student(id), &Query::new()).await?;
         Ok(s)
     }
 
@@ -772,32 +736,24 @@ impl Client {
 
     /// One page of `GET /parents`.
     pub async fn parents_page(&self, filter: &PersonFilter, page: u32) -> Result<ListPage<Parent>> {
-        self.list_page(segs(&["parents"]), filter.query(), page, "parents.list")
+        self.list_page(routes::parents(), filter.query(), page)
             .await
     }
 
     /// Every parent the filter matches.
     pub fn parents(&self, filter: &PersonFilter) -> BoxStream<'static, Result<Parent>> {
-        self.list_stream(segs(&["parents"]), filter.query(), "parents.list")
+        self.list_stream(routes::parents(), filter.query())
     }
 
     /// `GET /parents/{id}`.
     pub async fn parent(&self, id: Id) -> Result<Parent> {
-        let id = id.to_string();
-        let One(p) = self
-            .get(&["parents", &id], &Query::new(), "parents.get")
-            .await?;
+        let One(p) = self.get(routes::parent(id), &Query::new()).await?;
         Ok(p)
     }
 
     /// `GET /parents/{parent_id}/children`: `{id, relationship}` per child.
     pub fn parent_children(&self, parent_id: Id) -> BoxStream<'static, Result<Child>> {
-        let id = parent_id.to_string();
-        self.list_stream(
-            vec!["parents".into(), id, "children".into()],
-            Query::new(),
-            "parents.children",
-        )
+        self.list_stream(routes::parent_children(parent_id), Query::new())
     }
 
     // ---- teachers ---------------------------------------------------------------------------
@@ -808,63 +764,49 @@ impl Client {
         filter: &PersonFilter,
         page: u32,
     ) -> Result<ListPage<Teacher>> {
-        self.list_page(segs(&["teachers"]), filter.query(), page, "teachers.list")
+        self.list_page(routes::teachers(), filter.query(), page)
             .await
     }
 
     /// Every teacher the filter matches.
     pub fn teachers(&self, filter: &PersonFilter) -> BoxStream<'static, Result<Teacher>> {
-        self.list_stream(segs(&["teachers"]), filter.query(), "teachers.list")
+        self.list_stream(routes::teachers(), filter.query())
     }
 
     /// `GET /teachers/{id}`.
     pub async fn teacher(&self, id: Id) -> Result<Teacher> {
-        let id = id.to_string();
-        let One(t) = self
-            .get(&["teachers", &id], &Query::new(), "teachers.get")
-            .await?;
+        let One(t) = self.get(routes::teacher(id), &Query::new()).await?;
         Ok(t)
     }
 
     /// `GET /teachers/{id}/classes`: the classes a teacher teaches (listed under `classes`
     /// \[I\]).
     pub fn teacher_classes(&self, teacher_id: Id) -> BoxStream<'static, Result<Class>> {
-        self.list_stream(
-            vec!["teachers".into(), teacher_id.to_string(), "classes".into()],
-            Query::new(),
-            "teachers.classes",
-        )
+        self.list_stream(routes::teacher_classes(teacher_id), Query::new())
     }
 
     /// `GET /teachers/{id}/groups`: the groups a teacher belongs to (listed under `groups`
     /// \[I\]).
     pub fn teacher_groups(&self, teacher_id: Id) -> BoxStream<'static, Result<TeacherGroup>> {
-        self.list_stream(
-            vec!["teachers".into(), teacher_id.to_string(), "groups".into()],
-            Query::new(),
-            "teachers.groups",
-        )
+        self.list_stream(routes::teacher_groups(teacher_id), Query::new())
     }
 
     // ---- classes ----------------------------------------------------------------------------
 
     /// One page of `GET /classes`.
     pub async fn classes_page(&self, filter: &ClassFilter, page: u32) -> Result<ListPage<Class>> {
-        self.list_page(segs(&["classes"]), filter.query(), page, "classes.list")
+        self.list_page(routes::classes(), filter.query(), page)
             .await
     }
 
     /// Every class the filter matches.
     pub fn classes(&self, filter: &ClassFilter) -> BoxStream<'static, Result<Class>> {
-        self.list_stream(segs(&["classes"]), filter.query(), "classes.list")
+        self.list_stream(routes::classes(), filter.query())
     }
 
     /// `GET /classes/{id}`.
     pub async fn class(&self, id: Id) -> Result<Class> {
-        let id = id.to_string();
-        let One(c) = self
-            .get(&["classes", &id], &Query::new(), "classes.get")
-            .await?;
+        let One(c) = self.get(routes::class(id), &Query::new()).await?;
         Ok(c)
     }
 
@@ -875,13 +817,10 @@ impl Client {
         academic_year_id: Option<Id>,
         active_only: Option<bool>,
     ) -> Result<Vec<ClassTerm>> {
-        let id = class_id.to_string();
         let q = Query::new()
             .opt("academic_year_id", academic_year_id.map(|i| i.to_string()))
             .flag("active_only", active_only);
-        let l: List<ClassTerm> = self
-            .get(&["classes", &id, "terms"], &q, "classes.terms")
-            .await?;
+        let l: List<ClassTerm> = self.get(routes::class_terms(class_id), &q).await?;
         Ok(l.items)
     }
 
@@ -893,19 +832,13 @@ impl Client {
         student_ids: &[Id],
         page: u32,
     ) -> Result<ListPage<Id>> {
-        let id = class_id.to_string();
         let q = Query::new()
             .flag("include_archived_students", include_archived)
             .ids_joined("student_ids", student_ids);
         let per_page = self.inner.page_size;
-        check_page(page, "classes.students")?;
-        let r: ClassStudents = self
-            .get(
-                &["classes", &id, "students"],
-                &paged(q, page, per_page),
-                "classes.students",
-            )
-            .await?;
+        let route = routes::class_students(class_id);
+        check_page(page, route.operation())?;
+        let r: ClassStudents = self.get(route, &paged(q, page, per_page)).await?;
         let next = next_page(page, r.meta.as_ref(), r.student_ids.len(), per_page);
         Ok(ListPage {
             items: r.student_ids,
@@ -922,27 +855,28 @@ impl Client {
         include_archived: Option<bool>,
     ) -> BoxStream<'static, Result<Id>> {
         let client = self.clone();
-        paginate(VENDOR, "classes.students", 1u32, move |page| {
-            let client = client.clone();
-            async move {
-                let p = client
-                    .class_students_page(class_id, include_archived, &[], page)
-                    .await?;
-                Ok(Page {
-                    items: p.items,
-                    next: p.next,
-                })
-            }
-        })
+        paginate(
+            VENDOR,
+            routes::class_students(class_id).operation(),
+            1u32,
+            move |page| {
+                let client = client.clone();
+                async move {
+                    let p = client
+                        .class_students_page(class_id, include_archived, &[], page)
+                        .await?;
+                    Ok(Page {
+                        items: p.items,
+                        next: p.next,
+                    })
+                }
+            },
+        )
     }
 
     /// `GET /classes/{id}/teachers`.
     pub fn class_teachers(&self, class_id: Id) -> BoxStream<'static, Result<ClassTeacher>> {
-        self.list_stream(
-            vec!["classes".into(), class_id.to_string(), "teachers".into()],
-            Query::new(),
-            "classes.teachers",
-        )
+        self.list_stream(routes::class_teachers(class_id), Query::new())
     }
 
     /// `GET /classes/{id}/timetable` (`include_disabled`): slots by rotation day and period.
@@ -951,11 +885,8 @@ impl Client {
         class_id: Id,
         include_disabled: Option<bool>,
     ) -> Result<ClassTimetable> {
-        let id = class_id.to_string();
         let q = Query::new().flag("include_disabled", include_disabled);
-        let One(t) = self
-            .get(&["classes", &id, "timetable"], &q, "classes.timetable")
-            .await?;
+        let One(t) = self.get(routes::class_timetable(class_id), &q).await?;
         Ok(t)
     }
 
@@ -967,26 +898,18 @@ impl Client {
         filter: &YearGroupFilter,
         page: u32,
     ) -> Result<ListPage<YearGroup>> {
-        self.list_page(
-            segs(&["year-groups"]),
-            filter.query(),
-            page,
-            "year_groups.list",
-        )
-        .await
+        self.list_page(routes::year_groups(), filter.query(), page)
+            .await
     }
 
     /// Every year group the filter matches.
     pub fn year_groups(&self, filter: &YearGroupFilter) -> BoxStream<'static, Result<YearGroup>> {
-        self.list_stream(segs(&["year-groups"]), filter.query(), "year_groups.list")
+        self.list_stream(routes::year_groups(), filter.query())
     }
 
     /// `GET /year-groups/{id}`.
     pub async fn year_group(&self, id: Id) -> Result<YearGroup> {
-        let id = id.to_string();
-        let One(g) = self
-            .get(&["year-groups", &id], &Query::new(), "year_groups.get")
-            .await?;
+        let One(g) = self.get(routes::year_group(id), &Query::new()).await?;
         Ok(g)
     }
 
@@ -998,17 +921,11 @@ impl Client {
         student_ids: &[Id],
         page: u32,
     ) -> Result<ListPage<Student>> {
-        check_page(page, "year_groups.students")?;
-        let id = year_group_id.to_string();
+        let route = routes::year_group_students(year_group_id);
+        check_page(page, route.operation())?;
         let per_page = self.inner.page_size;
         let q = Query::new().ids_joined("student_ids", student_ids);
-        let r: YearGroupStudents = self
-            .get(
-                &["year-groups", &id, "students"],
-                &paged(q, page, per_page),
-                "year_groups.students",
-            )
-            .await?;
+        let r: YearGroupStudents = self.get(route, &paged(q, page, per_page)).await?;
         let got = r.students.len().max(r.student_ids.len());
         let next = next_page(page, r.meta.as_ref(), got, per_page);
         Ok(ListPage {
@@ -1022,18 +939,23 @@ impl Client {
     /// Every student of a year group.
     pub fn year_group_students(&self, year_group_id: Id) -> BoxStream<'static, Result<Student>> {
         let client = self.clone();
-        paginate(VENDOR, "year_groups.students", 1u32, move |page| {
-            let client = client.clone();
-            async move {
-                let p = client
-                    .year_group_students_page(year_group_id, &[], page)
-                    .await?;
-                Ok(Page {
-                    items: p.items,
-                    next: p.next,
-                })
-            }
-        })
+        paginate(
+            VENDOR,
+            routes::year_group_students(year_group_id).operation(),
+            1u32,
+            move |page| {
+                let client = client.clone();
+                async move {
+                    let p = client
+                        .year_group_students_page(year_group_id, &[], page)
+                        .await?;
+                    Ok(Page {
+                        items: p.items,
+                        next: p.next,
+                    })
+                }
+            },
+        )
     }
 
     /// `GET /year-groups/{id}/advisors`: `{id, roles}` per advisor.
@@ -1041,13 +963,8 @@ impl Client {
         &self,
         year_group_id: Id,
     ) -> Result<Vec<crate::wire::Advisor>> {
-        let id = year_group_id.to_string();
         let r: AdvisorsResponse = self
-            .get(
-                &["year-groups", &id, "advisors"],
-                &Query::new(),
-                "year_groups.advisors",
-            )
+            .get(routes::year_group_advisors(year_group_id), &Query::new())
             .await?;
         Ok(r.advisors)
     }
@@ -1063,16 +980,11 @@ impl Client {
         archived_students: Option<bool>,
         student_ids: &[Id],
     ) -> Result<TermAttendance> {
-        let (c, t) = (class_id.to_string(), term_id.to_string());
         let q = Query::new()
             .flag("archived_students", archived_students)
             .ids_joined("student_ids", student_ids);
-        self.get(
-            &["classes", &c, "attendance", "term", &t],
-            &q,
-            "attendance.class_term",
-        )
-        .await
+        self.get(routes::class_attendance_term(class_id, term_id), &q)
+            .await
     }
 
     /// `GET /classes/{id}/attendance/date/{date}` (`student_ids`): each student's periods,
@@ -1085,14 +997,9 @@ impl Client {
         date: Date,
         student_ids: &[Id],
     ) -> Result<ClassDateAttendance> {
-        let (c, d) = (class_id.to_string(), date.to_string());
         let q = Query::new().ids_joined("student_ids", student_ids);
-        self.get(
-            &["classes", &c, "attendance", "date", &d],
-            &q,
-            "attendance.class_date",
-        )
-        .await
+        self.get(routes::class_attendance_date(class_id, date), &q)
+            .await
     }
 
     /// `PUT /classes/{id}/attendance`: creates or updates each entry's record (student, date,
@@ -1103,20 +1010,20 @@ impl Client {
         class_id: Id,
         entries: &[ClassAttendanceEntry],
     ) -> Result<Vec<BulkItemResult>> {
-        let c = class_id.to_string();
+        let route = routes::set_class_attendance(class_id);
         let body = serde_json::json!({ "attendances": entries });
         let v: serde_json::Value = self
             .inner
             .http
-            .put(&["classes", &c, "attendance"])
-            .operation("attendance.class_set")
+            .put(&route.segments())
+            .operation(route.operation())
             .json(&body)?
             .send_json()
             .await?;
         bulk_results(&v).map_err(|e| {
             Error::decode(
                 VENDOR,
-                "attendance.class_set",
+                route.operation(),
                 format!("the per-entry results have an unexpected shape: {e}"),
                 mis_core::DecodeDetail::new(".", v.to_string().as_bytes()),
             )
@@ -1132,16 +1039,11 @@ impl Client {
         archived_students: Option<bool>,
         student_ids: &[Id],
     ) -> Result<TermAttendance> {
-        let (g, t) = (year_group_id.to_string(), term_id.to_string());
         let q = Query::new()
             .flag("archived_students", archived_students)
             .ids_joined("student_ids", student_ids);
-        self.get(
-            &["year-groups", &g, "homeroom", "attendance", "term", &t],
-            &q,
-            "attendance.homeroom_term",
-        )
-        .await
+        self.get(routes::homeroom_attendance_term(year_group_id, term_id), &q)
+            .await
     }
 
     /// `GET /year-groups/{id}/homeroom/attendance/date/{date}` (`student_ids`): one record per
@@ -1152,14 +1054,9 @@ impl Client {
         date: Date,
         student_ids: &[Id],
     ) -> Result<HomeroomDateAttendance> {
-        let (g, d) = (year_group_id.to_string(), date.to_string());
         let q = Query::new().ids_joined("student_ids", student_ids);
-        self.get(
-            &["year-groups", &g, "homeroom", "attendance", "date", &d],
-            &q,
-            "attendance.homeroom_date",
-        )
-        .await
+        self.get(routes::homeroom_attendance_date(year_group_id, date), &q)
+            .await
     }
 
     /// `GET /year-groups/{id}/homeroom/attendance/term/{term_id}/adjustments`.
@@ -1168,20 +1065,10 @@ impl Client {
         year_group_id: Id,
         term_id: Id,
     ) -> Result<Vec<StudentAdjustments>> {
-        let (g, t) = (year_group_id.to_string(), term_id.to_string());
         let r: AdjustmentsResponse = self
             .get(
-                &[
-                    "year-groups",
-                    &g,
-                    "homeroom",
-                    "attendance",
-                    "term",
-                    &t,
-                    "adjustments",
-                ],
+                routes::homeroom_adjustments(year_group_id, term_id),
                 &Query::new(),
-                "attendance.homeroom_adjustments",
             )
             .await?;
         Ok(r.students)
@@ -1194,12 +1081,12 @@ impl Client {
         &self,
         body: &HomeroomAttendance,
     ) -> Result<serde_json::Value> {
-        let id = body.id.to_string();
+        let route = routes::set_homeroom_attendance(body.id);
         let response = self
             .inner
             .http
-            .put(&["students", &id, "set_homeroom_attendance"])
-            .operation("attendance.homeroom_set")
+            .put(&route.segments())
+            .operation(route.operation())
             .json(body)?
             .send()
             .await?;
@@ -1216,13 +1103,8 @@ impl Client {
         page: u32,
     ) -> Result<ListPage<Excusal>> {
         let q = Query::new().opt("applies_on", applies_on.map(|d| d.to_string()));
-        self.list_page(
-            vec!["students".into(), student_id.to_string(), "excusals".into()],
-            q,
-            page,
-            "excusals.student",
-        )
-        .await
+        self.list_page(routes::student_excusals(student_id), q, page)
+            .await
     }
 
     /// Every excusal of a student (that applies on `applies_on`, when given).
@@ -1232,11 +1114,7 @@ impl Client {
         applies_on: Option<Date>,
     ) -> BoxStream<'static, Result<Excusal>> {
         let q = Query::new().opt("applies_on", applies_on.map(|d| d.to_string()));
-        self.list_stream(
-            vec!["students".into(), student_id.to_string(), "excusals".into()],
-            q,
-            "excusals.student",
-        )
+        self.list_stream(routes::student_excusals(student_id), q)
     }
 
     /// One page of `GET /students/excusals/{date}` (`student_ids`).
@@ -1247,13 +1125,7 @@ impl Client {
         page: u32,
     ) -> Result<ListPage<Excusal>> {
         let q = Query::new().ids_joined("student_ids", student_ids);
-        self.list_page(
-            vec!["students".into(), "excusals".into(), date.to_string()],
-            q,
-            page,
-            "excusals.date",
-        )
-        .await
+        self.list_page(routes::excusals_on(date), q, page).await
     }
 
     /// Every excusal that applies on `date`.
@@ -1263,23 +1135,19 @@ impl Client {
         student_ids: &[Id],
     ) -> BoxStream<'static, Result<Excusal>> {
         let q = Query::new().ids_joined("student_ids", student_ids);
-        self.list_stream(
-            vec!["students".into(), "excusals".into(), date.to_string()],
-            q,
-            "excusals.date",
-        )
+        self.list_stream(routes::excusals_on(date), q)
     }
 
     /// `POST /students/{id}/excusals`: 201 with the excusal. Never replayed once sent (a
     /// replay would meet the overlap rule); 422 when the parent is not linked, the range
     /// overlaps another excusal, or lasts outside 1–12 days.
     pub async fn create_excusal(&self, student_id: Id, excusal: &NewExcusal) -> Result<Excusal> {
-        let id = student_id.to_string();
+        let route = routes::create_excusal(student_id);
         let One(e) = self
             .inner
             .http
-            .post(&["students", &id, "excusals"])
-            .operation("excusals.create")
+            .post(&route.segments())
+            .operation(route.operation())
             .json(&serde_json::json!({ "excusal": excusal }))?
             .send_json()
             .await?;
@@ -1293,12 +1161,12 @@ impl Client {
         excusal_id: Id,
         update: &ExcusalUpdate,
     ) -> Result<Excusal> {
-        let (s, e) = (student_id.to_string(), excusal_id.to_string());
+        let route = routes::update_excusal(student_id, excusal_id);
         let One(x) = self
             .inner
             .http
-            .patch(&["students", &s, "excusals", &e])
-            .operation("excusals.update")
+            .patch(&route.segments())
+            .operation(route.operation())
             .json(&serde_json::json!({ "excusal": update }))?
             .send_json()
             .await?;
@@ -1307,12 +1175,12 @@ impl Client {
 
     /// `DELETE /students/{student_id}/excusals/{id}`: answers the deleted excusal.
     pub async fn delete_excusal(&self, student_id: Id, excusal_id: Id) -> Result<Excusal> {
-        let (s, e) = (student_id.to_string(), excusal_id.to_string());
+        let route = routes::delete_excusal(student_id, excusal_id);
         let One(x) = self
             .inner
             .http
-            .delete(&["students", &s, "excusals", &e])
-            .operation("excusals.delete")
+            .delete(&route.segments())
+            .operation(route.operation())
             .send_json()
             .await?;
         Ok(x)
@@ -1326,13 +1194,8 @@ impl Client {
         filter: &BehaviorNoteFilter,
         page: u32,
     ) -> Result<ListPage<BehaviorNote>> {
-        self.list_page(
-            segs(&["behavior", "notes"]),
-            filter.query(),
-            page,
-            "behavior.notes",
-        )
-        .await
+        self.list_page(routes::behavior_notes(), filter.query(), page)
+            .await
     }
 
     /// Every behaviour note the filter matches.
@@ -1340,11 +1203,7 @@ impl Client {
         &self,
         filter: &BehaviorNoteFilter,
     ) -> BoxStream<'static, Result<BehaviorNote>> {
-        self.list_stream(
-            segs(&["behavior", "notes"]),
-            filter.query(),
-            "behavior.notes",
-        )
+        self.list_stream(routes::behavior_notes(), filter.query())
     }
 
     /// Every behaviour note the filter matches, each decoded on its own (see
@@ -1353,11 +1212,7 @@ impl Client {
         &self,
         filter: &BehaviorNoteFilter,
     ) -> BoxStream<'static, Result<Lenient<BehaviorNote>>> {
-        self.list_stream(
-            segs(&["behavior", "notes"]),
-            filter.query(),
-            "behavior.notes",
-        )
+        self.list_stream(routes::behavior_notes(), filter.query())
     }
 
     /// One page of `GET /memberships`.
@@ -1366,50 +1221,36 @@ impl Client {
         filter: &MembershipFilter,
         page: u32,
     ) -> Result<ListPage<Membership>> {
-        self.list_page(
-            segs(&["memberships"]),
-            filter.query(),
-            page,
-            "memberships.list",
-        )
-        .await
+        self.list_page(routes::memberships(), filter.query(), page)
+            .await
     }
 
     /// Every membership the filter matches.
     pub fn memberships(&self, filter: &MembershipFilter) -> BoxStream<'static, Result<Membership>> {
-        self.list_stream(segs(&["memberships"]), filter.query(), "memberships.list")
+        self.list_stream(routes::memberships(), filter.query())
     }
 
     // ---- the generic parts ------------------------------------------------------------------
 
-    async fn get<T: DeserializeOwned>(
-        &self,
-        segments: &[&str],
-        query: &Query,
-        operation: &'static str,
-    ) -> Result<T> {
+    async fn get<T: DeserializeOwned>(&self, route: Route, query: &Query) -> Result<T> {
         self.inner
             .http
-            .get(segments)
+            .get(&route.segments())
             .query(query.pairs())
-            .operation(operation)
+            .operation(route.operation())
             .send_json()
             .await
     }
 
     async fn list_page<T: Listed>(
         &self,
-        segments: Vec<String>,
+        route: Route,
         query: Query,
         page: u32,
-        operation: &'static str,
     ) -> Result<ListPage<T>> {
-        check_page(page, operation)?;
+        check_page(page, route.operation())?;
         let per_page = self.inner.page_size;
-        let refs: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let list: List<T> = self
-            .get(&refs, &paged(query, page, per_page), operation)
-            .await?;
+        let list: List<T> = self.get(route, &paged(query, page, per_page)).await?;
         let next = next_page(page, list.meta.as_ref(), list.items.len(), per_page);
         Ok(ListPage {
             items: list.items,
@@ -1421,19 +1262,16 @@ impl Client {
 
     fn list_stream<T: Listed + Send + 'static>(
         &self,
-        segments: Vec<String>,
+        route: Route,
         query: Query,
-        operation: &'static str,
     ) -> BoxStream<'static, Result<T>> {
         let client = self.clone();
-        paginate(VENDOR, operation, 1u32, move |page| {
+        paginate(VENDOR, route.operation(), 1u32, move |page| {
             let client = client.clone();
-            let segments = segments.clone();
+            let route = route.clone();
             let query = query.clone();
             async move {
-                let p = client
-                    .list_page::<T>(segments, query, page, operation)
-                    .await?;
+                let p = client.list_page::<T>(route, query, page).await?;
                 Ok(Page {
                     items: p.items,
                     next: p.next,
@@ -1441,10 +1279,6 @@ impl Client {
             }
         })
     }
-}
-
-fn segs(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| (*s).to_owned()).collect()
 }
 
 fn paged(query: Query, page: u32, per_page: u32) -> Query {

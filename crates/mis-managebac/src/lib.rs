@@ -136,6 +136,7 @@ mod descriptor;
 pub mod error;
 mod plan;
 mod provider;
+pub mod routes;
 pub mod wire;
 
 pub use client::{
