@@ -62,8 +62,10 @@ async fn main() {
         ("calendar week (Mon-Sun)", calendar_week),
     ] {
         // A fresh client: reference data is read once per run, as a sync's first run does.
-        let client =
-            Client::new(Config::new(key.as_str()).base_url(sandbox.base_url())).expect("client");
+        let client = Client::new(
+            Config::new(key.as_str()).update_options(|o| o.with_base_url(sandbox.base_url())),
+        )
+        .expect("client");
         let began = Instant::now();
         let (rows, n) =
             count_requests(sandbox.stats(), mis_testkit::read_week(&client, range)).await;

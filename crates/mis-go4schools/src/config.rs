@@ -1,12 +1,15 @@
-//! What a [`Client`](crate::Client) needs: the API key, an optional host override, the
-//! school's time zone, and the client-side limits.
+//! What a [`Client`](crate::Client) needs: the API key, what is GO 4 Schools' own (a tenant
+//! label, code mapping corrections, the leavers' years), and the settings every vendor client
+//! shares ([`ClientOptions`]: host override, time zone, rate limit, retry, timeout, transport…).
 
 use std::fmt;
 use std::time::Duration;
 
 use mis_core::codes::CodeMapper;
 use mis_core::{DateRange, Error, ErrorKind, Result};
-use mis_http::{BaseUrl, RateLimit, RetryConfig, SecretString};
+use mis_http::{BaseUrl, ClientOptions, RateLimit, SecretString};
+
+use crate::descriptor::VENDOR_ID;
 
 /// The vendor's host.
 pub const DEFAULT_BASE_URL: &str = "https://api.go4schools.com";
@@ -14,117 +17,104 @@ pub const DEFAULT_BASE_URL: &str = "https://api.go4schools.com";
 pub const PATH_PREFIX: &str = "/customer/v1";
 /// The school's API key.
 pub const ENV_API_KEY: &str = "MIS_GO4SCHOOLS_API_KEY";
-/// A host override, `scheme://host[:port]` (the sandbox, a proxy).
+/// A host override, `scheme://host[:port]` (the sandbox, a proxy); read into
+/// [`ClientOptions::base_url`].
 pub const ENV_BASE_URL: &str = "MIS_GO4SCHOOLS_BASE_URL";
-/// The school's IANA time zone, if not `Europe/London`.
+/// The school's IANA time zone, if not `Europe/London`; read into
+/// [`ClientOptions::time_zone`].
 pub const ENV_TIME_ZONE: &str = "MIS_GO4SCHOOLS_TIME_ZONE";
-/// The school's time zone unless configured: GO 4 Schools serves English schools and sends
-/// no zone of its own (DESIGN.md §2.2).
+/// The school's time zone unless configured: GO 4 Schools serves schools in England and its
+/// API sends times without a zone (periods are wall-clock times on a dummy date), so they are
+/// read as English school time.
 pub const DEFAULT_TIME_ZONE: &str = "Europe/London";
+/// The per-attempt timeout unless [`ClientOptions::timeout`] is set. Long, because the
+/// unpaged lists of a large school are big (the vendor's own .NET sync tool waits 600 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The client's configuration. `Debug` never shows the API key.
+///
+/// ```
+/// use std::time::Duration;
+/// use mis_go4schools::{Config, RateLimit};
+///
+/// let config = Config::new("school-api-key")
+///     .update_options(|o| o.with_base_url("http://127.0.0.1:8080").with_timeout(Duration::from_secs(30)))
+///     .tenant("Hillside");
+/// assert_eq!(config.options().base_url(), Some("http://127.0.0.1:8080"));
+/// // Unset: GO 4 Schools' default (10 a second).
+/// assert_eq!(config.options().rate_limit(), None);
+/// let config = config.update_options(|o| o.with_rate_limit(RateLimit::unlimited()));
+/// assert_eq!(config.options().rate_limit(), Some(RateLimit::unlimited()));
+/// ```
 #[derive(Clone)]
 pub struct Config {
     api_key: SecretString,
-    base_url: Option<String>,
-    time_zone: String,
     tenant: Option<String>,
-    rate_limit: RateLimit,
-    retry: RetryConfig,
-    timeout: Duration,
     code_mapper: CodeMapper,
     leavers: Option<DateRange>,
+    options: ClientOptions,
 }
 
 impl Config {
-    /// A configuration for the school whose API key is `api_key`, with the defaults: the
-    /// vendor's host, `Europe/London`, at most 10 requests a second (bursts of 10), the
-    /// default retry policy and a 120 s per-attempt timeout.
-    ///
-    /// The vendor publishes no rate-limit figures (vendors.md §2.5); 10 a second keeps a
-    /// full sync well clear of the 429s users report, and a 429 closes the gate for the
-    /// server's `Retry-After` anyway. The timeout is long because unpaged lists of a large
-    /// school are big (the .NET sync tool uses 600 s, vendors.md §2.3).
+    /// A configuration for the school whose API key is `api_key`, every shared setting at
+    /// GO 4 Schools' default: the vendor's host, [`DEFAULT_TIME_ZONE`], at most 10 requests
+    /// a second in bursts of up to 10 (the vendor documents a 429 but publishes no figures;
+    /// this keeps a full sync clear of the 429s users report), the default retry policy and
+    /// [`DEFAULT_TIMEOUT`].
     pub fn new(api_key: impl Into<String>) -> Self {
         Config {
             api_key: SecretString::from(api_key.into()),
-            base_url: None,
-            time_zone: DEFAULT_TIME_ZONE.to_owned(),
             tenant: None,
-            rate_limit: RateLimit::per_period(Duration::from_millis(100), 10),
-            retry: RetryConfig::default(),
-            timeout: Duration::from_secs(120),
             code_mapper: CodeMapper::new(),
             leavers: None,
+            options: ClientOptions::new(),
         }
     }
 
-    /// Reads [`ENV_API_KEY`] (required), [`ENV_BASE_URL`] and [`ENV_TIME_ZONE`] (optional)
-    /// from the process environment.
+    /// Reads [`ENV_API_KEY`] (required) and the shared `MIS_GO4SCHOOLS_*` settings
+    /// ([`ClientOptions::from_lookup`]: [`ENV_BASE_URL`], [`ENV_TIME_ZONE`],
+    /// `MIS_GO4SCHOOLS_QUOTA`, `_TIMEOUT`, `_MAX_ATTEMPTS`, …) from the process environment.
     ///
-    /// A missing or empty key is `Unauthenticated`, naming the variable.
+    /// A missing or empty key is `Unauthenticated`, naming the variable; a malformed setting
+    /// is `InvalidInput`, naming its variable.
     pub fn from_env() -> Result<Self> {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Like [`Config::from_env`], reading variables through `lookup` (tests, config files).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let key = lookup(ENV_API_KEY)
-            .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Unauthenticated,
-                    format!(
-                        "{ENV_API_KEY} is not set: it must hold the school's GO 4 Schools API key"
-                    ),
-                )
-                .with_vendor("go4schools")
-            })?;
-        let mut config = Config::new(key.trim());
-        if let Some(url) = lookup(ENV_BASE_URL).filter(|u| !u.trim().is_empty()) {
-            config = config.base_url(url.trim());
-        }
-        if let Some(tz) = lookup(ENV_TIME_ZONE).filter(|t| !t.trim().is_empty()) {
-            config = config.time_zone(tz.trim());
-        }
-        Ok(config)
+        let key = api_key_from(&lookup)?;
+        let options = ClientOptions::from_lookup(VENDOR_ID, &lookup)?;
+        // The override is the host only; saying so now names the variable.
+        host(options.base_url()).map_err(|e| {
+            Error::invalid_input(format!("{ENV_BASE_URL}: {}", e.message()))
+                .with_vendor(VENDOR_ID.as_str())
+        })?;
+        Ok(Config::new(key).with_options(options))
     }
 
-    /// Overrides the host: `scheme://host[:port]` only, the crate adds [`PATH_PREFIX`]. A
-    /// trailing slash is ignored. Checked when the client is built.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+    /// The shared settings (unset ones are GO 4 Schools' defaults).
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// Replaces the shared settings.
+    pub fn with_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
         self
     }
 
-    /// The school's IANA time zone (default `Europe/London`). Checked when the client is
-    /// built.
-    pub fn time_zone(mut self, tz: impl Into<String>) -> Self {
-        self.time_zone = tz.into();
+    /// Changes the shared settings: `config.update_options(|o| o.with_base_url(url))`. A
+    /// base URL override is `scheme://host[:port]` only (the crate adds [`PATH_PREFIX`]),
+    /// checked when the client is built.
+    pub fn update_options(mut self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
+        self.options = change(std::mem::take(&mut self.options));
         self
     }
 
     /// A name for the school in [`ProviderInfo::tenant`](mis_core::ProviderInfo).
     pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
         self.tenant = Some(tenant.into());
-        self
-    }
-
-    /// The client-side rate limit, shared by every clone of the client.
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = limit;
-        self
-    }
-
-    /// The retry policy.
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// The per-attempt timeout.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
         self
     }
 
@@ -153,29 +143,9 @@ impl Config {
         &self.api_key
     }
 
-    /// The configured time zone name.
-    pub fn time_zone_name(&self) -> &str {
-        &self.time_zone
-    }
-
     /// The tenant label, if set.
     pub fn tenant_name(&self) -> Option<&str> {
         self.tenant.as_deref()
-    }
-
-    /// The rate limit.
-    pub fn rate_limit_setting(&self) -> RateLimit {
-        self.rate_limit
-    }
-
-    /// The retry policy.
-    pub fn retry_setting(&self) -> RetryConfig {
-        self.retry
-    }
-
-    /// The per-attempt timeout.
-    pub fn timeout_setting(&self) -> Duration {
-        self.timeout
     }
 
     /// The code mapper.
@@ -183,35 +153,69 @@ impl Config {
         &self.code_mapper
     }
 
+    /// The time zone in effect: [`ClientOptions::time_zone`], else [`DEFAULT_TIME_ZONE`].
+    pub(crate) fn time_zone(&self) -> &str {
+        self.options.time_zone().unwrap_or(DEFAULT_TIME_ZONE)
+    }
+
+    /// The rate limit in effect: [`ClientOptions::rate_limit`], else GO 4 Schools' default
+    /// of at most 10 requests a second, in bursts of up to 10.
+    ///
+    /// The vendor documents a 429 answer but publishes no figures; 10 a second keeps a full
+    /// sync well clear of the 429s users report, and a 429 closes the gate for the server's
+    /// `Retry-After` anyway.
+    pub(crate) fn rate_limit(&self) -> RateLimit {
+        self.options
+            .rate_limit()
+            .unwrap_or_else(|| RateLimit::per_period(Duration::from_millis(100), 10))
+    }
+
     /// The host to send to: the override, checked to be `scheme://host[:port]`, or the
     /// vendor's host.
-    pub fn host(&self) -> Result<BaseUrl> {
-        let Some(raw) = &self.base_url else {
-            return BaseUrl::parse(DEFAULT_BASE_URL);
-        };
-        let base = BaseUrl::parse(raw.trim())?;
-        if !base.as_url().path().trim_matches('/').is_empty() {
-            return Err(Error::invalid_input(format!(
-                "the GO 4 Schools base URL override must be scheme://host[:port] without a path \
-                 (the crate adds {PATH_PREFIX} itself), not one ending in {:?}",
-                base.as_url().path()
-            )));
-        }
-        Ok(base)
+    pub(crate) fn host(&self) -> Result<BaseUrl> {
+        host(self.options.base_url())
     }
+}
+
+/// [`ENV_API_KEY`] read through `lookup`, trimmed; missing or empty is `Unauthenticated`,
+/// naming the variable.
+pub(crate) fn api_key_from(lookup: impl Fn(&str) -> Option<String>) -> Result<String> {
+    let key = lookup(ENV_API_KEY)
+        .filter(|k| !k.trim().is_empty())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unauthenticated,
+                format!("{ENV_API_KEY} is not set: it must hold the school's GO 4 Schools API key"),
+            )
+            .with_vendor(VENDOR_ID.as_str())
+        })?;
+    Ok(key.trim().to_owned())
+}
+
+/// `override_url` checked to be `scheme://host[:port]`, or the vendor's host.
+fn host(override_url: Option<&str>) -> Result<BaseUrl> {
+    let Some(raw) = override_url else {
+        return BaseUrl::parse(DEFAULT_BASE_URL);
+    };
+    let base = BaseUrl::parse(raw.trim())?;
+    if !base.as_url().path().trim_matches('/').is_empty() {
+        return Err(Error::invalid_input(format!(
+            "the GO 4 Schools base URL override must be scheme://host[:port] without a path \
+             (the crate adds {PATH_PREFIX} itself), not one ending in {:?}",
+            base.as_url().path()
+        )));
+    }
+    Ok(base)
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("api_key", &"[REDACTED]")
-            .field("base_url", &self.base_url)
-            .field("time_zone", &self.time_zone)
             .field("tenant", &self.tenant)
-            .field("rate_limit", &self.rate_limit)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
             .field("code_overrides", &self.code_mapper.has_overrides())
+            .field("leavers", &self.leavers)
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -230,18 +234,39 @@ mod tests {
     }
 
     #[test]
-    fn from_env_reads_key_host_and_zone() {
+    fn from_env_reads_the_key_and_the_shared_settings() {
         let c = Config::from_lookup(env(&[
             (ENV_API_KEY, "s3cr3t-key"),
             (ENV_BASE_URL, "http://127.0.0.1:9000/"),
             (ENV_TIME_ZONE, "Europe/Dublin"),
+            ("MIS_GO4SCHOOLS_QUOTA", "12/60"),
+            ("MIS_GO4SCHOOLS_TIMEOUT", "30"),
         ]))
         .unwrap();
         assert_eq!(c.host().unwrap().as_str(), "http://127.0.0.1:9000");
-        assert_eq!(c.time_zone_name(), "Europe/Dublin");
+        assert_eq!(c.time_zone(), "Europe/Dublin");
+        assert_eq!(
+            c.rate_limit(),
+            RateLimit::at_most(12, Duration::from_secs(60))
+        );
+        assert_eq!(c.options().timeout(), Some(Duration::from_secs(30)));
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cr3t-key"), "{shown}");
         assert!(shown.contains("[REDACTED]"));
+    }
+
+    #[test]
+    fn unset_settings_are_the_vendors_defaults() {
+        let c = Config::from_lookup(env(&[(ENV_API_KEY, "k")])).unwrap();
+        assert_eq!(c.host().unwrap().as_str(), DEFAULT_BASE_URL);
+        assert_eq!(c.time_zone(), DEFAULT_TIME_ZONE);
+        assert_eq!(
+            c.rate_limit(),
+            RateLimit::per_period(Duration::from_millis(100), 10)
+        );
+        // An explicit limit replaces the vendor's.
+        let c = c.update_options(|o| o.with_rate_limit(RateLimit::unlimited()));
+        assert_eq!(c.rate_limit(), RateLimit::unlimited());
     }
 
     #[test]
@@ -255,26 +280,29 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_setting_names_its_variable() {
+        for (name, value) in [
+            (ENV_BASE_URL, "http://127.0.0.1:9000/customer/v1"),
+            (ENV_TIME_ZONE, "Mars/Olympus"),
+            ("MIS_GO4SCHOOLS_MAX_ATTEMPTS", "0"),
+        ] {
+            let e = Config::from_lookup(env(&[(ENV_API_KEY, "k"), (name, value)])).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            assert!(e.to_string().contains(name), "{e}");
+        }
+    }
+
+    #[test]
     fn host_override_is_host_only() {
         assert_eq!(
             Config::new("k").host().unwrap().as_str(),
             "https://api.go4schools.com"
         );
-        let e = Config::new("k")
-            .base_url("http://127.0.0.1:1/customer/v1")
-            .host()
-            .unwrap_err();
+        let with = |url: &str| Config::new("k").update_options(|o| o.with_base_url(url));
+        let e = with("http://127.0.0.1:1/customer/v1").host().unwrap_err();
         assert!(e.to_string().contains("/customer/v1"), "{e}");
-        let e = Config::new("k")
-            .base_url("http://example.com")
-            .host()
-            .unwrap_err();
+        let e = with("http://example.com").host().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
-        assert!(
-            Config::new("k")
-                .base_url("https://g4s.example:8443")
-                .host()
-                .is_ok()
-        );
+        assert!(with("https://g4s.example:8443").host().is_ok());
     }
 }

@@ -6,7 +6,7 @@ use mis_core::{Capabilities, MisProvider, Result, VendorId};
 use mis_http::{OpenRequest, VendorDescriptor};
 
 use crate::client::Client;
-use crate::config::{Config, ENV_API_KEY};
+use crate::config::{Config, ENV_API_KEY, api_key_from};
 
 /// The vendor id: `--provider go4schools`, the `MIS_GO4SCHOOLS_*` variables, every record's
 /// `provider`.
@@ -31,23 +31,7 @@ fn capabilities() -> Vec<(&'static str, Capabilities)> {
 /// `/customer/v1`). A GO key belongs to one school, so the school, when named, only labels
 /// the provider ([`Config::tenant`]).
 fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
-    let mut config = Config::from_lookup(request.lookup)?;
-    let options = &request.options;
-    if let Some(url) = options.base_url() {
-        config = config.base_url(url);
-    }
-    if let Some(zone) = options.time_zone() {
-        config = config.time_zone(zone);
-    }
-    if let Some(limit) = options.rate_limit() {
-        config = config.rate_limit(limit);
-    }
-    if let Some(retry) = options.retry() {
-        config = config.retry(retry);
-    }
-    if let Some(timeout) = options.timeout() {
-        config = config.timeout(timeout);
-    }
+    let mut config = Config::new(api_key_from(request.lookup)?).with_options(request.options);
     if let Some(school) = request.school {
         config = config.tenant(school);
     }

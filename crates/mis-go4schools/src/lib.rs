@@ -22,16 +22,17 @@
 //!
 //! One API key per school, issued by the school's data officer, sent as
 //! `Authorization: Bearer <key>` on every request ([`auth`]). It does not expire; a 401 is
-//! final. `Config::from_env` reads `MIS_GO4SCHOOLS_API_KEY` (and optionally
-//! `MIS_GO4SCHOOLS_BASE_URL`, `MIS_GO4SCHOOLS_TIME_ZONE`). The key is a `SecretString` and
-//! never appears in `Debug`, errors or logs.
+//! final. `Config::from_env` reads `MIS_GO4SCHOOLS_API_KEY` and the settings every vendor
+//! client shares ([`mis_http::ClientOptions::from_lookup`]: `MIS_GO4SCHOOLS_BASE_URL`,
+//! `MIS_GO4SCHOOLS_TIME_ZONE`, `MIS_GO4SCHOOLS_QUOTA`, `MIS_GO4SCHOOLS_TIMEOUT`, …). The key
+//! is a `SecretString` and never appears in `Debug`, errors or logs.
 //!
 //! ## Quotas
 //!
-//! The vendor documents a 429 but no figures (vendors.md §2.5). The client limits itself to
-//! 10 requests a second by default ([`Config::rate_limit`]), retries 429, 502–504 and 500
-//! ("please try again later") with backoff, honouring `Retry-After` when sent. The session
-//! attendance POST is never replayed once it may have reached the server.
+//! The vendor documents a 429 answer but publishes no figures. The client limits itself to
+//! 10 requests a second unless [`Config::options`] sets a rate limit, and retries 429,
+//! 502–504 and 500 ("please try again later") with backoff, honouring `Retry-After` when
+//! sent. The session attendance POST is never replayed once it may have reached the server.
 //!
 //! ## Pagination
 //!
@@ -77,5 +78,5 @@ pub use config::{Config, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_TIME_Z
 pub use convert::VENDOR;
 pub use descriptor::{DESCRIPTOR, VENDOR_ID};
 pub use error::Go4SchoolsClassifier;
-/// Re-exported: [`Config::rate_limit`] and [`Config::retry`] take these.
-pub use mis_http::{RateLimit, RetryConfig};
+/// Re-exported: the shared settings of [`Config::options`] take these.
+pub use mis_http::{ClientOptions, RateLimit, RetryConfig};

@@ -132,7 +132,10 @@ async fn start_profile(
         .get("api_key")
         .expect("an API key")
         .to_owned();
-    let client = Client::new(Config::new(key.as_str()).base_url(sandbox.base_url())).unwrap();
+    let client = Client::new(
+        Config::new(key.as_str()).update_options(|o| o.with_base_url(sandbox.base_url())),
+    )
+    .unwrap();
     let range = range(&school);
     let mut data = expected_data(&school, range);
     if profile == Profile::Variant {
@@ -466,7 +469,7 @@ async fn leavers_of_past_years_are_found_in_their_years() {
     let key = _sandbox.credentials().get("api_key").unwrap().to_owned();
     let this_year_only = Client::new(
         Config::new(key.as_str())
-            .base_url(_sandbox.base_url())
+            .update_options(|o| o.with_base_url(_sandbox.base_url()))
             .leavers_between(DateRange::parse("2024-09-01", "2025-07-01").unwrap()),
     )
     .unwrap();

@@ -17,11 +17,12 @@ const KEY: &str = "s3cr3t-g4s-key";
 const BEARER: &str = "Bearer s3cr3t-g4s-key";
 
 fn config(server: &MockServer) -> Config {
-    Config::new(KEY)
-        .base_url(server.base_url())
-        .rate_limit(RateLimit::unlimited())
-        .retry(RetryConfig::none())
-        .timeout(Duration::from_secs(10))
+    Config::new(KEY).update_options(|o| {
+        o.with_base_url(server.base_url())
+            .with_rate_limit(RateLimit::unlimited())
+            .with_retry(RetryConfig::none())
+            .with_timeout(Duration::from_secs(10))
+    })
 }
 
 fn client(server: &MockServer) -> Client {
@@ -29,15 +30,15 @@ fn client(server: &MockServer) -> Client {
 }
 
 fn retrying(server: &MockServer, attempts: u32) -> Client {
-    Client::new(
-        config(server).retry(
+    Client::new(config(server).update_options(|o| {
+        o.with_retry(
             RetryConfig::default()
                 .max_attempts(attempts)
                 .base_delay(Duration::from_millis(5))
                 .max_delay(Duration::from_millis(20))
                 .no_budget(),
-        ),
-    )
+        )
+    }))
     .unwrap()
 }
 
@@ -689,7 +690,7 @@ async fn the_key_is_never_printed() {
     ] {
         assert!(!shown.contains(KEY), "{shown}");
     }
-    let bad = Config::new("s3cr3t\nkey").base_url(server.base_url());
+    let bad = Config::new("s3cr3t\nkey").update_options(|o| o.with_base_url(server.base_url()));
     let e = Client::new(bad).unwrap_err();
     assert!(!e.to_string().contains("s3cr3t"), "{e}");
 }
@@ -824,4 +825,31 @@ async fn attendance_needs_only_attendance() {
             .iter()
             .all(|w| w.kind == ErrorKind::PermissionDenied)
     );
+}
+
+/// The one way to inject a transport: `ClientOptions::with_transport`. The scripted transport
+/// sees the vendor's host, the `/customer/v1` prefix and the bearer key, and nothing reaches
+/// the network.
+#[tokio::test]
+async fn a_transport_is_injected_through_the_options() {
+    use mis_http::testing::{Reply, ScriptedTransport};
+    let transport = ScriptedTransport::new();
+    transport.push(Reply::json(
+        200,
+        &json!({"code": "S", "name": "School", "academic_years": [2025], "current_academic_year": 2025}),
+    ));
+    let client = Client::new(Config::new(KEY).update_options(|o| {
+        o.with_transport(transport.service())
+            .with_retry(RetryConfig::none())
+    }))
+    .unwrap();
+    let school = client.school().await.unwrap();
+    assert_eq!(school.name.as_deref(), Some("School"));
+    let sent = transport.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].uri.to_string(),
+        "https://api.go4schools.com/customer/v1/school"
+    );
+    assert_eq!(sent[0].header("authorization"), Some(BEARER));
 }

@@ -69,7 +69,11 @@ impl Week {
     }
 
     fn client(&self) -> Client {
-        Client::new(Config::new(self.key.as_str()).base_url(self.sandbox.base_url())).unwrap()
+        Client::new(
+            Config::new(self.key.as_str())
+                .update_options(|o| o.with_base_url(self.sandbox.base_url())),
+        )
+        .unwrap()
     }
 
     /// The first Monday of the attendance range whose Monday to Friday are open.
