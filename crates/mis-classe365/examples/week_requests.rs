@@ -2,7 +2,7 @@
 //! attendance, timetable and behaviour of an emulated school of N students (default 1,000),
 //! each entity read once by a fresh client, counted per route by the emulator.
 //!
-//! Classe365 has no timetable and no behaviour endpoint (vendors.md §4.3): those reads are
+//! Classe365 has no timetable and no behaviour endpoint (neither v2 nor v1 lists one): those reads are
 //! `Unsupported` and cost nothing. The week is Monday to Friday, five open days inside the
 //! school's attendance range; the school is read in both emulator profiles (daily registers,
 //! and the variant's subject-wise registers).

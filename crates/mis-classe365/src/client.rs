@@ -5,7 +5,7 @@
 //! [`paginate`]); single records are fetched by id; writes are `POST`s that create without an
 //! `id` and update with one (vendor doc, "Standard HTTP Verbs").
 //!
-//! Quirks handled here, all from the vendor document (vendors.md §4.2):
+//! Quirks handled here, all from the vendor's v2 getting-started article:
 //! - **204 No Content** means "nothing matched": an empty page for a list, `NotFound` for a
 //!   single record or an update of a record that does not exist. The body (if any) is not
 //!   read: HTTP says a 204 has none, whatever the vendor document suggests.

@@ -20,10 +20,32 @@
 //! # let _ = (first, students, marks); Ok(()) }
 //! ```
 //!
+//! ## Sources
+//!
+//! - **The vendor doc**: Classe365's public article "Getting started with the Classe365 REST
+//!   API v2" (<https://docs.classe365.com/en/articles/15550996-getting-started-with-the-classe365-rest-api-v2>).
+//!   It gives the base URL, authentication, the response envelope and the status codes. The
+//!   resource paths and record fields are in the documentation inside the tenant portal,
+//!   behind a login, so this crate infers them (marked \[I\]) and keeps the paths in one
+//!   table, [`routes`].
+//! - **The v1 API documentation** (the older `/rest/…` API, <https://speca.io/classe365/documentation>):
+//!   its field names (`student_dob`, `class_name`, `acds_id`…), numeric ids and attendance
+//!   keys are the best public evidence of what v2 records hold; they are accepted as aliases.
+//!
+//! ## Settings
+//!
+//! [`Config`] holds what is Classe365's own (the tenant subdomain, the API key, the
+//! attendance status mapping) and one [`mis_http::ClientOptions`] for what every vendor
+//! client shares: host override, time zone, rate limit, retries, timeout, page size, user
+//! agent, transport, clock, TLS roots and proxy. [`Config::from_env`] reads
+//! `MIS_CLASSE365_SUBDOMAIN`, `MIS_CLASSE365_API_KEY` and the shared
+//! `MIS_CLASSE365_{BASE_URL,TIME_ZONE,QUOTA,TIMEOUT,MAX_ATTEMPTS,PAGE_SIZE,USER_AGENT,…}`.
+//! [`DESCRIPTOR`] is the crate's entry for a vendor registry.
+//!
 //! ## Authentication
 //!
 //! HTTP Basic on every request: user = the tenant subdomain, password = an API key created
-//! under Settings → API Keys (vendor doc, "Authentication"; vendors.md §4.2). The subdomain
+//! under Settings → API Keys (vendor doc, "Authentication"). The subdomain
 //! is validated (`[a-z0-9-]`, at most 63) before any request exists, because it is both the
 //! host name and the Basic user name: `evil.com/x` or `a@b` is `InvalidInput`, never a
 //! request to another host. Nothing expires, so a 401 is returned at once, not replayed.
@@ -58,8 +80,8 @@
 //!   sessions and departments). A POST is never replayed.
 //! - Ids arrive as numbers or strings; the crate holds them as text and writes numeric ones
 //!   back as numbers.
-//! - The v2 resource paths are **not public** (vendors.md §4.2): they are inferred and kept
-//!   in one table, [`routes`].
+//! - The v2 resource paths are **not public** (the vendor doc points to the tenant portal's
+//!   documentation, behind a login): they are inferred and kept in one table, [`routes`].
 //!
 //! ## Attendance
 //!
@@ -70,7 +92,7 @@
 //! section, subject and session; the v2 names are inferred): a `lesson` mark whose
 //! `lesson_id` is the subject and `period` the session's name where given — so five subject
 //! registers are five lessons, never five days. `code` is the label as sent; the category
-//! comes from mis-core's non-DfE label rules (DESIGN.md §2.2; unknown labels are `unmapped`),
+//! comes from mis-core's rules for non-DfE labels (`mis_core::codes`; unknown labels are `unmapped`),
 //! with per-school overrides through [`Config::code_mapper`]. The date range and the
 //! `student_id` filter are re-applied to what comes back. `record_attendance` writes a day
 //! mark (a session mark is `InvalidInput`), updating the student's **own** daily record by

@@ -8,7 +8,7 @@
 //! | `staff`               | `GET /teachers`                     | |
 //! | `groups`              | `GET /classes`                      | kind from `class_type` |
 //! | `academic_years` / `terms` | `GET /sessions`                | years and their terms |
-//! | `timetable`, `behaviour` | —                                | `Unsupported`: Classe365 has neither endpoint (vendors.md §4.3: "No timetable endpoint appears in either API version") |
+//! | `timetable`, `behaviour` | —                                | `Unsupported`: Classe365 has neither endpoint (none appears in the v2 getting-started article or the v1 API documentation) |
 //!
 //! # Partial results
 //!

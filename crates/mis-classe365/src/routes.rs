@@ -1,12 +1,13 @@
 //! The Classe365 REST v2 route table — **INFERRED**.
 //!
-//! The vendor document (`shared/vendor-docs/classe365.txt`) publishes only the base URL
-//! (`https://<subdomain>.classe365.com/restv2`), Basic auth, the response envelope and the
-//! status codes. The resource paths live in the tenant portal's documentation, behind a login
-//! (vendors.md §4.2: "The exact v2 paths are … \[U\]"; "probably `/restv2/students`,
-//! `/restv2/classes`, … with `/{id}` [I — unverified]"). Every path and query parameter name
-//! below therefore comes from DESIGN.md §4's route table, and lives here and nowhere else, so
-//! that correcting it against a real tenant is a one-file change.
+//! The vendor's public v2 article ("Getting started with the Classe365 REST API v2") publishes
+//! only the base URL (`https://<subdomain>.classe365.com/restv2`), Basic auth, the response
+//! envelope and the status codes; it names the resources ("students, classes, sessions,
+//! departments, and more") but says the paths are in the documentation in the tenant portal,
+//! behind a login \[U\]. Every path and query parameter name below is therefore inferred
+//! (the resource names as plural path segments, `/{id}` for one record, the v1 API's
+//! attendance filters) \[I\], and lives here and nowhere else, so that correcting it against
+//! a real tenant is a one-file change.
 //!
 //! ```text
 //! GET  /restv2/students               ?page&per_page

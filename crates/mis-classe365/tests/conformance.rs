@@ -34,7 +34,7 @@ use mis_testkit::Expected;
 const SEED: u64 = 365;
 const SIZE: usize = 40;
 
-/// The tenant's status label for a School mark, as Classe365 can hold it (DESIGN.md §2.2
+/// The tenant's status label for a School mark, as Classe365 can hold it (`mis_core::codes`
 /// label rules, read backwards), or `None` when no label expresses the mark.
 fn label(mark: &AttendanceMark) -> Option<(&'static str, bool)> {
     use AttendanceCategory::*;
@@ -189,7 +189,8 @@ async fn setup() -> (Arc<dyn MisProvider>, Expected) {
 
 /// The emulator injecting 429s (short wait hints): the conformance suite's
 /// `reads_through_429s_and_expiry`. No expiry: a Classe365 API key does not expire, so a 401
-/// is final (vendors.md §4), and the client rightly does not replay it.
+/// is final (HTTP Basic with a fixed key: nothing to refresh), and the client rightly does
+/// not replay it.
 async fn faulted_setup() -> (Arc<dyn MisProvider>, Expected) {
     let faults = FaultPlan {
         rate_429: 0.15,

@@ -8,7 +8,7 @@
 //! | timetable, behaviour | nothing: no endpoint (`Unsupported`) |
 //!
 //! The page size is the client's 100, the largest the emulator serves (the vendor publishes
-//! none, vendors.md §4.2); `meta` ends the walk, so no empty page is asked for.
+//! none); `meta` ends the walk, so no empty page is asked for.
 
 use std::sync::Arc;
 

@@ -1,15 +1,16 @@
 //! Attendance: wire records → marks, and a mark to write → a wire record.
 //!
 //! Classe365 keeps status labels (`present`, `absent`, `late`, `excused`, …), with no AM/PM
-//! sessions and no DfE codes (DESIGN.md §4, vendors.md §4.2–4.3); the category comes from
-//! mis-core's non-DfE label rules through the provider's [`CodeMapper`] (DESIGN.md §2.2):
+//! sessions and no DfE codes (v1's `attendanceData` holds a status per register); the
+//! category comes from mis-core's rules for non-DfE labels through the provider's
+//! [`CodeMapper`]:
 //! `late` is present + late; `excused` authorised; `absent` unauthorised; `field trip`
 //! approved educational activity; anything else `unmapped`, never guessed.
 //!
 //! **Which register.** In Classe365 a `class` is a year / grade (departments → classes →
 //! sections → subjects), and attendance is taken either **daily** (one record per student
 //! per day) or **subject- / period-wise** (one record per register, naming its `subject_id`
-//! and/or the day's attendance `session_id`; v1 `attendanceData`, vendors.md §4.3). So:
+//! and/or the day's attendance `session_id`, as v1's `attendanceData` is keyed). So:
 //! - a record with neither a subject nor an attendance session is a **day** mark;
 //! - a record with either is a **lesson** mark: `lesson_id` is the subject id, `period` the
 //!   session's name (else its id) where given.

@@ -13,7 +13,7 @@ use crate::wire;
 /// - `gender` and `enrolment_status` keep unknown values (`Other`); `alumni` is a leaver;
 /// - identifiers: the vendor id as `mis_id`, the admission number, and — Classe365 being
 ///   no UK product — a UPN or an earlier system's id only where the tenant keeps them in a
-///   custom field named `upn` / `mis_id` (v1 "student attributes", vendors.md §4.3);
+///   custom field named `upn` / `mis_id` (v1 "student attributes");
 /// - a date of birth that is not a date is dropped (logged with the student id only).
 ///
 /// Errors: `Decode` when the record has no id.
@@ -65,8 +65,8 @@ pub fn student(w: &wire::Student) -> Result<Student> {
     Ok(s)
 }
 
-/// Student statuses that mean "on roll": v1's status API names `active` (vendors.md §4.3,
-/// "change student status"); `in progress` is the class enrolment status of a student in
+/// Student statuses that mean "on roll": v1's status API names `active` (v1 API
+/// documentation, "change student status"); `in progress` is the class enrolment status of a student in
 /// the active session (Classe365 help, "Updating Student Enrollment Status").
 const ON_ROLL: &[&str] = &["active", "current", "enrolled", "on roll", "in progress"];
 /// Statuses of students who have left: v1's `alumni` (the Alumni module), and the

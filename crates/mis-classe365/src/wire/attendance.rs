@@ -1,8 +1,9 @@
 //! An attendance record (`/attendance`) \[I\].
 //!
-//! DESIGN.md §4: `{"id", "student_id", "class_id", "date", "status":
-//! "present"|"absent"|"late"|"excused"|.., "remarks"}`. The status is a label, not a DfE code;
-//! schools can configure their own, so it is kept as a string.
+//! The inferred shape: `{"id", "student_id", "class_id", "date", "status":
+//! "present"|"absent"|"late"|"excused"|.., "remarks"}` (the v1 API's attendance fields in v2's
+//! snake_case). The status is a label, not a DfE code; schools can configure their own, so it
+//! is kept as a string.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use super::{de, ser};
 /// One register entry for one student on one date. A school with **daily** attendance sends
 /// one per student per day (no subject, no session); a school with **subject- or
 /// period-wise** attendance sends one per register, each naming its `subject_id` and/or
-/// attendance `session_id` (vendors.md §4.3: v1 `attendanceData` is keyed by `class_id`,
+/// attendance `session_id` (the v1 API's `attendanceData` is keyed by `class_id`,
 /// `section_id`, `subject_id`, `session_id`). The v2 names are inferred, so all are optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AttendanceRecord {
@@ -58,8 +59,7 @@ pub struct AttendanceRecord {
     )]
     pub status: Option<String>,
     /// The section (form) the register was taken for, when the tenant sends it (v1's
-    /// attendance is keyed by `class_id`, `section_id`, `subject_id`, `session_id`;
-    /// vendors.md §4.3) \[I\].
+    /// attendance is keyed by `class_id`, `section_id`, `subject_id`, `session_id`) \[I\].
     #[serde(
         default,
         deserialize_with = "de::opt_string",

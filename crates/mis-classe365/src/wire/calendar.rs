@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::{de, ser};
 
 /// An academic session: a school year, or a term inside one (`parent_id` set). Classe365
-/// calls both "academic sessions" (v1 `acds_id`, vendors.md §4.3).
+/// calls both "academic sessions" (the v1 API's `acds_id`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     /// The vendor's id.

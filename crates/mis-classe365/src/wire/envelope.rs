@@ -6,8 +6,9 @@
 //! - `204 No Content`: `{"message": "…"}`, no `record` / `records`;
 //! - an error: `{"message": "… (error_code: …)", "errors": [ … ]}`.
 //!
-//! The `meta` fields are not documented beyond "pagination details"; DESIGN.md §4 infers
-//! `current_page`, `per_page`, `total_records`, `total_pages` \[I\].
+//! The `meta` fields are not documented beyond "pagination details"; this crate reads
+//! `current_page`, `per_page`, `total_records`, `total_pages` \[I\] (inferred, and each
+//! optional).
 
 use std::collections::BTreeMap;
 

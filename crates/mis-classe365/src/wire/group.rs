@@ -148,7 +148,7 @@ pub struct Department {
 /// What `POST /classes` accepts: the writable fields of a [`Class`]. Without `id` the vendor
 /// creates a class, with `id` it updates that class (vendor doc, "Standard HTTP Verbs");
 /// `None` fields are not sent, so an update changes only what is set. v1's "upsert class"
-/// takes `name`, `code` and `department_id` (vendors.md §4.3, `POST /rest/academic`).
+/// takes `name`, `code` and `department_id` (v1 API documentation, `POST /rest/academic`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ClassInput {
     /// The class to update; `None` creates one.
@@ -187,7 +187,7 @@ impl From<&Class> for ClassInput {
 }
 
 /// What `POST /departments` accepts. v1's "upsert department" takes a name and a code
-/// (vendors.md §4.3). Without `id` it creates, with `id` it updates; `None` fields are not
+/// (v1 API documentation). Without `id` it creates, with `id` it updates; `None` fields are not
 /// sent. The department's classes are not written here: a class names its department.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DepartmentInput {

@@ -1,14 +1,15 @@
 //! Serde mirrors of the Classe365 REST v2 JSON.
 //!
 //! The envelope ([`Envelope`]: `record` / `records` / `meta` / `message` / `errors`) is from
-//! the vendor document \[C\]; the record shapes are inferred (vendors.md §4.2 "\[U\]", DESIGN.md
-//! §4's route table). So every type here is lenient:
+//! the vendor document \[C\]; the record shapes are not public (they are in the tenant
+//! portal's documentation) and are inferred from the v1 API's \[I\]. So every type here is
+//! lenient:
 //!
 //! - every field but a record's identity is `Option` or defaulted;
 //! - ids and numbers are accepted as JSON numbers or strings (`12` and `"12"`), since nothing
 //!   says which the vendor sends;
 //! - well-known alternative names from the older v1 API are accepted as aliases (v1 sends
-//!   `student_dob`, `student_email`; vendors.md §4.3);
+//!   `student_dob`, `student_email`);
 //! - fields this crate does not know are kept in `extra`, so a caller can read them and an
 //!   update can send a record back without losing them.
 
@@ -118,7 +119,7 @@ pub(crate) mod ser {
     use serde::Serializer;
 
     /// An id as the vendor sends it: a JSON number when it is all digits (the v1 API's ids
-    /// are numbers, vendors.md §4.3), else a string. Reading turned both into text; writing
+    /// are numbers), else a string. Reading turned both into text; writing
     /// restores the number so a strict server sees the type it expects.
     pub fn opt_id<S: Serializer>(id: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
         match id.as_deref() {

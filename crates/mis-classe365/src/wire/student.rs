@@ -1,7 +1,7 @@
 //! A student record (`/students`, `/students/{id}`) \[I\].
 //!
 //! Field names follow the vendor's snake_case rule (vendor doc, "JSON Everywhere") and the
-//! names the v1 API uses for the same things (vendors.md §4.3: `first_name`, `last_name`,
+//! names the v1 API uses for the same things (`first_name`, `last_name`,
 //! `gender`, `admission_number`, `student_dob`, `student_email`). Plain-English spellings
 //! (`date_of_birth`, `email`) are accepted as aliases when reading.
 
@@ -80,7 +80,7 @@ pub struct Student {
     /// The year / grade level label (`7`, `R`).
     #[serde(default, alias = "grade", deserialize_with = "de::opt_string")]
     pub year_level: Option<String>,
-    /// The tenant's own fields (v1 "student attributes", vendors.md §4.3), by name.
+    /// The tenant's own fields (v1 "student attributes"), by name.
     #[serde(default, deserialize_with = "de::null_as_empty_map")]
     pub custom_fields: BTreeMap<String, Value>,
     /// Fields this crate does not model, kept as sent.
