@@ -55,7 +55,7 @@ async fn run(
         return Err("the emulator did not hand out HUBmis credentials".into());
     };
     let config = Config::new(id, SecretString::from(secret.to_owned()), realm)
-        .with_base_url(sandbox.base_url())
+        .update_options(|o| o.with_base_url(sandbox.base_url()))
         .with_quota(Quota::HUBMIS.scaled(scale).adaptive(adaptive));
     let provider = HubmisProvider::new(config)?;
     let first = school

@@ -1,4 +1,4 @@
-//! The HUBmis auth flow: OAuth2 client credentials (vendors.md §3.2).
+//! The HUBmis auth flow: OAuth2 client credentials (the API reference's "Authentication").
 //!
 //! `POST /api/v1/token` with the form `grant_type=client_credentials&client_id=…&
 //! client_secret=…` answers `{"token_type": "Bearer", "expires_in": …, "access_token": …}`;
@@ -12,7 +12,7 @@
 //! the per-IP quota.
 //!
 //! When to renew: the document says tokens "expire after 15 minutes" yet its example
-//! answers `expires_in: 86400` (vendors.md §3.2), so the lifetime used is the smaller of
+//! answers `expires_in: 86400`, so the lifetime used is the smaller of
 //! `expires_in` and the configured cap (15 minutes by default), minus a safety margin of a
 //! tenth of it, at most a minute: a request sent just before expiry must not arrive after it.
 

@@ -2,14 +2,16 @@
 //!
 //! Lists the document pages with `page[number]` / `page[size]` are [`BoxStream`]s that fetch
 //! the next page only when the consumer gets there, and stop on a short page (the lists are
-//! bare arrays with no total, DESIGN.md §4) once it is certain the server did not cap the
-//! page below `page[size]` (the crate docs' "Pagination"; [`Client::page_cap`]). Lists the document does not page are plain
-//! `Vec`s. Ids are the integers the document promises.
+//! bare arrays with no total in the API reference's samples) once it is certain the server
+//! did not cap the page below `page[size]` (the crate docs' "Pagination";
+//! [`Client::page_cap`]). Lists the document does not page are plain `Vec`s. Ids are the
+//! integers the document promises.
 //!
 //! Every request — token requests included — passes one rate gate shared by every clone of
 //! the client and by every client for the same host, since HUBmis counts requests per IP
-//! (vendors.md §3.2). At 12 a minute each call costs five seconds of quota: prefer the list
-//! operations and filters to per-record calls where both exist.
+//! ("12 requests per minute per IP address", the API reference's "Usage Limits"). At 12 a
+//! minute each call costs five seconds of quota: prefer the list operations and filters to
+//! per-record calls where both exist.
 
 mod filters;
 
@@ -50,7 +52,8 @@ use crate::wire::{
     TimetableCalendar, TutorGroup, YearGroup,
 };
 
-/// The `Realm` header: the school every call is for (vendors.md §3.2).
+/// The `Realm` header: the school every call is for (the API reference: "requests are made
+/// for a selected 'Realm' ID, which corresponds to the school").
 const REALM: &str = "realm";
 /// The optional header that overrides the active academic year.
 const ACADEMIC_YEAR_ID: &str = "academic-year-id";
@@ -1384,7 +1387,7 @@ pub(crate) enum PageEnd {
 
 /// What the server's pages have taught, per route (operation name).
 ///
-/// HUBmis's lists are bare arrays with no total (vendors.md §3.3), so the only end signal
+/// HUBmis's lists are bare arrays with no total (the API reference's samples), so the only end signal
 /// is a page shorter than `page[size]`. A server that silently caps `page[size]` (a JSON:API
 /// paginator's `max_results`) hands back full pages that look short, and a client that
 /// trusts them reads the first page as the whole list. Per route, because caps are

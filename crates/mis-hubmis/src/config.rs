@@ -5,11 +5,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use mis_core::codes::CodeMapper;
-use mis_core::{Error, ErrorKind, Result};
+use mis_core::{Error, ErrorKind, Result, VendorId};
 use mis_http::{BaseUrl, ClientOptions, RateLimit, SecretString};
 
-use crate::descriptor::VENDOR_ID;
 use crate::routes;
+
+/// The vendor id: `--provider hubmis`, the `MIS_HUBMIS_*` variables, records' `provider`.
+pub const VENDOR_ID: VendorId = VendorId::new("hubmis");
 
 /// The vendor id, as a string ([`VENDOR_ID`]).
 pub const VENDOR: &str = VENDOR_ID.as_str();
@@ -43,8 +45,8 @@ pub const ENV_LESSONS_WITHOUT_TEACHER: &str = "MIS_HUBMIS_LESSONS_WITHOUT_TEACHE
 /// How many requests may be sent in any window of time.
 ///
 /// HUBmis allows "12 requests per minute per IP address … with a rate of one new request every
-/// 5 seconds" (vendors.md §3.2), so the default is **at most 12 in any 60 s window**: one every
-/// 5 s with no burst. (governor's `Quota::per_minute(12)` would let 12 go at once and then one
+/// 5 seconds" (the API reference's "Usage Limits"), so the default is **at most 12 in any
+/// 60 s window**: one every 5 s with no burst. (governor's `Quota::per_minute(12)` would let 12 go at once and then one
 /// every 5 s: 23 in the first minute, and a 429.)
 ///
 /// The requests are spaced a little wider than `window / requests` (2 % by default, see
@@ -270,6 +272,23 @@ impl Config {
     /// [`Config::from_env`] over any lookup (tests pass a map instead of mutating the process
     /// environment).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        Config::read(lookup, None)
+    }
+
+    /// [`Config::from_lookup`] with the shared settings already read (a registry's
+    /// [`mis_http::OpenRequest::options`], command-line overrides included): only the HUBmis
+    /// variables are read from `lookup`.
+    pub(crate) fn from_lookup_with(
+        lookup: impl Fn(&str) -> Option<String>,
+        options: ClientOptions,
+    ) -> Result<Self> {
+        Config::read(lookup, Some(options))
+    }
+
+    fn read(
+        lookup: impl Fn(&str) -> Option<String>,
+        options: Option<ClientOptions>,
+    ) -> Result<Self> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let required = |name: &str| {
             get(name).ok_or_else(|| {
@@ -285,17 +304,27 @@ impl Config {
         let client_id = required(ENV_CLIENT_ID)?;
         let client_secret = SecretString::from(required(ENV_CLIENT_SECRET)?);
         let realm = required(ENV_REALM)?;
-        let options = ClientOptions::from_lookup(VENDOR_ID, &lookup)?;
-        if let Some(url) = options.base_url() {
-            // The shared check accepts a path; HUBmis adds its own, so a path is refused.
-            check_base_url(url).map_err(|e| {
-                Error::invalid_input(format!(
-                    "{}: {}",
-                    VENDOR_ID.env(mis_http::options::env::BASE_URL),
-                    e.message()
-                ))
-            })?;
-        }
+        // The shared check accepts a path; HUBmis adds its own, so a path is refused, naming
+        // the variable when the URL came from it.
+        let options = match options {
+            Some(options) => {
+                options.base_url().map(check_base_url).transpose()?;
+                options
+            }
+            None => {
+                let options = ClientOptions::from_lookup(VENDOR_ID, &lookup)?;
+                if let Some(url) = options.base_url() {
+                    check_base_url(url).map_err(|e| {
+                        Error::invalid_input(format!(
+                            "{}: {}",
+                            VENDOR_ID.env(mis_http::options::env::BASE_URL),
+                            e.message()
+                        ))
+                    })?;
+                }
+                options
+            }
+        };
         let mut config =
             Config::new(client_id.trim(), client_secret, realm.trim()).with_options(options);
         if let Some(id) = get(ENV_ACADEMIC_YEAR_ID) {
@@ -524,7 +553,7 @@ impl fmt::Debug for Config {
 }
 
 /// Checks a host override: HTTPS (or HTTP to loopback), and no path, since the crate adds
-/// `/api/v1` itself (DESIGN.md §6). Returns it without a trailing slash.
+/// `/api/v1` itself (a path would be doubled). Returns it without a trailing slash.
 pub(crate) fn check_base_url(url: &str) -> Result<String> {
     let parsed = BaseUrl::parse(url)?;
     if !parsed.as_url().path().trim_matches('/').is_empty() {

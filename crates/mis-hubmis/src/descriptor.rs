@@ -2,14 +2,11 @@
 
 use std::sync::Arc;
 
-use mis_core::{Capabilities, MisProvider, Result, VendorId};
+use mis_core::{Capabilities, MisProvider, Result};
 use mis_http::{OpenRequest, VendorDescriptor};
 
-use crate::config::{Config, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REALM};
+use crate::config::{Config, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REALM, VENDOR_ID};
 use crate::provider::{self, EnrolmentCache, HubmisProvider};
-
-/// The vendor id: `--provider hubmis`, the `MIS_HUBMIS_*` variables, records' `provider`.
-pub const VENDOR_ID: VendorId = VendorId::new("hubmis");
 
 /// HUBmis for a vendor registry.
 ///
@@ -34,11 +31,13 @@ fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
     // The realm is the school, so a named school replaces the realm variable.
     let school = request.school.map(str::trim).filter(|s| !s.is_empty());
     let lookup = request.lookup;
-    let config = Config::from_lookup(|name| match school {
-        Some(school) if name == ENV_REALM => Some(school.to_owned()),
-        _ => lookup(name),
-    })?
-    .with_options(request.options);
+    let config = Config::from_lookup_with(
+        |name| match school {
+            Some(school) if name == ENV_REALM => Some(school.to_owned()),
+            _ => lookup(name),
+        },
+        request.options,
+    )?;
     let mut hubmis = HubmisProvider::new(config)?;
     if let Some(cache) = request.extensions.get::<Arc<dyn EnrolmentCache>>() {
         hubmis = hubmis.with_enrolment_cache(cache.clone());
@@ -111,5 +110,19 @@ mod tests {
         let hubmis =
             (DESCRIPTOR.open)(OpenRequest::new(options, &lookup).school(Some("S42"))).unwrap();
         assert_eq!(hubmis.info().tenant.as_deref(), Some("S42"));
+    }
+
+    #[test]
+    fn the_requests_options_are_the_ones_used() {
+        let lookup = lookup(CREDENTIALS.to_vec());
+        let options = mis_http::ClientOptions::new().with_time_zone("Europe/Dublin");
+        let hubmis = (DESCRIPTOR.open)(OpenRequest::new(options, &lookup)).unwrap();
+        assert_eq!(hubmis.info().time_zone, "Europe/Dublin");
+        // A host with a path is refused: the client adds `/api/v1` itself.
+        let options = mis_http::ClientOptions::new().with_base_url("https://example.com/api/v1");
+        let e = (DESCRIPTOR.open)(OpenRequest::new(options, &lookup))
+            .err()
+            .unwrap();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
 }

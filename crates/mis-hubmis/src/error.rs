@@ -1,9 +1,9 @@
 //! The HUBmis status table: response → [`mis_core::Error`], as a mis-http [`Classifier`].
 //!
-//! What the vendor documents (vendors.md §3.2): 401 when the access token has expired, and
-//! 429 with `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Retry-After` (a Unix
+//! What the API reference documents ("Authentication", "Usage Limits"): 401 when the access
+//! token has expired, and 429 with `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Retry-After` (a Unix
 //! time) when the quota is spent, after which a client must "wait at least 5 seconds". The
-//! error body is not documented (§3.3), so the message is looked for in the usual places:
+//! error body is not documented, so the message is looked for in the usual places:
 //! OAuth2's `error` / `error_description`, `message`, `detail`, `title`, and JSON:API
 //! `errors[]`.
 //!

@@ -1,6 +1,7 @@
 //! [`MisProvider`] for HUBmis: the typed client's wire records turned into the model.
 //!
-//! What each entity costs, since every request is five seconds of quota (vendors.md §3.2).
+//! What each entity costs, since every request is five seconds of quota (the API reference's
+//! "Usage Limits": 12 requests a minute).
 //! The rosters (students on roll, past students, staff) are walked once per
 //! [`Config::with_roster_ttl`] (default 2 h) and shared by every read of the provider and its
 //! clones; reference data (regional settings, attendance codes, academic years) is read once
@@ -77,14 +78,16 @@ use crate::client::{
     AttendanceFilter, Client, DateTimeRange, PastoralEventFilter, StaffFilter, StudentFilter,
 };
 use crate::config::{Config, VENDOR, check_time_zone};
-use crate::convert::attendance::{CodeBook, needs_code_book};
+use crate::convert::attendance::needs_code_book;
 use crate::convert::behaviour::PolarityRules;
+use crate::convert::codes::CodeBook;
 use crate::convert::{self, bad_record};
 use crate::routes;
 use crate::wire::{self, EnrolmentStatus, Id, PastoralType};
 use crate::wire::{StaffMember, StudentEnrolment};
 
-/// The zone used when neither the configuration nor the vendor names one (DESIGN.md §2.2).
+/// The zone used when neither the configuration nor the vendor names one: HUBmis is a UK
+/// MIS, so its schools are in England and Wales unless they say otherwise.
 const DEFAULT_ZONE: &str = "Europe/London";
 
 /// HUBmis as a [`MisProvider`]. Cheap to clone; clones share the client (token, quota) and
@@ -396,7 +399,7 @@ impl HubmisProvider {
                     }
                     // A 403 (the client lacks the settings scope), a 404 or an unknown zone
                     // name: the settings only place times, so the read goes on in the
-                    // default zone (DESIGN.md §2.2) and says so.
+                    // default zone (`DEFAULT_ZONE`) and says so.
                     Err(e) if e.is_degradable() => {
                         tracing::warn!(
                             error = %e,
@@ -1229,7 +1232,7 @@ impl MisProvider for HubmisProvider {
                 stream::iter(
                     years
                         .into_iter()
-                        .map(|y| convert::academic::academic_year(&y)),
+                        .map(|y| convert::calendar::academic_year(&y)),
                 )
             })
             .try_flatten()
@@ -1262,7 +1265,7 @@ impl MisProvider for HubmisProvider {
                     let terms = client.terms(n).await?;
                     terms
                         .iter()
-                        .map(|t| convert::academic::term(t, id.as_str()))
+                        .map(|t| convert::calendar::term(t, id.as_str()))
                         .collect::<Result<Vec<Term>>>()
                 }
             })
@@ -1283,7 +1286,7 @@ impl MisProvider for HubmisProvider {
             Ok::<_, Error>(
                 codes
                     .iter()
-                    .filter_map(|c| convert::attendance::code(c, &this.state.mapper, today))
+                    .filter_map(|c| convert::codes::code(c, &this.state.mapper, today))
                     .collect::<Vec<_>>(),
             )
         })

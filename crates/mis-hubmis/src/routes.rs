@@ -1,10 +1,11 @@
 //! The HUBmis route table: every path this crate calls, in one place.
 //!
-//! **Every path here is inferred.** The vendor's developer page lists each operation with its
-//! parameters and samples, but the URLs did not survive (vendors.md §3.3: "All resource paths …
-//! \[U\]"); only `POST /api/v1/token` on `api.hubmis.com` is confirmed (§3.2). The paths below
-//! follow DESIGN.md §4's inferred table and extend it in the same REST style, with the path
-//! parameters the vendor document names (`id`, `academicYearId`, `mappingId`,
+//! **Every path here is inferred.** The vendor's API reference ("WCBS HUBmis (1.2.0)") lists
+//! each operation with its parameters and samples, but the copy this crate was written from
+//! lost the URLs; only `POST /api/v1/token` on `api.hubmis.com` is confirmed (its
+//! "Authentication" walkthrough). The paths below are the operations' resource names in the
+//! REST style of that one path (`/students`, `/students/{id}/attendance`, …), with the path
+//! parameters the API reference names (`id`, `academicYearId`, `mappingId`,
 //! `pastoralCategoryType`, `module`, `userType`). When the real OpenAPI file is in hand,
 //! correcting a path is an edit to one line of this file and nothing else.
 //!
@@ -18,8 +19,8 @@
 
 use mis_core::{Error, Result};
 
-/// The production host (vendors.md §3.2: the token example's `Host: api.hubmis.com`; the
-/// page's list of "Production Base URLs" was lost, so there may be regional hosts).
+/// The production host (the API reference's token example: `Host: api.hubmis.com`; its list
+/// of "Production Base URLs" is empty, so there may be regional hosts).
 pub const BASE_URL: &str = "https://api.hubmis.com";
 
 /// The path prefix every route lives under (from the token path `/api/v1/token`).
@@ -91,11 +92,11 @@ macro_rules! routes {
 }
 
 routes! {
-    // OAuth. Confirmed by the vendor (vendors.md §3.2).
+    // OAuth. Confirmed by the API reference's "Authentication" walkthrough.
     /// `POST` form `grant_type`, `client_id`, `client_secret`.
     TOKEN = "token", "auth.token";
 
-    // Students (DESIGN.md §4 gives `/students`, `/students/{id}`, attendance and timetables).
+    // Students.
     /// Students: Get List.
     STUDENTS = "students", "students.list";
     /// Students: Get Students Past List.
@@ -211,8 +212,8 @@ routes! {
     /// Custom Field Options of a field.
     CUSTOM_FIELD_OPTIONS = "custom-fields/fields/{id}/options", "reference.custom_field_options";
 
-    // Academic structure, per academic year (the vendor document's `academicYearId` path
-    // parameter; DESIGN.md §4 abbreviates these as `/year-groups`, `/form-groups`).
+    // Academic structure, per academic year (the API reference's `academicYearId` path
+    // parameter).
     /// Departments of a year.
     DEPARTMENTS = "academic-years/{academicYearId}/departments", "academic.departments";
     /// One department.
@@ -318,7 +319,7 @@ routes! {
     /// School Communication Details.
     SCHOOL_COMMUNICATION_DETAILS = "school/communication-details", "school.communication_details";
 
-    // Attendance (DESIGN.md §4).
+    // Attendance.
     /// All attendance codes.
     ATTENDANCE_CODES = "attendance/codes", "attendance.codes";
 
@@ -346,7 +347,7 @@ routes! {
     /// Learning Support terminology.
     LEARNING_SUPPORT_TERMINOLOGY = "learning-support/terminology", "learning_support.terminology";
 
-    // Pastoral (DESIGN.md §4 gives `/pastoral/events`).
+    // Pastoral.
     /// Pastoral categories of a type (`wellbeing_event`, `wellbeing_plan`).
     PASTORAL_CATEGORIES = "pastoral/categories/{pastoralCategoryType}", "pastoral.categories";
     /// One pastoral category.

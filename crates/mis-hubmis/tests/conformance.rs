@@ -161,7 +161,7 @@ async fn setup_profile(faults: FaultPlan, profile: Profile) -> (Arc<dyn MisProvi
     let secret = creds.get("client_secret").expect("a secret").to_owned();
     let realm = creds.get("realm").expect("a realm").to_owned();
     let config = Config::new(id.as_str(), SecretString::from(secret.clone()), realm)
-        .with_base_url(sandbox.base_url())
+        .update_options(|o| o.with_base_url(sandbox.base_url()))
         .with_quota(Quota::HUBMIS.scaled(SCALE))
         .with_positive_categories(["Praise"])
         .with_negative_categories(["Concern"]);

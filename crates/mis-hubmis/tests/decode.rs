@@ -291,7 +291,7 @@ fn decode_fixture(name: &str, json: &str, tz: &jiff::tz::TimeZone) -> bool {
         }
         "attendance_session_marks" => {
             let list: List<AttendanceRecord> = decode(name, json);
-            let book = convert::attendance::CodeBook::default();
+            let book = convert::codes::CodeBook::default();
             for r in &list.0 {
                 convert::attendance::mark(r, "1", &book, &mapper).unwrap();
             }
@@ -342,13 +342,13 @@ fn decode_fixture(name: &str, json: &str, tz: &jiff::tz::TimeZone) -> bool {
         "academic_years" => {
             let list: List<AcademicYear> = decode(name, json);
             for y in &list.0 {
-                convert::academic::academic_year(y).unwrap();
+                convert::calendar::academic_year(y).unwrap();
             }
         }
         "terms" => {
             let list: List<Term> = decode(name, json);
             for t in &list.0 {
-                convert::academic::term(t, "1").unwrap();
+                convert::calendar::term(t, "1").unwrap();
             }
         }
         "pastoral_events" => {

@@ -31,7 +31,7 @@ async fn start(school: Arc<School>, faults: FaultPlan, scale: f64) -> (Sandbox, 
         SecretString::from(creds.get("client_secret").unwrap().to_owned()),
         creds.get("realm").unwrap(),
     )
-    .with_base_url(sandbox.base_url())
+    .update_options(|o| o.with_base_url(sandbox.base_url()))
     .with_quota(Quota::HUBMIS.scaled(scale));
     (sandbox, config)
 }
@@ -148,7 +148,7 @@ async fn a_client_without_a_quota_recovers_from_429s() {
     let client = Client::new(
         config
             .with_quota(Quota::unlimited())
-            .with_retry(RetryConfig::default().max_attempts(10)),
+            .update_options(|o| o.with_retry(RetryConfig::default().max_attempts(10))),
     )
     .unwrap();
     let tasks: Vec<_> = (0..20)

@@ -43,7 +43,7 @@ async fn variant(size: usize) -> (Sandbox, Arc<School>, HubmisProvider) {
         SecretString::from(creds.get("client_secret").unwrap().to_owned()),
         creds.get("realm").unwrap(),
     )
-    .with_base_url(sandbox.base_url())
+    .update_options(|o| o.with_base_url(sandbox.base_url()))
     .with_quota(Quota::HUBMIS.scaled(SCALE))
     .with_enrolment_details(false)
     .with_positive_categories(["Praise"])
@@ -241,7 +241,7 @@ async fn a_refused_realm_ends_the_read() {
         SecretString::from(creds.get("client_secret").unwrap().to_owned()),
         "S000000",
     )
-    .with_base_url(sandbox.base_url())
+    .update_options(|o| o.with_base_url(sandbox.base_url()))
     .with_quota(Quota::HUBMIS.scaled(SCALE));
     let p = HubmisProvider::new(config).unwrap();
     let range = school.attendance_range.unwrap();

@@ -67,7 +67,7 @@ async fn setup() -> Setup {
         SecretString::from(creds.get("client_secret").unwrap().to_owned()),
         creds.get("realm").unwrap(),
     )
-    .with_base_url(sandbox.base_url())
+    .update_options(|o| o.with_base_url(sandbox.base_url()))
     .with_quota(Quota::HUBMIS.scaled(SCALE))
     .with_token_lifetime_cap(Config::TOKEN_LIFETIME.mul_f64(SCALE));
     Setup {

@@ -35,7 +35,7 @@ async fn two_schools_on_one_host_get_no_429() {
             SecretString::from(creds.get("client_secret").unwrap().to_owned()),
             creds.get("realm").unwrap(),
         )
-        .with_base_url(sandbox.base_url())
+        .update_options(|o| o.with_base_url(sandbox.base_url()))
         .with_quota(Quota::HUBMIS.scaled(SCALE));
         HubmisProvider::new(config).unwrap()
     };

@@ -1,47 +1,16 @@
-//! Attendance: session records and the code book → [`AttendanceMark`] / [`AttendanceCode`].
+//! Attendance: session records → [`AttendanceMark`] (the code book is [`super::codes`]).
 //!
 //! HUBmis is a UK MIS: its codes are DfE codes, so every mark goes through mis-core's one
 //! date-aware table ([`CodeMapper::map_code`]) with the school's overrides; nothing here
 //! knows what a code means.
 
-use std::collections::HashMap;
-
-use jiff::civil::Date;
 use mis_core::codes::{CodeMapper, Mapped};
-use mis_core::{AttendanceCode, AttendanceMark, Result, Session, Slot};
+use mis_core::{AttendanceMark, Result, Session, Slot};
 
+use super::codes::CodeBook;
 use super::{bad_record, nonempty, parse_date};
 use crate::config::VENDOR;
-use crate::wire::{self, AttendanceRecord, AttendanceSession, CodeRef};
-
-/// The code book by id, for records that name their code only by id.
-#[derive(Debug, Clone, Default)]
-pub struct CodeBook {
-    by_id: HashMap<String, String>,
-}
-
-impl CodeBook {
-    /// Indexes `codes` by id.
-    pub fn new(codes: &[wire::AttendanceCode]) -> Self {
-        let by_id = codes
-            .iter()
-            .filter_map(|c| Some((c.id.as_ref()?.as_str().to_owned(), c.code.clone()?)))
-            .collect();
-        CodeBook { by_id }
-    }
-
-    /// Whether the book is empty.
-    pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
-    }
-
-    /// The code a record carries: its own `code`, else the book's code for its `id`.
-    pub fn code_of<'a>(&'a self, r: &'a CodeRef) -> Option<&'a str> {
-        r.code
-            .as_deref()
-            .or_else(|| self.by_id.get(r.id.as_ref()?.as_str()).map(String::as_str))
-    }
-}
+use crate::wire::{AttendanceRecord, AttendanceSession};
 
 /// Whether a record names its code only by id (so the code book is needed to read it).
 pub fn needs_code_book(record: &AttendanceRecord) -> bool {
@@ -108,25 +77,13 @@ pub fn mark(
     })
 }
 
-/// One code book entry, categorised with the table in force on `on` (today, for a code
-/// book). Entries without a code are skipped.
-pub fn code(entry: &wire::AttendanceCode, mapper: &CodeMapper, on: Date) -> Option<AttendanceCode> {
-    let raw = entry.code.as_deref()?.to_owned();
-    let mapped = mapper.map_code(&raw, on);
-    Some(AttendanceCode {
-        provider: VENDOR.into(),
-        code: raw,
-        label: nonempty(entry.description.as_deref()),
-        category: mapped.category,
-        late: mapped.late,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use mis_core::AttendanceCategory::*;
 
     use super::*;
+    use crate::convert::codes::code;
+    use crate::wire;
 
     fn records(json: &str) -> Vec<AttendanceRecord> {
         serde_json::from_str(json).unwrap()

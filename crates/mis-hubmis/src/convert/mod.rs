@@ -1,9 +1,10 @@
 //! Pure functions from the wire types to the mis-core model. No I/O: the provider fetches,
 //! these convert, and the unit tests below each function pin the mapping down.
 
-pub mod academic;
 pub mod attendance;
 pub mod behaviour;
+pub mod calendar;
+pub mod codes;
 pub mod staff;
 pub mod student;
 pub mod timetable;

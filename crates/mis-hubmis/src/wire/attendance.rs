@@ -1,5 +1,5 @@
-//! Attendance codes and session records. **Inferred shapes** (DESIGN.md §4): the document's
-//! samples for both operations lost their fields.
+//! Attendance codes and session records. **Inferred shapes** (the usual REST record of a
+//! session mark): the document's samples for both operations lost their fields.
 
 use serde::{Deserialize, Deserializer, Serialize};
 

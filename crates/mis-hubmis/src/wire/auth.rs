@@ -1,4 +1,4 @@
-//! The OAuth2 token response (vendors.md §3.2, confirmed).
+//! The OAuth2 token response (the API reference's "Authentication" walkthrough, confirmed).
 
 use mis_http::SecretString;
 use serde::{Deserialize, Deserializer};

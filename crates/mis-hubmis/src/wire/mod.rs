@@ -1,12 +1,12 @@
 //! Serde mirrors of the HUBmis JSON, lenient by design.
 //!
-//! Sources: the response samples of the vendor document (`vendor-docs/hubmis.txt`) where it
-//! kept them, and DESIGN.md §4's inferred shapes where it did not (attendance records and
-//! codes, the timetable calendar, pastoral events; each such type says so). Many samples lost
+//! Sources: the response samples of the vendor's API reference ("WCBS HUBmis (1.2.0)") where
+//! it kept them, and inferred shapes (the usual REST records) where it did not (attendance
+//! records and codes, the timetable calendar, pastoral events; each such type says so). Many samples lost
 //! their fields in extraction (`[{ }]`); those endpoints return [`Item`], which keeps the
 //! common `id` / `name` / `code` and everything else as JSON.
 //!
-//! Leniency rules, because the shapes are partly inferred (vendors.md §3.3):
+//! Leniency rules, because the shapes are partly inferred:
 //! * every field is optional or defaulted, and unknown fields are ignored (or kept in
 //!   `extra` where a caller may want them);
 //! * ids are integers in the document but are accepted as numbers or strings ([`Id`]);
@@ -235,7 +235,7 @@ impl TextOrItem {
 
 /// A list response: a bare JSON array (what the vendor document's samples show) or an object
 /// holding the array under `data` (the JSON:API envelope that `page[number]` hints at). The
-/// envelope is not confirmed (vendors.md §3.3), so both are read.
+/// envelope is not confirmed by the API reference, so both are read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct List<T>(pub Vec<T>);
 

@@ -1,5 +1,5 @@
-//! Pastoral: categories (from the document's sample) and events (**inferred shape**,
-//! DESIGN.md §4: the document's list and single-event samples lost their fields).
+//! Pastoral: categories (from the document's sample) and events (**inferred shape**:
+//! the document's list and single-event samples lost their fields).
 
 use serde::{Deserialize, Serialize};
 

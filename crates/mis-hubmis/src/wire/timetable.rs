@@ -1,5 +1,5 @@
 //! Timetables: the maintenance record ("Timetables: Get single Timetable", from the
-//! document's sample) and the per-person calendar (**inferred shape**, DESIGN.md §4: the
+//! document's sample) and the per-person calendar (**inferred shape**: the
 //! document's sample is only `{"calendar": [ ]}`).
 
 use serde::{Deserialize, Serialize};
