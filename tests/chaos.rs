@@ -180,11 +180,10 @@ fn provider(vendor: VendorId, sandbox: &Sandbox, school: &School) -> Arc<dyn Mis
                 mis_hubmis::SecretString::from(cred(sandbox, "client_secret")),
                 cred(sandbox, "realm"),
             )
-            .with_base_url(base)
             .with_quota(mis_hubmis::Quota::HUBMIS.scaled(scale))
             .with_positive_categories(["Praise"])
             .with_negative_categories(["Concern"])
-            .with_retry(retry());
+            .update_options(|o| o.with_base_url(base).with_retry(retry()));
             Arc::new(mis_hubmis::HubmisProvider::new(config).unwrap())
         }
         classcharts::ID => Arc::new(
