@@ -11,8 +11,8 @@
 //! as "present" is worse than a visible gap. A per-provider [`CodeMapper`] can override any
 //! code or label.
 //!
-//! Source: DfE "Working together to improve school attendance" (2024) code annex, as
-//! summarised in `shared/reference/school-data-model.md` §1.9.
+//! Source: DfE, "Working together to improve school attendance" (statutory guidance,
+//! August 2024), the annex of attendance and absence codes.
 
 use std::collections::BTreeMap;
 
@@ -125,7 +125,7 @@ fn normalise_label(label: &str) -> String {
         .join(" ")
 }
 
-/// The category of a non-DfE status label, by the rules of DESIGN.md §2.2:
+/// The category of a non-DfE status label, by these fixed rules:
 /// present → present; late → present + late; excused / authorised / health / sick →
 /// authorised; absent / unexcused → unauthorised; field trip / sports / school activity →
 /// approved educational activity. Whole labels only: `"not present"` is not `present`, and

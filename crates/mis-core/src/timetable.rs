@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 /// Accepts `HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff`, and a date-time in ISO form
 /// (`2020-01-01T09:00:00Z`, `2020-01-01 09:00:00`, `…+01:00`), of which only the time is
 /// read. Vendors that send a time on a dummy date with a `Z` mean the school's wall-clock
-/// time, not UTC: reading it as UTC would move every lesson by an hour in summer time
-/// (DESIGN.md §2.2). Bad input is `InvalidInput` naming the value.
+/// time, not UTC: reading it as UTC would move every lesson by an hour in summer time.
+/// Bad input is `InvalidInput` naming the value.
 pub fn time_of_day(value: &str) -> Result<Time> {
     let v = value.trim();
     let bad = || {

@@ -12,6 +12,7 @@
 pub mod bench;
 mod degraded;
 mod expected;
+mod flags;
 pub mod requests;
 mod scenarios;
 
@@ -19,6 +20,7 @@ pub use degraded::{
     ALL_FAULT_KINDS, degrades_per_fault, degrades_per_fault_of, strict_fails_on_first_warning,
 };
 pub use expected::Expected;
+pub use flags::every_capability_flag;
 pub use requests::{RequestCount, count_requests, read_week, school_week, school_week_in};
 pub use scenarios::*;
 
@@ -103,6 +105,14 @@ macro_rules! conformance_suite {
                     &[$($crate::Entity::$no),*],
                 )
                 .unwrap();
+            }
+
+            /// Every capability flag: declared ones have a passing scenario, the others
+            /// are refused with a typed error.
+            #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn every_capability_flag() {
+                let (provider, expected) = $setup.await;
+                $crate::every_capability_flag(&*provider, &expected).await.unwrap();
             }
 
             #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,8 @@
 //! The normalised model: one shape per entity whatever the vendor.
 //!
 //! Field names are a public contract (they are also the JSON the `mis` CLI prints), so every
-//! type derives `Serialize`/`Deserialize` with the names documented in DESIGN.md §2.2.
+//! type derives `Serialize`/`Deserialize` with the field names shown here; renaming one is a
+//! breaking change.
 //! Enums that carry vendor values are `#[non_exhaustive]` and keep what they do not know in
 //! `Other(String)` rather than failing a whole response.
 
