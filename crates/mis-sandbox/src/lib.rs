@@ -14,5 +14,5 @@ pub mod sandbox;
 pub use emulator::{FaultPlan, RecordFaults, Stats};
 pub use sandbox::{
     Credentials, EMULATORS, Emulator, EmulatorContext, EmulatorDescriptor, EmulatorOptions,
-    Fixture, Sandbox, emulator, fixtures,
+    Fixture, Sandbox, emulator, fixtures, no_settings,
 };

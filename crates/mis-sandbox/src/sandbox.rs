@@ -117,6 +117,19 @@ pub struct EmulatorDescriptor {
     /// The wire-format fixtures it renders for a school, in a fixed order (may be empty
     /// for an emulator with no fixture files).
     pub fixtures: fn(&School) -> Vec<Fixture>,
+    /// What a client configures, beyond the base URL and the credentials, to read the
+    /// school the way the school itself would configure it at the emulator's time scale:
+    /// `MIS_<VENDOR>_*` settings such as a quota scaled with the emulator's window, bell
+    /// times or behaviour polarity the vendor's API does not carry. Empty for most vendors.
+    pub settings: fn(&School, &EmulatorOptions) -> Vec<(String, String)>,
+    /// The time scale a demonstration runs this emulator at: short enough that a 40-student
+    /// school reads in seconds under the vendor's quota, long enough not to be throttled.
+    pub demo_time_scale: f64,
+}
+
+/// [`EmulatorDescriptor::settings`] for an emulator whose school needs no settings.
+pub fn no_settings(_: &School, _: &EmulatorOptions) -> Vec<(String, String)> {
+    Vec::new()
 }
 
 impl fmt::Debug for EmulatorDescriptor {
@@ -156,6 +169,7 @@ pub struct Sandbox {
     id: VendorId,
     running: Running,
     credentials: Credentials,
+    settings: Vec<(String, String)>,
     stats: Arc<Stats>,
 }
 
@@ -192,6 +206,7 @@ impl Sandbox {
     ) -> io::Result<Sandbox> {
         let faults = Arc::new(Faults::new(faults));
         let stats = Arc::new(Stats::default());
+        let settings = (emulator.settings)(&school, &options);
         let ctx = EmulatorContext {
             school,
             options,
@@ -209,6 +224,7 @@ impl Sandbox {
             id: emulator.id,
             running,
             credentials: built.credentials,
+            settings,
             stats,
         })
     }
@@ -262,6 +278,19 @@ impl Sandbox {
         for (name, value) in &self.credentials.0 {
             env.insert(self.id.env(&name.to_ascii_uppercase()), value.clone());
         }
+        env
+    }
+
+    /// The settings a client needs to read this emulator's school as the school would
+    /// configure it ([`EmulatorDescriptor::settings`]), as `MIS_<VENDOR>_*` pairs.
+    pub fn settings(&self) -> &[(String, String)] {
+        &self.settings
+    }
+
+    /// [`Sandbox::env`] and [`Sandbox::settings`] together: everything a client reads.
+    pub fn client_env(&self) -> BTreeMap<String, String> {
+        let mut env = self.env();
+        env.extend(self.settings.iter().cloned());
         env
     }
 
@@ -321,6 +350,9 @@ mod tests {
             assert_eq!(env[&sandbox.id().env("BASE_URL")], sandbox.base_url());
             assert!(env.len() >= 2, "{}: no credentials", sandbox.id());
             assert!(env.keys().all(|k| k.starts_with(&prefix)), "{env:?}");
+            let all = sandbox.client_env();
+            assert!(all.keys().all(|k| k.starts_with(&prefix)), "{all:?}");
+            assert_eq!(all.len(), env.len() + sandbox.settings().len());
         }
     }
 }

@@ -178,6 +178,9 @@ pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
     name: "ClassCharts",
     build,
     fixtures,
+    settings: crate::no_settings,
+    // Its windows are short or absent: a tenth of real time never waits on a throttle.
+    demo_time_scale: 0.1,
 };
 
 /// Builds the ClassCharts emulator over `ctx.school`.

@@ -154,6 +154,9 @@ pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
     name: "Classe365",
     build,
     fixtures,
+    settings: crate::no_settings,
+    // Its windows are short or absent: a tenth of real time never waits on a throttle.
+    demo_time_scale: 0.1,
 };
 
 /// Builds the Classe365 emulator over `ctx.school`: the `/restv2` router, the credentials it

@@ -154,6 +154,9 @@ pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
     name: "GO 4 Schools",
     build,
     fixtures,
+    settings: crate::no_settings,
+    // Its windows are short or absent: a tenth of real time never waits on a throttle.
+    demo_time_scale: 0.1,
 };
 
 /// Requests one API key may make in any [`QUOTA_WINDOW`] (inferred: GO publishes no figure).

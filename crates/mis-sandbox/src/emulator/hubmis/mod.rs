@@ -107,7 +107,32 @@ pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
     name: "WCBS HUBmis",
     build,
     fixtures,
+    settings,
+    // 12 requests per 120 ms instead of per minute: a demo school reads in seconds.
+    demo_time_scale: 0.002,
 };
+
+/// The client settings for this emulator's school: the quota scaled with the emulator's
+/// window (`MIS_HUBMIS_QUOTA`, 12 per 60 s at scale 1), and the wellbeing categories'
+/// polarity, which HUBmis does not send and a school configures (the emulator's categories
+/// are Praise, Concern and Note).
+pub fn settings(_: &School, options: &crate::EmulatorOptions) -> Vec<(String, String)> {
+    let window = options.scaled(std::time::Duration::from_secs(60));
+    vec![
+        (
+            "MIS_HUBMIS_QUOTA".to_owned(),
+            format!("{}/{}", quota::LIMIT, window.as_secs_f64()),
+        ),
+        (
+            "MIS_HUBMIS_POSITIVE_CATEGORIES".to_owned(),
+            "Praise".to_owned(),
+        ),
+        (
+            "MIS_HUBMIS_NEGATIVE_CATEGORIES".to_owned(),
+            "Concern".to_owned(),
+        ),
+    ]
+}
 
 /// Page size when the client sends no `page[size]` (the vendor's default is not published;
 /// 30 is what the JSON:API paginator HUBmis's query style comes from uses).

@@ -145,7 +145,57 @@ pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
     name: "ManageBac",
     build,
     fixtures,
+    settings,
+    // Ten times faster than ManageBac's 10 requests a second: a demo never waits long.
+    demo_time_scale: 0.1,
 };
+
+/// The client settings for this emulator's school, which ManageBac's API does not carry and
+/// a school configures: the bell times (`MIS_MANAGEBAC_PERIOD_TIMES`, `1=08:50-09:50,…`: the
+/// API has period numbers but no clock times), the time zone (the school record names
+/// none), the behaviour types' polarity (`MIS_MANAGEBAC_BEHAVIOUR_POLARITY`, `Merit=positive,…`;
+/// neutral types left out); and the quota scaled with the emulator's window
+/// (`MIS_MANAGEBAC_QUOTA`, 10 a second at scale 1).
+pub fn settings(school: &School, options: &crate::EmulatorOptions) -> Vec<(String, String)> {
+    let bells: Vec<String> = school
+        .periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            format!(
+                "{}={}-{}",
+                i + 1,
+                p.start.strftime("%H:%M"),
+                p.end.strftime("%H:%M")
+            )
+        })
+        .collect();
+    let mut polarity = std::collections::BTreeMap::new();
+    for e in school.behaviour_events() {
+        if let Some(category) = &e.category {
+            polarity.insert(category.clone(), e.polarity.as_str());
+        }
+    }
+    let polarity: Vec<String> = polarity
+        .iter()
+        .filter(|(_, p)| **p != "neutral")
+        .map(|(c, p)| format!("{c}={p}"))
+        .collect();
+    // The emulator's rate, written per second (`100/1` at a tenth of real time).
+    let per_second = (auth::LIMIT as f64 / options.time_scale.max(1e-6)).round();
+    vec![
+        ("MIS_MANAGEBAC_PERIOD_TIMES".to_owned(), bells.join(",")),
+        (
+            "MIS_MANAGEBAC_TIME_ZONE".to_owned(),
+            school.time_zone.clone(),
+        ),
+        (
+            "MIS_MANAGEBAC_BEHAVIOUR_POLARITY".to_owned(),
+            polarity.join(","),
+        ),
+        ("MIS_MANAGEBAC_QUOTA".to_owned(), format!("{per_second}/1")),
+    ]
+}
 
 /// Per-instance settings of the ManageBac emulator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
