@@ -77,6 +77,7 @@ use tokio::time::Instant;
 use crate::VENDOR;
 use crate::config::{Account, Api, Config, LoginStyle};
 use crate::error::{ClassChartsClassifier, LOGIN_OPERATION, SIGN_ON_CHANGED, sign_on_changed};
+use crate::routes;
 use crate::wire::{self, Envelope, LoginMeta, PingData, PingMeta};
 
 /// What ClassCharts' login forms want for the captcha today (vendors.md §1.9: accepted now,
@@ -299,6 +300,12 @@ impl SessionAuth {
         let _ = self.direct.set(http);
     }
 
+    /// The login client's rate gate, once set.
+    #[cfg(test)]
+    pub(crate) fn direct_gate(&self) -> Option<&std::sync::Arc<mis_http::RateGate>> {
+        self.direct.get().map(HttpClient::rate_gate)
+    }
+
     /// Logs in now, unless a login already happened: keeps the user the login (or, after a
     /// web-form login, the first rotation) describes, and the fresh session for the stack's
     /// first acquire, which then sends nothing. Concurrent callers share one login. See the
@@ -450,7 +457,7 @@ impl SessionAuth {
             ],
         };
         let response = http
-            .post(&["login"])
+            .post(&[routes::LOGIN])
             .form(&form)
             .operation(LOGIN_OPERATION)
             // Replaying a login only issues another session; no school data changes.
@@ -585,7 +592,7 @@ impl SessionAuth {
 
     async fn probe_pupils(&self, http: &HttpClient, session: &SecretString) -> Result<Response> {
         let mut request = http
-            .get(&["pupils"])
+            .get(&[routes::PUPILS])
             .accept_redirect()
             .operation("pupils")
             .build()?;
@@ -598,7 +605,7 @@ impl SessionAuth {
     /// Steps 2 and 3 of the workaround (module docs).
     async fn handshake(&self, http: &HttpClient, session: &SecretString) -> Result<()> {
         self.handshakes.fetch_add(1, Ordering::SeqCst);
-        let return_url = http.url(&["pupils"])?;
+        let return_url = http.url(&[routes::PUPILS])?;
         // Step 2: the verify call carries the ClassCharts login cookies (and any of TES's).
         let cookies = {
             let state = self.state();
@@ -612,7 +619,7 @@ impl SessionAuth {
         };
         let mut verify = self
             .sso
-            .request_url(Method::GET, "/v1/verify")
+            .request_url(Method::GET, routes::SSO_VERIFY)
             .query(&[("returnUrl", return_url.as_str())])
             .accept_redirect()
             .operation("sso.verify")
@@ -659,7 +666,7 @@ impl SessionAuth {
     /// (the old one is kept if none came back: the session was still used, so it lives on).
     async fn rotate(&self, http: &HttpClient, session: SecretString) -> Result<SecretString> {
         let mut request = http
-            .post(&["ping"])
+            .post(&[routes::PING])
             .form(&[("include_data", "true")])
             .operation("ping")
             // A replayed ping at worst rotates the session twice; if the first rotation's

@@ -25,11 +25,16 @@ use mis_http::{
 };
 use serde::de::DeserializeOwned;
 
+mod cache;
+
+pub(crate) use cache::DayReply;
+
 use crate::VENDOR;
 use crate::auth::{AuthStats, SessionAuth, User};
 use crate::config::{Account, Api, Config, DEFAULT_TIME_ZONE, DEFAULT_TIMEOUT, default_rate_limit};
 use crate::convert::MarkRules;
 use crate::error::{ClassChartsClassifier, PURCHASE_OPERATION};
+use crate::routes;
 use crate::wire::de::Many;
 use crate::wire::{
     AcademicReport, AcademicReportSummary, ActivityMeta, ActivityPoint, Announcement,
@@ -120,11 +125,10 @@ pub(crate) struct Inner {
     pub(crate) zone_override: Option<TimeZone>,
     pub(crate) date_of_birth: Option<Date>,
     pub(crate) chosen_pupil: Option<String>,
-    /// Timetable days read lately, shared by the provider's reads (issue 16).
-    pub(crate) timetables: crate::provider::TimetableCache,
-    /// The parent's pupil list as read lately, shared by the provider's reads (issue 16).
-    pub(crate) pupils:
-        std::sync::Mutex<Option<(tokio::time::Instant, crate::provider::PupilsCell)>>,
+    /// Timetable days read lately, shared by the provider's reads.
+    pub(crate) timetables: cache::TimetableCache,
+    /// The parent's pupil list as read lately, shared by the provider's reads.
+    pub(crate) pupils: cache::KeptPupils,
 }
 
 impl Client {
@@ -324,7 +328,7 @@ impl Client {
         let request = self
             .inner
             .http
-            .post(&["ping"])
+            .post(&[routes::PING])
             .form(&[("include_data", "false")])
             // Reading who is logged in changes nothing: safe to repeat.
             .idempotent(true);
@@ -333,7 +337,8 @@ impl Client {
 
     /// `POST /logout`: ends the session at ClassCharts. A later call logs in again.
     pub async fn logout(&self) -> Result<()> {
-        self.act("logout", self.inner.http.post(&["logout"])).await
+        self.act("logout", self.inner.http.post(&[routes::LOGOUT]))
+            .await
     }
 
     // ---- shared data endpoints ----------------------------------------------------------
@@ -360,7 +365,7 @@ impl Client {
     ) -> Result<Reply<Vec<T>, ActivityMeta>> {
         Self::check_id("pupil", pupil_id)?;
         let request = Self::dated(
-            self.inner.http.get(&["activity", pupil_id.trim()]),
+            self.inner.http.get(&[routes::ACTIVITY, pupil_id.trim()]),
             filter.from,
             filter.to,
         )
@@ -458,7 +463,7 @@ impl Client {
     ) -> Result<Reply<BehaviourSummary, BehaviourMeta>> {
         Self::check_id("pupil", pupil_id)?;
         let request = Self::dated(
-            self.inner.http.get(&["behaviour", pupil_id.trim()]),
+            self.inner.http.get(&[routes::BEHAVIOUR, pupil_id.trim()]),
             from,
             to,
         );
@@ -483,7 +488,7 @@ impl Client {
     ) -> Result<Reply<Vec<T>, HomeworksMeta>> {
         Self::check_id("pupil", pupil_id)?;
         let request = Self::dated(
-            self.inner.http.get(&["homeworks", pupil_id.trim()]),
+            self.inner.http.get(&[routes::HOMEWORKS, pupil_id.trim()]),
             filter.from,
             filter.to,
         )
@@ -499,7 +504,7 @@ impl Client {
         let request = self
             .inner
             .http
-            .get(&["homeworkticked", status_id.trim()])
+            .get(&[routes::HOMEWORK_TICKED, status_id.trim()])
             .query(&[("studentId", pupil_id.trim())])
             // A toggle: repeating it would undo it.
             .idempotent(false);
@@ -526,7 +531,7 @@ impl Client {
         let request = self
             .inner
             .http
-            .get(&["timetable", pupil_id.trim()])
+            .get(&[routes::TIMETABLE, pupil_id.trim()])
             .query(&[("date", date.to_string())]);
         self.fetch_or_default("timetable", request).await
     }
@@ -534,21 +539,27 @@ impl Client {
     /// `GET /classes/{id}`.
     pub async fn get_classes(&self, pupil_id: &str) -> Result<Reply<Vec<ClassInfo>>> {
         Self::check_id("pupil", pupil_id)?;
-        let request = self.inner.http.get(&["classes", pupil_id.trim()]);
+        let request = self.inner.http.get(&[routes::CLASSES, pupil_id.trim()]);
         self.fetch_or_default("classes", request).await
     }
 
     /// `GET /eventbadges/{id}`.
     pub async fn get_event_badges(&self, pupil_id: &str) -> Result<Reply<Vec<Badge>>> {
         Self::check_id("pupil", pupil_id)?;
-        let request = self.inner.http.get(&["eventbadges", pupil_id.trim()]);
+        let request = self
+            .inner
+            .http
+            .get(&[routes::EVENT_BADGES, pupil_id.trim()]);
         self.fetch_or_default("eventbadges", request).await
     }
 
     /// `GET /announcements/{id}`.
     pub async fn get_announcements(&self, pupil_id: &str) -> Result<Reply<Vec<Announcement>>> {
         Self::check_id("pupil", pupil_id)?;
-        let request = self.inner.http.get(&["announcements", pupil_id.trim()]);
+        let request = self
+            .inner
+            .http
+            .get(&[routes::ANNOUNCEMENTS, pupil_id.trim()]);
         self.fetch_or_default("announcements", request).await
     }
 
@@ -571,7 +582,7 @@ impl Client {
     ) -> Result<Reply<Vec<T>, DetentionsMeta>> {
         Self::check_id("pupil", pupil_id)?;
         let request = Self::dated(
-            self.inner.http.get(&["detentions", pupil_id.trim()]),
+            self.inner.http.get(&[routes::DETENTIONS, pupil_id.trim()]),
             range.map(|r| r.from()),
             range.map(|r| r.to()),
         );
@@ -596,7 +607,7 @@ impl Client {
     ) -> Result<Reply<AttendanceDays<P>, AttendanceMeta>> {
         Self::check_id("pupil", pupil_id)?;
         let request = Self::dated(
-            self.inner.http.get(&["attendance", pupil_id.trim()]),
+            self.inner.http.get(&[routes::ATTENDANCE, pupil_id.trim()]),
             Some(range.from()),
             Some(range.to()),
         );
@@ -606,7 +617,10 @@ impl Client {
     /// `GET /customfields/{id}`: the school's pupil fields (house, tutor group…).
     pub async fn get_custom_fields(&self, pupil_id: &str) -> Result<Reply<CustomFields>> {
         Self::check_id("pupil", pupil_id)?;
-        let request = self.inner.http.get(&["customfields", pupil_id.trim()]);
+        let request = self
+            .inner
+            .http
+            .get(&[routes::CUSTOM_FIELDS, pupil_id.trim()]);
         self.fetch_or_default("customfields", request).await
     }
 
@@ -619,7 +633,7 @@ impl Client {
         let request = self
             .inner
             .http
-            .get(&["getacademicreports"])
+            .get(&[routes::ACADEMIC_REPORTS])
             .query(&[("studentId", pupil_id.trim())]);
         self.fetch_or_default("academic_reports", request).await
     }
@@ -635,7 +649,7 @@ impl Client {
         let request = self
             .inner
             .http
-            .get(&["getacademicreport", report_id.trim()])
+            .get(&[routes::ACADEMIC_REPORT, report_id.trim()])
             .query(&[("studentId", pupil_id.trim())]);
         let reply: Reply<Many<AcademicReport>> =
             self.fetch_or_default("academic_report", request).await?;
@@ -653,7 +667,7 @@ impl Client {
         let request = self
             .inner
             .http
-            .post(&["getpupilreportcards"])
+            .post(&[routes::REPORT_CARDS])
             .query(&[("pupil_id", id)])
             .form(&[("pupil_id", id)])
             // A read sent as POST: safe to repeat.
@@ -672,7 +686,7 @@ impl Client {
         pupil_id: &str,
         card_id: &str,
     ) -> Result<Reply<Vec<OnReportCard>>> {
-        self.report_card_part("getpupilreportcard", "report_card", pupil_id, card_id, None)
+        self.report_card_part(routes::REPORT_CARD, "report_card", pupil_id, card_id, None)
             .await
     }
 
@@ -684,7 +698,7 @@ impl Client {
         date: Date,
     ) -> Result<Reply<Vec<ReportCardComment>>> {
         self.report_card_part(
-            "getpupilreportcardsummarycomment",
+            routes::REPORT_CARD_SUMMARY_COMMENT,
             "report_card.comment",
             pupil_id,
             card_id,
@@ -701,7 +715,7 @@ impl Client {
         date: Date,
     ) -> Result<Reply<Vec<ReportCardTarget>>> {
         self.report_card_part(
-            "getpupilreportcardtarget",
+            routes::REPORT_CARD_TARGET,
             "report_card.target",
             pupil_id,
             card_id,
@@ -835,7 +849,7 @@ impl StudentClient {
     /// `GET /rewards/{id}`: the rewards shop, with the points balance in `meta`.
     pub async fn get_rewards(&self) -> Result<Reply<Vec<Reward>, RewardsMeta>> {
         let me = self.student_id().await?;
-        let request = self.core.inner.http.get(&["rewards", &me]);
+        let request = self.core.inner.http.get(&[routes::REWARDS, &me]);
         self.core.fetch_or_default("rewards", request).await
     }
 
@@ -848,7 +862,7 @@ impl StudentClient {
             .core
             .inner
             .http
-            .post(&["purchase", item_id.trim()])
+            .post(&[routes::PURCHASE, item_id.trim()])
             .form(&[("pupil_id", me.as_str())]);
         self.core
             .fetch_or_default(PURCHASE_OPERATION, request)
@@ -864,7 +878,7 @@ impl StudentClient {
             .core
             .inner
             .http
-            .post(&["getcode"])
+            .post(&[routes::GET_CODE])
             .form(&[("date", dob.to_string())])
             .idempotent(true);
         let reply: Reply<StudentCode> = self.core.fetch("getcode", request).await?;
@@ -936,7 +950,7 @@ impl ParentClient {
     /// [`ParentClient::get_pupils`] with each pupil decoded as `T` (`Lenient<Pupil>` for the
     /// provider: one unreadable pupil record costs that pupil).
     pub(crate) async fn pupils_as<T: DeserializeOwned>(&self) -> Result<Reply<Vec<T>>> {
-        let request = self.core.inner.http.get(&["pupils"]);
+        let request = self.core.inner.http.get(&[routes::PUPILS]);
         self.core.fetch_or_default("pupils", request).await
     }
 
@@ -971,7 +985,7 @@ impl ParentClient {
         if new.expose_secret().is_empty() {
             return Err(Error::invalid_input("the new password is empty"));
         }
-        let request = self.core.inner.http.post(&["password"]).form(&[
+        let request = self.core.inner.http.post(&[routes::PASSWORD]).form(&[
             ("current", current.expose_secret()),
             ("new", new.expose_secret()),
             ("repeat", new.expose_secret()),
@@ -993,7 +1007,7 @@ impl ParentClient {
             self.core
                 .inner
                 .http
-                .get(&["parentbehaviours", pupil_id.trim()]),
+                .get(&[routes::PARENT_BEHAVIOURS, pupil_id.trim()]),
             range.map(|r| r.from()),
             range.map(|r| r.to()),
         );
@@ -1016,7 +1030,7 @@ impl ParentClient {
             .core
             .inner
             .http
-            .post(&["addparentbehaviour", pupil_id.trim()])
+            .post(&[routes::ADD_PARENT_BEHAVIOUR, pupil_id.trim()])
             .form(&[("behaviour_id", behaviour_id.trim())]);
         self.core
             .fetch_or_default("parent_behaviour.add", request)
@@ -1031,7 +1045,7 @@ impl ParentClient {
             .core
             .inner
             .http
-            .post(&["deleteparentbehaviour", pupil_id.trim()])
+            .post(&[routes::DELETE_PARENT_BEHAVIOUR, pupil_id.trim()])
             .form(&[("behaviour_id", behaviour_id.trim())]);
         self.core.act("parent_behaviour.delete", request).await
     }
@@ -1048,5 +1062,43 @@ impl Deref for ParentClient {
 impl fmt::Debug for ParentClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ParentClient").field(&self.core).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use mis_core::MisProvider;
+
+    use super::*;
+
+    #[test]
+    fn unset_options_are_classcharts_defaults_and_set_ones_win() {
+        let config = Config::student("ABC123", "2010-01-20").unwrap();
+        let client = StudentClient::new(config.clone()).unwrap();
+        assert_eq!(client.http().rate_gate().limit(), default_rate_limit());
+        assert_eq!(
+            client.http().base_url().as_str(),
+            crate::routes::BASE_URL,
+            "the real host by default"
+        );
+        assert_eq!(client.info().time_zone, DEFAULT_TIME_ZONE);
+
+        let limit = RateLimit::at_most(3, Duration::from_secs(1));
+        let config = config.update_options(|o| {
+            o.with_rate_limit(limit)
+                .with_base_url("http://127.0.0.1:9/")
+                .with_time_zone("Europe/Dublin")
+        });
+        let client = StudentClient::new(config).unwrap();
+        assert_eq!(client.http().rate_gate().limit(), limit);
+        assert_eq!(client.http().base_url().as_str(), "http://127.0.0.1:9");
+        assert_eq!(client.info().time_zone, "Europe/Dublin");
+        // The login shares the data requests' gate: it counts against the same allowance.
+        assert!(Arc::ptr_eq(
+            client.http().rate_gate(),
+            client.inner.auth.direct_gate().unwrap()
+        ));
     }
 }

@@ -14,8 +14,9 @@ use mis_core::codes::CodeMapper;
 use mis_core::{AttendanceCategory, Error, ErrorKind, Result};
 use mis_http::{BaseUrl, ClientOptions, ExposeSecret, RateLimit, SecretString};
 
+use crate::VENDOR_ID;
 use crate::convert::SessionKeys;
-use crate::descriptor::VENDOR_ID;
+use crate::routes;
 
 /// Pupil code (student login).
 pub const ENV_CODE: &str = "MIS_CLASSCHARTS_CODE";
@@ -37,9 +38,9 @@ pub const ENV_BASE_URL: &str = "MIS_CLASSCHARTS_BASE_URL";
 
 /// The real host: both APIs live under `https://www.classcharts.com` (`/apiv2student`,
 /// `/apiv2parent`).
-pub const DEFAULT_BASE_URL: &str = "https://www.classcharts.com";
+pub const DEFAULT_BASE_URL: &str = routes::BASE_URL;
 /// The TES sign-on service parents' logins are redirected to since April 2026.
-pub const DEFAULT_SSO_BASE_URL: &str = "https://session.tes.com";
+pub const DEFAULT_SSO_BASE_URL: &str = routes::SSO_BASE_URL;
 /// The school's zone when ClassCharts does not say: ClassCharts serves UK schools, and a
 /// pupil record's `timezone` is `Europe/London` wherever one was seen.
 pub const DEFAULT_TIME_ZONE: &str = "Europe/London";
@@ -110,24 +111,24 @@ impl Api {
     /// The path prefix: `/apiv2student` or `/apiv2parent`.
     pub fn prefix(self) -> &'static str {
         match self {
-            Api::Student => "/apiv2student",
-            Api::Parent => "/apiv2parent",
+            Api::Student => routes::STUDENT_PREFIX,
+            Api::Parent => routes::PARENT_PREFIX,
         }
     }
 
     /// The web form: `/student/login` or `/parent/login`.
     pub fn form_path(self) -> &'static str {
         match self {
-            Api::Student => "/student/login",
-            Api::Parent => "/parent/login",
+            Api::Student => routes::STUDENT_FORM,
+            Api::Parent => routes::PARENT_FORM,
         }
     }
 
     /// The cookie holding the session after a web-form login.
     pub fn credentials_cookie(self) -> &'static str {
         match self {
-            Api::Student => "student_session_credentials",
-            Api::Parent => "parent_session_credentials",
+            Api::Student => routes::STUDENT_CREDENTIALS_COOKIE,
+            Api::Parent => routes::PARENT_CREDENTIALS_COOKIE,
         }
     }
 }

@@ -11,14 +11,11 @@
 
 use std::sync::Arc;
 
-use mis_core::{Capabilities, MisProvider, Result, VendorId};
+use mis_core::{Capabilities, MisProvider, Result};
 use mis_http::{OpenRequest, VendorDescriptor};
 
+use crate::VENDOR_ID;
 use crate::config::{Config, ENV_CODE, ENV_DOB, ENV_EMAIL, ENV_PASSWORD};
-
-/// The vendor id: `classcharts` (`--provider classcharts`, `MIS_CLASSCHARTS_*`, records'
-/// `provider`).
-pub const VENDOR_ID: VendorId = VendorId::new(crate::VENDOR);
 
 /// ClassCharts in a vendor registry: two ways to log in (pupil, parent), one capability
 /// entry for each.

@@ -100,6 +100,7 @@ pub mod convert;
 pub mod descriptor;
 pub mod error;
 mod provider;
+pub mod routes;
 pub mod wire;
 
 use std::sync::Arc;
@@ -109,13 +110,17 @@ pub use client::{
     ActivityFilter, Client, DisplayDate, HomeworkFilter, ParentClient, StudentClient,
 };
 pub use config::{Account, Api, Config, LoginStyle};
-pub use descriptor::{DESCRIPTOR, VENDOR_ID};
+pub use descriptor::DESCRIPTOR;
 pub use error::{ClassChartsClassifier, is_sign_on_changed};
 pub use mis_core::MisProvider;
 pub use wire::Reply;
 
 /// The vendor id on every record and error: `classcharts`.
 pub const VENDOR: &str = "classcharts";
+
+/// The vendor id: `classcharts` (`--provider classcharts`, the `MIS_CLASSCHARTS_*`
+/// variables, records' `provider`).
+pub const VENDOR_ID: mis_core::VendorId = mis_core::VendorId::new(VENDOR);
 
 /// A provider for `config`'s account: a [`StudentClient`] for a pupil login, a
 /// [`ParentClient`] for a parent login.

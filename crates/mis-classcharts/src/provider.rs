@@ -25,9 +25,8 @@
 //! pupils; anything else is `InvalidInput` naming the pupils there are. The school's zone is
 //! the configured one, else the pupil's `timezone`, else `Europe/London` (DESIGN §2.2).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
@@ -42,91 +41,14 @@ use mis_core::{
     error_stream, unsupported_stream,
 };
 use mis_http::Lenient;
-use tokio::time::Instant;
 
 use crate::VENDOR;
 use crate::client::{
-    ActivityFilter, Client, DisplayDate, HomeworkFilter, ParentClient, StudentClient,
+    ActivityFilter, Client, DayReply, DisplayDate, HomeworkFilter, ParentClient, StudentClient,
 };
 use crate::convert;
-use crate::wire::{AttendanceDays, AttendancePeriod, Detention as WireDetention, Pupil};
-use crate::wire::{Homework as WireHomework, TimetableLesson, TimetableMeta};
-
-/// One pupil's day of timetable as ClassCharts sent it (each lesson decoded on its own).
-type DayReply = crate::wire::Reply<Vec<Lenient<TimetableLesson>>, TimetableMeta>;
-
-/// How long a day's timetable read is reused: long enough for every read of one run (a
-/// sync's attendance and timetable of a pupil come minutes apart at most), short enough
-/// that a long-lived client sees a changed timetable within minutes.
-const TIMETABLE_REUSE: Duration = Duration::from_secs(10 * 60);
-/// Days kept at most (a school-year of days for a family of pupils, well under a megabyte):
-/// past this the stale ones go, and if none is stale, all of them.
-const TIMETABLE_DAYS_KEPT: usize = 4_096;
-
-/// A pupil's day cell: filled once by the first read that needs it, shared by the others.
-type DayCell = Arc<tokio::sync::OnceCell<Arc<DayReply>>>;
-
-/// The timetable days this client read lately, per pupil and date (issue 16: the same fact
-/// is not fetched twice in one run). The attendance read asks for the day of every date
-/// with lesson marks to join them to their lessons, and the timetable read asks for every
-/// teaching day: the same `GET /timetable/{id}?date=`, read once for both, whichever comes
-/// first — also when they run at the same time (one request, the other waits for it).
-///
-/// Only answers are kept: a refusal is not, so a later read asks again (and reports it on
-/// its own query). Each reader decodes the kept answer itself, so an unreadable lesson is
-/// reported on every query that read the day, as if each had fetched it.
-#[derive(Default)]
-pub(crate) struct TimetableCache {
-    days: Mutex<HashMap<(String, Date), (Instant, DayCell)>>,
-}
-
-impl TimetableCache {
-    fn cell(&self, pupil: &str, date: Date) -> DayCell {
-        let mut days = self.days.lock().unwrap_or_else(PoisonError::into_inner);
-        let key = (pupil.to_owned(), date);
-        if let Some((at, cell)) = days.get(&key)
-            && at.elapsed() < TIMETABLE_REUSE
-        {
-            return cell.clone();
-        }
-        if days.len() >= TIMETABLE_DAYS_KEPT {
-            days.retain(|_, (at, _)| at.elapsed() < TIMETABLE_REUSE);
-            if days.len() >= TIMETABLE_DAYS_KEPT {
-                days.clear();
-            }
-        }
-        let cell = DayCell::default();
-        days.insert(key, (Instant::now(), cell.clone()));
-        cell
-    }
-}
-
-impl std::fmt::Debug for TimetableCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self
-            .days
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len();
-        f.debug_struct("TimetableCache").field("days", &n).finish()
-    }
-}
-
-/// A pupil's day of timetable: the one this client read lately ([`TimetableCache`]), else
-/// one `GET /timetable/{id}?date=`.
-async fn timetable_day(core: &Client, pupil: &str, date: Date) -> Result<Arc<DayReply>> {
-    let cell = core.inner.timetables.cell(pupil, date);
-    cell.get_or_try_init(|| async {
-        core.timetable_as::<Lenient<TimetableLesson>>(pupil, date)
-            .await
-            .map(Arc::new)
-    })
-    .await
-    .cloned()
-}
-
-/// The parent's pupil list, filled once by the first read that needs it.
-pub(crate) type PupilsCell = Arc<tokio::sync::OnceCell<Arc<Vec<Lenient<Pupil>>>>>;
+use crate::wire::{AttendanceDays, AttendancePeriod, Detention as WireDetention};
+use crate::wire::{Homework as WireHomework, TimetableMeta};
 
 /// One pupil the provider reads for.
 #[derive(Debug, Clone)]
@@ -243,35 +165,6 @@ impl StudentClient {
 }
 
 impl ParentClient {
-    /// `GET /pupils` as read lately: every read of a run starts from the parent's pupils,
-    /// and one list serves them all (issue 16), reused like the timetable days
-    /// ([`TIMETABLE_REUSE`]); concurrent reads share one request. A refusal is not kept.
-    async fn pupils_once(&self) -> Result<Arc<Vec<Lenient<Pupil>>>> {
-        let cell = {
-            let mut kept = self
-                .core()
-                .inner
-                .pupils
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            match &*kept {
-                Some((at, cell)) if at.elapsed() < TIMETABLE_REUSE => cell.clone(),
-                _ => {
-                    let cell = PupilsCell::default();
-                    *kept = Some((Instant::now(), cell.clone()));
-                    cell
-                }
-            }
-        };
-        cell.get_or_try_init(|| async {
-            self.pupils_as::<Lenient<Pupil>>()
-                .await
-                .map(|r| Arc::new(r.data))
-        })
-        .await
-        .cloned()
-    }
-
     /// The parent's pupils (or the configured one), each decoded on its own: a pupil record
     /// that does not decode or convert is reported (`loss` says what the read loses) and left
     /// out, and the others are read.
@@ -477,7 +370,7 @@ fn day_lessons(
 /// while the timetable says `"P1"` / `"Tut"` (vendors.md §1.6), and a lesson's id needs the
 /// class id only the timetable carries ([`convert::lesson`]). So each date with lesson marks
 /// needs one `GET /timetable/{id}?date=` — dates with session marks only cost nothing — read
-/// once for this and the timetable read of the same run ([`TimetableCache`]).
+/// once for this and the timetable read of the same run (the client's timetable cache).
 ///
 /// The timetable is enrichment here, nothing more: the marks are complete without it. If it
 /// cannot be read degradably (the school hides the timetable module: a permission error), the
@@ -495,8 +388,8 @@ async fn join_timetable(
         .map(|(m, _)| m.date)
         .collect();
     for date in days {
-        // Shared with a timetable read of the same pupil and day ([`TimetableCache`]).
-        let answer = timetable_day(core, &t.id, date).await;
+        // Shared with a timetable read of the same pupil and day (the client's timetable cache).
+        let answer = core.timetable_day(&t.id, date).await;
         let Some(reply) = or_degrade(
             answer,
             d,
@@ -565,7 +458,7 @@ async fn lessons_of(
     range: DateRange,
     d: &Diagnostics,
 ) -> Result<Option<(Vec<Lesson>, TimetableMeta)>> {
-    let answer = timetable_day(core, &t.id, date).await;
+    let answer = core.timetable_day(&t.id, date).await;
     let consequence = format!("the pupil's lessons from {date} on left out");
     let Some(reply) = or_degrade(answer, d, "lesson", &consequence, &t.id)? else {
         return Ok(None);

@@ -3,16 +3,10 @@
 use jiff::tz::TimeZone;
 use mis_core::{BehaviourEvent, DecodeDetail, Error, Polarity, Result};
 
+use super::clean;
 use super::time::local_date_time;
 use crate::VENDOR;
 use crate::wire::{ActivityPoint, WirePolarity};
-
-fn clean(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
 
 /// One activity point as a [`BehaviourEvent`], or `None` when it is not a behaviour point
 /// (`type` is `detention`, `notice`, `attendance_event`… — those are not behaviour events).

@@ -12,17 +12,28 @@
 
 mod attendance;
 mod behaviour;
+mod detention;
 mod homework;
-mod lesson;
 mod student;
 mod time;
+mod timetable;
 
 pub use attendance::{
     ClassName, MarkRules, SessionKeys, join_lessons, marks, marks_with_classes, period_key,
     session_of,
 };
 pub use behaviour::event;
-pub use homework::{detention, detention_date, homework};
-pub use lesson::lesson;
+pub use detention::{detention, detention_date};
+pub use homework::homework;
 pub use student::student;
 pub use time::{local_date_time, zoned_date_time};
+pub use timetable::lesson;
+
+/// A text field trimmed, `None` when absent or blank (ClassCharts sends `""` and `null`
+/// alike for "none").
+fn clean(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}

@@ -4,16 +4,10 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use mis_core::{DecodeDetail, Error, Lesson, Result, stable_lesson_id};
 
+use super::clean;
 use super::time::zoned_date_time;
 use crate::VENDOR;
 use crate::wire::TimetableLesson;
-
-fn clean(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
 
 /// One timetable entry as a dated [`Lesson`], or `None` for a break (`is_break: true` —
 /// a break is not a lesson).
