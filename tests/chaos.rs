@@ -199,7 +199,7 @@ fn provider(vendor: VendorId, sandbox: &Sandbox, school: &School) -> Arc<dyn Mis
             .unwrap(),
         ),
         classe365::ID => Arc::new(
-            mis_classe365::Client::new(
+            mis_classe365::Classe365Provider::new(
                 mis_classe365::Config::new(
                     &cred(sandbox, "subdomain"),
                     cred(sandbox, "api_key").as_str(),

@@ -167,7 +167,7 @@ fn open(
         classe365::ID => {
             let c = mis_classe365::Config::from_lookup(lookup)?;
             let shown = format!("{c:?} {c:#?}");
-            (Arc::new(mis_classe365::Client::new(c)?), shown)
+            (Arc::new(mis_classe365::Classe365Provider::new(c)?), shown)
         }
         managebac::ID => {
             let c = mis_managebac::Config::from_lookup(lookup)?;

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use mis_classe365::{Client, Config};
+use mis_classe365::{Classe365Provider, Config};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions};
 use mis_testkit::count_requests;
 
@@ -42,7 +42,7 @@ async fn main() {
         let creds = sandbox.credentials();
         let subdomain = creds.get("subdomain").expect("a subdomain").to_owned();
         let key = creds.get("api_key").expect("an API key").to_owned();
-        let client = Client::new(
+        let client = Classe365Provider::new(
             Config::new(&subdomain, key.as_str())
                 .map(|c| c.update_options(|o| o.with_base_url(sandbox.base_url())))
                 .expect("config"),
@@ -61,7 +61,7 @@ async fn main() {
             r[1],
             r[2],
             r[3],
-            client.page_size()
+            client.client().page_size()
         );
         println!("| route | requests |\n|---|---:|");
         for (route, count) in &n.by_route {

@@ -21,9 +21,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
-use mis_core::codes::CodeMapper;
 use mis_core::paging::{Page, next_page_number, paginate};
-use mis_core::{DateRange, DecodeDetail, Error, ErrorKind, ProviderInfo, Result};
+use mis_core::{DateRange, DecodeDetail, Error, ErrorKind, Result};
 use mis_http::{HttpClient, RateLimit, RetryConfig, StatusCode, WaitHint, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -87,22 +86,24 @@ impl AttendanceFilter {
     }
 }
 
-/// A Classe365 client for one tenant: cheap to clone (an `Arc` inside); clones share the
-/// connection pool, the credential and the rate gate.
+/// A Classe365 client for one tenant: the vendor's own records, one method per resource and
+/// verb. Cheap to clone (an `Arc` inside); clones share the connection pool, the credential
+/// and the rate gate.
 ///
-/// It is also the [`MisProvider`](mis_core::MisProvider) for the tenant (see `provider.rs`).
+/// The same data in the model every vendor shares is
+/// [`Classe365Provider`](crate::Classe365Provider), which reads through a `Client`.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
-pub(crate) struct Inner {
+struct Inner {
     /// GETs: retried per the config.
     reads: HttpClient,
     /// POSTs: one attempt, same rate gate.
     writes: HttpClient,
-    pub(crate) info: ProviderInfo,
-    pub(crate) mapper: CodeMapper,
+    /// The tenant subdomain, for `Debug`.
+    tenant: String,
     page_size: u32,
 }
 
@@ -113,11 +114,10 @@ impl Client {
     /// (see [`crate::config`]); a transport set there replaces the network for reads and
     /// writes alike.
     ///
-    /// Errors: `InvalidInput` for a base URL, time zone, page size or credential that cannot
+    /// Errors: `InvalidInput` for a base URL, page size or credential that cannot
     /// be used.
     pub fn new(config: Config) -> Result<Client> {
         let base = config.base()?;
-        let time_zone = config.time_zone()?;
         let page_size = config.page_size()?;
         let options = config.options();
         let stack = || -> Result<_> {
@@ -145,15 +145,11 @@ impl Client {
             .retry(RetryConfig::none())
             .rate_gate(reads.rate_gate().clone())
             .build()?;
-        let info = ProviderInfo::new(VENDOR)
-            .tenant(config.subdomain().as_str())
-            .time_zone(time_zone);
         Ok(Client {
             inner: Arc::new(Inner {
                 reads,
                 writes,
-                info,
-                mapper: config.mapper().clone(),
+                tenant: config.subdomain().as_str().to_owned(),
                 page_size,
             }),
         })
@@ -632,8 +628,7 @@ impl fmt::Debug for Client {
         // mis-http's Debug shows no header values; the API key lives only in its authenticator.
         f.debug_struct("Client")
             .field("vendor", &VENDOR)
-            .field("tenant", &self.inner.info.tenant)
-            .field("time_zone", &self.inner.info.time_zone)
+            .field("tenant", &self.inner.tenant)
             .field("page_size", &self.inner.page_size)
             .field("http", &self.inner.reads)
             .finish_non_exhaustive()

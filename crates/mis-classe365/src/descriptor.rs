@@ -10,8 +10,8 @@ use std::sync::Arc;
 use mis_core::{Capabilities, Error, MisProvider, Result, VendorId};
 use mis_http::{OpenRequest, VendorDescriptor};
 
-use crate::client::Client;
 use crate::config::{Config, ENV_API_KEY, ENV_SUBDOMAIN};
+use crate::provider::Classe365Provider;
 
 /// The vendor id: `classe365` (`--provider classe365`, `MIS_CLASSE365_*`, every record's
 /// `provider`).
@@ -48,7 +48,7 @@ fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
             )));
         }
     }
-    Ok(Arc::new(Client::new(config)?))
+    Ok(Arc::new(Classe365Provider::new(config)?))
 }
 
 #[cfg(test)]

@@ -7,16 +7,16 @@
 //! ```no_run
 //! # async fn demo() -> mis_core::Result<()> {
 //! use futures::TryStreamExt;
-//! use mis_classe365::{Client, Config};
+//! use mis_classe365::{Classe365Provider, Config};
 //! use mis_core::{AttendanceQuery, DateRange, MisProvider, StudentQuery};
 //!
-//! let client = Client::new(Config::new("evaluate3x", "kysjd4f58sadf894cfa")?)?;
+//! let provider = Classe365Provider::new(Config::new("evaluate3x", "kysjd4f58sadf894cfa")?)?;
 //! // The typed API: the vendor's own records.
-//! let first = client.students_page(1).await?;
+//! let first = provider.client().students_page(1).await?;
 //! // The normalised API: the same data as every other vendor.
-//! let students: Vec<_> = client.students(StudentQuery::new()).try_collect().await?;
+//! let students: Vec<_> = provider.students(StudentQuery::new()).try_collect().await?;
 //! let range = DateRange::parse("2024-09-09", "2024-09-13")?;
-//! let marks: Vec<_> = client.attendance(AttendanceQuery::new(range)).try_collect().await?;
+//! let marks: Vec<_> = provider.attendance(AttendanceQuery::new(range)).try_collect().await?;
 //! # let _ = (first, students, marks); Ok(()) }
 //! ```
 //!
@@ -115,7 +115,7 @@ pub mod config;
 pub mod convert;
 mod descriptor;
 pub mod error;
-mod provider;
+pub mod provider;
 pub mod routes;
 pub mod wire;
 
@@ -124,6 +124,7 @@ pub use config::{Config, Subdomain};
 pub use descriptor::{DESCRIPTOR, VENDOR_ID};
 pub use error::{Classe365Classifier, VendorError, vendor_error};
 pub use mis_core::MisProvider;
+pub use provider::Classe365Provider;
 
 /// The vendor id on every record and error: `classe365`.
 pub const VENDOR: &str = "classe365";

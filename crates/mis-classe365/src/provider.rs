@@ -1,4 +1,4 @@
-//! `impl MisProvider for Client`: the wire, converted to the mis-core model.
+//! [`Classe365Provider`]: the [`Client`]'s records, converted to the mis-core model.
 //!
 //! | trait method          | Classe365 source                    | notes |
 //! |-----------------------|-------------------------------------|-------|
@@ -18,8 +18,12 @@
 //! whole lists (no per-student call, no enrichment read), so there is no sub-resource whose
 //! loss could cost one student; a failed page is the list failing, and ends the read.
 
+use std::fmt;
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use mis_core::codes::CodeMapper;
 use mis_core::{
     AcademicYear, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent, BehaviourQuery,
     Capabilities, DateRange, Diagnostics, Error, ErrorKind, Group, Lesson, MisProvider,
@@ -30,6 +34,7 @@ use mis_http::Lenient;
 
 use crate::VENDOR;
 use crate::client::{AttendanceFilter, Client};
+use crate::config::Config;
 use crate::convert;
 
 use mis_core::error_stream;
@@ -179,6 +184,79 @@ fn mark_or_warn(
     }
 }
 
+/// The [`MisProvider`] for one Classe365 tenant: reads and writes through a [`Client`] and
+/// converts to the model every vendor shares. Cheap to clone: clones share the client
+/// (connection pool, credential, rate gate).
+///
+/// ```
+/// use mis_classe365::{Classe365Provider, Config};
+/// use mis_core::MisProvider;
+///
+/// let provider = Classe365Provider::new(Config::new("evaluate3x", "kysjd4f58sadf894cfa")?)?;
+/// assert_eq!(provider.info().tenant.as_deref(), Some("evaluate3x"));
+/// # Ok::<(), mis_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Classe365Provider {
+    client: Client,
+    state: Arc<State>,
+}
+
+/// What the provider adds to the client.
+struct State {
+    info: ProviderInfo,
+    /// Status label → category, with the school's overrides.
+    mapper: CodeMapper,
+}
+
+impl Classe365Provider {
+    /// The provider for the tenant in `config`. Nothing is sent until the first read.
+    ///
+    /// Errors: `InvalidInput` for a base URL, time zone, page size or credential that cannot
+    /// be used.
+    pub fn new(config: Config) -> Result<Classe365Provider> {
+        let client = Client::new(config.clone())?;
+        Classe365Provider::with_client(client, &config)
+    }
+
+    /// The provider over an existing `client` (sharing its connection pool and rate gate),
+    /// converting as `config` says: its time zone and status mapping. `config` should be the
+    /// one the client was built from; its connection settings are not read again.
+    ///
+    /// Errors: `InvalidInput` for a time zone the time zone database does not know.
+    pub fn with_client(client: Client, config: &Config) -> Result<Classe365Provider> {
+        let info = ProviderInfo::new(VENDOR)
+            .tenant(config.subdomain().as_str())
+            .time_zone(config.time_zone()?);
+        Ok(Classe365Provider {
+            client,
+            state: Arc::new(State {
+                info,
+                mapper: config.mapper().clone(),
+            }),
+        })
+    }
+
+    /// The provider configured from the environment ([`Config::from_env`]).
+    pub fn from_env() -> Result<Classe365Provider> {
+        Classe365Provider::new(Config::from_env()?)
+    }
+
+    /// The typed client underneath, for the vendor's own records.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl fmt::Debug for Classe365Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Classe365Provider")
+            .field("info", &self.state.info)
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a Classe365 client supports, known before any request (the same for every tenant).
 pub fn capabilities() -> Capabilities {
     let mut c = Capabilities::default();
@@ -198,9 +276,9 @@ pub fn capabilities() -> Capabilities {
 }
 
 #[async_trait]
-impl MisProvider for Client {
+impl MisProvider for Classe365Provider {
     fn info(&self) -> &ProviderInfo {
-        &self.inner.info
+        &self.state.info
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -211,7 +289,8 @@ impl MisProvider for Client {
         let year = q.year_group.map(|y| y.trim().to_owned());
         let include_leavers = q.include_leavers;
         let d = q.diagnostics;
-        self.student_records_lenient()
+        self.client
+            .student_records_lenient()
             .try_filter_map(move |item| {
                 futures::future::ready(listed(item, year.as_deref(), include_leavers, &d))
             })
@@ -237,11 +316,12 @@ impl MisProvider for Client {
             filter = filter.student(id.clone());
             student = Some(id);
         }
-        let mapper = self.inner.mapper.clone();
+        let mapper = self.state.mapper.clone();
         let range = q.range;
         let slot = q.slot;
         let d = q.diagnostics;
-        self.attendance_records_lenient(&filter)
+        self.client
+            .attendance_records_lenient(&filter)
             .try_filter_map(move |item| futures::future::ready(mark_or_warn(item, &mapper, &d)))
             .try_filter(move |m| {
                 // The vendor was asked for this range and this student, but the names of
@@ -270,26 +350,30 @@ impl MisProvider for Client {
     }
 
     fn staff(&self) -> BoxStream<'static, Result<Staff>> {
-        self.teachers()
+        self.client
+            .teachers()
             .and_then(|w| futures::future::ready(convert::staff(&w)))
             .boxed()
     }
 
     fn groups(&self) -> BoxStream<'static, Result<Group>> {
-        self.classes()
+        self.client
+            .classes()
             .and_then(|w| futures::future::ready(convert::group(&w)))
             .boxed()
     }
 
     fn academic_years(&self) -> BoxStream<'static, Result<AcademicYear>> {
-        self.sessions()
+        self.client
+            .sessions()
             .try_filter(|w| futures::future::ready(!convert::is_term(w)))
             .and_then(|w| futures::future::ready(convert::academic_year(&w)))
             .boxed()
     }
 
     fn terms(&self) -> BoxStream<'static, Result<Term>> {
-        self.sessions()
+        self.client
+            .sessions()
             .try_filter(|w| futures::future::ready(convert::is_term(w)))
             .and_then(|w| futures::future::ready(convert::term(&w)))
             .boxed()
@@ -306,6 +390,7 @@ impl MisProvider for Client {
         let filter = AttendanceFilter::new(DateRange::day(w.date)).student(w.student_id.trim());
         let student = w.student_id.trim();
         let existing: Vec<_> = self
+            .client
             .attendance_records(&filter)
             .try_filter(|r| {
                 // Only this student's own daily register on that date: the `student_id`
@@ -350,7 +435,7 @@ impl MisProvider for Client {
                 .with_operation("attendance.save"));
             }
         }
-        let saved = self.save_attendance(&record).await?;
+        let saved = self.client.save_attendance(&record).await?;
         Ok(WriteReceipt::Applied {
             id: saved.id.or(record.id),
         })

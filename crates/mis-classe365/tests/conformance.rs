@@ -22,7 +22,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use futures::TryStreamExt;
 use jiff::ToSpan;
-use mis_classe365::{Client, Config};
+use mis_classe365::{Classe365Provider, Config};
 use mis_core::memory::MemoryData;
 use mis_core::{
     AttendanceCategory, AttendanceMark, AttendanceQuery, AttendanceWrite, DateRange, ErrorKind,
@@ -141,14 +141,14 @@ fn range(school: &School) -> DateRange {
     DateRange::new(first, first.checked_add(11.days()).unwrap()).unwrap()
 }
 
-async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
+async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Classe365Provider, Expected) {
     start_profile(faults, Profile::Standard).await
 }
 
 async fn start_profile(
     faults: FaultPlan,
     profile: Profile,
-) -> (Sandbox, Arc<School>, Client, Expected) {
+) -> (Sandbox, Arc<School>, Classe365Provider, Expected) {
     let school = Arc::new(School::generate_with(
         SEED,
         SIZE,
@@ -166,7 +166,7 @@ async fn start_profile(
     let creds = sandbox.credentials();
     let subdomain = creds.get("subdomain").expect("a subdomain").to_owned();
     let key = creds.get("api_key").expect("an API key").to_owned();
-    let client = Client::new(
+    let client = Classe365Provider::new(
         Config::new(&subdomain, key.as_str())
             .unwrap()
             .update_options(|o| o.with_base_url(sandbox.base_url())),
@@ -532,9 +532,9 @@ async fn staff_groups_and_calendar_round_trip() {
 async fn one_student_and_a_missing_one() {
     let (_sandbox, school, client, _) = start(FaultPlan::none()).await;
     let first = &school.students[0];
-    let s = client.student(&first.id).await.unwrap();
+    let s = client.client().student(&first.id).await.unwrap();
     assert_eq!(s.first_name.as_deref(), Some(first.first_name.as_str()));
-    let e = client.student("99999").await.unwrap_err();
+    let e = client.client().student("99999").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert_eq!(e.status(), Some(204));
     // Leavers are off roll unless asked for.
@@ -557,7 +557,7 @@ async fn reads_are_retried_through_faults() {
         ..FaultPlan::none()
     };
     let (sandbox, _school, client, expected) = start(plan).await;
-    let c = Client::new(
+    let c = Classe365Provider::new(
         Config::new(
             client.info().tenant.as_deref().unwrap(),
             expected.secrets[0].as_str(),

@@ -11,7 +11,7 @@ use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use jiff::civil::date;
 use mis_classe365::wire::{AttendanceRecord, StudentInput};
-use mis_classe365::{AttendanceFilter, Client, Config, vendor_error};
+use mis_classe365::{AttendanceFilter, Classe365Provider, Client, Config, vendor_error};
 use mis_core::{
     AttendanceCategory, AttendanceQuery, AttendanceWrite, DateRange, ErrorKind, MisProvider,
     Session, Slot, StudentQuery, WriteReceipt,
@@ -39,6 +39,10 @@ fn config(server: &MockServer) -> Config {
 
 fn client(server: &MockServer) -> Client {
     Client::new(config(server)).unwrap()
+}
+
+fn provider(server: &MockServer) -> Classe365Provider {
+    Classe365Provider::new(config(server)).unwrap()
 }
 
 fn basic() -> String {
@@ -443,7 +447,7 @@ async fn attendance_query_shape_and_day_marks() {
             }));
         })
         .await;
-    let c = client(&server);
+    let c = provider(&server);
     let range = DateRange::parse("2024-09-09", "2024-09-13").unwrap();
     let marks: Vec<_> = c
         .attendance(AttendanceQuery::new(range).student("1001"))
@@ -522,7 +526,7 @@ async fn record_attendance_updates_the_days_record_by_id_or_creates_one() {
             }}));
         })
         .await;
-    let c = client(&server);
+    let c = provider(&server);
     let mut w = AttendanceWrite::session("1001", date(2024, 9, 9), Session::Am, "late").note("Bus");
     w.session = None;
     let receipt = c.record_attendance(w).await.unwrap();
@@ -575,7 +579,7 @@ async fn students_filter_leavers_and_year_groups() {
             ]}));
         })
         .await;
-    let c = client(&server);
+    let c = provider(&server);
     let ids = |v: Vec<mis_core::Student>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
     let on_roll = c.students(StudentQuery::new()).try_collect().await.unwrap();
     assert_eq!(ids(on_roll), ["1", "3"]);
@@ -637,8 +641,8 @@ async fn no_secret_in_debug_display_or_errors() {
         })
         .await;
     let config = config(&server);
-    let c = Client::new(config.clone()).unwrap();
-    let e = c.students_page(1).await.unwrap_err();
+    let c = Classe365Provider::new(config.clone()).unwrap();
+    let e = c.client().students_page(1).await.unwrap_err();
     let b64 = STANDARD.encode(format!("{SUBDOMAIN}:{KEY}"));
     let texts = [
         format!("{config:?}"),
@@ -683,7 +687,7 @@ async fn a_bad_record_costs_that_record() {
             ]}));
         })
         .await;
-    let c = client(&server);
+    let c = provider(&server);
     let d = Diagnostics::new();
     let got = c
         .all_students(StudentQuery::new().with_diagnostics(d.clone()))
@@ -754,7 +758,7 @@ async fn five_subject_registers_with_one_absence_are_five_lesson_marks() {
             ]}));
         })
         .await;
-    let c = client(&server);
+    let c = provider(&server);
     let marks: Vec<_> = c
         .attendance(AttendanceQuery::new(DateRange::day(date(2024, 9, 9))))
         .try_collect()
@@ -847,7 +851,7 @@ async fn a_server_ignoring_the_student_filter_cannot_leak_or_misdirect_a_write()
                 "class_id": 5, "date": "2024-09-09", "status": "excused"}}));
         })
         .await;
-    let c = client(&server);
+    let c = provider(&server);
     let marks: Vec<_> = c
         .attendance(AttendanceQuery::new(DateRange::day(date(2024, 9, 9))).student("1001"))
         .try_collect()
@@ -920,7 +924,7 @@ async fn on_roll_means_on_roll() {
             ]}));
         })
         .await;
-    let c = client(&server);
+    let c = provider(&server);
     let d = Diagnostics::new();
     let on_roll: Vec<_> = c
         .students(StudentQuery::new().with_diagnostics(d.clone()))

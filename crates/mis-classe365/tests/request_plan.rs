@@ -15,7 +15,7 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use jiff::ToSpan;
 use jiff::civil::Weekday;
-use mis_classe365::{AttendanceFilter, Client, Config};
+use mis_classe365::{AttendanceFilter, Classe365Provider, Config};
 use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, ErrorKind, MisProvider, StudentQuery,
     TimetableQuery,
@@ -59,7 +59,7 @@ async fn week_costs_at_most_the_plan(profile: Profile) {
     .await
     .unwrap();
     let creds = sandbox.credentials();
-    let client = Client::new(
+    let client = Classe365Provider::new(
         Config::new(
             creds.get("subdomain").unwrap(),
             creds.get("api_key").unwrap(),
@@ -97,14 +97,16 @@ async fn week_costs_at_most_the_plan(profile: Profile) {
     assert!(!students.is_empty() && !marks.is_empty());
 
     // The plan, from what the tenant holds: every student record, the week's records.
-    let per_page = client.page_size();
+    let per_page = client.client().page_size();
     assert_eq!(per_page, 100, "the largest page the emulator serves");
     let all_students = client
+        .client()
         .student_records()
         .try_collect::<Vec<_>>()
         .await
         .unwrap();
     let records = client
+        .client()
         .attendance_records(&AttendanceFilter::new(range))
         .try_collect::<Vec<_>>()
         .await
