@@ -1,4 +1,4 @@
-//! Logging in, keeping the session alive, and the cookie jar (vendors.md §1.3).
+//! Logging in, keeping the session alive, and the cookie jar.
 //!
 //! [`SessionAuth`] is the mis-http [`Authenticator`] for both APIs. The stack calls it:
 //!
@@ -14,7 +14,7 @@
 //! * **renew** (before the next request once [`Config::ping_interval`] has passed since the
 //!   last rotation, i.e. before 180 s): `POST /ping` with `include_data=true`; the response's
 //!   `meta.session_id` replaces the old id (§1.3 "Session refresh"). If the old session is
-//!   already dead (idle more than ~5 minutes, issue #17) the ping is refused and the stack
+//!   already dead (idle more than ~5 minutes, classcharts-api-js issue #17) the ping is refused and the stack
 //!   logs in again instead;
 //! * **apply**: `Authorization: Basic <session_id>` — the raw id, not base64 (§1.3 "Using
 //!   the session") — and the login cookies, both marked sensitive.
@@ -41,7 +41,7 @@
 //!
 //! Both send `recaptcha-token=no-token-available` (§1.9). Pupil codes are upper-cased
 //! (§1.9). Redirects are never followed, and every `Set-Cookie` header is read — not just
-//! the first (issue #47), and not by splitting one header on `,`, which breaks on `Expires=`
+//! the first (classcharts-api-js issue #47), and not by splitting one header on `,`, which breaks on `Expires=`
 //! dates (§1.3 pitfalls).
 //!
 //! # The TES sign-on handshake (parents, §1.3 "2026 change")
@@ -80,8 +80,8 @@ use crate::error::{ClassChartsClassifier, LOGIN_OPERATION, SIGN_ON_CHANGED, sign
 use crate::routes;
 use crate::wire::{self, Envelope, LoginMeta, PingData, PingMeta};
 
-/// What ClassCharts' login forms want for the captcha today (vendors.md §1.9: accepted now,
-/// "will most likely be required in the future").
+/// What ClassCharts' login forms want for the captcha today (accepted now; the community
+/// clients' notes say a real token "will most likely be required in the future").
 const NO_CAPTCHA: &str = "no-token-available";
 
 /// The logged-in user, as the login or the last rotation described it.
@@ -110,7 +110,7 @@ pub struct AuthStats {
 /// A small cookie jar for one site: `name → value`, fed from every `Set-Cookie` header.
 ///
 /// ClassCharts' login sets two cookies on one response, each with an `Expires=` date whose
-/// comma breaks parsers that split a combined header on `,` (vendors.md §1.3). Each header is
+/// comma breaks parsers that split a combined header on `,`. Each header is
 /// read on its own here. Attributes other than `Max-Age` / `Expires` (used to delete a
 /// cookie) are ignored: the jar serves one host. `Debug` shows names only.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -212,7 +212,7 @@ impl fmt::Debug for CookieJar {
 }
 
 /// The session id inside a `*_session_credentials` cookie value: URL-encoded JSON such as
-/// `{"remember_me":false,"session_id":"a77dshds3jsd8sdfh2k3"}` (vendors.md §1.3 A).
+/// `{"remember_me":false,"session_id":"a77dshds3jsd8sdfh2k3"}`.
 ///
 /// Errors are `Decode` and never quote the value.
 pub fn session_from_cookie(cookie: &str, value: &str) -> Result<SecretString> {
@@ -389,7 +389,7 @@ impl SessionAuth {
 
     /// Puts the session and the site's cookies on a request.
     fn authorize(&self, request: &mut Request, session: &SecretString) -> Result<()> {
-        // The raw id, not base64 of anything (vendors.md §1.3 "Using the session").
+        // The raw id, not base64 of anything: what ClassCharts' apps send.
         let value = sensitive_header_value(&format!("Basic {}", session.expose_secret()))?;
         request.headers_mut().insert(header::AUTHORIZATION, value);
         if let Some(cookies) = self.state().site.header() {
@@ -436,7 +436,7 @@ impl SessionAuth {
         }
     }
 
-    /// `POST /apiv2student/login` or `/apiv2parent/login` (vendors.md §1.3 B).
+    /// `POST /apiv2student/login` or `/apiv2parent/login` (the JSON login).
     async fn json_login(&self, http: &HttpClient) -> Result<SecretString> {
         let form: Vec<(&str, String)> = match &self.account() {
             Account::Student {
@@ -479,7 +479,7 @@ impl SessionAuth {
         })
     }
 
-    /// `POST /student/login` or `/parent/login`: a 302 with cookies (vendors.md §1.3 A).
+    /// `POST /student/login` or `/parent/login`: a 302 with cookies (the web form).
     async fn web_login(&self, http: &HttpClient) -> Result<SecretString> {
         let (form, what): (Vec<(&str, String)>, &str) = match &self.account() {
             Account::Student {
@@ -561,7 +561,7 @@ impl SessionAuth {
     // ---- the TES handshake --------------------------------------------------------------
 
     /// Asks for the pupil list with `session` and runs the TES handshake if ClassCharts
-    /// redirects there (parents only, vendors.md §1.3 "2026 change").
+    /// redirects there (parents only, since April 2026).
     async fn check_sign_on(&self, http: &HttpClient, session: &SecretString) -> Result<()> {
         let probe = self.probe_pupils(http, session).await?;
         let Some(target) = redirect_target(&probe) else {

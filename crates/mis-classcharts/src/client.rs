@@ -2,7 +2,7 @@
 //! [`Client`], which holds the HTTP stack and every endpoint both APIs have.
 //!
 //! The parent API "is identical to the student API, except that the data returned is based on
-//! the student ID which is passed via each request" (vendor doc; vendors.md §1.2), so the data
+//! the student ID which is passed via each request" (api-docs), so the data
 //! endpoints live once, on [`Client`], and take the pupil id. Both clients dereference to it.
 //! The few endpoints only one API has are on that client: `rewards`, `purchase` and
 //! `getcode` for students; `pupils`, `password` and parent behaviours for parents.
@@ -50,7 +50,7 @@ use crate::wire::{
 pub struct ActivityFilter {
     /// From this date.
     pub from: Option<Date>,
-    /// To this date. api-docs: the page holds the 50 points *before* `to` (vendors.md §1.6).
+    /// To this date. api-docs: the page holds the 50 points *before* `to`.
     pub to: Option<Date>,
 }
 
@@ -230,7 +230,7 @@ impl Client {
     }
 
     /// The school's zone for a pupil: the configured override, else the pupil's `timezone`,
-    /// else `Europe/London` (DESIGN §2.2).
+    /// else `Europe/London` (ClassCharts serves UK schools).
     pub fn zone_for(&self, pupil_zone: Option<&str>) -> TimeZone {
         if let Some(z) = &self.inner.zone_override {
             return z.clone();
@@ -375,7 +375,7 @@ impl Client {
 
     /// Every activity point, page by page as the stream is read: each page asks for the
     /// points after the last id of the page before, and **an empty page ends the stream**
-    /// (the JS `getFullActivity` loop, vendors.md §1.6 "Activity pagination").
+    /// (the `getFullActivity` loop of the JS client library).
     ///
     /// The API ignores `from` ("`from` does not work as you would expect … only returns 50
     /// points from the `to` field", legacy docs): pages run newest first back to the
@@ -854,7 +854,7 @@ impl StudentClient {
     }
 
     /// `POST /purchase/{itemId}` (`pupil_id` in the body). Never retried once sent; an
-    /// unknown item is `NotFound` (the vendor answers with a 500 page, vendors.md §1.4).
+    /// unknown item is `NotFound` (the vendor answers with a 500 page).
     pub async fn purchase(&self, item_id: &str) -> Result<Reply<Purchase>> {
         Client::check_id("reward item", item_id)?;
         let me = self.student_id().await?;
@@ -1017,7 +1017,7 @@ impl ParentClient {
     }
 
     /// `POST /addparentbehaviour/{id}` with `behaviour_id` (api-docs; the kgstorm port's
-    /// `reason_id` conflicts, vendors.md §1.5). Returns the updated list. A second award of
+    /// `reason_id` conflicts). Returns the updated list. A second award of
     /// the same behaviour on one day is the vendor's `daily_limit` error. Never retried.
     pub async fn add_parent_behaviour(
         &self,

@@ -2,7 +2,7 @@
 //! place the envelope's `success: 0` is recognised.
 //!
 //! ClassCharts "doesn't return a different status code if you do something wrong"
-//! (vendors.md §1.4): errors are usually **HTTP 200** with
+//! (api-docs): errors are usually **HTTP 200** with
 //! `{"success":0,"error":"…","expired":0|1,"meta":[]}`. api-docs also declares 401 with the
 //! same body, so the body decides whatever the status.
 //!
@@ -36,7 +36,7 @@ pub const SIGN_ON_CHANGED: &str = "sign_on_changed";
 /// The `vendor_code` of the parent-behaviour daily limit error.
 pub const DAILY_LIMIT: &str = "daily_limit";
 
-/// The host ClassCharts parents are sent to since April 2026 (vendors.md §1.3).
+/// The host ClassCharts parents are sent to since April 2026.
 pub const TES_HOST: &str = "session.tes.com";
 
 /// The operation name of login requests (the classifier treats their refusals as bad

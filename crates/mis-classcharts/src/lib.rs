@@ -28,14 +28,14 @@
 //!
 //! ## Authentication and the session
 //!
-//! Two login styles ([`LoginStyle`], vendors.md §1.3): the JSON login (`POST /login` under
+//! Two login styles ([`LoginStyle`]): the JSON login (`POST /login` under
 //! the API prefix, session id in `meta.session_id`; the default) and the web form
 //! (`POST /student/login` or `/parent/login`, a **302** whose `*_session_credentials`
 //! cookie holds the session id). Every request then sends `Authorization: Basic
 //! <session_id>` — the raw id — and the login cookies.
 //!
 //! Sessions are short-lived: ClassCharts stops accepting one after about five idle minutes
-//! (issue #17), and clients rotate the id every 180 s through `POST /ping`. This client
+//! (classcharts-api-js issue #17), and clients rotate the id every 180 s through `POST /ping`. This client
 //! rotates it before [`Config::ping_interval`] (170 s) has passed since the login or the last
 //! rotation (and right after a web-form login, whose cookie id is short-lived); a session that died anyway (`expired: 1`, "You are
 //! not logged in") is replaced by logging in again **once**, and the request is replayed.
@@ -86,6 +86,17 @@
 //! unless their DfE code says otherwise; register keys are sessions by
 //! [`Config::session_keys`], and lesson marks take their timetabled lesson's `period` and
 //! `id` ([`wire`], [`convert`]).
+//!
+//! ## Sources
+//!
+//! ClassCharts publishes no API documentation of its own. What this crate relies on comes
+//! from the community's: **api-docs** (`classchartsapi/api-docs` on GitHub, an OpenAPI
+//! description of both APIs) and its predecessor `classchartsapi/api-docs-legacy`; the
+//! client libraries that mirror ClassCharts' apps, **classcharts-api-js**
+//! (`classchartsapi/classcharts-api-js`, and its issues), `veloii/classcharts-rs`,
+//! `NCPlayz/classcharts.py` and the **kgstorm port** (`kgstorm/classcharts-api-python`);
+//! and recorded answers, redacted, in this crate's tests. Where they disagree, the docs say
+//! which one the client follows.
 //!
 //! ## Not available
 //!

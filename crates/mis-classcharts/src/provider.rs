@@ -11,8 +11,8 @@
 //! | `detentions` | `GET /detentions/{id}?from&to` | dates are school dates (local midnight written in UTC is the next day in BST); malformed dates read leniently; unreadable ones skipped |
 //! | `record_attendance`, staff, groups, years, codes | — | `Unsupported`: pupils and parents cannot write registers, and the API has no such lists |
 //!
-//! **Partial results** (the query's `Diagnostics`, DESIGN §0): every list is decoded record by
-//! record (`mis_http::Lenient`), so a pupil, activity point, lesson, mark, task or detention
+//! **Partial results** (the query's `Diagnostics`): every list is decoded record by record
+//! (`mis_http::Lenient`), so a pupil, activity point, lesson, mark, task or detention
 //! that does not decode or convert is skipped and reported with its id and pupil. A per-pupil
 //! call that fails degradably (`NotFound`, `PermissionDenied`, `Vendor`, `Decode`: an error
 //! envelope about that pupil) costs that pupil's part of the read, named by `student_id`;
@@ -23,7 +23,8 @@
 //!
 //! A query's `student_id` must be the logged-in pupil (student) or one of the parent's
 //! pupils; anything else is `InvalidInput` naming the pupils there are. The school's zone is
-//! the configured one, else the pupil's `timezone`, else `Europe/London` (DESIGN §2.2).
+//! the configured one, else the pupil's `timezone`, else `Europe/London` (ClassCharts serves
+//! UK schools).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -365,9 +366,9 @@ fn day_lessons(
     Ok((lessons, reply.meta.clone()))
 }
 
-/// Gives the pupil's lesson marks the `period` and `id` of their timetabled lessons (DESIGN
-/// §0 "Marks join lessons"): register keys are school-defined (`"Period 1"`, `"Period Tut"`)
-/// while the timetable says `"P1"` / `"Tut"` (vendors.md §1.6), and a lesson's id needs the
+/// Gives the pupil's lesson marks the `period` and `id` of their timetabled lessons, so a
+/// mark names the lesson it was taken in: register keys are school-defined (`"Period 1"`, `"Period Tut"`)
+/// while the timetable says `"P1"` / `"Tut"` (both seen in one school's answers), and a lesson's id needs the
 /// class id only the timetable carries ([`convert::lesson`]). So each date with lesson marks
 /// needs one `GET /timetable/{id}?date=` — dates with session marks only cost nothing — read
 /// once for this and the timetable read of the same run (the client's timetable cache).
@@ -511,7 +512,7 @@ fn timetable(
     per_target(targets, move |t| {
         let core = core.clone();
         let d = d.clone();
-        // The API answers one date at a time (vendors.md §1.5: `date` is required), and only
+        // The API answers one date at a time (`date` is required, api-docs), and only
         // dates the school teaches are asked for (weekends cost no request). A day that fails
         // degradably costs the rest of this pupil's range (the same refusal would come for
         // every day), not the other pupils.

@@ -1,6 +1,6 @@
-//! Decode tests: payloads carrying every quirk of vendors.md §1.4/§1.6 (each asserting the
-//! decoded values, not just "no error"), and every fixture the emulator renders, through the
-//! wire types and the converters.
+//! Decode tests: payloads carrying every quirk of ClassCharts' JSON seen in recorded answers
+//! and the community API docs (each asserting the decoded values, not just "no error"), and
+//! every fixture the emulator renders, through the wire types and the converters.
 
 use std::collections::BTreeSet;
 
@@ -372,7 +372,7 @@ fn the_error_envelope_and_login_meta() {
     assert_eq!(err.kind(), ErrorKind::Unauthenticated);
     let login: Envelope<ParentUser, LoginMeta> = decode(
         "login",
-        // api-docs issue #2, redacted.
+        // A real answer posted in api-docs issue #2, redacted.
         &json!({"success": 1, "data": {"id": 1234567, "name": "Jane Doe", "email": "jane@example.com", "language": null, "isEmailVerified": true},
                 "meta": {"session_id": "sess123abc"}}),
     );

@@ -6,7 +6,7 @@
 //! ClassCharts has no school-wide route: the student and parent APIs show one pupil (or one
 //! parent's pupils) per login, so a whole school is read one pupil login at a time. For one
 //! pupil and one school-week (students, attendance, timetable, behaviour) the documented
-//! routes (vendors.md §1.5) cost at least:
+//! routes cost at least:
 //!
 //! | what | route | requests |
 //! |---|---|---|

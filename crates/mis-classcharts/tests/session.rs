@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 /// Issued sessions die this long after they were issued: the "180 s" rule.
 const LIFETIME: Duration = Duration::from_secs(180);
-/// …or after this long without a request (issue #17).
+/// …or after this long without a request (classcharts-api-js issue #17).
 const IDLE: Duration = Duration::from_secs(300);
 
 #[derive(Default)]

@@ -176,7 +176,7 @@ fn entry(day: Date, lesson_id: u64, name: &str, period: &str, start: &str, end: 
         "period_name": format!("1Mon:{period}"), "period_number": period,
         "room_name": "Room Name", "date": day.to_string(),
         "start_time": format!("{day}T{start}:00+01:00"), "end_time": format!("{day}T{end}:00+01:00"),
-        // Repeated on purpose: the key is not unique (vendors.md §1.6).
+        // Repeated on purpose: ClassCharts' lesson `key` is not unique.
         "key": 348583458,
         "note_abstract": "", "note": "", "pupil_note_abstract": "", "pupil_note": "",
         "pupil_note_raw": ""

@@ -11,9 +11,9 @@ use crate::wire::{AttendanceDays, AttendancePeriod, AttendanceStatus};
 
 /// Which register keys are the statutory AM / PM sessions.
 ///
-/// ClassCharts' register keys are school-defined (vendors.md §1.6: `"AM"`, `"PM"`,
-/// `"Period 1"`, `"Period Tut"`); schools also name their session registers `"AM Reg"`,
-/// `"am"`, `"Morning"`, `"PM Reg"`, `"Afternoon"` (issue 14). Every other key is a lesson
+/// ClassCharts' register keys are school-defined (`"AM"`, `"PM"`, `"Period 1"`,
+/// `"Period Tut"` in recorded answers); schools also name their session registers
+/// `"AM Reg"`, `"am"`, `"Morning"`, `"PM Reg"`, `"Afternoon"`. Every other key is a lesson
 /// register.
 ///
 /// [`SessionKeys::default`] recognises, case- and spacing-insensitively, `AM` / `PM`,
@@ -157,7 +157,7 @@ impl MarkRules {
     }
 
     /// One mark's category: a recognised DfE `code` decides and the `status` only adds
-    /// lateness (DESIGN §2.2); an empty or unknown code falls back to the status; neither
+    /// lateness (the DfE code is the statutory record; `late` is ClassCharts' own flag); an empty or unknown code falls back to the status; neither
     /// is `no_mark` (an empty register slot).
     pub fn category(&self, code: &str, status: Option<&AttendanceStatus>, date: Date) -> Mapped {
         let by_code = Some(code.trim())
@@ -284,8 +284,8 @@ fn one(
 
 /// A period label reduced to what registers and the timetable agree on: `"P1"`,
 /// `"Period 1"`, `"period 01"` and `"1"` are all `"1"`; `"Tut"` and `"Period Tut"` are
-/// `"tut"` (vendors.md §1.6: register keys `"Period 1"` / `"Period Tut"` beside timetable
-/// `period_number` `"P1"` / `"Tut"`).
+/// `"tut"` (one school's answers have register keys `"Period 1"` / `"Period Tut"` beside
+/// timetable `period_number` `"P1"` / `"Tut"`).
 pub fn period_key(label: &str) -> String {
     let w = words(label).replace(' ', "");
     let rest = ["period", "lesson", "per"]
@@ -305,7 +305,7 @@ pub fn period_key(label: &str) -> String {
 }
 
 /// Gives each lesson mark of one pupil the `period` and `id` of its lesson among `lessons`
-/// (that pupil's timetable; DESIGN §0 "Marks join lessons").
+/// (that pupil's timetable), so each mark names the lesson it was taken in.
 ///
 /// A mark's lesson is the one on its date whose period has the same [`period_key`]; when two
 /// classes share that period (the timetable then has two entries), the one whose `group` is

@@ -8,7 +8,7 @@ use crate::wire;
 
 /// A pupil as a [`Student`].
 ///
-/// ClassCharts' pupil object has an id and names only (vendors.md §1.6): no UPN, year group,
+/// ClassCharts' pupil object has an id and names only: no UPN, year group,
 /// registration group or gender, so those stay `null`. Anyone ClassCharts lets one log in as,
 /// or lists for a parent, is on roll. `date_of_birth` is passed in because the student login
 /// proves it (the pupil logged in with it); a parent's pupils have none.

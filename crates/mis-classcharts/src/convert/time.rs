@@ -1,6 +1,7 @@
-//! ClassCharts' date-times, placed in the school's zone (DESIGN §2.2).
+//! ClassCharts' date-times, placed in the school's zone (every model date-time carries the
+//! school's offset).
 //!
-//! Two shapes come over the wire (vendors.md §1.6):
+//! Two shapes come over the wire:
 //! - **no zone**: activity `timestamp` is `"2023-04-21 10:00:00"` — wall-clock time at the
 //!   school, so it is placed in the pupil's zone (reading it as UTC would move every point by
 //!   an hour in British Summer Time);

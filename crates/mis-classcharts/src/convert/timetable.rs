@@ -17,10 +17,10 @@ use crate::wire::TimetableLesson;
 /// * `date`: the entry's `date`, else the start's date at the school;
 /// * `id`: ClassCharts has no id for one lesson: `key` repeats (even across two classes in
 ///   one period) and `lesson_id` is the **class** (one class appears in several periods of a
-///   day, vendors.md §1.6 fixture). So the id is the vendor's class id, the date and the
+///   day in a recorded answer). So the id is the vendor's class id, the date and the
 ///   period: `"{lesson_id}:{date}:{period}"` (e.g. `34959345:2023-09-26:P3`), unique per date
 ///   even when two classes share a period. Without `lesson_id`, the stable hash of class name,
-///   teacher and room + date + period (DESIGN §2.2). `period` here is `period_number`, else
+///   teacher and room + date + period (stable across runs and machines). `period` here is `period_number`, else
 ///   `period_name`, else the start time. Attendance lesson marks get this id from the
 ///   timetable ([`super::join_lessons`]);
 /// * `group` = `lesson_name`, `subject` = `subject_name`, `period` = `period_number`
