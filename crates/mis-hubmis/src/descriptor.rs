@@ -96,6 +96,12 @@ mod tests {
                 "{e}"
             );
         }
+        // With none set, the error names every variable of the login.
+        let e = DESCRIPTOR.open_from(&lookup(Vec::new())).err().unwrap();
+        assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+        for name in DESCRIPTOR.credentials[0] {
+            assert!(e.to_string().contains(name), "{e}");
+        }
     }
 
     #[test]
