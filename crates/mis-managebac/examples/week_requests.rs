@@ -18,7 +18,7 @@ use mis_core::{
     TimetableQuery,
 };
 use mis_http::RateLimit;
-use mis_managebac::{Client, Config, PeriodTimes};
+use mis_managebac::{Config, ManageBacProvider, PeriodTimes};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use mis_testkit::{RequestCount, count_requests};
 
@@ -62,7 +62,7 @@ async fn main() {
                 .with_rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
         })
         .period_times(bells);
-    let client = Client::new(config).expect("client");
+    let client = ManageBacProvider::new(config).expect("client");
     let week = school_week(&school);
     let stats = sandbox.stats();
 

@@ -23,19 +23,14 @@ use std::sync::Arc;
 use futures::stream::BoxStream;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
-use mis_core::codes::CodeMapper;
 use mis_core::paging::{Page, next_page_number, paginate};
-use mis_core::{Error, ProviderInfo, Result};
+use mis_core::{Error, Result};
 use mis_http::{HttpClient, Lenient, WaitHint};
 use serde::de::DeserializeOwned;
 
 use crate::VENDOR;
 use crate::auth::TokenAuth;
-use crate::config::{
-    ApiVersion, Config, DEFAULT_TIMEOUT, FALLBACK_TIME_ZONE, PeriodTimes, PolarityMap,
-    default_rate_limit,
-};
+use crate::config::{ApiVersion, Config, DEFAULT_TIMEOUT, default_rate_limit};
 use crate::error::ManageBacClassifier;
 use crate::routes::{self, Route};
 use crate::wire::{
@@ -479,28 +474,17 @@ impl BehaviorNoteFilter {
 /// A ManageBac client for one school: cheap to clone (an `Arc` inside); clones share the
 /// connection pool, the token and the rate gate.
 ///
-/// It is also the school's [`MisProvider`](mis_core::MisProvider) (see `provider.rs`).
+/// The school's [`MisProvider`](mis_core::MisProvider) is
+/// [`ManageBacProvider`](crate::ManageBacProvider), which reads through this client.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
-pub(crate) struct Inner {
+struct Inner {
     http: HttpClient,
-    pub(crate) info: ProviderInfo,
-    pub(crate) mapper: CodeMapper,
-    /// The configured zone; `None`: the school record's (see `Client::school_zone`).
-    pub(crate) tz: Option<TimeZone>,
-    /// The school record's zone once read (`None` inside: the record names none).
-    pub(crate) school_tz: std::sync::Mutex<Option<Option<TimeZone>>>,
-    pub(crate) period_times: PeriodTimes,
-    pub(crate) polarity: PolarityMap,
-    pub(crate) version: ApiVersion,
+    version: ApiVersion,
     page_size: u32,
-    /// How long `cache` keeps an answer.
-    pub(crate) reuse: std::time::Duration,
-    /// What one run reads once (crate::plan).
-    pub(crate) cache: crate::plan::RunCache,
 }
 
 impl Client {
@@ -511,14 +495,6 @@ impl Client {
         let options = config.options();
         let base = config.endpoint()?;
         let page_size = config.page_size()?;
-        let tz = options
-            .time_zone()
-            .map(|zone| {
-                TimeZone::get(zone).map_err(|_| {
-                    Error::invalid_input(format!("{zone:?} is not a known IANA time zone"))
-                })
-            })
-            .transpose()?;
         // The vendor's limit "is applied per IP and accumulated regardless of endpoint": every
         // client of one host in this process shares one gate, at the limit set in the options
         // or else ManageBac's default.
@@ -538,24 +514,11 @@ impl Client {
             // After the options, whose rate limit would give this client a gate of its own.
             .shared_rate_limit(&gate_key, limit)
             .build()?;
-        let zone = options.time_zone().unwrap_or(FALLBACK_TIME_ZONE);
-        let mut info = ProviderInfo::new(VENDOR).time_zone(zone);
-        if let Some(tenant) = config.tenant_name() {
-            info = info.tenant(tenant);
-        }
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
-                info,
-                mapper: config.mapper().clone(),
-                tz,
-                school_tz: std::sync::Mutex::new(None),
-                period_times: config.bell_times().clone(),
-                polarity: config.polarity().clone(),
                 version: config.api_version(),
                 page_size,
-                reuse: config.reuse(),
-                cache: crate::plan::RunCache::default(),
             }),
         })
     }
@@ -1310,7 +1273,6 @@ impl fmt::Debug for Client {
         // The HTTP client prints no header values; the token lives only in the authenticator.
         f.debug_struct("Client")
             .field("http", &self.inner.http)
-            .field("info", &self.inner.info)
             .field("version", &self.inner.version)
             .field("page_size", &self.inner.page_size)
             .finish_non_exhaustive()

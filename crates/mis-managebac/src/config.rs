@@ -780,7 +780,7 @@ mod tests {
         let c200 = c.clone().update_options(|o| o.with_page_size(200));
         assert_eq!(c200.page_size().unwrap(), 200);
         let mars = c.clone().update_options(|o| o.with_time_zone("Mars/Base"));
-        let e = crate::Client::new(mars).err().unwrap();
+        let e = crate::ManageBacProvider::new(mars).err().unwrap();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
 
@@ -922,11 +922,12 @@ mod tests {
     fn the_zone_is_optional() {
         let c = Config::new("t").unwrap();
         assert_eq!(c.options().time_zone(), None);
-        let client = crate::Client::new(c.clone()).unwrap();
-        assert_eq!(client.inner.info.time_zone, FALLBACK_TIME_ZONE);
+        use mis_core::MisProvider;
+        let provider = crate::ManageBacProvider::new(c.clone()).unwrap();
+        assert_eq!(provider.info().time_zone, FALLBACK_TIME_ZONE);
         let c = c.update_options(|o| o.with_time_zone("Asia/Hong_Kong"));
-        let client = crate::Client::new(c).unwrap();
-        assert_eq!(client.inner.info.time_zone, "Asia/Hong_Kong");
+        let provider = crate::ManageBacProvider::new(c).unwrap();
+        assert_eq!(provider.info().time_zone, "Asia/Hong_Kong");
     }
 
     /// The shared settings come from the same variables as before, under ManageBac's prefix.

@@ -14,7 +14,7 @@ use mis_core::{Capabilities, MisProvider, Result};
 use mis_http::{OpenRequest, VendorDescriptor};
 
 use crate::config::{Config, ENV_TOKEN};
-use crate::{Client, VENDOR_ID};
+use crate::{ManageBacProvider, VENDOR_ID};
 
 /// ManageBac in a vendor registry: `--provider managebac`, `MIS_MANAGEBAC_*`.
 pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
@@ -35,7 +35,7 @@ fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
     if let Some(school) = request.school {
         config = config.tenant(school);
     }
-    Ok(Arc::new(Client::new(config)?))
+    Ok(Arc::new(ManageBacProvider::new(config)?))
 }
 
 #[cfg(test)]

@@ -1,25 +1,26 @@
 //! # mis-managebac
 //!
-//! A typed client for the **ManageBac (Faria) API v2p1** and its [`MisProvider`]
-//! implementation. ManageBac serves IB and international schools.
+//! A typed client for the **ManageBac (Faria) API v2p1** ([`Client`]) and the
+//! [`MisProvider`] over it ([`ManageBacProvider`]). ManageBac serves IB and international
+//! schools.
 //!
 //! ```no_run
 //! # async fn demo() -> mis_core::Result<()> {
 //! use futures::TryStreamExt;
 //! use mis_core::{AttendanceQuery, DateRange, MisProvider, StudentQuery, TimetableQuery};
-//! use mis_managebac::{Client, Config, PeriodTimes, StudentFilter};
+//! use mis_managebac::{Config, ManageBacProvider, PeriodTimes, StudentFilter};
 //!
 //! let config = Config::new("my-api-token")?
 //!     .update_options(|o| o.with_time_zone("Asia/Hong_Kong"))
 //!     .period_times(PeriodTimes::parse("1=08:00-08:50,2=08:55-09:45,3=10:05-10:55")?);
-//! let client = Client::new(config)?;
+//! let provider = ManageBacProvider::new(config)?;
 //! // The typed API: the vendor's own records.
-//! let first = client.students_page(&StudentFilter::new(), 1).await?;
+//! let first = provider.client().students_page(&StudentFilter::new(), 1).await?;
 //! // The normalised API: the same data as every other vendor.
-//! let students: Vec<_> = client.students(StudentQuery::new()).try_collect().await?;
+//! let students: Vec<_> = provider.students(StudentQuery::new()).try_collect().await?;
 //! let range = DateRange::parse("2024-09-09", "2024-09-13")?;
-//! let marks: Vec<_> = client.attendance(AttendanceQuery::new(range)).try_collect().await?;
-//! let lessons: Vec<_> = client.timetable(TimetableQuery::new(range)).try_collect().await?;
+//! let marks: Vec<_> = provider.attendance(AttendanceQuery::new(range)).try_collect().await?;
+//! let lessons: Vec<_> = provider.timetable(TimetableQuery::new(range)).try_collect().await?;
 //! # let _ = (first, students, marks, lessons); Ok(()) }
 //! ```
 //!
@@ -134,7 +135,6 @@ pub mod config;
 pub mod convert;
 mod descriptor;
 pub mod error;
-mod plan;
 mod provider;
 pub mod routes;
 pub mod wire;
@@ -147,6 +147,7 @@ pub use config::{ApiVersion, CategoryOverride, Config, PeriodTimes, PolarityMap,
 pub use descriptor::DESCRIPTOR;
 pub use error::{ManageBacClassifier, VendorError, vendor_error};
 pub use mis_core::MisProvider;
+pub use provider::ManageBacProvider;
 pub use wire::Id;
 
 /// The vendor id on every record and error: `managebac`.

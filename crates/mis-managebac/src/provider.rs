@@ -1,9 +1,10 @@
-//! [`MisProvider`] for [`Client`]: the normalised model over ManageBac's endpoints.
+//! [`ManageBacProvider`], the [`MisProvider`]: the normalised model over ManageBac's
+//! endpoints, read through the typed [`Client`].
 //!
 //! What each operation reads (all lazily, as the stream is polled). Reference data — academic
 //! years, calendars, categories, year groups, teachers, the class lists, each class's
 //! timetable, the student lists, a student's memberships — is read once per run and shared by
-//! the reads of the run (`crate::plan`, [`Config::reuse_for`](crate::Config::reuse_for)), so a
+//! the reads of the run ([`Config::reuse_for`](crate::Config::reuse_for)), so a
 //! school-week costs about its floor (issue 16: the current classes' timetables, one register
 //! per class per day it meets, one per year group per school day, the lists' pages).
 //!
@@ -64,6 +65,7 @@ use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use mis_core::codes::CodeMapper;
 use mis_core::{
     AcademicYear, AttendanceCategory, AttendanceCode, AttendanceMark, AttendanceQuery,
     AttendanceWrite, BehaviourEvent, BehaviourQuery, Capabilities, DateRange, Diagnostics, Error,
@@ -74,15 +76,111 @@ use mis_http::Lenient;
 
 use crate::VENDOR;
 use crate::client::{BehaviorNoteFilter, Client, PersonFilter, StudentFilter};
-use crate::config::{ENV_TIME_ZONE, FALLBACK_TIME_ZONE};
+use crate::config::{Config, ENV_TIME_ZONE, FALLBACK_TIME_ZONE, PeriodTimes, PolarityMap};
 use crate::convert::attendance::{Categories, codes, day_mark, excuse, lesson_marks};
 use crate::convert::behaviour::{StudentIndex, event};
 use crate::convert::timetable::{ClassInfo, RotationCalendar, lessons};
 use crate::convert::{academic, date, student};
 use crate::wire::{self, HomeroomAttendance, Id};
 
+mod plan;
+
 /// How many register requests are in flight at once (the rate gate still paces them).
 const IN_FLIGHT: usize = 4;
+
+/// ManageBac as a [`MisProvider`]: the normalised model over the typed [`Client`]. Cheap to
+/// clone; clones share the client (token, connection pool, rate gate), the school's time
+/// zone once read and what one run reads once (see the module docs).
+///
+/// ```no_run
+/// # async fn demo() -> mis_core::Result<()> {
+/// use futures::TryStreamExt;
+/// use mis_core::{MisProvider, StudentQuery};
+/// use mis_managebac::{Config, ManageBacProvider};
+///
+/// let provider = ManageBacProvider::new(Config::from_env()?)?;
+/// let students: Vec<_> = provider.students(StudentQuery::new()).try_collect().await?;
+/// // The vendor's own records, through the same client:
+/// let school = provider.client().school().await?;
+/// # let _ = (students, school); Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ManageBacProvider {
+    client: Client,
+    state: Arc<State>,
+}
+
+/// What the provider adds to the client: how to read the school's records.
+struct State {
+    info: ProviderInfo,
+    mapper: CodeMapper,
+    /// The configured zone; `None`: the school record's (see `school_zone`).
+    tz: Option<TimeZone>,
+    /// The school record's zone once read (`None` inside: the record names none).
+    school_tz: std::sync::Mutex<Option<Option<TimeZone>>>,
+    period_times: PeriodTimes,
+    polarity: PolarityMap,
+    /// How long `cache` keeps an answer.
+    reuse: std::time::Duration,
+    /// What one run reads once (`plan`).
+    cache: plan::RunCache,
+}
+
+impl ManageBacProvider {
+    /// The provider for the school in `config`. Nothing is sent until the first read.
+    ///
+    /// Errors: `InvalidInput` for a base URL, token, time zone or page size that cannot be
+    /// used.
+    pub fn new(config: Config) -> Result<ManageBacProvider> {
+        let client = Client::new(config.clone())?;
+        ManageBacProvider::with_client(client, &config)
+    }
+
+    /// The provider over an existing `client` (sharing its connection pool and rate gate),
+    /// reading the school's records as `config` says (time zone, bell times, category and
+    /// behaviour mapping, reuse, tenant label). `config`'s connection settings are not used.
+    pub fn with_client(client: Client, config: &Config) -> Result<ManageBacProvider> {
+        let zone = config.options().time_zone();
+        let tz = zone
+            .map(|zone| {
+                TimeZone::get(zone).map_err(|_| {
+                    Error::invalid_input(format!("{zone:?} is not a known IANA time zone"))
+                })
+            })
+            .transpose()?;
+        let mut info = ProviderInfo::new(VENDOR).time_zone(zone.unwrap_or(FALLBACK_TIME_ZONE));
+        if let Some(tenant) = config.tenant_name() {
+            info = info.tenant(tenant);
+        }
+        Ok(ManageBacProvider {
+            client,
+            state: Arc::new(State {
+                info,
+                mapper: config.mapper().clone(),
+                tz,
+                school_tz: std::sync::Mutex::new(None),
+                period_times: config.bell_times().clone(),
+                polarity: config.polarity().clone(),
+                reuse: config.reuse(),
+                cache: plan::RunCache::default(),
+            }),
+        })
+    }
+
+    /// The typed client underneath: the vendor's own records and endpoints.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::fmt::Debug for ManageBacProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManageBacProvider")
+            .field("client", &self.client)
+            .field("info", &self.state.info)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Every program's academic years, calendars and attendance categories.
 struct SchoolYears {
@@ -231,20 +329,20 @@ impl ExcusalBook {
     }
 }
 
-impl Client {
+impl ManageBacProvider {
     /// The school's time zone: the configured one; else the school record's `timezone`
     /// (`GET /school`, read once per client); else [`FALLBACK_TIME_ZONE`] with a warning on
     /// `diagnostics` saying the times and dates of this read assume it. A school record that
     /// cannot be read (a degradable error) is the same fallback, with that error's warning.
     pub(crate) async fn school_zone(&self, diagnostics: &Diagnostics) -> Result<TimeZone> {
-        if let Some(tz) = &self.inner.tz {
+        if let Some(tz) = &self.state.tz {
             return Ok(tz.clone());
         }
-        let cached = lock(&self.inner.school_tz).clone();
+        let cached = lock(&self.state.school_tz).clone();
         let found = match cached {
             Some(found) => found,
             None => {
-                let found = match self.school().await {
+                let found = match self.client.school().await {
                     Ok(school) => school
                         .timezone
                         .as_deref()
@@ -267,7 +365,7 @@ impl Client {
                         return fallback_zone();
                     }
                 };
-                *lock(&self.inner.school_tz) = Some(found.clone());
+                *lock(&self.state.school_tz) = Some(found.clone());
                 found
             }
         };
@@ -381,6 +479,7 @@ impl Client {
         let mut out = Vec::new();
         for class in classes {
             match self
+                .client
                 .class_students_page(class.id, Some(true), &[student], 1)
                 .await
             {
@@ -415,7 +514,11 @@ impl Client {
         what: &str,
     ) -> Result<()> {
         let consequence = format!("{what} of this class left out");
-        let members: Result<Vec<Id>> = self.class_students(class, Some(true)).try_collect().await;
+        let members: Result<Vec<Id>> = self
+            .client
+            .class_students(class, Some(true))
+            .try_collect()
+            .await;
         match members {
             Ok(mut members) => {
                 if !only.is_empty() {
@@ -574,7 +677,7 @@ impl Client {
         if q.include_leavers {
             passes.push((filter.archived(true), true));
         }
-        let client = self.clone();
+        let provider = self.clone();
         let seen = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
         let d1 = diagnostics.clone();
         let after = stream::once(async move {
@@ -587,10 +690,10 @@ impl Client {
         Ok(stream::iter(passes)
             .flat_map(move |(f, archived)| {
                 if !whole {
-                    return client.student_records_lenient(&f);
+                    return provider.client.student_records_lenient(&f);
                 }
-                let client = client.clone();
-                stream::once(async move { client.run_students(archived).await })
+                let provider = provider.clone();
+                stream::once(async move { provider.run_students(archived).await })
                     .map_ok(|rows| {
                         let records: Vec<Result<Lenient<wire::Student>>> =
                             rows.iter().map(|r| Ok(r.record.clone())).collect();
@@ -711,23 +814,23 @@ impl Client {
         }
 
         let excusals = Arc::new(ExcusalBook {
-            client: self.clone(),
+            client: self.client.clone(),
             only: only.clone(),
             diagnostics: diagnostics.clone(),
             by_date: std::sync::Mutex::default(),
             unavailable: std::sync::atomic::AtomicBool::new(false),
         });
         let ex1 = excusals.clone();
-        let client = self.clone();
-        let mapper = Arc::new(self.inner.mapper.clone());
+        let provider = self.clone();
+        let mapper = Arc::new(self.state.mapper.clone());
         // Every student a day register listed: a student whose record did not decode is lost
         // only if no register listed them.
         let listed: Arc<std::sync::Mutex<BTreeSet<Id>>> = Arc::default();
         let (y1, m1, o1, l1) = (years.clone(), mapper.clone(), only.clone(), listed.clone());
         let day_marks = stream::iter(day_tasks)
             .map(move |(group, program, d)| {
-                let (client, years, mapper, only, listed, excusals) = (
-                    client.clone(),
+                let (provider, years, mapper, only, listed, excusals) = (
+                    provider.clone(),
                     y1.clone(),
                     m1.clone(),
                     o1.clone(),
@@ -735,7 +838,10 @@ impl Client {
                     ex1.clone(),
                 );
                 async move {
-                    let r = client.homeroom_attendance_date(group, d, &only).await?;
+                    let r = provider
+                        .client
+                        .homeroom_attendance_date(group, d, &only)
+                        .await?;
                     lock(&listed).extend(r.students.iter().map(|s| s.id));
                     let cats = years.categories_for(program.as_deref(), d);
                     let mut marks: Vec<AttendanceMark> = r
@@ -778,13 +884,13 @@ impl Client {
             }
             Ok::<_, Error>(Vec::new())
         });
-        let client = self.clone();
+        let provider = self.clone();
         // Classes already reported as gone: their other dates cost nothing more.
         let gone: Arc<std::sync::Mutex<BTreeSet<Id>>> = Arc::default();
         let lesson_marks_stream = stream::iter(lesson_tasks)
             .map(move |(class, program, d)| {
-                let (client, years, mapper, only, diagnostics, gone, excusals) = (
-                    client.clone(),
+                let (provider, years, mapper, only, diagnostics, gone, excusals) = (
+                    provider.clone(),
                     years.clone(),
                     mapper.clone(),
                     only.clone(),
@@ -793,7 +899,7 @@ impl Client {
                     excusals.clone(),
                 );
                 async move {
-                    let r = match client.class_attendance_date(class, d, &only).await {
+                    let r = match provider.client.class_attendance_date(class, d, &only).await {
                         Ok(r) => r,
                         // "The specified date must be between the class's start and end
                         // dates": outside them there is nothing to read.
@@ -814,7 +920,7 @@ impl Client {
                             } else {
                                 format!("lesson marks on {d}")
                             };
-                            client
+                            provider
                                 .report_class_loss(class, &only, &e, &diagnostics, &what)
                                 .await?;
                             return Ok(Vec::new());
@@ -856,7 +962,7 @@ impl Client {
             .vendor(VENDOR)
             .student(s.text())
         };
-        let record = match self.student(s).await {
+        let record = match self.client.student(s).await {
             Ok(r) => r,
             // The student asked for does not exist: the query's own error.
             Err(e) if e.kind() == ErrorKind::NotFound => return Err(e),
@@ -868,7 +974,7 @@ impl Client {
         let Some(g) = record.year_group_id else {
             return Ok(None);
         };
-        match self.year_group(g).await {
+        match self.client.year_group(g).await {
             Ok(group) => Ok(Some(group)),
             Err(e) => {
                 diagnostics.degrade(e, lost)?;
@@ -881,7 +987,7 @@ impl Client {
         &self,
         q: TimetableQuery,
     ) -> Result<BoxStream<'static, Result<Lesson>>> {
-        if self.inner.period_times.is_empty() {
+        if self.state.period_times.is_empty() {
             return Err(Error::invalid_input(format!(
                 "ManageBac timetables give rotation days and periods but no clock times: set the \
                  school's bell times with Config::period_times or {} (e.g. \
@@ -913,13 +1019,13 @@ impl Client {
         let classes = self
             .classes_in(range, &years, student, &diagnostics, "lessons")
             .await?;
-        let client = self.clone();
+        let provider = self.clone();
         let names = Arc::new(names);
         let student_text = student.map(Id::text);
         Ok(stream::iter(classes)
             .map(move |class| {
-                let (client, years, names, student_text, diagnostics, tz) = (
-                    client.clone(),
+                let (provider, years, names, student_text, diagnostics, tz) = (
+                    provider.clone(),
                     years.clone(),
                     names.clone(),
                     student_text.clone(),
@@ -927,7 +1033,7 @@ impl Client {
                     tz.clone(),
                 );
                 async move {
-                    let timetable = match client.run_timetable(class.id).await {
+                    let timetable = match provider.run_timetable(class.id).await {
                         Ok(t) => t,
                         // One class's timetable that is gone (404), closed (403) or does not
                         // decode costs that class's lessons.
@@ -954,7 +1060,7 @@ impl Client {
                         &timetable,
                         years.calendar(class.program_code.as_deref()),
                         range,
-                        &client.inner.period_times,
+                        &provider.state.period_times,
                         &tz,
                         student_text.as_deref(),
                     )
@@ -1000,14 +1106,15 @@ impl Client {
         if let Some(s) = student {
             filter = filter.students([s]);
         }
-        let polarity = self.inner.polarity.clone();
+        let polarity = self.state.polarity.clone();
         let wanted = student.map(Id::text);
-        let client = self.clone();
+        let provider = self.clone();
         Ok(self
+            .client
             .behavior_notes_lenient(&filter)
             .try_filter_map(move |item| {
-                let (client, students, diagnostics, polarity, tz, wanted) = (
-                    client.clone(),
+                let (provider, students, diagnostics, polarity, tz, wanted) = (
+                    provider.clone(),
                     students.clone(),
                     diagnostics.clone(),
                     polarity.clone(),
@@ -1023,7 +1130,7 @@ impl Client {
                     let mut found = event(&note, &book.0, &polarity, &tz);
                     if found.as_ref().is_some_and(|e| e.student_ids.is_empty()) && !book.1 {
                         book.1 = true;
-                        let rows = client.run_students(true).await?;
+                        let rows = provider.run_students(true).await?;
                         add_rows(&mut book.0, &rows, &diagnostics)?;
                         found = event(&note, &book.0, &polarity, &tz);
                     }
@@ -1067,16 +1174,20 @@ impl Client {
     async fn groups_stream(&self) -> Result<BoxStream<'static, Result<Group>>> {
         let (year_groups, _) = self.year_group_names().await?;
         let classes = self.all_classes().await?;
-        let client = self.clone();
+        let provider = self.clone();
         let years = stream::iter(
             year_groups
                 .into_iter()
                 .map(|g| Ok(academic::year_group(&g))),
         );
         let classes = stream::iter(classes).then(move |c| {
-            let client = client.clone();
+            let provider = provider.clone();
             async move {
-                let members: Vec<Id> = client.class_students(c.id, None).try_collect().await?;
+                let members: Vec<Id> = provider
+                    .client
+                    .class_students(c.id, None)
+                    .try_collect()
+                    .await?;
                 Ok(academic::class_group(&c, &members))
             }
         });
@@ -1118,13 +1229,14 @@ impl Client {
             .categories_for(None, w.date)
             .status_for_write(&w.code)
             .map_err(|e| e.with_vendor(VENDOR).with_operation(op))?;
-        self.set_homeroom_attendance(&HomeroomAttendance {
-            id: student,
-            date: w.date.to_string(),
-            status,
-            notes: w.note.clone(),
-        })
-        .await?;
+        self.client
+            .set_homeroom_attendance(&HomeroomAttendance {
+                id: student,
+                date: w.date.to_string(),
+                status,
+                notes: w.note.clone(),
+            })
+            .await?;
         Ok(WriteReceipt::Applied { id: None })
     }
 }
@@ -1266,9 +1378,9 @@ where
 }
 
 #[async_trait]
-impl MisProvider for Client {
+impl MisProvider for ManageBacProvider {
     fn info(&self) -> &ProviderInfo {
-        &self.inner.info
+        &self.state.info
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -1276,40 +1388,44 @@ impl MisProvider for Client {
     }
 
     fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
-        let client = self.clone();
-        deferred(async move { client.student_stream(q).await })
+        let provider = self.clone();
+        deferred(async move { provider.student_stream(q).await })
     }
 
     fn attendance(&self, q: AttendanceQuery) -> BoxStream<'static, Result<AttendanceMark>> {
-        let client = self.clone();
-        deferred(async move { client.attendance_stream(q).await })
+        let provider = self.clone();
+        deferred(async move { provider.attendance_stream(q).await })
     }
 
     fn timetable(&self, q: TimetableQuery) -> BoxStream<'static, Result<Lesson>> {
-        let client = self.clone();
-        deferred(async move { client.timetable_stream(q).await })
+        let provider = self.clone();
+        deferred(async move { provider.timetable_stream(q).await })
     }
 
     fn behaviour(&self, q: BehaviourQuery) -> BoxStream<'static, Result<BehaviourEvent>> {
-        let client = self.clone();
-        deferred(async move { client.behaviour_stream(q).await })
+        let provider = self.clone();
+        deferred(async move { provider.behaviour_stream(q).await })
     }
 
     fn staff(&self) -> BoxStream<'static, Result<Staff>> {
-        self.teachers(&PersonFilter::new())
+        self.client
+            .teachers(&PersonFilter::new())
             .map_ok(|t| academic::staff(&t))
             .boxed()
     }
 
     fn groups(&self) -> BoxStream<'static, Result<Group>> {
-        let client = self.clone();
-        deferred(async move { client.groups_stream().await })
+        let provider = self.clone();
+        deferred(async move { provider.groups_stream().await })
     }
 
     fn academic_years(&self) -> BoxStream<'static, Result<AcademicYear>> {
-        let client = self.clone();
+        let provider = self.clone();
         deferred(async move {
-            let grouped = client.academic_years_by_program(None, None).await?;
+            let grouped = provider
+                .client
+                .academic_years_by_program(None, None)
+                .await?;
             let several = grouped.len() > 1;
             let years: Vec<AcademicYear> = grouped
                 .iter()
@@ -1324,9 +1440,12 @@ impl MisProvider for Client {
     }
 
     fn terms(&self) -> BoxStream<'static, Result<Term>> {
-        let client = self.clone();
+        let provider = self.clone();
         deferred(async move {
-            let grouped = client.academic_years_by_program(None, None).await?;
+            let grouped = provider
+                .client
+                .academic_years_by_program(None, None)
+                .await?;
             let terms: Vec<Term> = grouped
                 .iter()
                 .flat_map(|(_, list)| list.iter().flat_map(academic::terms))
@@ -1336,9 +1455,12 @@ impl MisProvider for Client {
     }
 
     fn attendance_codes(&self) -> BoxStream<'static, Result<AttendanceCode>> {
-        let client = self.clone();
+        let provider = self.clone();
         deferred(async move {
-            let grouped = client.academic_years_by_program(None, None).await?;
+            let grouped = provider
+                .client
+                .academic_years_by_program(None, None)
+                .await?;
             let all: Vec<&wire::AcademicYear> = grouped.iter().flat_map(|(_, l)| l).collect();
             let active: Vec<&wire::AcademicYear> = all
                 .iter()
@@ -1352,9 +1474,9 @@ impl MisProvider for Client {
                 if !seen.insert(y.id) {
                     continue;
                 }
-                let list = client.attendance_categories(y.id).await?;
+                let list = provider.client.attendance_categories(y.id).await?;
                 let on = date(y.starts_on.as_deref()).unwrap_or(jiff::civil::date(2024, 9, 1));
-                for code in codes(&Categories::new(&list), &client.inner.mapper, on) {
+                for code in codes(&Categories::new(&list), &provider.state.mapper, on) {
                     if !out.iter().any(|c: &AttendanceCode| c.code == code.code) {
                         out.push(code);
                     }

@@ -28,7 +28,7 @@ use mis_core::{
     Slot, StudentQuery, TimetableQuery,
 };
 use mis_http::RateLimit;
-use mis_managebac::{Client, Config, PeriodTimes, PolarityMap};
+use mis_managebac::{Config, ManageBacProvider, PeriodTimes, PolarityMap};
 use mis_sandbox::emulator::{Core, Faults, Stats, managebac, serve, with_faults};
 use mis_sandbox::{EmulatorContext, EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School};
 use mis_testkit::Expected;
@@ -201,7 +201,7 @@ fn config(school: &School, base_url: &str, token: &str) -> Config {
         .behaviour_polarity(polarity_map(school))
 }
 
-async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
+async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, ManageBacProvider, Expected) {
     let school = Arc::new(School::generate(SEED, SIZE));
     let sandbox = Sandbox::start_with(
         mis_sandbox::emulator::managebac::ID,
@@ -217,7 +217,7 @@ async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
         .get("token")
         .expect("a token")
         .to_owned();
-    let client = Client::new(config(&school, &sandbox.base_url(), &token)).unwrap();
+    let client = ManageBacProvider::new(config(&school, &sandbox.base_url(), &token)).unwrap();
     let mut expected = Expected::new(expected_data(&school), range(&school)).secret(token);
     expected.compare_upn = false;
     expected.compare_points = false;
@@ -301,7 +301,7 @@ async fn variant_setup() -> (Arc<dyn MisProvider>, Expected) {
         })
         .period_times(bell_times(&school))
         .behaviour_polarity(polarity_map(&school));
-    let client = Client::new(config).unwrap();
+    let client = ManageBacProvider::new(config).unwrap();
     let mut expected = Expected::new(expected_data(&school), range(&school)).secret(token);
     expected.compare_upn = false;
     expected.compare_points = false;
@@ -357,7 +357,7 @@ async fn period_offset_does_not_change_lesson_marks() {
     let mut lessons = Vec::new();
     for from in [0, 1] {
         let (running, token) = start_counting_from(school.clone(), from).await;
-        let client = Client::new(config(&school, &running.base_url(), &token)).unwrap();
+        let client = ManageBacProvider::new(config(&school, &running.base_url(), &token)).unwrap();
         let mut m = client
             .all_attendance(AttendanceQuery::new(range).slot(Slot::Lesson))
             .await
@@ -502,7 +502,7 @@ async fn reads_survive_faults() {
     };
     let (sandbox, school, _, expected) = start(plan).await;
     // Small pages: more requests for the plan to spoil.
-    let client = Client::new(
+    let client = ManageBacProvider::new(
         config(&school, &sandbox.base_url(), &expected.secrets[0])
             .update_options(|o| o.with_page_size(5)),
     )
@@ -525,7 +525,8 @@ async fn reads_survive_faults() {
 /// The typed client reads the emulator's excusals and writes one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn excusals_round_trip() {
-    let (_sandbox, school, client, _) = start(FaultPlan::none()).await;
+    let (_sandbox, school, provider, _) = start(FaultPlan::none()).await;
+    let client = provider.client();
     let student = mis_managebac::Id::parse(&school.students[0].id).unwrap();
     let record = client.student(student).await.unwrap();
     let parent = *record.parent_ids.first().expect("a linked parent");

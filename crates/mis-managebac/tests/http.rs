@@ -18,7 +18,9 @@ use mis_core::{
 use mis_http::RetryConfig;
 use mis_http::testing::{FakeClock, Reply, ScriptedTransport};
 use mis_managebac::wire::{ClassAttendanceEntry, ExcusalUpdate, NewExcusal};
-use mis_managebac::{ApiVersion, Client, Config, Id, StudentFilter, vendor_error};
+use mis_managebac::{
+    ApiVersion, Client, Config, Id, ManageBacProvider, StudentFilter, vendor_error,
+};
 use serde_json::json;
 
 const TOKEN: &str = "mb-tok-8f3a9c2e71d4";
@@ -45,6 +47,10 @@ fn zoneless_config(server: &MockServer) -> Config {
 
 fn client(server: &MockServer) -> Client {
     Client::new(config(server)).unwrap()
+}
+
+fn provider(server: &MockServer) -> ManageBacProvider {
+    ManageBacProvider::new(config(server)).unwrap()
 }
 
 /// No request may carry the token anywhere in its URL (path or query).
@@ -220,13 +226,11 @@ async fn a_429_waits_until_x_ratelimit_reset() {
             .body("Retry later\n"),
     );
     transport.push(Reply::json(200, &json!({"pong": "ok"})));
-    let c = Client::new(
-        Config::new(TOKEN).unwrap().update_options(|o| {
-            o.with_rate_limit(mis_http::RateLimit::unlimited())
-                .with_clock(Arc::new(clock))
-                .with_transport(transport.service())
-        }),
-    )
+    let c = Client::new(Config::new(TOKEN).unwrap().update_options(|o| {
+        o.with_rate_limit(mis_http::RateLimit::unlimited())
+            .with_clock(Arc::new(clock))
+            .with_transport(transport.service())
+    }))
     .unwrap();
     let started = tokio::time::Instant::now();
     assert_eq!(c.ping().await.unwrap().pong.as_deref(), Some("ok"));
@@ -258,13 +262,11 @@ async fn a_429_that_persists_is_rate_limited_with_the_headers_in_the_message() {
             .header("x-ratelimit-period", "1")
             .header("x-ratelimit-reset", "2021-10-28 01:29:02 UTC")
     });
-    let c = Client::new(
-        Config::new(TOKEN).unwrap().update_options(|o| {
-            o.with_retry(RetryConfig::default().max_attempts(2))
-                .with_clock(Arc::new(clock))
-                .with_transport(transport.service())
-        }),
-    )
+    let c = Client::new(Config::new(TOKEN).unwrap().update_options(|o| {
+        o.with_retry(RetryConfig::default().max_attempts(2))
+            .with_clock(Arc::new(clock))
+            .with_transport(transport.service())
+    }))
     .unwrap();
     let e = c.ping().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RateLimited);
@@ -437,7 +439,7 @@ async fn record_attendance_puts_a_checked_homeroom_status() {
             then.status(200).json_body(json!({"status": "ok"}));
         })
         .await;
-    let c = client(&server);
+    let c = provider(&server);
     let receipt = c
         .record_attendance(AttendanceWrite::day("42", date(2024, 9, 9), "Late").note("bus"))
         .await
@@ -620,7 +622,7 @@ async fn the_provider_reads_both_registers() {
             ], "timetable": {"period_starts_count_from": 0, "period_offset": -1}}));
         })
         .await;
-    let c = client(&server);
+    let c = provider(&server);
     let range = DateRange::parse("2024-09-09", "2024-09-10").unwrap();
     let marks: Vec<_> = c
         .attendance(AttendanceQuery::new(range))
@@ -655,13 +657,15 @@ async fn nothing_prints_the_token() {
         })
         .await;
     let cfg = config(&server);
-    let c = Client::new(cfg.clone()).unwrap();
+    let p = ManageBacProvider::new(cfg.clone()).unwrap();
+    let c = p.client();
     let e = c.ping().await.unwrap_err();
     for shown in [
         format!("{cfg:?}"),
         format!("{cfg:#?}"),
         format!("{c:?}"),
-        format!("{:?}", c.info()),
+        format!("{p:?}"),
+        format!("{:?}", p.info()),
         format!("{e}"),
         format!("{e:?}"),
         format!("{:?}", vendor_error(&e)),
@@ -1042,7 +1046,7 @@ async fn attendance_faults_cost_what_they_touch() {
         })
         .await;
 
-    let c = client(&server);
+    let c = provider(&server);
     let range = DateRange::parse("2024-09-09", "2024-09-10").unwrap();
     let d = mis_core::Diagnostics::new();
     let marks: Vec<_> = c
@@ -1147,7 +1151,7 @@ async fn a_fatal_error_on_one_class_still_ends_the_timetable() {
                 .json_body(json!({"error": "Access Denied"}));
         })
         .await;
-    let c = Client::new(
+    let c = ManageBacProvider::new(
         config(&server).period_times(mis_managebac::PeriodTimes::parse("1=08:30-09:20").unwrap()),
     )
     .unwrap();

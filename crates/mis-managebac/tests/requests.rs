@@ -15,7 +15,7 @@ use mis_core::{
 };
 use mis_http::RateLimit;
 use mis_managebac::client::{ClassFilter, YearGroupFilter};
-use mis_managebac::{Client, Config, PeriodTimes};
+use mis_managebac::{Config, ManageBacProvider, PeriodTimes};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use mis_testkit::count_requests;
 
@@ -25,7 +25,7 @@ fn pages(n: usize) -> u64 {
         .max(1) as u64
 }
 
-async fn start(size: usize) -> (Sandbox, Arc<School>, Client, DateRange) {
+async fn start(size: usize) -> (Sandbox, Arc<School>, ManageBacProvider, DateRange) {
     let school = Arc::new(School::generate(16, size));
     let sandbox = Sandbox::start_with(
         mis_sandbox::emulator::managebac::ID,
@@ -56,7 +56,7 @@ async fn start(size: usize) -> (Sandbox, Arc<School>, Client, DateRange) {
                 .with_rate_limit(RateLimit::at_most(8, std::time::Duration::from_millis(10)))
         })
         .period_times(bells);
-    let client = Client::new(config).unwrap();
+    let client = ManageBacProvider::new(config).unwrap();
     let records = school.attendance_range.unwrap();
     let mut monday = records.from();
     while monday.weekday() != Weekday::Monday {
@@ -70,7 +70,7 @@ async fn start(size: usize) -> (Sandbox, Arc<School>, Client, DateRange) {
 async fn a_school_week_costs_at_most_the_plan() {
     let (sandbox, school, client, week) = start(60).await;
     // What the plan is sized by, read through a separate client so nothing is reused.
-    let probe = Client::new(
+    let probe = mis_managebac::Client::new(
         Config::new(sandbox.credentials().get("token").unwrap())
             .unwrap()
             .update_options(|o| o.with_base_url(sandbox.base_url())),

@@ -15,7 +15,7 @@ use mis_core::{
     ErrorKind, MisProvider, Slot,
 };
 use mis_http::RetryConfig;
-use mis_managebac::{Client, Config};
+use mis_managebac::{Config, ManageBacProvider};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "mb-tok-5e1d0c9a2b77";
@@ -176,7 +176,7 @@ async fn tenant(server: &MockServer) -> httpmock::Mock<'_> {
         .await
 }
 
-async fn day_marks(client: &Client, d: &Diagnostics) -> Vec<AttendanceMark> {
+async fn day_marks(client: &ManageBacProvider, d: &Diagnostics) -> Vec<AttendanceMark> {
     let range = DateRange::new(date(2024, 9, 2), date(2024, 9, 30)).unwrap();
     client
         .attendance(
@@ -228,7 +228,10 @@ fn summary_of<'a>(rows: &'a [AttendanceSummary], student: &str) -> &'a Attendanc
 async fn attendance_summary_over_the_documented_categories() {
     let server = MockServer::start_async().await;
     let excusals = tenant(&server).await;
-    let client = Client::new(config(&server).update_options(|o| o.with_time_zone("Europe/London"))).unwrap();
+    let client = ManageBacProvider::new(
+        config(&server).update_options(|o| o.with_time_zone("Europe/London")),
+    )
+    .unwrap();
     let d = Diagnostics::new();
     let marks = day_marks(&client, &d).await;
     assert!(d.is_empty(), "{:#?}", d.warnings());
@@ -314,7 +317,7 @@ async fn attendance_summary_with_the_schools_category_map() {
         }
         _ => None,
     };
-    let client = Client::new(Config::from_lookup(lookup).unwrap()).unwrap();
+    let client = ManageBacProvider::new(Config::from_lookup(lookup).unwrap()).unwrap();
     let marks = day_marks(&client, &Diagnostics::new()).await;
     let (rows, total) = summarise_by_student(&marks);
     assert_eq!(
@@ -349,7 +352,10 @@ async fn unreadable_excusals_leave_absences_unexcused_with_one_warning() {
                 .json_body(json!({"error": "Access Denied"}));
         })
         .await;
-    let client = Client::new(config(&server).update_options(|o| o.with_time_zone("Europe/London"))).unwrap();
+    let client = ManageBacProvider::new(
+        config(&server).update_options(|o| o.with_time_zone("Europe/London")),
+    )
+    .unwrap();
     let d = Diagnostics::new();
     let marks = day_marks(&client, &d).await;
     assert_eq!(marks.len(), 63);
@@ -436,7 +442,7 @@ async fn behaviour_in_the_schools_zone_with_manage_bac_ids_only() {
             "language": "en", "session_in_may": true, "timezone": "Asia/Hong_Kong"}}),
     )
     .await;
-    let client = Client::new(config(&server)).unwrap();
+    let client = ManageBacProvider::new(config(&server)).unwrap();
     let d = Diagnostics::new();
     let range = DateRange::new(date(2024, 9, 10), date(2024, 9, 10)).unwrap();
     let events: Vec<_> = client
@@ -479,7 +485,7 @@ async fn no_zone_anywhere_falls_back_to_london_with_a_warning() {
         json!({"school": {"subdomain": "x", "name": "X", "country": "GB"}}),
     )
     .await;
-    let client = Client::new(config(&server)).unwrap();
+    let client = ManageBacProvider::new(config(&server)).unwrap();
     let d = Diagnostics::new();
     let range = DateRange::new(date(2024, 9, 9), date(2024, 9, 10)).unwrap();
     let events: Vec<_> = client
@@ -502,7 +508,10 @@ async fn no_zone_anywhere_falls_back_to_london_with_a_warning() {
     );
     assert!(zone[0].consequence.contains("MIS_MANAGEBAC_TIME_ZONE"));
     // A configured zone wins and asks nothing.
-    let client = Client::new(config(&server).update_options(|o| o.with_time_zone("Asia/Hong_Kong"))).unwrap();
+    let client = ManageBacProvider::new(
+        config(&server).update_options(|o| o.with_time_zone("Asia/Hong_Kong")),
+    )
+    .unwrap();
     let d = Diagnostics::new();
     let events: Vec<_> = client
         .behaviour(BehaviourQuery::new(range).with_diagnostics(d.clone()))

@@ -16,9 +16,8 @@ use std::time::{Duration, Instant};
 use futures::TryStreamExt;
 use mis_core::{ErrorKind, Result};
 
-use crate::client::{
-    ClassFilter, Client, MembershipFilter, PersonFilter, StudentFilter, YearGroupFilter,
-};
+use super::ManageBacProvider;
+use crate::client::{ClassFilter, MembershipFilter, PersonFilter, StudentFilter, YearGroupFilter};
 use crate::wire::{
     AcademicYear, AttendanceCategory, Calendar, Class, ClassTimetable, Id, StudentRow, Teacher,
     YearGroup,
@@ -57,7 +56,7 @@ impl<K: Ord + Clone, V> Kept<K, V> {
     }
 }
 
-/// What a client keeps between the reads of one run.
+/// What a provider keeps between the reads of one run.
 #[derive(Default)]
 pub(crate) struct RunCache {
     years: Kept<(), Vec<(String, Vec<AcademicYear>)>>,
@@ -76,13 +75,13 @@ pub(crate) struct RunCache {
     memberships: Kept<Id, Vec<Id>>,
 }
 
-impl Client {
+impl ManageBacProvider {
     fn reuse(&self) -> Duration {
-        self.inner.reuse
+        self.state.reuse
     }
 
     fn kept(&self) -> &RunCache {
-        &self.inner.cache
+        &self.state.cache
     }
 
     /// `GET /school/academic-years`, once per run.
@@ -90,7 +89,7 @@ impl Client {
         if let Some(v) = self.kept().years.get(&(), self.reuse()) {
             return Ok(v);
         }
-        let v = self.academic_years_by_program(None, None).await?;
+        let v = self.client.academic_years_by_program(None, None).await?;
         Ok(self.kept().years.put((), v, self.reuse()))
     }
 
@@ -104,7 +103,7 @@ impl Client {
         if let Some(v) = self.kept().calendars.get(&key, self.reuse()) {
             return Ok(v);
         }
-        let v = match self.calendar(program, year).await {
+        let v = match self.client.calendar(program, year).await {
             Ok(c) => Some(c),
             Err(e) if e.kind() == ErrorKind::NotFound => None,
             Err(e) => return Err(e),
@@ -120,7 +119,7 @@ impl Client {
         if let Some(v) = self.kept().categories.get(&year, self.reuse()) {
             return Ok(v);
         }
-        let v = match self.attendance_categories(year).await {
+        let v = match self.client.attendance_categories(year).await {
             Ok(c) => Some(c),
             Err(e) if e.kind() == ErrorKind::NotFound => None,
             Err(e) => return Err(e),
@@ -134,6 +133,7 @@ impl Client {
             return Ok(v);
         }
         let v = self
+            .client
             .year_groups(&YearGroupFilter::new())
             .try_collect()
             .await?;
@@ -145,7 +145,11 @@ impl Client {
         if let Some(v) = self.kept().teachers.get(&(), self.reuse()) {
             return Ok(v);
         }
-        let v = self.teachers(&PersonFilter::new()).try_collect().await?;
+        let v = self
+            .client
+            .teachers(&PersonFilter::new())
+            .try_collect()
+            .await?;
         Ok(self.kept().teachers.put((), v, self.reuse()))
     }
 
@@ -155,6 +159,7 @@ impl Client {
             return Ok(v);
         }
         let v = self
+            .client
             .classes(&ClassFilter::new().archived(archived))
             .try_collect()
             .await?;
@@ -166,7 +171,7 @@ impl Client {
         if let Some(v) = self.kept().timetables.get(&class, self.reuse()) {
             return Ok(v);
         }
-        let v = self.class_timetable(class, None).await?;
+        let v = self.client.class_timetable(class, None).await?;
         Ok(self.kept().timetables.put(class, v, self.reuse()))
     }
 
@@ -177,6 +182,7 @@ impl Client {
             return Ok(v);
         }
         let v = self
+            .client
             .student_rows(&StudentFilter::new().archived(archived))
             .try_collect()
             .await?;
@@ -190,6 +196,7 @@ impl Client {
             return Ok(v);
         }
         let list: Vec<crate::wire::Membership> = self
+            .client
             .memberships(&MembershipFilter::new().users([student]))
             .try_collect()
             .await?;
