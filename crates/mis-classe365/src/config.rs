@@ -17,7 +17,7 @@ use mis_core::codes::CodeMapper;
 use mis_core::{Error, ErrorKind, Result};
 use mis_http::{BaseUrl, ClientOptions, SecretString};
 
-use crate::descriptor::VENDOR_ID;
+use crate::VENDOR_ID;
 use crate::routes;
 
 /// Environment variable holding the tenant subdomain (`evaluate3x`).

@@ -7,15 +7,12 @@
 
 use std::sync::Arc;
 
-use mis_core::{Capabilities, Error, MisProvider, Result, VendorId};
+use mis_core::{Capabilities, Error, MisProvider, Result};
 use mis_http::{OpenRequest, VendorDescriptor};
 
+use crate::VENDOR_ID;
 use crate::config::{Config, ENV_API_KEY, ENV_SUBDOMAIN};
 use crate::provider::Classe365Provider;
-
-/// The vendor id: `classe365` (`--provider classe365`, `MIS_CLASSE365_*`, every record's
-/// `provider`).
-pub const VENDOR_ID: VendorId = VendorId::new(crate::VENDOR);
 
 /// Classe365 in a vendor registry: its id, names, credential variables, capabilities and how
 /// to open a provider.

@@ -121,10 +121,14 @@ pub mod wire;
 
 pub use client::{AttendanceFilter, Client, ListPage};
 pub use config::{Config, Subdomain};
-pub use descriptor::{DESCRIPTOR, VENDOR_ID};
+pub use descriptor::DESCRIPTOR;
 pub use error::{Classe365Classifier, VendorError, vendor_error};
 pub use mis_core::MisProvider;
 pub use provider::Classe365Provider;
 
 /// The vendor id on every record and error: `classe365`.
 pub const VENDOR: &str = "classe365";
+
+/// The vendor id as a [`mis_core::VendorId`]: `--provider classe365`, the `MIS_CLASSE365_*`
+/// variables, every record's `provider`.
+pub const VENDOR_ID: mis_core::VendorId = mis_core::VendorId::new(VENDOR);
