@@ -211,7 +211,7 @@ fn provider(vendor: VendorId, sandbox: &Sandbox, school: &School) -> Arc<dyn Mis
             .unwrap(),
         ),
         managebac::ID => Arc::new(
-            mis_managebac::Client::new(
+            mis_managebac::ManageBacProvider::new(
                 mis_managebac::Config::new(cred(sandbox, "token").as_str())
                     .unwrap()
                     .update_options(|o| {

@@ -172,7 +172,7 @@ fn open(
         managebac::ID => {
             let c = mis_managebac::Config::from_lookup(lookup)?;
             let shown = format!("{c:?} {c:#?}");
-            (Arc::new(mis_managebac::Client::new(c)?), shown)
+            (Arc::new(mis_managebac::ManageBacProvider::new(c)?), shown)
         }
         other => panic!("no leak-check provider for {other}"),
     })
