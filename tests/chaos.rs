@@ -167,7 +167,7 @@ fn provider(vendor: VendorId, sandbox: &Sandbox, school: &School) -> Arc<dyn Mis
     let base = sandbox.base_url();
     match vendor {
         go4schools::ID => Arc::new(
-            mis_go4schools::Client::new(
+            mis_go4schools::Go4SchoolsProvider::new(
                 mis_go4schools::Config::new(cred(sandbox, "api_key").as_str())
                     .update_options(|o| o.with_base_url(base).with_retry(retry())),
             )

@@ -152,7 +152,7 @@ fn open(
         go4schools::ID => {
             let c = mis_go4schools::Config::from_lookup(lookup)?;
             let shown = format!("{c:?} {c:#?}");
-            (Arc::new(mis_go4schools::Client::new(c)?), shown)
+            (Arc::new(mis_go4schools::Go4SchoolsProvider::new(c)?), shown)
         }
         hubmis::ID => {
             let c = mis_hubmis::Config::from_lookup(lookup)?;

@@ -17,7 +17,7 @@ use std::time::Instant;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use mis_core::DateRange;
-use mis_go4schools::{Client, Config};
+use mis_go4schools::{Config, Go4SchoolsProvider};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use mis_testkit::{RequestCount, count_requests};
 
@@ -62,7 +62,7 @@ async fn main() {
         ("calendar week (Mon-Sun)", calendar_week),
     ] {
         // A fresh client: reference data is read once per run, as a sync's first run does.
-        let client = Client::new(
+        let client = Go4SchoolsProvider::new(
             Config::new(key.as_str()).update_options(|o| o.with_base_url(sandbox.base_url())),
         )
         .expect("client");

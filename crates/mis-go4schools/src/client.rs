@@ -6,42 +6,32 @@
 //! `has_more`/`cursor` (vendors.md §2.3); the others return a `Vec`, and still follow a cursor
 //! if the server pages them anyway. Every list accepts a bare array or the paging envelope.
 //!
-//! These methods never cache. The [`MisProvider`](mis_core::MisProvider) implementation
-//! caches per-year reference data (codes, calendar, timetable) on top of them.
+//! These methods never cache. [`Go4SchoolsProvider`](crate::Go4SchoolsProvider), the
+//! [`MisProvider`](mis_core::MisProvider), caches per-year reference data (codes, calendar,
+//! timetable) on top of them.
 
 use std::fmt;
 use std::sync::Arc;
 
 use futures::stream::{BoxStream, TryStreamExt};
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
-use mis_core::codes::CodeMapper;
 use mis_core::paging::{Page, paginate};
-use mis_core::{DecodeDetail, Error, ProviderInfo, Result};
+use mis_core::{DecodeDetail, Error, Result};
 use mis_http::{HttpClient, WaitHint};
 
 use crate::auth;
 use crate::config::{Config, DEFAULT_TIMEOUT, PATH_PREFIX};
 use crate::convert::{VENDOR, year_group_segment, years::YEARS};
 use crate::error::Go4SchoolsClassifier;
-use crate::provider::Cache;
 use crate::wire::{self, ListPage, WireItem};
 
-/// A GO 4 Schools client for one school. Cheap to clone: clones share the connection pool,
-/// the rate gate, the retry budget and the provider's cache.
+/// A GO 4 Schools client for one school: one method per documented endpoint, the vendor's
+/// own shapes. Cheap to clone: clones share the connection pool, the rate gate and the retry
+/// budget. [`Go4SchoolsProvider`](crate::Go4SchoolsProvider) builds the normalised model on
+/// top of it.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) http: HttpClient,
-    pub(crate) info: ProviderInfo,
-    pub(crate) tz: TimeZone,
-    pub(crate) mapper: CodeMapper,
-    pub(crate) cache: Cache,
-    /// See [`Config::leavers_between`].
-    pub(crate) leavers: Option<mis_core::DateRange>,
+    http: HttpClient,
 }
 
 /// The path segment of an academic year, checked.
@@ -74,13 +64,18 @@ fn step<T>(page: ListPage<T>, operation: &str) -> Result<Page<T, Option<i64>>> {
 }
 
 impl Client {
-    /// A client for `config`. Errors: `InvalidInput` for a bad base URL override, time zone
-    /// or API key (never echoing the key).
+    /// A client for `config`. Sends nothing. Errors: `InvalidInput` for a bad base URL
+    /// override or API key (never echoing the key).
     ///
     /// The shared settings ([`Config::options`]) are applied over GO 4 Schools' defaults; a
     /// test or an in-process emulator injects its transport with
     /// [`ClientOptions::with_transport`](mis_http::ClientOptions::with_transport).
     pub fn new(config: Config) -> Result<Client> {
+        Client::build(&config)
+    }
+
+    /// [`Client::new`] without taking the config (the provider keeps it).
+    pub(crate) fn build(config: &Config) -> Result<Client> {
         let http = HttpClient::builder(VENDOR)
             .base(config.host()?)
             .prefix(PATH_PREFIX)
@@ -93,27 +88,7 @@ impl Client {
             .retry_on_500(true)
             .options(config.options())?
             .build()?;
-        let tz_name = config.time_zone();
-        let tz = TimeZone::get(tz_name).map_err(|_| {
-            Error::invalid_input(format!(
-                "unknown time zone {tz_name:?}: use an IANA name such as Europe/London"
-            ))
-            .with_vendor(VENDOR)
-        })?;
-        let mut info = ProviderInfo::new(VENDOR).time_zone(tz_name);
-        if let Some(tenant) = config.tenant_name() {
-            info = info.tenant(tenant);
-        }
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                info,
-                tz,
-                mapper: config.mapper().clone(),
-                cache: Cache::default(),
-                leavers: config.leavers_range(),
-            }),
-        })
+        Ok(Client { http })
     }
 
     /// A client from [`Config::from_env`].
@@ -123,18 +98,7 @@ impl Client {
 
     /// The HTTP client underneath.
     pub fn http(&self) -> &HttpClient {
-        &self.inner.http
-    }
-
-    /// The school's time zone.
-    pub fn time_zone(&self) -> &TimeZone {
-        &self.inner.tz
-    }
-
-    /// Forgets the provider's cached reference data (academic years, codes, calendars,
-    /// timetables, event types, UPNs), so the next query fetches them again.
-    pub fn clear_cache(&self) {
-        self.inner.cache.clear();
+        &self.http
     }
 
     // ----- plumbing ------------------------------------------------------------------------
@@ -146,7 +110,7 @@ impl Client {
         query: Vec<(&'static str, String)>,
         operation: &'static str,
     ) -> BoxStream<'static, Result<T>> {
-        let http = self.inner.http.clone();
+        let http = self.http.clone();
         let segments = Arc::new(segments);
         paginate(VENDOR, operation, None::<i64>, move |cursor| {
             let http = http.clone();
@@ -201,7 +165,6 @@ impl Client {
     pub async fn school(&self) -> Result<wire::School> {
         let operation = "school.get";
         let body: serde_json::Value = self
-            .inner
             .http
             .get(&["school"])
             .operation(operation)
@@ -503,8 +466,7 @@ impl Client {
     ) -> Result<()> {
         let operation = "attendance.record_session";
         let y = year_segment(year).map_err(|e| e.with_operation(operation))?;
-        self.inner
-            .http
+        self.http
             .post(&["academic-years", &y, "attendance", "student-session-marks"])
             .operation(operation)
             .idempotent(false)
@@ -712,10 +674,6 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The HTTP client's Debug shows no header values and no authenticator internals.
-        f.debug_struct("Client")
-            .field("http", &self.inner.http)
-            .field("info", &self.inner.info)
-            .field("code_overrides", &self.inner.mapper.has_overrides())
-            .finish_non_exhaustive()
+        f.debug_struct("Client").field("http", &self.http).finish()
     }
 }

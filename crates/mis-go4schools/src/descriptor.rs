@@ -5,8 +5,8 @@ use std::sync::Arc;
 use mis_core::{Capabilities, MisProvider, Result, VendorId};
 use mis_http::{OpenRequest, VendorDescriptor};
 
-use crate::client::Client;
 use crate::config::{Config, ENV_API_KEY, api_key_from};
+use crate::provider::Go4SchoolsProvider;
 
 /// The vendor id: `--provider go4schools`, the `MIS_GO4SCHOOLS_*` variables, every record's
 /// `provider`.
@@ -35,7 +35,7 @@ fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
     if let Some(school) = request.school {
         config = config.tenant(school);
     }
-    Ok(Arc::new(Client::new(config)?))
+    Ok(Arc::new(Go4SchoolsProvider::new(config)?))
 }
 
 #[cfg(test)]

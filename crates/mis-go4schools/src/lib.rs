@@ -1,22 +1,25 @@
 //! # mis-go4schools
 //!
 //! The GO 4 Schools customer API v1 (`https://api.go4schools.com/customer/v1`), as a typed
-//! [`Client`] for every documented endpoint and as a [`mis_core::MisProvider`].
+//! [`Client`] for every documented endpoint and as a [`mis_core::MisProvider`]
+//! ([`Go4SchoolsProvider`]).
 //!
 //! ```no_run
 //! # async fn demo() -> mis_core::Result<()> {
 //! use futures::TryStreamExt;
 //! use mis_core::{AttendanceQuery, DateRange, MisProvider};
-//! use mis_go4schools::{Client, Config};
+//! use mis_go4schools::{Config, Go4SchoolsProvider};
 //!
-//! let client = Client::new(Config::new("school-api-key"))?;
+//! let provider = Go4SchoolsProvider::new(Config::new("school-api-key"))?;
 //! // Typed: the vendor's own shapes. 2025 is the academic year 2024/25.
-//! let codes = client.attendance_code_book(2025).await?;
+//! let codes = provider.client().attendance_code_book(2025).await?;
 //! // Normalised: the same for every vendor.
 //! let range = DateRange::parse("2024-09-02", "2024-09-13")?;
-//! let marks: Vec<_> = client.attendance(AttendanceQuery::new(range)).try_collect().await?;
+//! let marks: Vec<_> = provider.attendance(AttendanceQuery::new(range)).try_collect().await?;
 //! # let _ = (codes, marks); Ok(()) }
 //! ```
+//!
+//! A program that offers several vendors opens this one through [`DESCRIPTOR`].
 //!
 //! ## Authentication
 //!
@@ -80,3 +83,4 @@ pub use descriptor::{DESCRIPTOR, VENDOR_ID};
 pub use error::Go4SchoolsClassifier;
 /// Re-exported: the shared settings of [`Config::options`] take these.
 pub use mis_http::{ClientOptions, RateLimit, RetryConfig};
+pub use provider::Go4SchoolsProvider;

@@ -1,5 +1,5 @@
-//! `impl MisProvider for Client`: the vendor's per-date, id-based API joined into the
-//! normalised model.
+//! [`Go4SchoolsProvider`]: the vendor's per-date, id-based API joined into the normalised
+//! model, over the typed [`Client`].
 //!
 //! How each entity is built:
 //!
@@ -25,8 +25,8 @@
 //!   (in that year's code book) and the student's UPN.
 //!
 //! Reference data — the school's academic years, and per year the codes, calendar,
-//! timetable, event types and education details — is fetched once per client and cached
-//! ([`Client::clear_cache`] forgets it). Marks and events are never cached.
+//! timetable, event types and education details — is fetched once per provider and cached
+//! ([`Go4SchoolsProvider::clear_cache`] forgets it). Marks and events are never cached.
 //!
 //! # Partial results
 //!
@@ -51,12 +51,15 @@
 //!   the first.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use mis_core::codes::CodeMapper;
 use mis_core::{
     AcademicYear, AttendanceCode, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent,
     BehaviourQuery, Capabilities, DateRange, DecodeDetail, Diagnostics, EnrolmentStatus, Error,
@@ -67,6 +70,7 @@ use mis_http::{Lenient, Rejected, keep_good};
 use tokio::sync::OnceCell;
 
 use crate::client::Client;
+use crate::config::Config;
 use crate::convert::{
     self, CodeBook, TimetableIndex, VENDOR, academic_year_name, academic_year_of,
     split_by_academic_year, year_group_segment,
@@ -74,20 +78,20 @@ use crate::convert::{
 use crate::wire::{self, DayType};
 
 /// How many dates' marks or events are fetched at once. Small: it bounds memory and keeps
-/// the client well inside any rate limit, while hiding most of the per-request latency.
+/// the provider well inside any rate limit, while hiding most of the per-request latency.
 const DAYS_IN_FLIGHT: usize = 4;
 
 /// The calendar of one academic year, by date.
 type CalendarMap = BTreeMap<Date, wire::CalendarDay>;
 
 /// A year's code book, raw and indexed.
-pub(crate) struct Codes {
+struct Codes {
     raw: Vec<wire::AttendanceCode>,
     book: CodeBook,
 }
 
 /// A year's timetable, and the enrichment it was built without.
-pub(crate) struct Timetable {
+struct Timetable {
     index: TimetableIndex,
     /// Teachers or subjects the key may not read: the timetable read reports these each
     /// time (lesson marks do not carry those names, so the attendance read does not).
@@ -95,7 +99,7 @@ pub(crate) struct Timetable {
 }
 
 /// A year's education details, and the records that did not decode.
-pub(crate) struct Education {
+struct Education {
     rows: Vec<wire::EducationDetails>,
     /// Reported by every students read: the students they belong to come back without UPN,
     /// year group and enrolment.
@@ -140,7 +144,7 @@ impl CacheData {
     }
 }
 
-/// The provider's cache, shared by every clone of a client.
+/// The provider's cache, shared by every clone of a provider.
 #[derive(Default)]
 pub(crate) struct Cache {
     data: Mutex<Arc<CacheData>>,
@@ -154,7 +158,7 @@ impl Cache {
             .clone()
     }
 
-    pub(crate) fn clear(&self) {
+    fn clear(&self) {
         *self.data.lock().unwrap_or_else(PoisonError::into_inner) = Arc::default();
     }
 }
@@ -303,7 +307,86 @@ fn same_year_group(a: &str, b: &str) -> bool {
     }
 }
 
-impl Client {
+/// GO 4 Schools as a [`MisProvider`]: the typed [`Client`] underneath, plus the school's time
+/// zone, the code mapping and the cached per-year reference data. Cheap to clone: clones
+/// share the client (connection pool, rate gate, retry budget) and the cache.
+#[derive(Clone)]
+pub struct Go4SchoolsProvider {
+    client: Client,
+    inner: Arc<State>,
+}
+
+/// What every clone of a provider shares.
+struct State {
+    info: ProviderInfo,
+    tz: TimeZone,
+    mapper: CodeMapper,
+    cache: Cache,
+    /// See [`Config::leavers_between`].
+    leavers: Option<DateRange>,
+}
+
+impl Go4SchoolsProvider {
+    /// A provider for `config`. Sends nothing. Errors: `InvalidInput` for a bad base URL
+    /// override, time zone or API key (never echoing the key).
+    pub fn new(config: Config) -> Result<Go4SchoolsProvider> {
+        let client = Client::build(&config)?;
+        let tz_name = config.time_zone();
+        let tz = TimeZone::get(tz_name).map_err(|_| {
+            Error::invalid_input(format!(
+                "unknown time zone {tz_name:?}: use an IANA name such as Europe/London"
+            ))
+            .with_vendor(VENDOR)
+        })?;
+        let mut info = ProviderInfo::new(VENDOR).time_zone(tz_name);
+        if let Some(tenant) = config.tenant_name() {
+            info = info.tenant(tenant);
+        }
+        Ok(Go4SchoolsProvider {
+            client,
+            inner: Arc::new(State {
+                info,
+                tz,
+                mapper: config.mapper().clone(),
+                cache: Cache::default(),
+                leavers: config.leavers_range(),
+            }),
+        })
+    }
+
+    /// A provider from [`Config::from_env`].
+    pub fn from_env() -> Result<Go4SchoolsProvider> {
+        Go4SchoolsProvider::new(Config::from_env()?)
+    }
+
+    /// The typed client underneath: every documented endpoint, the vendor's own shapes.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The school's time zone.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.inner.tz
+    }
+
+    /// Forgets the cached reference data (academic years, codes, calendars, timetables,
+    /// event types, UPNs), so the next query fetches them again.
+    pub fn clear_cache(&self) {
+        self.inner.cache.clear();
+    }
+}
+
+impl fmt::Debug for Go4SchoolsProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Go4SchoolsProvider")
+            .field("client", &self.client)
+            .field("info", &self.inner.info)
+            .field("code_overrides", &self.inner.mapper.has_overrides())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Go4SchoolsProvider {
     fn today(&self) -> Date {
         jiff::Timestamp::now()
             .to_zoned(self.inner.tz.clone())
@@ -316,7 +399,7 @@ impl Client {
         cache
             .school
             .get_or_try_init(|| async {
-                match self.school().await {
+                match self.client.school().await {
                     Ok(s) => Ok(Some(s)),
                     Err(e) if not_allowed(&e) => {
                         tracing::debug!(error = %e, "school details not readable; academic years unknown");
@@ -342,7 +425,7 @@ impl Client {
     /// records that do not decode are reported to `d` and skipped.
     async fn year_students(&self, year: i32, today: Date, d: &Diagnostics) -> Result<Vec<Student>> {
         let (students, details) = futures::try_join!(
-            self.students_as::<Lenient<wire::Student>>(year),
+            self.client.students_as::<Lenient<wire::Student>>(year),
             self.education_of(year, false)
         )?;
         let students = keep_good(students, d, VENDOR, "students.list", "student")?;
@@ -428,7 +511,7 @@ impl Client {
         let y = self.inner.cache.get().year(year);
         y.codes
             .get_or_try_init(|| async {
-                let raw = self.attendance_code_book(year).await?;
+                let raw = self.client.attendance_code_book(year).await?;
                 let book = CodeBook::new(&raw);
                 Ok(Arc::new(Codes { raw, book }))
             })
@@ -440,7 +523,7 @@ impl Client {
         let y = self.inner.cache.get().year(year);
         y.calendar
             .get_or_try_init(|| async {
-                let days = self.calendar(year).await?;
+                let days = self.client.calendar(year).await?;
                 Ok(Arc::new(days.into_iter().map(|d| (d.date, d)).collect()))
             })
             .await
@@ -452,10 +535,10 @@ impl Client {
         y.timetable
             .get_or_try_init(|| async {
                 let (timetables, classes, teachers, subjects) = futures::join!(
-                    self.timetables(year),
-                    self.timetabled_classes(year).try_collect::<Vec<_>>(),
-                    self.teachers(year),
-                    self.subjects(year),
+                    self.client.timetables(year),
+                    self.client.timetabled_classes(year).try_collect::<Vec<_>>(),
+                    self.client.teachers(year),
+                    self.client.subjects(year),
                 );
                 let (timetables, classes) = (timetables?, classes?);
                 let (teachers, no_teachers) = optional(
@@ -481,7 +564,7 @@ impl Client {
         let y = self.inner.cache.get().year(year);
         y.event_types
             .get_or_try_init(|| async {
-                let types = self.event_types(year).await?;
+                let types = self.client.event_types(year).await?;
                 Ok(Arc::new(types.into_iter().map(|t| (t.id, t)).collect()))
             })
             .await
@@ -501,7 +584,7 @@ impl Client {
             }
         }
         let items: Vec<Lenient<wire::EducationDetails>> =
-            self.education_details_as(year).try_collect().await?;
+            self.client.education_details_as(year).try_collect().await?;
         let mut fresh = Education {
             rows: Vec::with_capacity(items.len()),
             rejected: Vec::new(),
@@ -525,7 +608,7 @@ impl Client {
             .authors
             .get_or_try_init(|| async {
                 let (list, without) = optional(
-                    self.staff_accounts().await,
+                    self.client.staff_accounts().await,
                     "behaviour",
                     "behaviour events listed without authors: staff accounts not readable",
                 )?;
@@ -571,7 +654,8 @@ impl Client {
             async {
                 if sessions && !off.sessions.load(Ordering::SeqCst) {
                     Some(
-                        self.session_marks_as::<Lenient<wire::SessionMark>>(year, date)
+                        self.client
+                            .session_marks_as::<Lenient<wire::SessionMark>>(year, date)
                             .await,
                     )
                 } else {
@@ -581,7 +665,8 @@ impl Client {
             async {
                 if timetable.is_some() && !off.lessons.load(Ordering::SeqCst) {
                     Some(
-                        self.lesson_marks_as::<Lenient<wire::LessonMark>>(year, date)
+                        self.client
+                            .lesson_marks_as::<Lenient<wire::LessonMark>>(year, date)
                             .await,
                     )
                 } else {
@@ -628,8 +713,11 @@ impl Client {
         d: Diagnostics,
     ) -> Result<Vec<BehaviourEvent>> {
         const OPERATION: &str = "behaviour.events";
-        let read: Result<Vec<Lenient<wire::BehaviourEvent>>> =
-            self.behaviour_events_as(year, date).try_collect().await;
+        let read: Result<Vec<Lenient<wire::BehaviourEvent>>> = self
+            .client
+            .behaviour_events_as(year, date)
+            .try_collect()
+            .await;
         let events = match read {
             Ok(items) => keep_good(items, &d, VENDOR, OPERATION, "behaviour")?,
             Err(e) => {
@@ -718,7 +806,7 @@ impl Client {
             session_notes: w.note.clone(),
             student_mis_id: None,
         };
-        self.record_session_attendance(year, &body).await?;
+        self.client.record_session_attendance(year, &body).await?;
         Ok(WriteReceipt::Applied { id: None })
     }
 }
@@ -747,7 +835,7 @@ pub fn capabilities() -> Capabilities {
 }
 
 #[async_trait]
-impl MisProvider for Client {
+impl MisProvider for Go4SchoolsProvider {
     fn info(&self) -> &ProviderInfo {
         &self.inner.info
     }
@@ -757,18 +845,18 @@ impl MisProvider for Client {
     }
 
     fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
-        let client = self.clone();
+        let provider = self.clone();
         flatten(stream::once(async move {
-            let year = client.current_year().await?;
-            let today = client.today();
+            let year = provider.current_year().await?;
+            let today = provider.today();
             let d = &q.diagnostics;
-            let mut out = client.year_students(year, today, d).await?;
+            let mut out = provider.year_students(year, today, d).await?;
             if q.include_leavers {
                 // Students who left before this year are only in the years they were on
                 // roll: the latest year a student appears in describes them.
                 let mut seen: HashSet<String> = out.iter().map(|s| s.id.clone()).collect();
-                for past in client.leaver_years(year).await?.into_iter().rev() {
-                    let students = match client.year_students(past, today, d).await {
+                for past in provider.leaver_years(year).await?.into_iter().rev() {
+                    let students = match provider.year_students(past, today, d).await {
                         Ok(s) => s,
                         Err(e) if e.is_degradable() || e.vendor_code().is_some() => {
                             d.report(warning(
@@ -821,26 +909,26 @@ impl MisProvider for Client {
             Ok(s) => s,
             Err(e) => return stream::once(async { Err(e) }).boxed(),
         };
-        let client = self.clone();
+        let provider = self.clone();
         let range = q.range;
         let diagnostics = q.diagnostics;
         let off = Arc::new(RegistersOff::default());
-        let planner = client.clone();
+        let planner = provider.clone();
         let jobs = stream::once(async move { planner.plan(range).await })
             .map_ok(|parts| stream::iter(parts.into_iter().map(Ok)))
             .try_flatten()
             .and_then({
-                let client = client.clone();
+                let provider = provider.clone();
                 let d = diagnostics.clone();
                 move |(year, part)| {
-                    let client = client.clone();
+                    let provider = provider.clone();
                     let d = d.clone();
                     async move {
                         // Attendance needs only attendance: the code book is required; the
                         // calendar only spares requests for closed dates, and the timetable
                         // only places lesson marks.
                         let (codes, calendar) =
-                            futures::join!(client.codes_of(year), client.calendar_of(year));
+                            futures::join!(provider.codes_of(year), provider.calendar_of(year));
                         let codes = codes?;
                         let calendar = match calendar {
                             Ok(c) => c,
@@ -851,7 +939,7 @@ impl MisProvider for Client {
                             Err(e) => return Err(e),
                         };
                         let timetable = if lessons {
-                            match client.timetable_of(year).await {
+                            match provider.timetable_of(year).await {
                                 Ok(t) => Some(t),
                                 Err(e) => {
                                     degrade_part(&d, e, |e| {
@@ -879,11 +967,11 @@ impl MisProvider for Client {
             .try_flatten();
         flatten(
             jobs.map_ok(move |(year, date, codes, timetable)| {
-                let client = client.clone();
+                let provider = provider.clone();
                 let d = diagnostics.clone();
                 let off = off.clone();
                 async move {
-                    client
+                    provider
                         .day_marks(year, date, codes, timetable, sessions, student, d, off)
                         .await
                 }
@@ -897,21 +985,21 @@ impl MisProvider for Client {
             Ok(s) => s,
             Err(e) => return stream::once(async { Err(e) }).boxed(),
         };
-        let client = self.clone();
+        let provider = self.clone();
         let range = q.range;
         let diagnostics = q.diagnostics;
-        let planner = client.clone();
+        let planner = provider.clone();
         flatten(
             stream::once(async move { planner.plan(range).await })
                 .map_ok(|parts| stream::iter(parts.into_iter().map(Ok)))
                 .try_flatten()
                 .and_then(move |(year, part)| {
-                    let client = client.clone();
+                    let provider = provider.clone();
                     let d = diagnostics.clone();
                     async move {
                         let (timetable, calendar) = futures::try_join!(
-                            client.timetable_of(year),
-                            client.calendar_of(year)
+                            provider.timetable_of(year),
+                            provider.calendar_of(year)
                         )?;
                         for w in &timetable.without {
                             d.report(w.clone())?;
@@ -922,16 +1010,17 @@ impl MisProvider for Client {
                             .map(|(_, d)| d.clone())
                             .collect();
                         match student {
-                            None => index.lessons(&days, &client.inner.tz, None),
+                            None => index.lessons(&days, &provider.inner.tz, None),
                             Some(id) => {
-                                let mine: Vec<wire::StudentClass> = client
+                                let mine: Vec<wire::StudentClass> = provider
+                                    .client
                                     .student_classes(year)
                                     .try_filter(|s| futures::future::ready(s.student_id == id))
                                     .map_ok(|s| s.classes)
                                     .try_concat()
                                     .await?;
                                 let sid = id.to_string();
-                                index.lessons(&days, &client.inner.tz, Some((&sid, &mine)))
+                                index.lessons(&days, &provider.inner.tz, Some((&sid, &mine)))
                             }
                         }
                     }
@@ -944,10 +1033,10 @@ impl MisProvider for Client {
             Ok(s) => s,
             Err(e) => return stream::once(async { Err(e) }).boxed(),
         };
-        let client = self.clone();
+        let provider = self.clone();
         let range = q.range;
         let diagnostics = q.diagnostics;
-        let planner = client.clone();
+        let planner = provider.clone();
         let d = diagnostics.clone();
         let jobs = stream::once(async move {
             let (parts, authors) = futures::try_join!(planner.plan(range), planner.authors())?;
@@ -960,11 +1049,11 @@ impl MisProvider for Client {
         .map_ok(stream::iter)
         .try_flatten()
         .and_then({
-            let client = client.clone();
+            let provider = provider.clone();
             move |((year, part), authors)| {
-                let client = client.clone();
+                let provider = provider.clone();
                 async move {
-                    let types = client.event_types_of(year).await?;
+                    let types = provider.event_types_of(year).await?;
                     // Every date, closed ones included: a trip or residential records
                     // behaviour on a day the calendar marks closed (issue 14).
                     let jobs: Vec<Result<_>> = part
@@ -978,10 +1067,10 @@ impl MisProvider for Client {
         .try_flatten();
         flatten(
             jobs.map_ok(move |(year, date, types, authors)| {
-                let client = client.clone();
+                let provider = provider.clone();
                 let d = diagnostics.clone();
                 async move {
-                    client
+                    provider
                         .day_events(year, date, types, authors, student, d)
                         .await
                 }
@@ -991,10 +1080,11 @@ impl MisProvider for Client {
     }
 
     fn staff(&self) -> BoxStream<'static, Result<Staff>> {
-        let client = self.clone();
+        let provider = self.clone();
         flatten(stream::once(async move {
-            let year = client.current_year().await?;
-            Ok(client
+            let year = provider.current_year().await?;
+            Ok(provider
+                .client
                 .teachers(year)
                 .await?
                 .iter()
@@ -1004,15 +1094,15 @@ impl MisProvider for Client {
     }
 
     fn groups(&self) -> BoxStream<'static, Result<Group>> {
-        let client = self.clone();
+        let provider = self.clone();
         flatten(stream::once(async move {
-            let year = client.current_year().await?;
+            let year = provider.current_year().await?;
             let (groups, students, teachers, subjects, details) = futures::try_join!(
-                client.teaching_groups(year),
-                client.group_students(year),
-                client.group_teachers(year),
-                client.subjects(year),
-                client.education_of(year, false),
+                provider.client.teaching_groups(year),
+                provider.client.group_students(year),
+                provider.client.group_teachers(year),
+                provider.client.subjects(year),
+                provider.education_of(year, false),
             )?;
             // A reference list is strict: a record it cannot decode ends the read.
             if let Some(r) = details.rejected.first() {
@@ -1033,9 +1123,9 @@ impl MisProvider for Client {
     }
 
     fn academic_years(&self) -> BoxStream<'static, Result<AcademicYear>> {
-        let client = self.clone();
+        let provider = self.clone();
         flatten(stream::once(async move {
-            let school = client.school().await?;
+            let school = provider.client.school().await?;
             let mut years: Vec<i64> = school.academic_years;
             years.sort_unstable();
             years.dedup();
@@ -1052,15 +1142,15 @@ impl MisProvider for Client {
     }
 
     fn attendance_codes(&self) -> BoxStream<'static, Result<AttendanceCode>> {
-        let client = self.clone();
+        let provider = self.clone();
         flatten(stream::once(async move {
-            let year = client.current_year().await?;
-            let codes = client.codes_of(year).await?;
+            let year = provider.current_year().await?;
+            let codes = provider.codes_of(year).await?;
             let first_day = convert::academic_year_range(year)?.from();
             Ok(codes
                 .raw
                 .iter()
-                .map(|c| convert::attendance_code(c, first_day, &client.inner.mapper))
+                .map(|c| convert::attendance_code(c, first_day, &provider.inner.mapper))
                 .collect::<Vec<_>>())
         }))
     }

@@ -20,7 +20,7 @@ use mis_core::{
     AttendanceQuery, AttendanceWrite, DateRange, ErrorKind, GroupKind, MisProvider, MisProviderExt,
     Polarity, Session, Slot, StudentQuery, TimetableQuery,
 };
-use mis_go4schools::{Client, Config};
+use mis_go4schools::{Config, Go4SchoolsProvider};
 use mis_sandbox::{
     EmulatorOptions, FaultPlan, Profile, RecordFaults, Sandbox, School, SchoolOptions,
 };
@@ -97,7 +97,7 @@ fn range(school: &School) -> DateRange {
     DateRange::new(first, first.checked_add(11.days()).unwrap()).unwrap()
 }
 
-async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Client, Expected) {
+async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Go4SchoolsProvider, Expected) {
     start_profile(Profile::Standard, faults).await
 }
 
@@ -108,7 +108,7 @@ const VARIANT_PAGE_SIZE: usize = 7;
 async fn start_profile(
     profile: Profile,
     faults: FaultPlan,
-) -> (Sandbox, Arc<School>, Client, Expected) {
+) -> (Sandbox, Arc<School>, Go4SchoolsProvider, Expected) {
     let school = Arc::new(School::generate_with(
         SEED,
         SIZE,
@@ -132,7 +132,7 @@ async fn start_profile(
         .get("api_key")
         .expect("an API key")
         .to_owned();
-    let client = Client::new(
+    let client = Go4SchoolsProvider::new(
         Config::new(key.as_str()).update_options(|o| o.with_base_url(sandbox.base_url())),
     )
     .unwrap();
@@ -236,9 +236,15 @@ async fn session_marks_come_back_when_the_timetable_module_is_disabled() {
     // The emulator really refuses the calendar and the classes.
     for what in ["calendar", "classes"] {
         let e = if what == "calendar" {
-            client.calendar(2025).await.map(|_| ()).unwrap_err()
+            client
+                .client()
+                .calendar(2025)
+                .await
+                .map(|_| ())
+                .unwrap_err()
         } else {
             client
+                .client()
                 .timetabled_classes(2025)
                 .try_collect::<Vec<_>>()
                 .await
@@ -289,7 +295,7 @@ async fn session_marks_come_back_when_the_lesson_register_is_an_invalid_mode() {
     });
     let (_sandbox, _school, client, expected) = start_profile(Profile::Variant, faults).await;
     let day = expected.data.marks[0].date;
-    let e = client.lesson_marks(2025, day).await.unwrap_err();
+    let e = client.client().lesson_marks(2025, day).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert_eq!(e.vendor_code(), Some("Attendance Invalid Mode"));
     let d = Diagnostics::new();
@@ -330,7 +336,12 @@ async fn session_marks_come_back_when_the_lesson_register_is_an_invalid_mode() {
 async fn dummy_dated_student_classes_keep_the_students_timetable() {
     let (_sandbox, school, client, expected) =
         start_profile(Profile::Variant, FaultPlan::none()).await;
-    let raw: Vec<_> = client.student_classes(2025).try_collect().await.unwrap();
+    let raw: Vec<_> = client
+        .client()
+        .student_classes(2025)
+        .try_collect()
+        .await
+        .unwrap();
     let student = &school.students[0];
     let mine = raw
         .iter()
@@ -369,6 +380,7 @@ async fn trips_aliases_and_cursor_only_pages_are_kept() {
     assert_eq!(trip.date.weekday(), jiff::civil::Weekday::Saturday);
     assert!(expected.range.contains(trip.date));
     let closed = client
+        .client()
         .calendar(2025)
         .await
         .unwrap()
@@ -410,9 +422,19 @@ async fn trips_aliases_and_cursor_only_pages_are_kept() {
     );
 
     // Pages of 7 without `has_more`: every student, class and membership is read.
-    let raw: Vec<_> = client.student_classes(2025).try_collect().await.unwrap();
+    let raw: Vec<_> = client
+        .client()
+        .student_classes(2025)
+        .try_collect()
+        .await
+        .unwrap();
     assert!(raw.len() > VARIANT_PAGE_SIZE);
-    let details: Vec<_> = client.education_details(2025).try_collect().await.unwrap();
+    let details: Vec<_> = client
+        .client()
+        .education_details(2025)
+        .try_collect()
+        .await
+        .unwrap();
     let past = school
         .enrolments
         .iter()
@@ -440,7 +462,7 @@ async fn leavers_of_past_years_are_found_in_their_years() {
         .map(|e| e.student_id.as_str())
         .collect();
     assert!(!past.is_empty());
-    let this_year: Vec<_> = client.student_details(2025).await.unwrap();
+    let this_year: Vec<_> = client.client().student_details(2025).await.unwrap();
     assert!(
         this_year
             .iter()
@@ -467,7 +489,7 @@ async fn leavers_of_past_years_are_found_in_their_years() {
 
     // A configured range that touches only this year leaves last year's leavers out.
     let key = _sandbox.credentials().get("api_key").unwrap().to_owned();
-    let this_year_only = Client::new(
+    let this_year_only = Go4SchoolsProvider::new(
         Config::new(key.as_str())
             .update_options(|o| o.with_base_url(_sandbox.base_url()))
             .leavers_between(DateRange::parse("2024-09-01", "2025-07-01").unwrap()),

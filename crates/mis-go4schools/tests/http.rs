@@ -769,7 +769,7 @@ async fn attendance_needs_only_attendance() {
         })
         .await;
 
-    let c = client(&server);
+    let c = mis_go4schools::Go4SchoolsProvider::new(config(&server)).unwrap();
     let day = DateRange::day(date(2024, 9, 9));
     let d = Diagnostics::new();
     let marks = c

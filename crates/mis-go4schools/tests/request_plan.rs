@@ -21,7 +21,7 @@ use jiff::civil::Weekday;
 use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
 };
-use mis_go4schools::{Client, Config};
+use mis_go4schools::{Config, Go4SchoolsProvider};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions};
 use mis_testkit::{RequestCount, count_requests};
 
@@ -68,8 +68,8 @@ impl Week {
         }
     }
 
-    fn client(&self) -> Client {
-        Client::new(
+    fn client(&self) -> Go4SchoolsProvider {
+        Go4SchoolsProvider::new(
             Config::new(self.key.as_str())
                 .update_options(|o| o.with_base_url(self.sandbox.base_url())),
         )
@@ -96,7 +96,8 @@ impl Week {
     /// pages measured by reading it through the typed client), one register request per open
     /// date, the event pages of every date.
     async fn plan(&self, range: DateRange) -> BTreeMap<String, u64> {
-        let c = self.client();
+        let provider = self.client();
+        let c = provider.client();
         let stats = self.sandbox.stats();
         let year = 2025;
         let (_, details) =
