@@ -77,10 +77,11 @@ use mis_http::Lenient;
 use crate::VENDOR;
 use crate::client::{BehaviorNoteFilter, Client, PersonFilter, StudentFilter};
 use crate::config::{Config, ENV_TIME_ZONE, FALLBACK_TIME_ZONE, PeriodTimes, PolarityMap};
-use crate::convert::attendance::{Categories, codes, day_mark, excuse, lesson_marks};
+use crate::convert::attendance::{Categories, day_mark, excuse, lesson_marks};
 use crate::convert::behaviour::{StudentIndex, event};
+use crate::convert::codes::codes;
 use crate::convert::timetable::{ClassInfo, RotationCalendar, lessons};
-use crate::convert::{academic, date, student};
+use crate::convert::{calendar, date, group, staff, student};
 use crate::wire::{self, HomeroomAttendance, Id};
 
 mod plan;
@@ -1013,7 +1014,7 @@ impl ManageBacProvider {
         let teachers = self.run_teachers().await?;
         let names: BTreeMap<Id, String> = teachers
             .iter()
-            .map(|t| (t.id, academic::teacher_name(t)))
+            .map(|t| (t.id, staff::teacher_name(t)))
             .collect();
         let diagnostics = q.diagnostics.clone();
         let classes = self
@@ -1175,11 +1176,7 @@ impl ManageBacProvider {
         let (year_groups, _) = self.year_group_names().await?;
         let classes = self.all_classes().await?;
         let provider = self.clone();
-        let years = stream::iter(
-            year_groups
-                .into_iter()
-                .map(|g| Ok(academic::year_group(&g))),
-        );
+        let years = stream::iter(year_groups.into_iter().map(|g| Ok(group::year_group(&g))));
         let classes = stream::iter(classes).then(move |c| {
             let provider = provider.clone();
             async move {
@@ -1188,7 +1185,7 @@ impl ManageBacProvider {
                     .class_students(c.id, None)
                     .try_collect()
                     .await?;
-                Ok(academic::class_group(&c, &members))
+                Ok(group::class_group(&c, &members))
             }
         });
         Ok(years.chain(classes).boxed())
@@ -1410,7 +1407,7 @@ impl MisProvider for ManageBacProvider {
     fn staff(&self) -> BoxStream<'static, Result<Staff>> {
         self.client
             .teachers(&PersonFilter::new())
-            .map_ok(|t| academic::staff(&t))
+            .map_ok(|t| staff::staff(&t))
             .boxed()
     }
 
@@ -1431,7 +1428,7 @@ impl MisProvider for ManageBacProvider {
                 .iter()
                 .flat_map(|(program, list)| {
                     list.iter().filter_map(move |y| {
-                        academic::academic_year(y, several.then_some(program.as_str()))
+                        calendar::academic_year(y, several.then_some(program.as_str()))
                     })
                 })
                 .collect();
@@ -1448,7 +1445,7 @@ impl MisProvider for ManageBacProvider {
                 .await?;
             let terms: Vec<Term> = grouped
                 .iter()
-                .flat_map(|(_, list)| list.iter().flat_map(academic::terms))
+                .flat_map(|(_, list)| list.iter().flat_map(calendar::terms))
                 .collect();
             Ok(stream::iter(terms.into_iter().map(Ok)).boxed())
         })

@@ -47,8 +47,8 @@ fn checks() -> BTreeMap<&'static str, fn()> {
         let r = load::<AcademicYearsResponse>("academic_years");
         let (_, years) = r.academic_years.iter().next().expect("a program");
         let y = &years.academic_years[0];
-        assert!(convert::academic::academic_year(y, None).is_some());
-        assert!(!convert::academic::terms(y).is_empty());
+        assert!(convert::calendar::academic_year(y, None).is_some());
+        assert!(!convert::calendar::terms(y).is_empty());
     });
     m.insert("academic_year", || {
         let One(y) = load::<One<AcademicYear>>("academic_year");
@@ -96,7 +96,7 @@ fn checks() -> BTreeMap<&'static str, fn()> {
     });
     m.insert("teachers", || {
         let l = load::<List<Teacher>>("teachers");
-        assert!(!convert::academic::teacher_name(&l.items[0]).is_empty());
+        assert!(!convert::staff::teacher_name(&l.items[0]).is_empty());
     });
     m.insert("teacher", || {
         load::<One<Teacher>>("teacher");

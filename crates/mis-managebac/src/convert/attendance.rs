@@ -38,9 +38,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use mis_core::codes::{CodeMapper, Mapped, school_label_category};
-use mis_core::{
-    AttendanceCategory, AttendanceCode, AttendanceMark, Error, Result, Slot, stable_lesson_id,
-};
+use mis_core::{AttendanceCategory, AttendanceMark, Error, Result, Slot, stable_lesson_id};
 
 use super::text;
 use crate::VENDOR;
@@ -370,26 +368,6 @@ pub fn lesson_marks(
     out
 }
 
-/// The code book: one entry per category, code = the category id.
-pub fn codes(categories: &Categories, mapper: &CodeMapper, date: Date) -> Vec<AttendanceCode> {
-    categories
-        .iter()
-        .filter_map(|c| {
-            let status = c.status?;
-            let code = status.to_string();
-            let label = categories.label(status);
-            let mapped = map_category(mapper, Some(&code), label.as_deref(), date);
-            Some(AttendanceCode {
-                provider: VENDOR.into(),
-                code: mark_code(&code, label.as_deref(), mapped),
-                label,
-                category: mapped.category,
-                late: mapped.late,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,23 +540,6 @@ mod tests {
         let none = Categories::default();
         assert_eq!(none.status_for_write("absent").unwrap(), 0);
         assert!(none.status_for_write("7").is_err());
-    }
-
-    #[test]
-    fn code_book() {
-        let book = codes(&cats(), &CodeMapper::new(), D);
-        let late = book.iter().find(|c| c.code == "2").unwrap();
-        assert_eq!((late.category, late.late), (Present, true));
-        assert_eq!(
-            book.iter().find(|c| c.code == "3").unwrap().category,
-            Present
-        );
-        // An unmapped category is listed under its label, as its marks are.
-        let other = book.iter().find(|c| c.code == "Other").unwrap();
-        assert_eq!(
-            (other.category, other.label.as_deref()),
-            (Unmapped, Some("Other"))
-        );
     }
 
     /// The category list of the vendor document (`PUT set_homeroom_attendance` "Available

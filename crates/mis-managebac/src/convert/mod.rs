@@ -1,9 +1,12 @@
 //! Pure functions from ManageBac's wire records to the mis-core model. No I/O: the
 //! provider fetches, these translate, and each is unit-tested on its own.
 
-pub mod academic;
 pub mod attendance;
 pub mod behaviour;
+pub mod calendar;
+pub mod codes;
+pub mod group;
+pub mod staff;
 pub mod student;
 pub mod timetable;
 
