@@ -116,12 +116,15 @@ impl fmt::Debug for Subdomain {
 /// Everything needed to talk to one Classe365 tenant.
 ///
 /// ```
+/// use std::time::Duration;
 /// use mis_classe365::Config;
-/// use mis_http::ClientOptions;
+/// use mis_http::{ClientOptions, RateLimit};
 ///
 /// let config = Config::new("evaluate3x", "kysjd4f58sadf894cfa")?
-///     .update_options(|o| o.with_page_size(50));
-/// assert_eq!(config.options().page_size(), Some(50));
+///     .with_options(ClientOptions::new().with_time_zone("Australia/Sydney"))
+///     .update_options(|o| o.with_rate_limit(RateLimit::at_most(60, Duration::from_secs(60))));
+/// assert_eq!(config.options().time_zone(), Some("Australia/Sydney"));
+/// assert!(config.options().rate_limit().is_some());
 /// assert!(!format!("{config:?}").contains("kysjd4f58sadf894cfa"));
 /// assert!(Config::new("evil.com/x", "key").is_err());
 /// # Ok::<(), mis_core::Error>(())
