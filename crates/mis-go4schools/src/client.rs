@@ -21,7 +21,7 @@ use mis_http::{HttpClient, WaitHint};
 
 use crate::auth;
 use crate::config::{Config, DEFAULT_TIMEOUT, PATH_PREFIX};
-use crate::convert::{VENDOR, year_group_segment, years::YEARS};
+use crate::convert::{VENDOR, calendar::YEARS, year_group_segment};
 use crate::error::Go4SchoolsClassifier;
 use crate::wire::{self, ListPage, WireItem};
 

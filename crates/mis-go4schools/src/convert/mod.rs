@@ -3,20 +3,24 @@
 
 pub mod attendance;
 pub mod behaviour;
-pub mod groups;
-pub mod students;
+pub mod calendar;
+pub mod codes;
+pub mod group;
+pub mod staff;
+pub mod student;
 pub mod timetable;
-pub mod years;
 
-pub use attendance::{CodeBook, ResolvedMark, attendance_code, lesson_mark, session_mark};
+pub use attendance::{lesson_mark, session_mark};
 pub use behaviour::{behaviour_event, polarity};
-pub use groups::{derived_groups, staff, teacher_name, teaching_groups};
-pub use students::{enrolment_status, student};
-pub use timetable::{ClassSlot, TimetableIndex};
-pub use years::{
+pub use calendar::{
     academic_year, academic_year_name, academic_year_of, academic_year_range,
     split_by_academic_year, year_group_segment,
 };
+pub use codes::{CodeBook, ResolvedMark, attendance_code};
+pub use group::{derived_groups, teaching_groups};
+pub use staff::{staff, teacher_name};
+pub use student::{enrolment_status, student};
+pub use timetable::{ClassSlot, TimetableIndex};
 
-/// The vendor id on every record.
-pub const VENDOR: &str = "go4schools";
+/// The vendor id on every record ([`crate::VENDOR_ID`] as text).
+pub const VENDOR: &str = crate::descriptor::VENDOR_ID.as_str();

@@ -23,8 +23,8 @@ use mis_core::timetable::{Cycle, parse_weekday, time_of_day};
 use mis_core::{DateTime, Lesson, Result, stable_lesson_id};
 
 use super::VENDOR;
-use super::groups::teacher_name;
-use super::years::{academic_year_of, academic_year_range};
+use super::calendar::{academic_year_of, academic_year_range};
+use super::staff::teacher_name;
 use crate::wire::{self, DayType};
 
 /// A timetabled class placed in its period: everything a lesson needs except the date.
