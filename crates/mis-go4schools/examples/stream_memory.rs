@@ -1,28 +1,41 @@
 //! Peak memory while streaming a whole school's attendance over a term, without collecting.
 //!
-//! Generates a school of `SIZE` students (first argument, default 5000) with session marks
-//! for the autumn term (the first `WEEKS` weeks, second argument, default 14) and lesson
-//! marks for its first two weeks, serves it from the GO 4 Schools emulator in this process,
-//! streams `attendance` for the whole range through the provider and counts the marks.
+//! Two modes:
 //!
-//! The emulator holds the school in this process, so the figure that matters is the growth
-//! over the baseline: the example prints the resident set after the school is generated and
-//! the emulator started (the baseline), resets the peak (`/proc/self/clear_refs`, `5`), and
-//! prints the peak (`VmHWM`) reached while streaming and its growth over the baseline.
+//! * `client [FROM TO]` streams `attendance` from FROM to TO (default 2024-09-02 to
+//!   2024-12-08, the autumn term) from the GO 4 Schools host in `MIS_GO4SCHOOLS_BASE_URL`
+//!   with the key in `MIS_GO4SCHOOLS_API_KEY`: the emulator runs in another process
+//!   (`mis sandbox`), so every byte measured is the client's.
+//! * `[SIZE WEEKS]` (the default) generates a school of `SIZE` students (default 5000) with
+//!   session marks for the first `WEEKS` weeks of the year (default 14) and lesson marks for
+//!   the first two, serves it from the emulator in this process and streams the same read:
+//!   the figure then includes the emulator rendering each day's body.
+//!
+//! Either way the marks are counted, never collected. The example prints the resident set
+//! once the client is built, before its first request (the baseline), resets the peak (`5`
+//! into `/proc/self/clear_refs`), and prints the peak (`VmHWM`) reached while streaming and
+//! its growth over the baseline.
 //!
 //! ```text
+//! # the emulator in its own process, the client measured alone:
+//! target/release/mis --provider go4schools sandbox --students 5000 --weeks 14 \
+//!     --time-scale 0.001 > sandbox.env &
+//! . ./sandbox.env && target/release/examples/stream_memory client
+//! # both in this process:
 //! cargo run --release -p mis-go4schools --example stream_memory [-- SIZE WEEKS]
-//! /usr/bin/time -v target/release/examples/stream_memory
 //! ```
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use futures::StreamExt;
+use jiff::civil::Date;
 use mis_core::{AttendanceQuery, DateRange, MisProvider};
-use mis_go4schools::{Client, Config, RateLimit};
+use mis_go4schools::{Config, Go4SchoolsProvider, RateLimit};
 use mis_sandbox::school::RecordRange;
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, SchoolOptions};
+
+type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// A `kB` line of `/proc/self/status` (`VmRSS`, `VmHWM`), in MiB.
 fn status_mib(key: &str) -> f64 {
@@ -35,10 +48,37 @@ fn status_mib(key: &str) -> f64 {
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let size: usize = args.next().map_or(Ok(5000), |a| a.parse())?;
-    let weeks: u8 = args.next().map_or(Ok(14), |a| a.parse())?;
+async fn main() -> Fallible<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("client") {
+        out_of_process(&args[1..]).await
+    } else {
+        in_process(&args).await
+    }
+}
+
+/// Streams from the host named in the environment (an emulator in another process).
+async fn out_of_process(args: &[String]) -> Fallible<()> {
+    let date = |i: usize, default: &str| -> Fallible<Date> {
+        Ok(args.get(i).map_or(default, String::as_str).parse()?)
+    };
+    let range = DateRange::new(date(0, "2024-09-02")?, date(1, "2024-12-08")?)?;
+    // The emulator's quota is shrunk by `mis sandbox --time-scale`; the client's own gate
+    // is switched off so that the run measures memory, not waiting.
+    let provider = Go4SchoolsProvider::new(
+        Config::from_env()?.update_options(|o| o.with_rate_limit(RateLimit::unlimited())),
+    )?;
+    let baseline = status_mib("VmRSS");
+    println!(
+        "baseline VmRSS        {baseline:.1} MiB (client built, no request yet; emulator in another process)"
+    );
+    stream(&provider, range, baseline, None).await
+}
+
+/// Generates the school and serves it from this process.
+async fn in_process(args: &[String]) -> Fallible<()> {
+    let size: usize = args.first().map_or(Ok(5000), |a| a.parse())?;
+    let weeks: u8 = args.get(1).map_or(Ok(14), |a| a.parse())?;
 
     let began = Instant::now();
     let school = Arc::new(School::generate_with(
@@ -74,22 +114,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .get("api_key")
         .ok_or("the emulator did not hand out an API key")?
         .to_owned();
-    let client = Client::new(
-        Config::new(key)
-            .base_url(sandbox.base_url())
-            .rate_limit(RateLimit::unlimited()),
-    )?;
+    let provider = Go4SchoolsProvider::new(Config::new(key).update_options(|o| {
+        o.with_base_url(sandbox.base_url())
+            .with_rate_limit(RateLimit::unlimited())
+    }))?;
+    let baseline = status_mib("VmRSS");
+    println!("baseline VmRSS        {baseline:.1} MiB (school generated, emulator up)");
+    println!(
+        "VmHWM before stream   {:.1} MiB (peak while generating)",
+        status_mib("VmHWM")
+    );
+    stream(
+        &provider,
+        DateRange::new(range.from(), range.to())?,
+        baseline,
+        Some(&sandbox),
+    )
+    .await
+}
 
-    let baseline_rss = status_mib("VmRSS");
-    let generation_peak = status_mib("VmHWM");
+/// Streams `range`, counting marks, and prints the peak and its growth over `baseline`.
+async fn stream(
+    provider: &Go4SchoolsProvider,
+    range: DateRange,
+    baseline: f64,
+    sandbox: Option<&Sandbox>,
+) -> Fallible<()> {
     // Resets VmHWM to the current RSS, so the next reading is the streaming peak.
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    println!("baseline VmRSS        {baseline_rss:.1} MiB (school generated, emulator up)");
-    println!("VmHWM before stream   {generation_peak:.1} MiB (peak while generating)");
-
     let began = Instant::now();
-    let query = AttendanceQuery::new(DateRange::new(range.from(), range.to())?);
-    let mut stream = client.attendance(query);
+    let mut stream = provider.attendance(AttendanceQuery::new(range));
     let (mut marks, mut max_rss) = (0u64, 0f64);
     while let Some(mark) = stream.next().await {
         mark?;
@@ -101,22 +155,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let took = began.elapsed();
     let peak = status_mib("VmHWM");
     max_rss = max_rss.max(status_mib("VmRSS"));
-    println!("marks streamed        {marks} in {took:.1?}");
     println!(
-        "requests              {}",
-        mis_sandbox::Stats::get(&sandbox.stats().requests)
+        "marks streamed        {marks} in {took:.1?} ({} to {})",
+        range.from(),
+        range.to()
     );
+    if let Some(sandbox) = sandbox {
+        println!(
+            "requests              {}",
+            mis_sandbox::Stats::get(&sandbox.stats().requests)
+        );
+    }
     if reset {
         println!("VmHWM while streaming {peak:.1} MiB (peak reset before streaming)");
     } else {
         println!(
-            "VmHWM                 {peak:.1} MiB (peak could not be reset: includes generation)"
+            "VmHWM                 {peak:.1} MiB (peak could not be reset: includes what came before)"
         );
     }
     println!("max sampled VmRSS     {max_rss:.1} MiB");
     println!(
-        "growth over baseline  {:.1} MiB (VmHWM - baseline VmRSS)",
-        peak - baseline_rss
+        "growth over baseline  {:.1} MiB = {:.1} MB (VmHWM - baseline VmRSS)",
+        peak - baseline,
+        (peak - baseline) * 1.048_576
     );
     Ok(())
 }
