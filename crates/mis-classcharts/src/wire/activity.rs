@@ -1,5 +1,4 @@
-//! `GET /activity/{id}`: the pupil's activity feed, paged by `last_id` (vendors.md §1.6
-//! "ActivityPoint", "Activity pagination").
+//! `GET /activity/{id}`: the pupil's activity feed, paged by `last_id`.
 
 use serde::Deserialize;
 
@@ -65,7 +64,7 @@ pub struct ActivityPoint {
     #[serde(default, deserialize_with = "de::int")]
     pub score: Option<i64>,
     /// `"YYYY-MM-DD HH:MM:SS"`, wall-clock time at the school, **no zone** (fixture
-    /// `"2023-04-21 10:00:00"`): local to the pupil's time zone (DESIGN §2.2).
+    /// `"2023-04-21 10:00:00"`): local to the pupil's time zone (the school's).
     #[serde(default)]
     pub timestamp: Option<String>,
     /// A custom time label, if any.

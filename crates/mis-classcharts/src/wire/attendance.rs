@@ -1,4 +1,4 @@
-//! `GET /attendance/{id}?from&to` (vendors.md §1.6 "Attendance").
+//! `GET /attendance/{id}?from&to`.
 //!
 //! `data` is `{ "YYYY-MM-DD": { "<session or period name>": AttendancePeriod } }`. The inner
 //! keys are school-defined — `AM`, `PM`, `Period 1`, `P3`, `Tut` (PR #34 removed the

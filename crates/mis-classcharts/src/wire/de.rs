@@ -1,4 +1,4 @@
-//! Lenient deserialisers for ClassCharts' loose JSON (vendors.md §1.4, §1.6).
+//! Lenient deserialisers for ClassCharts' loose JSON.
 //!
 //! ClassCharts is a PHP backend with no published schema, and real payloads show:
 //! - `[]` where an object is expected when it is empty (`meta`, reason maps, attendance days):
@@ -134,7 +134,7 @@ pub fn opt_yes_no<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Er
 
 /// An integer sent as a number or as a numeric string; `null` and `""` are `None`.
 ///
-/// `late_minutes` is `0` in one register and `""` in the next (vendors.md §1.6 fixture),
+/// `late_minutes` is `0` in one register and `""` in the next (in one recorded answer),
 /// `purchased_count` is `0` or `"3"`. A float with no fraction (`5.0`) is accepted; any other
 /// string or float is an error naming it.
 pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
@@ -188,9 +188,10 @@ pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     d.deserialize_any(V)
 }
 
-/// An integer, or `false` for "none" (activity `meta.last_id`, vendors.md §1.6: "`last_id`
-/// is a number or `false`"). `null`, `""` and `0` are also "none", and so is `true`: some
-/// servers end the feed with `"last_id": true` (issue 14), which names no id either.
+/// An integer, or `false` for "none" (activity `meta.last_id`: "`last_id` is a number or
+/// `false`" in the JS client's types). `null`, `""` and `0` are also "none", and so is
+/// `true`: some servers end the feed with `"last_id": true` (issue 14), which names no id
+/// either.
 pub fn int_or_false<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     struct V;
 
@@ -355,7 +356,7 @@ pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
 }
 
 /// A required id, sent as a number (almost everywhere) or a string (announcement consent
-/// pupil ids, timetable `teacher_id`; vendors.md §1.6). Held as text.
+/// pupil ids, timetable `teacher_id`). Held as text.
 pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     text(d)?.ok_or_else(|| de::Error::custom("an id is required, got null"))
 }

@@ -1,4 +1,4 @@
-//! `GET /detentions/{id}` (vendors.md §1.6 "Detention").
+//! `GET /detentions/{id}`.
 
 use jiff::civil::Date;
 use serde::Deserialize;

@@ -1,4 +1,4 @@
-//! The envelope every ClassCharts answer comes in (vendors.md §1.4).
+//! The envelope every ClassCharts answer comes in.
 //!
 //! ```json
 //! { "success": 1, "data": <object|array>, "meta": <object|[]> }
@@ -17,7 +17,7 @@ use serde::{Deserialize, Deserializer};
 use super::de;
 
 /// A successful answer: `data` and `meta`, with `meta` read as `M::default()` when the
-/// vendor sent `[]` (PHP's empty array, vendors.md §1.4) or nothing.
+/// vendor sent `[]` (PHP's empty array) or nothing.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(bound(deserialize = "D: Deserialize<'de>, M: Deserialize<'de> + Default"))]
 pub struct Envelope<D, M = NoMeta> {
@@ -93,7 +93,7 @@ fn session_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SessionId>, D::E
         .map(|s| SessionId(SecretString::from(s))))
 }
 
-/// `meta` of `POST /login` (JSON style, vendors.md §1.3 B): the session id.
+/// `meta` of `POST /login` (the JSON login): the session id.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct LoginMeta {
     /// The new session id.
@@ -102,7 +102,7 @@ pub struct LoginMeta {
 }
 
 /// `meta` of `POST /ping`: the API version and, when `include_data` was not `false`, the
-/// rotated session id (vendors.md §1.3 "Session refresh").
+/// rotated session id.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct PingMeta {
     /// The API version, e.g. `27.16.2`.

@@ -1,4 +1,4 @@
-//! `GET /homeworks/{id}` (vendors.md §1.6 "Homework").
+//! `GET /homeworks/{id}`.
 
 use serde::Deserialize;
 
@@ -23,7 +23,7 @@ pub struct ValidatedAttachment {
     #[serde(default, deserialize_with = "de::opt_id")]
     pub id: Option<String>,
     /// File name. The JS types and apps say `file_name`; api-docs was corrected to
-    /// `filename` in Nov 2025 (vendors.md §1.6): both are read.
+    /// `filename` in Nov 2025: both are read.
     #[serde(default, alias = "filename", deserialize_with = "de::text")]
     pub file_name: Option<String>,
     /// File URL.

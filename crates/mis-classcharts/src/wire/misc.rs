@@ -1,5 +1,5 @@
 //! The smaller endpoints: behaviour summary, classes, badges, announcements, custom fields,
-//! rewards, purchase, pupil code and parent behaviours (vendors.md §1.5, §1.6).
+//! rewards, purchase, pupil code and parent behaviours.
 
 use std::collections::BTreeMap;
 
@@ -160,8 +160,8 @@ pub struct PupilEvent {
 /// One award of a badge.
 ///
 /// Two shapes are sent: `{"pupil_event": {timestamp, lesson_pupil_behaviour, event}}`
-/// (vendors.md §1.6) and the same fields flat, `{timestamp, lesson_pupil_behaviour, event}`
-/// (issue 14). Both decode to `pupil_event`; an award with neither is `None`.
+/// (api-docs, the JS types) and the same fields flat, `{timestamp, lesson_pupil_behaviour,
+/// event}` (seen from some schools). Both decode to `pupil_event`; an award with neither is `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(from = "RawPupilBadge")]
 pub struct PupilBadge {

@@ -1,4 +1,4 @@
-//! Serde mirrors of ClassCharts' JSON, one module per endpoint family (vendors.md §1.5, §1.6).
+//! Serde mirrors of ClassCharts' JSON, one module per endpoint family.
 //!
 //! Lenient on purpose: ClassCharts has no official API and its PHP backend bends types
 //! (see [`de`]). Fields are `Option` or defaulted wherever a source marks them nullable or a

@@ -1,4 +1,4 @@
-//! Academic reports and on-report cards (vendors.md §1.5, "C docs": api-docs
+//! Academic reports and on-report cards (api-docs
 //! `schemas/academic_report/*`, `schemas/on_report_card/*`). Shapes beyond those schemas are
 //! unknown, so every field is optional and unknown ones are ignored.
 

@@ -1,4 +1,4 @@
-//! `GET /timetable/{id}?date=` (vendors.md §1.6 "Lesson (timetable)").
+//! `GET /timetable/{id}?date=`: one day of the pupil's lessons.
 
 use serde::Deserialize;
 

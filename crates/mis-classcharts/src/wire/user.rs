@@ -1,5 +1,5 @@
 //! The logged-in user: a student (`/ping` → `data.user`, the student login's `data`), a
-//! parent's pupil (`GET /pupils`), and the parent account (vendors.md §1.3 B, §1.6).
+//! parent's pupil (`GET /pupils`), and the parent account (the JSON login's `data`).
 
 use std::collections::BTreeMap;
 
@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::de;
 
-/// A student as ClassCharts describes it (vendors.md §1.6 "Student").
+/// A student as ClassCharts describes it.
 ///
 /// The `display_*` flags say which modules the school switched on. New ones keep appearing,
 /// so the known ones are defaulted and every field this type does not name is kept in
@@ -30,7 +30,7 @@ pub struct Student {
     #[serde(default)]
     pub avatar_url: Option<String>,
     /// The school's IANA zone. Sent on a parent's pupils (`Europe/London`); absent on the
-    /// student object, where the school's zone defaults to `Europe/London` (DESIGN §2.2).
+    /// student object, where the school's zone defaults to `Europe/London` (ClassCharts serves UK schools).
     #[serde(default)]
     pub timezone: Option<String>,
     /// Behaviour module on.
@@ -124,7 +124,7 @@ impl Student {
     }
 }
 
-/// One of a parent's pupils (`GET /apiv2parent/pupils`, vendors.md §1.6 "Pupil"): the
+/// One of a parent's pupils (`GET /apiv2parent/pupils`): the
 /// student object plus the school and counters.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Pupil {
@@ -170,7 +170,7 @@ pub struct Pupil {
 }
 
 /// The parent account (`POST /apiv2parent/login` → `data`, parent `/ping` → `data.user`;
-/// a real response is in api-docs issue #2, vendors.md §1.3 B).
+/// a real response, redacted, is in api-docs issue #2).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ParentUser {
     /// The parent's id (not a pupil id).
