@@ -1,15 +1,16 @@
-//! ManageBac authentication: the API token in the **`auth-token` header** (vendors.md §5.3,
-//! `authTokenHeader`).
+//! ManageBac authentication: the API token in the **`auth-token` header** (the API
+//! spec's `authTokenHeader` security scheme).
 //!
 //! The spec also allows `?auth_token=` in the query; this crate never uses it, because URLs
-//! end up in logs, proxies and error messages (DESIGN.md §3: tokens go in headers). The
+//! end up in logs, proxies and error messages, so secrets go in headers only. The
 //! header value is marked sensitive, so `http`'s `Debug` prints `Sensitive`, and no log line
 //! of the stack includes header values.
 //!
 //! A token does not expire, but the vendor answers 401 `{"error": "Access Denied"}` for a
-//! token that is "missing, invalid or disabled" (§5.6) — and an admin can toggle a token in the
+//! token that is "missing, invalid or disabled" (the spec's 401 answer) — and an admin can toggle a token in the
 //! API Manager, so a 401 can be transient. The stack therefore replays a request **once**
-//! after a 401 (DESIGN.md §3 "on 401 refreshes once and replays"); a second 401 is returned
+//! after a 401 (a static token cannot be refreshed, so the replay is the whole retry); a
+//! second 401 is returned
 //! as `Unauthenticated`. Concurrent requests share that one replay decision.
 
 use std::fmt;

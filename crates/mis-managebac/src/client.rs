@@ -1,14 +1,14 @@
-//! The typed ManageBac client: one method per documented endpoint (vendors.md §5.7 and the
-//! vendor document's attendance group).
+//! The typed ManageBac client: one method per documented endpoint (the ManageBac+
+//! Public API spec, and the attendance group of the v2p1 reference).
 //!
 //! Lists come one page at a time (`*_page`, with the vendor's [`Meta`]) or as a lazy stream
 //! over every page (mis-core's [`paginate`]). Paging sends `page` and `per_page` and is driven
 //! by `meta.total_pages` — never by the size asked for, because "the API may return a number
-//! of records less than passed in the request" (vendors.md §5.4). Without `total_pages` a short
+//! of records less than passed in the request" (Faria's pagination notes). Without `total_pages` a short
 //! page ends the walk.
 //!
-//! Query encoding (vendors.md §5.7): `ids[]`, `year_group_ids[]`, `homeroom_advisor_ids[]`,
-//! `class_ids[]` and `user_ids[]` repeat with brackets; `student_ids` is sent as one
+//! Query encoding ([`Query`] and the filters): `ids[]`, `year_group_ids[]`,
+//! `homeroom_advisor_ids[]`, `class_ids[]` and `user_ids[]` repeat with brackets; `student_ids` is sent as one
 //! comma-separated value (`student_ids=1,2,3`), which the vendor "accepts" alongside repeated
 //! params and which keeps URLs short. Times (`modified_since`, `deleted_since`) are ISO 8601
 //! UTC.
@@ -849,7 +849,7 @@ fn check_page(page: u32, operation: &'static str) -> Result<()> {
     Ok(())
 }
 
-/// The page after `page`: from `meta.total_pages` when sent (vendors.md §5.4: drive paging
+/// The page after `page`: from `meta.total_pages` when sent (Faria: drive paging
 /// from `meta`, as pages may be shorter than asked), else a short page is the last.
 pub(crate) fn next_page(page: u32, meta: Option<&Meta>, got: usize, per_page: u32) -> Option<u32> {
     match meta {

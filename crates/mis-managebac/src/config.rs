@@ -43,7 +43,7 @@ pub const ENV_PAGE_SIZE: &str = "MIS_MANAGEBAC_PAGE_SIZE";
 pub const ENV_QUOTA: &str = "MIS_MANAGEBAC_QUOTA";
 
 /// Records asked for per page by default: Faria asks integrations to "use `per_page=50`"
-/// (vendors.md §5.5).
+/// (its "Rate limitations and throttling" article).
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
 /// How long a client reuses the reference data one run reads ([`Config::reuse_for`]): long
@@ -54,12 +54,12 @@ pub const DEFAULT_REUSE: Duration = Duration::from_secs(15 * 60);
 /// The per-attempt timeout unless the options set one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The largest page the vendor serves on the classic endpoints: "max 200" (vendors.md §5.4).
+/// The largest page the vendor serves on the classic endpoints: "max 200" (the API spec's `Meta`).
 pub const MAX_PAGE_SIZE: u32 = 200;
 
 /// The default client-side rate: at most 10 requests in any second. The vendor's limit is
 /// per IP across all endpoints and "may be adjusted at any time without warning" (example:
-/// 50/s, vendors.md §5.5); a fifth of it leaves room for other tools on the same IP.
+/// 50/s, Faria's "Rate limitations and throttling" article); a fifth of it leaves room for other tools on the same IP.
 pub fn default_rate_limit() -> RateLimit {
     RateLimit::at_most(10, Duration::from_secs(1))
 }
@@ -70,7 +70,7 @@ pub fn parse_quota(text: &str) -> Result<RateLimit> {
     text.parse()
 }
 
-/// ManageBac's hosts (vendors.md §5.2). A token works only on its school's home host \[I\].
+/// ManageBac's hosts (the API spec's server list). A token works only on its school's home host \[I\].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Region {
@@ -116,7 +116,7 @@ impl Region {
     }
 }
 
-/// The API version: a path prefix (vendors.md §5.2).
+/// The API version: a path prefix (Faria's "About versions" page).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApiVersion {
@@ -172,7 +172,7 @@ impl ApiVersion {
 /// The school's bell times by period number (from 1).
 ///
 /// ManageBac's class timetable names a rotation day and a period, never a clock time
-/// (vendors.md §5.7 `GET /classes/{id}/timetable`), so dated lessons need the school's bell
+/// (`GET /classes/{id}/timetable`), so dated lessons need the school's bell
 /// schedule from configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeriodTimes(BTreeMap<u32, (Time, Time)>);
@@ -239,8 +239,8 @@ impl PeriodTimes {
     }
 }
 
-/// Behaviour type → polarity. ManageBac notes carry neither points nor polarity (vendors.md
-/// §5.8), so a type is `neutral` unless the school's mapping says otherwise. Types are matched
+/// Behaviour type → polarity. ManageBac notes carry neither points nor polarity (`GET
+/// /behavior/notes`), so a type is `neutral` unless the school's mapping says otherwise. Types are matched
 /// case-insensitively, trimmed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolarityMap(BTreeMap<String, Polarity>);

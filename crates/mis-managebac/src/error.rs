@@ -1,7 +1,7 @@
 //! ManageBac's status table and error bodies → [`mis_core::Error`], as a mis-http
 //! [`Classifier`].
 //!
-//! From the spec (vendors.md §5.5, §5.6) \[C\]:
+//! From the ManageBac+ Public API spec and Faria's throttling article \[C\]:
 //!
 //! | status | body | here |
 //! |---|---|---|

@@ -30,21 +30,23 @@
 //! the token works on its school's home host only \[I\]. The API version is a path prefix
 //! ([`ApiVersion`], default `/v2p1`, the version the vendor document describes; `v2`, `v2p0`,
 //! `v2p2`, `v2p3` allowed). A base-URL override (`MIS_MANAGEBAC_BASE_URL`) is
-//! `scheme://host[:port]`; the prefix is still added (vendors.md §5.2, DESIGN.md §6).
+//! `scheme://host[:port]`; the prefix is still added. The hosts and versions are those of
+//! the ManageBac+ Public API spec's server list and Faria's "About versions" page.
 //!
 //! ## Authentication
 //!
 //! The API token goes in the **`auth-token` header** on every request, never in the query
 //! string (the spec also allows `?auth_token=`; URLs end up in logs). A 401
 //! `{"error": "Access Denied"}` is replayed once, then returned as `Unauthenticated`
-//! ([`auth`], vendors.md §5.3). The token is a `SecretString`; no `Debug`, `Display`, error
+//! ([`auth`]). The token is a `SecretString`; no `Debug`, `Display`, error
 //! or log line shows it.
 //!
 //! ## Quotas and retries
 //!
 //! The vendor limits per IP across all endpoints (example: 50 requests a second) and answers
 //! 429 with `X-RateLimit-Limit`, `X-RateLimit-Period` and `X-RateLimit-Reset`
-//! (`2021-10-28 01:29:40 UTC`, not `Retry-After`) (vendors.md §5.5). The client waits until
+//! (`2021-10-28 01:29:40 UTC`, not `Retry-After`) (Faria's "Rate limitations and
+//! throttling" article). The client waits until
 //! the reset time before retrying, and the 429 closes the shared rate gate for every client
 //! of that host in the process. Client-side, requests are paced to
 //! [`config::default_rate_limit`] (10 a second) unless the options' rate limit
@@ -57,7 +59,7 @@
 //!
 //! `page` / `per_page` (default 50, as Faria asks; at most 200). The walk is driven by
 //! `meta.total_pages`, not by the size asked for: "the API may return a number of records less
-//! than passed in the request" (vendors.md §5.4). Lists are lazy streams (mis-core's
+//! than passed in the request" (Faria's pagination notes). Lists are lazy streams (mis-core's
 //! `paginate`). Endpoints without `meta` are single responses.
 //!
 //! ## Attendance
@@ -81,7 +83,7 @@
 //! - **The v2p1 period offset**: per-date keys and timetable slots count from 0 or 1 by a
 //!   school setting (`period_offset`, else `period_starts_count_from`); attendance and
 //!   timetable share one rule ([`convert::attendance::period_offset`]), so the same school
-//!   reads the same either way and a mark's period is its lesson's (vendors.md §5.8).
+//!   reads the same either way and a mark's period is its lesson's.
 //! - `record_attendance` writes a day mark with `PUT /students/{id}/set_homeroom_attendance`
 //!   (idempotent, so retried safely), the status checked against the school's categories
 //!   first. Class registers are written with [`Client::set_class_attendance`].

@@ -3,7 +3,7 @@
 //!
 //! The emulator renders the synthetic School as a ManageBac tenant would, written from the
 //! vendor documentation independently of this crate. `Expected` is the School converted to
-//! what ManageBac can represent (vendors.md §5.8):
+//! what ManageBac can represent:
 //! - students as they are, except: the year group is its ManageBac **name** (`Year 9`), there
 //!   is no registration group (ManageBac has only a homeroom advisor) and no UPN (the school's
 //!   id is not known to be a UPN);
@@ -348,7 +348,7 @@ async fn start_counting_from(
 }
 
 /// The same school with `period_starts_count_from` 0 and 1 yields identical lesson marks and
-/// lessons (vendors.md §5.8, the v2p1 period offset).
+/// lessons (the v2p1 period offset).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn period_offset_does_not_change_lesson_marks() {
     let school = Arc::new(School::generate(SEED, SIZE));

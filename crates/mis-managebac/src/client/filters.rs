@@ -105,7 +105,7 @@ pub struct StudentFilter {
     pub status: Option<StudentStatus>,
     /// Changed since (incremental sync).
     pub modified_since: Option<Timestamp>,
-    /// Deleted since: the answer is tombstones with `deleted_at` (vendors.md §5.9).
+    /// Deleted since: the answer is tombstones with `deleted_at`.
     pub deleted_since: Option<Timestamp>,
     /// Only these year groups.
     pub year_group_ids: Vec<Id>,

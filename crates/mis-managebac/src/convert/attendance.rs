@@ -1,7 +1,7 @@
 //! Attendance records → marks: status resolution through the tenant's categories and
 //! mis-core's label rules, parent excusals, and the v2p1 period offset.
 //!
-//! **Statuses** (vendors.md §5.8 "Attendance statuses"). A record carries its category id
+//! **Statuses** (the API reference's "Attendance statuses"). A record carries its category id
 //! (`category.status`) and the category's label (`status`). Category ids beyond `0`/`1`/`2`/
 //! `-1` are school-defined, so the school's own list
 //! (`GET /school/academic-years/{id}/attendance_categories`) names them; nothing is
@@ -27,7 +27,7 @@
 //! **Excusals** ([`excuse`]): an absence (a mark that maps to unauthorised absence) on a day a
 //! parent's excusal covers is an authorised absence, with the excusal's comment as its note.
 //!
-//! **Periods** (vendors.md §5.8 "Timetable periods (v2p1 caveat)"): per-date keys and
+//! **Periods** (a v2p1 caveat: v2p3 counts periods from 1 always): per-date keys and
 //! timetable slots are 0- or 1-based by a school setting. Attendance and timetable both
 //! normalise through the one rule of [`period_offset`], so a mark's period and its lesson's
 //! period never differ. Marks carry the period counted from 1.
@@ -44,7 +44,8 @@ use super::text;
 use crate::VENDOR;
 use crate::wire::{self, AttendanceRecord, ClassDateAttendance, Excusal, Id, PeriodNumbering};
 
-/// The names every school's built-in statuses have (vendors.md §5.8): `0` Absent and `1`
+/// The names every school's built-in statuses have (the API reference's examples): `0`
+/// Absent and `1`
 /// Present "for all schools", `2` Late and `-1` Present in every example.
 pub fn builtin_label(status: i64) -> Option<&'static str> {
     match status {
@@ -212,7 +213,7 @@ pub fn mark_code(id: &str, label: Option<&str>, mapped: Mapped) -> String {
     }
 }
 
-/// Whether an excusal counts: the API documents no approval state (vendors.md §5.7 lists
+/// Whether an excusal counts: the API documents no approval state (the Excusals endpoints list
 /// `{id, student_id, parent_id, start_date, end_date, duration, comment, …}`), so a listed
 /// excusal is the school's record of an approved absence; one that says otherwise where a
 /// tenant adds such a field (`approved: false`, `status: "pending" | "rejected" | …`) does not.
@@ -301,8 +302,8 @@ pub fn offset(numbering: Option<&PeriodNumbering>) -> i64 {
     })
 }
 
-/// **The one period rule** attendance keys and timetable slots share (vendors.md §5.8:
-/// "Normalise with `period_offset`"): the offset to subtract from a school-numbered period to
+/// **The one period rule** attendance keys and timetable slots share (per-date keys and
+/// slots count from 0 or 1 by a school setting, which v2p1 sends as `period_offset`): the offset to subtract from a school-numbered period to
 /// count from 1 is `period_offset` when sent; else `period_starts_count_from - 1`; else 0
 /// (v2p3: "Periods are now always 1-indexed"). When both are sent and disagree,
 /// `period_offset` wins in both places, so a mark and its lesson can never be one period

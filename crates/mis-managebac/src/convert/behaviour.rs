@@ -1,4 +1,4 @@
-//! Behaviour notes → behaviour events (vendors.md §5.8 "Behaviour note").
+//! Behaviour notes (`GET /behavior/notes`) → behaviour events.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! Students (vendors.md §5.8 "Student").
+//! Students (`GET /students`).
 
 use std::collections::BTreeMap;
 
@@ -9,7 +9,7 @@ use crate::VENDOR;
 use crate::wire::{self, Id};
 
 /// The identifier kind given to the school's `identifier` when it differs from its
-/// `student_id` (both are "the school's own id", vendors.md §5.8).
+/// `student_id` (both are the school's own id, not ManageBac's).
 pub const SCHOOL_IDENTIFIER: &str = "school_identifier";
 
 /// A wire student as the model has it.

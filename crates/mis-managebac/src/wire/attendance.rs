@@ -1,5 +1,5 @@
 //! Attendance: per-date and per-term registers of classes and homerooms, adjustments,
-//! excusals, and the write bodies (vendor doc "Attendance"; vendors.md §5.7, §5.8).
+//! excusals, and the write bodies (the v2p1 reference's "Attendance" and "Excusals" groups).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -48,7 +48,7 @@ pub struct CategoryRef {
 /// The v2p1 numbering note: `timetable: {period_starts_count_from: 0|1, period_offset: -1|0}`.
 ///
 /// "The per-date attendance keys and timetable slots are 0- or 1-indexed depending on a school
-/// setting … Normalise with `period_offset`" (vendors.md §5.8).
+/// setting"; v2p1 sends the school's `period_offset` to normalise them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodNumbering {
     /// `0` or `1`.
@@ -281,7 +281,7 @@ pub struct ClassAttendanceEntry {
 }
 
 /// The per-item answer of a bulk upsert: `{index, status: ok|unprocessable_entity|not_found,
-/// errors?}` (vendors.md §5.6).
+/// errors?}` (the API spec's bulk endpoints).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BulkItemResult {
     /// Position of the entry in the request.

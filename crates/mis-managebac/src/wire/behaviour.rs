@@ -1,4 +1,4 @@
-//! Behaviour notes (`GET /behavior/notes`, US spelling; vendors.md §5.8 "Behaviour note").
+//! Behaviour notes (`GET /behavior/notes`, US spelling).
 
 use serde::{Deserialize, Serialize};
 

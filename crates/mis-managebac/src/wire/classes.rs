@@ -1,5 +1,5 @@
-//! Classes, their terms, members, teachers and timetable; year groups (vendors.md §5.7,
-//! §5.8 "Class", "Timetable periods").
+//! Classes, their terms, members, teachers and timetable; year groups (the API
+//! spec's "Class" and timetable shapes).
 
 use std::collections::BTreeMap;
 
@@ -197,7 +197,7 @@ impl Listed for ClassTeacher {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClassTimetable {
     /// v2p1: whether periods count from 0 or 1 (v2p3 dropped it: "Periods are now always
-    /// 1-indexed", vendors.md §5.2).
+    /// 1-indexed", Faria's "About versions").
     #[serde(default, deserialize_with = "de::opt_int")]
     pub period_starts_count_from: Option<i64>,
     /// v2p1 attendance responses' companion field, accepted here too.

@@ -1,11 +1,12 @@
-//! Serde mirrors of ManageBac's JSON (vendors.md §5.7, §5.8), written to be lenient.
+//! Serde mirrors of ManageBac's JSON (the ManageBac+ Public API spec's schemas and
+//! examples), written to be lenient.
 //!
 //! - Every field the vendor may leave out is an `Option` or defaults: "Fields with null
-//!   values are omitted … empty arrays and hashes are preserved" (§5.7 `GET /students/{id}`),
-//!   and adding fields is non-breaking by the vendor's policy (§5.9). Unknown fields are kept
+//!   values are omitted … empty arrays and hashes are preserved" (the spec's `GET /students/{id}`),
+//!   and adding fields is non-breaking by Faria's "Version stability, breaking changes and
+//!   deprecation policy". Unknown fields are kept
 //!   in each record's `extra` map instead of being dropped or failing the page.
-//! - Ids are integers in the spec, but "the spec types both [page parameters] as strings"
-//!   (§5.4) and some examples quote numbers: [`Id`] and the `de` helpers accept a number or a
+//! - Ids are integers in the spec, but the spec types the page parameters as strings and some examples quote numbers: [`Id`] and the `de` helpers accept a number or a
 //!   numeric string alike.
 //! - Dates and times stay text here; `convert` parses them, so one odd date is one missing
 //!   value, not a failed page.
@@ -183,7 +184,7 @@ pub mod de {
     }
 }
 
-/// Paging details, "included in all list (index) responses" (vendors.md §5.4).
+/// Paging details, "included in all list (index) responses" (the API spec's `Meta`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meta {
     /// The page served (1-based).

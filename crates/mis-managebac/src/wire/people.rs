@@ -1,15 +1,16 @@
-//! Students, teachers, parents and memberships (vendors.md §5.7, §5.8 "Student").
+//! Students, teachers, parents and memberships (the API spec's "Student", "Teacher",
+//! "Parent" and "Membership" shapes).
 
 use serde::{Deserialize, Serialize};
 
 use super::{Extra, Id, Listed, Named, de};
 
-/// A student (vendors.md §5.8). Optional fields are *omitted*, not null.
+/// A student. Optional fields are *omitted*, not null.
 ///
 /// `student_id` and `identifier` are **the school's own id**, as strings — not the ManageBac
 /// `id`. `GET /year-groups/{id}/students` adds `class_grade`, `program`, … (kept in the
 /// named fields below or in `extra`). With `deleted_since`, records are tombstones carrying
-/// `deleted_at` and fewer fields (§5.9).
+/// `deleted_at` and fewer fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Student {
     /// ManageBac id.

@@ -1,5 +1,5 @@
 //! The school, its programs, academic years, terms, calendar and attendance categories
-//! (vendors.md §5.7 "Academics", §5.8 "Term", "Attendance statuses").
+//! (the API spec's "Academics" endpoints, its "Term" and attendance category shapes).
 
 use std::collections::BTreeMap;
 
@@ -22,8 +22,7 @@ pub struct School {
     /// UI language.
     #[serde(default)]
     pub language: Option<String>,
-    /// The school's IANA time zone (`Asia/Hong_Kong`). Not in the field list vendors.md §5.7
-    /// quotes, but on the school record of public clients of the live API \[I\]; read when
+    /// The school's IANA time zone (`Asia/Hong_Kong`). Not in the spec's field list, but on the school record of public clients of the live API \[I\]; read when
     /// present (`time_zone` also accepted).
     #[serde(default, alias = "time_zone", deserialize_with = "de::opt_text")]
     pub timezone: Option<String>,
@@ -57,7 +56,7 @@ pub struct Program {
 }
 
 /// `GET /school/academic-years`: `{academic_years: {"<program_code>": {academic_years: [...]}}}`
-/// — **keyed by program code** (vendors.md §5.7).
+/// — **keyed by program code**.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AcademicYearsResponse {
     /// Program code → that program's years.
@@ -197,7 +196,7 @@ pub struct CategoriesResponse {
 /// One attendance category: `{id?, status:int, label, abbreviation, enabled, color_code}`.
 ///
 /// `status` `0` = Absent and `1` = Present for all schools, `2` = Late and `-1` = Present
-/// (unmarked default) in every example, higher ids school-defined (vendors.md §5.8).
+/// (unmarked default) in every example, higher ids school-defined (the API spec's examples).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttendanceCategory {
     /// Id of a school-defined category (built-ins have none).
