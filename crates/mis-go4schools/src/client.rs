@@ -1,10 +1,12 @@
 //! The typed client: one method per documented endpoint, wire types out.
 //!
-//! Paths are `https://api.go4schools.com/customer/v1/…`; `year` is the academic year as GO
-//! names it, the calendar year the school year ends in (`2025` = 2024/25, vendors.md §2.2).
-//! Endpoints the vendor documents with a `cursor` return lazy streams that follow
-//! `has_more`/`cursor` (vendors.md §2.3); the others return a `Vec`, and still follow a cursor
-//! if the server pages them anyway. Every list accepts a bare array or the paging envelope.
+//! Paths are `https://api.go4schools.com/customer/v1/…`, each from the route table
+//! ([`crate::routes`]); `year` is the academic year as GO names it, the calendar year the
+//! school year ends in (`2025` = 2024/25). Endpoints the vendor's reference documents with a
+//! `cursor` parameter return lazy streams that follow `has_more`/`cursor`; the others return
+//! a `Vec`, and still follow a cursor if the server pages them anyway, because the
+//! reference's examples and the known clients disagree on which endpoints page. Every list
+//! accepts a bare array or the paging envelope.
 //!
 //! These methods never cache. [`Go4SchoolsProvider`](crate::Go4SchoolsProvider), the
 //! [`MisProvider`](mis_core::MisProvider), caches per-year reference data (codes, calendar,
@@ -23,6 +25,7 @@ use crate::auth;
 use crate::config::{Config, DEFAULT_TIMEOUT, PATH_PREFIX};
 use crate::convert::{VENDOR, calendar::YEARS, year_group_segment};
 use crate::error::Go4SchoolsClassifier;
+use crate::routes::{self, Route};
 use crate::wire::{self, ListPage, WireItem};
 
 /// A GO 4 Schools client for one school: one method per documented endpoint, the vendor's
@@ -103,15 +106,17 @@ impl Client {
 
     // ----- plumbing ------------------------------------------------------------------------
 
-    /// Every item of a list endpoint, following cursors.
+    /// Every item of the list endpoint `route` (its placeholders filled with `values`),
+    /// following cursors.
     fn pages<T: WireItem + Send + 'static>(
         &self,
-        segments: Vec<String>,
+        route: Route,
+        values: &[&str],
         query: Vec<(&'static str, String)>,
-        operation: &'static str,
     ) -> BoxStream<'static, Result<T>> {
         let http = self.http.clone();
-        let segments = Arc::new(segments);
+        let segments = Arc::new(route.segments(values));
+        let operation = route.operation;
         paginate(VENDOR, operation, None::<i64>, move |cursor| {
             let http = http.clone();
             let segments = segments.clone();
@@ -131,31 +136,32 @@ impl Client {
         })
     }
 
-    /// A per-year list endpoint as a stream: `academic-years/{year}/<rest…>`.
+    /// A per-year list endpoint as a stream: `route` with the checked `year` first, then
+    /// `values`.
     fn year_stream<T: WireItem + Send + 'static>(
         &self,
+        route: Route,
         year: i32,
-        rest: &[&str],
-        operation: &'static str,
+        values: &[&str],
     ) -> BoxStream<'static, Result<T>> {
         match year_segment(year) {
             Ok(y) => {
-                let mut segments = vec!["academic-years".to_owned(), y];
-                segments.extend(rest.iter().map(|s| (*s).to_owned()));
-                self.pages(segments, Vec::new(), operation)
+                let mut all = vec![y.as_str()];
+                all.extend_from_slice(values);
+                self.pages(route, &all, Vec::new())
             }
-            Err(e) => failed(e.with_operation(operation)),
+            Err(e) => failed(e.with_operation(route.operation)),
         }
     }
 
     /// A per-year list endpoint, collected.
     async fn year_list<T: WireItem + Send + 'static>(
         &self,
+        route: Route,
         year: i32,
-        rest: &[&str],
-        operation: &'static str,
+        values: &[&str],
     ) -> Result<Vec<T>> {
-        self.year_stream(year, rest, operation).try_collect().await
+        self.year_stream(route, year, values).try_collect().await
     }
 
     // ----- school, contacts, users ---------------------------------------------------------
@@ -163,10 +169,17 @@ impl Client {
     /// `GET /school`: the school and its academic years (also accepts the body wrapped in
     /// `{"school": …}`, as the G4SApiSync client expects).
     pub async fn school(&self) -> Result<wire::School> {
-        let operation = "school.get";
+        let route = routes::SCHOOL;
+        let operation = route.operation;
         let body: serde_json::Value = self
             .http
-            .get(&["school"])
+            .get(
+                &route
+                    .segments(&[])
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            )
             .operation(operation)
             .send_json()
             .await?;
@@ -186,35 +199,23 @@ impl Client {
 
     /// `GET /contacts/parental`: parental contacts of every student.
     pub async fn parental_contacts(&self) -> Result<Vec<wire::ParentalContact>> {
-        self.pages(
-            vec!["contacts".into(), "parental".into()],
-            Vec::new(),
-            "contacts.parental",
-        )
-        .try_collect()
-        .await
+        self.pages(routes::CONTACTS_PARENTAL, &[], Vec::new())
+            .try_collect()
+            .await
     }
 
     /// `GET /users/parents`: parent user accounts.
     pub async fn parent_accounts(&self) -> Result<Vec<wire::ParentAccount>> {
-        self.pages(
-            vec!["users".into(), "parents".into()],
-            Vec::new(),
-            "users.parents",
-        )
-        .try_collect()
-        .await
+        self.pages(routes::USERS_PARENTS, &[], Vec::new())
+            .try_collect()
+            .await
     }
 
     /// `GET /users/staff`: staff user accounts.
     pub async fn staff_accounts(&self) -> Result<Vec<wire::StaffAccount>> {
-        self.pages(
-            vec!["users".into(), "staff".into()],
-            Vec::new(),
-            "users.staff",
-        )
-        .try_collect()
-        .await
+        self.pages(routes::USERS_STAFF, &[], Vec::new())
+            .try_collect()
+            .await
     }
 
     // ----- students ------------------------------------------------------------------------
@@ -231,7 +232,7 @@ impl Client {
         &self,
         year: i32,
     ) -> Result<Vec<T>> {
-        self.year_list(year, &["students"], "students.list").await
+        self.year_list(routes::STUDENTS_LIST, year, &[]).await
     }
 
     /// `GET …/students/education-details` (paged): UPN, year and registration group,
@@ -248,11 +249,7 @@ impl Client {
         &self,
         year: i32,
     ) -> BoxStream<'static, Result<T>> {
-        self.year_stream(
-            year,
-            &["students", "education-details"],
-            "students.education_details",
-        )
+        self.year_stream(routes::STUDENTS_EDUCATION_DETAILS, year, &[])
     }
 
     /// `GET …/students/attributes` (paged): custom and system attributes.
@@ -260,7 +257,7 @@ impl Client {
         &self,
         year: i32,
     ) -> BoxStream<'static, Result<wire::GeneralAttribute>> {
-        self.year_stream(year, &["students", "attributes"], "students.attributes")
+        self.year_stream(routes::STUDENTS_ATTRIBUTES, year, &[])
     }
 
     /// `GET …/students/attributes/demographic` (paged): country of birth, languages,
@@ -269,21 +266,13 @@ impl Client {
         &self,
         year: i32,
     ) -> BoxStream<'static, Result<wire::DemographicAttribute>> {
-        self.year_stream(
-            year,
-            &["students", "attributes", "demographic"],
-            "students.attributes.demographic",
-        )
+        self.year_stream(routes::STUDENTS_ATTRIBUTES_DEMOGRAPHIC, year, &[])
     }
 
     /// `GET …/students/attributes/send` (paged): SEN code and status, needs, gifted and
     /// talented. Values are redacted in `Debug`.
     pub fn send_attributes(&self, year: i32) -> BoxStream<'static, Result<wire::SendAttribute>> {
-        self.year_stream(
-            year,
-            &["students", "attributes", "send"],
-            "students.attributes.send",
-        )
+        self.year_stream(routes::STUDENTS_ATTRIBUTES_SEND, year, &[])
     }
 
     /// `GET …/students/attributes/sensitive` (paged): FSM, ethnicity, in care, pupil
@@ -292,16 +281,12 @@ impl Client {
         &self,
         year: i32,
     ) -> BoxStream<'static, Result<wire::SensitiveAttribute>> {
-        self.year_stream(
-            year,
-            &["students", "attributes", "sensitive"],
-            "students.attributes.sensitive",
-        )
+        self.year_stream(routes::STUDENTS_ATTRIBUTES_SENSITIVE, year, &[])
     }
 
     /// `GET …/students/photos` (paged). Photos are redacted in `Debug`.
     pub fn photos(&self, year: i32) -> BoxStream<'static, Result<wire::Photo>> {
-        self.year_stream(year, &["students", "photos"], "students.photos")
+        self.year_stream(routes::STUDENTS_PHOTOS, year, &[])
     }
 
     /// `GET …/students/medical-conditions` (paged). Redacted in `Debug`.
@@ -309,71 +294,54 @@ impl Client {
         &self,
         year: i32,
     ) -> BoxStream<'static, Result<wire::MedicalConditions>> {
-        self.year_stream(
-            year,
-            &["students", "medical-conditions"],
-            "students.medical_conditions",
-        )
+        self.year_stream(routes::STUDENTS_MEDICAL_CONDITIONS, year, &[])
     }
 
     // ----- teaching ------------------------------------------------------------------------
 
     /// `GET …/teaching/departments`.
     pub async fn departments(&self, year: i32) -> Result<Vec<wire::Department>> {
-        self.year_list(year, &["teaching", "departments"], "teaching.departments")
+        self.year_list(routes::TEACHING_DEPARTMENTS, year, &[])
             .await
     }
 
     /// `GET …/teaching/subjects`.
     pub async fn subjects(&self, year: i32) -> Result<Vec<wire::Subject>> {
-        self.year_list(year, &["teaching", "subjects"], "teaching.subjects")
-            .await
+        self.year_list(routes::TEACHING_SUBJECTS, year, &[]).await
     }
 
     /// `GET …/teaching/teachers`.
     pub async fn teachers(&self, year: i32) -> Result<Vec<wire::Teacher>> {
-        self.year_list(year, &["teaching", "teachers"], "teaching.teachers")
-            .await
+        self.year_list(routes::TEACHING_TEACHERS, year, &[]).await
     }
 
     /// `GET …/teaching/groups`.
     pub async fn teaching_groups(&self, year: i32) -> Result<Vec<wire::TeachingGroup>> {
-        self.year_list(year, &["teaching", "groups"], "teaching.groups")
-            .await
+        self.year_list(routes::TEACHING_GROUPS, year, &[]).await
     }
 
     /// `GET …/teaching/groups/students`: each group's students.
     pub async fn group_students(&self, year: i32) -> Result<Vec<wire::GroupStudents>> {
-        self.year_list(
-            year,
-            &["teaching", "groups", "students"],
-            "teaching.groups.students",
-        )
-        .await
+        self.year_list(routes::TEACHING_GROUPS_STUDENTS, year, &[])
+            .await
     }
 
     /// `GET …/teaching/groups/teachers`: each group's teachers.
     pub async fn group_teachers(&self, year: i32) -> Result<Vec<wire::GroupTeachers>> {
-        self.year_list(
-            year,
-            &["teaching", "groups", "teachers"],
-            "teaching.groups.teachers",
-        )
-        .await
+        self.year_list(routes::TEACHING_GROUPS_TEACHERS, year, &[])
+            .await
     }
 
     // ----- timetables ----------------------------------------------------------------------
 
     /// `GET …/timetables`: timetables with their periods.
     pub async fn timetables(&self, year: i32) -> Result<Vec<wire::Timetable>> {
-        self.year_list(year, &["timetables"], "timetables.list")
-            .await
+        self.year_list(routes::TIMETABLES_LIST, year, &[]).await
     }
 
     /// `GET …/timetables/calendar`: every date's day type, timetable and week.
     pub async fn calendar(&self, year: i32) -> Result<Vec<wire::CalendarDay>> {
-        self.year_list(year, &["timetables", "calendar"], "timetables.calendar")
-            .await
+        self.year_list(routes::TIMETABLES_CALENDAR, year, &[]).await
     }
 
     /// `GET …/timetables/classes` (paged): timetabled classes.
@@ -381,16 +349,12 @@ impl Client {
         &self,
         year: i32,
     ) -> BoxStream<'static, Result<wire::TimetabledClass>> {
-        self.year_stream(year, &["timetables", "classes"], "timetables.classes")
+        self.year_stream(routes::TIMETABLES_CLASSES, year, &[])
     }
 
     /// `GET …/timetables/student-classes` (paged): each student's classes.
     pub fn student_classes(&self, year: i32) -> BoxStream<'static, Result<wire::StudentClasses>> {
-        self.year_stream(
-            year,
-            &["timetables", "student-classes"],
-            "timetables.student_classes",
-        )
+        self.year_stream(routes::TIMETABLES_STUDENT_CLASSES, year, &[])
     }
 
     // ----- attendance ----------------------------------------------------------------------
@@ -398,8 +362,7 @@ impl Client {
     /// `GET …/attendance/codes`: the year's attendance codes and aliases. (Named so it does not
     /// shadow [`MisProvider::attendance_codes`](mis_core::MisProvider).)
     pub async fn attendance_code_book(&self, year: i32) -> Result<Vec<wire::AttendanceCode>> {
-        self.year_list(year, &["attendance", "codes"], "attendance.codes")
-            .await
+        self.year_list(routes::ATTENDANCE_CODES, year, &[]).await
     }
 
     /// `GET …/attendance/student-session-marks/date/{date}`: every AM/PM mark on `date`.
@@ -414,12 +377,8 @@ impl Client {
         date: Date,
     ) -> Result<Vec<T>> {
         let d = date.to_string();
-        self.year_list(
-            year,
-            &["attendance", "student-session-marks", "date", &d],
-            "attendance.session_marks",
-        )
-        .await
+        self.year_list(routes::ATTENDANCE_SESSION_MARKS, year, &[&d])
+            .await
     }
 
     /// `GET …/attendance/student-lesson-marks/date/{date}`: every lesson mark on `date`.
@@ -434,23 +393,15 @@ impl Client {
         date: Date,
     ) -> Result<Vec<T>> {
         let d = date.to_string();
-        self.year_list(
-            year,
-            &["attendance", "student-lesson-marks", "date", &d],
-            "attendance.lesson_marks",
-        )
-        .await
+        self.year_list(routes::ATTENDANCE_LESSON_MARKS, year, &[&d])
+            .await
     }
 
     /// `GET …/attendance/student-session-summary`: session totals per student, for the year
     /// up to (not including) today.
     pub async fn session_summary(&self, year: i32) -> Result<Vec<wire::SessionSummary>> {
-        self.year_list(
-            year,
-            &["attendance", "student-session-summary"],
-            "attendance.session_summary",
-        )
-        .await
+        self.year_list(routes::ATTENDANCE_SESSION_SUMMARY, year, &[])
+            .await
     }
 
     /// `POST …/attendance/student-session-marks`: saves one session for one student.
@@ -464,10 +415,12 @@ impl Client {
         year: i32,
         attendance: &wire::SessionAttendance,
     ) -> Result<()> {
-        let operation = "attendance.record_session";
+        let route = routes::ATTENDANCE_RECORD_SESSION;
+        let operation = route.operation;
         let y = year_segment(year).map_err(|e| e.with_operation(operation))?;
+        let segments = route.segments(&[&y]);
         self.http
-            .post(&["academic-years", &y, "attendance", "student-session-marks"])
+            .post(&segments.iter().map(String::as_str).collect::<Vec<_>>())
             .operation(operation)
             .idempotent(false)
             .json(attendance)?
@@ -480,37 +433,25 @@ impl Client {
 
     /// `GET …/behaviour/actions/follow-up`: follow-up action definitions.
     pub async fn follow_up_actions(&self, year: i32) -> Result<Vec<wire::FollowUpAction>> {
-        self.year_list(
-            year,
-            &["behaviour", "actions", "follow-up"],
-            "behaviour.actions.follow_up",
-        )
-        .await
+        self.year_list(routes::BEHAVIOUR_ACTIONS_FOLLOW_UP, year, &[])
+            .await
     }
 
     /// `GET …/behaviour/actions/immediate`: immediate action definitions.
     pub async fn immediate_actions(&self, year: i32) -> Result<Vec<wire::ImmediateAction>> {
-        self.year_list(
-            year,
-            &["behaviour", "actions", "immediate"],
-            "behaviour.actions.immediate",
-        )
-        .await
+        self.year_list(routes::BEHAVIOUR_ACTIONS_IMMEDIATE, year, &[])
+            .await
     }
 
     /// `GET …/behaviour/classification`: classification groups.
     pub async fn classifications(&self, year: i32) -> Result<Vec<wire::Classification>> {
-        self.year_list(
-            year,
-            &["behaviour", "classification"],
-            "behaviour.classification",
-        )
-        .await
+        self.year_list(routes::BEHAVIOUR_CLASSIFICATION, year, &[])
+            .await
     }
 
     /// `GET …/behaviour/event-types`: event type definitions.
     pub async fn event_types(&self, year: i32) -> Result<Vec<wire::EventType>> {
-        self.year_list(year, &["behaviour", "event-types"], "behaviour.event_types")
+        self.year_list(routes::BEHAVIOUR_EVENT_TYPES, year, &[])
             .await
     }
 
@@ -530,11 +471,7 @@ impl Client {
         date: Date,
     ) -> BoxStream<'static, Result<T>> {
         let d = date.to_string();
-        self.year_stream(
-            year,
-            &["behaviour", "events", "date", &d],
-            "behaviour.events",
-        )
+        self.year_stream(routes::BEHAVIOUR_EVENTS, year, &[&d])
     }
 
     // ----- attainment ----------------------------------------------------------------------
@@ -543,50 +480,36 @@ impl Client {
     /// (or `R`) or `1`–`14`.
     pub async fn grade_types(&self, year: i32, year_group: &str) -> Result<Vec<wire::GradeType>> {
         let yg = year_group_segment(year_group)?;
-        self.year_list(
-            year,
-            &["attainment", "grade-types", "year-group", &yg],
-            "attainment.grade_types",
-        )
-        .await
+        self.year_list(routes::ATTAINMENT_GRADE_TYPES, year, &[&yg])
+            .await
     }
 
     /// `GET …/attainment/grades/year-group/{year_group}` (paged): headline grades.
     pub fn grades(&self, year: i32, year_group: &str) -> BoxStream<'static, Result<wire::Grade>> {
         match year_group_segment(year_group) {
-            Ok(yg) => self.year_stream(
-                year,
-                &["attainment", "grades", "year-group", &yg],
-                "attainment.grades",
+            Ok(yg) => self.year_stream(routes::ATTAINMENT_GRADES, year, &[&yg]),
+            Err(e) => failed(
+                e.with_vendor(VENDOR)
+                    .with_operation(routes::ATTAINMENT_GRADES.operation),
             ),
-            Err(e) => failed(e.with_vendor(VENDOR).with_operation("attainment.grades")),
         }
     }
 
     /// `GET …/attainment/exam-results/year-group/{year_group}`.
     pub async fn exam_results(&self, year: i32, year_group: &str) -> Result<Vec<wire::ExamResult>> {
         let yg = year_group_segment(year_group)?;
-        self.year_list(
-            year,
-            &["attainment", "exam-results", "year-group", &yg],
-            "attainment.exam_results",
-        )
-        .await
+        self.year_list(routes::ATTAINMENT_EXAM_RESULTS, year, &[&yg])
+            .await
     }
 
     /// `GET …/attainment/prior-attainment` (paged).
     pub fn prior_attainment(&self, year: i32) -> BoxStream<'static, Result<wire::PriorAttainment>> {
-        self.year_stream(
-            year,
-            &["attainment", "prior-attainment"],
-            "attainment.prior_attainment",
-        )
+        self.year_stream(routes::ATTAINMENT_PRIOR_ATTAINMENT, year, &[])
     }
 
     /// `GET …/attainment/reports`: the year's progress reports and their structure.
     pub async fn reports(&self, year: i32) -> Result<Vec<wire::Report>> {
-        self.year_list(year, &["attainment", "reports"], "attainment.reports")
-            .await
+        self.year_list(routes::ATTAINMENT_REPORTS, year, &[]).await
     }
 
     /// `GET …/attainment/reports/{report_id}/attributes`: chosen attribute values.
@@ -596,12 +519,8 @@ impl Client {
         report_id: i64,
     ) -> Result<Vec<wire::ReportAttributeChoices>> {
         let id = report_id.to_string();
-        self.year_list(
-            year,
-            &["attainment", "reports", &id, "attributes"],
-            "attainment.report_attributes",
-        )
-        .await
+        self.year_list(routes::ATTAINMENT_REPORT_ATTRIBUTES, year, &[&id])
+            .await
     }
 
     /// `GET …/attainment/reports/{report_id}/grades`. `apply_exclusions` sets
@@ -613,25 +532,14 @@ impl Client {
         report_id: i64,
         apply_exclusions: Option<bool>,
     ) -> Result<Vec<wire::ReportGrades>> {
-        let operation = "attainment.report_grades";
-        let y = year_segment(year).map_err(|e| e.with_operation(operation))?;
+        let route = routes::ATTAINMENT_REPORT_GRADES;
+        let y = year_segment(year).map_err(|e| e.with_operation(route.operation))?;
         let query = apply_exclusions
             .map(|b| vec![("applyTakeHomeReportExclusions", b.to_string())])
             .unwrap_or_default();
-        self.pages(
-            vec![
-                "academic-years".into(),
-                y,
-                "attainment".into(),
-                "reports".into(),
-                report_id.to_string(),
-                "grades".into(),
-            ],
-            query,
-            operation,
-        )
-        .try_collect()
-        .await
+        self.pages(route, &[&y, &report_id.to_string()], query)
+            .try_collect()
+            .await
     }
 
     /// `GET …/attainment/reports/{report_id}/comments` (paged): teachers' comments.
@@ -641,33 +549,25 @@ impl Client {
         report_id: i64,
     ) -> BoxStream<'static, Result<wire::ReportComment>> {
         let id = report_id.to_string();
-        self.year_stream(
-            year,
-            &["attainment", "reports", &id, "comments"],
-            "attainment.report_comments",
-        )
+        self.year_stream(routes::ATTAINMENT_REPORT_COMMENTS, year, &[&id])
     }
 
     // ----- assessment ----------------------------------------------------------------------
 
     /// `GET …/assessment/markbooks`: markbooks, marksheets and markslots.
     pub async fn markbooks(&self, year: i32) -> Result<Vec<wire::Markbook>> {
-        self.year_list(year, &["assessment", "markbooks"], "assessment.markbooks")
+        self.year_list(routes::ASSESSMENT_MARKBOOKS, year, &[])
             .await
     }
 
     /// `GET …/assessment/marksheet-grades` (paged).
     pub fn marksheet_grades(&self, year: i32) -> BoxStream<'static, Result<wire::MarksheetGrades>> {
-        self.year_stream(
-            year,
-            &["assessment", "marksheet-grades"],
-            "assessment.marksheet_grades",
-        )
+        self.year_stream(routes::ASSESSMENT_MARKSHEET_GRADES, year, &[])
     }
 
     /// `GET …/assessment/marks` (paged).
     pub fn marks(&self, year: i32) -> BoxStream<'static, Result<wire::MarkslotMarks>> {
-        self.year_stream(year, &["assessment", "marks"], "assessment.marks")
+        self.year_stream(routes::ASSESSMENT_MARKS, year, &[])
     }
 }
 

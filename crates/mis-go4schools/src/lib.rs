@@ -74,6 +74,7 @@ pub mod convert;
 pub mod descriptor;
 pub mod error;
 pub mod provider;
+pub mod routes;
 pub mod wire;
 
 pub use client::Client;

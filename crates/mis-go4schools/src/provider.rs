@@ -75,6 +75,7 @@ use crate::convert::{
     self, CodeBook, TimetableIndex, VENDOR, academic_year_name, academic_year_of,
     split_by_academic_year, year_group_segment,
 };
+use crate::routes;
 use crate::wire::{self, DayType};
 
 /// How many dates' marks or events are fetched at once. Small: it bounds memory and keeps
@@ -259,7 +260,7 @@ fn report_rejected_details(rejected: &[Rejected], d: &Diagnostics) -> Result<()>
     for r in rejected {
         let mut w = Warning::skipped_record(
             VENDOR,
-            "students.education_details",
+            routes::STUDENTS_EDUCATION_DETAILS.operation,
             "student",
             r.id.clone(),
             r.describe(),
@@ -285,12 +286,65 @@ fn student_filter(id: Option<&String>) -> Result<Option<i64>> {
     .transpose()
 }
 
-fn flatten<T: Send + 'static>(
-    s: impl futures::Stream<Item = Result<Vec<T>>> + Send + 'static,
-) -> BoxStream<'static, Result<T>> {
+fn flatten<I>(
+    s: impl futures::Stream<Item = Result<I>> + Send + 'static,
+) -> BoxStream<'static, Result<I::Item>>
+where
+    I: IntoIterator,
+    I::IntoIter: Send + 'static,
+    I::Item: Send + 'static,
+{
     s.map_ok(|items| stream::iter(items.into_iter().map(Ok)))
         .try_flatten()
         .boxed()
+}
+
+/// One date's marks as they came off the wire, checked (undecodable records and bad
+/// sessions already reported) but not yet converted: each becomes an [`AttendanceMark`] only
+/// when the stream reaches it.
+///
+/// The attendance stream fetches [`DAYS_IN_FLIGHT`] dates ahead, and on a lesson-mark day a
+/// large school sends tens of thousands of marks. Held in wire form a mark is a flat record
+/// of ids (about 100 bytes); converted it is a model record with five owned strings (about
+/// 350 bytes with its allocations), so converting as the caller reads keeps the days
+/// fetched ahead about three times smaller.
+struct DayMarks {
+    date: Date,
+    codes: Arc<Codes>,
+    timetable: Option<Arc<Timetable>>,
+    mapper: CodeMapper,
+    sessions: std::vec::IntoIter<(Session, wire::SessionMark)>,
+    lessons: std::vec::IntoIter<wire::LessonMark>,
+}
+
+impl Iterator for DayMarks {
+    type Item = AttendanceMark;
+
+    fn next(&mut self) -> Option<AttendanceMark> {
+        if let Some((session, m)) = self.sessions.next() {
+            return Some(convert::session_mark_in(
+                &m,
+                session,
+                self.date,
+                &self.codes.book,
+                &self.mapper,
+            ));
+        }
+        let m = self.lessons.next()?;
+        let index = self.timetable.as_deref().map(|t| &t.index);
+        Some(convert::lesson_mark(
+            &m,
+            self.date,
+            &self.codes.book,
+            &self.mapper,
+            index,
+        ))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.sessions.len() + self.lessons.len();
+        (n, Some(n))
+    }
 }
 
 fn is_closed(calendar: &CalendarMap, date: Date) -> bool {
@@ -428,7 +482,13 @@ impl Go4SchoolsProvider {
             self.client.students_as::<Lenient<wire::Student>>(year),
             self.education_of(year, false)
         )?;
-        let students = keep_good(students, d, VENDOR, "students.list", "student")?;
+        let students = keep_good(
+            students,
+            d,
+            VENDOR,
+            routes::STUDENTS_LIST.operation,
+            "student",
+        )?;
         report_rejected_details(&details.rejected, d)?;
         let by_id: HashMap<i64, &wire::EducationDetails> =
             details.rows.iter().map(|d| (d.student_id, d)).collect();
@@ -645,9 +705,9 @@ impl Go4SchoolsProvider {
         student: Option<i64>,
         d: Diagnostics,
         off: Arc<RegistersOff>,
-    ) -> Result<Vec<AttendanceMark>> {
-        const SESSIONS: &str = "attendance.session_marks";
-        const LESSONS: &str = "attendance.lesson_marks";
+    ) -> Result<DayMarks> {
+        const SESSIONS: &str = routes::ATTENDANCE_SESSION_MARKS.operation;
+        const LESSONS: &str = routes::ATTENDANCE_LESSON_MARKS.operation;
         let keep = |id: i64| student.is_none_or(|s| s == id);
         let mapper = &self.inner.mapper;
         let (session_marks, lesson_marks) = futures::join!(
@@ -674,14 +734,17 @@ impl Go4SchoolsProvider {
                 }
             }
         );
-        let mut out = Vec::new();
+        let mut checked = Vec::new();
         if let Some(r) = session_marks {
-            for m in register(r, &d, SESSIONS, "session marks", date, &off.sessions)?
-                .iter()
-                .filter(|m| keep(m.student_id))
-            {
-                match convert::session_mark(m, date, &codes.book, mapper) {
-                    Ok(mark) => out.push(mark),
+            let mut marks = register(r, &d, SESSIONS, "session marks", date, &off.sessions)?;
+            marks.retain(|m| keep(m.student_id));
+            checked.reserve_exact(marks.len());
+            for m in marks {
+                // The one check conversion can fail, done now: a bad mark is reported (or,
+                // in strict mode, fails the read) before any of the date's marks are given
+                // out, not half-way through them.
+                match convert::session_of(&m) {
+                    Ok(session) => checked.push((session, m)),
                     Err(e) => d.report(
                         Warning::skipped_record(VENDOR, SESSIONS, "attendance", None, e.message())
                             .student(m.student_id.to_string()),
@@ -689,16 +752,19 @@ impl Go4SchoolsProvider {
                 }
             }
         }
+        let mut lessons = Vec::new();
         if let Some(r) = lesson_marks {
-            let index = timetable.as_deref().map(|t| &t.index);
-            for m in register(r, &d, LESSONS, "lesson marks", date, &off.lessons)?
-                .iter()
-                .filter(|m| keep(m.student_id))
-            {
-                out.push(convert::lesson_mark(m, date, &codes.book, mapper, index));
-            }
+            lessons = register(r, &d, LESSONS, "lesson marks", date, &off.lessons)?;
+            lessons.retain(|m| keep(m.student_id));
         }
-        Ok(out)
+        Ok(DayMarks {
+            date,
+            codes,
+            timetable,
+            mapper: mapper.clone(),
+            sessions: checked.into_iter(),
+            lessons: lessons.into_iter(),
+        })
     }
 
     /// One date's behaviour events. Events the server will not give for this date (a
@@ -712,7 +778,7 @@ impl Go4SchoolsProvider {
         student: Option<i64>,
         d: Diagnostics,
     ) -> Result<Vec<BehaviourEvent>> {
-        const OPERATION: &str = "behaviour.events";
+        const OPERATION: &str = routes::BEHAVIOUR_EVENTS.operation;
         let read: Result<Vec<Lenient<wire::BehaviourEvent>>> = self
             .client
             .behaviour_events_as(year, date)
@@ -1108,7 +1174,7 @@ impl MisProvider for Go4SchoolsProvider {
             if let Some(r) = details.rejected.first() {
                 return Err(Error::decode(
                     VENDOR,
-                    "students.education_details",
+                    routes::STUDENTS_EDUCATION_DETAILS.operation,
                     format!(
                         "an education details record did not decode: {}",
                         r.describe()
