@@ -7,11 +7,11 @@
 //! of the stack includes header values.
 //!
 //! A token does not expire, but the vendor answers 401 `{"error": "Access Denied"}` for a
-//! token that is "missing, invalid or disabled" (the spec's 401 answer) — and an admin can toggle a token in the
-//! API Manager, so a 401 can be transient. The stack therefore replays a request **once**
-//! after a 401 (a static token cannot be refreshed, so the replay is the whole retry); a
-//! second 401 is returned
-//! as `Unauthenticated`. Concurrent requests share that one replay decision.
+//! token that is "missing, invalid or disabled" (the spec's 401 answer) — and an admin can toggle a
+//! token in the API Manager, so a 401 can be transient. The stack therefore replays a request
+//! **once** after a 401 (a static token cannot be refreshed, so the replay is the whole
+//! retry); a second 401 is returned as `Unauthenticated`. Concurrent requests share that one
+//! replay decision.
 
 use std::fmt;
 

@@ -4,14 +4,14 @@
 //! Lists come one page at a time (`*_page`, with the vendor's [`Meta`]) or as a lazy stream
 //! over every page (mis-core's [`paginate`]). Paging sends `page` and `per_page` and is driven
 //! by `meta.total_pages` — never by the size asked for, because "the API may return a number
-//! of records less than passed in the request" (Faria's pagination notes). Without `total_pages` a short
-//! page ends the walk.
+//! of records less than passed in the request" (Faria's pagination notes). Without `total_pages` a
+//! short page ends the walk.
 //!
 //! Query encoding ([`Query`] and the filters): `ids[]`, `year_group_ids[]`,
-//! `homeroom_advisor_ids[]`, `class_ids[]` and `user_ids[]` repeat with brackets; `student_ids` is sent as one
-//! comma-separated value (`student_ids=1,2,3`), which the vendor "accepts" alongside repeated
-//! params and which keeps URLs short. Times (`modified_since`, `deleted_since`) are ISO 8601
-//! UTC.
+//! `homeroom_advisor_ids[]`, `class_ids[]` and `user_ids[]` repeat with brackets; `student_ids` is
+//! sent as one comma-separated value (`student_ids=1,2,3`), which the vendor "accepts" alongside
+//! repeated params and which keeps URLs short. Times (`modified_since`, `deleted_since`) are
+//! ISO 8601 UTC.
 //!
 //! Writes: `PUT` (set attendance) is idempotent and retried like a read; `POST` and `PATCH`
 //! (excusals) are never replayed once they may have reached the server (mis-http's

@@ -59,7 +59,8 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 
 /// The default client-side rate: at most 10 requests in any second. The vendor's limit is
 /// per IP across all endpoints and "may be adjusted at any time without warning" (example:
-/// 50/s, Faria's "Rate limitations and throttling" article); a fifth of it leaves room for other tools on the same IP.
+/// 50/s, Faria's "Rate limitations and throttling" article); a fifth of it leaves room for other
+/// tools on the same IP.
 pub fn default_rate_limit() -> RateLimit {
     RateLimit::at_most(10, Duration::from_secs(1))
 }
@@ -70,7 +71,8 @@ pub fn parse_quota(text: &str) -> Result<RateLimit> {
     text.parse()
 }
 
-/// ManageBac's hosts (the API spec's server list). A token works only on its school's home host \[I\].
+/// ManageBac's hosts (the API spec's server list). A token works only on its school's home host
+/// \[I\].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Region {
@@ -240,8 +242,8 @@ impl PeriodTimes {
 }
 
 /// Behaviour type → polarity. ManageBac notes carry neither points nor polarity (`GET
-/// /behavior/notes`), so a type is `neutral` unless the school's mapping says otherwise. Types are matched
-/// case-insensitively, trimmed.
+/// /behavior/notes`), so a type is `neutral` unless the school's mapping says otherwise. Types are
+/// matched case-insensitively, trimmed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolarityMap(BTreeMap<String, Polarity>);
 

@@ -303,8 +303,9 @@ pub fn offset(numbering: Option<&PeriodNumbering>) -> i64 {
 }
 
 /// **The one period rule** attendance keys and timetable slots share (per-date keys and
-/// slots count from 0 or 1 by a school setting, which v2p1 sends as `period_offset`): the offset to subtract from a school-numbered period to
-/// count from 1 is `period_offset` when sent; else `period_starts_count_from - 1`; else 0
+/// slots count from 0 or 1 by a school setting, which v2p1 sends as `period_offset`): the offset to
+/// subtract from a school-numbered period to count from 1 is `period_offset` when sent; else
+/// `period_starts_count_from - 1`; else 0
 /// (v2p3: "Periods are now always 1-indexed"). When both are sent and disagree,
 /// `period_offset` wins in both places, so a mark and its lesson can never be one period
 /// apart.

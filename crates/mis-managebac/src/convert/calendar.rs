@@ -8,8 +8,8 @@ use crate::VENDOR;
 use crate::wire;
 
 /// An academic year of `program`. ManageBac keeps one set of years per program (`GET
-/// /school/academic-years` groups them by program code), so the name says which program when the school runs several. `None` when the
-/// year lacks its dates.
+/// /school/academic-years` groups them by program code), so the name says which program when the
+/// school runs several. `None` when the year lacks its dates.
 pub fn academic_year(year: &wire::AcademicYear, program: Option<&str>) -> Option<AcademicYear> {
     let name = text(year.name.as_deref()).unwrap_or_else(|| year.id.text());
     Some(AcademicYear {

@@ -2,8 +2,9 @@
 //!
 //! ManageBac publishes a class's timetable as slots `{day, period, location}` where `day` is a
 //! **rotation day** (day 1…N of the school's cycle), and each program's calendar says which
-//! rotation day every school date is (`dates: [{date, rotation_day}]`, `GET /school/programs/{code}/academic-years/{id}/calendar`). A
-//! rotation day is not a weekday — a 6-day cycle drifts across weeks and holidays shift it —
+//! rotation day every school date is (`dates: [{date, rotation_day}]`, `GET
+//! /school/programs/{code}/academic-years/{id}/calendar`). A rotation day is not a weekday — a
+//! 6-day cycle drifts across weeks and holidays shift it —
 //! so lessons are laid over the calendar's dates, never over weekdays (mis-core's
 //! [`Cycle`](mis_core::timetable::Cycle) keys by week and weekday, which this is not).
 //!

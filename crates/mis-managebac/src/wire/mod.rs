@@ -6,8 +6,8 @@
 //!   and adding fields is non-breaking by Faria's "Version stability, breaking changes and
 //!   deprecation policy". Unknown fields are kept
 //!   in each record's `extra` map instead of being dropped or failing the page.
-//! - Ids are integers in the spec, but the spec types the page parameters as strings and some examples quote numbers: [`Id`] and the `de` helpers accept a number or a
-//!   numeric string alike.
+//! - Ids are integers in the spec, but the spec types the page parameters as strings and some
+//!   examples quote numbers: [`Id`] and the `de` helpers accept a number or a numeric string alike.
 //! - Dates and times stay text here; `convert` parses them, so one odd date is one missing
 //!   value, not a failed page.
 //! - Lists are `{<key>: [...], meta}` with a different key per resource; [`List`] reads any of

@@ -22,8 +22,9 @@ pub struct School {
     /// UI language.
     #[serde(default)]
     pub language: Option<String>,
-    /// The school's IANA time zone (`Asia/Hong_Kong`). Not in the spec's field list, but on the school record of public clients of the live API \[I\]; read when
-    /// present (`time_zone` also accepted).
+    /// The school's IANA time zone (`Asia/Hong_Kong`). Not in the spec's field list, but on the
+    /// school record of public clients of the live API \[I\]; read when present (`time_zone` also
+    /// accepted).
     #[serde(default, alias = "time_zone", deserialize_with = "de::opt_text")]
     pub timezone: Option<String>,
     /// Whether the exam session is in May.
