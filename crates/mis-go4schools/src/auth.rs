@@ -1,6 +1,7 @@
 //! GO 4 Schools authentication: a fixed school API key as `Authorization: Bearer <key>`.
 //!
-//! The school's data officer issues the key (vendors.md §2.2). It does not expire and cannot
+//! The school's data officer issues the key in GO 4 Schools' settings (vendor doc,
+//! "Authentication"). It does not expire and cannot
 //! be refreshed, so a 401 is returned at once instead of being replayed with the same key.
 
 use mis_core::{Error, Result};

@@ -1,6 +1,6 @@
 //! The GO 4 Schools status table → [`mis_core::Error`], as a mis-http [`Classifier`].
 //!
-//! From the vendor's Errors table (vendor doc "Errors"; vendors.md §2.5):
+//! From the vendor's Errors table (vendor doc "Errors"):
 //!
 //! | status | vendor says | kind |
 //! |---|---|---|
@@ -11,7 +11,7 @@
 //! | 429 | `Too many requests sent in a given amount of time.` | `RateLimited` (retried; `Retry-After` honoured when sent) |
 //! | 500 | `We had a problem with our server. Please try again later.` | `Unavailable`, retryable (the vendor says to try again; a POST is still never replayed) |
 //!
-//! The error *body* format is not documented (vendors.md §2.5): the message is taken from a
+//! The error *body* format is not documented: the message is taken from a
 //! JSON string, from a JSON object's `message` / `error_message` / `error` / … field, or from
 //! plain text, and it is redacted and cut short before it goes into an error.
 

@@ -41,21 +41,21 @@
 //!
 //! Some endpoints page with `{"<key>": [...], "has_more": true, "cursor": 123}` and
 //! `?cursor=123`; others return a bare array; the vendor's examples and the known clients
-//! disagree on which is which (vendors.md §2.3). Every list accepts both
+//! disagree on which is which. Every list accepts both
 //! ([`wire::ListPage`]); documented paged endpoints are lazy streams (`mis_core::paging`).
 //!
-//! ## Quirks handled (vendors.md §2)
+//! ## Quirks handled
 //!
 //! * **Academic years** in paths are the calendar year the school year *ends* in (`2025` =
-//!   2024/25, §2.2). Date ranges are split at 1 September and each part queried in its own
+//!   2024/25). Date ranges are split at 1 September and each part queried in its own
 //!   year; the school's year list (`GET /school`) is cached.
 //! * **Per-date endpoints**: marks and behaviour events are fetched one date at a time
-//!   (§2.4); dates the calendar marks `Closed` are skipped.
+//!   (`…/date/{date}`); dates the calendar marks `Closed` are skipped.
 //! * **Ids, not codes**: marks carry code and alias ids, resolved through that year's
 //!   attendance codes, then categorised by mis-core's one DfE table; events carry a type id,
 //!   resolved through the event types (significance → polarity).
 //! * **Cyclic timetable**: periods in week 1/2 with times on a dummy date (`2020-01-01T09:00Z`
-//!   = 09:00 school wall-clock time, DESIGN.md §2.2) are expanded over the calendar.
+//!   = 09:00 school wall-clock time in the provider's time zone) are expanded over the calendar.
 //! * **Dates as date-times** (`2005-01-31T00:00:00Z`), numbers as strings and the reverse,
 //!   nullable lists, alternative field names: the wire types accept them all ([`wire::de`]).
 //! * **Errors**: 403 `Module Disabled` / `Embargo Enabled` / `Not Enabled For Bromcom` are

@@ -10,8 +10,8 @@
 //!   student found only in an earlier year is a leaver, with that year's details.
 //!
 //! [`Config::leavers_between`]: crate::Config::leavers_between
-//! * **attendance** — for each date of the range (split by academic year, vendors.md §2.2;
-//!   dates the calendar marks `Closed` skipped), the session marks and lesson marks of that
+//! * **attendance** — for each date of the range (split by academic year, since
+//!   GO's paths name one academic year each; dates the calendar marks `Closed` skipped), the session marks and lesson marks of that
 //!   date; mark and alias ids resolved through that year's attendance codes into the raw code,
 //!   categorised by `mis_core::codes`; lesson marks placed in their period through the
 //!   timetabled classes.

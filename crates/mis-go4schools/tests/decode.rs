@@ -1,6 +1,6 @@
 //! Decode tests: every file of `fixtures/go4schools/` (what the emulator serves, written by
-//! `cargo xtask fixtures`), and every example payload of the vendor document
-//! (`vendor-docs/go4schools.txt`), through the wire types and the conversions.
+//! `cargo xtask fixtures`), and every example payload of the vendor's API
+//! reference ("GO 4 Schools API, customer v1"), through the wire types and the conversions.
 //!
 //! The vendor's examples are not valid JSON as printed: they elide items with `...`, miss
 //! commas (`"grade": "U"` / `"alias"`, `"score": 15`, `"points": 5`, `"author": …`, the

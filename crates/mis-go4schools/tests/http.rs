@@ -367,7 +367,8 @@ async fn cursor_walk_over_three_pages() {
     third.assert_calls_async(1).await;
 }
 
-/// The same endpoint decodes a bare array and the envelope (vendors.md §2.3).
+/// The same endpoint decodes a bare array and the envelope: the vendor's examples
+/// show both shapes for some endpoints.
 #[tokio::test]
 async fn both_list_shapes() {
     let server = MockServer::start_async().await;

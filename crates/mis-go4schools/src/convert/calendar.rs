@@ -1,7 +1,7 @@
 //! Academic years as GO 4 Schools names them, and year-group path segments.
 //!
-//! vendors.md §2.2: the academic year in a path is the calendar year in which the school year
-//! *ends*: 2024/25 is `2025`. English school years run from 1 September to 31 August, so a
+//! The academic year in a GO path (vendor doc: `/academic-years/{academic_year}/…`) is the
+//! calendar year in which the school year *ends*: 2024/25 is `2025`. English school years run from 1 September to 31 August, so a
 //! date from September on belongs to the next calendar year's academic year.
 
 use jiff::civil::{Date, date};

@@ -1,7 +1,7 @@
 //! Students: personal details joined with education details.
 //!
 //! `GET …/students` has names, date of birth and sex; the UPN, year group, registration group
-//! and enrolment dates are in `GET …/students/education-details` (vendors.md §2.4), so a
+//! and enrolment dates are in `GET …/students/education-details` (vendor doc, "GET Education Details"), so a
 //! model student is the join of the two on the student id.
 
 use jiff::civil::Date;

@@ -1,6 +1,7 @@
 //! Dated lessons from GO 4 Schools' cyclic timetable.
 //!
-//! GO publishes no dated lessons (vendors.md §2.4): it publishes timetables whose periods sit
+//! GO publishes no dated lessons (the vendor's reference has no lessons-by-date endpoint): it
+//! publishes timetables whose periods sit
 //! in week 1 or 2 on a weekday with a start and end time, timetabled classes (a group in a
 //! period, with rooms and teacher ids), a calendar saying which timetable and week each date
 //! uses and whether the school is open, and each student's classes with membership dates.
@@ -12,8 +13,9 @@
 //! student's lessons only when they are real membership dates: see [`member_on`].
 //!
 //! Period times come as date-times on a dummy date with `Z` (`2020-01-01T09:00:00Z`). Only the
-//! time of day means anything, and it is the school's wall-clock time (DESIGN.md §2.2): a
-//! 09:00 lesson in June is 09:00 BST, not 10:00.
+//! time of day means anything, and it is the school's wall-clock time in the provider's time
+//! zone (`Europe/London` unless configured), whatever the `Z` says: a 09:00 lesson in June is
+//! 09:00 BST, not 10:00.
 
 use std::collections::HashMap;
 

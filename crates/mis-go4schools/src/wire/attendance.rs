@@ -45,7 +45,7 @@ impl WireItem for AttendanceCode {
 /// A school-defined alias of an attendance code (e.g. `IR` Isolation Room under `/`).
 ///
 /// The vendor's example says `id`/`alias_code`/`alias_label`, its table `id`/`code`/`label`,
-/// and G4SApiSync `alias_id`/`alias_code`/`alias_label` (vendors.md §2.4): all are read.
+/// and G4SApiSync `alias_id`/`alias_code`/`alias_label`: all are read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttendanceAlias {
     /// Alias id (what marks carry as `session_alias_id`).

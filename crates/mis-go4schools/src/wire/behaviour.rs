@@ -161,7 +161,7 @@ pub struct BehaviourEvent {
     /// Staff id of the last modifier.
     #[serde(default, deserialize_with = "de::opt_num")]
     pub modified_by: Option<i64>,
-    /// The students involved (may be `null`, vendors.md §2.4).
+    /// The students involved (may be `null`).
     #[serde(default, deserialize_with = "de::nums")]
     pub student_ids: Vec<i64>,
     /// Immediate actions attached.

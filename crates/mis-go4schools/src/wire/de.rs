@@ -1,7 +1,7 @@
 //! Lenient field decoders shared by the wire types.
 //!
 //! The vendor's documentation and the clients that talk to the live API disagree on several
-//! field types (vendors.md §2.2, §2.4): ids that are numbers in one place and strings in
+//! field types: ids that are numbers in one place and strings in
 //! another (`academic_years`, `session_mark_id`, `student_contact_mis_id`), dates sent as
 //! `yyyy-MM-ddTHH:mm:ssZ` date-times, booleans documented as strings. These decoders accept
 //! every form seen, and still fail with a clear message on real garbage.
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize, Serializer};
 /// Reads the date part of `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS\[Z\]`.
 ///
 /// GO 4 Schools sends calendar dates, dates of birth and mark dates as midnight date-times
-/// (`2005-01-31T00:00:00Z`, vendors.md §2.4 "Dates"); the date is what they mean, so the time
+/// (`2005-01-31T00:00:00Z`, vendor doc "Dates"); the date is what they mean, so the time
 /// and offset are dropped rather than converted (converting midnight UTC to London would be
 /// right, but a date of birth must not depend on a time zone).
 pub fn parse_date(value: &str) -> Option<Date> {
@@ -288,7 +288,7 @@ pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error>
     }
 }
 
-/// A list that may be `null` (e.g. behaviour events' `student_ids`, vendors.md §2.4).
+/// A list that may be `null` (e.g. behaviour events' `student_ids`).
 pub fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,

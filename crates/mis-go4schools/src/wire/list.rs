@@ -1,7 +1,7 @@
 //! The two list shapes: a bare JSON array, or the paging envelope
 //! `{"<key>": [...], "has_more": bool, "cursor": int|null}`.
 //!
-//! vendors.md §2.3: which endpoints return which shape is not documented reliably (the
+//! Which endpoints return which shape is not documented reliably (the
 //! vendor's own examples show both for some endpoints, and the known clients fall back from
 //! one to the other), and the collection key's casing is uncertain (`AttendanceCodes` vs
 //! `attendance_codes`). So every list decodes through [`ListPage`], which accepts both shapes,

@@ -1,8 +1,8 @@
 //! Serde mirrors of the GO 4 Schools JSON, field for field.
 //!
-//! Written from the vendor documentation (`vendor-docs/go4schools.txt`) and the field lists in
-//! vendors.md §2.4, and deliberately lenient, because the two disagree and the live API is
-//! known only through third-party clients:
+//! Written from the vendor's API reference ("GO 4 Schools API, customer v1") and the fields
+//! open-source clients such as G4SApiSync read, and deliberately lenient, because the two
+//! disagree and the live API is known only through such clients:
 //!
 //! * every field is optional or defaulted unless the record is useless without it (ids);
 //! * numbers may arrive as strings and vice versa ([`de`]);

@@ -8,8 +8,8 @@ use super::de;
 
 /// `GET /customer/v1/school`: the school and its academic years.
 ///
-/// The vendor document types the years as integers, the G4SApiSync DTO as strings
-/// (vendors.md §2.2); both are accepted. A year is named by the calendar year it ends in:
+/// The vendor document types the years as integers, the G4SApiSync DTO (an open-source
+/// sync client) as strings; both are accepted. A year is named by the calendar year it ends in:
 /// `2025` is 2024/25.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct School {

@@ -86,7 +86,7 @@ pub struct Teacher {
 }
 
 impl WireItem for Teacher {
-    // G4SApiSync expects `teacher` (sic, vendors.md §2.4); the key matcher falls back to any
+    // G4SApiSync expects `teacher` (sic); the key matcher falls back to any
     // single array, so `teachers` works too.
     const KEY: &'static str = "teachers";
 }

@@ -40,7 +40,7 @@ pub struct Period {
     #[serde(default)]
     pub day_of_week: Option<String>,
     /// Start, as a date-time on a dummy date (`2020-01-01T09:00:00Z`): only the time of day is
-    /// meaningful, and it is the school's wall-clock time (DESIGN.md §2.2). Kept as text; the
+    /// meaningful, and it is the school's wall-clock time, whatever the `Z` says. Kept as text; the
     /// conversion reads it with `mis_core::timetable::time_of_day`.
     #[serde(default)]
     pub start: Option<String>,
