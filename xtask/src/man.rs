@@ -3,12 +3,11 @@
 
 use std::path::Path;
 
-use clap::CommandFactory;
-
 /// Writes `mis.1` and one page per subcommand into `dir` (created if missing).
 pub fn run(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let cmd = mis_cli::Cli::command();
+    // The registry's command: `--provider`'s values and the environment section included.
+    let cmd = mis_cli::Registry::builtin().command();
     write(dir, "mis", cmd.clone())?;
     for sub in cmd.get_subcommands() {
         let name = format!("mis-{}", sub.get_name());

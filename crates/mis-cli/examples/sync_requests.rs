@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mis_cli::sync::{SyncConfig, SyncOptions, sync_with};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 
 const SCALE: f64 = 0.001;
 
@@ -29,11 +29,11 @@ async fn main() {
     );
     println!("|---|---:|---:|---:|---:|---:|---|");
     for (i, vendor) in [
-        Vendor::ClassCharts,
-        Vendor::Go4Schools,
-        Vendor::Hubmis,
-        Vendor::Classe365,
-        Vendor::ManageBac,
+        mis_sandbox::emulator::classcharts::ID,
+        mis_sandbox::emulator::go4schools::ID,
+        mis_sandbox::emulator::hubmis::ID,
+        mis_sandbox::emulator::classe365::ID,
+        mis_sandbox::emulator::managebac::ID,
     ]
     .into_iter()
     .enumerate()
@@ -54,7 +54,9 @@ async fn main() {
         let mut env = BTreeMap::new();
         let mut creds = Vec::new();
         for (name, value) in &sandbox.credentials().0 {
-            if vendor == Vendor::ClassCharts && !["email", "password"].contains(name) {
+            if vendor == mis_sandbox::emulator::classcharts::ID
+                && !["email", "password"].contains(name)
+            {
                 continue;
             }
             let var = format!("BENCH_{}", name.to_ascii_uppercase());
@@ -65,8 +67,10 @@ async fn main() {
         let to = from.checked_add(jiff::Span::new().days(11)).unwrap();
         let mut extra = String::new();
         match vendor {
-            Vendor::Hubmis => extra.push_str(&format!("quota = \"12/{}\"\n", 60.0 * SCALE)),
-            Vendor::ManageBac => {
+            mis_sandbox::emulator::hubmis::ID => {
+                extra.push_str(&format!("quota = \"12/{}\"\n", 60.0 * SCALE))
+            }
+            mis_sandbox::emulator::managebac::ID => {
                 extra.push_str(&format!(
                     "quota = \"1000/1\"\nbell_times = \"{}\"\n",
                     mis_cli::demo::bell_times(&school)
@@ -106,7 +110,7 @@ async fn main() {
                 school_report.wall.as_secs_f64()
             ));
         }
-        let real = if vendor == Vendor::Hubmis {
+        let real = if vendor == mis_sandbox::emulator::hubmis::ID {
             let h = |n: u64| format!("{:.1} h", n as f64 * 5.0 / 3600.0);
             format!("{} / {}", h(counts[0]), h(counts[1]))
         } else {

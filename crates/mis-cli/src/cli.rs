@@ -1,4 +1,4 @@
-//! The command line grammar (DESIGN.md §6), declared with clap's derive API.
+//! The command line grammar, declared with clap's derive API.
 //!
 //! The doc comments below ARE the `--help` text, so they are written for users.
 //!
@@ -9,32 +9,18 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::output::Format;
-
-/// Where each provider reads its credentials; shown at the end of `mis --help`.
-const ENVIRONMENT_HELP: &str = "\
-Credentials come from the environment, never from flags:
-  classcharts  MIS_CLASSCHARTS_CODE + MIS_CLASSCHARTS_DOB          (student login)
-               MIS_CLASSCHARTS_EMAIL + MIS_CLASSCHARTS_PASSWORD    (parent login)
-  go4schools   MIS_GO4SCHOOLS_API_KEY
-  hubmis       MIS_HUBMIS_CLIENT_ID + MIS_HUBMIS_CLIENT_SECRET + MIS_HUBMIS_REALM
-  classe365    MIS_CLASSE365_SUBDOMAIN + MIS_CLASSE365_API_KEY
-  managebac    MIS_MANAGEBAC_TOKEN
-MIS_<VENDOR>_BASE_URL (e.g. MIS_HUBMIS_BASE_URL) overrides the host like --base-url.
-MIS_PROVIDER chooses the provider like --provider. RUST_LOG sets the log level (stderr).
-
-Exit codes: 0 ok, 1 other error, 2 usage or invalid input, 3 unsupported,
-4 unauthenticated, 5 permission denied, 6 not found, 7 rate limited,
-8 timeout or unavailable, 9 the vendor's answer was unusable or an error.";
 
 /// Query school MIS vendors through one model: students, attendance, timetables, behaviour.
 ///
 /// Records go to stdout in the chosen --format; errors go to stderr as one `mis: …` line with
 /// a non-zero exit code.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "mis", version, after_help = ENVIRONMENT_HELP)]
+// The `--provider` values and the environment section of `--help` come from the vendor
+// registry: parse with `Registry::try_parse_from` (or `Registry::command`).
+#[command(name = "mis", version)]
 pub struct Cli {
     /// Which vendor, where and which school.
     #[command(flatten)]
@@ -75,8 +61,8 @@ pub struct Cli {
 pub struct ProviderArgs {
     /// The vendor to query. Each reads its credentials from environment variables, listed
     /// at the end of `mis --help`.
-    #[arg(long, value_enum, global = true, env = "MIS_PROVIDER")]
-    pub provider: Option<Vendor>,
+    #[arg(long, value_name = "VENDOR", global = true, env = "MIS_PROVIDER")]
+    pub provider: Option<String>,
 
     /// Use this host instead of the vendor's: `scheme://host[:port]`, a trailing slash is
     /// ignored; the vendor's own path prefix is still added. Overrides `MIS_<VENDOR>_BASE_URL`.
@@ -86,61 +72,6 @@ pub struct ProviderArgs {
     /// The school (tenant) to query, where the vendor or credential gives access to several.
     #[arg(long, value_name = "NAME", global = true)]
     pub school: Option<String>,
-}
-
-/// A vendor `mis` knows by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
-pub enum Vendor {
-    /// ClassCharts (student or parent API).
-    Classcharts,
-    /// GO 4 Schools.
-    #[value(name = "go4schools")]
-    Go4schools,
-    /// WCBS HUBmis.
-    Hubmis,
-    /// Classe365 (REST v2).
-    #[value(name = "classe365")]
-    Classe365,
-    /// ManageBac (API v2p1).
-    Managebac,
-}
-
-impl Vendor {
-    /// Every vendor, in the order `--help` lists them.
-    pub const ALL: [Vendor; 5] = [
-        Vendor::Classcharts,
-        Vendor::Go4schools,
-        Vendor::Hubmis,
-        Vendor::Classe365,
-        Vendor::Managebac,
-    ];
-
-    /// The vendor id, as on the command line and in every record's `provider` field.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vendor::Classcharts => "classcharts",
-            Vendor::Go4schools => "go4schools",
-            Vendor::Hubmis => "hubmis",
-            Vendor::Classe365 => "classe365",
-            Vendor::Managebac => "managebac",
-        }
-    }
-
-    /// The prefix of this vendor's environment variables, e.g. `MIS_GO4SCHOOLS`.
-    pub fn env_prefix(self) -> String {
-        format!("MIS_{}", self.as_str().to_ascii_uppercase())
-    }
-
-    /// The environment variable that overrides this vendor's host, e.g. `MIS_HUBMIS_BASE_URL`.
-    pub fn base_url_env(self) -> String {
-        format!("{}_BASE_URL", self.env_prefix())
-    }
-}
-
-impl std::fmt::Display for Vendor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The subcommands.
@@ -201,6 +132,9 @@ pub enum Command {
         /// Port to listen on (default: a free one).
         #[arg(long, value_name = "N")]
         port: Option<u16>,
+        /// The school it serves and its clock.
+        #[command(flatten)]
+        options: crate::sandbox_cmd::SandboxOptions,
     },
 
     /// Copy many schools into one database.
@@ -276,36 +210,28 @@ mod tests {
     #[test]
     fn the_grammar_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn vendor_names_and_env_names() {
-        for v in Vendor::ALL {
-            let parsed = Vendor::from_str(v.as_str(), false).unwrap();
-            assert_eq!(parsed, v);
-        }
-        assert_eq!(Vendor::Go4schools.env_prefix(), "MIS_GO4SCHOOLS");
-        assert_eq!(Vendor::Classe365.base_url_env(), "MIS_CLASSE365_BASE_URL");
+        crate::Registry::builtin().command().debug_assert();
     }
 
     #[test]
     fn parses_global_flags_anywhere_and_ranges() {
-        let cli = Cli::try_parse_from([
-            "mis",
-            "attendance",
-            "--from",
-            "2024-09-02",
-            "--to",
-            "2024-09-06",
-            "--provider",
-            "hubmis",
-            "--format",
-            "jsonl",
-            "--student",
-            "42",
-        ])
-        .unwrap();
-        assert_eq!(cli.provider.provider, Some(Vendor::Hubmis));
+        let cli = crate::Registry::builtin()
+            .try_parse_from([
+                "mis",
+                "attendance",
+                "--from",
+                "2024-09-02",
+                "--to",
+                "2024-09-06",
+                "--provider",
+                "hubmis",
+                "--format",
+                "jsonl",
+                "--student",
+                "42",
+            ])
+            .unwrap();
+        assert_eq!(cli.provider.provider.as_deref(), Some("hubmis"));
         assert_eq!(cli.format, Format::Jsonl);
         let Command::Attendance { range, student } = cli.command else {
             panic!("not attendance: {:?}", cli.command);
@@ -341,7 +267,9 @@ mod tests {
 
     #[test]
     fn unknown_provider_is_a_usage_error() {
-        let e = Cli::try_parse_from(["mis", "--provider", "sims", "students"]).unwrap_err();
+        let e = crate::Registry::builtin()
+            .try_parse_from(["mis", "--provider", "sims", "students"])
+            .unwrap_err();
         assert_eq!(e.exit_code(), 2);
     }
 }

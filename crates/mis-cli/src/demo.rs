@@ -1,10 +1,10 @@
-//! `mis demo`: five emulated schools, one per vendor, read through `Arc<dyn MisProvider>`
+//! `mis demo`: one emulated school per registered vendor, read through `Arc<dyn MisProvider>`
 //! exactly as an aggregation app would, summarised per school and written to SQLite.
 //!
 //! Nothing leaves the machine: every emulator listens on loopback and every credential is a
 //! made-up sandbox one. HUBmis's real quota (12 requests a minute) would make the demo take
-//! many minutes, so its emulator and its client both run a scaled-down window, and the demo
-//! says so.
+//! many minutes, so each emulator and its client run a scaled-down clock (the emulator's
+//! demo time scale), and the demo says so.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -15,11 +15,10 @@ use mis_core::{DateRange, Error, ErrorKind, MisProvider, Result};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Vendor;
 use crate::collect::{SchoolData, read_school};
 use crate::output::{Format, write_records};
-use crate::providers::open_provider_with;
-use crate::sandbox_cmd::{sandbox_env, sandbox_vendor};
+use crate::providers::open_with;
+use crate::registry::Registry;
 use crate::store;
 
 /// Where the demo writes its database.
@@ -27,10 +26,6 @@ pub const DEMO_DB: &str = "mis-demo.sqlite";
 
 /// Students per demo school.
 pub const DEMO_SIZE: usize = 40;
-
-/// How much faster than real time the demo's HUBmis runs (its 60 s quota window becomes
-/// 60 s × this).
-pub const HUBMIS_TIME_SCALE: f64 = 0.002;
 
 /// One row of the demo's table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,27 +141,26 @@ pub struct DemoSchool {
     pub range: DateRange,
     /// How many students the generated school has (leavers included).
     pub students: usize,
+    /// How fast the emulator's clock runs (its quota windows last this times the vendor's).
+    pub time_scale: f64,
 }
 
-/// Starts one emulator per vendor and opens a provider on each, from the same
-/// `MIS_<VENDOR>_*` names a real deployment uses.
-pub async fn start_schools(size: usize) -> Result<Vec<DemoSchool>> {
+/// Starts one emulator per registered vendor and opens a provider on each, from the same
+/// `MIS_<VENDOR>_*` names a real deployment uses: the emulator's base URL and credentials,
+/// plus the settings its school needs ([`mis_sandbox::EmulatorDescriptor::settings`]: a
+/// quota scaled with the emulator's clock, bell times or behaviour polarity the vendor's API
+/// does not carry). Each emulator runs at its demo time scale.
+pub async fn start_schools(registry: &Registry, size: usize) -> Result<Vec<DemoSchool>> {
     let mut schools = Vec::new();
-    for (i, vendor) in Vendor::ALL.into_iter().enumerate() {
+    for (i, entry) in registry.entries().iter().enumerate() {
+        let vendor = entry.id();
         let school = Arc::new(School::generate(100 + i as u64, size));
-        let scale = if vendor == Vendor::Hubmis {
-            HUBMIS_TIME_SCALE
-        } else {
-            // The other vendors' windows are short (per second) or absent; run them at a
-            // tenth so the demo never waits on a throttle.
-            0.1
-        };
         let options = EmulatorOptions {
-            time_scale: scale,
+            time_scale: entry.emulator.demo_time_scale,
             ..EmulatorOptions::default()
         };
-        let sandbox = Sandbox::start_with(
-            sandbox_vendor(vendor),
+        let sandbox = Sandbox::start_emulator(
+            entry.emulator,
             school.clone(),
             FaultPlan::none(),
             options,
@@ -174,49 +168,9 @@ pub async fn start_schools(size: usize) -> Result<Vec<DemoSchool>> {
         )
         .await
         .map_err(|e| Error::new(ErrorKind::Unavailable, format!("{vendor} emulator: {e}")))?;
-        let mut env = sandbox_env(vendor, &sandbox);
-        if vendor == Vendor::Hubmis {
-            // The client's quota is scaled with the emulator's window.
-            env.insert(
-                "MIS_HUBMIS_QUOTA".into(),
-                format!("12/{}", 60.0 * HUBMIS_TIME_SCALE),
-            );
-        }
-        if vendor == Vendor::Managebac {
-            // ManageBac's API has rotation days and period numbers but no clock times: a
-            // school configures its bell times, here from the synthetic school's periods.
-            env.insert("MIS_MANAGEBAC_PERIOD_TIMES".into(), bell_times(&school));
-            // The emulator's school record names no time zone; a school configures it.
-            env.insert("MIS_MANAGEBAC_TIME_ZONE".into(), school.time_zone.clone());
-        }
-        match vendor {
-            Vendor::Managebac => {
-                // The emulator runs ten times faster than ManageBac's 10 a second, and
-                // behaviour types carry no polarity in ManageBac: a school configures it.
-                env.insert("MIS_MANAGEBAC_QUOTA".into(), "100/1".into());
-                let mut polarity = std::collections::BTreeMap::new();
-                for e in school.behaviour_events() {
-                    if let Some(category) = &e.category {
-                        polarity.insert(category.clone(), e.polarity.as_str());
-                    }
-                }
-                let map: Vec<String> = polarity
-                    .iter()
-                    .filter(|(_, p)| **p != "neutral")
-                    .map(|(c, p)| format!("{c}={p}"))
-                    .collect();
-                env.insert("MIS_MANAGEBAC_BEHAVIOUR_POLARITY".into(), map.join(","));
-            }
-            Vendor::Hubmis => {
-                // HUBmis wellbeing categories carry no polarity either; the emulator's are
-                // Praise / Concern / Note.
-                env.insert("MIS_HUBMIS_POSITIVE_CATEGORIES".into(), "Praise".into());
-                env.insert("MIS_HUBMIS_NEGATIVE_CATEGORIES".into(), "Concern".into());
-            }
-            _ => {}
-        }
+        let env = sandbox.client_env();
         let lookup = |name: &str| env.get(name).cloned();
-        let provider = open_provider_with(vendor, None, None, &lookup)?;
+        let provider = open_with(entry.vendor, None, None, &lookup, &http::Extensions::new())?;
         let first = school
             .attendance_range
             .map(|r| r.from())
@@ -231,21 +185,30 @@ pub async fn start_schools(size: usize) -> Result<Vec<DemoSchool>> {
             time_zone: school.time_zone.clone(),
             range: DateRange::new(first, last)?,
             students: school.students.len(),
+            time_scale: entry.emulator.demo_time_scale,
         });
     }
     Ok(schools)
 }
 
 /// Runs the demo: prints the per-school table to `out` and writes `db_path`.
-pub async fn run<W: Write>(out: &mut W, db_path: &str, size: usize) -> Result<Vec<DemoRow>> {
+pub async fn run<W: Write>(
+    registry: &Registry,
+    out: &mut W,
+    db_path: &str,
+    size: usize,
+) -> Result<Vec<DemoRow>> {
     let started = Instant::now();
-    let schools = start_schools(size).await?;
-    let window = Duration::from_secs_f64(60.0 * HUBMIS_TIME_SCALE);
+    let schools = start_schools(registry, size).await?;
     let on_roll: Vec<usize> = schools.iter().map(|s| s.students).collect();
+    let clocks: Vec<String> = schools
+        .iter()
+        .map(|s| format!("{} {}×", s.provider.info().vendor, s.time_scale))
+        .collect();
     eprintln!(
         "mis demo: {} emulated schools on loopback, {} students in all ({} per school, \
-         leavers included); HUBmis runs a scaled-down quota (12 requests per {} ms instead of \
-         per 60 s)",
+         leavers included); each emulator's clock is scaled down, and its quota with it \
+         (a 60 s window at 0.002× lasts 120 ms): {}",
         schools.len(),
         on_roll.iter().sum::<usize>(),
         on_roll
@@ -253,7 +216,7 @@ pub async fn run<W: Write>(out: &mut W, db_path: &str, size: usize) -> Result<Ve
             .map(|n| n.to_string())
             .collect::<Vec<_>>()
             .join(", "),
-        window.as_millis()
+        clocks.join(", ")
     );
     let progress = crate::progress::Progress::for_stderr();
     let reads = join_all(schools.iter().map(|s| {

@@ -1,8 +1,9 @@
 //! # mis-cli
 //!
-//! The `mis` command line (DESIGN.md §6) as a library, so the binary stays a few lines and
-//! every piece is unit-tested:
+//! The `mis` command line as a library, so the binary stays a few lines and every piece is
+//! unit-tested:
 //!
+//! - [`registry`]: the vendors `mis` knows ([`Registry`]), one line per vendor.
 //! - [`cli`]: the grammar (clap derive); its doc comments are the `--help` text.
 //! - [`providers`]: [`providers::open_provider`], the one place a provider is built.
 //! - [`run`]: checks the input, opens the provider, drives each query through the output.
@@ -17,12 +18,45 @@ pub mod exit;
 pub mod output;
 pub mod progress;
 pub mod providers;
+pub mod registry;
 pub mod run;
 pub mod sandbox_cmd;
 pub mod store;
 pub mod sync;
 
-pub use cli::{Cli, Command, ProviderArgs, Vendor};
+use std::ffi::OsString;
+use std::io::Write;
+
+pub use cli::{Cli, Command, ProviderArgs};
 pub use exit::CliError;
 pub use output::{Format, write_records, write_stream};
 pub use providers::open_provider;
+pub use registry::{Entry, Registry};
+
+/// Runs a command line (the program name first) against the vendors of `registry`, writing
+/// records to `out`: what the `mis` binary does with [`Registry::builtin`], for a program or
+/// test with vendors of its own. `--help` and `--version` write their text to `out`; a usage
+/// error is `InvalidInput` with clap's message. Warnings about skipped records are returned
+/// by the error only under `--strict`.
+pub async fn run_with<I, T, W>(registry: &Registry, args: I, out: &mut W) -> Result<(), CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+    W: Write,
+{
+    let cli = match registry.try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // `--help` / `--version`: not an error.
+            write!(out, "{}", e.render()).map_err(CliError::Output)?;
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(CliError::Mis(mis_core::Error::invalid_input(
+                e.render().to_string().trim_end(),
+            )));
+        }
+    };
+    let diagnostics = run::diagnostics_for(&cli);
+    run::run_in(registry, &cli, out, &diagnostics).await
+}

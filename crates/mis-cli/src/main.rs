@@ -3,13 +3,13 @@
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
-use clap::Parser;
-use mis_cli::{Cli, CliError};
+use mis_cli::{CliError, Registry};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     // clap prints its own usage errors and `--help`, and exits 2 / 0 itself.
-    let cli = Cli::parse();
+    let registry = Registry::builtin();
+    let cli = registry.parse();
     init_tracing(cli.verbose);
     mis_cli::progress::set_quiet(cli.quiet);
     // Raw response bodies in errors only with MIS_DEBUG_BODIES=1, and then said up front on
@@ -36,7 +36,12 @@ fn main() -> ExitCode {
     };
     let mut out = io::BufWriter::new(sink);
     let diagnostics = mis_cli::run::diagnostics_for(&cli);
-    let outcome = runtime.block_on(mis_cli::run::run(&cli, &mut out, &diagnostics));
+    let outcome = runtime.block_on(mis_cli::run::run_in(
+        &registry,
+        &cli,
+        &mut out,
+        &diagnostics,
+    ));
     // Records first (stdout), then what was skipped (stderr), then the error if there was
     // one: the warning summary is printed even when a fatal error ends the read later.
     let flushed = io::Write::flush(&mut out);

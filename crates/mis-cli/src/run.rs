@@ -19,6 +19,7 @@ use crate::cli::{Cli, Command};
 use crate::exit::CliError;
 use crate::output::{Format, write_records, write_stream};
 use crate::providers::open_provider;
+use crate::registry::Registry;
 
 /// A command that asks a provider for records, with its input already checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,106 +105,35 @@ pub fn report_warnings<E: Write>(warnings: &[Warning], err: &mut E) -> std::io::
     Ok(())
 }
 
-/// Runs a whole command line, writing records to `out` and reporting skipped records to
-/// `diagnostics` (see [`diagnostics_for`]). The caller reports the error and the warnings.
+/// Runs a whole command line against the built-in vendors, writing records to `out` and
+/// reporting skipped records to `diagnostics` (see [`diagnostics_for`]). The caller reports
+/// the error and the warnings.
 pub async fn run<W: Write>(
     cli: &Cli,
     out: &mut W,
     diagnostics: &Diagnostics,
 ) -> Result<(), CliError> {
+    run_in(&Registry::builtin(), cli, out, diagnostics).await
+}
+
+/// [`run`] with the vendors of `registry`.
+pub async fn run_in<W: Write>(
+    registry: &Registry,
+    cli: &Cli,
+    out: &mut W,
+    diagnostics: &Diagnostics,
+) -> Result<(), CliError> {
     let Some(query) = Query::from_command(&cli.command)? else {
-        return Ok(run_tool(cli, out).await?);
+        return Ok(run_tool(registry, cli, out).await?);
     };
     if query == Query::Capabilities && cli.provider.provider.is_none() {
         // No provider chosen: the matrix of every vendor.
-        write_records(capability_matrix()?, cli.format, out)?;
+        write_records(registry.capability_matrix(), cli.format, out)?;
         return Ok(());
     }
-    let provider = open_provider(&cli.provider)?;
+    let provider = open_provider(registry, &cli.provider)?;
     let query = query.with_diagnostics(diagnostics.clone());
     run_query(provider, query, cli.format, out).await
-}
-
-/// One row of `mis capabilities` without `--provider`: one capability, every vendor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CapabilityMatrixRow {
-    /// The capability's name, as in [`Capabilities::flags`].
-    pub capability: String,
-    /// ClassCharts with a pupil login.
-    pub classcharts_student: bool,
-    /// ClassCharts with a parent login.
-    pub classcharts_parent: bool,
-    /// GO 4 Schools.
-    pub go4schools: bool,
-    /// WCBS HUBmis.
-    pub hubmis: bool,
-    /// Classe365.
-    pub classe365: bool,
-    /// ManageBac.
-    pub managebac: bool,
-}
-
-/// What every vendor supports. Capabilities are known before any request, so each provider is
-/// built with placeholder credentials pointed at an unused loopback port: nothing is sent.
-pub fn capability_matrix() -> Result<Vec<CapabilityMatrixRow>, CliError> {
-    let placeholder = |pairs: &[(&str, &str)]| {
-        let map: std::collections::BTreeMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name: &str| map.get(name).cloned()
-    };
-    let nowhere = Some("http://127.0.0.1:9".to_string());
-    let open = |vendor: crate::cli::Vendor, pairs: &[(&str, &str)]| {
-        crate::providers::open_provider_with(vendor, nowhere.clone(), None, &placeholder(pairs))
-            .map(|p| p.capabilities())
-    };
-    use crate::cli::Vendor as V;
-    let columns = [
-        open(
-            V::Classcharts,
-            &[
-                ("MIS_CLASSCHARTS_CODE", "X"),
-                ("MIS_CLASSCHARTS_DOB", "2010-01-01"),
-            ],
-        )?,
-        open(
-            V::Classcharts,
-            &[
-                ("MIS_CLASSCHARTS_EMAIL", "p@example.org"),
-                ("MIS_CLASSCHARTS_PASSWORD", "x"),
-            ],
-        )?,
-        open(V::Go4schools, &[("MIS_GO4SCHOOLS_API_KEY", "x")])?,
-        open(
-            V::Hubmis,
-            &[
-                ("MIS_HUBMIS_CLIENT_ID", "x"),
-                ("MIS_HUBMIS_CLIENT_SECRET", "x"),
-                ("MIS_HUBMIS_REALM", "S1"),
-            ],
-        )?,
-        open(
-            V::Classe365,
-            &[
-                ("MIS_CLASSE365_SUBDOMAIN", "example"),
-                ("MIS_CLASSE365_API_KEY", "x"),
-            ],
-        )?,
-        open(V::Managebac, &[("MIS_MANAGEBAC_TOKEN", "x")])?,
-    ];
-    let flags: Vec<_> = columns.iter().map(|c| c.flags()).collect();
-    Ok((0..flags[0].len())
-        .map(|i| CapabilityMatrixRow {
-            capability: flags[0][i].0.to_string(),
-            classcharts_student: flags[0][i].1,
-            classcharts_parent: flags[1][i].1,
-            go4schools: flags[2][i].1,
-            hubmis: flags[3][i].1,
-            classe365: flags[4][i].1,
-            managebac: flags[5][i].1,
-        })
-        .collect())
 }
 
 /// Runs one query against any provider and prints the records in `format`.
@@ -257,25 +187,25 @@ pub fn capability_rows(capabilities: &Capabilities) -> Vec<CapabilityRow> {
 }
 
 /// The commands that are not a provider query: `demo`, `sandbox`, `sync`.
-async fn run_tool<W: Write>(cli: &Cli, out: &mut W) -> mis_core::Result<()> {
+async fn run_tool<W: Write>(registry: &Registry, cli: &Cli, out: &mut W) -> mis_core::Result<()> {
     match &cli.command {
         Command::Demo => {
-            crate::demo::run(out, crate::demo::DEMO_DB, crate::demo::DEMO_SIZE).await?;
+            crate::demo::run(registry, out, crate::demo::DEMO_DB, crate::demo::DEMO_SIZE).await?;
             Ok(())
         }
         Command::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(*shell, &mut Cli::command(), "mis", out);
+            clap_complete::generate(*shell, &mut registry.command(), "mis", out);
             Ok(())
         }
-        Command::Sandbox { port } => {
-            let Some(vendor) = cli.provider.provider else {
-                return Err(Error::invalid_input(
-                    "mis sandbox needs --provider (classcharts, go4schools, hubmis, classe365, \
-                     managebac)",
-                ));
+        Command::Sandbox { port, options } => {
+            let Some(id) = cli.provider.provider.as_deref() else {
+                return Err(Error::invalid_input(format!(
+                    "mis sandbox needs --provider ({})",
+                    registry.ids().join(", ")
+                )));
             };
-            crate::sandbox_cmd::run(vendor, port.unwrap_or(0), out).await
+            let entry = registry.lookup(id)?;
+            crate::sandbox_cmd::run(entry, port.unwrap_or(0), options, out).await
         }
         Command::Sync {
             action: Some(crate::cli::SyncAction::Purge { out: url }),
@@ -577,14 +507,21 @@ mod tests {
 
     #[test]
     fn the_capability_matrix_covers_every_vendor_without_credentials() {
-        let rows = capability_matrix().unwrap();
+        let rows = Registry::builtin().capability_matrix();
         assert_eq!(rows.len(), Capabilities::default().flags().len());
-        let get = |name: &str| rows.iter().find(|r| r.capability == name).unwrap().clone();
+        let get = |name: &str| {
+            rows.iter()
+                .find(|r| r["capability"] == name)
+                .unwrap()
+                .clone()
+        };
         let students = get("students");
-        assert!(students.go4schools && students.hubmis && students.classe365 && students.managebac);
+        for vendor in ["go4schools", "hubmis", "classe365", "managebac"] {
+            assert_eq!(students[vendor], true, "{vendor}");
+        }
         let timetable = get("timetable");
-        assert!(!timetable.classe365, "Classe365 has no timetable");
-        assert!(timetable.go4schools);
+        assert_eq!(timetable["classe365"], false, "Classe365 has no timetable");
+        assert_eq!(timetable["go4schools"], true);
     }
 
     #[tokio::test]

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 
 async fn emulator() -> (Sandbox, Arc<School>) {
     let school = Arc::new(School::generate(11, 30));
     let sandbox = Sandbox::start_with(
-        Vendor::ClassCharts,
+        mis_sandbox::emulator::classcharts::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

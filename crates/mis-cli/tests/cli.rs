@@ -232,7 +232,7 @@ async fn a_closed_pipe_exits_zero_silently() {
     use std::process::Stdio;
     let school = std::sync::Arc::new(mis_sandbox::School::generate(5, 600));
     let sandbox = mis_sandbox::Sandbox::start_with(
-        mis_sandbox::Vendor::Go4Schools,
+        mis_sandbox::emulator::go4schools::ID,
         school,
         mis_sandbox::FaultPlan::none(),
         mis_sandbox::EmulatorOptions::default(),

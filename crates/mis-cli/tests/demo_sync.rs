@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use mis_cli::store;
 use mis_cli::sync::{SyncConfig, sync};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 
 mod sync_support;
 use sync_support::{Postgres, temp_path};
@@ -16,9 +16,14 @@ use sync_support::{Postgres, temp_path};
 async fn the_demo_reads_all_five_vendors_and_writes_sqlite() {
     let db = temp_path("demo.sqlite");
     let mut out = Vec::new();
-    let rows = mis_cli::demo::run(&mut out, db.to_str().unwrap(), 20)
-        .await
-        .expect("the demo runs");
+    let rows = mis_cli::demo::run(
+        &mis_cli::Registry::builtin(),
+        &mut out,
+        db.to_str().unwrap(),
+        20,
+    )
+    .await
+    .expect("the demo runs");
     let providers: Vec<&str> = rows.iter().map(|r| r.provider.as_str()).collect();
     assert_eq!(
         providers,
@@ -81,9 +86,13 @@ struct Trust {
 async fn trust() -> Trust {
     let mut sandboxes = Vec::new();
     let mut env = BTreeMap::new();
-    for (i, vendor) in [Vendor::Go4Schools, Vendor::Hubmis, Vendor::Classe365]
-        .into_iter()
-        .enumerate()
+    for (i, vendor) in [
+        mis_sandbox::emulator::go4schools::ID,
+        mis_sandbox::emulator::hubmis::ID,
+        mis_sandbox::emulator::classe365::ID,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let school = Arc::new(School::generate(50 + i as u64, 15));
         let options = EmulatorOptions {
@@ -255,7 +264,7 @@ async fn sync_into_a_real_postgresql() {
 async fn attendance_summary_totals_equal_the_schools_own_statistics() {
     let school = Arc::new(School::generate(9, 25));
     let sandbox = Sandbox::start_with(
-        Vendor::Go4Schools,
+        mis_sandbox::emulator::go4schools::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 
 async fn emulator() -> (Sandbox, Arc<School>, String) {
     let school = Arc::new(School::generate(4, 30));
     let sandbox = Sandbox::start_with(
-        Vendor::Go4Schools,
+        mis_sandbox::emulator::go4schools::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

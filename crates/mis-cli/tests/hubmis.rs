@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use mis_core::EnrolmentStatus;
-use mis_sandbox::{EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School, Stats, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, RecordFaults, Sandbox, School, Stats};
 
 /// The emulator's 60 s window at 1/100, and the client told the same: 12 per 0.6 s.
 const SCALE: f64 = 0.01;
@@ -20,7 +20,7 @@ async fn emulator() -> (Sandbox, Arc<School>) {
 async fn emulator_with(faults: FaultPlan) -> (Sandbox, Arc<School>) {
     let school = Arc::new(School::generate(6, 20));
     let sandbox = Sandbox::start_with(
-        Vendor::Hubmis,
+        mis_sandbox::emulator::hubmis::ID,
         school.clone(),
         faults,
         EmulatorOptions {

@@ -4,12 +4,12 @@
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 
 async fn emulator() -> (Sandbox, Arc<School>, String) {
     let school = Arc::new(School::generate(5, 30));
     let sandbox = Sandbox::start_with(
-        Vendor::ManageBac,
+        mis_sandbox::emulator::managebac::ID,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use jiff::civil::date;
 use mis_cli::sync::{SyncConfig, SyncOptions, SyncReport, sync_with};
-use mis_sandbox::{Sandbox, School, Vendor};
+use mis_sandbox::{Sandbox, School};
 use sync_support::{sqlite_data, start, start_with, temp_path};
 
 fn config(sandbox: &Sandbox, from: &str) -> SyncConfig {
@@ -72,7 +72,13 @@ async fn a_second_run_reads_only_what_can_have_changed_and_equals_a_fresh_sync()
     after.session_marks.remove(deleted);
 
     let mut env = BTreeMap::new();
-    let sandbox = start(Vendor::Go4Schools, Arc::new(before), "OAK", &mut env).await;
+    let sandbox = start(
+        mis_sandbox::emulator::go4schools::ID,
+        Arc::new(before),
+        "OAK",
+        &mut env,
+    )
+    .await;
     let db = temp_path("incremental.sqlite");
     let first = run(&config(&sandbox, "2024-09-02"), &db, &env).await;
     assert_eq!(first.schools[0].mode, "full");
@@ -89,7 +95,13 @@ async fn a_second_run_reads_only_what_can_have_changed_and_equals_a_fresh_sync()
     // The vendor changes (a restarted emulator over the changed school; same school name).
     drop(sandbox);
     let mut env = BTreeMap::new();
-    let sandbox = start(Vendor::Go4Schools, Arc::new(after.clone()), "OAK", &mut env).await;
+    let sandbox = start(
+        mis_sandbox::emulator::go4schools::ID,
+        Arc::new(after.clone()),
+        "OAK",
+        &mut env,
+    )
+    .await;
     let second = run(&config(&sandbox, "2024-09-02"), &db, &env).await;
     let s = &second.schools[0];
     assert_eq!(s.mode, "incremental");
@@ -131,7 +143,13 @@ async fn a_record_skipped_with_a_warning_keeps_its_row() {
         .id
         .clone();
     let mut env = BTreeMap::new();
-    let sandbox = start(Vendor::Go4Schools, school.clone(), "OAK", &mut env).await;
+    let sandbox = start(
+        mis_sandbox::emulator::go4schools::ID,
+        school.clone(),
+        "OAK",
+        &mut env,
+    )
+    .await;
     let db = temp_path("warning-keeps.sqlite");
     run(&config(&sandbox, "2024-09-02"), &db, &env).await;
     let count = |id: &str| -> i64 {
@@ -153,7 +171,14 @@ async fn a_record_skipped_with_a_warning_keeps_its_row() {
         },
         ..mis_sandbox::FaultPlan::none()
     };
-    let sandbox = start_with(Vendor::Go4Schools, school, faults, "OAK", &mut env).await;
+    let sandbox = start_with(
+        mis_sandbox::emulator::go4schools::ID,
+        school,
+        faults,
+        "OAK",
+        &mut env,
+    )
+    .await;
     let second = run(&config(&sandbox, "2024-09-02"), &db, &env).await;
     let students = second.schools[0].entity("students").unwrap();
     assert!(
@@ -172,7 +197,7 @@ async fn a_record_skipped_with_a_warning_keeps_its_row() {
 async fn hubmis_upns_are_read_once_per_reference_ttl() {
     let school = Arc::new(School::generate(33, 30));
     let mut env = BTreeMap::new();
-    let sandbox = start(Vendor::Hubmis, school, "ASH", &mut env).await;
+    let sandbox = start(mis_sandbox::emulator::hubmis::ID, school, "ASH", &mut env).await;
     let config = |ttl: u32| {
         SyncConfig::parse(&format!(
             "from = \"2024-09-02\"\nto = \"2024-09-06\"\nreference_ttl_hours = {ttl}\n\n\

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use mis_cli::sync::{SyncConfig, sync};
-use mis_sandbox::{School, Vendor};
+use mis_sandbox::School;
 use sync_support::{start, temp_path};
 
 fn rows_of(db: &std::path::Path, school: &str) -> i64 {
@@ -30,14 +30,14 @@ fn rows_of(db: &std::path::Path, school: &str) -> i64 {
 async fn purge_removes_one_school_only() {
     let mut env = BTreeMap::new();
     let oak = start(
-        Vendor::Go4Schools,
+        mis_sandbox::emulator::go4schools::ID,
         Arc::new(School::generate(71, 10)),
         "OAK",
         &mut env,
     )
     .await;
     let ash = start(
-        Vendor::Classe365,
+        mis_sandbox::emulator::classe365::ID,
         Arc::new(School::generate(72, 10)),
         "ASH",
         &mut env,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use mis_cli::store;
 use mis_cli::sync::{SyncConfig, SyncOptions, sync_with};
-use mis_sandbox::{Sandbox, School, Stats, Vendor};
+use mis_sandbox::{Sandbox, School, Stats};
 use sync_support::{DATA_TABLES, Postgres, sqlite_data, start, temp_path};
 
 const STUDENTS: usize = 200;
@@ -109,7 +109,7 @@ async fn kill_and_resume(
 ) -> (u64, u64, u64) {
     let school = Arc::new(School::generate(77, STUDENTS));
     let mut env = BTreeMap::new();
-    let sandbox = start(Vendor::Hubmis, school, "ASH", &mut env).await;
+    let sandbox = start(mis_sandbox::emulator::hubmis::ID, school, "ASH", &mut env).await;
     let cfg = config(&sandbox);
     let lookup = |name: &str| env.get(name).cloned();
 

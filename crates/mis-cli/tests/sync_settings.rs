@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mis_cli::sync::{SyncConfig, sync};
-use mis_sandbox::{Profile, School, SchoolOptions, Vendor};
+use mis_sandbox::{Profile, School, SchoolOptions};
 use sync_support::{start, temp_path};
 
 async fn categories(db: &std::path::Path) -> BTreeMap<String, i64> {
@@ -32,7 +32,13 @@ async fn a_managebac_category_map_in_the_sync_config_is_applied() {
         SchoolOptions::new().profile(Profile::Variant),
     ));
     let mut env = BTreeMap::new();
-    let sandbox = start(Vendor::ManageBac, school.clone(), "OAK", &mut env).await;
+    let sandbox = start(
+        mis_sandbox::emulator::managebac::ID,
+        school.clone(),
+        "OAK",
+        &mut env,
+    )
+    .await;
     let config = |extra: &str| {
         SyncConfig::parse(&format!(
             "from = \"2024-09-02\"\nto = \"2024-09-13\"\n\n[[school]]\nname = \"Oak\"\n\

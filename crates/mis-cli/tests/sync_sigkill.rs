@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use mis_sandbox::{Sandbox, School, Vendor};
+use mis_sandbox::{Sandbox, School};
 use sync_support::{sqlite_data, start, temp_path};
 
 fn write_config(sandbox: &Sandbox, name: &str) -> std::path::PathBuf {
@@ -54,7 +54,7 @@ fn mis(config: &std::path::Path, db: &std::path::Path, env: &BTreeMap<String, St
 async fn a_sync_killed_with_sigkill_resumes_where_it_stopped() {
     let school = Arc::new(School::generate(81, 200));
     let mut env = BTreeMap::new();
-    let sandbox = start(Vendor::Hubmis, school, "ASH", &mut env).await;
+    let sandbox = start(mis_sandbox::emulator::hubmis::ID, school, "ASH", &mut env).await;
     let config = write_config(&sandbox, "sigkill.toml");
 
     // An uninterrupted run: the full cost, and the database to compare with.

@@ -18,15 +18,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats};
 use sync_support::{Postgres, pg_client, pg_tables, temp_path};
 
-const VENDORS: [(Vendor, &str); 5] = [
-    (Vendor::ClassCharts, "classcharts"),
-    (Vendor::Go4Schools, "go4schools"),
-    (Vendor::Hubmis, "hubmis"),
-    (Vendor::Classe365, "classe365"),
-    (Vendor::ManageBac, "managebac"),
+const VENDORS: [(mis_core::VendorId, &str); 5] = [
+    (mis_sandbox::emulator::classcharts::ID, "classcharts"),
+    (mis_sandbox::emulator::go4schools::ID, "go4schools"),
+    (mis_sandbox::emulator::hubmis::ID, "hubmis"),
+    (mis_sandbox::emulator::classe365::ID, "classe365"),
+    (mis_sandbox::emulator::managebac::ID, "managebac"),
 ];
 
 /// Emulated schools, the config naming them, and the environment holding their credentials.
@@ -69,9 +69,11 @@ impl Trust {
             }
             let extra = match vendor {
                 // The emulator's per-IP window, scaled (12 a minute).
-                Vendor::Hubmis => format!("quota = \"12/{}\"\n", 60.0 * time_scale),
+                mis_sandbox::emulator::hubmis::ID => {
+                    format!("quota = \"12/{}\"\n", 60.0 * time_scale)
+                }
                 // Its default client rate (10 a second), scaled.
-                Vendor::ManageBac => {
+                mis_sandbox::emulator::managebac::ID => {
                     format!("time_zone = \"Europe/London\"\nquota = \"10/{time_scale}\"\n")
                 }
                 _ => String::new(),

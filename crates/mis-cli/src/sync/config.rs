@@ -32,7 +32,7 @@ use mis_core::{DateRange, Error, Result};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::cli::Vendor;
+use mis_core::VendorId;
 
 /// The entities a sync writes, in the order it writes them.
 pub const ENTITIES: [&str; 4] = ["students", "attendance", "timetable", "behaviour"];
@@ -66,7 +66,7 @@ pub struct SyncConfig {
 pub struct SchoolConfig {
     /// A unique name for the school (the key in every table).
     pub name: String,
-    /// `classcharts`, `go4schools`, `hubmis`, `classe365` or `managebac`.
+    /// The vendor id: one of the registry's (`classcharts`, `go4schools`, `hubmis`, …).
     pub provider: Spanned<String>,
     /// Host override (`scheme://host[:port]`).
     pub base_url: Option<String>,
@@ -92,7 +92,7 @@ pub struct SchoolConfig {
 
 impl SchoolConfig {
     /// The vendor (checked when the config was parsed).
-    pub fn vendor(&self) -> Option<Vendor> {
+    pub fn vendor(&self) -> Option<VendorId> {
         parse_vendor(self.provider.get_ref())
     }
 
@@ -118,8 +118,8 @@ fn position(text: &str, offset: usize) -> String {
     format!("line {line}, column {column}")
 }
 
-pub(crate) fn parse_vendor(id: &str) -> Option<Vendor> {
-    Vendor::ALL.into_iter().find(|v| v.as_str() == id)
+pub(crate) fn parse_vendor(id: &str) -> Option<VendorId> {
+    crate::Registry::builtin().get(id).map(|entry| entry.id())
 }
 
 impl SyncConfig {
@@ -180,9 +180,9 @@ impl SyncConfig {
                     &s.name,
                     "provider",
                     format!(
-                        "unknown provider {:?} (classcharts, go4schools, hubmis, classe365, \
-                         managebac)",
-                        s.provider.get_ref()
+                        "unknown provider {:?} ({})",
+                        s.provider.get_ref(),
+                        crate::Registry::builtin().ids().join(", ")
                     ),
                 ));
             };
@@ -201,7 +201,7 @@ impl SyncConfig {
             if let Some(tz) = &s.time_zone {
                 if !matches!(
                     vendor,
-                    Vendor::Go4schools | Vendor::Hubmis | Vendor::Managebac
+                    mis_go4schools::VENDOR_ID | mis_hubmis::VENDOR_ID | mis_managebac::VENDOR_ID
                 ) {
                     return Err(bad(
                         tz.span(),
@@ -220,7 +220,7 @@ impl SyncConfig {
                 })?;
             }
             if let Some(bells) = &s.bell_times {
-                if vendor != Vendor::Managebac {
+                if vendor != mis_managebac::VENDOR_ID {
                     return Err(bad(
                         bells.span(),
                         &s.name,
@@ -233,12 +233,12 @@ impl SyncConfig {
             }
             if let Some(quota) = &s.quota {
                 let checked = match vendor {
-                    Vendor::Hubmis => quota
+                    mis_hubmis::VENDOR_ID => quota
                         .get_ref()
                         .parse::<mis_hubmis::Quota>()
                         .map(drop)
                         .map_err(|e| e.to_string()),
-                    Vendor::Managebac => mis_managebac::config::parse_quota(quota.get_ref())
+                    mis_managebac::VENDOR_ID => mis_managebac::config::parse_quota(quota.get_ref())
                         .map(drop)
                         .map_err(|e| e.to_string()),
                     other => Err(format!("{other} has no configurable quota")),

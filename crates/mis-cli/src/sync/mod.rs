@@ -58,9 +58,9 @@ use tracing::instrument::WithSubscriber;
 pub use config::{SchoolConfig, SyncConfig};
 pub use report::{EntityReport, SchoolReport, SyncReport, SyncRow};
 
-use crate::cli::Vendor;
 use crate::output::{Format, write_records};
-use crate::providers::open_provider_with_options;
+use crate::providers::open_with;
+use mis_core::VendorId;
 
 /// The `sync_cache` item recording when a HUBmis school's enrolment identifiers were last
 /// read from the vendor.
@@ -228,8 +228,8 @@ impl Unit {
 
 /// Whether `vendor` reads `entity` one student at a time anyway (one request per student),
 /// so a per-student unit costs nothing extra and a resume loses at most one student.
-fn per_student(vendor: Vendor, entity: &str) -> bool {
-    vendor == Vendor::Hubmis && matches!(entity, "attendance" | "timetable")
+fn per_student(vendor: VendorId, entity: &str) -> bool {
+    vendor == mis_hubmis::VENDOR_ID && matches!(entity, "attendance" | "timetable")
 }
 
 /// `range` cut into chunks of `days` dates.
@@ -370,7 +370,7 @@ impl Ctx<'_> {
         // reference TTL the stored ones are handed back; after it, every one is read again
         // (a correction upstream is picked up) and the refresh time recorded.
         let (enrolments, refresh_enrolments) = match vendor {
-            Vendor::Hubmis => {
+            mis_hubmis::VENDOR_ID => {
                 let (known, fresh) = self.stored_enrolments(&school.name).await?;
                 (Some(known), !fresh)
             }
@@ -393,7 +393,7 @@ impl Ctx<'_> {
             } else if entity == "behaviour" && !caps.behaviour {
                 Some(("unsupported", format!("{vendor} has no behaviour")))
             } else if entity == "timetable"
-                && vendor == Vendor::Managebac
+                && vendor == mis_managebac::VENDOR_ID
                 && school.bell_times.is_none()
                 && !school.credentials.contains_key("period_times")
             {
@@ -540,7 +540,7 @@ impl Ctx<'_> {
     fn open(
         &self,
         school: &SchoolConfig,
-        vendor: Vendor,
+        vendor: VendorId,
         enrolments: Option<Arc<mis_hubmis::MemoryEnrolments>>,
     ) -> Result<Arc<dyn MisProvider>> {
         for (credential, var) in &school.credentials {
@@ -573,41 +573,47 @@ impl Ctx<'_> {
                 .get(&credential)
                 .and_then(|var| (self.env)(var.get_ref()))
         };
-        let options = crate::providers::OpenOptions {
-            hubmis_enrolments: enrolments.map(|e| e as Arc<dyn mis_hubmis::EnrolmentCache>),
-        };
-        open_provider_with_options(vendor, school.base_url.clone(), None, &lookup, &options)
-            .map_err(|e| {
-                // The provider names its own variable (`MIS_GO4SCHOOLS_API_KEY is not set`); in
-                // a sync the user wrote a config, so name the config's key instead.
-                let message = e.to_string();
-                match message.find(&prefix) {
-                    Some(at) => {
-                        let var: String = message[at..]
-                            .chars()
-                            .take_while(|c| {
-                                c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_'
-                            })
-                            .collect();
-                        let key = var[prefix.len()..].to_ascii_lowercase();
-                        Error::new(
-                            e.kind(),
-                            format!(
-                                "credentials.{key} is missing from this school's config ({})",
-                                message.replace(&var, &format!("credentials.{key}"))
-                            ),
-                        )
-                    }
-                    None => e,
+        let mut extensions = http::Extensions::new();
+        if let Some(known) = enrolments {
+            extensions.insert(known as Arc<dyn mis_hubmis::EnrolmentCache>);
+        }
+        let entry = crate::Registry::builtin().lookup(vendor.as_str())?.vendor;
+        open_with(
+            entry,
+            school.base_url.as_deref(),
+            None,
+            &lookup,
+            &extensions,
+        )
+        .map_err(|e| {
+            // The provider names its own variable (`MIS_GO4SCHOOLS_API_KEY is not set`); in
+            // a sync the user wrote a config, so name the config's key instead.
+            let message = e.to_string();
+            match message.find(&prefix) {
+                Some(at) => {
+                    let var: String = message[at..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                        .collect();
+                    let key = var[prefix.len()..].to_ascii_lowercase();
+                    Error::new(
+                        e.kind(),
+                        format!(
+                            "credentials.{key} is missing from this school's config ({})",
+                            message.replace(&var, &format!("credentials.{key}"))
+                        ),
+                    )
                 }
-            })
+                None => e,
+            }
+        })
     }
 
     /// Decides full, incremental or resumed, and records the generation as running.
     async fn plan(
         &self,
         school: &SchoolConfig,
-        vendor: Vendor,
+        vendor: VendorId,
         provider: &dyn MisProvider,
     ) -> Result<Plan> {
         let mut store = self.store.lock().await;
@@ -737,7 +743,7 @@ impl Ctx<'_> {
     async fn entity(
         &self,
         school: &SchoolConfig,
-        vendor: Vendor,
+        vendor: VendorId,
         provider: &Arc<dyn MisProvider>,
         plan: &Plan,
         report: &mut EntityReport,

@@ -12,8 +12,8 @@ use jiff::civil::Date;
 use mis_core::{DateRange, Error, ErrorKind, Result};
 
 use super::config::SyncConfig;
-use crate::cli::Vendor;
 use crate::store::{Store, Value};
+use mis_core::VendorId;
 
 /// The queue needs PostgreSQL: refuses anything else with a message saying why.
 pub fn require_postgres(url: &str, command: &str) -> Result<()> {
@@ -34,10 +34,10 @@ pub fn require_postgres(url: &str, command: &str) -> Result<()> {
 /// one address would each get a client gate of the full quota and together exceed it, so one
 /// school per address runs at a time, at its full gate. Other vendors limit per client (per
 /// school's credentials) and run side by side.
-pub fn quota_group(vendor: Vendor) -> Option<(&'static str, i64)> {
+pub fn quota_group(vendor: VendorId) -> Option<(&'static str, i64)> {
     match vendor {
-        Vendor::Hubmis => Some(("hubmis", 1)),
-        Vendor::Managebac => Some(("managebac", 1)),
+        mis_hubmis::VENDOR_ID => Some(("hubmis", 1)),
+        mis_managebac::VENDOR_ID => Some(("managebac", 1)),
         _ => None,
     }
 }
@@ -50,8 +50,8 @@ pub fn quota_window(school: &super::SchoolConfig) -> f64 {
         seconds.trim().trim_end_matches('s').parse::<f64>().ok()
     });
     configured.unwrap_or(match school.vendor() {
-        Some(Vendor::Hubmis) => 60.0,
-        Some(Vendor::Managebac) => 1.0,
+        Some(mis_hubmis::VENDOR_ID) => 60.0,
+        Some(mis_managebac::VENDOR_ID) => 1.0,
         _ => 0.0,
     })
 }

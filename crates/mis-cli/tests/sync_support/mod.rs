@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::Arc;
 
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Vendor};
+use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 
 /// A fresh temp path (removed if it exists).
 pub fn temp_path(name: &str) -> std::path::PathBuf {
@@ -61,7 +61,7 @@ pub fn sqlite_data(path: &std::path::Path) -> BTreeMap<&'static str, Vec<Vec<Str
 
 /// An emulated school and the environment naming its credentials (`<PREFIX>_<NAME>`).
 pub async fn start(
-    vendor: Vendor,
+    vendor: mis_core::VendorId,
     school: Arc<School>,
     prefix: &str,
     env: &mut BTreeMap<String, String>,
@@ -71,7 +71,7 @@ pub async fn start(
 
 /// [`start`] with a fault plan.
 pub async fn start_with(
-    vendor: Vendor,
+    vendor: mis_core::VendorId,
     school: Arc<School>,
     faults: FaultPlan,
     prefix: &str,
