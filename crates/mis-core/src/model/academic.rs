@@ -4,6 +4,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 /// A school year.
+///
+/// `#[non_exhaustive]`: other crates build one with [`AcademicYear::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AcademicYear {
     /// Vendor id.
@@ -19,6 +21,9 @@ pub struct AcademicYear {
 }
 
 /// A term (or half term, or grading period) inside an academic year.
+///
+/// `#[non_exhaustive]`: other crates build one with [`Term::new`] and then set
+/// `academic_year_id` when known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Term {
     /// Vendor id.
@@ -33,4 +38,43 @@ pub struct Term {
     pub start_date: Date,
     /// Last day.
     pub end_date: Date,
+}
+
+impl AcademicYear {
+    /// A year with its id, name and first and last days.
+    pub fn new(
+        provider: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        start_date: Date,
+        end_date: Date,
+    ) -> Self {
+        AcademicYear {
+            provider: provider.into(),
+            id: id.into(),
+            name: name.into(),
+            start_date,
+            end_date,
+        }
+    }
+}
+
+impl Term {
+    /// A term with its id, name and first and last days; `academic_year_id` is `None`.
+    pub fn new(
+        provider: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        start_date: Date,
+        end_date: Date,
+    ) -> Self {
+        Term {
+            provider: provider.into(),
+            id: id.into(),
+            academic_year_id: None,
+            name: name.into(),
+            start_date,
+            end_date,
+        }
+    }
 }

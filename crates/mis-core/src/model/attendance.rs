@@ -106,6 +106,23 @@ impl Session {
 }
 
 /// One student's mark in one register slot.
+///
+/// `#[non_exhaustive]`: other crates build one with [`AttendanceMark::new`] (who, when, which
+/// register, the raw code and its category) and then set the rest, so adding a field later
+/// breaks no caller.
+///
+/// ```
+/// use mis_core::model::{AttendanceCategory, AttendanceMark, Session, Slot};
+///
+/// let date = jiff::civil::date(2024, 9, 2);
+/// let present = AttendanceCategory::Present;
+/// let mut m = AttendanceMark::new("hubmis", "7", date, Slot::Session, "L", present)
+///     .with_session(Session::Am)
+///     .with_late(true);
+/// m.minutes_late = Some(12);
+/// assert_eq!(m.session, Some(Session::Am));
+/// assert_eq!(m.period, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttendanceMark {
     /// Vendor id.
@@ -135,6 +152,8 @@ pub struct AttendanceMark {
 }
 
 /// One entry of a school's attendance code book.
+///
+/// `#[non_exhaustive]`: other crates build one with [`AttendanceCode::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttendanceCode {
     /// Vendor id.
@@ -147,4 +166,63 @@ pub struct AttendanceCode {
     pub category: AttendanceCategory,
     /// Whether a mark with this code means the student was late.
     pub late: bool,
+}
+
+impl AttendanceMark {
+    /// A mark with the fields every mark has; `session`, `period`, `lesson_id`,
+    /// `minutes_late` and `note` are `None` and `late` is `false`.
+    pub fn new(
+        provider: impl Into<String>,
+        student_id: impl Into<String>,
+        date: Date,
+        slot: Slot,
+        code: impl Into<String>,
+        category: AttendanceCategory,
+    ) -> Self {
+        AttendanceMark {
+            provider: provider.into(),
+            student_id: student_id.into(),
+            date,
+            slot,
+            session: None,
+            period: None,
+            lesson_id: None,
+            code: code.into(),
+            category,
+            late: false,
+            minutes_late: None,
+            note: None,
+        }
+    }
+
+    /// Sets the AM / PM session (for [`Slot::Session`] marks).
+    #[must_use]
+    pub fn with_session(mut self, session: Session) -> Self {
+        self.session = Some(session);
+        self
+    }
+
+    /// Sets whether the student was late (the code book's answer for the code).
+    #[must_use]
+    pub fn with_late(mut self, late: bool) -> Self {
+        self.late = late;
+        self
+    }
+}
+
+impl AttendanceCode {
+    /// A code book entry with no label that does not mean late.
+    pub fn new(
+        provider: impl Into<String>,
+        code: impl Into<String>,
+        category: AttendanceCategory,
+    ) -> Self {
+        AttendanceCode {
+            provider: provider.into(),
+            code: code.into(),
+            label: None,
+            category,
+            late: false,
+        }
+    }
 }

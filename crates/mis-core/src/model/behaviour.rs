@@ -39,6 +39,20 @@ impl Polarity {
 }
 
 /// One behaviour event, possibly involving several students.
+///
+/// `#[non_exhaustive]`: other crates build one with [`BehaviourEvent::new`] (id, date and
+/// polarity) and then set the rest, so adding a field later breaks no caller.
+///
+/// ```
+/// use mis_core::model::{BehaviourEvent, Polarity};
+///
+/// let date = jiff::civil::date(2024, 9, 2);
+/// let mut e = BehaviourEvent::new("classcharts", "e1", date, Polarity::from_points(2))
+///     .with_student_ids(["1"]);
+/// e.points = Some(2);
+/// assert_eq!(e.polarity, Polarity::Positive);
+/// assert_eq!(e.student_ids, ["1"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BehaviourEvent {
     /// Vendor id.
@@ -61,4 +75,38 @@ pub struct BehaviourEvent {
     pub notes: Option<String>,
     /// Who recorded it.
     pub author: Option<String>,
+}
+
+impl BehaviourEvent {
+    /// An event with its id, date and polarity, no students and no optional details.
+    pub fn new(
+        provider: impl Into<String>,
+        id: impl Into<String>,
+        date: Date,
+        polarity: Polarity,
+    ) -> Self {
+        BehaviourEvent {
+            provider: provider.into(),
+            id: id.into(),
+            student_ids: Vec::new(),
+            occurred_at: None,
+            date,
+            polarity,
+            category: None,
+            points: None,
+            notes: None,
+            author: None,
+        }
+    }
+
+    /// Sets the students involved (vendor ids).
+    #[must_use]
+    pub fn with_student_ids<I>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.student_ids = ids.into_iter().map(Into::into).collect();
+        self
+    }
 }

@@ -19,6 +19,8 @@ open_enum! {
 }
 
 /// A group of students.
+///
+/// `#[non_exhaustive]`: other crates build one with [`Group::new`] and then set the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     /// Vendor id.
@@ -37,4 +39,25 @@ pub struct Group {
     pub staff_ids: Vec<String>,
     /// Student ids of the members.
     pub student_ids: Vec<String>,
+}
+
+impl Group {
+    /// A group with an id, name and kind; no code, subject, staff or members.
+    pub fn new(
+        provider: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        kind: GroupKind,
+    ) -> Self {
+        Group {
+            provider: provider.into(),
+            id: id.into(),
+            name: name.into(),
+            code: None,
+            kind,
+            subject: None,
+            staff_ids: Vec::new(),
+            student_ids: Vec::new(),
+        }
+    }
 }

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::{DateTime, open_enum};
 
 /// A homework task.
+///
+/// `#[non_exhaustive]`: other crates build one with [`Homework::new`] and then set the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Homework {
     /// Vendor id.
@@ -47,6 +49,8 @@ open_enum! {
 }
 
 /// A detention.
+///
+/// `#[non_exhaustive]`: other crates build one with [`Detention::new`] and then set the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Detention {
     /// Vendor id.
@@ -67,4 +71,49 @@ pub struct Detention {
     pub reason: Option<String>,
     /// Scheduled, attended, missed, cancelled.
     pub status: Option<DetentionStatus>,
+}
+
+impl Homework {
+    /// A task with its id and title; everything else empty.
+    pub fn new(
+        provider: impl Into<String>,
+        id: impl Into<String>,
+        title: impl Into<String>,
+    ) -> Self {
+        Homework {
+            provider: provider.into(),
+            id: id.into(),
+            student_id: None,
+            title: title.into(),
+            description: None,
+            subject: None,
+            group: None,
+            set_by: None,
+            set_on: None,
+            due_on: None,
+            status: None,
+        }
+    }
+}
+
+impl Detention {
+    /// A detention of one student on one date; times, place, reason and status unknown.
+    pub fn new(
+        provider: impl Into<String>,
+        id: impl Into<String>,
+        student_id: impl Into<String>,
+        date: Date,
+    ) -> Self {
+        Detention {
+            provider: provider.into(),
+            id: id.into(),
+            student_id: student_id.into(),
+            date,
+            start: None,
+            end: None,
+            location: None,
+            reason: None,
+            status: None,
+        }
+    }
 }

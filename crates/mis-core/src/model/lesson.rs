@@ -6,6 +6,22 @@ use serde::{Deserialize, Serialize};
 use super::DateTime;
 
 /// One lesson on one date (cyclic timetables are expanded into these).
+///
+/// `#[non_exhaustive]`: other crates build one with [`Lesson::new`] (id, date, start and end)
+/// and then set the rest, so adding a field later breaks no caller.
+///
+/// ```
+/// use mis_core::model::{DateTime, Lesson, stable_lesson_id};
+///
+/// let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
+/// let day = jiff::civil::date(2024, 9, 2);
+/// let start = DateTime::from_local(day.at(9, 0, 0, 0), &tz).unwrap();
+/// let end = DateTime::from_local(day.at(10, 0, 0, 0), &tz).unwrap();
+/// let mut l = Lesson::new("go4schools", stable_lesson_id("9A/Ma1", day, "1"), day, start, end);
+/// l.period = Some("1".into());
+/// l.teachers.push("Mr Smith".into());
+/// assert!(!l.cancelled);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lesson {
     /// Vendor id.
@@ -32,6 +48,32 @@ pub struct Lesson {
     pub rooms: Vec<String>,
     /// Whether the lesson is cancelled.
     pub cancelled: bool,
+}
+
+impl Lesson {
+    /// A lesson with its id, date and times; everything else is empty and it is not cancelled.
+    pub fn new(
+        provider: impl Into<String>,
+        id: impl Into<String>,
+        date: Date,
+        start: DateTime,
+        end: DateTime,
+    ) -> Self {
+        Lesson {
+            provider: provider.into(),
+            id: id.into(),
+            student_id: None,
+            date,
+            start,
+            end,
+            period: None,
+            subject: None,
+            group: None,
+            teachers: Vec::new(),
+            rooms: Vec::new(),
+            cancelled: false,
+        }
+    }
 }
 
 /// A stable id for a lesson from a vendor that has none: FNV-1a over class, date and period.

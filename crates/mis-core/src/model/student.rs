@@ -59,6 +59,9 @@ open_enum! {
 }
 
 /// One identifier of a student: `{kind, value}`.
+///
+/// Built with [`Identifier::new`]; it is `#[non_exhaustive]` so that fields can be added
+/// without breaking other crates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Identifier {
     /// What the value is.
@@ -78,6 +81,19 @@ impl Identifier {
 }
 
 /// A student (pupil).
+///
+/// `#[non_exhaustive]`: other crates build one with [`Student::new`] (the fields every record
+/// has) and then set the optional fields, so adding a field later breaks no caller.
+///
+/// ```
+/// use mis_core::model::{Identifier, IdentifierKind, Student};
+///
+/// let mut s = Student::new("go4schools", "42", "Ada", "Lovelace");
+/// s.year_group = Some("11".into());
+/// s.identifiers.push(Identifier::new(IdentifierKind::Upn, "A123456789012"));
+/// assert_eq!(s.upn(), Some("A123456789012"));
+/// assert_eq!(s.email, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Student {
     /// Vendor id (`classcharts`, `go4schools`, …).
