@@ -24,53 +24,38 @@ fn school() -> MemoryData {
             for (session, code) in [(Session::Am, am), (Session::Pm, pm)] {
                 let dt = date(2024, 9, day);
                 let m = mis_core::codes::map_dfe(code, dt);
-                d.marks.push(AttendanceMark {
-                    provider: "memory".into(),
-                    student_id: sid.into(),
-                    date: dt,
-                    slot: Slot::Session,
-                    session: Some(session),
-                    period: None,
-                    lesson_id: None,
-                    code: code.into(),
-                    category: m.category,
-                    late: m.late,
-                    minutes_late: None,
-                    note: None,
-                });
+                d.marks.push(
+                    AttendanceMark::new("memory", sid, dt, Slot::Session, code, m.category)
+                        .with_session(session)
+                        .with_late(m.late),
+                );
             }
         }
         let dt = date(2024, 9, day);
-        d.lessons.push(Lesson {
-            provider: "memory".into(),
-            id: stable_lesson_id("9A/Ma1", dt, "1"),
-            student_id: None,
-            date: dt,
-            start: DateTime::from_local(dt.at(9, 0, 0, 0), &london).unwrap(),
-            end: DateTime::from_local(dt.at(10, 0, 0, 0), &london).unwrap(),
-            period: Some("1".into()),
-            subject: Some("Maths".into()),
-            group: Some("9A/Ma1".into()),
-            teachers: vec!["Mr Smith".into()],
-            rooms: vec!["M1".into()],
-            cancelled: false,
-        });
-        d.behaviour.push(BehaviourEvent {
-            provider: "memory".into(),
-            id: format!("e{day}"),
-            student_ids: vec!["1".into()],
-            occurred_at: None,
-            date: dt,
-            polarity: if day % 2 == 0 {
-                Polarity::Positive
-            } else {
-                Polarity::Negative
-            },
-            category: Some("Merit".into()),
-            points: Some(if day % 2 == 0 { 2 } else { -1 }),
-            notes: None,
-            author: None,
-        });
+        let mut lesson = Lesson::new(
+            "memory",
+            stable_lesson_id("9A/Ma1", dt, "1"),
+            dt,
+            DateTime::from_local(dt.at(9, 0, 0, 0), &london).unwrap(),
+            DateTime::from_local(dt.at(10, 0, 0, 0), &london).unwrap(),
+        );
+        lesson.period = Some("1".into());
+        lesson.subject = Some("Maths".into());
+        lesson.group = Some("9A/Ma1".into());
+        lesson.teachers = vec!["Mr Smith".into()];
+        lesson.rooms = vec!["M1".into()];
+        d.lessons.push(lesson);
+        let points = if day % 2 == 0 { 2 } else { -1 };
+        let mut event = BehaviourEvent::new(
+            "memory",
+            format!("e{day}"),
+            dt,
+            Polarity::from_points(points),
+        )
+        .with_student_ids(["1"]);
+        event.category = Some("Merit".into());
+        event.points = Some(points);
+        d.behaviour.push(event);
     }
     d
 }
