@@ -38,7 +38,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// use mis_go4schools::{Config, RateLimit};
 ///
 /// let config = Config::new("school-api-key")
-///     .update_options(|o| o.with_base_url("http://127.0.0.1:8080").with_timeout(Duration::from_secs(30)))
+///     .update_options(|o| {
+///         o.with_base_url("http://127.0.0.1:8080")
+///             .with_timeout(Duration::from_secs(30))
+///     })
 ///     .tenant("Hillside");
 /// assert_eq!(config.options().base_url(), Some("http://127.0.0.1:8080"));
 /// // Unset: GO 4 Schools' default (10 a second).

@@ -10,11 +10,11 @@
 //!   student found only in an earlier year is a leaver, with that year's details.
 //!
 //! [`Config::leavers_between`]: crate::Config::leavers_between
-//! * **attendance** — for each date of the range (split by academic year, since
-//!   GO's paths name one academic year each; dates the calendar marks `Closed` skipped), the session marks and lesson marks of that
-//!   date; mark and alias ids resolved through that year's attendance codes into the raw code,
-//!   categorised by `mis_core::codes`; lesson marks placed in their period through the
-//!   timetabled classes.
+//! * **attendance** — for each date of the range (split by academic year, since each of GO's
+//!   paths names one academic year; dates the calendar marks `Closed` skipped), the session
+//!   marks and lesson marks of that date; mark and alias ids resolved through that year's
+//!   attendance codes into the raw code, categorised by `mis_core::codes`; lesson marks
+//!   placed in their period through the timetabled classes.
 //! * **timetable** — the cyclic timetable (periods in week 1/2 on a weekday) expanded over
 //!   the calendar's open days (which timetable and week each date is); a student filter uses
 //!   that student's classes and membership dates.
