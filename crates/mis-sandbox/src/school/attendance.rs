@@ -132,13 +132,10 @@ pub(crate) fn code_book(provider: &str, date: Date) -> Vec<AttendanceCode> {
         .iter()
         .map(|(code, label)| {
             let mapped = map_dfe(code, date);
-            AttendanceCode {
-                provider: provider.to_string(),
-                code: code.to_string(),
-                label: Some(label.to_string()),
-                category: mapped.category,
-                late: mapped.late,
-            }
+            let mut entry = AttendanceCode::new(provider, *code, mapped.category);
+            entry.label = Some(label.to_string());
+            entry.late = mapped.late;
+            entry
         })
         .collect()
 }
@@ -371,20 +368,21 @@ pub(crate) fn mark(
     outcome: Outcome,
 ) -> AttendanceMark {
     let mapped = map_dfe(outcome.code, date);
-    AttendanceMark {
-        provider: provider.to_string(),
-        student_id: student_id.to_string(),
+    let mut mark = AttendanceMark::new(
+        provider,
+        student_id,
         date,
         slot,
-        session,
-        period: period.map(str::to_string),
-        lesson_id: lesson_id.map(str::to_string),
-        code: outcome.code.to_string(),
-        category: mapped.category,
-        late: mapped.late,
-        minutes_late: outcome.minutes,
-        note: outcome.note.map(str::to_string),
-    }
+        outcome.code,
+        mapped.category,
+    )
+    .with_late(mapped.late);
+    mark.session = session;
+    mark.period = period.map(str::to_string);
+    mark.lesson_id = lesson_id.map(str::to_string);
+    mark.minutes_late = outcome.minutes;
+    mark.note = outcome.note.map(str::to_string);
+    mark
 }
 
 #[cfg(test)]

@@ -165,24 +165,15 @@ pub(crate) fn generate(ctx: &BehaviourContext<'_>) -> (Vec<BehaviourRecord>, Vec
         let at = day
             .date
             .at((draft.minute / 60) as i8, (draft.minute % 60) as i8, 0, 0);
-        let event = BehaviourEvent {
-            provider: ctx.provider.to_string(),
-            id: (k + 1).to_string(),
-            student_ids: draft
-                .students
-                .iter()
-                .map(|s| ctx.student_ids[*s].clone())
-                .collect(),
-            occurred_at: Some(
-                DateTime::from_local(at, ctx.tz).expect("school hours are never in a DST gap"),
-            ),
-            date: day.date,
-            polarity: draft.kind.2,
-            category: Some(draft.kind.0.to_string()),
-            points: Some(draft.kind.1),
-            notes: draft.note.clone(),
-            author: Some(teacher.display.clone()),
-        };
+        let mut event =
+            BehaviourEvent::new(ctx.provider, (k + 1).to_string(), day.date, draft.kind.2)
+                .with_student_ids(draft.students.iter().map(|s| ctx.student_ids[*s].as_str()));
+        event.occurred_at =
+            Some(DateTime::from_local(at, ctx.tz).expect("school hours are never in a DST gap"));
+        event.category = Some(draft.kind.0.to_string());
+        event.points = Some(draft.kind.1);
+        event.notes = draft.note.clone();
+        event.author = Some(teacher.display.clone());
         events.push(BehaviourRecord {
             event,
             staff_id: teacher.staff.id.clone(),
@@ -270,18 +261,19 @@ fn detentions(
         };
         // Everyone involved in the incident is kept behind.
         for student in &draft.students {
+            let mut detention = Detention::new(
+                ctx.provider,
+                (out.len() + 1).to_string(),
+                ctx.student_ids[*student].as_str(),
+                next.date,
+            );
+            detention.start = Some(at(15, 20));
+            detention.end = Some(at(end_h, end_m));
+            detention.location = Some(location.clone());
+            detention.reason = Some(label.to_string());
+            detention.status = Some(status.clone());
             out.push(DetentionRecord {
-                detention: Detention {
-                    provider: ctx.provider.to_string(),
-                    id: (out.len() + 1).to_string(),
-                    student_id: ctx.student_ids[*student].clone(),
-                    date: next.date,
-                    start: Some(at(15, 20)),
-                    end: Some(at(end_h, end_m)),
-                    location: Some(location.clone()),
-                    reason: Some(label.to_string()),
-                    status: Some(status.clone()),
-                },
+                detention,
                 behaviour_event_id: record.event.id.clone(),
                 staff_id: record.staff_id.clone(),
             });

@@ -222,25 +222,20 @@ pub(crate) fn build(provider: &str, start_year: i16) -> (AcademicYear, Vec<Term>
         }
     }
 
-    let year = AcademicYear {
-        provider: provider.to_string(),
-        id: year_id,
-        name: format!("{start_year}/{end_year}"),
-        start_date: autumn_start,
-        end_date: summer_end,
-    };
+    let year = AcademicYear::new(
+        provider,
+        year_id,
+        format!("{start_year}/{end_year}"),
+        autumn_start,
+        summer_end,
+    );
     (year, terms, Calendar { days, closures })
 }
 
 fn term(provider: &str, year_id: &str, key: &str, name: &str, start: Date, end: Date) -> Term {
-    Term {
-        provider: provider.to_string(),
-        id: format!("{year_id}-{key}"),
-        academic_year_id: Some(year_id.to_string()),
-        name: name.to_string(),
-        start_date: start,
-        end_date: end,
-    }
+    let mut term = Term::new(provider, format!("{year_id}-{key}"), name, start, end);
+    term.academic_year_id = Some(year_id.to_string());
+    term
 }
 
 fn closure(kind: ClosureKind, name: &str, start: Date, end: Date) -> Closure {

@@ -186,24 +186,23 @@ pub(crate) fn generate(ctx: &HomeworkContext<'_>) -> Vec<HomeworkRecord> {
             let group = &ctx.teaching[g];
             let teacher = &ctx.staff[group.teacher];
             let subject = &ctx.subjects[group.subject];
+            let mut homework = Homework::new(
+                ctx.provider,
+                (k + 1).to_string(),
+                format!("{}: {topic}", subject.name),
+            );
+            homework.description = Some(format!(
+                "Complete the {} task on {} set in class. Bring it to your next lesson.",
+                subject.name.to_lowercase(),
+                topic.to_lowercase()
+            ));
+            homework.subject = Some(subject.name.clone());
+            homework.group = Some(group.name.clone());
+            homework.set_by = Some(teacher.display.clone());
+            homework.set_on = Some(set_on);
+            homework.due_on = Some(due_on);
             HomeworkRecord {
-                homework: Homework {
-                    provider: ctx.provider.to_string(),
-                    id: (k + 1).to_string(),
-                    student_id: None,
-                    title: format!("{}: {topic}", subject.name),
-                    description: Some(format!(
-                        "Complete the {} task on {} set in class. Bring it to your next lesson.",
-                        subject.name.to_lowercase(),
-                        topic.to_lowercase()
-                    )),
-                    subject: Some(subject.name.clone()),
-                    group: Some(group.name.clone()),
-                    set_by: Some(teacher.display.clone()),
-                    set_on: Some(set_on),
-                    due_on: Some(due_on),
-                    status: None,
-                },
+                homework,
                 group_id: ctx.group_ids[g].clone(),
                 staff_id: teacher.staff.id.clone(),
             }

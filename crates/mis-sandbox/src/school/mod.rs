@@ -447,20 +447,20 @@ impl School {
                     DateTime::from_local(day.date.to_datetime(t), &tz)
                         .expect("school hours are never in a DST gap")
                 };
-                out.push(Lesson {
-                    provider: self.provider.clone(),
-                    id: School::lesson_id(&slot.group, day.date, &period.label),
-                    student_id: student.map(|(id, _)| id.to_string()),
-                    date: day.date,
-                    start: at(period.start),
-                    end: at(period.end),
-                    period: Some(period.label.clone()),
-                    subject: Some(slot.subject.clone()),
-                    group: Some(slot.group.clone()),
-                    teachers: vec![slot.teacher.clone()],
-                    rooms: vec![slot.room.clone()],
-                    cancelled: false,
-                });
+                let mut lesson = Lesson::new(
+                    self.provider.as_str(),
+                    School::lesson_id(&slot.group, day.date, &period.label),
+                    day.date,
+                    at(period.start),
+                    at(period.end),
+                );
+                lesson.student_id = student.map(|(id, _)| id.to_string());
+                lesson.period = Some(period.label.clone());
+                lesson.subject = Some(slot.subject.clone());
+                lesson.group = Some(slot.group.clone());
+                lesson.teachers = vec![slot.teacher.clone()];
+                lesson.rooms = vec![slot.room.clone()];
+                out.push(lesson);
             }
         }
         out
@@ -652,16 +652,11 @@ fn build(seed: u64, size: usize, options: SchoolOptions) -> School {
                      staff: Vec<String>,
                      members: Vec<String>| {
         let id = (groups.len() + 1).to_string();
-        groups.push(Group {
-            provider: provider.to_string(),
-            id: id.clone(),
-            name,
-            code: None,
-            kind,
-            subject,
-            staff_ids: staff,
-            student_ids: members,
-        });
+        let mut g = Group::new(provider, id.clone(), name, kind);
+        g.subject = subject;
+        g.staff_ids = staff;
+        g.student_ids = members;
+        groups.push(g);
         id
     };
     for (y, spec) in years.iter().enumerate() {

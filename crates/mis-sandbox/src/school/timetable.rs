@@ -298,20 +298,15 @@ impl Hiring<'_> {
         }
 
         let id = (9001 + index).to_string();
-        let staff = Staff {
-            provider: self.provider.to_string(),
-            id,
-            title: Some(title.to_string()),
-            first_name: first.to_string(),
-            last_name: last.to_string(),
-            email: Some(format!("{local}@{}", self.domain)),
-            code: Some(code),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-            identifiers: vec![Identifier::new(
-                IdentifierKind::MisId,
-                format!("{}", 700_000 + index),
-            )],
-        };
+        let mut staff = Staff::new(self.provider, id, first, last);
+        staff.title = Some(title.to_string());
+        staff.email = Some(format!("{local}@{}", self.domain));
+        staff.code = Some(code);
+        staff.roles = roles.iter().map(|r| r.to_string()).collect();
+        staff.identifiers = vec![Identifier::new(
+            IdentifierKind::MisId,
+            format!("{}", 700_000 + index),
+        )];
         let display = format!("{title} {} {last}", &first[..1]);
         self.staff.push(StaffMember { staff, display });
         index

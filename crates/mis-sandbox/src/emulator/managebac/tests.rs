@@ -682,19 +682,17 @@ fn book_marks(s: &School) -> Vec<AttendanceMark> {
     let date = s.academic_year.start_date;
     s.attendance_codes
         .iter()
-        .map(|c| AttendanceMark {
-            provider: s.provider.clone(),
-            student_id: "1001".into(),
-            date,
-            slot: Slot::Session,
-            session: Some(Session::Am),
-            period: None,
-            lesson_id: None,
-            code: c.code.clone(),
-            category: c.category,
-            late: c.late,
-            minutes_late: None,
-            note: None,
+        .map(|c| {
+            AttendanceMark::new(
+                s.provider.as_str(),
+                "1001",
+                date,
+                Slot::Session,
+                c.code.as_str(),
+                c.category,
+            )
+            .with_session(Session::Am)
+            .with_late(c.late)
         })
         .collect()
 }
