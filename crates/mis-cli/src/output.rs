@@ -578,20 +578,12 @@ mod tests {
     }
 
     fn mark() -> AttendanceMark {
-        AttendanceMark {
-            provider: "hubmis".into(),
-            student_id: "7".into(),
-            date: date(2024, 9, 2),
-            slot: Slot::Session,
-            session: Some(Session::Am),
-            period: None,
-            lesson_id: None,
-            code: "L".into(),
-            category: AttendanceCategory::Present,
-            late: true,
-            minutes_late: Some(12),
-            note: None,
-        }
+        let (day, present) = (date(2024, 9, 2), AttendanceCategory::Present);
+        let mut m = AttendanceMark::new("hubmis", "7", day, Slot::Session, "L", present)
+            .with_session(Session::Am)
+            .with_late(true);
+        m.minutes_late = Some(12);
+        m
     }
 
     fn render<T: Serialize + DeserializeOwned>(records: Vec<T>, format: Format) -> String {

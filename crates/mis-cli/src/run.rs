@@ -261,20 +261,15 @@ mod tests {
         session: Session,
         category: AttendanceCategory,
     ) -> AttendanceMark {
-        AttendanceMark {
-            provider: "memory".into(),
-            student_id: student.into(),
-            date: date(2024, 9, day),
-            slot: Slot::Session,
-            session: Some(session),
-            period: None,
-            lesson_id: None,
-            code: "?".into(),
+        AttendanceMark::new(
+            "memory",
+            student,
+            date(2024, 9, day),
+            Slot::Session,
+            "?",
             category,
-            late: false,
-            minutes_late: None,
-            note: None,
-        }
+        )
+        .with_session(session)
     }
 
     fn provider() -> Arc<dyn MisProvider> {
@@ -441,11 +436,9 @@ mod tests {
     /// unmapped code): every student is reported, and the unmapped code is named.
     #[tokio::test]
     async fn the_summary_reports_every_student_of_a_mixed_register_input() {
-        let day = |student: &str, d: i8, code: &str, category| AttendanceMark {
-            slot: Slot::Day,
-            session: None,
-            code: code.into(),
-            ..mark(student, d, Session::Am, category)
+        let day = |student: &str, d: i8, code: &str, category| {
+            let on = date(2024, 9, d);
+            AttendanceMark::new("memory", student, on, Slot::Day, code, category)
         };
         let data = MemoryData {
             marks: vec![

@@ -10,24 +10,22 @@ fn temp_db(name: &str) -> String {
 }
 
 fn mark(session: Option<Session>, period: Option<&str>, code: &str) -> AttendanceMark {
-    AttendanceMark {
-        provider: "memory".into(),
-        student_id: "1".into(),
-        date: date(2024, 9, 9),
-        slot: if session.is_some() {
-            Slot::Session
-        } else {
-            Slot::Lesson
-        },
-        session,
-        period: period.map(str::to_string),
-        lesson_id: None,
-        code: code.into(),
-        category: AttendanceCategory::Present,
-        late: false,
-        minutes_late: None,
-        note: None,
-    }
+    let slot = if session.is_some() {
+        Slot::Session
+    } else {
+        Slot::Lesson
+    };
+    let mut m = AttendanceMark::new(
+        "memory",
+        "1",
+        date(2024, 9, 9),
+        slot,
+        code,
+        AttendanceCategory::Present,
+    );
+    m.session = session;
+    m.period = period.map(str::to_string);
+    m
 }
 
 #[tokio::test]
@@ -35,18 +33,9 @@ async fn upserts_never_duplicate() {
     let url = temp_db("upsert");
     let mut store = open(&url).await.unwrap();
     let student = Student::new("memory", "1", "Ada", "Lovelace");
-    let event = BehaviourEvent {
-        provider: "memory".into(),
-        id: "e1".into(),
-        student_ids: vec!["1".into()],
-        occurred_at: None,
-        date: date(2024, 9, 9),
-        polarity: Polarity::Positive,
-        category: None,
-        points: Some(2),
-        notes: None,
-        author: None,
-    };
+    let mut event = BehaviourEvent::new("memory", "e1", date(2024, 9, 9), Polarity::Positive)
+        .with_student_ids(["1"]);
+    event.points = Some(2);
     for _ in 0..2 {
         store.begin().await.unwrap();
         store
