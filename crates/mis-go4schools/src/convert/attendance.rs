@@ -39,13 +39,19 @@ pub fn session_mark(
     book: &CodeBook,
     mapper: &CodeMapper,
 ) -> Result<AttendanceMark> {
-    let raw = m.session.as_deref().map(str::trim);
-    let session = match raw {
-        Some(s) if s.eq_ignore_ascii_case("AM") => Session::Am,
-        Some(s) if s.eq_ignore_ascii_case("PM") => Session::Pm,
+    Ok(session_mark_in(m, session_of(m)?, date, book, mapper))
+}
+
+/// The session (AM or PM) of a session mark: the one check [`session_mark`] can fail, on
+/// its own so that a day's marks can be checked when they arrive and converted later. An
+/// unknown session value is a `Decode` error naming it.
+pub fn session_of(m: &wire::SessionMark) -> Result<Session> {
+    match m.session.as_deref().map(str::trim) {
+        Some(s) if s.eq_ignore_ascii_case("AM") => Ok(Session::Am),
+        Some(s) if s.eq_ignore_ascii_case("PM") => Ok(Session::Pm),
         other => {
             let shown = other.unwrap_or("null");
-            return Err(Error::decode(
+            Err(Error::decode(
                 VENDOR,
                 "attendance.session_marks",
                 format!(
@@ -53,9 +59,19 @@ pub fn session_mark(
                     m.student_id
                 ),
                 DecodeDetail::new("session", shown.as_bytes()),
-            ));
+            ))
         }
-    };
+    }
+}
+
+/// [`session_mark`] for a mark whose session [`session_of`] has already read.
+pub fn session_mark_in(
+    m: &wire::SessionMark,
+    session: Session,
+    date: Date,
+    book: &CodeBook,
+    mapper: &CodeMapper,
+) -> AttendanceMark {
     let date = m.date.unwrap_or(date);
     let resolved = book.resolve(m.session_mark_id, m.session_alias_id);
     let (code, mapped) = resolved.categorise(date, mapper);
@@ -65,7 +81,7 @@ pub fn session_mark(
             "a session mark id is not in the year's attendance codes; reported as unmapped"
         );
     }
-    Ok(AttendanceMark {
+    AttendanceMark {
         provider: VENDOR.to_owned(),
         student_id: m.student_id.to_string(),
         date,
@@ -78,7 +94,7 @@ pub fn session_mark(
         late: mapped.late,
         minutes_late: minutes(m.session_minutes_late),
         note: note(&m.session_notes),
-    })
+    }
 }
 
 /// A lesson mark. The class resolves (through `timetable`) to its period label and to the

@@ -10,7 +10,7 @@ pub mod staff;
 pub mod student;
 pub mod timetable;
 
-pub use attendance::{lesson_mark, session_mark};
+pub use attendance::{lesson_mark, session_mark, session_mark_in, session_of};
 pub use behaviour::{behaviour_event, polarity};
 pub use calendar::{
     academic_year, academic_year_name, academic_year_of, academic_year_range,
