@@ -116,66 +116,36 @@ async fn start(vendor: VendorId, school: Arc<School>) -> Sandbox {
     .expect("emulator starts")
 }
 
-fn prefix(vendor: VendorId) -> String {
-    format!("MIS_{}", vendor.as_str().to_ascii_uppercase())
-}
-
-/// The environment a provider reads: base URL, credentials (some replaced), and the scaled
-/// quotas.
+/// The environment a provider reads: base URL, credentials (some replaced), and the
+/// settings the emulator's school needs at its time scale (scaled quotas…).
 fn env(sandbox: &Sandbox, creds: &BTreeMap<&'static str, String>) -> BTreeMap<String, String> {
-    let p = prefix(sandbox.id());
-    let mut env = BTreeMap::new();
-    env.insert(format!("{p}_BASE_URL"), sandbox.base_url());
+    let id = sandbox.id();
+    let mut env: BTreeMap<String, String> = sandbox.settings().iter().cloned().collect();
+    env.insert(id.env("BASE_URL"), sandbox.base_url());
     for (name, value) in creds {
-        env.insert(format!("{p}_{}", name.to_ascii_uppercase()), value.clone());
+        env.insert(id.env(&name.to_ascii_uppercase()), value.clone());
     }
-    match sandbox.id() {
-        hubmis::ID => {
-            env.insert("MIS_HUBMIS_QUOTA".into(), "12/0.6".into());
-            env.insert("MIS_HUBMIS_ENROLMENT_DETAILS".into(), "false".into());
-        }
-        managebac::ID => {
-            env.insert("MIS_MANAGEBAC_QUOTA".into(), "1000/1".into());
-        }
-        _ => {}
+    // One request per student less: the leak check reads the roll, not UPNs.
+    if id == hubmis::ID {
+        env.insert("MIS_HUBMIS_ENROLMENT_DETAILS".into(), "false".into());
     }
     env
 }
 
-/// The provider and the `Debug` of its config, as `mis-cli` opens it.
+/// The provider, opened the way `mis` opens it (through the vendor registry), and the
+/// `Debug` of the shared client settings it was given.
 fn open(
     vendor: VendorId,
     env: &BTreeMap<String, String>,
 ) -> mis_core::Result<(Arc<dyn MisProvider>, String)> {
     let lookup = |name: &str| env.get(name).cloned();
-    Ok(match vendor {
-        go4schools::ID => {
-            let c = mis_go4schools::Config::from_lookup(lookup)?;
-            let shown = format!("{c:?} {c:#?}");
-            (Arc::new(mis_go4schools::Go4SchoolsProvider::new(c)?), shown)
-        }
-        hubmis::ID => {
-            let c = mis_hubmis::Config::from_lookup(lookup)?;
-            let shown = format!("{c:?} {c:#?}");
-            (Arc::new(mis_hubmis::HubmisProvider::new(c)?), shown)
-        }
-        classcharts::ID => {
-            let c = mis_classcharts::Config::from_lookup(lookup)?;
-            let shown = format!("{c:?} {c:#?}");
-            (mis_classcharts::provider(c)?, shown)
-        }
-        classe365::ID => {
-            let c = mis_classe365::Config::from_lookup(lookup)?;
-            let shown = format!("{c:?} {c:#?}");
-            (Arc::new(mis_classe365::Classe365Provider::new(c)?), shown)
-        }
-        managebac::ID => {
-            let c = mis_managebac::Config::from_lookup(lookup)?;
-            let shown = format!("{c:?} {c:#?}");
-            (Arc::new(mis_managebac::ManageBacProvider::new(c)?), shown)
-        }
-        other => panic!("no leak-check provider for {other}"),
-    })
+    let registry = mis_cli::Registry::builtin();
+    let entry = registry.lookup(vendor.as_str())?;
+    let options = mis_http::ClientOptions::from_lookup(vendor, lookup)?;
+    let shown = format!("{options:?} {options:#?}");
+    let provider =
+        mis_cli::providers::open_with(entry.vendor, None, None, &lookup, &http::Extensions::new())?;
+    Ok((provider, shown))
 }
 
 /// Opens the provider and reads students and one day of attendance, with every log line
@@ -203,7 +173,7 @@ async fn run(
     match open(vendor, &env) {
         Err(e) => shown.error("open", &e),
         Ok((provider, config)) => {
-            shown.add("config Debug", config);
+            shown.add("options Debug", config);
             shown.add("provider Debug", format!("{provider:?} {provider:#?}"));
             let day = school
                 .attendance_range
