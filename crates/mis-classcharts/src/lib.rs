@@ -103,6 +103,7 @@
 //! Writes through the trait (`record_attendance`): pupils and parents cannot mark registers.
 //! Staff, groups, academic years and the attendance code book: the API has no such lists.
 //! They return `ErrorKind::Unsupported`, and [`MisProvider::capabilities`] says so.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod client;

@@ -108,6 +108,7 @@
 //!
 //! Timetables and behaviour: Classe365 has no such endpoints, so they return
 //! `ErrorKind::Unsupported` and [`MisProvider::capabilities`] says so.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod client;

@@ -10,6 +10,7 @@
 //! - [`output`]: `table`, `json`, `jsonl` and `csv`, implemented once for any record type.
 //! - [`exit`]: the error type and the exit code of each error kind.
 //! - [`store`]: the normalised tables in SQLite or PostgreSQL (demo and sync).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod cli;
 pub mod collect;

@@ -10,11 +10,13 @@
 //! use mis_core::MisProvider;
 //! fn takes_any(_p: Arc<dyn MisProvider>) {}
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod codes;
 pub mod diagnostics;
 pub mod error;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod memory;
 pub mod model;
 pub mod paging;

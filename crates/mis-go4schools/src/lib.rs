@@ -66,6 +66,7 @@
 //!
 //! Special-category data (SEND and sensitive attributes, medical conditions) and photos are
 //! `mis_core::Sensitive`, redacted in `Debug`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod client;

@@ -81,6 +81,7 @@ pub(crate) fn until(now: Timestamp, then: Timestamp) -> Duration {
 }
 
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use fake::FakeClock;
 
 #[cfg(feature = "test-util")]

@@ -62,6 +62,7 @@
 //!     .await?;
 //! # let _ = students; Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
 mod builder;
@@ -78,6 +79,7 @@ mod request;
 mod retry;
 mod secret;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 mod timeout;
 mod trace;

@@ -107,6 +107,7 @@
 //!
 //! A program that offers several vendors lists [`DESCRIPTOR`] in its registry: it opens a
 //! provider from those variables, with `--school` naming the realm.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod client;

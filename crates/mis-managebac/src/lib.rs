@@ -130,6 +130,7 @@
 //! AM/PM session marks, homework (ManageBac tasks are not modelled) and detentions:
 //! `ErrorKind::Unsupported`, declared in [`MisProvider::capabilities`]. OAuth (v2p3 only) is
 //! not implemented: the token header works on every version.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod client;

@@ -4,6 +4,7 @@
 //! synthetic school, served by a faithful emulator of each vendor's API with fault injection.
 //! It powers `mis demo`, the round-trip and conformance tests, the chaos tests and the
 //! benchmarks.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod emulator;
 pub mod school;
