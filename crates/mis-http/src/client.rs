@@ -3,7 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
+use std::future::Future;
+
+use futures::TryFutureExt;
+use futures::future::{BoxFuture, Either};
 use http::{HeaderMap, Method};
 use mis_core::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -114,20 +117,30 @@ impl HttpClient {
     /// Requests from [`RequestBuilder::build`] carry their metadata; others get the defaults
     /// (operation `unnamed`, idempotency from the method). A request for another origin than
     /// the base URL is refused with `InvalidInput`, as credentials would go with it.
-    pub async fn send_request(&self, mut request: Request) -> Result<Response> {
+    ///
+    /// The request is checked and handed to the stack when this is called; the returned
+    /// future (small, and independent of `self`) drives it.
+    pub fn send_request(
+        &self,
+        mut request: Request,
+    ) -> impl Future<Output = Result<Response>> + Send + use<> {
         prepare(&mut request);
         let operation = RequestMeta::of(&request).operation();
-        if !self.shared.base.same_origin_uri(request.uri()) {
-            return Err(self.annotate(
+        // A request still going to the URL its request builder parsed is checked on that URL
+        // (no parse); one whose URI was replaced since, or built elsewhere, on its URI.
+        let base = &self.shared.base;
+        if !Progress::built_target_is(&request, |url| base.same_origin(url))
+            && !base.same_origin_uri(request.uri())
+        {
+            return Either::Left(std::future::ready(Err(self.annotate(
                 Error::invalid_input(
                     "refusing to send a request to another origin than the base URL",
                 ),
                 operation,
-            ));
+            ))));
         }
-        (self.shared.stack)(request)
-            .await
-            .map_err(|e| self.annotate(e, operation))
+        let vendor = self.vendor();
+        Either::Right((self.shared.stack)(request).map_err(move |e| annotate(e, vendor, operation)))
     }
 
     /// Sends a ready-made request and decodes its JSON body.
@@ -172,16 +185,21 @@ impl HttpClient {
 
     /// Adds vendor and operation to an error that lacks them.
     pub(crate) fn annotate(&self, error: Error, operation: &'static str) -> Error {
-        let error = if error.vendor().is_none() {
-            error.with_vendor(self.vendor())
-        } else {
-            error
-        };
-        if error.operation().is_none() {
-            error.with_operation(operation)
-        } else {
-            error
-        }
+        annotate(error, self.vendor(), operation)
+    }
+}
+
+/// Adds `vendor` and `operation` to an error that lacks them.
+fn annotate(error: Error, vendor: &'static str, operation: &'static str) -> Error {
+    let error = if error.vendor().is_none() {
+        error.with_vendor(vendor)
+    } else {
+        error
+    };
+    if error.operation().is_none() {
+        error.with_operation(operation)
+    } else {
+        error
     }
 }
 

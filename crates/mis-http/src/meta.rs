@@ -168,10 +168,15 @@ pub(crate) struct Progress {
     /// The URL the request builder parsed, taken by the transport of the first attempt so it
     /// need not parse the URI again.
     target: Mutex<Option<Url>>,
+    /// The URI the request builder made from that URL (see [`Progress::names_built_uri`]).
+    built: Option<http::Uri>,
 }
 
 impl Progress {
-    pub(crate) fn new(meta: Option<RequestMeta>, target: Option<Url>) -> Self {
+    /// `target`: the URL the request builder checked (same origin as the base URL) and the
+    /// URI it made from it, which the request carries.
+    pub(crate) fn new(meta: Option<RequestMeta>, target: Option<(Url, http::Uri)>) -> Self {
+        let (target, built) = target.unzip();
         Progress {
             meta,
             dispatch: AtomicU8::new(PENDING),
@@ -180,7 +185,51 @@ impl Progress {
             queued_nanos: AtomicU64::new(0),
             limit_nanos: AtomicU64::new(u64::MAX),
             target: Mutex::new(target),
+            built,
         }
+    }
+
+    /// Whether `uri` is still the URI the request builder made, checked by identity rather
+    /// than by comparing text: the same scheme, and authority and path pointing at the very
+    /// bytes the builder's URI holds. This progress keeps those bytes alive, so no other URI
+    /// can occupy them; a layer that rewrote the URI (even to the same text) fails the check
+    /// and the request is checked or parsed again the slow way.
+    pub(crate) fn names_built_uri(&self, uri: &http::Uri) -> bool {
+        let Some(built) = &self.built else {
+            return false;
+        };
+        let same = |a: Option<&str>, b: Option<&str>| match (a, b) {
+            (Some(a), Some(b)) => std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len(),
+            (None, None) => true,
+            _ => false,
+        };
+        uri.scheme() == built.scheme()
+            && same(
+                uri.authority().map(|a| a.as_str()),
+                built.authority().map(|a| a.as_str()),
+            )
+            && same(
+                uri.path_and_query().map(|p| p.as_str()),
+                built.path_and_query().map(|p| p.as_str()),
+            )
+    }
+
+    /// Whether `request` still goes to the URL its request builder made, and `check` holds
+    /// for that URL. `false` when there is no such URL (not built by a request builder, the
+    /// URI rewritten since, or the URL already handed to a transport).
+    pub(crate) fn built_target_is(request: &Request, check: impl FnOnce(&Url) -> bool) -> bool {
+        let Some(progress) = Progress::of(request) else {
+            return false;
+        };
+        if !progress.names_built_uri(request.uri()) {
+            return false;
+        }
+        progress
+            .target
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(check)
     }
 
     /// The progress of `request`, when it went through [`prepare`].
@@ -205,15 +254,14 @@ impl Progress {
     /// (a layer may have rewritten it).
     pub(crate) fn take_target(request: &Request) -> Option<Url> {
         let progress = Progress::of(request)?;
-        let mut target = progress
+        if !progress.names_built_uri(request.uri()) {
+            return None;
+        }
+        progress
             .target
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if target.as_ref()?.as_str() == request.uri() {
-            target.take()
-        } else {
-            None
-        }
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     pub(crate) fn attempts(&self) -> u32 {
@@ -264,6 +312,22 @@ impl Progress {
 
 fn saturating_nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX - 1)
+}
+
+/// [`prepare`], then the request's progress and metadata, with one extension lookup when the
+/// request is already prepared (the usual case below the client).
+pub(crate) fn prepared(request: &mut Request) -> (Arc<Progress>, RequestMeta) {
+    if let Some(progress) = Progress::of(request) {
+        if let Some(meta) = progress.meta {
+            return (progress.clone(), meta);
+        }
+    }
+    prepare(request);
+    let meta = RequestMeta::of(request);
+    let progress = Progress::of(request)
+        .cloned()
+        .unwrap_or_else(|| Arc::new(Progress::new(Some(meta), None)));
+    (progress, meta)
 }
 
 /// Adds the extensions the stack relies on, keeping any already there.
@@ -336,16 +400,55 @@ pub(crate) fn clone_request(request: &Request) -> Request {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_builder_url_is_reused_while_it_names_the_uri() {
-        let url = Url::parse("http://127.0.0.1:8080/api/v1/students?page=1").unwrap();
+    fn built(text: &str) -> Request {
+        let url = Url::parse(text).unwrap();
+        let uri = http::Uri::try_from(url.as_str()).unwrap();
         let mut request = Request::new(bytes::Bytes::new());
-        *request.uri_mut() = http::Uri::try_from(url.as_str()).unwrap();
+        *request.uri_mut() = uri.clone();
         request
             .extensions_mut()
-            .insert(Arc::new(Progress::new(None, Some(url))));
+            .insert(Arc::new(Progress::new(None, Some((url, uri)))));
+        request
+    }
+
+    #[test]
+    fn the_builder_url_is_reused_while_it_names_the_uri() {
+        let request = built("http://127.0.0.1:8080/api/v1/students?page=1");
+        assert!(Progress::built_target_is(&request, |_| true));
+        assert!(!Progress::built_target_is(&request, |_| false));
+        // A copy for a retry shares the builder's bytes.
+        let copy = clone_request(&request);
+        assert!(Progress::of(&copy).unwrap().names_built_uri(copy.uri()));
         assert!(Progress::take_target(&request).is_some());
         // Taken once.
         assert!(Progress::take_target(&request).is_none());
+        assert!(!Progress::built_target_is(&request, |_| true));
+    }
+
+    #[test]
+    fn a_rewritten_uri_is_not_the_built_one_even_with_the_same_text() {
+        let text = "http://127.0.0.1:8080/api/v1/students?page=1";
+        for other in [
+            text,
+            "http://127.0.0.1:8080/api/v1/staff?page=1",
+            "http://evil.example:8080/api/v1/students?page=1",
+            "https://127.0.0.1:8080/api/v1/students?page=1",
+        ] {
+            let mut request = built(text);
+            *request.uri_mut() = http::Uri::try_from(other).unwrap();
+            assert!(!Progress::built_target_is(&request, |_| true), "{other}");
+            assert!(Progress::take_target(&request).is_none(), "{other}");
+        }
+        // The builder's authority and path under another scheme.
+        let mut request = built(text);
+        let mut parts = request.uri().clone().into_parts();
+        parts.scheme = Some(http::uri::Scheme::HTTPS);
+        *request.uri_mut() = http::Uri::from_parts(parts).unwrap();
+        assert!(!Progress::built_target_is(&request, |_| true));
+        // No builder at all.
+        let mut bare = Request::new(bytes::Bytes::new());
+        *bare.uri_mut() = http::Uri::from_static("http://127.0.0.1:8080/");
+        prepare(&mut bare);
+        assert!(!Progress::built_target_is(&bare, |_| true));
     }
 }

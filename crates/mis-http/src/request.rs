@@ -1,11 +1,13 @@
 //! The request builder vendor crates use, and JSON decoding.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ::url::Url;
 use bytes::Bytes;
+use futures::future::Either;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use mis_core::{DecodeDetail, Error, Result};
@@ -168,7 +170,7 @@ impl RequestBuilder {
         })?;
         let mut request = Request::new(self.body);
         *request.method_mut() = self.method;
-        *request.uri_mut() = uri;
+        *request.uri_mut() = uri.clone();
         let default_headers = self.client.default_headers();
         if default_headers.is_empty() {
             *request.headers_mut() = self.headers;
@@ -191,16 +193,21 @@ impl RequestBuilder {
         // transport reuses it instead of parsing the URI again.
         request
             .extensions_mut()
-            .insert(Arc::new(Progress::new(Some(meta), Some(url))));
+            .insert(Arc::new(Progress::new(Some(meta), Some((url, uri)))));
         Ok(request)
     }
 
     /// Sends the request through the client's stack; any non-2xx status is an error.
-    pub async fn send(self) -> Result<Response> {
+    ///
+    /// The request is built and handed to the stack when this is called; the returned
+    /// future (small, and independent of the builder) drives it.
+    pub fn send(self) -> impl Future<Output = Result<Response>> + Send + use<> {
         let client = self.client.clone();
         let operation = self.meta.operation();
-        let request = self.build().map_err(|e| client.annotate(e, operation))?;
-        client.send_request(request).await
+        match self.build() {
+            Ok(request) => Either::Left(client.send_request(request)),
+            Err(e) => Either::Right(std::future::ready(Err(client.annotate(e, operation)))),
+        }
     }
 
     /// Sends the request and decodes a JSON body into `T`.

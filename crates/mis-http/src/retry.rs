@@ -31,7 +31,7 @@ use rand::Rng;
 use tower::retry::budget::{Budget, TpsBudget};
 use tower::{Layer, Service, ServiceExt};
 
-use crate::meta::{Dispatch, Progress, RequestMeta, Resend, clone_request, prepare};
+use crate::meta::{Dispatch, Progress, RequestMeta, Resend, clone_request, prepared};
 use crate::{Request, Response};
 
 /// Retry settings.
@@ -304,11 +304,7 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        prepare(&mut request);
-        let meta = RequestMeta::of(&request);
-        let progress = Progress::of(&request)
-            .cloned()
-            .unwrap_or_else(|| Arc::new(Progress::new(Some(meta), None)));
+        let (progress, meta) = prepared(&mut request);
         self.policy.begin(&progress);
         // Keep a copy for the next attempt; none when there can be no next attempt.
         let next = (self.policy.config.max_attempts > 1).then(|| Resend::of(&request));

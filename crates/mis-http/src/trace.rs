@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
+use futures::future::Either;
 use mis_core::{Error, ErrorKind, Result};
 use tokio::time::Instant;
 use tower::{Layer, Service};
@@ -18,7 +19,7 @@ use tracing::Instrument;
 use tracing::field::Empty;
 use tracing::instrument::Instrumented;
 
-use crate::meta::{Progress, RequestMeta, prepare};
+use crate::meta::{Progress, prepared};
 use crate::{Request, Response};
 
 /// The trace layer.
@@ -51,16 +52,15 @@ where
 {
     type Response = Response;
     type Error = Error;
-    type Future = Instrumented<TraceFuture<S::Future>>;
+    type Future = Either<Instrumented<TraceFuture<S::Future>>, TraceFuture<S::Future>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        prepare(&mut request);
-        let meta = RequestMeta::of(&request);
-        let progress = Progress::of(&request).cloned();
+        let (progress, meta) = prepared(&mut request);
+        let progress = Some(progress);
         let span = tracing::info_span!(
             "mis_http.request",
             vendor = self.vendor,
@@ -71,15 +71,27 @@ where
             status = Empty,
             ratelimit_remaining = Empty,
         );
+        // Only the log lines use it: no clock read when nothing listens.
+        let started = tracing::enabled!(tracing::Level::WARN).then(Instant::now);
+        if span.is_disabled() {
+            // No subscriber wants the span: entering it on every poll would do nothing but
+            // cost, so the future runs bare.
+            return Either::Right(TraceFuture {
+                sent: self.inner.call(request),
+                progress,
+                started,
+            });
+        }
         // No clone of the inner service and no box: its future is all this layer needs.
         let sent = span.in_scope(|| self.inner.call(request));
-        TraceFuture {
-            sent,
-            progress,
-            // Only the log lines use it: no clock read when nothing listens.
-            started: tracing::enabled!(tracing::Level::WARN).then(Instant::now),
-        }
-        .instrument(span)
+        Either::Left(
+            TraceFuture {
+                sent,
+                progress,
+                started,
+            }
+            .instrument(span),
+        )
     }
 }
 
