@@ -33,7 +33,7 @@ use mis_core::{
     AttendanceCategory, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourQuery,
     DateRange, MisProvider, MisProviderExt, Polarity, Session, Slot, StudentQuery, TimetableQuery,
 };
-use mis_http::{RateLimit, RetryConfig};
+use mis_http::{ClientOptions, OpenRequest, RetryConfig};
 use mis_sandbox::emulator::{classcharts, classe365, go4schools, hubmis, managebac};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 
@@ -137,97 +137,40 @@ fn week(vendor: VendorId, school: &School) -> DateRange {
     DateRange::new(first, first.checked_add(days.days()).unwrap()).unwrap()
 }
 
-fn cred(sandbox: &Sandbox, name: &str) -> String {
-    sandbox
-        .credentials()
-        .get(name)
-        .unwrap_or_else(|| panic!("the emulator has a {name}"))
-        .to_owned()
-}
-
-/// The ManageBac behaviour types' polarity, as the school would configure it.
-fn managebac_polarity(school: &School) -> mis_managebac::PolarityMap {
-    school
-        .behaviour_events()
-        .filter_map(|e| Some((e.category.clone()?, e.polarity)))
-        .fold(mis_managebac::PolarityMap::new(), |m, (k, p)| m.set(&k, p))
-}
-
-fn managebac_bells(school: &School) -> mis_managebac::PeriodTimes {
-    school
-        .periods
-        .iter()
-        .fold(mis_managebac::PeriodTimes::new(), |t, p| {
-            t.period(p.id.parse().unwrap(), p.start, p.end).unwrap()
-        })
-}
-
-/// The vendor's provider against `sandbox`, with the chaos retry settings.
-fn provider(vendor: VendorId, sandbox: &Sandbox, school: &School) -> Arc<dyn MisProvider> {
-    let base = sandbox.base_url();
+/// What the chaos run sets beyond the emulator's own client settings.
+fn tuning(vendor: VendorId) -> &'static [(&'static str, &'static str)] {
     match vendor {
-        go4schools::ID => Arc::new(
-            mis_go4schools::Go4SchoolsProvider::new(
-                mis_go4schools::Config::new(cred(sandbox, "api_key").as_str())
-                    .update_options(|o| o.with_base_url(base).with_retry(retry())),
-            )
-            .unwrap(),
-        ),
-        hubmis::ID => {
-            let scale = time_scale(vendor);
-            let config = mis_hubmis::Config::new(
-                cred(sandbox, "client_id").as_str(),
-                mis_hubmis::SecretString::from(cred(sandbox, "client_secret")),
-                cred(sandbox, "realm"),
-            )
-            .with_quota(mis_hubmis::Quota::HUBMIS.scaled(scale))
-            .with_positive_categories(["Praise"])
-            .with_negative_categories(["Concern"])
-            .update_options(|o| o.with_base_url(base).with_retry(retry()));
-            Arc::new(mis_hubmis::HubmisProvider::new(config).unwrap())
-        }
-        classcharts::ID => Arc::new(
-            mis_classcharts::StudentClient::new(
-                mis_classcharts::Config::student(&cred(sandbox, "code"), &cred(sandbox, "dob"))
-                    .unwrap()
-                    .update_options(|o| {
-                        o.with_base_url(base.as_str())
-                            .with_rate_limit(RateLimit::unlimited())
-                            .with_retry(retry())
-                    }),
-            )
-            .unwrap(),
-        ),
-        classe365::ID => Arc::new(
-            mis_classe365::Classe365Provider::new(
-                mis_classe365::Config::new(
-                    &cred(sandbox, "subdomain"),
-                    cred(sandbox, "api_key").as_str(),
-                )
-                .unwrap()
-                // Small pages: more requests for the faults to spoil.
-                .update_options(|o| o.with_base_url(base).with_page_size(5).with_retry(retry())),
-            )
-            .unwrap(),
-        ),
-        managebac::ID => Arc::new(
-            mis_managebac::ManageBacProvider::new(
-                mis_managebac::Config::new(cred(sandbox, "token").as_str())
-                    .unwrap()
-                    .update_options(|o| {
-                        o.with_base_url(&base)
-                            .with_time_zone(&school.time_zone)
-                            // The emulator's quota is 10 per (scaled) 10 ms: stay under it.
-                            .with_rate_limit(RateLimit::at_most(8, Duration::from_millis(10)))
-                            .with_retry(retry())
-                    })
-                    .period_times(managebac_bells(school))
-                    .behaviour_polarity(managebac_polarity(school)),
-            )
-            .unwrap(),
-        ),
-        other => panic!("no chaos provider for {other}"),
+        // The pupil login (the emulator also accepts a parent's), and no client-side limit:
+        // the emulator's is per session and generous.
+        classcharts::ID => &[
+            ("MIS_CLASSCHARTS_EMAIL", ""),
+            ("MIS_CLASSCHARTS_PASSWORD", ""),
+            ("MIS_CLASSCHARTS_QUOTA", "unlimited"),
+        ],
+        // Small pages: more requests for the faults to spoil.
+        classe365::ID => &[("MIS_CLASSE365_PAGE_SIZE", "5")],
+        // The emulator's quota is 10 per (scaled) 10 ms: stay under it.
+        managebac::ID => &[("MIS_MANAGEBAC_QUOTA", "8/0.01")],
+        _ => &[],
     }
+}
+
+/// The vendor's provider against `sandbox`, opened through the vendor registry from the
+/// emulator's variables (base URL, credentials, its school's settings at its time scale),
+/// with the chaos retry settings.
+fn provider(vendor: VendorId, sandbox: &Sandbox) -> Arc<dyn MisProvider> {
+    let registry = mis_cli::Registry::builtin();
+    let entry = registry.lookup(vendor.as_str()).expect("registered");
+    let mut env = sandbox.client_env();
+    for (name, value) in tuning(vendor) {
+        env.insert((*name).to_owned(), (*value).to_owned());
+    }
+    let lookup = |name: &str| env.get(name).cloned();
+    let options = ClientOptions::from_lookup(vendor, lookup)
+        .expect("the settings are good")
+        .with_retry(retry());
+    (entry.vendor.open)(OpenRequest::new(options, &lookup))
+        .unwrap_or_else(|e| panic!("{vendor}: opens: {e}"))
 }
 
 /// Everything a provider reads of the week, each entity as a sorted multiset of records
@@ -330,7 +273,7 @@ async fn reads_survive(vendor: VendorId, plan: FaultPlan) {
     let school = school();
     let range = week(vendor, &school);
     let clean = start(vendor, school.clone(), FaultPlan::none()).await;
-    let want = read_all(&*provider(vendor, &clean, &school), range).await;
+    let want = read_all(&*provider(vendor, &clean), range).await;
     assert!(
         !want.students.is_empty(),
         "{vendor}: the school has students"
@@ -339,7 +282,7 @@ async fn reads_survive(vendor: VendorId, plan: FaultPlan) {
 
     let chaotic = start(vendor, school.clone(), plan).await;
     let t = std::time::Instant::now();
-    let got = read_all(&*provider(vendor, &chaotic, &school), range).await;
+    let got = read_all(&*provider(vendor, &chaotic), range).await;
     assert_same(vendor, &got, &want);
     eprintln!(
         "{vendor}: {} requests, {} faults, {} throttled, {:?}",
@@ -470,7 +413,7 @@ async fn writes_under(vendor: VendorId, plan: FaultPlan, idempotent: bool) {
         Slot::Day
     };
     let sandbox = start(vendor, school.clone(), plan).await;
-    let p = provider(vendor, &sandbox, &school);
+    let p = provider(vendor, &sandbox);
     let before = p
         .all_attendance(AttendanceQuery::new(range).slot(slot))
         .await
@@ -624,13 +567,13 @@ async fn expiry_mid_stream(vendor: VendorId, every: u64) {
     let school = school();
     let range = week(vendor, &school);
     let clean = start(vendor, school.clone(), FaultPlan::none()).await;
-    let want = read_all(&*provider(vendor, &clean, &school), range).await;
+    let want = read_all(&*provider(vendor, &clean), range).await;
     let plan = FaultPlan {
         expire_every: Some(every),
         ..FaultPlan::none()
     };
     let expiring = start(vendor, school.clone(), plan).await;
-    let p = provider(vendor, &expiring, &school);
+    let p = provider(vendor, &expiring);
     // The long stream first, on its own: the week's attendance.
     let marks = p
         .all_attendance(AttendanceQuery::new(range))
