@@ -64,7 +64,7 @@ use mis_core::{
     AcademicYear, AttendanceCode, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent,
     BehaviourQuery, Capabilities, DateRange, DecodeDetail, Diagnostics, EnrolmentStatus, Error,
     ErrorKind, Group, Lesson, MisProvider, ProviderInfo, Result, Session, Slot, Staff, Student,
-    StudentQuery, TimetableQuery, Warning, WriteReceipt,
+    StudentQuery, Term, TimetableQuery, Warning, WriteReceipt,
 };
 use mis_http::{Lenient, Rejected, keep_good};
 use tokio::sync::OnceCell;
@@ -1184,6 +1184,32 @@ impl MisProvider for Go4SchoolsProvider {
             }
             let mut out = convert::teaching_groups(&groups, &students, &teachers, &subjects);
             out.extend(convert::derived_groups(&details.rows));
+            Ok(out)
+        }))
+    }
+
+    /// Terms derived from each academic year's calendar ([`convert::calendar::terms`]): GO
+    /// 4 Schools publishes no term dates. Every year the school lists (the current one when
+    /// the school details are not readable), oldest first.
+    fn terms(&self) -> BoxStream<'static, Result<Term>> {
+        let provider = self.clone();
+        flatten(stream::once(async move {
+            let mut years: Vec<i32> = match provider.school_cached().await? {
+                Some(school) if !school.academic_years.is_empty() => school
+                    .academic_years
+                    .iter()
+                    .filter_map(|y| i32::try_from(*y).ok())
+                    .collect(),
+                _ => vec![provider.current_year().await?],
+            };
+            years.sort_unstable();
+            years.dedup();
+            let mut out = Vec::new();
+            for year in years {
+                let calendar = provider.calendar_of(year).await?;
+                let days: Vec<wire::CalendarDay> = calendar.values().cloned().collect();
+                out.extend(convert::calendar::terms(year, &days));
+            }
             Ok(out)
         }))
     }

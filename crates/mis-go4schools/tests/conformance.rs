@@ -730,6 +730,21 @@ async fn students_filters_staff_groups_years_and_codes() {
     let years: Vec<_> = client.academic_years().try_collect().await.unwrap();
     assert_eq!(years.len(), 1);
     assert_eq!(years[0].name, school.academic_year.name);
+    // Terms come from the calendar (GO publishes no term dates): the school's own.
+    let terms: Vec<_> = client.terms().try_collect().await.unwrap();
+    let shown =
+        |name: &str, from: jiff::civil::Date, to: jiff::civil::Date| format!("{name} {from} {to}");
+    assert_eq!(
+        terms
+            .iter()
+            .map(|t| shown(&t.name, t.start_date, t.end_date))
+            .collect::<Vec<_>>(),
+        school
+            .terms
+            .iter()
+            .map(|t| shown(&t.name, t.start_date, t.end_date))
+            .collect::<Vec<_>>()
+    );
     let codes: Vec<_> = client.attendance_codes().try_collect().await.unwrap();
     assert_eq!(codes.len(), school.attendance_codes.len());
     for (have, want) in codes.iter().zip(&school.attendance_codes) {

@@ -1,13 +1,20 @@
-//! Academic years as GO 4 Schools names them, and year-group path segments.
+//! Academic years as GO 4 Schools names them, the terms its calendar implies, and year-group
+//! path segments.
 //!
 //! The academic year in a GO path (vendor doc: `/academic-years/{academic_year}/…`) is the
-//! calendar year in which the school year *ends*: 2024/25 is `2025`. English school years run from 1 September to 31 August, so a
-//! date from September on belongs to the next calendar year's academic year.
+//! calendar year in which the school year *ends*: 2024/25 is `2025`. English school years run
+//! from 1 September to 31 August, so a date from September on belongs to the next calendar
+//! year's academic year.
 
 use jiff::civil::{Date, date};
-use mis_core::{AcademicYear, DateRange, Error, Result};
+use mis_core::{AcademicYear, DateRange, Error, Result, Term};
 
 use super::VENDOR;
+use crate::wire::{CalendarDay, DayType};
+
+/// The longest closure inside a term: a weekend with a bank holiday or INSET-free day on
+/// either side. A longer run of days without school is a holiday between two terms.
+const LONGEST_CLOSURE_IN_TERM: i64 = 4;
 
 /// The earliest and latest academic years accepted in a path (a typo guard, not a vendor
 /// limit).
@@ -92,9 +99,119 @@ pub fn year_group_segment(year_group: &str) -> Result<String> {
     }
 }
 
+/// The terms of academic year `year`, from its calendar (`GET …/timetables/calendar`).
+///
+/// GO 4 Schools publishes no term dates, only each date's day type. School days (`Open` or
+/// `Training`) form runs that no closure longer than four days interrupts (a half-term or
+/// holiday is a week or more); each run belongs to the term of the month it starts in, as
+/// English schools name them (September to December Autumn, January to March Spring, April
+/// on Summer), so a term runs from its first school day to its last, half-term included.
+/// The id is `<year>:<season>` (`2025:autumn`).
+pub fn terms(year: i32, calendar: &[CalendarDay]) -> Vec<Term> {
+    let mut school_days: Vec<Date> = calendar
+        .iter()
+        .filter(|d| matches!(d.day_type_code, DayType::Open | DayType::Training))
+        .map(|d| d.date)
+        .collect();
+    school_days.sort_unstable();
+    school_days.dedup();
+    let mut runs: Vec<(Date, Date)> = Vec::new();
+    for day in school_days {
+        match runs.last_mut() {
+            Some((_, last)) if gap_days(*last, day) <= LONGEST_CLOSURE_IN_TERM => *last = day,
+            _ => runs.push((day, day)),
+        }
+    }
+    let season = |d: Date| match d.month() {
+        9..=12 => "Autumn",
+        1..=3 => "Spring",
+        _ => "Summer",
+    };
+    // Runs are in date order, so a season's runs are consecutive.
+    let mut out: Vec<Term> = Vec::new();
+    for (from, to) in runs {
+        let name = season(from);
+        match out.last_mut() {
+            Some(term) if term.name == name => term.end_date = to,
+            _ => {
+                let id = format!("{year}:{}", name.to_ascii_lowercase());
+                let mut term = Term::new(VENDOR, id, name, from, to);
+                term.academic_year_id = Some(year.to_string());
+                out.push(term);
+            }
+        }
+    }
+    out
+}
+
+/// The days strictly between `a` and `b` (`a` before `b`).
+fn gap_days(a: Date, b: Date) -> i64 {
+    let days = a.until(b).map(|span| span.get_days()).unwrap_or(i32::MAX);
+    i64::from(days) - 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(d: Date, kind: DayType) -> CalendarDay {
+        CalendarDay {
+            timetable_id: None,
+            week: None,
+            date: d,
+            day_type_code: kind,
+        }
+    }
+
+    #[test]
+    fn terms_run_from_first_to_last_school_day_across_half_term() {
+        // Autumn's two halves around a week's half-term holiday (a bank-holiday Friday
+        // inside the second half), a Christmas holiday, and spring ending in April.
+        let mut calendar = Vec::new();
+        let open = |from: Date, to: Date, calendar: &mut Vec<CalendarDay>| {
+            let mut d = from;
+            while d <= to {
+                let weekend = matches!(
+                    d.weekday(),
+                    jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+                );
+                calendar.push(day(
+                    d,
+                    if weekend {
+                        DayType::Closed
+                    } else {
+                        DayType::Open
+                    },
+                ));
+                d = d.tomorrow().unwrap();
+            }
+        };
+        calendar.push(day(date(2024, 9, 2), DayType::Training));
+        open(date(2024, 9, 3), date(2024, 10, 25), &mut calendar);
+        open(date(2024, 11, 4), date(2024, 12, 20), &mut calendar);
+        calendar.retain(|d| d.date != date(2024, 11, 29));
+        open(date(2025, 1, 6), date(2025, 4, 11), &mut calendar);
+        open(date(2025, 4, 28), date(2025, 7, 18), &mut calendar);
+        let terms = terms(2025, &calendar);
+        let shown: Vec<(&str, String, String)> = terms
+            .iter()
+            .map(|t| {
+                let (from, to) = (t.start_date.to_string(), t.end_date.to_string());
+                (t.name.as_str(), from, to)
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Autumn", "2024-09-02".into(), "2024-12-20".into()),
+                ("Spring", "2025-01-06".into(), "2025-04-11".into()),
+                ("Summer", "2025-04-28".into(), "2025-07-18".into()),
+            ]
+        );
+        assert_eq!(terms[0].id, "2025:autumn");
+        assert_eq!(terms[0].academic_year_id.as_deref(), Some("2025"));
+        assert!(super::terms(2025, &[]).is_empty());
+    }
 
     #[test]
     fn the_year_is_the_one_the_school_year_ends_in() {
