@@ -55,26 +55,25 @@ pub fn mark(
         },
         None => (String::new(), mapper.map_code("", date)),
     };
-    Ok(AttendanceMark {
-        provider: VENDOR.into(),
-        student_id: student_id.to_owned(),
+    let mut mark = AttendanceMark::new(
+        VENDOR,
+        student_id,
         date,
-        slot: Slot::Session,
-        session: match record.session {
-            Some(AttendanceSession::Am) => Some(Session::Am),
-            Some(AttendanceSession::Pm) => Some(Session::Pm),
-            _ => None,
-        },
-        period: None,
-        lesson_id: None,
+        Slot::Session,
         code,
-        category: mapped.category,
-        late: mapped.late,
-        minutes_late: record
-            .minutes_late
-            .map(|m| u32::try_from(m).unwrap_or(u32::MAX)),
-        note: nonempty(record.comment.as_deref()),
-    })
+        mapped.category,
+    )
+    .with_late(mapped.late);
+    mark.session = match record.session {
+        Some(AttendanceSession::Am) => Some(Session::Am),
+        Some(AttendanceSession::Pm) => Some(Session::Pm),
+        _ => None,
+    };
+    mark.minutes_late = record
+        .minutes_late
+        .map(|m| u32::try_from(m).unwrap_or(u32::MAX));
+    mark.note = nonempty(record.comment.as_deref());
+    Ok(mark)
 }
 
 #[cfg(test)]

@@ -106,22 +106,17 @@ pub fn event(e: &PastoralEvent, tz: &TimeZone, rules: &PolarityRules) -> Result<
                 .and_then(|v| serde_json::from_value::<PersonRef>(v.clone()).ok())
                 .and_then(|p| p.display_name())
         });
-    Ok(BehaviourEvent {
-        provider: VENDOR.into(),
-        id,
-        student_ids: e
-            .students
+    let polarity = rules.polarity(e.category.as_ref());
+    let mut event = BehaviourEvent::new(VENDOR, id, date, polarity).with_student_ids(
+        e.students
             .iter()
-            .filter_map(|s| s.id.as_ref().map(|i| i.as_str().to_owned()))
-            .collect(),
-        occurred_at,
-        date,
-        polarity: rules.polarity(e.category.as_ref()),
-        category: e.category.as_ref().and_then(|c| nonempty(c.label())),
-        points: None,
-        notes: nonempty(e.description.as_deref()),
-        author,
-    })
+            .filter_map(|s| s.id.as_ref().map(|i| i.as_str())),
+    );
+    event.occurred_at = occurred_at;
+    event.category = e.category.as_ref().and_then(|c| nonempty(c.label()));
+    event.notes = nonempty(e.description.as_deref());
+    event.author = author;
+    Ok(event)
 }
 
 #[cfg(test)]

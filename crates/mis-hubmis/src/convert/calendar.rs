@@ -36,26 +36,17 @@ fn dates(
 /// An academic year. Missing id or dates are a `Decode` error.
 pub fn academic_year(span: &DateSpan) -> Result<AcademicYear> {
     let (id, start_date, end_date) = dates(span, "calendar.academic_years", "an academic year")?;
-    Ok(AcademicYear {
-        provider: VENDOR.into(),
-        name: nonempty(span.name.as_deref()).unwrap_or_else(|| id.clone()),
-        id,
-        start_date,
-        end_date,
-    })
+    let name = nonempty(span.name.as_deref()).unwrap_or_else(|| id.clone());
+    Ok(AcademicYear::new(VENDOR, id, name, start_date, end_date))
 }
 
 /// A term of the academic year `year_id`.
 pub fn term(span: &DateSpan, year_id: &str) -> Result<Term> {
     let (id, start_date, end_date) = dates(span, "calendar.terms", "a term")?;
-    Ok(Term {
-        provider: VENDOR.into(),
-        academic_year_id: Some(year_id.to_owned()),
-        name: nonempty(span.name.as_deref()).unwrap_or_else(|| id.clone()),
-        id,
-        start_date,
-        end_date,
-    })
+    let name = nonempty(span.name.as_deref()).unwrap_or_else(|| id.clone());
+    let mut term = Term::new(VENDOR, id, name, start_date, end_date);
+    term.academic_year_id = Some(year_id.to_owned());
+    Ok(term)
 }
 
 #[cfg(test)]

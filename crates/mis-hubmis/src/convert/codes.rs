@@ -48,13 +48,10 @@ impl CodeBook {
 pub fn code(entry: &wire::AttendanceCode, mapper: &CodeMapper, on: Date) -> Option<AttendanceCode> {
     let raw = entry.code.as_deref()?.to_owned();
     let mapped = mapper.map_code(&raw, on);
-    Some(AttendanceCode {
-        provider: VENDOR.into(),
-        code: raw,
-        label: nonempty(entry.description.as_deref()),
-        category: mapped.category,
-        late: mapped.late,
-    })
+    let mut out = AttendanceCode::new(VENDOR, raw, mapped.category);
+    out.label = nonempty(entry.description.as_deref());
+    out.late = mapped.late;
+    Some(out)
 }
 
 #[cfg(test)]

@@ -24,17 +24,18 @@ pub fn staff(m: &StaffMember) -> Result<Staff> {
     if let Some(external) = nonempty(m.external_id.as_deref()) {
         identifiers.push(Identifier::new(IdentifierKind::ExternalId, external));
     }
-    Ok(Staff {
-        provider: VENDOR.into(),
+    let mut staff = Staff::new(
+        VENDOR,
         id,
-        title: m.title.as_ref().and_then(|t| nonempty(t.text())),
-        first_name: nonempty(m.first_name.as_deref()).unwrap_or_default(),
-        last_name: nonempty(m.last_name.as_deref()).unwrap_or_default(),
-        email: nonempty(m.email.as_deref()),
-        code: nonempty(m.timetable_code.as_deref()),
-        roles,
-        identifiers,
-    })
+        nonempty(m.first_name.as_deref()).unwrap_or_default(),
+        nonempty(m.last_name.as_deref()).unwrap_or_default(),
+    );
+    staff.title = m.title.as_ref().and_then(|t| nonempty(t.text()));
+    staff.email = nonempty(m.email.as_deref());
+    staff.code = nonempty(m.timetable_code.as_deref());
+    staff.roles = roles;
+    staff.identifiers = identifiers;
+    Ok(staff)
 }
 
 #[cfg(test)]

@@ -118,27 +118,22 @@ fn lesson(
         .filter_map(|r| nonempty(r.label()))
         .collect();
     rooms.dedup();
-    Ok(Some(Lesson {
-        provider: VENDOR.into(),
-        id,
-        student_id: student_id.map(str::to_owned),
-        date,
-        start,
-        end,
-        period: label,
-        subject: set
-            .subject
-            .as_ref()
-            .and_then(|s| nonempty(s.name.as_deref().or(s.code.as_deref()))),
-        group,
-        teachers: period
-            .staff
-            .iter()
-            .filter_map(|s| s.display_name())
-            .collect(),
-        rooms,
-        cancelled: period.cancelled.unwrap_or(false),
-    }))
+    let mut lesson = Lesson::new(VENDOR, id, date, start, end);
+    lesson.student_id = student_id.map(str::to_owned);
+    lesson.period = label;
+    lesson.subject = set
+        .subject
+        .as_ref()
+        .and_then(|s| nonempty(s.name.as_deref().or(s.code.as_deref())));
+    lesson.group = group;
+    lesson.teachers = period
+        .staff
+        .iter()
+        .filter_map(|s| s.display_name())
+        .collect();
+    lesson.rooms = rooms;
+    lesson.cancelled = period.cancelled.unwrap_or(false);
+    Ok(Some(lesson))
 }
 
 #[cfg(test)]
