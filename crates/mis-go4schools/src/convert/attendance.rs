@@ -137,23 +137,9 @@ pub fn lesson_mark(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::convert::codes::tests::book;
     use jiff::civil::date;
     use mis_core::AttendanceCategory;
-
-    fn book() -> CodeBook {
-        let codes: Vec<wire::AttendanceCode> = serde_json::from_str(
-            r#"[
-              {"id": 12, "code": "/", "label": "Present (AM)",
-               "aliases": [{"id": 1522, "alias_code": "IR", "alias_label": "Isolation Room"}]},
-              {"id": 13, "code": "L", "label": "Late"},
-              {"id": 14, "code": "I", "label": "Illness"},
-              {"id": 15, "code": "J1", "label": "Interview"},
-              {"id": 16, "code": "J", "label": "Interview (old)"}
-            ]"#,
-        )
-        .unwrap();
-        CodeBook::new(&codes)
-    }
 
     fn session(json: &str) -> wire::SessionMark {
         serde_json::from_str(json).unwrap()

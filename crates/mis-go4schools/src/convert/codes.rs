@@ -194,12 +194,13 @@ pub fn attendance_code(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use jiff::civil::date;
     use mis_core::AttendanceCategory;
 
-    fn book() -> CodeBook {
+    /// A code book with an alias (`IR` under `/`), shared by the mark conversion tests.
+    pub(crate) fn book() -> CodeBook {
         let codes: Vec<wire::AttendanceCode> = serde_json::from_str(
             r#"[
               {"id": 12, "code": "/", "label": "Present (AM)",
