@@ -261,24 +261,16 @@ fn one(
                 .map(str::to_owned),
         ),
     };
-    let mark = AttendanceMark {
-        provider: VENDOR.into(),
-        student_id: student_id.to_owned(),
-        date,
-        slot,
-        session,
-        period,
-        lesson_id: None,
-        code,
-        category: mapped.category,
-        late: mapped.late,
-        minutes_late: mark
-            .late_minutes
-            .value
-            .filter(|m| *m > 0)
-            .and_then(|m| u32::try_from(m).ok()),
-        note: None,
-    };
+    let minutes_late = mark
+        .late_minutes
+        .value
+        .filter(|m| *m > 0)
+        .and_then(|m| u32::try_from(m).ok());
+    let mut mark = AttendanceMark::new(VENDOR, student_id, date, slot, code, mapped.category)
+        .with_late(mapped.late);
+    mark.session = session;
+    mark.period = period;
+    mark.minutes_late = minutes_late;
     (mark, class)
 }
 
@@ -561,20 +553,11 @@ mod tests {
             &jiff::tz::TimeZone::get("Europe/London").unwrap(),
         )
         .unwrap();
-        Lesson {
-            provider: "classcharts".into(),
-            id: id.into(),
-            student_id: Some("7".into()),
-            date,
-            start: at.clone(),
-            end: at,
-            period: Some(period.into()),
-            subject: None,
-            group: Some(group.into()),
-            teachers: vec![],
-            rooms: vec![],
-            cancelled: false,
-        }
+        let mut lesson = Lesson::new("classcharts", id, date, at.clone(), at);
+        lesson.student_id = Some("7".into());
+        lesson.period = Some(period.into());
+        lesson.group = Some(group.into());
+        lesson
     }
 
     /// Item 2: "Period N" registers join the timetable's "PN" lessons, and two classes in

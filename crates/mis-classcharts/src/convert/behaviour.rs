@@ -44,18 +44,14 @@ pub fn event(
         Some(WirePolarity::Blank) => Polarity::Neutral,
         Some(_) | None => Polarity::from_points(p.score.unwrap_or(0)),
     };
-    Ok(Some(BehaviourEvent {
-        provider: VENDOR.into(),
-        id: p.id.clone(),
-        student_ids: vec![student_id.to_owned()],
-        date: at.date(),
-        occurred_at: Some(at),
-        polarity,
-        category: clean(&p.reason),
-        points: p.score,
-        notes: clean(&p.note),
-        author: clean(&p.teacher_name),
-    }))
+    let mut event = BehaviourEvent::new(VENDOR, p.id.as_str(), at.date(), polarity)
+        .with_student_ids([student_id]);
+    event.occurred_at = Some(at);
+    event.category = clean(&p.reason);
+    event.points = p.score;
+    event.notes = clean(&p.note);
+    event.author = clean(&p.teacher_name);
+    Ok(Some(event))
 }
 
 #[cfg(test)]

@@ -68,20 +68,16 @@ pub fn detention(w: &wire::Detention, student_id: &str, tz: &TimeZone) -> Option
         DetentionAttended::Pending => DetentionStatus::Scheduled,
         other => DetentionStatus::parse(other.as_str()),
     });
-    Some(Detention {
-        provider: VENDOR.into(),
-        id: w.id.clone(),
-        student_id: student_id.to_owned(),
-        date: day,
-        start,
-        end,
-        location: clean(&w.location),
-        reason: w
-            .lesson_pupil_behaviour
-            .as_ref()
-            .and_then(|b| clean(&b.name)),
-        status,
-    })
+    let mut d = Detention::new(VENDOR, w.id.as_str(), student_id, day);
+    d.start = start;
+    d.end = end;
+    d.location = clean(&w.location);
+    d.reason = w
+        .lesson_pupil_behaviour
+        .as_ref()
+        .and_then(|b| clean(&b.name));
+    d.status = status;
+    Some(d)
 }
 
 #[cfg(test)]

@@ -14,23 +14,20 @@ fn date(s: &Option<String>) -> Option<Date> {
 /// A homework task for one pupil. `status` is the pupil's completion state as ClassCharts
 /// labels it (`completed`, `late`, `not_completed`), `null` while open.
 pub fn homework(w: &wire::Homework, student_id: &str) -> Homework {
-    Homework {
-        provider: VENDOR.into(),
-        id: w.id.clone(),
-        student_id: Some(student_id.to_owned()),
-        title: clean(&w.title).unwrap_or_default(),
-        description: clean(&w.description),
-        subject: clean(&w.subject),
-        group: clean(&w.lesson),
-        set_by: clean(&w.teacher),
-        set_on: date(&w.issue_date),
-        due_on: date(&w.due_date),
-        status: w
-            .status
-            .as_ref()
-            .and_then(|s| s.state.as_ref())
-            .map(|s| s.as_str().to_owned()),
-    }
+    let mut h = Homework::new(VENDOR, w.id.as_str(), clean(&w.title).unwrap_or_default());
+    h.student_id = Some(student_id.to_owned());
+    h.description = clean(&w.description);
+    h.subject = clean(&w.subject);
+    h.group = clean(&w.lesson);
+    h.set_by = clean(&w.teacher);
+    h.set_on = date(&w.issue_date);
+    h.due_on = date(&w.due_date);
+    h.status = w
+        .status
+        .as_ref()
+        .and_then(|s| s.state.as_ref())
+        .map(|s| s.as_str().to_owned());
+    h
 }
 
 #[cfg(test)]

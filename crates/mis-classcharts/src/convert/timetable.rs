@@ -79,20 +79,14 @@ pub fn lesson(
             stable_lesson_id(&id_group, date, &id_period)
         }
     };
-    Ok(Some(Lesson {
-        provider: VENDOR.into(),
-        id,
-        student_id: student_id.map(str::to_owned),
-        date,
-        start,
-        end,
-        period,
-        subject: clean(&w.subject_name),
-        group,
-        teachers: clean(&w.teacher_name).into_iter().collect(),
-        rooms: clean(&w.room_name).into_iter().collect(),
-        cancelled: false,
-    }))
+    let mut lesson = Lesson::new(VENDOR, id, date, start, end);
+    lesson.student_id = student_id.map(str::to_owned);
+    lesson.period = period;
+    lesson.subject = clean(&w.subject_name);
+    lesson.group = group;
+    lesson.teachers = clean(&w.teacher_name).into_iter().collect();
+    lesson.rooms = clean(&w.room_name).into_iter().collect();
+    Ok(Some(lesson))
 }
 
 #[cfg(test)]
