@@ -73,20 +73,19 @@ fn expected_data(school: &School) -> MemoryData {
                 .iter()
                 .find(|s| Some(&s.name) == lesson.subject.as_ref())
                 .map(|s| s.id.clone());
-            data.marks.push(AttendanceMark {
-                provider: "classe365".into(),
-                student_id: m.student_id.clone(),
-                date: m.date,
-                slot: Slot::Lesson,
-                session: None,
-                period: m.period.clone(),
-                lesson_id: subject,
-                code: code.into(),
-                category: m.category,
-                late,
-                minutes_late: None,
-                note: m.note.clone(),
-            });
+            let mut mark = AttendanceMark::new(
+                "classe365",
+                m.student_id.as_str(),
+                m.date,
+                Slot::Lesson,
+                code,
+                m.category,
+            )
+            .with_late(late);
+            mark.period = m.period.clone();
+            mark.lesson_id = subject;
+            mark.note = m.note.clone();
+            data.marks.push(mark);
         }
     }
     data
@@ -109,20 +108,17 @@ fn daily_data(school: &School) -> MemoryData {
         .filter(|m| m.session == Some(Session::Am))
         .filter_map(|m| {
             let (code, late) = label(m)?;
-            Some(AttendanceMark {
-                provider: "classe365".into(),
-                student_id: m.student_id.clone(),
-                date: m.date,
-                slot: Slot::Day,
-                session: None,
-                period: None,
-                lesson_id: None,
-                code: code.into(),
-                category: m.category,
-                late,
-                minutes_late: None,
-                note: m.note.clone(),
-            })
+            let mut mark = AttendanceMark::new(
+                "classe365",
+                m.student_id.as_str(),
+                m.date,
+                Slot::Day,
+                code,
+                m.category,
+            )
+            .with_late(late);
+            mark.note = m.note.clone();
+            Some(mark)
         })
         .collect();
     MemoryData {

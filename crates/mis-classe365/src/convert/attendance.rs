@@ -76,20 +76,12 @@ pub fn mark(w: &AttendanceRecord, mapper: &CodeMapper) -> Result<AttendanceMark>
         ),
         _ => (None, None),
     };
-    Ok(AttendanceMark {
-        provider: VENDOR.into(),
-        student_id,
-        date,
-        slot,
-        session: None,
-        period,
-        lesson_id,
-        code,
-        category: mapped.category,
-        late: mapped.late,
-        minutes_late: None,
-        note: text(w.remarks.as_deref()),
-    })
+    let mut mark = AttendanceMark::new(VENDOR, student_id, date, slot, code, mapped.category)
+        .with_late(mapped.late);
+    mark.period = period;
+    mark.lesson_id = lesson_id;
+    mark.note = text(w.remarks.as_deref());
+    Ok(mark)
 }
 
 /// The record to POST for `write`, updating record `existing_id` when there is one.

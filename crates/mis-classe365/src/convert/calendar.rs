@@ -41,13 +41,7 @@ fn dated(w: &wire::Session) -> Result<(String, String, jiff::civil::Date, jiff::
 /// model requires both).
 pub fn academic_year(w: &wire::Session) -> Result<AcademicYear> {
     let (id, name, start_date, end_date) = dated(w)?;
-    Ok(AcademicYear {
-        provider: VENDOR.into(),
-        id,
-        name,
-        start_date,
-        end_date,
-    })
+    Ok(AcademicYear::new(VENDOR, id, name, start_date, end_date))
 }
 
 /// A term session as a term of its parent year.
@@ -55,14 +49,9 @@ pub fn academic_year(w: &wire::Session) -> Result<AcademicYear> {
 /// Errors: as [`academic_year`].
 pub fn term(w: &wire::Session) -> Result<Term> {
     let (id, name, start_date, end_date) = dated(w)?;
-    Ok(Term {
-        provider: VENDOR.into(),
-        id,
-        academic_year_id: text(w.parent_id.as_deref()),
-        name,
-        start_date,
-        end_date,
-    })
+    let mut term = Term::new(VENDOR, id, name, start_date, end_date);
+    term.academic_year_id = text(w.parent_id.as_deref());
+    Ok(term)
 }
 
 #[cfg(test)]

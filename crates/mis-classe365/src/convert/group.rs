@@ -23,16 +23,13 @@ pub fn group(w: &wire::Class) -> Result<Group> {
     let kind = text(w.class_type.as_deref())
         .map(|k| GroupKind::parse(&k))
         .unwrap_or(GroupKind::Teaching);
-    Ok(Group {
-        provider: VENDOR.into(),
-        name: text(w.name.as_deref()).unwrap_or_else(|| id.clone()),
-        id,
-        code: text(w.code.as_deref()),
-        kind,
-        subject: text(w.subject_name.as_deref()),
-        staff_ids: w.teacher_ids.clone(),
-        student_ids: w.student_ids.clone(),
-    })
+    let name = text(w.name.as_deref()).unwrap_or_else(|| id.clone());
+    let mut group = Group::new(VENDOR, id, name, kind);
+    group.code = text(w.code.as_deref());
+    group.subject = text(w.subject_name.as_deref());
+    group.staff_ids = w.teacher_ids.clone();
+    group.student_ids = w.student_ids.clone();
+    Ok(group)
 }
 
 #[cfg(test)]

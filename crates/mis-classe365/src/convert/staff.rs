@@ -27,17 +27,18 @@ pub fn staff(w: &wire::Teacher) -> Result<Staff> {
         .map(|n| Identifier::new(IdentifierKind::parse("employee_number"), n))
         .into_iter()
         .collect();
-    Ok(Staff {
-        provider: VENDOR.into(),
+    let mut staff = Staff::new(
+        VENDOR,
         id,
-        title: text(w.title.as_deref()),
-        first_name: text(w.first_name.as_deref()).unwrap_or_default(),
-        last_name: text(w.last_name.as_deref()).unwrap_or_default(),
-        email: text(w.email.as_deref()),
-        code: text(w.staff_code.as_deref()),
-        roles,
-        identifiers,
-    })
+        text(w.first_name.as_deref()).unwrap_or_default(),
+        text(w.last_name.as_deref()).unwrap_or_default(),
+    );
+    staff.title = text(w.title.as_deref());
+    staff.email = text(w.email.as_deref());
+    staff.code = text(w.staff_code.as_deref());
+    staff.roles = roles;
+    staff.identifiers = identifiers;
+    Ok(staff)
 }
 
 #[cfg(test)]
