@@ -19,7 +19,14 @@
 //! # Writes
 //!
 //! Upserts (`INSERT … ON CONFLICT (key) DO UPDATE SET col = excluded.col`), so writing the
-//! same rows twice changes nothing and duplicates nothing. Key columns never hold NULL (NULLs
+//! same rows twice changes nothing and duplicates nothing.
+//!
+//! Inside a transaction the rows of [`Store::student`], [`Store::mark`], [`Store::lesson`]
+//! and [`Store::event`] are queued and written up to 500 at a time in multi-row upserts;
+//! the queue is written before any other statement, at [`Store::commit`] and whenever the
+//! rows change table, so reads inside the transaction see every row, and an error in a
+//! queued row surfaces at that point, not at the call that queued it. Outside a transaction
+//! every row is written at once. Key columns never hold NULL (NULLs
 //! are all distinct in a unique key, which would let duplicates in): absent parts of a key are
 //! written as `''`. Every data row carries the `sync_gen` that last wrote it, which is how a
 //! re-read scope drops the rows removed upstream (see `crate::sync`).
@@ -31,9 +38,11 @@
 //! a transaction within a transaction". [`Store::rollback`] is called on every error path of
 //! the sync.
 
+mod batch;
 pub mod migrate;
 mod postgres;
 mod sqlite;
+pub mod tls;
 
 use async_trait::async_trait;
 use jiff::civil::Date;
@@ -149,6 +158,11 @@ pub trait Backend: Send {
     async fn batch(&mut self, sql: &str) -> Result<()>;
     /// Runs one statement with parameters; returns the rows it changed.
     async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
+    /// [`Backend::execute`] for a statement run many times with the same text (the batched
+    /// upserts): a backend may keep it prepared.
+    async fn execute_prepared(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        self.execute(sql, params).await
+    }
     /// Runs a query whose columns are all text (cast them with `CAST(x AS TEXT)`).
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Option<String>>>>;
     /// Every row of a table as text, in a stable order (for tests and audits).
@@ -199,7 +213,93 @@ pub async fn open(url: &str) -> Result<Store> {
 /// A database holding schools' normalised data.
 pub struct Store {
     backend: Box<dyn Backend>,
+    /// Rows queued by the open transaction (see the module docs).
+    pending: batch::Pending,
 }
+
+static STUDENTS: batch::Upsert = batch::Upsert {
+    table: "students",
+    columns: &[
+        "school",
+        "provider",
+        "id",
+        "first_name",
+        "last_name",
+        "preferred_first_name",
+        "date_of_birth",
+        "gender",
+        "year_group",
+        "registration_group",
+        "email",
+        "enrolment_status",
+        "upn",
+        "identifiers",
+        "sync_gen",
+    ],
+    key: 3,
+};
+
+static MARKS: batch::Upsert = batch::Upsert {
+    table: "attendance_marks",
+    columns: &[
+        "school",
+        "provider",
+        "student_id",
+        "date",
+        "slot_key",
+        "slot",
+        "session",
+        "period",
+        "lesson_id",
+        "code",
+        "category",
+        "late",
+        "minutes_late",
+        "note",
+        "sync_gen",
+    ],
+    key: 5,
+};
+
+static LESSONS: batch::Upsert = batch::Upsert {
+    table: "lessons",
+    columns: &[
+        "school",
+        "provider",
+        "id",
+        "student_key",
+        "date",
+        "start_at",
+        "end_at",
+        "period",
+        "subject",
+        "group_name",
+        "teachers",
+        "rooms",
+        "cancelled",
+        "sync_gen",
+    ],
+    key: 4,
+};
+
+static EVENTS: batch::Upsert = batch::Upsert {
+    table: "behaviour_events",
+    columns: &[
+        "school",
+        "provider",
+        "id",
+        "date",
+        "occurred_at",
+        "polarity",
+        "category",
+        "points",
+        "notes",
+        "author",
+        "student_ids",
+        "sync_gen",
+    ],
+    key: 3,
+};
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -252,12 +352,35 @@ impl Store {
     /// Wraps a backend and migrates its schema.
     pub async fn with_backend(mut backend: Box<dyn Backend>) -> Result<Store> {
         backend.migrate().await?;
-        Ok(Store { backend })
+        Ok(Store {
+            backend,
+            pending: batch::Pending::default(),
+        })
+    }
+
+    /// Writes the rows queued by [`Store::student`], [`Store::mark`], [`Store::lesson`] and
+    /// [`Store::event`] now (every other statement and [`Store::commit`] do it first).
+    pub async fn flush(&mut self) -> Result<()> {
+        self.pending.flush(self.backend.as_mut()).await
+    }
+
+    /// Queues an upsert row, writing the queue when it is full, when the row is for another
+    /// table than the queued ones, or at once outside a transaction.
+    async fn upsert(&mut self, upsert: &'static batch::Upsert, row: Vec<Value>) -> Result<()> {
+        if !self.pending.takes(upsert) {
+            self.flush().await?;
+        }
+        let full = self.pending.push(upsert, row);
+        if full || !self.backend.in_transaction() {
+            self.flush().await?;
+        }
+        Ok(())
     }
 
     /// Counts a table's rows.
     pub async fn count(&mut self, table: &str) -> Result<i64> {
         known_table(table)?;
+        self.flush().await?;
         let rows = self
             .backend
             .query(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table}"), &[])
@@ -272,6 +395,7 @@ impl Store {
     /// Every row of `table` as text, sorted (for comparing two databases).
     pub async fn dump(&mut self, table: &str) -> Result<Vec<Vec<Option<String>>>> {
         known_table(table)?;
+        self.flush().await?;
         let mut rows = self.backend.dump(table).await?;
         rows.sort();
         Ok(rows)
@@ -279,11 +403,13 @@ impl Store {
 
     /// Runs a statement; returns the rows it changed.
     pub async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        self.flush().await?;
         self.backend.execute(sql, params).await
     }
 
     /// Runs a query whose columns are all text.
     pub async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Option<String>>>> {
+        self.flush().await?;
         self.backend.query(sql, params).await
     }
 
@@ -291,13 +417,18 @@ impl Store {
     pub async fn begin(&mut self) -> Result<()> {
         if self.backend.in_transaction() {
             tracing::debug!("rolling back a transaction left open by an abandoned write");
+            self.pending.clear();
             self.backend.rollback().await?;
         }
         self.backend.begin().await
     }
 
-    /// Commits the transaction (rolling it back if the commit itself fails).
+    /// Writes the queued rows and commits the transaction (rolling it back if either fails).
     pub async fn commit(&mut self) -> Result<()> {
+        if let Err(e) = self.flush().await {
+            self.rollback().await;
+            return Err(e);
+        }
         match self.backend.commit().await {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -310,6 +441,7 @@ impl Store {
     /// Rolls back the open transaction, if any. Never fails: it runs on error paths, where
     /// the first error is the one to report.
     pub async fn rollback(&mut self) {
+        self.pending.clear();
         if self.backend.in_transaction() {
             if let Err(e) = self.backend.rollback().await {
                 tracing::warn!("rollback failed: {e}");
@@ -371,23 +503,23 @@ impl Store {
         tenant: Option<&str>,
         time_zone: &str,
     ) -> Result<()> {
-        self.backend
-            .execute(
-                "INSERT INTO schools (school, provider, tenant, time_zone) VALUES ($1, $2, $3, $4) \
+        self.execute(
+            "INSERT INTO schools (school, provider, tenant, time_zone) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (school) DO UPDATE SET provider = excluded.provider, \
                  tenant = excluded.tenant, time_zone = excluded.time_zone",
-                &[
-                    Value::text(school),
-                    Value::text(provider),
-                    Value::opt(tenant),
-                    Value::text(time_zone),
-                ],
-            )
-            .await
-            .map(drop)
+            &[
+                Value::text(school),
+                Value::text(provider),
+                Value::opt(tenant),
+                Value::text(time_zone),
+            ],
+        )
+        .await
+        .map(drop)
     }
 
     /// Upserts a student, stamped with sync generation `generation`.
+    /// Queued inside a transaction (see [the module docs](self)).
     pub async fn student(&mut self, school: &str, s: &Student, generation: i64) -> Result<()> {
         let identifiers = s
             .identifiers
@@ -395,135 +527,101 @@ impl Store {
             .map(|i| format!("{}:{}", i.kind, i.value))
             .collect::<Vec<_>>()
             .join(";");
-        self.backend
-            .execute(
-                "INSERT INTO students (school, provider, id, first_name, last_name, preferred_first_name, \
-                 date_of_birth, gender, year_group, registration_group, email, enrolment_status, upn, \
-                 identifiers, sync_gen) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-                 ON CONFLICT (school, provider, id) DO UPDATE SET first_name = excluded.first_name, \
-                 last_name = excluded.last_name, preferred_first_name = excluded.preferred_first_name, \
-                 date_of_birth = excluded.date_of_birth, gender = excluded.gender, \
-                 year_group = excluded.year_group, registration_group = excluded.registration_group, \
-                 email = excluded.email, enrolment_status = excluded.enrolment_status, \
-                 upn = excluded.upn, identifiers = excluded.identifiers, sync_gen = excluded.sync_gen",
-                &[
-                    Value::text(school),
-                    Value::text(&s.provider),
-                    Value::text(&s.id),
-                    Value::text(&s.first_name),
-                    Value::text(&s.last_name),
-                    Value::opt(s.preferred_first_name.as_deref()),
-                    Value::Date(s.date_of_birth),
-                    Value::opt(s.gender.as_ref()),
-                    Value::opt(s.year_group.as_deref()),
-                    Value::opt(s.registration_group.as_deref()),
-                    Value::opt(s.email.as_deref()),
-                    Value::opt(s.enrolment_status.as_ref()),
-                    Value::opt(s.upn()),
-                    Value::text(identifiers),
-                    Value::Int(Some(generation)),
-                ],
-            )
-            .await
-            .map(drop)
+        self.upsert(
+            &STUDENTS,
+            vec![
+                Value::text(school),
+                Value::text(&s.provider),
+                Value::text(&s.id),
+                Value::text(&s.first_name),
+                Value::text(&s.last_name),
+                Value::opt(s.preferred_first_name.as_deref()),
+                Value::Date(s.date_of_birth),
+                Value::opt(s.gender.as_ref()),
+                Value::opt(s.year_group.as_deref()),
+                Value::opt(s.registration_group.as_deref()),
+                Value::opt(s.email.as_deref()),
+                Value::opt(s.enrolment_status.as_ref()),
+                Value::opt(s.upn()),
+                Value::text(identifiers),
+                Value::Int(Some(generation)),
+            ],
+        )
+        .await
     }
 
     /// Upserts an attendance mark (one row per student, date and register slot).
+    /// Queued inside a transaction (see [the module docs](self)).
     pub async fn mark(&mut self, school: &str, m: &AttendanceMark, generation: i64) -> Result<()> {
-        self.backend
-            .execute(
-                "INSERT INTO attendance_marks (school, provider, student_id, date, slot_key, slot, session, \
-                 period, lesson_id, code, category, late, minutes_late, note, sync_gen) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-                 ON CONFLICT (school, provider, student_id, date, slot_key) DO UPDATE SET \
-                 slot = excluded.slot, session = excluded.session, period = excluded.period, \
-                 lesson_id = excluded.lesson_id, \
-                 code = excluded.code, category = excluded.category, late = excluded.late, \
-                 minutes_late = excluded.minutes_late, note = excluded.note, sync_gen = excluded.sync_gen",
-                &[
-                    Value::text(school),
-                    Value::text(&m.provider),
-                    Value::text(&m.student_id),
-                    Value::date(m.date),
-                    Value::text(slot_key(m)),
-                    Value::text(serde_plain(&m.slot)),
-                    Value::opt(m.session.map(|s| s.as_str())),
-                    Value::opt(m.period.as_deref()),
-                    Value::opt(m.lesson_id.as_deref()),
-                    Value::text(&m.code),
-                    Value::text(m.category.as_str()),
-                    Value::Bool(Some(m.late)),
-                    Value::Int4(m.minutes_late.map(|n| i32::try_from(n).unwrap_or(i32::MAX))),
-                    Value::opt(m.note.as_deref()),
-                    Value::Int(Some(generation)),
-                ],
-            )
-            .await
-            .map(drop)
+        self.upsert(
+            &MARKS,
+            vec![
+                Value::text(school),
+                Value::text(&m.provider),
+                Value::text(&m.student_id),
+                Value::date(m.date),
+                Value::text(slot_key(m)),
+                Value::text(serde_plain(&m.slot)),
+                Value::opt(m.session.map(|s| s.as_str())),
+                Value::opt(m.period.as_deref()),
+                Value::opt(m.lesson_id.as_deref()),
+                Value::text(&m.code),
+                Value::text(m.category.as_str()),
+                Value::Bool(Some(m.late)),
+                Value::Int4(m.minutes_late.map(|n| i32::try_from(n).unwrap_or(i32::MAX))),
+                Value::opt(m.note.as_deref()),
+                Value::Int(Some(generation)),
+            ],
+        )
+        .await
     }
 
     /// Upserts a lesson.
+    /// Queued inside a transaction (see [the module docs](self)).
     pub async fn lesson(&mut self, school: &str, l: &Lesson, generation: i64) -> Result<()> {
-        self.backend
-            .execute(
-                "INSERT INTO lessons (school, provider, id, student_key, date, start_at, end_at, period, \
-                 subject, group_name, teachers, rooms, cancelled, sync_gen) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 ON CONFLICT (school, provider, id, student_key) DO UPDATE SET date = excluded.date, \
-                 start_at = excluded.start_at, end_at = excluded.end_at, period = excluded.period, \
-                 subject = excluded.subject, group_name = excluded.group_name, \
-                 teachers = excluded.teachers, rooms = excluded.rooms, cancelled = excluded.cancelled, \
-                 sync_gen = excluded.sync_gen",
-                &[
-                    Value::text(school),
-                    Value::text(&l.provider),
-                    Value::text(&l.id),
-                    Value::text(l.student_id.as_deref().unwrap_or("")),
-                    Value::date(l.date),
-                    Value::Time(Some(Instant::of(&l.start))),
-                    Value::Time(Some(Instant::of(&l.end))),
-                    Value::opt(l.period.as_deref()),
-                    Value::opt(l.subject.as_deref()),
-                    Value::opt(l.group.as_deref()),
-                    Value::text(l.teachers.join(";")),
-                    Value::text(l.rooms.join(";")),
-                    Value::Bool(Some(l.cancelled)),
-                    Value::Int(Some(generation)),
-                ],
-            )
-            .await
-            .map(drop)
+        self.upsert(
+            &LESSONS,
+            vec![
+                Value::text(school),
+                Value::text(&l.provider),
+                Value::text(&l.id),
+                Value::text(l.student_id.as_deref().unwrap_or("")),
+                Value::date(l.date),
+                Value::Time(Some(Instant::of(&l.start))),
+                Value::Time(Some(Instant::of(&l.end))),
+                Value::opt(l.period.as_deref()),
+                Value::opt(l.subject.as_deref()),
+                Value::opt(l.group.as_deref()),
+                Value::text(l.teachers.join(";")),
+                Value::text(l.rooms.join(";")),
+                Value::Bool(Some(l.cancelled)),
+                Value::Int(Some(generation)),
+            ],
+        )
+        .await
     }
 
     /// Upserts a behaviour event.
+    /// Queued inside a transaction (see [the module docs](self)).
     pub async fn event(&mut self, school: &str, e: &BehaviourEvent, generation: i64) -> Result<()> {
-        self.backend
-            .execute(
-                "INSERT INTO behaviour_events (school, provider, id, date, occurred_at, polarity, category, \
-                 points, notes, author, student_ids, sync_gen) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (school, provider, id) DO UPDATE SET date = excluded.date, \
-                 occurred_at = excluded.occurred_at, polarity = excluded.polarity, \
-                 category = excluded.category, points = excluded.points, notes = excluded.notes, \
-                 author = excluded.author, student_ids = excluded.student_ids, sync_gen = excluded.sync_gen",
-                &[
-                    Value::text(school),
-                    Value::text(&e.provider),
-                    Value::text(&e.id),
-                    Value::date(e.date),
-                    Value::Time(e.occurred_at.as_ref().map(Instant::of)),
-                    Value::text(e.polarity.as_str()),
-                    Value::opt(e.category.as_deref()),
-                    Value::Int(e.points),
-                    Value::opt(e.notes.as_deref()),
-                    Value::opt(e.author.as_deref()),
-                    Value::text(e.student_ids.join(";")),
-                    Value::Int(Some(generation)),
-                ],
-            )
-            .await
-            .map(drop)
+        self.upsert(
+            &EVENTS,
+            vec![
+                Value::text(school),
+                Value::text(&e.provider),
+                Value::text(&e.id),
+                Value::date(e.date),
+                Value::Time(e.occurred_at.as_ref().map(Instant::of)),
+                Value::text(e.polarity.as_str()),
+                Value::opt(e.category.as_deref()),
+                Value::Int(e.points),
+                Value::opt(e.notes.as_deref()),
+                Value::opt(e.author.as_deref()),
+                Value::text(e.student_ids.join(";")),
+                Value::Int(Some(generation)),
+            ],
+        )
+        .await
     }
 }
 

@@ -1,4 +1,6 @@
-//! The PostgreSQL backend (tokio-postgres, no TLS: for a server on the same host or network).
+//! The PostgreSQL backend (tokio-postgres, TLS by rustls as the URL's `sslmode` says).
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use bytes::BytesMut;
@@ -6,31 +8,84 @@ use mis_core::{Error, ErrorKind, Result};
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 use super::migrate::{self, Dialect};
-use super::{Backend, Value};
+use super::{Backend, Value, tls};
 
 /// A PostgreSQL connection.
 pub struct Postgres {
     client: tokio_postgres::Client,
     /// Whether a transaction is open: PostgreSQL does not tell without a round trip.
     in_transaction: bool,
+    /// The batched upserts, prepared once per text (one per table and batch size): a
+    /// statement of hundreds of rows is parsed and planned once, not once per batch.
+    statements: HashMap<String, tokio_postgres::Statement>,
+}
+
+/// How many prepared statements are kept; past it the cache starts again (a sync uses a
+/// handful: four tables, a full batch and the last, shorter one of each unit).
+const MAX_STATEMENTS: usize = 64;
+
+/// tokio-postgres's error with its cause: its own text is only the kind ("db error", "error
+/// performing TLS handshake"), the server's message or the TLS failure is the cause.
+///
+/// A server error keeps its severity, message and hint but not its DETAIL, which can quote
+/// the row that failed ("Failing row contains (…)"): pupils' data stays out of errors. None
+/// of it holds the connection URL, so it cannot leak the password.
+pub(super) fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut text = format!("{e}: {}: {}", db.severity(), db.message());
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!(" (hint: {hint})"));
+        }
+        return text;
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let next = s.to_string();
+        // An io::Error wrapping another error shows the inner one's text: once is enough.
+        if !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
 }
 
 fn db_error(e: tokio_postgres::Error) -> Error {
-    // The error text never holds the connection URL, so it cannot leak the password.
-    Error::new(ErrorKind::Unavailable, format!("postgres: {e}")).with_retryable(false)
+    Error::new(
+        ErrorKind::Unavailable,
+        format!("postgres: {}", describe(&e)),
+    )
+    .with_retryable(false)
 }
 
 impl Postgres {
-    /// Connects to `url` (`postgres://user[:password]@host[:port]/db`).
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/db[?sslmode=…]`), with
+    /// TLS as its `sslmode` says (see [`super::tls`]); `PGSSLMODE` and `PGSSLROOTCERT` fill
+    /// in what the URL leaves out.
     pub async fn connect(url: &str) -> Result<Postgres> {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Unavailable,
-                    format!("--out: cannot connect to PostgreSQL: {e}"),
-                )
-            })?;
+        let env = |name: &str| std::env::var(name).ok();
+        let target = tls::parse(url, &env)?;
+        let connector = tls::connector(&target)?;
+        let mut config = target.config.clone();
+        config.ssl_mode(tls::pg_mode(target.mode));
+        let (client, connection) = config.connect(connector).await.map_err(|e| {
+            // Host, port and mode, and tokio-postgres's error with its cause (the TLS or
+            // server message): never the URL, which may hold the password.
+            let hint = tls::hint(target.mode, &e)
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            Error::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "--out: cannot connect to PostgreSQL at {} (sslmode={}): {}{hint}",
+                    tls::server(&target.config),
+                    target.mode.as_str(),
+                    describe(&e)
+                ),
+            )
+        })?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::warn!("postgres connection closed: {e}");
@@ -39,6 +94,7 @@ impl Postgres {
         Ok(Postgres {
             client,
             in_transaction: false,
+            statements: HashMap::new(),
         })
     }
 }
@@ -104,6 +160,24 @@ impl Backend for Postgres {
     async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         self.client
             .execute(sql, &Self::params(params))
+            .await
+            .map_err(db_error)
+    }
+
+    async fn execute_prepared(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let statement = match self.statements.get(sql) {
+            Some(s) => s.clone(),
+            None => {
+                let s = self.client.prepare(sql).await.map_err(db_error)?;
+                if self.statements.len() >= MAX_STATEMENTS {
+                    self.statements.clear();
+                }
+                self.statements.insert(sql.to_string(), s.clone());
+                s
+            }
+        };
+        self.client
+            .execute(&statement, &Self::params(params))
             .await
             .map_err(db_error)
     }

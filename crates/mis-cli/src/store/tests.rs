@@ -149,3 +149,104 @@ async fn an_abandoned_transaction_is_rolled_back_by_the_next_begin() {
     store.commit().await.unwrap();
     assert_eq!(store.count("schools").await.unwrap(), 0);
 }
+
+fn marks_on(days: usize) -> Vec<AttendanceMark> {
+    (0..days)
+        .flat_map(|d| {
+            let day = date(2024, 1, 1)
+                .checked_add(jiff::Span::new().days(d as i64))
+                .unwrap();
+            [Session::Am, Session::Pm].map(|s| AttendanceMark {
+                date: day,
+                ..mark(Some(s), None, "/")
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn queued_rows_are_written_in_batches_and_seen_by_reads_in_the_transaction() {
+    let url = temp_db("batched");
+    let mut store = open(&url).await.unwrap();
+    // 1,204 marks: two full batches of 500 and a last one of 204.
+    let marks = marks_on(602);
+    store.begin().await.unwrap();
+    for m in &marks {
+        store.mark("A", m, 1).await.unwrap();
+    }
+    // A read inside the transaction writes the queue first.
+    assert_eq!(store.count("attendance_marks").await.unwrap(), 1204);
+    // The same key twice in one batch: the later row wins, as two upserts would leave it.
+    store.mark("A", &marks[0], 1).await.unwrap();
+    store
+        .mark(
+            "A",
+            &AttendanceMark {
+                code: "L".into(),
+                ..marks[0].clone()
+            },
+            2,
+        )
+        .await
+        .unwrap();
+    store.commit().await.unwrap();
+    assert_eq!(store.count("attendance_marks").await.unwrap(), 1204);
+    let code = store
+        .query(
+            "SELECT code, CAST(sync_gen AS TEXT) FROM attendance_marks WHERE date = $1 AND session = $2",
+            &[Value::date(marks[0].date), Value::text("am")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(code, [[Some("L".to_string()), Some("2".to_string())]]);
+}
+
+#[tokio::test]
+async fn queued_rows_go_with_a_rollback_or_an_abandoned_transaction() {
+    let url = temp_db("batched-rollback");
+    let mut store = open(&url).await.unwrap();
+    let marks = marks_on(3);
+    store.begin().await.unwrap();
+    for m in &marks {
+        store.mark("A", m, 1).await.unwrap();
+    }
+    store.rollback().await;
+    assert_eq!(store.count("attendance_marks").await.unwrap(), 0);
+    store.begin().await.unwrap();
+    store.mark("A", &marks[0], 1).await.unwrap();
+    // Abandoned: the next begin drops the queue with the transaction.
+    store.begin().await.unwrap();
+    store.commit().await.unwrap();
+    assert_eq!(store.count("attendance_marks").await.unwrap(), 0);
+    // Outside a transaction a row is written at once.
+    store.mark("A", &marks[0], 1).await.unwrap();
+    drop(store);
+    let mut store = open(&url).await.unwrap();
+    assert_eq!(store.count("attendance_marks").await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_queued_row_fails_the_commit_and_rolls_back() {
+    let url = temp_db("batched-error");
+    let mut store = open(&url).await.unwrap();
+    store
+        .execute(
+            "CREATE TRIGGER no_x BEFORE INSERT ON students WHEN NEW.id = 'x' \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            &[],
+        )
+        .await
+        .unwrap();
+    store.begin().await.unwrap();
+    store
+        .student("A", &Student::new("memory", "1", "Ada", "Lovelace"), 1)
+        .await
+        .unwrap();
+    store
+        .student("A", &Student::new("memory", "x", "Bad", "Row"), 1)
+        .await
+        .unwrap();
+    let e = store.commit().await.unwrap_err();
+    assert!(e.to_string().contains("refused"), "{e}");
+    assert_eq!(store.count("students").await.unwrap(), 0);
+}
