@@ -10,20 +10,15 @@ use mis_cli::store::{self, Store, Value};
 use mis_core::{AttendanceCategory, AttendanceMark, Session, Slot, Student};
 
 fn mark(date: jiff::civil::Date, session: Session) -> AttendanceMark {
-    AttendanceMark {
-        provider: "memory".into(),
-        student_id: "1".into(),
+    AttendanceMark::new(
+        "memory",
+        "1",
         date,
-        slot: Slot::Session,
-        session: Some(session),
-        period: None,
-        lesson_id: None,
-        code: "/".into(),
-        category: AttendanceCategory::Present,
-        late: false,
-        minutes_late: None,
-        note: None,
-    }
+        Slot::Session,
+        "/",
+        AttendanceCategory::Present,
+    )
+    .with_session(session)
 }
 
 /// Who runs the server: PostgreSQL refuses to run as root, so as the `postgres` system user

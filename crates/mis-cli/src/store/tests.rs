@@ -156,9 +156,10 @@ fn marks_on(days: usize) -> Vec<AttendanceMark> {
             let day = date(2024, 1, 1)
                 .checked_add(jiff::Span::new().days(d as i64))
                 .unwrap();
-            [Session::Am, Session::Pm].map(|s| AttendanceMark {
-                date: day,
-                ..mark(Some(s), None, "/")
+            [Session::Am, Session::Pm].map(|s| {
+                let mut m = mark(Some(s), None, "/");
+                m.date = day;
+                m
             })
         })
         .collect()
@@ -178,17 +179,9 @@ async fn queued_rows_are_written_in_batches_and_seen_by_reads_in_the_transaction
     assert_eq!(store.count("attendance_marks").await.unwrap(), 1204);
     // The same key twice in one batch: the later row wins, as two upserts would leave it.
     store.mark("A", &marks[0], 1).await.unwrap();
-    store
-        .mark(
-            "A",
-            &AttendanceMark {
-                code: "L".into(),
-                ..marks[0].clone()
-            },
-            2,
-        )
-        .await
-        .unwrap();
+    let mut late = marks[0].clone();
+    late.code = "L".into();
+    store.mark("A", &late, 2).await.unwrap();
     store.commit().await.unwrap();
     assert_eq!(store.count("attendance_marks").await.unwrap(), 1204);
     let code = store
