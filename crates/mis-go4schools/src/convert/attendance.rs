@@ -81,20 +81,19 @@ pub fn session_mark_in(
             "a session mark id is not in the year's attendance codes; reported as unmapped"
         );
     }
-    AttendanceMark {
-        provider: VENDOR.to_owned(),
-        student_id: m.student_id.to_string(),
+    let mut mark = AttendanceMark::new(
+        VENDOR,
+        m.student_id.to_string(),
         date,
-        slot: Slot::Session,
-        session: Some(session),
-        period: None,
-        lesson_id: None,
+        Slot::Session,
         code,
-        category: mapped.category,
-        late: mapped.late,
-        minutes_late: minutes(m.session_minutes_late),
-        note: note(&m.session_notes),
-    }
+        mapped.category,
+    )
+    .with_session(session)
+    .with_late(mapped.late);
+    mark.minutes_late = minutes(m.session_minutes_late);
+    mark.note = note(&m.session_notes);
+    mark
 }
 
 /// A lesson mark. The class resolves (through `timetable`) to its period label and to the
@@ -118,20 +117,20 @@ pub fn lesson_mark(
         (None, Some(id)) => (None, Some(id.to_string())),
         (None, None) => (None, None),
     };
-    AttendanceMark {
-        provider: VENDOR.to_owned(),
-        student_id: m.student_id.to_string(),
+    let mut mark = AttendanceMark::new(
+        VENDOR,
+        m.student_id.to_string(),
         date,
-        slot: Slot::Lesson,
-        session: None,
-        period,
-        lesson_id,
+        Slot::Lesson,
         code,
-        category: mapped.category,
-        late: mapped.late,
-        minutes_late: minutes(m.lesson_minutes_late),
-        note: note(&m.lesson_notes),
-    }
+        mapped.category,
+    )
+    .with_late(mapped.late);
+    mark.period = period;
+    mark.lesson_id = lesson_id;
+    mark.minutes_late = minutes(m.lesson_minutes_late);
+    mark.note = note(&m.lesson_notes);
+    mark
 }
 
 #[cfg(test)]

@@ -49,24 +49,20 @@ pub fn behaviour_event(
         return None;
     }
     let kind = e.event_type_id.and_then(|id| types.get(&id));
-    Some(BehaviourEvent {
-        provider: VENDOR.to_owned(),
-        id: e.id.to_string(),
-        student_ids: e.student_ids.iter().map(i64::to_string).collect(),
-        occurred_at: e
-            .event_date
-            .map(|ts| DateTime::new(ts.to_zoned(tz.clone()))),
-        date,
-        polarity: polarity(kind.and_then(|k| k.significance.as_ref())),
-        category: kind.and_then(|k| {
-            text(&k.name)
-                .or_else(|| text(&k.alias))
-                .or_else(|| text(&k.code))
-        }),
-        points: None,
-        notes: text(&e.school_notes).or_else(|| text(&e.home_notes)),
-        author: e.created_by.and_then(|id| authors.get(&id).cloned()),
-    })
+    let polarity = polarity(kind.and_then(|k| k.significance.as_ref()));
+    let mut event = BehaviourEvent::new(VENDOR, e.id.to_string(), date, polarity)
+        .with_student_ids(e.student_ids.iter().map(i64::to_string));
+    event.occurred_at = e
+        .event_date
+        .map(|ts| DateTime::new(ts.to_zoned(tz.clone())));
+    event.category = kind.and_then(|k| {
+        text(&k.name)
+            .or_else(|| text(&k.alias))
+            .or_else(|| text(&k.code))
+    });
+    event.notes = text(&e.school_notes).or_else(|| text(&e.home_notes));
+    event.author = e.created_by.and_then(|id| authors.get(&id).cloned());
+    Some(event)
 }
 
 #[cfg(test)]

@@ -48,13 +48,13 @@ pub fn academic_year_name(year: i32) -> String {
 /// The model's academic year for GO's `year`.
 pub fn academic_year(year: i32) -> Result<AcademicYear> {
     let range = academic_year_range(year)?;
-    Ok(AcademicYear {
-        provider: VENDOR.to_owned(),
-        id: year.to_string(),
-        name: academic_year_name(year),
-        start_date: range.from(),
-        end_date: range.to(),
-    })
+    Ok(AcademicYear::new(
+        VENDOR,
+        year.to_string(),
+        academic_year_name(year),
+        range.from(),
+        range.to(),
+    ))
 }
 
 /// The academic years `range` touches, each with the part of `range` inside it, in order.

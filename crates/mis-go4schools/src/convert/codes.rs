@@ -184,13 +184,10 @@ pub fn attendance_code(
 ) -> mis_core::AttendanceCode {
     let raw = code.code.clone().unwrap_or_default().trim().to_owned();
     let mapped = mapper.map_code(&raw, date);
-    mis_core::AttendanceCode {
-        provider: VENDOR.to_owned(),
-        code: raw,
-        label: code.label.clone(),
-        category: mapped.category,
-        late: mapped.late,
-    }
+    let mut entry = mis_core::AttendanceCode::new(VENDOR, raw, mapped.category);
+    entry.label = code.label.clone();
+    entry.late = mapped.late;
+    entry
 }
 
 #[cfg(test)]

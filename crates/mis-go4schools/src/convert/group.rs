@@ -36,18 +36,15 @@ pub fn teaching_groups(
         .iter()
         .map(|g| {
             let code = text(&g.code);
-            Group {
-                provider: VENDOR.to_owned(),
-                id: g.id.to_string(),
-                name: text(&g.name)
-                    .or_else(|| code.clone())
-                    .unwrap_or_else(|| g.id.to_string()),
-                code,
-                kind: GroupKind::Teaching,
-                subject: g.subject_id.and_then(|id| subject_names.get(&id).cloned()),
-                staff_ids: ids(staff.get(&g.id)),
-                student_ids: ids(members.get(&g.id)),
-            }
+            let name = text(&g.name)
+                .or_else(|| code.clone())
+                .unwrap_or_else(|| g.id.to_string());
+            let mut group = Group::new(VENDOR, g.id.to_string(), name, GroupKind::Teaching);
+            group.code = code;
+            group.subject = g.subject_id.and_then(|id| subject_names.get(&id).cloned());
+            group.staff_ids = ids(staff.get(&g.id));
+            group.student_ids = ids(members.get(&g.id));
+            group
         })
         .collect()
 }
@@ -80,16 +77,9 @@ pub fn derived_groups(details: &[wire::EducationDetails]) -> Vec<Group> {
             }
         }
         for (name, student_ids) in by_name {
-            out.push(Group {
-                provider: VENDOR.to_owned(),
-                id: format!("{prefix}:{name}"),
-                name,
-                code: None,
-                kind: kind.clone(),
-                subject: None,
-                staff_ids: Vec::new(),
-                student_ids,
-            });
+            let mut group = Group::new(VENDOR, format!("{prefix}:{name}"), name, kind.clone());
+            group.student_ids = student_ids;
+            out.push(group);
         }
     }
     out

@@ -39,21 +39,17 @@ pub fn teacher_name(t: &wire::Teacher) -> String {
 
 /// A teacher as a member of staff (role `teacher`).
 pub fn staff(t: &wire::Teacher) -> Staff {
-    Staff {
-        provider: VENDOR.to_owned(),
-        id: t.id.to_string(),
-        title: text(&t.title),
-        first_name: text(&t.preferred_first_name)
-            .or_else(|| text(&t.first_name))
-            .unwrap_or_default(),
-        last_name: text(&t.preferred_last_name)
-            .or_else(|| text(&t.last_name))
-            .unwrap_or_default(),
-        email: None,
-        code: text(&t.code).or_else(|| text(&t.initials)),
-        roles: vec!["teacher".to_owned()],
-        identifiers: Vec::new(),
-    }
+    let first_name = text(&t.preferred_first_name)
+        .or_else(|| text(&t.first_name))
+        .unwrap_or_default();
+    let last_name = text(&t.preferred_last_name)
+        .or_else(|| text(&t.last_name))
+        .unwrap_or_default();
+    let mut staff = Staff::new(VENDOR, t.id.to_string(), first_name, last_name);
+    staff.title = text(&t.title);
+    staff.code = text(&t.code).or_else(|| text(&t.initials));
+    staff.roles = vec!["teacher".to_owned()];
+    staff
 }
 
 #[cfg(test)]

@@ -275,20 +275,20 @@ impl TimetableIndex {
                 let (Some(start), Some(end)) = (slot.start, slot.end) else {
                     continue;
                 };
-                out.push(Lesson {
-                    provider: VENDOR.to_owned(),
-                    id: slot.lesson_id(day.date),
-                    student_id: student.map(|(id, _)| id.to_owned()),
-                    date: day.date,
-                    start: DateTime::from_local(day.date.to_datetime(start), tz)?,
-                    end: DateTime::from_local(day.date.to_datetime(end), tz)?,
-                    period: Some(slot.period.clone()),
-                    subject: slot.subject.clone(),
-                    group: slot.group.clone(),
-                    teachers: slot.teachers.clone(),
-                    rooms: slot.rooms.clone(),
-                    cancelled: false,
-                });
+                let mut lesson = Lesson::new(
+                    VENDOR,
+                    slot.lesson_id(day.date),
+                    day.date,
+                    DateTime::from_local(day.date.to_datetime(start), tz)?,
+                    DateTime::from_local(day.date.to_datetime(end), tz)?,
+                );
+                lesson.student_id = student.map(|(id, _)| id.to_owned());
+                lesson.period = Some(slot.period.clone());
+                lesson.subject = slot.subject.clone();
+                lesson.group = slot.group.clone();
+                lesson.teachers = slot.teachers.clone();
+                lesson.rooms = slot.rooms.clone();
+                out.push(lesson);
             }
         }
         Ok(out)
