@@ -69,20 +69,18 @@ fn as_managebac(
     variant: bool,
 ) -> Option<AttendanceMark> {
     let (code, late) = status(m, variant)?;
-    Some(AttendanceMark {
-        provider: "managebac".into(),
-        student_id: m.student_id.clone(),
-        date: m.date,
+    let mut mark = AttendanceMark::new(
+        "managebac",
+        m.student_id.as_str(),
+        m.date,
         slot,
-        session: None,
-        period,
-        lesson_id: None,
-        code: code.into(),
-        category: m.category,
-        late,
-        minutes_late: None,
-        note: m.note.clone(),
-    })
+        code,
+        m.category,
+    )
+    .with_late(late);
+    mark.period = period;
+    mark.note = m.note.clone();
+    Some(mark)
 }
 
 /// The behaviour types' polarity, as the school would configure it.
@@ -159,18 +157,17 @@ fn expected_data(school: &School) -> MemoryData {
     for b in &school.behaviour {
         for s in &b.event.student_ids {
             note += 1;
-            behaviour.push(BehaviourEvent {
-                provider: "managebac".into(),
-                id: note.to_string(),
-                student_ids: vec![s.clone()],
-                occurred_at: b.event.occurred_at.clone(),
-                date: b.event.date,
-                polarity: b.event.polarity,
-                category: b.event.category.clone(),
-                points: None,
-                notes: b.event.notes.clone(),
-                author: None,
-            });
+            let mut event = BehaviourEvent::new(
+                "managebac",
+                note.to_string(),
+                b.event.date,
+                b.event.polarity,
+            )
+            .with_student_ids([s.as_str()]);
+            event.occurred_at = b.event.occurred_at.clone();
+            event.category = b.event.category.clone();
+            event.notes = b.event.notes.clone();
+            behaviour.push(event);
         }
     }
     MemoryData {

@@ -278,20 +278,17 @@ pub fn day_mark(
     mapper: &CodeMapper,
 ) -> Option<AttendanceMark> {
     let (code, mapped) = resolve(record, categories, mapper, date)?;
-    Some(AttendanceMark {
-        provider: VENDOR.into(),
-        student_id: student.text(),
+    let mut mark = AttendanceMark::new(
+        VENDOR,
+        student.text(),
         date,
-        slot: Slot::Day,
-        session: None,
-        period: None,
-        lesson_id: None,
+        Slot::Day,
         code,
-        category: mapped.category,
-        late: mapped.late,
-        minutes_late: None,
-        note: text(record.note.as_deref()),
-    })
+        mapped.category,
+    )
+    .with_late(mapped.late);
+    mark.note = text(record.note.as_deref());
+    Some(mark)
 }
 
 /// How a response counts periods: the offset to subtract from a key to count from 1, by
@@ -351,20 +348,19 @@ pub fn lesson_marks(
                     key.clone()
                 }
             };
-            out.push(AttendanceMark {
-                provider: VENDOR.into(),
-                student_id: student.id.text(),
+            let mut mark = AttendanceMark::new(
+                VENDOR,
+                student.id.text(),
                 date,
-                slot: Slot::Lesson,
-                session: None,
-                lesson_id: Some(lesson_id(class, date, &period)),
-                period: Some(period),
+                Slot::Lesson,
                 code,
-                category: mapped.category,
-                late: mapped.late,
-                minutes_late: None,
-                note: text(record.note.as_deref()),
-            });
+                mapped.category,
+            )
+            .with_late(mapped.late);
+            mark.lesson_id = Some(lesson_id(class, date, &period));
+            mark.period = Some(period);
+            mark.note = text(record.note.as_deref());
+            out.push(mark);
         }
     }
     out

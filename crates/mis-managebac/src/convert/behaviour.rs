@@ -87,18 +87,18 @@ pub fn event(
     };
     let student = students.resolve(note).map(Id::text);
     let category = text(note.behavior_type.as_deref());
-    Some(BehaviourEvent {
-        provider: VENDOR.into(),
-        id: note.id.text(),
-        student_ids: student.into_iter().collect(),
-        occurred_at: occurred,
-        date: day,
-        polarity: polarity.get(category.as_deref()),
-        category,
-        points: None,
-        notes: html_to_text(note.notes.as_deref()),
-        author: text(note.reported_by.as_deref()),
-    })
+    let mut event = BehaviourEvent::new(
+        VENDOR,
+        note.id.text(),
+        day,
+        polarity.get(category.as_deref()),
+    )
+    .with_student_ids(student);
+    event.occurred_at = occurred;
+    event.category = category;
+    event.notes = html_to_text(note.notes.as_deref());
+    event.author = text(note.reported_by.as_deref());
+    Some(event)
 }
 
 #[cfg(test)]

@@ -12,16 +12,17 @@ use crate::wire;
 /// school runs several. `None` when the year lacks its dates.
 pub fn academic_year(year: &wire::AcademicYear, program: Option<&str>) -> Option<AcademicYear> {
     let name = text(year.name.as_deref()).unwrap_or_else(|| year.id.text());
-    Some(AcademicYear {
-        provider: VENDOR.into(),
-        id: year.id.text(),
-        name: match program {
-            Some(p) => format!("{name} ({p})"),
-            None => name,
-        },
-        start_date: date(year.starts_on.as_deref())?,
-        end_date: date(year.ends_on.as_deref())?,
-    })
+    let name = match program {
+        Some(p) => format!("{name} ({p})"),
+        None => name,
+    };
+    Some(AcademicYear::new(
+        VENDOR,
+        year.id.text(),
+        name,
+        date(year.starts_on.as_deref())?,
+        date(year.ends_on.as_deref())?,
+    ))
 }
 
 /// The terms of a year; terms without dates are skipped.
@@ -29,14 +30,15 @@ pub fn terms(year: &wire::AcademicYear) -> Vec<Term> {
     year.academic_terms
         .iter()
         .filter_map(|t| {
-            Some(Term {
-                provider: VENDOR.into(),
-                id: t.id.text(),
-                academic_year_id: Some(t.academic_year_id.unwrap_or(year.id).text()),
-                name: text(t.name.as_deref()).unwrap_or_else(|| t.id.text()),
-                start_date: date(t.starts_on.as_deref())?,
-                end_date: date(t.ends_on.as_deref())?,
-            })
+            let mut term = Term::new(
+                VENDOR,
+                t.id.text(),
+                text(t.name.as_deref()).unwrap_or_else(|| t.id.text()),
+                date(t.starts_on.as_deref())?,
+                date(t.ends_on.as_deref())?,
+            );
+            term.academic_year_id = Some(t.academic_year_id.unwrap_or(year.id).text());
+            Some(term)
         })
         .collect()
 }

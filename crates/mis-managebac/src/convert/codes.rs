@@ -16,13 +16,14 @@ pub fn codes(categories: &Categories, mapper: &CodeMapper, date: Date) -> Vec<At
             let code = status.to_string();
             let label = categories.label(status);
             let mapped = map_category(mapper, Some(&code), label.as_deref(), date);
-            Some(AttendanceCode {
-                provider: VENDOR.into(),
-                code: mark_code(&code, label.as_deref(), mapped),
-                label,
-                category: mapped.category,
-                late: mapped.late,
-            })
+            let mut entry = AttendanceCode::new(
+                VENDOR,
+                mark_code(&code, label.as_deref(), mapped),
+                mapped.category,
+            );
+            entry.label = label;
+            entry.late = mapped.late;
+            Some(entry)
         })
         .collect()
 }

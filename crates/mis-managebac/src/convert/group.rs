@@ -8,35 +8,27 @@ use crate::wire::{self, Id};
 
 /// A year group as a `year` group with its members.
 pub fn year_group(g: &wire::YearGroup) -> Group {
-    Group {
-        provider: VENDOR.into(),
-        id: g.id.text(),
-        name: text(g.name.as_deref()).unwrap_or_else(|| g.id.text()),
-        code: text(g.short_name.as_deref()),
-        kind: GroupKind::Year,
-        subject: None,
-        staff_ids: Vec::new(),
-        student_ids: g.student_ids.iter().map(|s| s.text()).collect(),
-    }
+    let name = text(g.name.as_deref()).unwrap_or_else(|| g.id.text());
+    let mut group = Group::new(VENDOR, g.id.text(), name, GroupKind::Year);
+    group.code = text(g.short_name.as_deref());
+    group.student_ids = g.student_ids.iter().map(|s| s.text()).collect();
+    group
 }
 
 /// A class as a `teaching` group; members come from `GET /classes/{id}/students`.
 pub fn class_group(c: &wire::Class, members: &[Id]) -> Group {
-    Group {
-        provider: VENDOR.into(),
-        id: c.id.text(),
-        name: text(c.name.as_deref()).unwrap_or_else(|| c.id.text()),
-        code: text(c.uniq_id.as_deref()),
-        kind: GroupKind::Teaching,
-        subject: text(c.subject_name.as_deref())
-            .or_else(|| c.subjects.iter().find_map(|s| text(s.name.as_deref()))),
-        staff_ids: c
-            .teachers
-            .iter()
-            .filter_map(|t| t.teacher_id.map(|id| id.text()))
-            .collect(),
-        student_ids: members.iter().map(|s| s.text()).collect(),
-    }
+    let name = text(c.name.as_deref()).unwrap_or_else(|| c.id.text());
+    let mut group = Group::new(VENDOR, c.id.text(), name, GroupKind::Teaching);
+    group.code = text(c.uniq_id.as_deref());
+    group.subject = text(c.subject_name.as_deref())
+        .or_else(|| c.subjects.iter().find_map(|s| text(s.name.as_deref())));
+    group.staff_ids = c
+        .teachers
+        .iter()
+        .filter_map(|t| t.teacher_id.map(|id| id.text()))
+        .collect();
+    group.student_ids = members.iter().map(|s| s.text()).collect();
+    group
 }
 
 #[cfg(test)]

@@ -8,22 +8,23 @@ use crate::wire;
 
 /// A teacher as staff.
 pub fn staff(t: &wire::Teacher) -> Staff {
-    Staff {
-        provider: VENDOR.into(),
-        id: t.id.text(),
-        title: text(t.salutation.as_deref()),
-        first_name: t.first_name.clone().unwrap_or_default(),
-        last_name: t.last_name.clone().unwrap_or_default(),
-        email: text(t.email.as_deref()),
-        code: text(t.identifier.as_deref()),
-        roles: text(t.role.as_deref()).into_iter().collect(),
-        // The same identifier table as students: ManageBac's own id is `Staff.id`, not an
-        // upstream `mis_id`; the school's `identifier` is a school-assigned id.
-        identifiers: text(t.identifier.as_deref())
-            .map(|i| Identifier::new(IdentifierKind::ExternalId, i))
-            .into_iter()
-            .collect(),
-    }
+    let mut staff = Staff::new(
+        VENDOR,
+        t.id.text(),
+        t.first_name.clone().unwrap_or_default(),
+        t.last_name.clone().unwrap_or_default(),
+    );
+    staff.title = text(t.salutation.as_deref());
+    staff.email = text(t.email.as_deref());
+    staff.code = text(t.identifier.as_deref());
+    staff.roles = text(t.role.as_deref()).into_iter().collect();
+    // The same identifier table as students: ManageBac's own id is `Staff.id`, not an
+    // upstream `mis_id`; the school's `identifier` is a school-assigned id.
+    staff.identifiers = text(t.identifier.as_deref())
+        .map(|i| Identifier::new(IdentifierKind::ExternalId, i))
+        .into_iter()
+        .collect();
+    staff
 }
 
 /// `First Last`, the way lessons name teachers.

@@ -174,20 +174,20 @@ pub fn lessons(
                     ))
                 })?;
                 let label = period.to_string();
-                out.push(Lesson {
-                    provider: VENDOR.into(),
-                    id: lesson_id(class.id, day, &label),
-                    student_id: student_id.map(str::to_owned),
-                    date: day,
-                    start: DateTime::from_local(day.to_datetime(start), tz)?,
-                    end: DateTime::from_local(day.to_datetime(end), tz)?,
-                    period: Some(label),
-                    subject: class.subject.clone(),
-                    group: Some(group.clone()),
-                    teachers: class.teachers.clone(),
-                    rooms: text(slot.location.as_deref()).into_iter().collect(),
-                    cancelled: false,
-                });
+                let mut lesson = Lesson::new(
+                    VENDOR,
+                    lesson_id(class.id, day, &label),
+                    day,
+                    DateTime::from_local(day.to_datetime(start), tz)?,
+                    DateTime::from_local(day.to_datetime(end), tz)?,
+                );
+                lesson.student_id = student_id.map(str::to_owned);
+                lesson.period = Some(label);
+                lesson.subject = class.subject.clone();
+                lesson.group = Some(group.clone());
+                lesson.teachers = class.teachers.clone();
+                lesson.rooms = text(slot.location.as_deref()).into_iter().collect();
+                out.push(lesson);
             }
         }
     }
