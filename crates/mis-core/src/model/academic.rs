@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// `#[non_exhaustive]`: other crates build one with [`AcademicYear::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AcademicYear {
     /// Vendor id.
     pub provider: String,
@@ -25,6 +26,7 @@ pub struct AcademicYear {
 /// `#[non_exhaustive]`: other crates build one with [`Term::new`] and then set
 /// `academic_year_id` when known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Term {
     /// Vendor id.
     pub provider: String,

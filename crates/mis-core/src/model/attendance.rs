@@ -124,6 +124,7 @@ impl Session {
 /// assert_eq!(m.period, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttendanceMark {
     /// Vendor id.
     pub provider: String,
@@ -155,6 +156,7 @@ pub struct AttendanceMark {
 ///
 /// `#[non_exhaustive]`: other crates build one with [`AttendanceCode::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttendanceCode {
     /// Vendor id.
     pub provider: String,

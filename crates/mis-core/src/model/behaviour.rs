@@ -54,6 +54,7 @@ impl Polarity {
 /// assert_eq!(e.student_ids, ["1"]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BehaviourEvent {
     /// Vendor id.
     pub provider: String,

@@ -22,6 +22,7 @@ open_enum! {
 ///
 /// `#[non_exhaustive]`: other crates build one with [`Group::new`] and then set the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Group {
     /// Vendor id.
     pub provider: String,

@@ -9,6 +9,7 @@ use super::{DateTime, open_enum};
 ///
 /// `#[non_exhaustive]`: other crates build one with [`Homework::new`] and then set the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Homework {
     /// Vendor id.
     pub provider: String,
@@ -52,6 +53,7 @@ open_enum! {
 ///
 /// `#[non_exhaustive]`: other crates build one with [`Detention::new`] and then set the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Detention {
     /// Vendor id.
     pub provider: String,

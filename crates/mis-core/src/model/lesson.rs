@@ -23,6 +23,7 @@ use super::DateTime;
 /// assert!(!l.cancelled);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Lesson {
     /// Vendor id.
     pub provider: String,

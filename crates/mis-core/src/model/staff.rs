@@ -8,6 +8,7 @@ use super::Identifier;
 ///
 /// `#[non_exhaustive]`: other crates build one with [`Staff::new`] and then set the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Staff {
     /// Vendor id.
     pub provider: String,

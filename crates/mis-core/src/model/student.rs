@@ -63,6 +63,7 @@ open_enum! {
 /// Built with [`Identifier::new`]; it is `#[non_exhaustive]` so that fields can be added
 /// without breaking other crates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Identifier {
     /// What the value is.
     pub kind: IdentifierKind,
@@ -95,6 +96,7 @@ impl Identifier {
 /// assert_eq!(s.email, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Student {
     /// Vendor id (`classcharts`, `go4schools`, …).
     pub provider: String,
