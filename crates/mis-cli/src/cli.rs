@@ -77,7 +77,7 @@ pub struct ProviderArgs {
 /// The subcommands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
-    /// Run every command against an embedded sandbox of all five vendors; no credentials.
+    /// Run every command against an embedded sandbox of every vendor; no credentials.
     Demo,
 
     /// List students (on roll).
