@@ -16,6 +16,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// A SQLite database file.
 pub struct Sqlite {
     conn: rusqlite::Connection,
+    /// Rows per upsert statement: 1 (see `Backend::batch_rows`); more in tests, to run the
+    /// multi-row statements on SQLite too.
+    batch_rows: usize,
 }
 
 fn db_error(e: rusqlite::Error) -> Error {
@@ -60,7 +63,19 @@ impl Sqlite {
         tracing::debug!(%mode, "sqlite journal mode");
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| cannot(&e))?;
-        Ok(Sqlite { conn })
+        Ok(Sqlite {
+            conn,
+            batch_rows: 1,
+        })
+    }
+
+    /// The same database written `rows` rows per upsert statement.
+    #[cfg(test)]
+    pub fn with_batch_rows(self, rows: usize) -> Sqlite {
+        Sqlite {
+            batch_rows: rows,
+            ..self
+        }
     }
 }
 
@@ -154,5 +169,9 @@ impl Backend for Sqlite {
 
     fn in_transaction(&self) -> bool {
         !self.conn.is_autocommit()
+    }
+
+    fn batch_rows(&self) -> usize {
+        self.batch_rows
     }
 }

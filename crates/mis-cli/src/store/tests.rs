@@ -168,7 +168,12 @@ fn marks_on(days: usize) -> Vec<AttendanceMark> {
 #[tokio::test]
 async fn queued_rows_are_written_in_batches_and_seen_by_reads_in_the_transaction() {
     let url = temp_db("batched");
-    let mut store = open(&url).await.unwrap();
+    let path = url.strip_prefix("sqlite:").unwrap();
+    // Multi-row statements, as PostgreSQL gets them.
+    let backend = sqlite::Sqlite::open(path)
+        .unwrap()
+        .with_batch_rows(batch::MAX_ROWS);
+    let mut store = Store::with_backend(Box::new(backend)).await.unwrap();
     // 1,204 marks: two full batches of 500 and a last one of 204.
     let marks = marks_on(602);
     store.begin().await.unwrap();
@@ -197,7 +202,9 @@ async fn queued_rows_are_written_in_batches_and_seen_by_reads_in_the_transaction
 #[tokio::test]
 async fn queued_rows_go_with_a_rollback_or_an_abandoned_transaction() {
     let url = temp_db("batched-rollback");
-    let mut store = open(&url).await.unwrap();
+    let path = url.strip_prefix("sqlite:").unwrap();
+    let backend = sqlite::Sqlite::open(path).unwrap().with_batch_rows(10);
+    let mut store = Store::with_backend(Box::new(backend)).await.unwrap();
     let marks = marks_on(3);
     store.begin().await.unwrap();
     for m in &marks {
@@ -221,7 +228,9 @@ async fn queued_rows_go_with_a_rollback_or_an_abandoned_transaction() {
 #[tokio::test]
 async fn a_failing_queued_row_fails_the_commit_and_rolls_back() {
     let url = temp_db("batched-error");
-    let mut store = open(&url).await.unwrap();
+    let path = url.strip_prefix("sqlite:").unwrap();
+    let backend = sqlite::Sqlite::open(path).unwrap().with_batch_rows(10);
+    let mut store = Store::with_backend(Box::new(backend)).await.unwrap();
     store
         .execute(
             "CREATE TRIGGER no_x BEFORE INSERT ON students WHEN NEW.id = 'x' \
