@@ -555,12 +555,15 @@ where
                 .as_ref()
                 .and_then(|p| p.remaining())
                 .or_else(crate::auth::inherited_budget);
-            let waited = gate.wait_within(budget).await?;
-            let seq = gate.sent();
+            let began = Instant::now();
+            let waited = gate.wait_within(budget).await;
             if let Some(progress) = &progress {
-                // Queueing is not retry time.
-                progress.add_queued(waited);
+                // Queueing is not retry time, also when the wait ended in `RateLimited`: the
+                // retry layer then judges the hint against the retry time actually used.
+                progress.add_queued(began.elapsed());
             }
+            waited?;
+            let seq = gate.sent();
             let result = inner.oneshot(request).await;
             match &result {
                 Err(e) if e.kind() == ErrorKind::RateLimited => {
