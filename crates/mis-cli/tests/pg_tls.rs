@@ -247,6 +247,8 @@ async fn open_err(url: &str) -> String {
         .expect_err("the connection is refused")
         .to_string();
     assert!(!e.contains(PASSWORD), "no password in errors: {e}");
+    // What a user sees (`--nocapture`).
+    println!("{e}");
     e
 }
 
