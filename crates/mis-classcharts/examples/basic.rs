@@ -111,6 +111,6 @@ fn unless_unsupported<T>(what: &str, outcome: mis_core::Result<T>) -> mis_core::
 
 /// The Monday of the current week, in the system's time zone.
 fn this_monday() -> Date {
-    let today = jiff::Zoned::now().date();
+    let today = jiff::ZonedDateTime::now().date();
     today - i64::from(today.weekday().to_monday_zero_offset()).days()
 }

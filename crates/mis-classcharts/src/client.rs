@@ -773,7 +773,7 @@ impl fmt::Debug for Client {
 /// use mis_classcharts::{Config, StudentClient};
 /// let client = StudentClient::new(Config::student("ABC123XYZ", "2010-01-20")?)?;
 /// let me = client.student_id().await?;
-/// let today = jiff::Zoned::now().date();
+/// let today = jiff::ZonedDateTime::now().date();
 /// let lessons = client.get_timetable(&me, today).await?.data;
 /// # let _ = lessons; Ok(()) }
 /// ```

@@ -443,7 +443,7 @@ impl fmt::Debug for Go4SchoolsProvider {
 impl Go4SchoolsProvider {
     fn today(&self) -> Date {
         jiff::Timestamp::now()
-            .to_zoned(self.inner.tz.clone())
+            .to_zoned_datetime(self.inner.tz.clone())
             .date()
     }
 

@@ -165,7 +165,7 @@ fn fixtures_join_through_the_conversions() {
         .filter_map(|s| Some((s.id, s.display_name?)))
         .collect();
     for e in &events {
-        let d = e.event_date.unwrap().to_zoned(tz.clone()).date();
+        let d = e.event_date.unwrap().to_zoned_datetime(tz.clone()).date();
         let ev = convert::behaviour_event(e, d, &types, &tz, &staff).unwrap();
         assert!(ev.category.is_some());
         assert!(

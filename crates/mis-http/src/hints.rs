@@ -112,7 +112,7 @@ pub fn parse_utc_datetime(value: &str, now: Timestamp) -> Option<Duration> {
         .strip_suffix("UTC")
         .and_then(|rest| DateTime::strptime("%Y-%m-%d %H:%M:%S", rest.trim_end()).ok())
     {
-        let then = civil.to_zoned(TimeZone::UTC).ok()?.timestamp();
+        let then = civil.to_zoned_datetime(TimeZone::UTC).ok()?.timestamp();
         return Some(until(now, then));
     }
     if let Ok(then) = value.parse::<Timestamp>() {
@@ -133,7 +133,7 @@ pub fn parse_http_date(value: &str) -> Option<Timestamp> {
     let civil = DateTime::strptime("%A, %d-%b-%y %H:%M:%S GMT", value)
         .or_else(|_| DateTime::strptime("%a %b %e %H:%M:%S %Y", value))
         .ok()?;
-    Some(civil.to_zoned(TimeZone::UTC).ok()?.timestamp())
+    Some(civil.to_zoned_datetime(TimeZone::UTC).ok()?.timestamp())
 }
 
 /// A non-negative integer of at most 12 digits (over 30 000 years of seconds), so that

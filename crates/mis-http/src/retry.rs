@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use mis_core::{Error, ErrorKind, Result};
-use rand::Rng;
+use rand::RngExt;
 use tower::retry::budget::{Budget, TpsBudget};
 use tower::{Layer, Service, ServiceExt};
 

@@ -81,7 +81,7 @@ proptest! {
     #[test]
     fn wait_hints_round_trip(now in now(), wait in ahead()) {
         let then = now + Duration::from_secs(wait);
-        let zoned = then.to_zoned(TimeZone::UTC);
+        let zoned = then.to_zoned_datetime(TimeZone::UTC);
 
         // Retry-After: delta seconds and all three HTTP-date forms.
         let delta = wait.to_string();
@@ -113,7 +113,7 @@ proptest! {
     #[test]
     fn a_time_in_the_past_waits_zero(now in now(), ago in 2u64..8_640_000) {
         let then = now - Duration::from_secs(ago);
-        let zoned = then.to_zoned(TimeZone::UTC);
+        let zoned = then.to_zoned_datetime(TimeZone::UTC);
         let date = zoned.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string();
         prop_assert_eq!(parse_retry_after(&date, now), Some(Duration::ZERO));
         let reset = zoned.strftime("%Y-%m-%d %H:%M:%S UTC").to_string();

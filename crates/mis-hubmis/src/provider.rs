@@ -541,7 +541,7 @@ impl HubmisProvider {
             .clone()
             .or_else(|| TimeZone::get(DEFAULT_ZONE).ok())
             .unwrap_or(TimeZone::UTC);
-        range.from() < Timestamp::now().to_zoned(tz).date()
+        range.from() < Timestamp::now().to_zoned_datetime(tz).date()
     }
 
     /// The student ids a ranged query covers: the one asked for, else everyone on roll and,
@@ -944,7 +944,7 @@ fn wire_student_id(id: Option<&Id>) -> Result<u64> {
 fn widened(range: DateRange) -> DateTimeRange {
     let instant = |d: Date, h: i8, m: i8, s: i8| -> Option<Timestamp> {
         d.at(h, m, s, 0)
-            .to_zoned(TimeZone::UTC)
+            .to_zoned_datetime(TimeZone::UTC)
             .ok()
             .map(|z| z.timestamp())
     };
@@ -1280,8 +1280,8 @@ impl MisProvider for HubmisProvider {
         stream::once(async move {
             let codes = this.codes().await?;
             let today = match this.time_zone().await {
-                Ok(tz) => Timestamp::now().to_zoned(tz).date(),
-                Err(_) => Timestamp::now().to_zoned(TimeZone::UTC).date(),
+                Ok(tz) => Timestamp::now().to_zoned_datetime(tz).date(),
+                Err(_) => Timestamp::now().to_zoned_datetime(TimeZone::UTC).date(),
             };
             Ok::<_, Error>(
                 codes

@@ -1098,7 +1098,7 @@ impl ManageBacProvider {
         let tz = self.school_zone(&diagnostics).await?;
         let since = range
             .from()
-            .to_zoned(tz.clone())
+            .to_zoned_datetime(tz.clone())
             .map(|z| z.timestamp())
             .map_err(|e| {
                 Error::invalid_input(format!("cannot place {} in the zone: {e}", range.from()))

@@ -24,8 +24,8 @@ pub fn detention_date(raw: Option<&str>, tz: &TimeZone) -> Option<Date> {
     let written: Option<Date> = v.get(..10).and_then(|d| d.parse().ok());
     if v.len() > 10 {
         if let Ok(at) = jiff::Timestamp::from_str(v) {
-            let utc = at.to_zoned(TimeZone::UTC);
-            let local = at.to_zoned(tz.clone());
+            let utc = at.to_zoned_datetime(TimeZone::UTC);
+            let local = at.to_zoned_datetime(tz.clone());
             if utc.time() == Time::midnight() && local.time() != Time::midnight() {
                 return written.or(Some(utc.date()));
             }

@@ -266,7 +266,7 @@ impl SyncConfig {
 
     /// The dates to sync.
     pub fn range(&self) -> Result<DateRange> {
-        self.range_on(jiff::Zoned::now().date())
+        self.range_on(jiff::ZonedDateTime::now().date())
     }
 
     /// The dates to sync when today is `today`.

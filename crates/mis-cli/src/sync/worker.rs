@@ -217,7 +217,7 @@ pub async fn enqueue<W: Write>(args: &EnqueueArgs, format: Format, out: &mut W) 
     })?;
     let config = SyncConfig::parse(&text)?;
     let mut store = store::open(&args.out).await?;
-    let today = jiff::Zoned::now().date();
+    let today = jiff::ZonedDateTime::now().date();
     let retry = Retry {
         max_attempts: args.max_attempts,
         seconds: args.retry_seconds,

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use jiff::tz::{Offset, TimeZone};
-use jiff::{Timestamp, Zoned};
+use jiff::{Timestamp, ZonedDateTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
@@ -15,25 +15,25 @@ use crate::error::{Error, Result};
 /// never with a bracketed zone name, because that is what the model's consumers (CSV, SQL,
 /// other languages) read without surprises.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct DateTime(Zoned);
+pub struct DateTime(ZonedDateTime);
 
 impl DateTime {
     /// Wraps a zoned date-time.
-    pub fn new(zoned: Zoned) -> Self {
+    pub fn new(zoned: ZonedDateTime) -> Self {
         DateTime(zoned)
     }
 
     /// A wall-clock date and time in `tz` (the school's zone). In a DST gap or fold the
     /// compatible interpretation is used (gap: later; fold: earlier), as most MIS do.
     pub fn from_local(dt: jiff::civil::DateTime, tz: &TimeZone) -> Result<Self> {
-        tz.to_ambiguous_zoned(dt)
+        tz.to_ambiguous_zoned_datetime(dt)
             .compatible()
             .map(DateTime)
             .map_err(|e| Error::invalid_input(format!("cannot place {dt} in the time zone: {e}")))
     }
 
     /// The zoned value.
-    pub fn zoned(&self) -> &Zoned {
+    pub fn zoned(&self) -> &ZonedDateTime {
         &self.0
     }
 
@@ -48,8 +48,8 @@ impl DateTime {
     }
 }
 
-impl From<Zoned> for DateTime {
-    fn from(z: Zoned) -> Self {
+impl From<ZonedDateTime> for DateTime {
+    fn from(z: ZonedDateTime) -> Self {
         DateTime(z)
     }
 }
@@ -95,7 +95,7 @@ impl FromStr for DateTime {
             _ => return Err(bad(&"no UTC offset")),
         };
         let ts: Timestamp = s.parse().map_err(|e| bad(&e))?;
-        Ok(DateTime(ts.to_zoned(TimeZone::fixed(offset))))
+        Ok(DateTime(ts.to_zoned_datetime(TimeZone::fixed(offset))))
     }
 }
 

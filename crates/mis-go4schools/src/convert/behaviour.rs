@@ -54,7 +54,7 @@ pub fn behaviour_event(
         .with_student_ids(e.student_ids.iter().map(i64::to_string));
     event.occurred_at = e
         .event_date
-        .map(|ts| DateTime::new(ts.to_zoned(tz.clone())));
+        .map(|ts| DateTime::new(ts.to_zoned_datetime(tz.clone())));
     event.category = kind.and_then(|k| {
         text(&k.name)
             .or_else(|| text(&k.alias))

@@ -40,7 +40,7 @@ pub fn parse_utc(value: &str) -> Option<Timestamp> {
         return Some(ts);
     }
     let dt: jiff::civil::DateTime = v.parse().ok()?;
-    dt.to_zoned(jiff::tz::TimeZone::UTC)
+    dt.to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .ok()
         .map(|z| z.timestamp())
 }

@@ -61,7 +61,7 @@ pub fn occurred(value: &str, tz: &TimeZone) -> Option<(Option<DateTime>, jiff::c
         return parse_date(v).map(|d| (None, d));
     }
     if let Ok(ts) = v.parse::<Timestamp>() {
-        let zoned = ts.to_zoned(tz.clone());
+        let zoned = ts.to_zoned_datetime(tz.clone());
         let date = zoned.date();
         return Some((Some(DateTime::new(zoned)), date));
     }

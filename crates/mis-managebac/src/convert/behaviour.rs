@@ -77,11 +77,11 @@ pub fn event(
     tz: &TimeZone,
 ) -> Option<BehaviourEvent> {
     let occurred =
-        instant(note.incident_time.as_deref()).map(|t| DateTime::new(t.to_zoned(tz.clone())));
+        instant(note.incident_time.as_deref()).map(|t| DateTime::new(t.to_zoned_datetime(tz.clone())));
     let day = match &occurred {
         Some(at) => at.date(),
         None => instant(note.created_at.as_deref())
-            .map(|t| t.to_zoned(tz.clone()).date())
+            .map(|t| t.to_zoned_datetime(tz.clone()).date())
             .or_else(|| date(note.incident_time.as_deref()))
             .or_else(|| date(note.created_at.as_deref()))?,
     };

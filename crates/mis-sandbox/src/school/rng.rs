@@ -13,7 +13,7 @@
 //! to, say, behaviour does not shift every attendance mark generated after it.
 
 use rand_chacha::ChaCha8Rng;
-use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::rand_core::{Rng, SeedableRng};
 
 /// One deterministic random stream.
 pub(crate) struct Dice(ChaCha8Rng);

@@ -125,10 +125,10 @@ pub(super) enum DisplayDate {
 // ---------------------------------------------------------------------------------------------
 // Times.
 
-fn zoned(school: &School, at: Civil) -> jiff::Zoned {
+fn zoned(school: &School, at: Civil) -> jiff::ZonedDateTime {
     school
         .tz()
-        .to_ambiguous_zoned(at)
+        .to_ambiguous_zoned_datetime(at)
         .compatible()
         .expect("school times are never in a DST gap")
 }

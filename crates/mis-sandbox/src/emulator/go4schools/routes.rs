@@ -599,6 +599,6 @@ fn parse_date(s: &str) -> Option<Date> {
         .or_else(|| {
             s.parse::<jiff::Timestamp>()
                 .ok()
-                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+                .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
         })
 }

@@ -878,7 +878,7 @@ fn times_periods_wall_clock_events_utc() {
     let at = body["behaviour_events"][0]["event_date"].as_str().unwrap();
     let utc: jiff::Timestamp = at.parse().unwrap();
     assert_eq!(
-        utc.to_zoned(jiff::tz::TimeZone::UTC).datetime(),
+        utc.to_zoned_datetime(jiff::tz::TimeZone::UTC).datetime(),
         local - jiff::Span::new().hours(1)
     );
     assert!(at.ends_with('Z'));

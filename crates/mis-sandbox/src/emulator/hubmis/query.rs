@@ -45,7 +45,7 @@ impl Bound {
     pub fn date(self, tz: &TimeZone) -> Date {
         match self {
             Bound::Date(d) => d,
-            Bound::At(t) => t.to_zoned(tz.clone()).date(),
+            Bound::At(t) => t.to_zoned_datetime(tz.clone()).date(),
         }
     }
 
@@ -213,7 +213,7 @@ impl Params {
             return Ok(Some(Bound::At(t)));
         }
         if let Ok(dt) = v.replacen(' ', "T", 1).parse::<DateTime>() {
-            if let Ok(z) = tz.to_ambiguous_zoned(dt).compatible() {
+            if let Ok(z) = tz.to_ambiguous_zoned_datetime(dt).compatible() {
                 return Ok(Some(Bound::At(z.timestamp())));
             }
         }

@@ -238,7 +238,7 @@ fn parse_time(raw: &str) -> Option<Timestamp> {
     }
     if let Ok(dt) = raw.parse::<jiff::civil::DateTime>() {
         return dt
-            .to_zoned(jiff::tz::TimeZone::UTC)
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
             .ok()
             .map(|z| z.timestamp());
     }

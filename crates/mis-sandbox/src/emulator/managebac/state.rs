@@ -385,7 +385,7 @@ fn excusals(school: &School) -> Vec<Excusal> {
 /// `date` at `h:m` UTC.
 pub(super) fn at_utc(date: Date, h: i8, m: i8) -> Timestamp {
     date.at(h, m, 0, 0)
-        .to_zoned(jiff::tz::TimeZone::UTC)
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp())
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
