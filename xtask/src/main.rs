@@ -5,6 +5,7 @@
 //! - `cargo xtask fixtures --check` fails, naming the files, when the committed fixtures are
 //!   stale (different, missing, or no longer produced). CI runs it.
 //! - `cargo xtask man [DIR]` writes the `mis` man pages (default `target/man`).
+//! - `cargo xtask msrv` checks `rust-version` without the old toolchain (see `msrv.rs`).
 //! - `cargo xtask fuzz --seconds N` runs every cargo-fuzz target in `fuzz/fuzz_targets/` for
 //!   N seconds each (needs `cargo install cargo-fuzz`; see `fuzz/README.md`).
 
@@ -16,6 +17,7 @@ use mis_sandbox::{EMULATORS, School};
 
 mod fuzz;
 mod man;
+mod msrv;
 
 /// The seed and size of the fixture school: small, so fixtures stay readable.
 const FIXTURE_SEED: u64 = 2024;
@@ -30,9 +32,11 @@ fn main() -> ExitCode {
         ["fuzz", "--seconds", seconds] => fuzz::run(&root(), seconds),
         ["man"] => man::run(&root().join("target").join("man")),
         ["man", dir] => man::run(Path::new(dir)),
-        _ => {
-            Err("usage: cargo xtask fixtures [--check] | man [DIR] | fuzz --seconds N".to_string())
-        }
+        ["msrv"] => msrv::run(&root()),
+        _ => Err(
+            "usage: cargo xtask fixtures [--check] | man [DIR] | msrv | fuzz --seconds N"
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
