@@ -1,12 +1,12 @@
 //! HUBmis authentication: OAuth2 `client_credentials` at `POST /api/v1/token`, then
 //! `Authorization: Bearer <access_token>` **and** `Realm: <realm id>` on every other call
-//! (vendors.md §3.2).
+//! (the vendor's API reference, "Authentication").
 //!
 //! * The token request is form-encoded in the document's introduction and JSON in its
 //!   "Token" section: both are accepted.
 //! * The answer is the "Token" section's sample: `{"token_type":"Bearer","expires_in":900,
 //!   "access_token":…}` — 900 s, the "15 minutes" of the text, not the introduction's 86400
-//!   (vendors.md §3.2 notes the contradiction).
+//!   (the reference contradicts itself; the text wins).
 //! * A token dies after `expires_in` seconds scaled by `time_scale`, or when the fault plan
 //!   says so (`expire_every`): either way the next call gets 401 `{"message":
 //!   "Unauthenticated."}` and the token stays dead, so only a new token helps.

@@ -1,10 +1,11 @@
 //! HUBmis error bodies.
 //!
-//! The error body is not published (vendors.md §3.3: "the rest is \[U\]"). What is known points
-//! to a Laravel application: OAuth2 `client_credentials` at `/token` with RFC 6749 error codes
-//! (Laravel Passport / league/oauth2-server), spatie-style `filter[...]` and `page[number]` /
+//! The error body is not published: the API reference documents only the status codes of an
+//! expired token (401) and of the usage limit (429). What is known points to a Laravel
+//! application: OAuth2 `client_credentials` at `/token` with RFC 6749 error codes (Laravel
+//! Passport / league/oauth2-server), spatie-style `filter[...]` and `page[number]` /
 //! `page[size]` query parameters. So the emulator answers the way such a stack does
-//! (inferred, \[I\]):
+//! (inferred):
 //!
 //! | case | status | body |
 //! |---|---|---|
@@ -77,8 +78,8 @@ pub fn invalid_request(parameter: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
-/// 401 for a missing, unknown or expired access token (vendors.md §3.2: "When expired, the
-/// API will respond with a HTTP status code of 401").
+/// 401 for a missing, unknown or expired access token (the API reference, "Authentication":
+/// "When expired, the API will respond with a HTTP status code of 401").
 pub fn unauthenticated() -> Response {
     (StatusCode::UNAUTHORIZED, Json(unauthenticated_body())).into_response()
 }

@@ -1,16 +1,16 @@
 //! The WCBS HUBmis emulator: the synthetic school served as HUBmis's JSON API under `/api/v1`.
 //!
-//! Written from the vendor document (`vendor-docs/hubmis.txt`, "WCBS HUBmis (1.2.0)"), the
-//! ground-truth notes (`reference/vendors.md` §3) and the inferred route table and wire shapes
-//! of `DESIGN.md` §4 — never from the `mis-hubmis` crate's types, so that a wrong field name
-//! cannot pass on both sides.
+//! Written from the vendor's API reference ("WCBS HUBmis (1.2.0)") and, where that is silent,
+//! from route and wire shapes inferred from it (each marked as such below) — never from the
+//! `mis-hubmis` crate's types, so that a wrong field name cannot pass on both sides.
 //!
 //! # What is confirmed and what is inferred
 //!
-//! HUBmis's public page lost its paths and its OpenAPI file is not public (vendors.md §3.1,
-//! §3.3). Confirmed (vendors.md §3.2): the token request, `Authorization: Bearer` **plus**
-//! `Realm` on every call, 401 on an expired token, "12 requests per minute per IP", 429 with
-//! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Retry-After` (a Unix time).
+//! The public copy of the API reference lost its paths, and its OpenAPI file is not public.
+//! Confirmed by the reference's "Authentication" and "Usage Limits" sections: the token
+//! request, `Authorization: Bearer` **plus** `Realm` on every call, 401 on an expired token,
+//! "12 requests per minute per IP", 429 with `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
+//! `X-RateLimit-Retry-After` (a Unix time).
 //! Everything else — every resource path, the bare-array lists, `page[number]`/`page[size]`,
 //! the error bodies, the nested objects the document collapsed — is inferred and lives in
 //! one place each: paths in `routes.rs`, bodies in `render.rs` and `errors.rs`.
@@ -21,11 +21,12 @@
 //!   (form, as the introduction shows; JSON, as the "Token" section's schema says, is accepted
 //!   too) answers `{"token_type":"Bearer","expires_in":900,"access_token":…}`. The token lives
 //!   `expires_in` seconds *scaled by* [`EmulatorOptions::time_scale`](crate::EmulatorOptions::time_scale)
-//!   — the wire value stays the vendor's 900 (the "15 minutes" of vendors.md §3.2), so with a
-//!   small scale a client learns of the expiry from the 401, as it must anyway.
+//!   — the wire value stays the vendor's 900 (the reference's "Access tokens expire after 15
+//!   minutes"), so with a small scale a client learns of the expiry from the 401, as it must
+//!   anyway.
 //! * Every other call needs `Authorization: Bearer <token>` and `Realm: <realm>` (the
 //!   document marks `realm` *required* on every operation). See `auth.rs`.
-//! * Lists are bare JSON arrays; a page shorter than `page[size]` is the last one (DESIGN §4).
+//! * Lists are bare JSON arrays; a page shorter than `page[size]` is the last one (inferred).
 //! * At most 12 requests in any 60 s window (scaled) per client IP, token requests included;
 //!   see `quota.rs`.
 //!
@@ -63,7 +64,7 @@
 //!
 //! * HUBmis documents no write endpoint (only the token is a POST), so this emulator applies
 //!   no writes: a POST elsewhere gets Laravel's 405 and `applied_writes` stays 0.
-//! * The "500 requests per client" bucket (vendors.md §3.2): it refills at one request every
+//! * The "500 requests per client" bucket ("Usage Limits"): it refills at one request every
 //!   5 s, exactly the 12-per-minute rate one IP is held to, so from one IP (the sandbox is on
 //!   loopback) it can never run dry; only the per-IP window is enforced.
 //! * Scopes (`students.current.overview.name-details.read`…): the sandbox's client has all,

@@ -1,7 +1,7 @@
 //! HUBmis's usage limit: "rate-limited to 12 requests per minute per IP address"
-//! (vendors.md §3.2, the vendor document's "Usage Limits").
+//! (the vendor's API reference, "Usage Limits").
 //!
-//! Enforced exactly as DESIGN §3 reads it: at most 12 requests in **any** 60 s window (a
+//! Enforced in its strictest reading: at most 12 requests in **any** 60 s window (a
 //! sliding window, not a fixed minute — a fixed minute would admit 23 across a boundary),
 //! per client IP, token requests included, the window scaled by `time_scale`. A refused
 //! request is not counted (the document: "you will need to wait … to make a new request").

@@ -1,9 +1,10 @@
 //! The route table and the handlers.
 //!
-//! **Every path here is inferred** (vendors.md §3.3: the document lost its URLs). They are
-//! DESIGN §4's table under the confirmed `/api/v1` prefix (the token's path), plus two the
-//! document describes without a path: the enrolment record (where the UPN lives) and the
-//! regional settings (where the time zone lives). A correction is a change to one constant.
+//! **Every path here is inferred** (the public copy of the API reference lost its URLs): one
+//! table, one path per documented operation, under the confirmed `/api/v1` prefix (the token's
+//! path), plus two the document describes without a path: the enrolment record (where the
+//! UPN lives) and the regional settings (where the time zone lives). A correction is a change
+//! to one constant.
 //!
 //! | method | path | query |
 //! |---|---|---|
@@ -56,8 +57,8 @@ use crate::emulator::{Faults, Stats};
 use crate::sandbox::{Credentials, EmulatorContext, EmulatorOptions};
 use crate::school::{Profile, School};
 
-/// `POST`: the OAuth2 token, the one confirmed path (vendors.md §3.2); every other path
-/// shares its `/api/v1` prefix.
+/// `POST`: the OAuth2 token, the one confirmed path (the API reference's "Authentication");
+/// every other path shares its `/api/v1` prefix.
 pub const TOKEN: &str = "/api/v1/token";
 /// Students list.
 pub const STUDENTS: &str = "/api/v1/students";

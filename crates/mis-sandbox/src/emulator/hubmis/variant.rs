@@ -6,11 +6,11 @@
 //! |---|---|---|
 //! | a student who left during the term | every school | the on-roll student [`leaver`] picks has `enrolment_status: "past"` from the 5th school day of the attendance range on: listed by `filter[enrolmentStatus]=past`, not by `=current`, with no form (the leavers' shape); their marks, calendar days and pastoral events stop after that day, and what was recorded before stays |
 //! | the client has no admissions scope | "Students: Get List" requires `students.admissions.admissions.read` "for basic call" and for `applicant` | `GET /students` without `filter[enrolmentStatus]`, or with `applicant`, answers Passport's 403 `{"message":"Invalid scope(s) provided."}`; `current` and `past` work |
-//! | pages capped below `page[size]` | HUBmis's `filter[…]`/`page[…]` style is the spatie JSON:API paginator's, which clamps `page[size]` to its `max_results` without an error \[I\] | every paged list serves at most [`PAGE_CAP`] records a page, whatever `page[size]` asks (no 422 above 100) |
+//! | pages capped below `page[size]` | HUBmis's `filter[…]`/`page[…]` style is the spatie JSON:API paginator's, which clamps `page[size]` to its `max_results` without an error (inferred) | every paged list serves at most [`PAGE_CAP`] records a page, whatever `page[size]` asks (no 422 above 100) |
 //! | the calendar's required `filter[date]` | "Fetch Timetable Calendar" marks `filter[dateFrom]`, `filter[dateTo]` **and** `filter[date]` required | a calendar request without any of the three answers 422 naming it |
-//! | marks name their code by id | `filter[attendanceCode]` is an id; the record sample lost its fields \[I\] | attendance records carry `"attendance_code": {"id": N}` only, to be read through the code book |
-//! | a code missing from the code book | schools retire codes they once recorded \[I\] | the code [`retired_code`] picks (the school's least used) is left out of `GET /attendance/codes`, while marks keep its id |
-//! | year groups without `dfe_year` | the "Year Groups: Get one" sample's `dfe_year` is not on every record \[I\] | a student's `form.year_group` carries `id`, `name` (`"Year 9"`) and `code` (`"Y9"`) only |
+//! | marks name their code by id | `filter[attendanceCode]` is an id; the record sample lost its fields (inferred) | attendance records carry `"attendance_code": {"id": N}` only, to be read through the code book |
+//! | a code missing from the code book | schools retire codes they once recorded (inferred) | the code [`retired_code`] picks (the school's least used) is left out of `GET /attendance/codes`, while marks keep its id |
+//! | year groups without `dfe_year` | the "Year Groups: Get one" sample's `dfe_year` is not on every record (inferred) | a student's `form.year_group` carries `id`, `name` (`"Year 9"`) and `code` (`"Y9"`) only |
 //!
 //! [`variant_school`] is the school as this profile serves it (the leaver applied), so a
 //! test can build what the client should read.

@@ -30,7 +30,7 @@ fn code_id(school: &School, code: &str) -> Option<usize> {
         .map(|p| p + 1)
 }
 
-/// One session mark, in DESIGN §4's inferred shape. The code is the DfE code as recorded.
+/// One session mark, in an inferred shape. The code is the DfE code as recorded.
 pub fn attendance_record(school: &School, position: usize, mark: &AttendanceMark) -> Value {
     let book = school.attendance_codes.iter().find(|c| c.code == mark.code);
     json!({

@@ -5,9 +5,9 @@
 //! Get One Staff", contacts "Contacts: Get Contact", houses "Houses: Get House", year groups
 //! and form groups their "Get one" samples, regional settings "School regional default
 //! settings"; attendance records, attendance codes, the timetable calendar and pastoral events
-//! follow DESIGN §4's inferred shapes. The document collapses nested objects (`"form": {…}`),
-//! so their inner fields are inferred from the sibling samples: a reference to a record is
-//! `{"id", "name"}` plus `code` where that record has one (\[I\], vendors.md §3.3).
+//! follow inferred shapes (their samples lost their fields). The document collapses nested
+//! objects (`"form": {…}`), so their inner fields are inferred from the sibling samples: a
+//! reference to a record is `{"id", "name"}` plus `code` where that record has one.
 //!
 //! Date-times are UTC with a `Z` (`"2019-08-24T14:15:22Z"`, as every sample writes them);
 //! period times are the school's wall clock (`"09:00:00"`), to be read in the regional

@@ -31,7 +31,7 @@ pub struct EventFilter {
     /// `filter[form]`: events involving a student of this form.
     pub form: Option<u64>,
     /// `filter[includePastStudents]`: also the events of students who have left ("false if
-    /// not passed"). Without it, an event involving a past student is left out \[I\]: the
+    /// not passed"). Without it, an event involving a past student is left out (inferred): the
     /// document does not say whether such an event is dropped or only loses that student.
     pub include_past_students: bool,
 }
@@ -59,7 +59,7 @@ fn severity(record: &BehaviourRecord) -> Option<(u64, &'static str)> {
     })
 }
 
-/// One behaviour event as a pastoral wellbeing event (DESIGN §4 shape; see the module docs
+/// One behaviour event as a pastoral wellbeing event (an inferred shape; see the module docs
 /// of [`super`] for the mapping).
 pub fn pastoral_event(school: &School, index: &Index, record: &BehaviourRecord) -> Value {
     let e = &record.event;

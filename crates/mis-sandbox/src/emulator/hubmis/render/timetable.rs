@@ -79,7 +79,7 @@ pub fn timetable(school: &School, index: &Index, student_id: &str) -> Value {
 }
 
 /// `GET /students/{id}/timetable/calendar`: the two-week timetable expanded over the school
-/// days from `from` to `to` (DESIGN §4 shape). Days on which the student has no lesson
+/// days from `from` to `to` (an inferred shape). Days on which the student has no lesson
 /// (weekends, holidays, INSET days; every day for a leaver) are left out.
 pub fn calendar(school: &School, index: &Index, student_id: &str, from: Date, to: Date) -> Value {
     let groups = index.teaching_groups(school, student_id);
