@@ -1,12 +1,12 @@
 //! GO 4 Schools error responses.
 //!
-//! The statuses and messages are the vendor doc's Errors table (vendors.md §2.5): 400 with
+//! The statuses and messages are the customer API v1 reference's Errors table: 400 with
 //! one of its messages, 401 "The API key is invalid.", 403 "Module Disabled" / "Embargo
 //! Enabled", 404 "The resource could not be found.", 429 "Too many requests sent in a given
 //! amount of time.".
 //!
-//! The body *format* is not documented (\[U\] in vendors.md §2.5: the table has an "Error" and
-//! an "Error Message" column and no client parses a body). The emulator sends exactly those
+//! The body *format* is not documented (unconfirmed: the table has an "Error" and an "Error
+//! Message" column and no public client parses a body). The emulator sends exactly those
 //! two columns, `{"error": <Error>, "message": <Error Message>}`, plus `"description"` for
 //! "Invalid model state", whose documented example carries the parser's detail. Clients
 //! should classify by status and read the message only to tell the 403s apart.
@@ -102,8 +102,8 @@ pub(crate) fn not_found() -> Response {
 }
 
 /// 429, with `Retry-After` in whole seconds (rounded up). The header is "optional" for GO
-/// (vendors.md §2.5: no evidence either way; the Archway port honours it if present), and
-/// the emulator always sends it so the client's wait-hint path is exercised.
+/// (nothing public says whether it is sent; the Archway Python port honours it if present),
+/// and the emulator always sends it so the client's wait-hint path is exercised.
 pub(crate) fn too_many(wait: Duration) -> Response {
     let mut r = respond(
         StatusCode::TOO_MANY_REQUESTS,

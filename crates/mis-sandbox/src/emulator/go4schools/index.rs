@@ -29,7 +29,7 @@ use crate::school::School;
 #[derive(Debug, Clone)]
 pub(crate) struct CodeEntry {
     pub id: u64,
-    /// The DfE code, sent as is (UK vendor: DESIGN §2.2).
+    /// The DfE code, sent as is (a UK vendor).
     pub code: String,
     pub label: String,
     pub aliases: Vec<AliasEntry>,
@@ -110,7 +110,7 @@ pub(crate) struct EventType {
 #[derive(Debug, Clone)]
 pub(crate) struct Index {
     /// The academic year as GO writes it in paths: the calendar year the school year ends
-    /// (vendors.md §2.2: 2024/2025 → `2025`).
+    /// (2024/2025 → `2025`, as G4SApiSync's README says).
     pub year: i64,
     pub codes: Vec<CodeEntry>,
     pub periods: Vec<PeriodEntry>,
@@ -145,8 +145,8 @@ pub(crate) fn num(id: &str) -> u64 {
     })
 }
 
-/// GO's year group label: `Reception` for the school's `R`, else the number (vendors.md
-/// §2.4: `{yg}` is `"Reception"` for 0, else `"7"`…).
+/// GO's year group label: `Reception` for the school's `R`, else the number (the API
+/// reference: "eg. 'Reception', '11'").
 pub(crate) fn wire_year(label: &str) -> String {
     if label == "R" {
         "Reception".to_string()

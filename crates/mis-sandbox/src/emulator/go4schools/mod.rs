@@ -1,25 +1,27 @@
 //! The GO 4 Schools customer API v1 emulator.
 //!
-//! Written from the vendor document (`vendor-docs/go4schools.txt`) and the reference notes
-//! (`reference/vendors.md` §2), never from a client's types.
+//! Written from the vendor's customer API v1 reference and what the public clients of the
+//! live API read (g4sr, the R client; G4SApiSync, Archway Trust's .NET sync tool, and its
+//! Python port), never from a client crate's types.
 //!
 //! # Protocol
 //!
-//! - Paths under `/customer/v1` (vendors.md §2.2); year-scoped ones under
+//! - Paths under `/customer/v1` (the reference's base URL); year-scoped ones under
 //!   `/customer/v1/academic-years/{year}` where `{year}` is the calendar year the school year
-//!   **ends** (2024/2025 → `2025`). Any other year: 400 "Invalid Academic Year".
+//!   **ends** (2024/2025 → `2025`, as G4SApiSync's README says). Any other year: 400 "Invalid
+//!   Academic Year".
 //! - `Authorization: Bearer <api_key>` on every request; otherwise 401 "The API key is
 //!   invalid." Injected expiry ([`crate::FaultPlan::expire_every`]) answers the same 401.
-//! - Pagination on the endpoints vendors.md §2.3 / the doc mark with a `cursor` query
+//! - Pagination on the endpoints the reference and g4sr page with a `cursor` query
 //!   parameter: `{<key>: [...], "has_more": bool, "cursor": int|null}`, `?cursor=<int>`
 //!   (the last id of the previous page); a negative cursor is 400 "Invalid Cursor". Other
 //!   endpoints return a bare array.
-//! - Quota: GO publishes no figures (vendors.md §2.5). The emulator allows
+//! - Quota: GO documents a 429 but publishes no figures. The emulator allows
 //!   [`QUOTA_LIMIT`] requests per key in any [`QUOTA_WINDOW`] (scaled by
-//!   [`crate::EmulatorOptions::time_scale`]) — the pace of the reference clients, which pause
+//!   [`crate::EmulatorOptions::time_scale`]) — the pace of the public clients, which pause
 //!   200 ms after each pull — and answers 429 "Too many requests sent in a given amount of
 //!   time." with `Retry-After` (seconds), as it does for injected throttles.
-//! - Errors: statuses and messages from the doc's Errors table; the body is
+//! - Errors: statuses and messages from the reference's Errors table; the body is
 //!   `{"error": <Error>, "message": <Error Message>}` (the format itself is undocumented).
 //!
 //! # Routes
@@ -67,7 +69,7 @@
 //! # Variant profile
 //!
 //! With [`crate::Profile::Variant`] the emulator serves shapes real schools also send (issue
-//! 14; vendor doc and vendors.md §2):
+//! 14; the API reference's samples and what the public clients read):
 //!
 //! - **Cursor-only pages.** Paged lists (attributes, education details, classes, student
 //!   classes, behaviour events) carry `cursor` (null on the last page) but no `has_more`.
@@ -89,10 +91,10 @@
 //!
 //! # Attendance mapping
 //!
-//! GO 4 Schools is a UK vendor: marks are DfE codes, sent as is (DESIGN §2.2). A mark travels
-//! as `session_mark_id` / `lesson_mark_id`, an id into `GET …/attendance/codes`, whose `code`
-//! is the DfE code; the category is the client's DfE table's business. Ids are the position
-//! in the year's code book. For 2024/25 (categories: the client's DfE table, DESIGN §2.2):
+//! GO 4 Schools is a UK vendor: marks are DfE codes, sent as is. A mark travels as
+//! `session_mark_id` / `lesson_mark_id`, an id into `GET …/attendance/codes`, whose `code` is
+//! the DfE code; the category is the client's DfE table's business. Ids are the position
+//! in the year's code book. For 2024/25 (categories: mis-core's date-aware DfE table):
 //!
 //! | id | code | category | | id | code | category |
 //! |---|---|---|---|---|---|---|

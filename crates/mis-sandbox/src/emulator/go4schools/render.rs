@@ -1,16 +1,16 @@
 //! The school in GO 4 Schools' wire format: one pure function per endpoint.
 //!
-//! Every body is written with `serde_json::json!` from the vendor document
-//! (`vendor-docs/go4schools.txt`) and vendors.md §2 — never from a client's types. The
-//! handlers and [`super::fixtures`] call these same functions.
+//! Every body is written with `serde_json::json!` from the vendor's customer API v1 reference
+//! and the fields the public clients (g4sr, G4SApiSync) read — never from a client crate's
+//! types. The handlers and [`super::fixtures`] call these same functions.
 //!
 //! Wire conventions reproduced here:
 //! - dates and date-times are `yyyy-mm-ddTHH:MM:SSZ` (`"2018-12-31T00:00:00Z"` in every
-//!   sample; vendors.md §2.4 "Dates");
+//!   sample, and the exact format G4SApiSync parses);
 //! - period `start` / `end` are date-times on a dummy date (`2020-01-01`) holding the
-//!   school's **wall-clock** time with a `Z` suffix (DESIGN §2.2), whereas behaviour
+//!   school's **wall-clock** time with a `Z` suffix (not a UTC instant), whereas behaviour
 //!   `event_date` is a true UTC instant ("UTC date of the event" in the doc);
-//! - paginated endpoints (vendors.md §2.3) answer `{<key>: [...], "has_more", "cursor"}`,
+//! - paginated endpoints answer `{<key>: [...], "has_more", "cursor"}`,
 //!   where `cursor` is the last id of the page (g4sr labels it "Cursor at student ID") and is
 //!   `null` on the last page; every other endpoint answers a bare array (or, for the school,
 //!   an object).
@@ -79,7 +79,7 @@ fn envelope(key: &str, items: Vec<Value>, next: Option<u64>) -> Value {
 }
 
 /// `GET /customer/v1/school`: code, name and the academic years (integers, as the doc's
-/// sample; vendors.md §2.2 notes one client reads them as strings).
+/// sample; G4SApiSync's DTO reads them as strings).
 pub(crate) fn school(school: &School, ix: &Index) -> Value {
     let code: String = school
         .name
@@ -96,7 +96,7 @@ pub(crate) fn school(school: &School, ix: &Index) -> Value {
 }
 
 /// `GET /customer/v1/users/staff`, in the doc's "Non-MIS Schools" shape (`first_name`,
-/// `last_name`; the fields G4SApiSync reads, vendors.md §2.4). `teacher_id` equals the staff
+/// `last_name`; the fields G4SApiSync reads). `teacher_id` equals the staff
 /// id for teachers, as in the doc's sample (`"id": 1 … "teacher_id": 1`).
 pub(crate) fn staff(school: &School, ix: &Index) -> Value {
     Value::Array(

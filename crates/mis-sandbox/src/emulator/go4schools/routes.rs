@@ -26,7 +26,8 @@ use crate::emulator::window::{Admission, SlidingWindow};
 use crate::sandbox::EmulatorContext;
 use crate::school::School;
 
-/// The documented path prefix (vendors.md §2.2: `https://api.go4schools.com/customer/v1/`).
+/// The documented path prefix (the API reference's base URL is
+/// `https://api.go4schools.com/customer/v1/`).
 pub(crate) const PREFIX: &str = "/customer/v1";
 
 /// The emulator's state, shared by every request.
@@ -151,9 +152,9 @@ fn json(v: Value) -> Response {
         .into_response()
 }
 
-/// The `cursor` query parameter: absent, or a non-negative integer. vendors.md §2.3: 400
-/// "Invalid Cursor" when it is below 0; anything that is not an integer is refused the same
-/// way.
+/// The `cursor` query parameter: absent, or a non-negative integer. The API reference's
+/// Errors table: 400 "Invalid Cursor" when it is below 0; anything that is not an integer is
+/// refused the same way.
 fn cursor(uri: &Uri) -> Result<Option<u64>, Refusal> {
     let Some(query) = uri.query() else {
         return Ok(None);
@@ -242,7 +243,7 @@ impl Go4Schools {
                 errors::forbidden(MODULE_DISABLED)
             }
             ["academic-years", year, rest @ ..] => {
-                // vendors.md §2.2: the path year is the calendar year the school year ends.
+                // The path year is the calendar year the school year ends.
                 let year = year.parse::<i64>().ok();
                 if self.variant && get && year == Some(ix.year - 1) {
                     return Ok(self.past_year_route(rest));
