@@ -2,8 +2,8 @@
 //! and academic sessions, each with a list, a get-one and a create-or-update `POST` (vendor
 //! doc: "students, classes, sessions, departments, and more"; `POST` creates without `id`
 //! and updates with one). Paths are inferred like the rest of the route table (see the
-//! module docs); v1's upserts name the writable fields (`name`, `code`, `department_id`;
-//! vendors.md §4.3).
+//! module docs); the v1 API documentation's upserts name the writable fields (`name`,
+//! `code`, `department_id`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -1,4 +1,4 @@
-//! HTTP Basic `subdomain:api_key` (vendors.md §4.2; vendor doc "Authentication").
+//! HTTP Basic `subdomain:api_key` (the v2 getting-started article, "Authentication").
 
 use std::sync::Arc;
 
@@ -14,8 +14,8 @@ use super::routes::Tenant;
 use crate::school::School;
 
 /// The tenant's subdomain: the school's name as a hostname label plus the seed, so that two
-/// sandboxes of different schools never share a tenant. Matches `[a-z0-9-]+` (DESIGN.md §3:
-/// the client validates tenant names).
+/// sandboxes of different schools never share a tenant. Matches `[a-z0-9-]+`, the
+/// tenant names the client accepts.
 pub(crate) fn subdomain(school: &School) -> String {
     let mut slug = String::new();
     for c in school.name.chars() {

@@ -1,12 +1,13 @@
 //! The Classe365 REST v2 emulator: the synthetic school as a Classe365 tenant would serve it.
 //!
-//! Written from the vendor document (`shared/vendor-docs/classe365.txt`) and
-//! `shared/reference/vendors.md` §4, never from the `mis-classe365` crate's types, so that this
-//! emulator is an independent check of the client.
+//! Written from the vendor's public article "Getting started with the Classe365 REST API v2"
+//! (the vendor document below) and the older v1 API documentation (the `/rest/…` API, whose
+//! examples show the fields and ids), never from the `mis-classe365` crate's types, so that
+//! this emulator is an independent check of the client.
 //!
 //! # What is confirmed and what is inferred
 //!
-//! Confirmed by the vendor document (vendors.md §4.2):
+//! Confirmed by the vendor document:
 //! * base `https://<subdomain>.classe365.com/restv2`: every route here lives under `/restv2`;
 //! * HTTP Basic auth, username = tenant subdomain, password = API key;
 //! * the envelope: `record` (one resource), `records` + `meta` (lists), `message` (204 and
@@ -15,8 +16,8 @@
 //! * 204 No Content when a record does not exist or a list matched zero rows;
 //! * `POST` is an upsert: without `id` it creates, with `id` it updates.
 //!
-//! Inferred (vendors.md §4.2 marks the v2 paths and `meta` as `\[I\]`/`\[U\]`; DESIGN.md §4 fixes
-//! them, and this module is the ONE route table for them):
+//! Inferred (the v2 resource paths and the fields of `meta` are documented only inside the
+//! tenant portal, behind a login; this module is the ONE route table for them):
 //!
 //! | method | path | query / body |
 //! |---|---|---|
@@ -40,9 +41,9 @@
 //!   `per_page` defaults to 50 ([`EmulatorOptions::default_page_size`] overrides it) and is
 //!   capped at 100 (a larger value is clamped, and `meta.per_page` says so). A page past the
 //!   end is a list that "matched zero rows": 204.
-//! * Ids are JSON numbers, as in every v1 example (vendors.md §4.3).
+//! * Ids are JSON numbers, as in every v1 example.
 //! * Error codes (the `NNN` of `(error_code: NNN)`) are stable numbers of our choosing, since
-//!   the real table is behind the tenant portal (vendors.md §4.2 `\[U\]`):
+//!   the real table is behind the tenant portal (unconfirmed):
 //!
 //! | status | error_code | when |
 //! |---|---|---|
@@ -62,8 +63,8 @@
 //! no AM/PM sessions and no DfE codes. The emulator renders the School's **AM session mark**
 //! of each day as one day-level record `{id, student_id, class_id, date, status, remarks}`,
 //! `class_id` being the student's registration group (a class in `/classes`), `remarks` the
-//! mark's note. The label is chosen so that the client's label rules (DESIGN.md §2.2,
-//! `mis_core::codes::label_category`) give back the mark's DfE category:
+//! mark's note. The label is chosen so that the client's label rules
+//! (`mis_core::codes::label_category`) give back the mark's DfE category:
 //!
 //! | DfE AM mark | status | category the label maps back to |
 //! |---|---|---|
@@ -93,7 +94,7 @@
 //! variants:
 //! * **Subject-wise attendance.** Classe365 keys attendance by `class_id`, `section_id`,
 //!   `subject_id` ("for subject-wise attendance") and `session_id` ("when multiple sessions
-//!   are enabled"; v1 `attendanceData`, vendors.md §4.3). On the dates the School has lesson
+//!   are enabled"; the v1 documentation's `attendanceData`). On the dates the School has lesson
 //!   marks, the tenant sends one record per lesson register instead of one per day:
 //!   `{id, student_id, class_id, date, status, remarks, subject_id, subject_name,
 //!   session_id, session_name}`, `session_id`/`session_name` being the period's id and label,
@@ -119,9 +120,9 @@
 //! # Faults
 //!
 //! The sandbox applies 429 / 5xx / slow / drop / truncate / malformed around this router.
-//! Classe365 publishes no rate limit (vendors.md §4.2 "Rate limits: `\[U\]`"), so there is no
-//! quota window here: a 429 only comes from an injected throttle, answered in the envelope
-//! above with a `Retry-After` header. Credential expiry: an API key never expires by itself,
+//! Classe365 publishes no rate limit (neither the v2 article nor the v1 documentation gives
+//! one), so there is no quota window here: a 429 only comes from an injected throttle,
+//! answered in the envelope above with a `Retry-After` header. Credential expiry: an API key never expires by itself,
 //! so every N-th authenticated request is answered 401 (`error_code: 103`) as if the key had
 //! been momentarily rejected; the same key works again on the next request (there is no token
 //! to refresh, so a client's "refresh once and replay" is a plain replay). There is no login,

@@ -1,9 +1,10 @@
 //! The Classe365 wire format: the envelope, error bodies and every record, as `json!`.
 //!
 //! Field names follow the v1 API where it names the same thing (`student_dob`,
-//! `student_email`, `admission_number`, `class_id`; vendors.md §4.3) and are snake_case, as
-//! the v2 document promises ("JSON Everywhere"). The v2 record shapes themselves are behind
-//! the tenant portal (vendors.md §4.2 `\[U\]`); DESIGN.md §4 fixes the attendance record.
+//! `student_email`, `admission_number`, `class_id`; the v1 API documentation) and are
+//! snake_case, as the v2 document promises ("JSON Everywhere"). The v2 record shapes
+//! themselves are behind the tenant portal (unconfirmed); the attendance record's shape is
+//! inferred.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -71,7 +72,7 @@ pub(crate) fn records(status: StatusCode, records: Vec<Value>, message: &str) ->
     Reply::new(status, json!({ "records": records, "message": message }))
 }
 
-/// Pagination details of one list page (DESIGN.md §4: `meta`).
+/// Pagination details of one list page (`meta`; its fields are inferred).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Meta {
     pub current_page: usize,
@@ -210,8 +211,8 @@ pub(crate) fn unauthorized(kind: ErrorKind) -> Reply {
 }
 
 /// The 429 for an injected throttle, with `Retry-After` in whole seconds (at least 1).
-/// Classe365 documents no rate limit or hint header (vendors.md §4.2 `\[U\]`); `Retry-After` is
-/// the standard HTTP one.
+/// Classe365 documents no rate limit or hint header; `Retry-After` is the standard HTTP
+/// one.
 pub(crate) fn throttled(wait: Duration) -> Reply {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     error(THROTTLED).with_header(header::RETRY_AFTER, HeaderValue::from(secs.max(1)))
@@ -327,8 +328,8 @@ fn gender(g: &Gender) -> String {
     })
 }
 
-/// Student statuses as the v1 status API names them: `active`, `alumni` (vendors.md §4.3,
-/// "change student status").
+/// Student statuses as the v1 status API names them: `active`, `alumni` (the v1 API
+/// documentation, "change student status").
 fn status(s: Option<&EnrolmentStatus>) -> Value {
     match s {
         Some(EnrolmentStatus::OnRoll) => json!("active"),
@@ -381,7 +382,7 @@ pub(crate) fn student(school: &School, dir: &Directory, i: usize) -> Value {
     let ident = |kind: IdentifierKind| s.identifier(&kind).map(str::to_string);
     let mut custom = serde_json::Map::new();
     // Classe365 is not a UK product: the UPN and the previous MIS id live in tenant-defined
-    // custom fields (v1 "student attributes", vendors.md §4.3), keyed by snake_case name.
+    // custom fields (the v1 API's "student attributes"), keyed by snake_case name.
     for (key, kind) in [
         ("upn", IdentifierKind::Upn),
         ("mis_id", IdentifierKind::MisId),
@@ -544,7 +545,8 @@ pub(crate) fn day_record_id(student: &str, date: Date) -> Option<u64> {
     Some(ymd * 100_000 + n)
 }
 
-/// One attendance record (DESIGN.md §4: `{id, student_id, class_id, date, status, remarks}`).
+/// One attendance record, in an inferred shape: `{id, student_id, class_id, date, status,
+/// remarks}`.
 pub(crate) fn attendance(
     record_id: u64,
     student: &str,
@@ -612,8 +614,8 @@ pub(crate) fn registers(school: &School) -> std::collections::HashMap<String, Re
 
 /// One subject-register record (the variant profile): the daily record's fields plus the
 /// register's `subject_id`, `subject_name`, attendance `session_id` and `session_name` (v1
-/// keys attendance by class, section, subject and session; vendors.md §4.3). Its id is the
-/// day record's id × 100 + the period's position.
+/// keys attendance by class, section, subject and session: `GET /rest/attendanceData`). Its
+/// id is the day record's id × 100 + the period's position.
 pub(crate) fn subject_attendance(
     student: &str,
     class: &str,

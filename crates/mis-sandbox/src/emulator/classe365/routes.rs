@@ -1,6 +1,6 @@
-//! The route table (inferred: DESIGN.md §4, vendors.md §4.2), the tenant's state and what each
-//! endpoint answers. Handlers are thin: each calls one `Tenant` method that returns a
-//! [`Reply`], and the fixtures call the same methods.
+//! The route table (inferred: the v2 paths are documented only inside the tenant portal),
+//! the tenant's state and what each endpoint answers. Handlers are thin: each calls one
+//! `Tenant` method that returns a [`Reply`], and the fixtures call the same methods.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
@@ -22,7 +22,7 @@ use crate::emulator::{FaultPlan, Faults, RecordFaults, Stats};
 use crate::sandbox::{Credentials, EmulatorOptions, Fixture};
 use crate::school::{Profile, School};
 
-/// `per_page` when the client sends none (inferred; vendors.md §4.2 `\[U\]`).
+/// `per_page` when the client sends none (inferred; the default is not published).
 const DEFAULT_PER_PAGE: usize = 50;
 /// The largest `per_page` served; larger requests are clamped (inferred).
 const MAX_PER_PAGE: usize = 100;
@@ -98,8 +98,8 @@ struct Written {
     remarks: Option<String>,
 }
 
-/// The natural key of an attendance record: date, student id, class id (the vendor's upsert
-/// key, DESIGN.md §4 / issue text).
+/// The natural key of an attendance record: date, student id, class id (the upsert key
+/// assumed for the vendor; inferred).
 type AttendanceKey = (Date, String, String);
 
 /// Where an attendance record sorts: date, student position, class id order.
@@ -357,7 +357,7 @@ impl Tenant {
 
     /// `POST /students`: without `id` creates (201), with `id` updates (200); vendor doc
     /// "the correct action is automatically determined based on whether a unique resource id
-    /// is supplied" (vendors.md §4.2).
+    /// is supplied" (the v2 article, "Core API Characteristics").
     pub(crate) fn upsert_student(&self, body: &Value) -> Reply {
         const TEXT: [&str; 6] = [
             "admission_number",
