@@ -16,14 +16,15 @@ use serde_json::json;
 use super::Shared;
 use crate::emulator::{Admission, SlidingWindow};
 
-/// Requests allowed per period. The vendor's example is 50 per second (vendors.md §5.5); the
-/// issue asks for 10, which also makes the limit reachable in a test.
+/// Requests allowed per period. The vendor's example is 50 per second (Faria's "Rate
+/// limitations and throttling" article); the issue asks for 10, which also makes the limit
+/// reachable in a test.
 pub(super) const LIMIT: usize = 10;
 /// The quota period (real time; scaled by `EmulatorOptions::time_scale`).
 pub(super) const PERIOD: Duration = Duration::from_secs(1);
 
-/// "The rate limit is applied per IP and accumulated regardless of endpoint" (vendors.md
-/// §5.5): one sliding window per client address.
+/// "The rate limit is applied per IP and accumulated regardless of endpoint" (Faria's "Rate
+/// limitations and throttling" article): one sliding window per client address.
 #[derive(Debug)]
 pub(super) struct Quota {
     period: Duration,
@@ -54,8 +55,8 @@ impl Quota {
 }
 
 /// Runs before every route: quota (counted for every request, even unauthenticated ones),
-/// then the token (`auth-token` header or `auth_token` query, vendors.md §5.3), then the
-/// fault plan's credential expiry.
+/// then the token (`auth-token` header or `auth_token` query, the spec's two API-token
+/// schemes), then the fault plan's credential expiry.
 pub(super) async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let ip = req
         .extensions()
@@ -87,7 +88,7 @@ fn has_token(req: &Request, token: &str) -> bool {
     })
 }
 
-/// 401 `{"error": "Access Denied"}` (vendors.md §5.6, `AccessDeniedError`): missing, wrong
+/// 401 `{"error": "Access Denied"}` (the spec's `AccessDeniedError`): missing, wrong
 /// or disabled token.
 pub(super) fn access_denied() -> Response {
     (
@@ -98,9 +99,9 @@ pub(super) fn access_denied() -> Response {
 }
 
 /// 429 with `X-RateLimit-Limit`, `X-RateLimit-Period` (seconds) and `X-RateLimit-Reset`
-/// (`2021-10-28 01:29:40 UTC`), and no `Retry-After` (vendors.md §5.5). The body is not
-/// documented; this is Rack::Attack's default, plain text. The reset time is rounded up to
-/// the next whole second so that it is never earlier than the real one.
+/// (`2021-10-28 01:29:40 UTC`), and no `Retry-After` (Faria's throttling article). The body
+/// is not documented; this is Rack::Attack's default, plain text. The reset time is rounded
+/// up to the next whole second so that it is never earlier than the real one.
 pub(super) fn too_many_requests(period: Duration, wait: Duration) -> Response {
     let mut r = (StatusCode::TOO_MANY_REQUESTS, "Retry later\n").into_response();
     let h = r.headers_mut();

@@ -1,31 +1,36 @@
 //! The ManageBac (Faria) API v2p1 emulator.
 //!
-//! Written from `vendor-docs/managebac-v2p1.txt` and `reference/vendors.md` §5 (which quotes
-//! the vendor's OpenAPI spec), never from a client crate's types.
+//! Written from Faria's "ManageBac API" reference (v2p1, "the v2p1 reference" below), the
+//! ManageBac+ Public API spec (Faria's OpenAPI file, v2p3; "the spec") and Faria's
+//! integration articles, never from a client crate's types.
 //!
 //! # Protocol
 //!
-//! * **Prefix** `/v2p1`, and `/v2` (the moving "latest") for the same routes (§5.2).
+//! * **Prefix** `/v2p1`, and `/v2` (the moving "latest") for the same routes (Faria's "About
+//!   versions" page).
 //! * **Auth**: the token in the `auth-token` header or the `auth_token` query parameter
-//!   (§5.3). Anything else is 401 `{"error": "Access Denied"}` (§5.6). The token is long-lived;
-//!   an injected expiry ([`crate::FaultPlan::expire_every`]) refuses one request with that
-//!   401, and the next request with the same token works, so a client's single replay
-//!   succeeds.
+//!   (the spec's security schemes). Anything else is 401 `{"error": "Access Denied"}` (the
+//!   spec's `AccessDeniedError`). The token is long-lived; an injected expiry
+//!   ([`crate::FaultPlan::expire_every`]) refuses one request with that 401, and the next
+//!   request with the same token works, so a client's single replay succeeds.
 //! * **Paging**: `page` (from 1) and `per_page` (default 100, at most 200) with
-//!   `meta {current_page, total_pages, total_count, per_page}` (§5.4). The vendor "may return
-//!   a number of records less than passed in the request": this emulator never serves more
-//!   than 100 rows a page, so `per_page=200` gets 100 and `meta.per_page` says 100. Drive
-//!   paging from `meta`, not from the size asked for.
+//!   `meta {current_page, total_pages, total_count, per_page}` (the spec's `Meta`). The vendor
+//!   "may return a number of records less than passed in the request" (Faria's pagination
+//!   notes): this emulator never serves more than 100 rows a page, so `per_page=200` gets
+//!   100 and `meta.per_page` says 100. Drive paging from `meta`, not from the size asked for.
 //! * **Quota**: 10 requests per second per client IP across all endpoints (scaled by
 //!   [`crate::EmulatorOptions::time_scale`]), counted before the token is checked. Over it:
 //!   429 with `X-RateLimit-Limit`, `X-RateLimit-Period` and `X-RateLimit-Reset` formatted like
-//!   `2021-10-28 01:29:40 UTC`, no `Retry-After` (§5.5). Injected 429s look the same.
+//!   `2021-10-28 01:29:40 UTC`, no `Retry-After` (Faria's "Rate limitations and throttling"
+//!   article). Injected 429s look the same.
 //! * **Errors**: 404 `{"error": "Couldn't find IbClass with 'id'=1001"}`, 422
 //!   `{"errors": {field: [..]}}`, 400 `{"error": "Invalid payload data structure."}` and
-//!   `{"error": "Invalid modified_since parameter: 'x' is not a valid time."}` (§5.6).
-//! * **Periods** (§5.8 "v2p1 caveat"): class attendance by date is keyed by period number as a
-//!   string and carries `timetable: {period_starts_count_from, period_offset}`; class
-//!   timetable slots use the same numbering. Key = period (from 1) + `period_offset`, where
+//!   `{"error": "Invalid modified_since parameter: 'x' is not a valid time."}` (the spec's
+//!   error examples).
+//! * **Periods** (v2p1 only; the spec notes "a known incompatibility … will be fixed in
+//!   v2p3"): class attendance by date is keyed by period number as a string and carries
+//!   `timetable: {period_starts_count_from, period_offset}`; class timetable slots use the
+//!   same numbering. Key = period (from 1) + `period_offset`, where
 //!   `period_offset = period_starts_count_from - 1`. [`Config`] sets it per instance.
 //!
 //! # Attendance mapping
@@ -34,7 +39,8 @@
 //! record's `status` string is the category's label. The tenant's categories
 //! (`GET /school/academic-years/{id}/attendance_categories`) are 0 Absent, 1 Present,
 //! -1 Present, 2 Late (built in) and 3 Excused, 4 Field Trip, 5 Health (this school's own).
-//! Labels are chosen so that DESIGN §2.2's label rules give back the mark's DfE category:
+//! Labels are chosen so that mis-core's label rules (`mis_core::codes::label_category`) give
+//! back the mark's DfE category:
 //!
 //! | DfE codes (category) | status | label | label rule gives |
 //! |---|---|---|---|
@@ -64,15 +70,16 @@
 //!
 //! # Variant profile ([`Profile::Variant`])
 //!
-//! What real tenants send besides the common shape above (vendor document, vendors.md §5.7,
-//! §5.8), all at once:
+//! What real tenants send besides the common shape above (the v2p1 reference's and the spec's
+//! examples), all at once:
 //!
-//! * **Tenant categories**: the document's list — `0` Absent, `1` Present, `2` Late, `-1`
+//! * **Tenant categories**: the v2p1 reference's list — `0` Absent, `1` Present, `2` Late, `-1`
 //!   Present, `3` Dress Code, `4` Late & Dress Code, `5` Dismissed, `10` Health, `11` Sports,
 //!   `12` Fieldtrip, `13` Excused, `14` Other, and `15`–`18` Custom 1–4 (listed, not
 //!   enabled; writes refuse them). School-defined ids are tenant data, never fixed.
 //! * **Marks only for the exceptions**: a present pupil keeps the register's default `-1`
-//!   "Present" (vendors.md §5.8: `-1` "probably means present, not explicitly marked"). On a
+//!   "Present" (inferred: the spec's examples list `-1` "Present" beside `1`, which suggests
+//!   present, not explicitly marked). On a
 //!   deterministic tenth or so of (pupil, day) pairs the pupil breaks the dress code: present
 //!   is `3` Dress Code, late `4` Late & Dress Code. Other statuses:
 //!
@@ -92,8 +99,8 @@
 //! * **Periods counted from 0** ([`build`]): `period_starts_count_from: 0`,
 //!   `period_offset: -1` in attendance and `period_starts_count_from: 0` on timetables.
 //! * **The school record names its zone**: `timezone` (the school's IANA zone) on
-//!   `GET /school`. Not in the field list §5.7 quotes; public clients of the live API read it
-//!   from the school record \[I\].
+//!   `GET /school`. Not in the spec's field list; public clients of the live API read it
+//!   from the school record (inferred).
 //!
 //! # Record faults ([`crate::FaultPlan::records`])
 //!
@@ -108,8 +115,8 @@
 //!   in `GET /classes`, and `GET /classes/{id}` and its students still answer.
 //! * `forbidden_auxiliary`: the token lacks `year_groups/index` (absent from
 //!   `GET /auth/permissions`), so `GET /year-groups` answers 403 with the spec's only
-//!   authorisation body, `{"error": "Access Denied"}` (§5.6 documents no 403 of its own). The
-//!   single year group and its homeroom registers still answer.
+//!   authorisation body, `{"error": "Access Denied"}` (the spec documents no 403 of its own).
+//!   The single year group and its homeroom registers still answer.
 //!
 //! # Not emulated
 //!
@@ -202,7 +209,7 @@ pub fn settings(school: &School, options: &crate::EmulatorOptions) -> Vec<(Strin
 pub struct Config {
     /// The school setting v2p1 exposes as `timetable.period_starts_count_from`: `1` (the
     /// default) numbers periods from 1, `0` from 0 (`period_offset` -1). Both describe the
-    /// same marks; clients normalise with `period_offset` (vendors.md §5.8).
+    /// same marks; clients normalise with `period_offset`.
     pub period_starts_count_from: u8,
 }
 
@@ -298,7 +305,7 @@ fn token(school: &School) -> String {
 }
 
 /// `GET /auth/permissions`: what this emulator's token may do, in the vendor's
-/// `resource/action` style (vendors.md §5.3 quotes `students/excusals/index`; the others
+/// `resource/action` style (the spec's example is `students/excusals/index`; the others
 /// follow that pattern). Under [`RecordFaults::forbidden_auxiliary`] the token lacks
 /// `year_groups/index`, which is why `GET /year-groups` answers 403.
 fn permissions(faults: RecordFaults) -> Value {

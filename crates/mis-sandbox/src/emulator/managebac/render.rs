@@ -2,9 +2,10 @@
 //! wrote) to `serde_json` values. Handlers and `fixtures()` both call these, so a fixture is
 //! exactly what the emulator serves.
 //!
-//! Shapes follow vendors.md §5.7/§5.8 and the v2p3 spec examples it cites; fields the school
-//! has no value for are omitted, not `null` ("Fields with null values are omitted … empty
-//! arrays and hashes are preserved", §5.7 `GET /students/{id}`).
+//! Shapes follow the endpoint list and examples of the ManageBac+ Public API spec (Faria's
+//! OpenAPI file, v2p3) and of the v2p1 reference; fields the school has no value for are
+//! omitted, not `null` ("Fields with null values are omitted … empty arrays and hashes are
+//! preserved", the spec's `GET /students/{id}`).
 
 use std::collections::BTreeMap;
 
@@ -19,15 +20,15 @@ use super::state::{Excusal, Index, Writes, at_utc, duration, num, parent_of, yea
 use crate::emulator::RecordFaults;
 use crate::school::{Phase, Profile, School};
 
-/// Largest `per_page` a client may ask for (vendors.md §5.4: "max 200").
+/// Largest `per_page` a client may ask for (the spec's `Meta`: "max 200").
 pub(super) const MAX_PER_PAGE: usize = 200;
 /// Rows actually served per page. "The API may return a number of records less than passed
-/// in the request" (vendors.md §5.4): asking for 200 gets 100, and `meta` says so.
+/// in the request" (Faria's pagination notes): asking for 200 gets 100, and `meta` says so.
 pub(super) const SERVED_PER_PAGE: usize = 100;
-/// `per_page` when the client does not send one (vendors.md §5.4: "defaults to 100").
+/// `per_page` when the client does not send one (the spec's `Meta`: "defaults to 100").
 pub(super) const DEFAULT_PER_PAGE: usize = 100;
 
-/// One attendance category of the tenant (vendors.md §5.8 "Attendance statuses").
+/// One attendance category of the tenant (the v2p1 reference's "Available statuses").
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Category {
     /// `null` for the built-in statuses, an id for the school-defined ones.
@@ -44,8 +45,9 @@ pub(super) struct Category {
 
 /// The tenant's categories: `0` Absent and `1` Present for every school, `2` Late and `-1`
 /// Present (the unmarked default) in every example, then this school's own `3` Excused,
-/// `4` Field Trip and `5` Health. Ids above 2 are tenant-defined (vendors.md §5.8), which is
-/// why the vendor-docs' "3 Dress Code" list does not apply here.
+/// `4` Field Trip and `5` Health. Ids above 2 are tenant-defined (Faria's help centre: schools
+/// select their own categories), which is why the v2p1 reference's "3 - Dress Code" list
+/// does not apply here.
 pub(super) const CATEGORIES: [Category; 7] = [
     cat(None, 1, "Present", "P", "#008800"),
     cat(None, 0, "Absent", "A", "#cc0000"),
@@ -116,7 +118,7 @@ pub(super) fn status_for(mark: &AttendanceMark) -> Option<i64> {
     }
 }
 
-/// An error answer: status and the vendor's body (vendors.md §5.6).
+/// An error answer: status and the vendor's body (the spec's error shapes).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct ApiError {
     /// HTTP status.
@@ -135,8 +137,8 @@ impl ApiError {
     }
 
     /// 403 for a token without the endpoint's permission. The spec documents no 403; its
-    /// one authorisation body is `AccessDeniedError`, `{"error": "Access Denied"}` (vendors.md
-    /// §5.6), which is what a refused permission is rendered with here.
+    /// one authorisation body is `AccessDeniedError`, `{"error": "Access Denied"}`, which is
+    /// what a refused permission is rendered with here.
     pub fn forbidden() -> ApiError {
         ApiError {
             status: StatusCode::FORBIDDEN,
@@ -192,8 +194,8 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
-    /// An id list: `key=1,2,3` and/or `key[]=1&key[]=2` (vendors.md §5.7: "accepts repeated
-    /// params or a comma-separated string"). `None` when the parameter is absent.
+    /// An id list: `key=1,2,3` and/or `key[]=1&key[]=2` (the spec: "accepts repeated params
+    /// or a comma-separated string"). `None` when the parameter is absent.
     pub fn ids(&self, key: &str) -> Option<Vec<u64>> {
         let bracket = format!("{key}[]");
         let mut found = false;
@@ -217,7 +219,7 @@ impl Params {
     }
 
     /// An ISO 8601 time filter such as `modified_since`; 400 with the vendor's message when it
-    /// does not parse (vendors.md §5.6).
+    /// does not parse (the spec's 400 example).
     pub fn since(&self, key: &str) -> Result<Option<Timestamp>, ApiError> {
         let Some(raw) = self.get(key) else {
             return Ok(None);
@@ -245,7 +247,7 @@ fn parse_time(raw: &str) -> Option<Timestamp> {
     raw.parse::<Date>().ok().map(|d| at_utc(d, 0, 0))
 }
 
-/// One page of a list (vendors.md §5.4).
+/// One page of a list (`page` from 1, `per_page`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Page {
     /// 1-based page number.
@@ -390,7 +392,7 @@ impl View<'_> {
         })
     }
 
-    /// `{status: "Absent", note, category: {status: 0}}` (vendors.md §5.7), labelled with
+    /// `{status: "Absent", note, category: {status: 0}}` (the spec's example), labelled with
     /// this tenant's category.
     pub fn record(&self, status: i64, note: &str) -> Value {
         let label = self.category(status).map_or("Other", |c| c.label);
@@ -442,7 +444,7 @@ impl View<'_> {
     }
 
     /// Period offset of this instance: keys and slots are `period + offset`
-    /// (vendors.md §5.8 "Timetable periods (v2p1 caveat)").
+    /// (v2p1's `timetable.period_offset`; v2p3 numbers periods from 1).
     pub fn offset(&self) -> i64 {
         i64::from(self.config.period_starts_count_from) - 1
     }
@@ -530,7 +532,7 @@ impl View<'_> {
     }
 
     /// `GET /school/academic-years` (`program_code`, `active`): keyed by program code
-    /// (vendors.md §5.7).
+    /// (the spec's example).
     pub fn academic_years(&self, params: &Params) -> Value {
         let (code, _) = self.program();
         let year = &self.school.academic_year;
@@ -659,7 +661,7 @@ impl View<'_> {
             - i64::from(year_number(self.school, year_group))
     }
 
-    /// A student (vendors.md §5.8). `student_id` / `identifier` (the school's own id) carry
+    /// A student (the spec's example). `student_id` / `identifier` (the school's own id) carry
     /// the UPN; leavers are archived with `withdrawn_on` and no year group.
     pub fn student_json(&self, i: usize) -> Value {
         let s = &self.school.students[i];
@@ -941,7 +943,7 @@ impl View<'_> {
     }
 
     /// `GET /year-groups/{id}/students` (`student_ids`, `page`, `per_page`): the students
-    /// with the extra year-group fields (vendors.md §5.8).
+    /// with the extra year-group fields (the spec's example).
     pub fn year_group_students(&self, id: &str, params: &Params) -> Rendered {
         let g = self.year_group_pos(id)?;
         let page = self.page(params);
@@ -979,7 +981,8 @@ impl View<'_> {
         Ok(json!({ "meta": page.meta(rows.len()), "student_ids": ids, "students": students }))
     }
 
-    /// The position of class `id`, or the vendor's 404 (the model is `IbClass`, §5.6).
+    /// The position of class `id`, or the vendor's 404 (the model is `IbClass`, as in the
+    /// spec's example).
     pub fn class_pos(&self, id: &str) -> Result<usize, ApiError> {
         id.parse::<u64>()
             .ok()
@@ -1114,7 +1117,7 @@ impl View<'_> {
     }
 
     /// `GET /memberships` (`class_ids[]`, `user_ids[]`, `student_ids`, `class_happens_on`,
-    /// `modified_since`, `deleted_since`, paged; vendors.md §5.7): one row per member of each
+    /// `modified_since`, `deleted_since`, paged; the spec): one row per member of each
     /// class, students with `role: "Student"` and teachers with `role: "Teacher"`. Membership
     /// ids are the class id times 10,000 plus the member's position (stable, never reused).
     /// `class_happens_on` keeps the classes with a slot on that date's rotation day (none on a
@@ -1236,7 +1239,7 @@ impl View<'_> {
     }
 
     /// `GET /classes/{id}/timetable`: slots by rotation day (1–10) and period, numbered the
-    /// school's way in v2p1 (the field v2p3 removed says how, vendors.md §5.2).
+    /// school's way in v2p1 (`period_starts_count_from`, the field v2p3 removed, says how).
     pub fn class_timetable(&self, id: &str) -> Rendered {
         let c = self.class_records(id)?;
         let group_id = &self.school.groups[c].id;
@@ -1316,7 +1319,7 @@ impl View<'_> {
     }
 
     /// `GET /classes/{id}/attendance/date/{date}` (`student_ids`): every (filtered) member,
-    /// with a sparse object keyed by period number as a string (vendors.md §5.7), plus the
+    /// with a sparse object keyed by period number as a string (the spec's example), plus the
     /// v2p1 `timetable` numbering. Empty objects on days without records.
     pub fn class_attendance_date(
         &self,
@@ -1436,7 +1439,7 @@ impl View<'_> {
     }
 
     /// `GET /year-groups/{id}/homeroom/attendance/date/{date}` (`student_ids`): one flat
-    /// record per student who has one (vendors.md §5.7).
+    /// record per student who has one (the spec's example).
     pub fn homeroom_attendance_date(
         &self,
         writes: &Writes,
@@ -1565,7 +1568,7 @@ impl View<'_> {
             );
         }
         put(&mut m, "behavior_type", event.category.clone());
-        // Notes are HTML on the wire (vendors.md §5.8).
+        // Notes are HTML on the wire (the spec's behaviour note example).
         put(
             &mut m,
             "notes",
@@ -1689,7 +1692,7 @@ fn html_escape(s: &str) -> String {
 }
 
 /// Validation shared by excusal writes: 1–12 days, no overlap with another excusal of the
-/// student (vendors.md §5.7 and the spec's 422 messages).
+/// student (the spec's excusal endpoint and its 422 messages).
 pub(super) fn check_excusal(writes: &Writes, candidate: &Excusal) -> Result<(), ApiError> {
     let days = duration(candidate.start, candidate.end);
     if !(1..=12).contains(&days) {

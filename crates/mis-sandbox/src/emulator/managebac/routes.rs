@@ -61,7 +61,7 @@ pub(super) const PATHS: &[&str] = &[
 ];
 
 /// The versioned API under `/v2p1` (the documented prefix) and `/v2` (the moving "latest",
-/// vendors.md §5.2; same routes), behind the quota and token gate.
+/// Faria's "About versions" page; same routes), behind the quota and token gate.
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     let api: Router<Arc<Shared>> = Router::new()
         .route("/ping", get(ping))

@@ -1,8 +1,8 @@
 //! What the ManageBac emulator knows besides the school: lookups computed once from the
 //! [`School`], and the records clients wrote.
 //!
-//! ManageBac ids are integers (vendors.md §5.8); the synthetic school's ids are numeric strings
-//! (`1001`, `9001`, `42`), so they are used as they are.
+//! ManageBac ids are integers (in every example of the spec); the synthetic school's ids are
+//! numeric strings (`1001`, `9001`, `42`), so they are used as they are.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,13 +19,13 @@ pub(super) fn num(id: &str) -> u64 {
 }
 
 /// The parent/guardian id linked to a student. The synthetic school has no parents, but an
-/// excusal needs one (vendors.md §5.7: `POST /students/{id}/excusals` takes `parent_id` and
-/// refuses a parent who is not linked), so each student gets exactly one.
+/// excusal needs one (the spec: `POST /students/{id}/excusals` takes `parent_id` and refuses
+/// a parent who is not linked), so each student gets exactly one.
 pub(super) fn parent_of(student: u64) -> u64 {
     500_000 + student
 }
 
-/// A parent-submitted attendance excusal (vendors.md §5.7).
+/// A parent-submitted attendance excusal (the v2p1 reference's Excusals group).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Excusal {
     /// Excusal id.

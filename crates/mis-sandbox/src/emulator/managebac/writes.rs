@@ -54,8 +54,8 @@ fn notes(v: Option<&Value>) -> String {
 }
 
 /// `PUT /students/{id}/set_homeroom_attendance`, body `{id?, date, status, notes?}`
-/// (vendors.md §5.7, Faria July 2024 article): creates or replaces the student's record for
-/// the date, answering `{"status": "ok"}`.
+/// (the v2p1 reference and Faria's July 2024 homeroom attendance article): creates or
+/// replaces the student's record for the date, answering `{"status": "ok"}`.
 pub(super) fn set_homeroom(view: &View<'_>, writes: &mut Writes, id: &str, body: &[u8]) -> Applied {
     let i = view.student_pos(id)?;
     let body = object(body)?;
