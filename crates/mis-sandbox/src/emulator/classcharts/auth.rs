@@ -1,11 +1,11 @@
 //! Logging in (both documented styles), the session check every data call goes through, and
 //! the shared state the handlers read.
 //!
-//! vendors.md §1.3: (A) the web form — `POST /student/login` or `/parent/login`, answered
-//! with a 302 and two `Set-Cookie` headers, the session id inside the URL-encoded
-//! `*_session_credentials` cookie; (B) the JSON API — `POST /apiv2student/login` or
-//! `/apiv2parent/login`, answered with `meta.session_id`. Either way every later call sends
-//! `Authorization: Basic <session_id>` (the raw id, not base64).
+//! (A) The web form (the legacy docs, classcharts-api-js, classcharts-rs) — `POST /student/login`
+//! or `/parent/login`, answered with a 302 and two `Set-Cookie` headers, the session id inside the
+//! URL-encoded `*_session_credentials` cookie; (B) the JSON API (api-docs, the community mock
+//! server) — `POST /apiv2student/login` or `/apiv2parent/login`, answered with `meta.session_id`.
+//! Either way every later call sends `Authorization: Basic <session_id>` (the raw id, not base64).
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -25,14 +25,15 @@ use crate::emulator::{Faults, Stats};
 use crate::sandbox::EmulatorContext;
 use crate::school::School;
 
-/// How long a session lives without requests: "as little as 5 minutes" (vendors.md §1.3,
+/// How long a session lives without requests: "as little as 5 minutes" (classcharts-api-js
 /// issue #17), scaled by `time_scale`.
 pub(super) const IDLE: Duration = Duration::from_secs(5 * 60);
 
-/// The error of every refused session (legacy docs / api-docs `error_response`, §1.4).
+/// The error of every refused session (legacy docs / api-docs `error_response`).
 pub(super) const NOT_LOGGED_IN: &str = "You are not logged in. [1]";
 
-/// The mock server's wording for a wrong pupil code (vendors.md §1.3 B; the real wording is inferred).
+/// The community mock server's wording for a wrong pupil code (the real wording is
+/// inferred).
 pub(super) const BAD_CODE: &str = "The pupil code you have provided is incorrect. If you do not have your pupil code, or have forgotten it, please contact your school. Your school contact details can usually be found on your school's website.";
 
 /// The mock server's wording for a wrong date of birth.
@@ -113,9 +114,10 @@ impl Shared {
         self.sessions().issue(who, Instant::now(), self.idle)
     }
 
-    /// The pupil a code + date of birth log in as. Codes are case-insensitive (vendors.md
-    /// §1.9); the date may be `YYYY-MM-DD` (JSON login) or `DD/MM/YYYY` (web form), both
-    /// accepted on both routes (§1.3 B: "both formats may be accepted").
+    /// The pupil a code + date of birth log in as. Codes are case-insensitive (the clients
+    /// upper-case them); the date may be `YYYY-MM-DD` (JSON login) or `DD/MM/YYYY` (web
+    /// form), both accepted on both routes (inferred: NCPlayz sends the second to the JSON
+    /// login).
     fn student_for(&self, fields: &Fields) -> Result<usize, &'static str> {
         let code = fields.get("code").map_or("", String::as_str);
         let p = *self
@@ -163,7 +165,7 @@ pub(super) fn parse_dob(s: &str) -> Option<Date> {
     Date::new(y, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok()
 }
 
-/// A JSON body with HTTP 200, as ClassCharts answers everything (vendors.md §1.4).
+/// A JSON body with HTTP 200, as ClassCharts answers everything (the legacy docs' "Errors").
 pub(super) fn json(v: serde_json::Value) -> Response {
     Json(v).into_response()
 }
@@ -176,9 +178,9 @@ fn session_id(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("basic") && !id.is_empty()).then_some(id)
 }
 
-/// Checks the request's session for `api`: `(who, session id)`, or the vendor's error —
-/// HTTP 200 with `success: 0` and `expired: 1` when a session was given but is unknown, idle
-/// too long or expired by the fault plan (vendors.md §1.4: the mock's auth middleware), and
+/// Checks the request's session for `api`: `(who, session id)`, or the vendor's error — HTTP 200
+/// with `success: 0` and `expired: 1` when a session was given but is unknown, idle too long or
+/// expired by the fault plan (as the community mock server's auth middleware answers), and
 /// `expired: 0` when none was given at all (nothing expired).
 pub(super) fn authenticate(
     shared: &Shared,
@@ -201,7 +203,7 @@ pub(super) fn authenticate(
     }
 }
 
-/// `POST /apiv2student/login` or `/apiv2parent/login` (vendors.md §1.3 B). Wrong
+/// `POST /apiv2student/login` or `/apiv2parent/login` (the JSON login of api-docs). Wrong
 /// credentials are HTTP 200 with `success: 0`.
 pub(super) fn json_login(shared: &Shared, api: Api, headers: &HeaderMap, body: &[u8]) -> Response {
     let fields = body_fields(headers, body);
@@ -226,13 +228,13 @@ pub(super) fn json_login(shared: &Shared, api: Api, headers: &HeaderMap, body: &
     }
 }
 
-/// `POST /student/login` or `/parent/login`, the web form (vendors.md §1.3 A).
+/// `POST /student/login` or `/parent/login`, the web form (the legacy docs' login).
 ///
 /// Success is a 302 with two `Set-Cookie` headers — `cc-session` and
 /// `student_session_credentials` / `parent_session_credentials`, the latter URL-encoded JSON
 /// `{"remember_me":…,"session_id":…}` — each with an `expires=` date whose comma breaks
-/// clients that split `Set-Cookie` on `,` (§1.3 pitfalls, issue #47). Anything else means bad
-/// credentials: the form page again, HTTP 200, no cookies.
+/// clients that split `Set-Cookie` on `,` (classcharts-api-js issue #47). Anything else means
+/// bad credentials: the form page again, HTTP 200, no cookies.
 pub(super) fn web_login(shared: &Shared, api: Api, headers: &HeaderMap, body: &[u8]) -> Response {
     let fields = body_fields(headers, body);
     let (who, kind, home) = match api {

@@ -1,6 +1,6 @@
 //! Request bodies and query strings as ClassCharts receives them: URL-encoded forms (every
-//! documented client) and multipart forms (classcharts-rs logs in with one, vendors.md §1.3 A),
-//! and the URL-encoding of the session cookie.
+//! documented client) and multipart forms (classcharts-rs logs in with one), and the
+//! URL-encoding of the session cookie.
 
 use std::collections::BTreeMap;
 

@@ -1,46 +1,54 @@
 //! The ClassCharts emulator: the synthetic school served as ClassCharts' (unofficial) student
 //! and parent API, under `/apiv2student` and `/apiv2parent`.
 //!
-//! Written from the vendor document (`vendor-docs/classcharts.txt`) and the ground-truth
-//! notes (`reference/vendors.md` §1: the api-docs OpenAPI schemas, the classcharts-rs
-//! fixtures, the mock server, the JS library), never from the `mis-classcharts` crate's types,
-//! so that a wrong field name cannot pass on both sides.
+//! ClassCharts publishes no API documentation of its own. This emulator is written from the
+//! community's: the legacy docs (`classchartsapi/api-docs-legacy`), **api-docs**
+//! (`classchartsapi/api-docs`, OpenAPI schemas), the JS library **classcharts-api-js** (its
+//! types and issues), the fixtures of `veloii/classcharts-rs` and the community mock server
+//! (`daydreme/classcharts-server-mock`) — never from the `mis-classcharts` crate's types, so
+//! that a wrong field name cannot pass on both sides.
 //!
 //! # Protocol
 //!
-//! * **Login, JSON style** (vendors.md §1.3 B): `POST /apiv2student/login` with `code` + `dob`,
-//!   or `POST /apiv2parent/login` with `email` + `password` (forms; multipart accepted) →
+//! * **Login, JSON style** (api-docs, the mock server, `NCPlayz/classcharts.py`):
+//!   `POST /apiv2student/login` with `code` + `dob`, or `POST /apiv2parent/login` with
+//!   `email` + `password` (forms; multipart accepted) →
 //!   `{"success":1,"data":<user>,"meta":{"session_id":…}}`.
-//! * **Login, web-form style** (§1.3 A): `POST /student/login` or `/parent/login` → `302`
-//!   with two `Set-Cookie` headers, `cc-session` and `student_session_credentials` /
-//!   `parent_session_credentials` whose URL-encoded JSON value holds `session_id`. Bad
-//!   credentials get the form page again (200, no cookie).
-//! * Pupil codes are case-insensitive (§1.9); the date of birth is accepted as `YYYY-MM-DD`
-//!   or `DD/MM/YYYY` on both routes (§1.3 B says both may be). Every on-roll pupil can log
-//!   in; the [`Credentials`] name the first.
-//! * Every other call sends `Authorization: Basic <session_id>` (the raw id, §1.3 "Using the
-//!   session"). A session idles out after 5 minutes without requests (§1.3, issue #17),
-//!   scaled by [`EmulatorOptions::time_scale`](crate::EmulatorOptions), and also dies
-//!   whenever the fault plan's `expire_every` says so.
+//! * **Login, web-form style** (the legacy docs, classcharts-api-js, classcharts-rs):
+//!   `POST /student/login` or `/parent/login` → `302` with two `Set-Cookie` headers, `cc-session`
+//!   and `student_session_credentials` / `parent_session_credentials` whose URL-encoded JSON value
+//!   holds `session_id`. Bad credentials get the form page again (200, no cookie).
+//! * Pupil codes are case-insensitive (the clients upper-case them); the date of birth is
+//!   accepted as `YYYY-MM-DD` or `DD/MM/YYYY` on both routes (api-docs and the mock send the
+//!   first, the web form and NCPlayz the second; inferred: both may be accepted). Every
+//!   on-roll pupil can log in; the [`Credentials`] name the first.
+//! * Every other call sends `Authorization: Basic <session_id>` (the raw id, not base64, as
+//!   every client sends it). A session idles out after 5 minutes without requests
+//!   (classcharts-api-js issue #17), scaled by
+//!   [`EmulatorOptions::time_scale`](crate::EmulatorOptions), and also dies whenever the
+//!   fault plan's `expire_every` says so.
 //! * `POST /ping` (`include_data=true`) returns a **new** session id in `meta.session_id`
-//!   (§1.3 "Session refresh"); the old id is not revoked, it idles out.
-//! * Errors are **HTTP 200** `{"success":0,"error":…,"expired":0|1,"meta":[]}` (§1.4):
+//!   (classcharts-api-js pings every 180 s for this); the old id is not revoked, it idles
+//!   out.
+//! * Errors are **HTTP 200** `{"success":0,"error":…,"expired":0|1,"meta":[]}` (the legacy
+//!   docs: "Classcharts doesn't return a different status code if you do something wrong"):
 //!   `expired: 1` for an unknown, idle or expired session, `expired: 0` for no
 //!   `Authorization` at all and for every other refusal (wrong pupil, bad date, bad login).
 //! * `meta` is `[]` where the real API sends PHP's empty array (pupils, classes, badges,
 //!   announcements, custom fields, purchase, parent behaviours…), yes/no strings where it
 //!   uses them, `late_minutes` int-or-`""`, `purchased_count` `0`-or-string, `last_id`
-//!   number-or-`false`, `teacher_id` a string, consent pupil ids strings (§1.6).
-//! * Only `activity` pages (§1.6 "Activity pagination"): newest first, at most 50 per page
-//!   ([`EmulatorOptions::default_page_size`](crate::EmulatorOptions) overrides it), `last_id`
-//!   returns the points strictly older than that id, and an empty page (`meta.last_id:
-//!   false`) ends the walk. `from` is ignored for the points, as on the real API ("`from`
-//!   does not work as you would expect … only returns 50 points from the `to` field",
-//!   legacy docs): the pages run back to the pupil's first point, and a client that wants a
-//!   window must stop walking by itself; `meta.start_date` still echoes `from`.
+//!   number-or-`false`, `teacher_id` a string, consent pupil ids strings (classcharts-api-js
+//!   types, api-docs schemas, classcharts-rs fixtures).
+//! * Only `activity` pages (api-docs: "Lists up to 50 activity points"): newest first, at most 50
+//!   per page ([`EmulatorOptions::default_page_size`](crate::EmulatorOptions) overrides it),
+//!   `last_id` returns the points strictly older than that id, and an empty page
+//!   (`meta.last_id: false`) ends the walk. `from` is ignored for the points, as on the real API
+//!   ("`from` does not work as you would expect … only returns 50 points from the `to` field",
+//!   legacy docs): the pages run back to the pupil's first point, and a client that wants a window
+//!   must stop walking by itself; `meta.start_date` still echoes `from`.
 //! * Event badges: each award is `{"pupil_event": {timestamp, lesson_pupil_behaviour,
-//!   event}}` (§1.6 "Badge").
-//! * No rate limit is published or observed (§1.9), so none is enforced; an injected
+//!   event}}` (api-docs' badge schema).
+//! * No rate limit is published or observed by any client, so none is enforced; an injected
 //!   throttle answers 429 with `Retry-After` and the vendor's error envelope (inferred).
 //!
 //! # Routes
@@ -65,8 +73,8 @@
 //! # Attendance: DfE code and `status`
 //!
 //! ClassCharts is a UK product: `code` is the school's DfE code exactly as recorded, and the
-//! client's date-aware DfE table decides the category (DESIGN §2.2). `status` is
-//! ClassCharts' own label (`yes|present|ignore|no|absent|excused|late`, §1.6), chosen so that
+//! client's date-aware DfE table decides the category. `status` is ClassCharts' own label
+//! (`yes|present|ignore|no|absent|excused|late`, classcharts-api-js types), chosen so that
 //! the label never contradicts the code — a client that falls back to the label rules gets
 //! the same category, except where the vocabulary has no word for it:
 //!
@@ -89,15 +97,16 @@
 //!
 //! # Variant profile ([`Profile::Variant`](crate::Profile::Variant))
 //!
-//! What other real schools send, each from vendors.md §1.6 or issue 14's recorded shapes;
+//! What other real schools send (shapes recorded by the community's sources or in issue 14);
 //! [`Profile::Standard`](crate::Profile::Standard) keeps the rendering above:
 //!
 //! * **Register keys**: lesson registers are keyed by the school's own register names,
-//!   `"Period 1"` … `"Period 5"` (§1.6: `"Period 1"`, `"Period Tut"`), while the timetable
-//!   still says `period_number: "P1"`; `meta.sessions` lists the same names.
-//! * **Hidden codes**: lesson registers carry `status` only, `"code": ""` (§1.6: `code` may be
-//!   `""`); session registers keep their DfE codes — a mixed register. The `status` is the
-//!   table above, so an approved activity shows as `present`, a `U` as `absent` (not late).
+//!   `"Period 1"` … `"Period 5"` (classcharts-api-js PR #34: school-defined names such as
+//!   `"Period 1"`, `"Period Tut"`), while the timetable still says `period_number: "P1"`;
+//!   `meta.sessions` lists the same names.
+//! * **Hidden codes**: lesson registers carry `status` only, `"code": ""` (as in the community's
+//!   recorded answers); session registers keep their DfE codes — a mixed register. The `status` is
+//!   the table above, so an approved activity shows as `present`, a `U` as `absent` (not late).
 //! * **Dates**: detention `date` is the school's local midnight written in UTC,
 //!   `"2023-08-24T23:00:00+00:00"` for 25 August in BST (the shape of activity meta dates).
 //! * **Event badges** in the flat shape: `{timestamp, lesson_pupil_behaviour, event}` with
@@ -135,8 +144,8 @@
 //!
 //! # Not emulated
 //!
-//! * The TES SSO redirect loop of parent web logins (§1.3, April 2026): the parent API
-//!   answers directly.
+//! * The TES SSO redirect loop of parent web logins (classcharts-api-js issue #48, April
+//!   2026): the parent API answers directly.
 //! * Activity points other than behaviour (`detention`, `notice`, `attendance_event`…):
 //!   detentions are served by `/detentions` only.
 //! * Cancelled detentions: ClassCharts has no "cancelled" `attended` value; they are not
@@ -252,8 +261,8 @@ pub fn pupil_logins(school: &School) -> Vec<PupilLogin> {
         .collect()
 }
 
-/// An injected 429. ClassCharts publishes no limit and none was ever observed (vendors.md
-/// §1.9), so this shape is inferred: `Retry-After` in whole seconds and the vendor's error
+/// An injected 429. ClassCharts publishes no limit and no client has reported one, so this
+/// shape is inferred: `Retry-After` in whole seconds and the vendor's error
 /// envelope, so a client's classifier sees a familiar body.
 fn throttle(wait: Duration) -> Response {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

@@ -1,8 +1,9 @@
 //! The synthetic school in ClassCharts' wire format: one function per endpoint, shared by the
 //! HTTP handlers and by [`super::fixtures`], so a fixture is exactly what the emulator serves.
 //!
-//! Shapes follow vendors.md §1.4–§1.6 (the api-docs schemas and the classcharts-rs fixtures
-//! they summarise), written here with `json!` and never from a vendor crate's types.
+//! Shapes follow the community's sources — the api-docs schemas, the classcharts-api-js types
+//! and the classcharts-rs fixtures (recorded answers, lightly anonymised) — written here with
+//! `json!` and never from a vendor crate's types.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,10 +21,10 @@ use crate::Profile;
 use crate::emulator::RecordFaults;
 use crate::school::{BehaviourRecord, ClosureKind, HomeworkRecord, School, TimetableSlot};
 
-/// `meta.version` on `/ping` (the api-docs OpenAPI version, "28.7.1", vendors.md §1.1).
+/// `meta.version` on `/ping` (the api-docs OpenAPI version, "28.7.1").
 pub(super) const VERSION: &str = "28.7.1";
 
-/// Activity points per page (vendors.md §1.6 "Activity pagination": "up to 50").
+/// Activity points per page (api-docs: "Lists up to 50 activity points").
 pub(super) const PAGE_SIZE: usize = 50;
 
 /// Homework status ids are `homework id × STATUS_BASE + pupil id`, so `/homeworkticked/{id}`
@@ -31,20 +32,20 @@ pub(super) const PAGE_SIZE: usize = 50;
 const STATUS_BASE: u64 = 1_000_000;
 
 // ---------------------------------------------------------------------------------------------
-// Envelopes (vendors.md §1.4).
+// Envelopes (every client reads `success`, `data`, `meta`; errors add `error`, `expired`).
 
 /// `{"success":1,"data":…,"meta":…}`. `success` is an integer, not a boolean.
 pub(super) fn ok(data: Value, meta: Value) -> Value {
     json!({ "success": 1, "data": data, "meta": meta })
 }
 
-/// `{"success":0,"error":…,"expired":0|1,"meta":[]}` — sent with HTTP 200 (vendors.md §1.4:
+/// `{"success":0,"error":…,"expired":0|1,"meta":[]}` — sent with HTTP 200 (the legacy docs:
 /// "Classcharts doesn't return a different status code if you do something wrong").
 pub(super) fn error(message: &str, expired: bool) -> Value {
     json!({ "success": 0, "error": message, "expired": u8::from(expired), "meta": [] })
 }
 
-/// `meta: []`: PHP's empty array, sent where there is nothing to say (vendors.md §1.4).
+/// `meta: []`: PHP's empty array, sent where there is nothing to say (api-docs schemas).
 fn none() -> Value {
     json!([])
 }
@@ -64,8 +65,8 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-/// A PHP associative array: `{…}`, or `[]` when empty (vendors.md §1.6: reason maps and
-/// `meta` come as `[]` when empty).
+/// A PHP associative array: `{…}`, or `[]` when empty (reason maps and `meta` come as `[]`
+/// when empty in the classcharts-rs fixtures).
 fn php_map(map: Map<String, Value>) -> Value {
     if map.is_empty() {
         none()
@@ -133,13 +134,13 @@ fn zoned(school: &School, at: Civil) -> jiff::ZonedDateTime {
         .expect("school times are never in a DST gap")
 }
 
-/// `2023-09-26T08:45:00+01:00`: ISO with the school's offset (lesson times, vendors.md §1.6).
+/// `2023-09-26T08:45:00+01:00`: ISO with the school's offset (lesson times, as recorded).
 fn with_offset(school: &School, at: Civil) -> String {
     mis_core::DateTime::new(zoned(school, at)).to_string()
 }
 
 /// `2023-08-24T23:00:00+00:00`: the local instant written in UTC, as activity meta dates
-/// are (vendors.md §1.6, fixture: the window starts at local midnight in BST).
+/// are (a classcharts-rs fixture: the window starts at local midnight in BST).
 fn in_utc(school: &School, at: Civil) -> String {
     zoned(school, at)
         .with_time_zone(TimeZone::UTC)
@@ -177,7 +178,7 @@ fn full_name(s: &Student) -> String {
 /// A percentage as ClassCharts writes it: a string, `"100"` or `"96.7"`.
 fn percent(attended: usize, possible: usize) -> String {
     if possible == 0 {
-        // A day of `#` (school closed) shows "100" in the fixture (vendors.md §1.6).
+        // A day of `#` (school closed) shows "100" in a classcharts-rs fixture.
         return "100".to_string();
     }
     let p = (attended as f64 * 1000.0 / possible as f64).round() / 10.0;
@@ -190,7 +191,7 @@ fn percent(attended: usize, possible: usize) -> String {
 
 /// The key of a lesson register: the period's label (`P1`, as the timetable's
 /// `period_number`), or in the variant profile the school's own register name `Period 1`
-/// (vendors.md §1.6: keys `"Period 1"`, `"Period Tut"`).
+/// (classcharts-api-js PR #34: school-defined keys such as `"Period 1"`, `"Period Tut"`).
 pub(super) fn register_key(label: &str, variant: bool) -> String {
     if !variant {
         return label.to_string();
@@ -205,8 +206,9 @@ pub(super) fn register_key(label: &str, variant: bool) -> String {
 /// The `status` sent beside a mark's DfE `code`; see the table in the module docs.
 ///
 /// ClassCharts is a UK product and sends the school's DfE code as is; `status` is its own
-/// coarse label (`yes|present|ignore|no|absent|excused|late`, vendors.md §1.6). The label is
-/// chosen so that the label rules of DESIGN §2.2 never contradict the code: `late` only for
+/// coarse label (`yes|present|ignore|no|absent|excused|late`, classcharts-api-js types). The
+/// label is chosen so that mis-core's label rules (`mis_core::codes::label_category`) never
+/// contradict the code: `late` only for
 /// `L` (present + late), `excused` for authorised, `absent` for unauthorised (including `U`,
 /// whose lateness the code itself says), `present` for present and approved educational
 /// activity (both count as attendance; no label means "off-site activity"), `ignore` for
@@ -398,7 +400,7 @@ impl View<'_> {
     // -----------------------------------------------------------------------------------------
     // Users.
 
-    /// The student object of `/ping` → `data.user` (vendors.md §1.6 "Student").
+    /// The student object of `/ping` → `data.user` (classcharts-api-js types, api-docs).
     pub(super) fn student_user(&self, p: usize) -> Value {
         let s = self.student(p);
         let today = today(self.school);
@@ -418,7 +420,7 @@ impl View<'_> {
             "https://www.classcharts.com/img/avatars/default.png".into(),
         );
         // Every module the emulator serves is switched on; new display_* flags keep appearing
-        // on the real API (vendors.md §1.6), clients must default the ones they do not know.
+        // on the real API, so clients must default the ones they do not know.
         for flag in [
             "display_behaviour",
             "display_parent_behaviour",
@@ -454,7 +456,7 @@ impl View<'_> {
         ] {
             put(flag, false.into());
         }
-        // A string, not a bool (the mock got this wrong, vendors.md §1.6).
+        // A string, not a bool (recorded answers say "instance"; the mock server got it wrong).
         put("display_attendance_type", "instance".into());
         // bool | null: null here, so clients meet the null.
         put("can_upload_attachments", Value::Null);
@@ -472,7 +474,7 @@ impl View<'_> {
     }
 
     /// A pupil of the parent's `/pupils`: the student object plus the school, its time zone
-    /// and counters (vendors.md §1.6 "Pupil").
+    /// and counters (classcharts-api-js types, "Pupil").
     pub(super) fn pupil(&self, p: usize) -> Value {
         let mut v = self.student_user(p);
         let detentions = self.detentions_of(p, None);
@@ -494,7 +496,7 @@ impl View<'_> {
                 )
                 .into(),
             ),
-            // The school's time zone: the one place ClassCharts says it (DESIGN §2.2).
+            // The school's time zone: the one place ClassCharts says it.
             ("timezone", school.time_zone.clone().into()),
             ("display_covid_tests", false.into()),
             ("can_record_covid_tests", false.into()),
@@ -532,7 +534,7 @@ impl View<'_> {
         })
     }
 
-    /// `POST /apiv2student/login` (vendors.md §1.3 B): the user object, the session in `meta`.
+    /// `POST /apiv2student/login` (api-docs): the user object, the session in `meta`.
     pub(super) fn student_login(&self, p: usize, session: &str) -> Value {
         ok(self.student_user(p), json!({ "session_id": session }))
     }
@@ -543,7 +545,7 @@ impl View<'_> {
     }
 
     /// `POST /ping`: `data.user`, `meta.version`, and the new `meta.session_id` unless the
-    /// client sent `include_data=false` (vendors.md §1.3 "Session refresh").
+    /// client sent `include_data=false` (api-docs, the community mock server).
     pub(super) fn ping(&self, who: Who, session: Option<&str>) -> Value {
         let user = match who {
             Who::Student(p) => self.student_user(p),
@@ -667,7 +669,7 @@ impl View<'_> {
             "polarity": polarity,
             "reason": pt.reason,
             "score": pt.score,
-            // Wall-clock time at the school, no zone (vendors.md §1.6, DESIGN §2.2).
+            // Wall-clock time at the school, no zone (`"2023-04-21 10:00:00"` in the fixtures).
             "timestamp": pt.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
             "timestamp_custom_time": null,
             "style": { "border_color": null, "custom_class": null },
@@ -687,11 +689,11 @@ impl View<'_> {
 
     /// `GET /activity/{id}`: up to a page of points, newest first, strictly older than
     /// `last_id` when given; `meta.last_id` is the last id on the page, or `false` on the
-    /// empty page that ends the walk (vendors.md §1.6 "Activity pagination").
+    /// empty page that ends the walk (classcharts-api-js's `getFullActivity` stops there).
     ///
-    /// `from` is ignored for the points ("`from` does not work as you would expect … only
-    /// returns 50 points from the `to` field", legacy docs, vendors.md §1.6): pages run back
-    /// to the pupil's first point whatever `from` says; `meta` still echoes the window.
+    /// `from` is ignored for the points ("`from` does not work as you would expect … only returns
+    /// 50 points from the `to` field", legacy docs): pages run back to the pupil's first point
+    /// whatever `from` says; `meta` still echoes the window.
     pub(super) fn activity(&self, p: usize, w: Window, last_id: Option<u64>) -> Value {
         let points = Window {
             from: Date::MIN,
@@ -721,7 +723,7 @@ impl View<'_> {
     }
 
     /// `GET /behaviour/{id}`: weekly totals and totals per reason (points, as magnitudes:
-    /// "counts in the timeline are positive in real data", vendors.md §1.6).
+    /// the timeline's counts are positive in the recorded answers).
     pub(super) fn behaviour(&self, p: usize, w: Window) -> Value {
         let points = self.points(p, w);
         let mut timeline = Vec::new();
@@ -852,7 +854,7 @@ impl View<'_> {
                             },
                             "event": { "label": pt.reason },
                         });
-                        // `{pupil_event: {…}}` (vendors.md §1.6 "Badge"); the variant sends
+                        // `{pupil_event: {…}}` (api-docs' badge schema); the variant sends
                         // the same fields flat (issue 14).
                         if self.variant() {
                             award
@@ -930,7 +932,7 @@ impl View<'_> {
             "issue_date": h.set_on.map(|d| d.to_string()),
             "due_date": h.due_on.map(|d| d.to_string()),
             "completion_time_unit": "minutes",
-            // A string, and sometimes "" (vendors.md §1.6).
+            // A string, and sometimes "" (classcharts-api-js types).
             "completion_time_value": minutes,
             "publish_time": "00:00:00",
             "status": {
@@ -1013,7 +1015,7 @@ impl View<'_> {
                 let period = self.period(&slot.period_id)?;
                 Some(json!({
                     "teacher_name": slot.teacher,
-                    // A string, unlike every other id (vendors.md §1.6).
+                    // A string, unlike every other id (classcharts-api-js types).
                     "teacher_id": slot.staff_id,
                     "lesson_id": num(&slot.group_id),
                     "lesson_name": slot.group,
@@ -1136,7 +1138,7 @@ impl View<'_> {
     }
 
     /// `GET /announcements/{id}`: the school's announcements; a parent also sees the consent
-    /// asked of them per pupil (pupil ids there are strings, vendors.md §1.6).
+    /// asked of them per pupil (pupil ids there are strings, classcharts-api-js types).
     pub(super) fn announcements(&self, p: usize, api: Api) -> Value {
         let school = self.school;
         let head = school
@@ -1270,7 +1272,7 @@ impl View<'_> {
                     "unable_to_purchase_reason": reason,
                     "once_per_pupil": once,
                     "purchased": bought > 0,
-                    // The number 0, or a string count (vendors.md §1.6).
+                    // The number 0, or a string count (classcharts-api-js types).
                     "purchased_count": if bought == 0 { json!(0) } else { json!(bought.to_string()) },
                     "price_balance_difference": balance - price,
                 })
@@ -1355,7 +1357,7 @@ impl View<'_> {
                     "attended": attended,
                     // A plain date at `+00:00`; the variant writes the school's local
                     // midnight in UTC (`2023-08-24T23:00:00+00:00` for 25 August in BST), as
-                    // activity meta dates are (vendors.md §1.6, issue 14).
+                    // activity meta dates are in the classcharts-rs fixtures (issue 14).
                     "date": if self.variant() {
                         in_utc(self.school, d.date.at(0, 0, 0, 0))
                     } else {
@@ -1436,7 +1438,7 @@ impl View<'_> {
                 json!({
                     "code": m.code,
                     "status": status_for(m),
-                    // An int for registers (vendors.md §1.6 fixture: 0).
+                    // An int for registers (a classcharts-rs fixture: 0).
                     "late_minutes": m.minutes_late.unwrap_or(0),
                 }),
             );
@@ -1459,7 +1461,7 @@ impl View<'_> {
             let variant = self.variant();
             let mut mark = json!({
                 // The variant school hides codes on lesson registers: `status` only, `code`
-                // empty (vendors.md §1.6: `code` may be `""`; issue 14).
+                // empty (`code` may be `""` in recorded answers; issue 14).
                 "code": if variant { "" } else { m.code.as_str() },
                 "status": status_for(m),
                 // Lesson registers send "" when no minutes were recorded (fixture).
@@ -1468,7 +1470,7 @@ impl View<'_> {
                 "room_name": slot.map(|sl| sl.room.clone()),
             });
             if hidden {
-                // `lesson_name` / `room_name` are optional (JS types, vendors.md §1.6); with
+                // `lesson_name` / `room_name` are optional (classcharts-api-js types); with
                 // the timetable module hidden the register shows its period name only
                 // (inferred: lesson names are the timetable's).
                 if let Some(o) = mark.as_object_mut() {

@@ -1,5 +1,6 @@
-//! The route table: every endpoint of vendors.md §1.5 under both `/apiv2student` and
-//! `/apiv2parent`, plus the two web-form logins, and the dispatch of authenticated calls.
+//! The route table: every endpoint api-docs, classcharts-api-js and the community mock server
+//! describe, under both `/apiv2student` and `/apiv2parent`, plus the two web-form logins, and
+//! the dispatch of authenticated calls.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -26,7 +27,8 @@ const BAD_DATE: &str = "Invalid date provided";
 /// envelope is the documented error shape, HTTP 200, `expired: 0` — the session is fine).
 const ACTIVITY_NOT_FOUND: &str = "Activity not found for this pupil";
 /// The `forbidden_auxiliary` fault: the pupil's school hides the timetable module
-/// (`display_timetable: false`, vendors.md §1.6) and `/timetable` refuses (inferred wording).
+/// (`display_timetable: false` on the student object) and `/timetable` refuses (inferred
+/// wording).
 const TIMETABLE_HIDDEN: &str = "You do not have permission to view this pupil's timetable";
 /// The documented parent-behaviour daily limit error (api-docs `add_limit_error_response`).
 const DAILY_LIMIT: &str = "You have reached the daily limit awarding this behaviour";
@@ -66,7 +68,7 @@ const POST: MethodFilter = MethodFilter::POST;
 
 /// Data endpoints taking the pupil id in the path, on both APIs. The id-less form is served
 /// too (the mock does, for the student's own data); a parent must always give the id
-/// (vendors.md §1.9).
+/// (the legacy docs: the parent API is the same except that the pupil id must be given).
 const PUPIL_ROUTES: &[(&str, Ep)] = &[
     ("activity", Ep::Activity),
     ("behaviour", Ep::Behaviour),
@@ -249,7 +251,7 @@ fn window(shared: &Shared, q: &Fields) -> Result<Window, Value> {
 }
 
 /// The pupil a request is about: a student only ever sees themself; a parent must name one
-/// of their pupils (vendors.md §1.5: "`{id}` is the pupil id").
+/// of their pupils (`{id}` is `data.user.id` for a student, one of `/pupils` for a parent).
 fn pupil(shared: &Shared, who: Who, id: Option<&str>) -> Result<usize, Value> {
     let denied = || error(NO_ACCESS, false);
     match who {
@@ -293,8 +295,8 @@ fn happened_at(shared: &Shared, f: &Fields) -> Result<Civil, Value> {
 }
 
 fn behaviour_id(f: &Fields) -> Option<u64> {
-    // `behaviour_id` in api-docs, `reason_id` in the kgstorm port (a documented conflict,
-    // vendors.md §1.5): accept either.
+    // `behaviour_id` in api-docs, `reason_id` in the kgstorm port (the two sources
+    // disagree): accept either.
     let id = f.get("behaviour_id").or_else(|| f.get("reason_id"))?;
     let id: u64 = id.trim().parse().ok()?;
     PARENT_BEHAVIOURS.iter().any(|b| b.0 == id).then_some(id)
@@ -319,7 +321,7 @@ fn dispatch(
     };
     let q = parse_urlencoded(query.unwrap_or(""));
     let f = body_fields(headers, body);
-    // Refusals are the vendor's error envelope with HTTP 200 (vendors.md §1.4).
+    // Refusals are the vendor's error envelope with HTTP 200 (the legacy docs' "Errors").
     endpoint(shared, api, ep, who, &token, id, &q, &f).unwrap_or_else(json)
 }
 
@@ -341,7 +343,7 @@ fn endpoint(
     };
     Ok(match ep {
         Ep::Ping => {
-            // `include_data=false` asks for no new session id (vendors.md §1.3).
+            // `include_data=false` asks for no new session id (api-docs, the mock server).
             let rotate = f.get("include_data").map(String::as_str) != Some("false");
             let new = rotate.then(|| shared.rotate(who));
             read(&|v| v.ping(who, new.as_deref()))
@@ -465,7 +467,8 @@ fn endpoint(
             let p = pupil(shared, who, f.get("pupil_id").map(String::as_str))?;
             let item: Option<u64> = id.and_then(|s| s.trim().parse().ok());
             let Some((item, price, once, _)) = item.and_then(reward) else {
-                // An unknown item is not JSON but a 500 page (vendors.md §1.4).
+                // An unknown item is not JSON but a 500 page (classcharts-rs: "the item may
+                // not exist").
                 return Ok((
                     StatusCode::INTERNAL_SERVER_ERROR,
                     [(header::CONTENT_TYPE, "text/html; charset=UTF-8")],

@@ -23,7 +23,7 @@ pub(super) enum Api {
 }
 
 impl Api {
-    /// The documented path prefix (vendors.md §1.2).
+    /// The documented path prefix (`/apiv2student`, `/apiv2parent`).
     pub(super) fn prefix(self) -> &'static str {
         match self {
             Api::Student => "/apiv2student",
@@ -97,7 +97,7 @@ pub(super) fn session_token(seed: u64, n: u64) -> String {
     chars(hash(seed, &["session", &n.to_string()]), LOWER_ALNUM, 32)
 }
 
-/// The `cc-session` cookie value of the `n`-th web-form login (vendors.md §1.3 A).
+/// The `cc-session` cookie value of the `n`-th web-form login (classcharts-api-js PR #47).
 pub(super) fn cc_session(seed: u64, n: u64) -> String {
     chars(hash(seed, &["cc-session", &n.to_string()]), LOWER_ALNUM, 26)
 }
@@ -240,8 +240,8 @@ struct Session {
 
 /// The live session ids.
 ///
-/// A session dies after `idle` without requests (vendors.md §1.3 "Session refresh": "as
-/// little as 5 minutes"). `POST /ping` issues a *new* id; the old one is not revoked, it
+/// A session dies after `idle` without requests (classcharts-api-js issue #17: "as little
+/// as 5 minutes"). `POST /ping` issues a *new* id; the old one is not revoked, it
 /// simply stops being used and idles out (inferred: nothing public says the old id dies at
 /// once, and concurrent requests in flight with it must not fail).
 #[derive(Debug)]
@@ -331,7 +331,7 @@ pub(super) struct Writes {
     /// Homework status id → ticked by the pupil (`/homeworkticked` toggles it).
     pub ticked: BTreeMap<u64, bool>,
     /// (pupil id, parent behaviour id, date) → the point: one per behaviour per pupil per
-    /// day, the documented daily limit (vendors.md §1.4).
+    /// day, the documented daily limit (api-docs' `add_limit_error_response`).
     pub parent_points: BTreeMap<(u64, u64, Date), ParentPoint>,
     /// Parent points ever awarded (ids are never reused).
     pub points_awarded: u64,

@@ -37,7 +37,7 @@ async fn start() -> Sandbox {
     start_with(FaultPlan::none(), 1.0, None).await
 }
 
-/// A client that never follows redirects (the web login answers 302, vendors.md §1.3 A).
+/// A client that never follows redirects (the web login answers 302).
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -572,7 +572,7 @@ async fn writes_are_applied_once_and_visible_on_read() {
     let after = get(&sb, &format!("/apiv2student/rewards/{id}"), Some(&student)).await;
     assert_eq!(after["meta"]["pupil_score_balance"], balance - 3);
     assert_eq!(after["data"][3]["purchased_count"], "1");
-    // An unknown item is a 500 page, not JSON (vendors.md §1.4), and writes nothing.
+    // An unknown item is a 500 page, not JSON, and writes nothing.
     let r = post(
         &sb,
         "/apiv2student/purchase/1",
@@ -675,7 +675,8 @@ async fn attendance_carries_every_mark_with_its_dfe_code_and_a_consistent_status
         assert_eq!(entry["code"], m.code.as_str());
         assert!(entry["late_minutes"].is_u64());
         let status = entry["status"].as_str().unwrap();
-        // The label never contradicts the code (DESIGN §2.2); AEA has no label of its own.
+        // The label never contradicts the code (mis-core's label rules); AEA has no label of
+        // its own.
         if let Some(by_label) = label_category(status) {
             let same = by_label.category == m.category
                 || (m.category == AttendanceCategory::ApprovedEducationalActivity
