@@ -71,8 +71,8 @@ fn chaos() -> FaultPlan {
     }
 }
 
-/// The chaos mix without any 5xx: for the vendors that, by design (DESIGN.md §3, their
-/// `error.rs` tables), do not retry a 500 even on a GET — HUBmis, ManageBac, ClassCharts.
+/// The chaos mix without any 5xx: for the vendors that, by design (see their `error.rs`
+/// tables), do not retry a 500 even on a GET — HUBmis, ManageBac, ClassCharts.
 /// `FaultPlan` draws 500/502/503 from one rate, so 502/503 cannot be kept without 500.
 fn chaos_without_5xx() -> FaultPlan {
     FaultPlan {

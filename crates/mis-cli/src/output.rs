@@ -2,8 +2,9 @@
 //!
 //! - `table`: aligned columns under a header row, for people. Buffered, because column
 //!   widths are known only once every row is in.
-//! - `json`: one array whose items carry the model's field names exactly (DESIGN.md §2.2).
-//!   Written item by item, so memory stays bounded however large the school.
+//! - `json`: one array whose items carry the model's field names exactly (mis-core's serde names,
+//!   the same for every vendor). Written item by item, so memory stays bounded however large the
+//!   school.
 //! - `jsonl`: one compact JSON object per line, written as each record arrives.
 //! - `csv`: RFC 4180, header row first, written as each record arrives.
 //!

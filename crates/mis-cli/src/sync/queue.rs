@@ -28,12 +28,12 @@ pub fn require_postgres(url: &str, command: &str) -> Result<()> {
     }
 }
 
-/// The per-IP quota group of a vendor, and how many of its schools one egress address may
-/// run at once. HUBmis limits "12 requests per minute per IP address" and ManageBac applies
-/// its limit "per IP … regardless of endpoint" (vendors.md): two schools of one of them on
-/// one address would each get a client gate of the full quota and together exceed it, so one
-/// school per address runs at a time, at its full gate. Other vendors limit per client (per
-/// school's credentials) and run side by side.
+/// The per-IP quota group of a vendor, and how many of its schools one egress address may run at
+/// once. HUBmis limits "12 requests per minute per IP address" (its API reference, "Usage Limits")
+/// and ManageBac applies its limit "per IP … regardless of endpoint" (Faria's "Rate limitations and
+/// throttling" article): two schools of one of them on one address would each get a client gate of
+/// the full quota and together exceed it, so one school per address runs at a time, at its full
+/// gate. Other vendors limit per client (per school's credentials) and run side by side.
 pub fn quota_group(vendor: VendorId) -> Option<(&'static str, i64)> {
     match vendor {
         mis_hubmis::VENDOR_ID => Some(("hubmis", 1)),
