@@ -7,17 +7,17 @@
 //!   if configured — then, for parents, check that the API answers and run the TES handshake
 //!   if it redirects to `session.tes.com`; after a **web-form** login, rotate the fresh
 //!   session once through `POST /ping` (the JS student flow's mandatory first ping: the
-//!   cookie's id is short-lived, §1.3 A). The JSON login's `meta.session_id` is an API
-//!   session like a ping's (§1.3 B), so it is first rotated when the interval is up — one
+//!   cookie's id is short-lived). The JSON login's `meta.session_id` is an API
+//!   session like a ping's, so it is first rotated when the interval is up — one
 //!   request less per login, which is one request less per pupil when a school is read pupil
 //!   by pupil (issue 16);
 //! * **renew** (before the next request once [`Config::ping_interval`] has passed since the
 //!   last rotation, i.e. before 180 s): `POST /ping` with `include_data=true`; the response's
-//!   `meta.session_id` replaces the old id (§1.3 "Session refresh"). If the old session is
+//!   `meta.session_id` replaces the old id. If the old session is
 //!   already dead (idle more than ~5 minutes, classcharts-api-js issue #17) the ping is refused and the stack
 //!   logs in again instead;
-//! * **apply**: `Authorization: Basic <session_id>` — the raw id, not base64 (§1.3 "Using
-//!   the session") — and the login cookies, both marked sensitive.
+//! * **apply**: `Authorization: Basic <session_id>` — the raw id, not base64 — and the login
+//!   cookies, both marked sensitive.
 //!
 //! mis-http runs one acquire or renew at a time for all clones of a client, so concurrent
 //! requests share one login and one rotation.
@@ -39,12 +39,12 @@
 //! | success | the envelope, session in `meta.session_id` | **302** with `Set-Cookie` (`cc-session` and `*_session_credentials`, whose URL-encoded JSON holds `session_id`) |
 //! | failure | `success: 0` with the vendor's message | anything but a 302 (the form page again) |
 //!
-//! Both send `recaptcha-token=no-token-available` (§1.9). Pupil codes are upper-cased
-//! (§1.9). Redirects are never followed, and every `Set-Cookie` header is read — not just
+//! Both send `recaptcha-token=no-token-available`. Pupil codes are upper-cased.
+//! Redirects are never followed, and every `Set-Cookie` header is read — not just
 //! the first (classcharts-api-js issue #47), and not by splitting one header on `,`, which breaks on `Expires=`
-//! dates (§1.3 pitfalls).
+//! dates.
 //!
-//! # The TES sign-on handshake (parents, §1.3 "2026 change")
+//! # The TES sign-on handshake (parents, since 2026)
 //!
 //! Since April 2026 a parent's `GET /pupils` right after logging in may be redirected to
 //! `https://session.tes.com/v1/verify?returnUrl=…`, looping forever for clients that follow
@@ -527,7 +527,7 @@ impl SessionAuth {
         self.state().site.store_all(response.headers());
         let status = response.status().as_u16();
         if status != 302 {
-            // The form page again: bad credentials (every client reads it so, §1.3 A).
+            // The form page again: bad credentials (every client reads it so).
             let said = form_alert(response.body())
                 .map(|m| format!(": {m}"))
                 .unwrap_or_default();

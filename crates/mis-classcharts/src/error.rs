@@ -12,13 +12,13 @@
 //! | `success: 0`, "not logged in" | `Unauthenticated`, likewise |
 //! | `success: 0` to a login | `Unauthenticated` with the vendor's message (bad code, date of birth or password) |
 //! | `success: 0` with HTTP 401 | `Unauthenticated` |
-//! | `success: 0`, "daily limit" | `Vendor`, code `daily_limit` (parent behaviour, §1.4) |
+//! | `success: 0`, "daily limit" | `Vendor`, code `daily_limit` (parent behaviour) |
 //! | `success: 0`, "permission" / "access" | `PermissionDenied` |
 //! | `success: 0`, "not found" | `NotFound` |
 //! | `success: 0`, "invalid" | `InvalidInput` |
 //! | `success: 0`, anything else | `Vendor` with the message |
-//! | 3xx to `session.tes.com` | sign-on changed ([`SIGN_ON_CHANGED`]): `Unauthenticated` on the parent API (a new login runs the TES handshake, §1.3), a non-retryable `Vendor` error on the student API |
-//! | 500 to a reward purchase | `NotFound`: "the item may not exist" (§1.4: an unknown item gives a 500 page) |
+//! | 3xx to `session.tes.com` | sign-on changed ([`SIGN_ON_CHANGED`]): `Unauthenticated` on the parent API (a new login runs the TES handshake), a non-retryable `Vendor` error on the student API |
+//! | 500 to a reward purchase | `NotFound`: "the item may not exist" (an unknown item gives a 500 page) |
 //! | anything else | mis-http's default status table |
 //!
 //! Vendor text is redacted and cut before it goes into a message.
