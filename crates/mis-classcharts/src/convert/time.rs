@@ -45,7 +45,9 @@ pub fn zoned_date_time(value: &str, tz: &TimeZone) -> Result<DateTime, String> {
     }
     let parsed = DateTime::from_str(v)
         .map_err(|_| format!("{v:?} is not an ISO date-time with a UTC offset"))?;
-    Ok(DateTime::new(parsed.timestamp().to_zoned_datetime(tz.clone())))
+    Ok(DateTime::new(
+        parsed.timestamp().to_zoned_datetime(tz.clone()),
+    ))
 }
 
 #[cfg(test)]

@@ -90,7 +90,9 @@ pub async fn sync_with(
     env: Env<'_>,
     options: &SyncOptions,
 ) -> Result<SyncReport> {
-    let today = options.today.unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    let today = options
+        .today
+        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
     let range = config.range_on(today)?;
     let store = Arc::new(Mutex::new(store::open(out).await?));
     let run_id = jiff::Timestamp::now().to_string();

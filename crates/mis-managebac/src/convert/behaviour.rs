@@ -76,8 +76,8 @@ pub fn event(
     polarity: &PolarityMap,
     tz: &TimeZone,
 ) -> Option<BehaviourEvent> {
-    let occurred =
-        instant(note.incident_time.as_deref()).map(|t| DateTime::new(t.to_zoned_datetime(tz.clone())));
+    let occurred = instant(note.incident_time.as_deref())
+        .map(|t| DateTime::new(t.to_zoned_datetime(tz.clone())));
     let day = match &occurred {
         Some(at) => at.date(),
         None => instant(note.created_at.as_deref())
