@@ -135,7 +135,7 @@ impl ClientOptions {
     }
 
     /// Reads the settings of `vendor` through `lookup`: `MIS_<VENDOR>_<SUFFIX>` for each
-    /// suffix in [`env`], and for the TLS and proxy settings the vendor-neutral `MIS_<SUFFIX>`
+    /// suffix in [`env`](mod@env), and for the TLS and proxy settings the vendor-neutral `MIS_<SUFFIX>`
     /// when the vendor's own is not set. An empty value counts as unset (a variable left
     /// empty in a shell profile). A malformed value is `InvalidInput` naming the variable.
     pub fn from_lookup(vendor: VendorId, lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
