@@ -498,19 +498,29 @@ impl Config {
     }
 
     /// The rate limit the client keeps: an explicit [`ClientOptions::with_rate_limit`] (or
-    /// `MIS_HUBMIS_QUOTA`) as given, else the [`Quota`] with its margin; adaptive when the
+    /// `MIS_HUBMIS_QUOTA`), else the [`Quota`], spaced with the quota's margin either way; adaptive when the
     /// quota is ([`Quota::adaptive`], `MIS_HUBMIS_QUOTA_MODE`).
     pub(crate) fn rate_limit(&self) -> RateLimit {
-        match self.options.rate_limit() {
-            Some(limit)
-                if self.quota.is_adaptive()
-                    && limit.quota().is_some()
-                    && limit.adaptive_reserve().is_none() =>
-            {
+        let Some(limit) = self.options.rate_limit() else {
+            return self.quota.rate_limit();
+        };
+        // HUBmis counts requests per IP over a sliding window, so an explicit limit keeps
+        // the default quota's margin: spaced requests leave a little later than the window
+        // allows, and scheduling or network jitter cannot bunch two into one window.
+        let reserve = limit.adaptive_reserve();
+        let limit = match limit.quota() {
+            Some(q) if q.burst_size().get() == 1 => RateLimit::per_period(
+                q.replenish_interval().mul_f64(1.0 + Quota::DEFAULT_MARGIN),
+                1,
+            ),
+            _ => limit,
+        };
+        match reserve {
+            Some(reserve) => limit.adaptive(reserve),
+            None if self.quota.is_adaptive() && limit.quota().is_some() => {
                 limit.adaptive(Quota::ADAPTIVE_RESERVE)
             }
-            Some(limit) => limit,
-            None => self.quota.rate_limit(),
+            None => limit,
         }
     }
 
@@ -682,6 +692,8 @@ mod tests {
         assert_eq!(c.page_size(), Config::DEFAULT_PAGE_SIZE);
         let six = RateLimit::at_most(6, Duration::from_secs(60));
         let c = c.update_options(|o| o.with_rate_limit(six));
+        // Spaced 2 % wider, like the default quota.
+        let six = RateLimit::per_period(Duration::from_millis(10_200), 1);
         assert_eq!(c.rate_limit(), six);
         assert_eq!(c.spacing(), Some(Duration::from_secs(10)));
         let c = c.with_quota(Quota::HUBMIS.adaptive(true));
@@ -698,7 +710,8 @@ mod tests {
         let c = Config::from_lookup(env(&pairs)).unwrap();
         assert_eq!(
             c.rate_limit(),
-            RateLimit::at_most(6, Duration::from_secs(60)).adaptive(Quota::ADAPTIVE_RESERVE)
+            RateLimit::per_period(Duration::from_millis(10_200), 1)
+                .adaptive(Quota::ADAPTIVE_RESERVE)
         );
     }
 

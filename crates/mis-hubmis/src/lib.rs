@@ -46,8 +46,8 @@
 //! and never for less than the 5 s the document asks for; the request is then retried.
 //! `X-RateLimit-Remaining` is recorded on each request's trace span (`ratelimit_remaining`).
 //! Tenants with other limits set [`Config::with_quota`] (another [`Quota`], margin kept), or
-//! an exact limit with [`ClientOptions::with_rate_limit`] / `MIS_HUBMIS_QUOTA` (`6/60`,
-//! `unlimited`), which takes the quota's place; `MIS_HUBMIS_QUOTA_MODE=adaptive`
+//! a limit with [`ClientOptions::with_rate_limit`] / `MIS_HUBMIS_QUOTA` (`6/60`,
+//! `unlimited`), which takes the quota's place, spaced with the same margin; `MIS_HUBMIS_QUOTA_MODE=adaptive`
 //! ([`Quota::adaptive`]) applies to either. The 429 wait floor follows the limit's spacing.
 //!
 //! The quota makes every request cost five seconds, so the provider documents what each
