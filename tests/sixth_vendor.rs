@@ -128,6 +128,16 @@ const SLATE: VendorDescriptor = VendorDescriptor {
     credentials: &[&[ENV_TOKEN]],
     capabilities: || vec![(SLATE_ID.as_str(), Slate::capabilities())],
     open: Slate::open,
+    doctor: mis_http::DoctorFacts {
+        budget: 10,
+        quota: None,
+        tenant: None,
+        unknown_tenant: |_| false,
+        probes: &["attendance"],
+        permissions: &[],
+        code_map: None,
+        sync_requests: |_, days| u64::from(days),
+    },
 };
 
 const SLATE_EMULATOR: EmulatorDescriptor = EmulatorDescriptor {

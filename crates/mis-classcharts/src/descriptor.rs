@@ -27,6 +27,7 @@ pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     credentials: &[&[ENV_CODE, ENV_DOB], &[ENV_EMAIL, ENV_PASSWORD]],
     capabilities,
     open,
+    doctor: crate::doctor::FACTS,
 };
 
 /// The capabilities of a pupil login and of a parent login, named

@@ -110,6 +110,7 @@ pub mod client;
 pub mod config;
 pub mod convert;
 pub mod descriptor;
+pub mod doctor;
 pub mod error;
 mod provider;
 pub mod routes;

@@ -23,6 +23,7 @@ pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     credentials: &[&[ENV_SUBDOMAIN, ENV_API_KEY]],
     capabilities,
     open,
+    doctor: crate::doctor::FACTS,
 };
 
 fn capabilities() -> Vec<(&'static str, Capabilities)> {

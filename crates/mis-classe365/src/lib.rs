@@ -115,6 +115,7 @@ pub mod client;
 pub mod config;
 pub mod convert;
 mod descriptor;
+pub mod doctor;
 pub mod error;
 pub mod provider;
 pub mod routes;

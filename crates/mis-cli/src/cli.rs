@@ -120,6 +120,16 @@ pub enum Command {
     /// Show what the provider can do, before asking it.
     Capabilities,
 
+    /// Check one school's onboarding before the first sync: credentials, tenant, each
+    /// permission, unmapped codes, time zone, quota and a sample read, within a declared
+    /// request budget (printed first). Exit code: 0 all ok, 10 a warning, 11 a problem.
+    Doctor {
+        /// The school day the sample reads (YYYY-MM-DD; default: the last weekday before
+        /// today).
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+    },
+
     /// Print a shell completion script: `mis completions bash > /etc/bash_completion.d/mis`.
     Completions {
         /// The shell.
@@ -171,6 +181,17 @@ pub enum SyncAction {
     /// Claim queued schools one at a time per slot with a lease and sync them, until the
     /// queue is drained (PostgreSQL only; see `mis sync enqueue`).
     Work(crate::sync::worker::WorkArgs),
+    /// Run `mis doctor` for every school of a sync config, one block per school; the exit
+    /// code is the worst verdict (0 ok, 10 warning, 11 problem).
+    Doctor {
+        /// The sync configuration.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The school day the sample reads (YYYY-MM-DD; default: the last weekday before
+        /// today).
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+    },
     /// Show each queued school: queued, running (worker, since), done (counts), failed (error).
     Status {
         /// The queue's database: `postgres://…`.

@@ -16,6 +16,7 @@
 //! |    8 | timeout or unavailable: the vendor could not be reached in time            |
 //! |    9 | decode or vendor: the vendor answered with something unusable or an error |
 //! |   10 | completed with warnings: every good record was printed, some were skipped  |
+//! |   11 | `mis doctor` found a problem (its worst verdict; a warning exits with 10)  |
 //!
 //! Code 10 means the command finished, but a record was skipped or a part of the read was
 //! degraded (one student's enrolment record missing, a module disabled): stderr has one
@@ -54,6 +55,8 @@ pub const VENDOR: u8 = 9;
 
 /// The command completed, but some records were skipped or degraded (see stderr).
 pub const WARNINGS: u8 = 10;
+/// `mis doctor`: at least one check's verdict is `problem`.
+pub const DOCTOR_PROBLEM: u8 = 11;
 
 /// The exit code for an error of `kind`.
 pub fn code_for(kind: ErrorKind) -> u8 {
@@ -79,6 +82,9 @@ pub enum CliError {
     Mis(mis_core::Error),
     /// Writing the output failed.
     Output(io::Error),
+    /// `mis doctor` finished and its worst verdict is not `ok` (the findings are in the
+    /// output already).
+    Doctor(mis_core::Verdict),
 }
 
 impl CliError {
@@ -90,6 +96,8 @@ impl CliError {
             // is how Unix tools are used, not a failure worth a message or a non-zero code.
             CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => OK,
             CliError::Output(_) => OTHER,
+            CliError::Doctor(mis_core::Verdict::Problem) => DOCTOR_PROBLEM,
+            CliError::Doctor(_) => WARNINGS,
         }
     }
 
@@ -135,11 +143,27 @@ impl CliError {
     }
 }
 
+/// `e` and its cause chain in one line, as [`CliError::with_causes`] shows it.
+pub fn with_causes(e: &mis_core::Error) -> String {
+    let mut line = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !text.is_empty() && !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        source = cause.source();
+    }
+    mis_core::redact(&line)
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Mis(e) => fmt::Display::fmt(e, f),
             CliError::Output(e) => write!(f, "cannot write the output: {e}"),
+            CliError::Doctor(v) => write!(f, "doctor: the worst finding is a {v}"),
         }
     }
 }
@@ -149,6 +173,7 @@ impl std::error::Error for CliError {
         match self {
             CliError::Mis(e) => Some(e),
             CliError::Output(e) => Some(e),
+            CliError::Doctor(_) => None,
         }
     }
 }

@@ -15,6 +15,7 @@
 pub mod cli;
 pub mod collect;
 pub mod demo;
+pub mod doctor;
 pub mod exit;
 pub mod output;
 pub mod progress;

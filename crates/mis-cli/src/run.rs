@@ -45,6 +45,7 @@ impl Query {
     pub fn from_command(command: &Command) -> mis_core::Result<Option<Query>> {
         let query = match command {
             Command::Demo
+            | Command::Doctor { .. }
             | Command::Sandbox { .. }
             | Command::Sync { .. }
             | Command::Completions { .. } => return Ok(None),
@@ -124,7 +125,21 @@ pub async fn run_in<W: Write>(
     diagnostics: &Diagnostics,
 ) -> Result<(), CliError> {
     let Some(query) = Query::from_command(&cli.command)? else {
-        return Ok(run_tool(registry, cli, out).await?);
+        return match &cli.command {
+            Command::Doctor { date } => {
+                let date = parse_day(date.as_deref())?;
+                crate::doctor::run_one(registry, &cli.provider, date, cli.format, cli.quiet, out)
+                    .await
+            }
+            Command::Sync {
+                action: Some(crate::cli::SyncAction::Doctor { config, date }),
+                ..
+            } => {
+                let date = parse_day(date.as_deref())?;
+                crate::doctor::run_config(registry, config, date, cli.format, cli.quiet, out).await
+            }
+            _ => Ok(run_tool(registry, cli, out).await?),
+        };
     };
     if query == Query::Capabilities && cli.provider.provider.is_none() {
         // No provider chosen: the matrix of every vendor.
@@ -184,6 +199,12 @@ pub fn capability_rows(capabilities: &Capabilities) -> Vec<CapabilityRow> {
             supported,
         })
         .collect()
+}
+
+/// `--date` of `mis doctor`, named in the error.
+fn parse_day(date: Option<&str>) -> mis_core::Result<Option<jiff::civil::Date>> {
+    date.map(|d| mis_core::query::parse_date("--date", d))
+        .transpose()
 }
 
 /// The commands that are not a provider query: `demo`, `sandbox`, `sync`.

@@ -14,6 +14,7 @@
 
 pub mod codes;
 pub mod diagnostics;
+pub mod doctor;
 pub mod error;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -29,6 +30,7 @@ pub mod vendor;
 mod wire_enum;
 
 pub use diagnostics::{Diagnostics, Warning};
+pub use doctor::{Check, SchoolProfile, Verdict};
 pub use error::{DecodeDetail, Error, ErrorKind, Result, redact};
 pub use model::*;
 pub use provider::{

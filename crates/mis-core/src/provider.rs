@@ -298,6 +298,13 @@ pub trait MisProvider: Send + Sync + std::fmt::Debug {
         unsupported_stream(&self.info().vendor, "detentions")
     }
 
+    /// What the MIS says about the school itself (name, its own time zone, roll count),
+    /// in at most one request; `Unsupported` where the API says nothing about the school.
+    /// `mis doctor` compares the time zone with the configured one.
+    async fn school_profile(&self) -> Result<crate::SchoolProfile> {
+        Err(Error::unsupported(&self.info().vendor, "school_profile"))
+    }
+
     /// Records one attendance mark.
     async fn record_attendance(&self, _w: AttendanceWrite) -> Result<WriteReceipt> {
         Err(Error::unsupported(&self.info().vendor, "record_attendance"))

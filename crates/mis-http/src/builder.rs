@@ -25,7 +25,7 @@ use crate::url::BaseUrl;
 use crate::{HttpService, Request, Response};
 
 /// A user layer, boxed: wraps the per-attempt service.
-type UserLayer = Arc<dyn Fn(HttpService) -> HttpService + Send + Sync>;
+pub(crate) type UserLayer = Arc<dyn Fn(HttpService) -> HttpService + Send + Sync>;
 
 impl HttpClient {
     /// Starts building a client for `vendor` (`hubmis`, `classcharts`, …).
@@ -259,6 +259,12 @@ impl HttpClientBuilder {
         self.layers.push(Arc::new(move |inner| {
             BoxCloneSyncService::new(layer.layer(inner))
         }));
+        self
+    }
+
+    /// Adds an already boxed user layer (from [`ClientOptions`](crate::ClientOptions)).
+    pub(crate) fn layer_fn(mut self, layer: UserLayer) -> Self {
+        self.layers.push(layer);
         self
     }
 

@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use mis_core::{Capabilities, MisProvider, Result, VendorId};
 
@@ -81,6 +82,66 @@ pub struct VendorDescriptor {
     /// A missing credential variable is `Unauthenticated` naming it; a malformed setting is
     /// `InvalidInput` naming it.
     pub open: fn(OpenRequest<'_>) -> Result<Arc<dyn MisProvider>>,
+    /// What `mis doctor` needs to know to check one school's onboarding within the vendor's
+    /// quota.
+    pub doctor: DoctorFacts,
+}
+
+/// A vendor's facts for onboarding checks (`mis doctor`): its request budget, the
+/// permissions to ask a school for, the settings that fix a wrong tenant or an unmapped code,
+/// and what a sync costs in requests.
+#[derive(Clone, Copy)]
+pub struct DoctorFacts {
+    /// The most requests a doctor run may send for one school, token requests included,
+    /// chosen to fit the vendor's quota (HUBmis: 12, one minute). Enforced: a request past
+    /// it is refused before it is sent.
+    pub budget: u32,
+    /// The vendor's documented quota when the school configures none: `(requests, window)`;
+    /// `None` when the vendor documents no limit.
+    pub quota: Option<(u32, Duration)>,
+    /// The variable suffix naming the school's tenant (`REALM` for `MIS_HUBMIS_REALM`), for
+    /// vendors whose credentials are scoped to one; `None` when the credentials alone say.
+    pub tenant: Option<&'static str>,
+    /// Whether an error of the first request is the vendor's answer for a tenant it does not
+    /// know (an unknown realm or subdomain), as opposed to refused credentials. Unused when
+    /// [`DoctorFacts::tenant`] is `None`.
+    pub unknown_tenant: fn(&mis_core::Error) -> bool,
+    /// The read operations doctor probes, in this order (names as in
+    /// [`mis_core::Error::operation`]: `students`, `attendance`, `timetable`, `behaviour`,
+    /// `staff`, `groups`, `academic_years`, `terms`, `attendance_codes`, `homework`,
+    /// `detentions`): the ones the vendor gates by a permission or module, within the budget.
+    pub probes: &'static [&'static str],
+    /// Per operation, what the school must grant when it answers 403: the vendor's
+    /// permission, scope or module name in the vendor's own words.
+    pub permissions: &'static [(&'static str, &'static str)],
+    /// The variable suffix that maps a school-defined attendance code or category
+    /// (`CODE_MAP` for `MIS_GO4SCHOOLS_CODE_MAP`, form `CODE=category,…`); `None` when
+    /// the vendor's codes are fixed.
+    pub code_map: Option<&'static str>,
+    /// Requests a read of every entity the provider declares costs, for `students` on roll
+    /// over `school_days` days: the vendor's request plan, for the sync-time estimate.
+    pub sync_requests: fn(students: u64, school_days: u32) -> u64,
+}
+
+impl DoctorFacts {
+    /// The permission to ask for when `operation` is refused, if the vendor names one.
+    pub fn permission(&self, operation: &str) -> Option<&'static str> {
+        self.permissions
+            .iter()
+            .find(|(op, _)| *op == operation)
+            .map(|(_, p)| *p)
+    }
+}
+
+impl fmt::Debug for DoctorFacts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DoctorFacts")
+            .field("budget", &self.budget)
+            .field("quota", &self.quota)
+            .field("tenant", &self.tenant)
+            .field("probes", &self.probes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for VendorDescriptor {

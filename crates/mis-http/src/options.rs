@@ -54,6 +54,7 @@ pub struct ClientOptions {
     clock: Option<Arc<dyn Clock>>,
     tls: TlsOptions,
     proxy: Option<SecretString>,
+    layers: Vec<crate::builder::UserLayer>,
 }
 
 /// Which certificate authorities the client trusts.
@@ -100,6 +101,7 @@ impl fmt::Debug for ClientOptions {
             .field("tls", &self.tls)
             // A proxy URL may carry `user:password@`.
             .field("proxy", &self.proxy.as_ref().map(|_| "set"))
+            .field("layers", &self.layers.len())
             .finish()
     }
 }
@@ -312,6 +314,26 @@ impl ClientOptions {
         Ok(self)
     }
 
+    /// Adds a user-supplied `tower` layer around every attempt, as
+    /// [`HttpClientBuilder::layer`] does: for a caller that opens a vendor through its
+    /// `Config` or descriptor and still wants to see each attempt (a request counter, a
+    /// budget, a proxy header). Layers added first are outermost.
+    pub fn with_layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<HttpService> + Send + Sync + 'static,
+        L::Service: tower::Service<crate::Request, Response = crate::Response, Error = Error>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower::Service<crate::Request>>::Future: Send + 'static,
+    {
+        self.layers.push(Arc::new(move |inner| {
+            tower::util::BoxCloneSyncService::new(layer.layer(inner))
+        }));
+        self
+    }
+
     /// The host override, if set.
     pub fn base_url(&self) -> Option<&str> {
         self.base_url.as_deref()
@@ -403,6 +425,9 @@ impl HttpClientBuilder {
         }
         if let Some(clock) = &options.clock {
             self = self.clock(clock.clone());
+        }
+        for layer in &options.layers {
+            self = self.layer_fn(layer.clone());
         }
         Ok(self.network(options.tls.clone(), options.proxy.clone()))
     }

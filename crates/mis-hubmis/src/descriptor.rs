@@ -21,6 +21,7 @@ pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     credentials: &[&[ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REALM]],
     capabilities,
     open,
+    doctor: crate::doctor::FACTS,
 };
 
 fn capabilities() -> Vec<(&'static str, Capabilities)> {

@@ -114,6 +114,7 @@ pub mod client;
 pub mod config;
 pub mod convert;
 pub mod descriptor;
+pub mod doctor;
 pub mod error;
 pub mod provider;
 pub mod routes;

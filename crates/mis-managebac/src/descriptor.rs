@@ -24,6 +24,7 @@ pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     credentials: &[&[ENV_TOKEN]],
     capabilities,
     open,
+    doctor: crate::doctor::FACTS,
 };
 
 fn capabilities() -> Vec<(&'static str, Capabilities)> {

@@ -137,6 +137,7 @@ pub mod client;
 pub mod config;
 pub mod convert;
 mod descriptor;
+pub mod doctor;
 pub mod error;
 mod provider;
 pub mod routes;

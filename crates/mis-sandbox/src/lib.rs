@@ -12,7 +12,7 @@ pub mod school;
 pub use school::{Phase, Profile, School, SchoolOptions};
 pub mod sandbox;
 
-pub use emulator::{FaultPlan, RecordFaults, Stats};
+pub use emulator::{FaultPlan, OnboardingFaults, RecordFaults, Stats};
 pub use sandbox::{
     Credentials, EMULATORS, Emulator, EmulatorContext, EmulatorDescriptor, EmulatorOptions,
     Fixture, Sandbox, emulator, fixtures, no_settings,

@@ -77,6 +77,35 @@ pub struct SyncOptions {
 
 type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 
+/// What a school of a sync config reads as its `MIS_<VENDOR>_*` settings: the config's own
+/// settings (time zone, bell times, quota, category map) and, for a credential, the
+/// environment variable the config names for it (through `env`).
+pub fn school_lookup<'a>(
+    school: &'a SchoolConfig,
+    vendor: VendorId,
+    env: Env<'a>,
+) -> impl Fn(&str) -> Option<String> + Sync + 'a {
+    let prefix = format!("{}_", vendor.env_prefix());
+    move |name: &str| {
+        let setting = name.strip_prefix(&prefix)?;
+        let configured = match setting {
+            "TIME_ZONE" => school.time_zone.as_ref(),
+            "PERIOD_TIMES" => school.bell_times.as_ref(),
+            "QUOTA" => school.quota.as_ref(),
+            "CATEGORY_MAP" | "CODE_MAP" => school.category_map.as_ref(),
+            _ => None,
+        };
+        if let Some(value) = configured {
+            return Some(value.get_ref().clone());
+        }
+        let credential = setting.to_ascii_lowercase();
+        school
+            .credentials
+            .get(&credential)
+            .and_then(|var| env(var.get_ref()))
+    }
+}
+
 /// Syncs every school in `config` into `out`, with credentials read through `env` (the
 /// process environment in `mis`, a map in tests).
 pub async fn sync(config: &SyncConfig, out: &str, env: Env<'_>) -> Result<SyncReport> {
@@ -557,24 +586,7 @@ impl Ctx<'_> {
             }
         }
         let prefix = format!("{}_", vendor.env_prefix());
-        let lookup = |name: &str| {
-            let setting = name.strip_prefix(&prefix)?;
-            let configured = match setting {
-                "TIME_ZONE" => school.time_zone.as_ref(),
-                "PERIOD_TIMES" => school.bell_times.as_ref(),
-                "QUOTA" => school.quota.as_ref(),
-                "CATEGORY_MAP" => school.category_map.as_ref(),
-                _ => None,
-            };
-            if let Some(value) = configured {
-                return Some(value.get_ref().clone());
-            }
-            let credential = setting.to_ascii_lowercase();
-            school
-                .credentials
-                .get(&credential)
-                .and_then(|var| (self.env)(var.get_ref()))
-        };
+        let lookup = school_lookup(school, vendor, self.env);
         let mut extensions = http::Extensions::new();
         if let Some(known) = enrolments {
             extensions.insert(known as Arc<dyn mis_hubmis::EnrolmentCache>);

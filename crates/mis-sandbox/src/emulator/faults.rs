@@ -41,6 +41,49 @@ pub struct FaultPlan {
     /// Deterministic faults that touch one record, one student or one auxiliary read.
     #[serde(default)]
     pub records: RecordFaults,
+    /// How the school itself is set up wrong for an integration: what `mis doctor` must find.
+    #[serde(default)]
+    pub onboarding: OnboardingFaults,
+}
+
+/// A school's set-up, as onboarding finds it wrong: a module switched off for the
+/// integration's credentials, a code the school invented, no time zone set. Deterministic.
+///
+/// A wrong tenant (realm, subdomain) is not a fault of the school: a client that names a
+/// school the emulator does not serve gets the vendor's own answer for an unknown tenant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnboardingFaults {
+    /// One module is disabled for these credentials: its routes answer 403 with the
+    /// vendor's body for a missing permission or module. Each emulator documents which
+    /// module (one `mis doctor` probes).
+    #[serde(default)]
+    pub disabled_module: bool,
+    /// The school has a code (or attendance category) of its own, which the DfE table does
+    /// not know: it is in the code book where the API has one, and on the marks of the
+    /// school's first student on roll.
+    #[serde(default)]
+    pub school_code: bool,
+    /// The school has no time zone set in the MIS: the school record's zone is empty or
+    /// absent, where the API serves one.
+    #[serde(default)]
+    pub missing_time_zone: bool,
+}
+
+impl OnboardingFaults {
+    /// Every onboarding fault.
+    pub fn all() -> OnboardingFaults {
+        OnboardingFaults {
+            disabled_module: true,
+            school_code: true,
+            missing_time_zone: true,
+        }
+    }
+
+    /// The code a school invents when [`OnboardingFaults::school_code`] is on: `Q`, with the
+    /// label `Quarantine room` (a school-defined code some UK schools use; not a DfE code).
+    pub const SCHOOL_CODE: &'static str = "Q";
+    /// The label of [`OnboardingFaults::SCHOOL_CODE`].
+    pub const SCHOOL_CODE_LABEL: &'static str = "Quarantine room";
 }
 
 /// Faults that cost one record, one student's sub-resource or one auxiliary read: what a
@@ -119,6 +162,7 @@ impl FaultPlan {
             expire_every: None,
             seed: 0,
             records: RecordFaults::default(),
+            onboarding: OnboardingFaults::default(),
         }
     }
 
@@ -145,7 +189,9 @@ impl FaultPlan {
 
     /// Whether the plan injects nothing at all (no random fault, no record fault).
     pub fn is_clean(&self) -> bool {
-        self.is_random_clean() && self.records.is_clean()
+        self.is_random_clean()
+            && self.records.is_clean()
+            && self.onboarding == OnboardingFaults::default()
     }
 
     /// Whether the plan draws no random fault and expires no credential.

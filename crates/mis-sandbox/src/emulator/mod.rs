@@ -13,6 +13,6 @@ pub mod managebac;
 pub mod server;
 pub mod window;
 
-pub use faults::{Fault, FaultPlan, Faults, RecordFaults, Stats};
+pub use faults::{Fault, FaultPlan, Faults, OnboardingFaults, RecordFaults, Stats};
 pub use server::{Core, Running, ThrottleResponse, serve, with_faults};
 pub use window::{Admission, SlidingWindow};
