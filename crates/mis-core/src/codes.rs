@@ -287,6 +287,82 @@ impl CodeMapper {
     }
 }
 
+/// One school-defined code (or category) mapped by the school's own setting
+/// (`MIS_<VENDOR>_CODE_MAP`, ManageBac's `MIS_MANAGEBAC_CATEGORY_MAP`): the code, id or label
+/// as the school has it, and what it counts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeOverride {
+    /// The code, id or label, as the school has it (matched case-insensitively).
+    pub key: String,
+    /// The statistical category.
+    pub category: AttendanceCategory,
+    /// Whether it also records lateness.
+    pub late: bool,
+}
+
+/// Parses a code map: `KEY=CATEGORY` pairs separated by `,` or `;`, where KEY is the
+/// school's code, id or label and CATEGORY one of `present`, `present_late` (or `late`),
+/// `approved_educational_activity`, `authorised_absence`, `unauthorised_absence`,
+/// `not_counted`, `no_mark`, `unmapped`. A malformed pair is `InvalidInput` naming it.
+///
+/// ```
+/// use mis_core::AttendanceCategory;
+/// let map = mis_core::codes::parse_code_map("Q=authorised_absence; Dismissed=late").unwrap();
+/// assert_eq!(map[0].category, AttendanceCategory::AuthorisedAbsence);
+/// assert!(map[1].late);
+/// assert_eq!(mis_core::codes::find_override(&map, "q").map(|o| o.category),
+///            Some(AttendanceCategory::AuthorisedAbsence));
+/// ```
+pub fn parse_code_map(text: &str) -> crate::Result<Vec<CodeOverride>> {
+    let mut out = Vec::new();
+    for part in text
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let bad = || {
+            crate::Error::invalid_input(format!(
+                "code map: {part:?} is not CODE=CATEGORY (e.g. Q=authorised_absence; \
+                 categories: present, present_late, approved_educational_activity, \
+                 authorised_absence, unauthorised_absence, not_counted, no_mark, unmapped)"
+            ))
+        };
+        let (key, value) = part.rsplit_once('=').ok_or_else(bad)?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(bad());
+        }
+        let value = value
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' ', '+'], "_");
+        let (category, late) = match value.as_str() {
+            "present_late" | "late" => (AttendanceCategory::Present, true),
+            other => (
+                AttendanceCategory::ALL
+                    .into_iter()
+                    .find(|c| c.as_str() == other)
+                    .ok_or_else(bad)?,
+                false,
+            ),
+        };
+        out.push(CodeOverride {
+            key: key.to_owned(),
+            category,
+            late,
+        });
+    }
+    Ok(out)
+}
+
+/// The override for `key` (a code, id or label), matched case-insensitively; the last one
+/// wins when a map names a key twice.
+pub fn find_override<'a>(map: &'a [CodeOverride], key: &str) -> Option<&'a CodeOverride> {
+    map.iter()
+        .rev()
+        .find(|o| o.key.eq_ignore_ascii_case(key.trim()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -301,63 +301,16 @@ impl PolarityMap {
 }
 
 /// One category override: a category id (`"5"`, `"-1"`) or label (`"Dismissed"`) and what it
-/// counts as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CategoryOverride {
-    /// The category id or the label, as the school has it.
-    pub key: String,
-    /// The statistical category.
-    pub category: AttendanceCategory,
-    /// Whether it also records lateness.
-    pub late: bool,
-}
+/// counts as. The same type as every vendor's code map ([`mis_core::codes::CodeOverride`]).
+pub type CategoryOverride = mis_core::codes::CodeOverride;
 
 /// Parses a category map: `KEY=CATEGORY` pairs separated by `,` or `;`, where KEY is a
 /// category id (`5`, `-1`) or label (`Dismissed`, `Late & Dress Code`; matched
-/// case-insensitively) and CATEGORY one of `present`, `present_late` (or `late`),
-/// `approved_educational_activity`, `authorised_absence`, `unauthorised_absence`,
-/// `not_counted`, `no_mark`, `unmapped`. A label holding `,`, `;` or `=` cannot be written
-/// here: map it by id, or with [`Config::category_override`].
+/// case-insensitively); see [`mis_core::codes::parse_code_map`] for the categories. A label
+/// holding `,`, `;` or `=` cannot be written here: map it by id, or with
+/// [`Config::category_override`].
 pub fn parse_category_map(text: &str) -> Result<Vec<CategoryOverride>> {
-    let mut out = Vec::new();
-    for part in text
-        .split([',', ';'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let bad = || {
-            Error::invalid_input(format!(
-                "category map: {part:?} is not ID_OR_LABEL=CATEGORY (e.g. Dismissed=authorised_absence; \
-                 categories: present, present_late, approved_educational_activity, \
-                 authorised_absence, unauthorised_absence, not_counted, no_mark, unmapped)"
-            ))
-        };
-        let (key, value) = part.rsplit_once('=').ok_or_else(bad)?;
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(bad());
-        }
-        let value = value
-            .trim()
-            .to_ascii_lowercase()
-            .replace(['-', ' ', '+'], "_");
-        let (category, late) = match value.as_str() {
-            "present_late" | "late" => (AttendanceCategory::Present, true),
-            other => (
-                AttendanceCategory::ALL
-                    .into_iter()
-                    .find(|c| c.as_str() == other)
-                    .ok_or_else(bad)?,
-                false,
-            ),
-        };
-        out.push(CategoryOverride {
-            key: key.to_owned(),
-            category,
-            late,
-        });
-    }
-    Ok(out)
+    mis_core::codes::parse_code_map(text)
 }
 
 /// Prefixes an error's message with the variable it came from.
