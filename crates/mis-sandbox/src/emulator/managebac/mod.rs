@@ -58,6 +58,9 @@
 //!
 //! # Rendering choices
 //!
+//! * **The school record names its zone**: `timezone` (the school's IANA zone) on
+//!   `GET /school`, in both profiles. Not in the spec's field list; public clients of the
+//!   live API read it from the school record (inferred).
 //! * Ids are the school's numeric ids. Terms have none, so term `n` (from 1) of year `2024` is
 //!   `2024n`. Student `student_id` / `identifier` (the school's own id, a string) carry the
 //!   UPN; behaviour notes name students by that id, as the vendor does.
@@ -98,9 +101,6 @@
 //!   Rails server renders for an empty record), not an omitted student.
 //! * **Periods counted from 0** ([`build`]): `period_starts_count_from: 0`,
 //!   `period_offset: -1` in attendance and `period_starts_count_from: 0` on timetables.
-//! * **The school record names its zone**: `timezone` (the school's IANA zone) on
-//!   `GET /school`. Not in the spec's field list; public clients of the live API read it
-//!   from the school record (inferred).
 //!
 //! # Record faults ([`crate::FaultPlan::records`])
 //!
@@ -117,6 +117,25 @@
 //!   `GET /auth/permissions`), so `GET /year-groups` answers 403 with the spec's only
 //!   authorisation body, `{"error": "Access Denied"}` (the spec documents no 403 of its own).
 //!   The single year group and its homeroom registers still answer.
+//!
+//! # Onboarding faults ([`crate::FaultPlan::onboarding`])
+//!
+//! A school set up wrong, as `mis doctor` must find it:
+//!
+//! * `disabled_module`: the **behaviour notes** module is closed to the token: it lacks
+//!   `behavior/notes/index` (absent from `GET /auth/permissions`) and `GET /behavior/notes`
+//!   answers 403 `{"error": "Access Denied"}`, the spec's one authorisation body (it
+//!   documents no 403 of its own). Everything else answers as usual.
+//! * `school_code`: the school has a category of its own, status `20` labelled
+//!   [`OnboardingFaults::SCHOOL_CODE_LABEL`] with the abbreviation
+//!   [`OnboardingFaults::SCHOOL_CODE`], listed (enabled) in
+//!   `GET /school/academic-years/{id}/attendance_categories`; every homeroom and class record
+//!   of the school's first student on roll carries it instead of the status its mark would
+//!   have.
+//! * `missing_time_zone`: the school has set no zone: `GET /school` has no `timezone`.
+//!
+//! ManageBac has no tenant in the request (the token names the school), so there is no
+//! unknown-tenant answer to emulate; a wrong token is the 401 above.
 //!
 //! # Not emulated
 //!
@@ -139,7 +158,7 @@ use serde_json::{Value, json};
 
 use self::render::{DEFAULT_PER_PAGE, Params, View};
 use self::state::{Index, Writes, num, parent_of};
-use crate::emulator::{Faults, RecordFaults, Stats};
+use crate::emulator::{Faults, OnboardingFaults, RecordFaults, Stats};
 use crate::sandbox::{Credentials, Emulator, EmulatorContext, Fixture};
 use crate::school::{Profile, School};
 
@@ -159,8 +178,8 @@ pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
 
 /// The client settings for this emulator's school, which ManageBac's API does not carry and
 /// a school configures: the bell times (`MIS_MANAGEBAC_PERIOD_TIMES`, `1=08:50-09:50,…`: the
-/// API has period numbers but no clock times), the time zone (the school record names
-/// none), the behaviour types' polarity (`MIS_MANAGEBAC_BEHAVIOUR_POLARITY`, `Merit=positive,…`;
+/// API has period numbers but no clock times), the time zone (the same as the school
+/// record's, so reads need not ask for it), the behaviour types' polarity (`MIS_MANAGEBAC_BEHAVIOUR_POLARITY`, `Merit=positive,…`;
 /// neutral types left out); and the quota scaled with the emulator's window
 /// (`MIS_MANAGEBAC_QUOTA`, 10 a second at scale 1).
 pub fn settings(school: &School, options: &crate::EmulatorOptions) -> Vec<(String, String)> {
@@ -242,6 +261,7 @@ impl Shared {
             config: self.config,
             default_per_page: self.default_per_page,
             faults: self.faults.plan().records,
+            onboarding: self.faults.plan().onboarding,
         }
     }
 
@@ -307,12 +327,17 @@ fn token(school: &School) -> String {
 /// `GET /auth/permissions`: what this emulator's token may do, in the vendor's
 /// `resource/action` style (the spec's example is `students/excusals/index`; the others
 /// follow that pattern). Under [`RecordFaults::forbidden_auxiliary`] the token lacks
-/// `year_groups/index`, which is why `GET /year-groups` answers 403.
-fn permissions(faults: RecordFaults) -> Value {
+/// `year_groups/index`, which is why `GET /year-groups` answers 403; under
+/// [`OnboardingFaults::disabled_module`] it lacks `behavior/notes/index`, which is why
+/// `GET /behavior/notes` does.
+fn permissions(faults: RecordFaults, onboarding: OnboardingFaults) -> Value {
     let mut all = all_permissions();
-    if faults.forbidden_auxiliary {
-        if let Some(list) = all["permissions"].as_array_mut() {
+    if let Some(list) = all["permissions"].as_array_mut() {
+        if faults.forbidden_auxiliary {
             list.retain(|p| p != "year_groups/index");
+        }
+        if onboarding.disabled_module {
+            list.retain(|p| p != "behavior/notes/index");
         }
     }
     all
@@ -361,6 +386,7 @@ pub fn fixtures(school: &School) -> Vec<Fixture> {
         config: Config::default(),
         default_per_page: DEFAULT_PER_PAGE,
         faults: RecordFaults::default(),
+        onboarding: OnboardingFaults::default(),
     };
     let writes = index.writes();
     let none = Params::default();
@@ -434,7 +460,13 @@ pub fn fixtures(school: &School) -> Vec<Fixture> {
 
     let rendered: Vec<(&str, render::Rendered)> = vec![
         ("ping", Ok(json!({ "pong": "ok" }))),
-        ("auth_permissions", Ok(permissions(RecordFaults::default()))),
+        (
+            "auth_permissions",
+            Ok(permissions(
+                RecordFaults::default(),
+                OnboardingFaults::default(),
+            )),
+        ),
         ("school", Ok(view.school())),
         ("academic_years", Ok(view.academic_years(&none))),
         ("academic_year", view.academic_year(program, &year)),

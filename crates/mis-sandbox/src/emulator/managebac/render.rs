@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::Config;
 use super::state::{Excusal, Index, Writes, at_utc, duration, num, parent_of, year_number};
-use crate::emulator::RecordFaults;
+use crate::emulator::{OnboardingFaults, RecordFaults};
 use crate::school::{Phase, Profile, School};
 
 /// Largest `per_page` a client may ask for (the spec's `Meta`: "max 200").
@@ -97,6 +97,17 @@ pub(super) const VARIANT_CATEGORIES: [Category; 16] = [
     cat(Some(51), 17, "Custom 3", "C3", "#cccccc"),
     cat(Some(52), 18, "Custom 4", "C4", "#cccccc"),
 ];
+
+/// The category a school adds of its own under [`OnboardingFaults::school_code`]: status
+/// `20`, labelled [`OnboardingFaults::SCHOOL_CODE_LABEL`], abbreviated
+/// [`OnboardingFaults::SCHOOL_CODE`]. No label rule knows it, so it is the school's to map.
+pub(super) const SCHOOL_CATEGORY: Category = cat(
+    Some(60),
+    20,
+    OnboardingFaults::SCHOOL_CODE_LABEL,
+    OnboardingFaults::SCHOOL_CODE,
+    "#5d6d7e",
+);
 
 /// The category with status id `status` (the [`Profile::Standard`] tenant).
 #[cfg(test)]
@@ -309,6 +320,8 @@ pub(super) struct View<'a> {
     /// The deterministic record faults of the plan (none for fixtures); see the module docs
     /// of the emulator for what each one does here.
     pub faults: RecordFaults,
+    /// The school's set-up faults of the plan (none for fixtures): module docs.
+    pub onboarding: OnboardingFaults,
 }
 
 /// `2024-09-02T06:00:00.000Z`, the spec's timestamp style.
@@ -332,25 +345,46 @@ impl View<'_> {
         self.school.options.profile == Profile::Variant
     }
 
-    /// The tenant's categories for this profile.
-    pub fn categories(&self) -> &'static [Category] {
-        if self.variant() {
+    /// The tenant's categories for this profile, then the school's own one under
+    /// [`OnboardingFaults::school_code`].
+    pub fn categories(&self) -> impl Iterator<Item = &'static Category> + use<> {
+        let base: &'static [Category] = if self.variant() {
             &VARIANT_CATEGORIES
         } else {
             &CATEGORIES
-        }
+        };
+        base.iter()
+            .chain(self.onboarding.school_code.then_some(&SCHOOL_CATEGORY))
     }
 
-    /// The enabled category with status id `status`.
+    /// The enabled category with status id `status` (the variant tenant's four custom
+    /// slots, 15 to 18, are listed but not enabled).
     pub fn category(&self, status: i64) -> Option<&'static Category> {
+        let variant = self.variant();
         self.categories()
-            .iter()
-            .find(|c| c.status == status && (c.status < 15 || !self.variant()))
+            .find(|c| c.status == status && !(variant && (15..=18).contains(&c.status)))
+    }
+
+    /// Whether `student` is the school's first student on roll while the school has a
+    /// category of its own ([`OnboardingFaults::school_code`]): every record of theirs
+    /// carries it.
+    fn has_school_code(&self, student: u64) -> bool {
+        self.onboarding.school_code
+            && self
+                .school
+                .students
+                .iter()
+                .zip(&self.school.enrolments)
+                .find(|(_, e)| e.leaving_date.is_none())
+                .is_some_and(|(s, _)| num(&s.id) == student)
     }
 
     /// The status a school mark of `student` on `date` is rendered with (the tables in the
     /// module docs), or `None` for no record.
     pub fn status_of(&self, mark: &AttendanceMark, student: u64, date: Date) -> Option<i64> {
+        if self.has_school_code(student) {
+            return status_for(mark).map(|_| SCHOOL_CATEGORY.status);
+        }
         if !self.variant() {
             return status_for(mark);
         }
@@ -500,9 +534,9 @@ impl View<'_> {
                 "enabled_programs": [{ "name": name, "code": code }],
             }
         });
-        if self.variant() {
-            // The school's zone, as public clients of the live API read it from the school
-            // record (module docs).
+        // The school's zone, as public clients of the live API read it from the school
+        // record (module docs); absent when the school has set none.
+        if !self.onboarding.missing_time_zone {
             school["school"]["timezone"] = self.school.time_zone.clone().into();
         }
         school
@@ -624,7 +658,6 @@ impl View<'_> {
         }
         let categories: Vec<Value> = self
             .categories()
-            .iter()
             .map(|c| {
                 json!({
                     "id": c.id,
@@ -1628,6 +1661,9 @@ impl View<'_> {
     /// `GET /behavior/notes` (`modified_since`, `student_ids`, paged): one note per student
     /// of each event, since ManageBac notes are about one student.
     pub fn behavior_notes(&self, params: &Params) -> Rendered {
+        if self.onboarding.disabled_module {
+            return Err(ApiError::forbidden());
+        }
         let page = self.page(params);
         let since = params.since("modified_since")?;
         let filter = params.ids("student_ids");

@@ -164,7 +164,8 @@ async fn ping() -> Response {
 }
 
 async fn permissions(State(s): S) -> Response {
-    respond(Ok(super::permissions(s.faults.plan().records)))
+    let plan = s.faults.plan();
+    respond(Ok(super::permissions(plan.records, plan.onboarding)))
 }
 
 async fn school(State(s): S) -> Response {

@@ -1114,6 +1114,127 @@ async fn record_faults_touch_one_record_one_class_and_the_year_group_list() {
     );
 }
 
+/// The onboarding faults (module docs): behaviour notes closed to the token, a category of
+/// the school's own on the first pupil's records and in the list, no zone on the school
+/// record; without them, none of it.
+#[tokio::test]
+async fn onboarding_faults_close_behaviour_add_a_category_and_drop_the_zone() {
+    use crate::emulator::OnboardingFaults;
+    let s = school();
+    let plan = FaultPlan {
+        onboarding: OnboardingFaults::all(),
+        ..FaultPlan::none()
+    };
+    let sb = start(plan, fast()).await;
+    let c = Client::of(&sb);
+    let day = first_day(&s);
+    let year = s.academic_year.id.clone();
+    let first = num(&s.students[0].id);
+    let second = num(&s.students[1].id);
+    let g = s
+        .groups_of(mis_core::GroupKind::Year)
+        .find(|g| g.student_ids.contains(&s.students[0].id))
+        .unwrap();
+    let gid = num(&g.id);
+    // A class with a lesson mark of the first pupil on that day.
+    let class = Index::new(&s)
+        .class_marks
+        .iter()
+        .find(|((_, d), refs)| *d == day && refs.iter().any(|r| r.0 == first))
+        .map(|((cid, _), _)| *cid);
+
+    // Behaviour notes: 403 with the vendor's body, and the permission gone.
+    let a = c.get("/v2p1/behavior/notes").await;
+    assert_eq!(a.status, 403);
+    assert_eq!(a.body, json!({ "error": "Access Denied" }));
+    let perms = c.get("/v2p1/auth/permissions").await.body;
+    let perms: Vec<&str> = perms["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(!perms.contains(&"behavior/notes/index") && perms.contains(&"students/index"));
+    assert_eq!(c.get("/v2p1/students").await.status, 200);
+
+    // The school's own category: listed, enabled, on the first pupil's records only.
+    let cats = c
+        .get(&format!(
+            "/v2p1/school/academic-years/{year}/attendance_categories"
+        ))
+        .await
+        .body;
+    let own: Vec<&Value> = cats["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["abbreviation"] == OnboardingFaults::SCHOOL_CODE)
+        .collect();
+    assert_eq!(own.len(), 1, "{cats}");
+    assert_eq!(own[0]["label"], OnboardingFaults::SCHOOL_CODE_LABEL);
+    assert_eq!(own[0]["status"], 20);
+    assert_eq!(own[0]["enabled"], true);
+    let reg = c
+        .get(&format!(
+            "/v2p1/year-groups/{gid}/homeroom/attendance/date/{day}"
+        ))
+        .await
+        .body;
+    let record = |id: u64| {
+        reg["students"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["attendance"].clone())
+    };
+    let mine = record(first).expect("the first pupil has a day record");
+    assert_eq!(mine["category"]["status"], 20, "{mine}");
+    assert_eq!(mine["status"], OnboardingFaults::SCHOOL_CODE_LABEL);
+    if let Some(theirs) = record(second) {
+        assert_ne!(theirs["category"]["status"], 20, "{theirs}");
+    }
+    if let Some(cid) = class {
+        let r = c
+            .get(&format!(
+                "/v2p1/classes/{cid}/attendance/date/{day}?student_ids={first}"
+            ))
+            .await
+            .body;
+        let periods = r["students"][0]["attendance"].as_object().unwrap().clone();
+        assert!(!periods.is_empty(), "{r}");
+        assert!(
+            periods.values().all(|p| p["category"]["status"] == 20),
+            "{r}"
+        );
+    }
+
+    // No zone on the school record.
+    let school = c.get("/v2p1/school").await.body;
+    assert!(school["school"].get("timezone").is_none(), "{school}");
+
+    // Without the plan: notes readable, no such category, the zone named.
+    let clean = start(FaultPlan::none(), fast()).await;
+    let c = Client::of(&clean);
+    assert_eq!(c.get("/v2p1/behavior/notes").await.status, 200);
+    let cats = c
+        .get(&format!(
+            "/v2p1/school/academic-years/{year}/attendance_categories"
+        ))
+        .await
+        .body;
+    assert!(
+        cats["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] != 20),
+        "{cats}"
+    );
+    let school = c.get("/v2p1/school").await.body;
+    assert_eq!(school["school"]["timezone"], json!(s.time_zone));
+}
+
 /// The variant profile (module docs): the document's categories, the default `-1` for
 /// present pupils, dress-code days, illness marked `Absent` under a parent's excusal, every
 /// homeroom member listed, periods from 0, the zone on the school record. The standard
@@ -1132,6 +1253,7 @@ fn the_variant_profile_serves_the_documented_variants() {
         config: Config::default(),
         default_per_page: 100,
         faults: RecordFaults::default(),
+        onboarding: OnboardingFaults::default(),
     };
     let cats = view
         .attendance_categories(&view.year_id().to_string())
@@ -1212,7 +1334,12 @@ fn the_variant_profile_serves_the_documented_variants() {
         config: Config::default(),
         default_per_page: 100,
         faults: RecordFaults::default(),
+        onboarding: OnboardingFaults::default(),
     };
-    assert!(s_view.school()["school"].get("timezone").is_none());
-    assert_eq!(s_view.categories().len(), CATEGORIES.len());
+    // Both profiles' school records name the school's zone.
+    assert_eq!(
+        s_view.school()["school"]["timezone"].as_str(),
+        Some(standard.time_zone.as_str())
+    );
+    assert_eq!(s_view.categories().count(), CATEGORIES.len());
 }
