@@ -5,6 +5,13 @@
 //! that fails becomes [`Lenient::Rejected`] with the JSON path inside the record, the serde
 //! message with quoted values removed, and the record's `id` when it has one. The provider
 //! then reports it as a [`Warning`] through the query's [`Diagnostics`] ([`keep_good`]).
+//!
+//! Capturing every element costs a scan and a copy per record even on a page where every
+//! record is fine, which is nearly every page. [`decode_lenient`] avoids it: it decodes the
+//! page plainly first (each element as its [`PlainFirst::Plain`] type, exactly the cost of a
+//! typed decode), and only when that fails decodes the same bytes again with every element
+//! on its own. A clean page costs one typed decode; a page with a bad record costs a second
+//! parse of that page.
 
 use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 use serde_json::value::RawValue;
@@ -62,6 +69,68 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Lenient<T> {
         let raw: Box<RawValue> = Deserialize::deserialize(d)?;
         Ok(decode_one(raw.get()))
     }
+}
+
+/// A list element type whose pages [`decode_lenient`] reads plainly first: `Lenient<T>`,
+/// whose plain form is `T`.
+pub trait PlainFirst: DeserializeOwned {
+    /// The element as a plain decode reads it.
+    type Plain: DeserializeOwned;
+
+    /// The element of a page that decoded plainly.
+    fn from_plain(plain: Self::Plain) -> Self;
+
+    /// The elements of a page that decoded plainly, as the lenient elements they stand for
+    /// (every one decoded).
+    fn from_plain_list(plain: Vec<Self::Plain>) -> Vec<Self> {
+        plain.into_iter().map(Self::from_plain).collect()
+    }
+}
+
+impl<T: DeserializeOwned> PlainFirst for Lenient<T> {
+    type Plain = T;
+
+    fn from_plain(plain: T) -> Self {
+        Lenient::Ok(plain)
+    }
+}
+
+/// Decodes `body` as `L` (a page whose list elements are [`Lenient`]), trying the plain form
+/// `P` of the same page first and turning it into `L` with `from_plain`.
+///
+/// `P` is `L` with each `Lenient<T>` replaced by `T` (for a bare list, `Vec<T>` for
+/// `Vec<Lenient<T>>`, and [`PlainFirst::from_plain_list`] as `from_plain`). A page that
+/// decodes as `P` costs one typed decode and no per-record capture. Otherwise the page is
+/// decoded again as `L`, so a record that does not decode costs that record (a
+/// [`Lenient::Rejected`] naming it) and not the page.
+///
+/// A body that is neither is a `Decode` error with the JSON path of the failing value, as
+/// [`decode_json`](crate::decode_json) reports it; the error is retryable when the body was
+/// cut short or is not JSON at all (another attempt may bring it whole), not when it is JSON
+/// of the wrong shape.
+pub fn decode_lenient<P, L>(
+    vendor: &str,
+    operation: &str,
+    body: &[u8],
+    from_plain: impl FnOnce(P) -> L,
+) -> Result<L>
+where
+    P: DeserializeOwned,
+    L: DeserializeOwned,
+{
+    if let Ok(plain) = serde_json::from_slice::<P>(body) {
+        return Ok(from_plain(plain));
+    }
+    if let Ok(lenient) = serde_json::from_slice::<L>(body) {
+        return Ok(lenient);
+    }
+    let (error, broken) = crate::request::decode_error::<L>(vendor, operation, body);
+    Err(error.with_retryable(broken))
+}
+
+/// [`decode_lenient`] for a body that is a bare JSON list.
+pub fn decode_list<T: PlainFirst>(vendor: &str, operation: &str, body: &[u8]) -> Result<Vec<T>> {
+    decode_lenient::<Vec<T::Plain>, Vec<T>>(vendor, operation, body, T::from_plain_list)
 }
 
 /// Decodes one element from its raw JSON text.
@@ -208,6 +277,80 @@ mod tests {
         // Malformed JSON is not one bad record: the page cannot be trusted.
         let e = crate::decode_json::<Page>("v", "op", br#"{"data": [{"id": 1,"#).unwrap_err();
         assert_eq!(e.kind(), mis_core::ErrorKind::Decode);
+    }
+
+    #[test]
+    fn a_clean_page_is_decoded_plainly_once() {
+        let body = br#"{"data": [
+            {"id": 1, "date_of_birth": "2010-08-24"},
+            {"id": 3, "date_of_birth": "2011-02-03"}
+        ]}"#;
+        #[derive(serde::Deserialize)]
+        struct PlainPage {
+            data: Vec<Student>,
+        }
+        let mut plain = false;
+        let page: Page = decode_lenient("hubmis", "students.list", body, |p: PlainPage| {
+            plain = true;
+            Page {
+                data: Lenient::from_plain_list(p.data),
+            }
+        })
+        .unwrap();
+        assert!(plain, "a clean page takes the plain decode");
+        let d = Diagnostics::strict();
+        let good = keep_good(page.data, &d, "hubmis", "students.list", "student").unwrap();
+        assert_eq!(good.iter().map(|s| s.id).collect::<Vec<_>>(), [1, 3]);
+        assert!(d.warnings().is_empty());
+    }
+
+    #[test]
+    fn a_page_with_a_bad_record_is_decoded_again_record_by_record() {
+        let body = br#"[
+            {"id": 1, "date_of_birth": "2010-08-24"},
+            {"id": 2, "date_of_birth": 20110101},
+            {"id": 3, "date_of_birth": "2011-02-03"}
+        ]"#;
+        let mut plain = false;
+        let items: Vec<Lenient<Student>> =
+            decode_lenient("hubmis", "students.list", body, |p: Vec<Student>| {
+                plain = true;
+                Lenient::from_plain_list(p)
+            })
+            .unwrap();
+        assert!(!plain, "the plain decode failed on the bad record");
+        let d = Diagnostics::new();
+        let good = keep_good(items, &d, "hubmis", "students.list", "student").unwrap();
+        assert_eq!(good.iter().map(|s| s.id).collect::<Vec<_>>(), [1, 3]);
+        let w = d.warnings();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].record_id.as_deref(), Some("2"));
+        assert_eq!(
+            w[0].message,
+            "expected a string, found an integer at [1].date_of_birth"
+        );
+
+        // Strict diagnostics still fail on it.
+        let items = decode_list::<Lenient<Student>>("hubmis", "students.list", body).unwrap();
+        let strict = Diagnostics::strict();
+        let e = keep_good(items, &strict, "hubmis", "students.list", "student").unwrap_err();
+        assert_eq!(e.kind(), mis_core::ErrorKind::Decode);
+    }
+
+    #[test]
+    fn a_page_that_is_neither_is_an_error_retryable_only_when_cut_short() {
+        // JSON of the wrong shape: the same body would come back, so not worth another try.
+        let e = decode_list::<Lenient<Student>>("v", "op", br#"{"data": []}"#).unwrap_err();
+        assert_eq!(e.kind(), mis_core::ErrorKind::Decode);
+        assert!(!e.is_retryable());
+        // Cut short: another attempt may bring it whole.
+        let e = decode_list::<Lenient<Student>>("v", "op", br#"[{"id": 1, "date_of"#).unwrap_err();
+        assert_eq!(e.kind(), mis_core::ErrorKind::Decode);
+        assert!(e.is_retryable());
+        // The page's own fields are not records: a bad one fails the page, with its path.
+        let e = crate::decode_json::<Page>("v", "op", br#"{"data": 7}"#).unwrap_err();
+        let lenient = decode_lenient("v", "op", br#"{"data": 7}"#, |p: Page| p).unwrap_err();
+        assert_eq!(lenient.to_string(), e.to_string());
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub use clock::{Clock, SystemClock};
 pub use descriptor::{DoctorFacts, Lookup, OpenRequest, VendorDescriptor};
 pub use gate::{RateGate, RateLimit, parse_quota};
 pub use hints::WaitHint;
-pub use lenient::{Lenient, Rejected, keep_good};
+pub use lenient::{Lenient, PlainFirst, Rejected, decode_lenient, decode_list, keep_good};
 pub use meta::{Dispatch, RequestMeta, default_idempotent};
 pub use mis_core::{DecodeDetail, Error, ErrorKind, Result, redact};
 pub use options::{ClientOptions, TlsOptions, check_time_zone};
