@@ -13,7 +13,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use mis_core::codes::CodeMapper;
+use mis_core::codes::{CodeMapper, CodeOverride};
 use mis_core::{Error, ErrorKind, Result};
 use mis_http::{BaseUrl, ClientOptions, SecretString};
 
@@ -30,6 +30,11 @@ pub const ENV_API_KEY: &str = "MIS_CLASSE365_API_KEY";
 pub const ENV_BASE_URL: &str = "MIS_CLASSE365_BASE_URL";
 /// Environment variable setting the page size (1 to [`MAX_PAGE_SIZE`]).
 pub const ENV_PAGE_SIZE: &str = "MIS_CLASSE365_PAGE_SIZE";
+/// Environment variable mapping the school's own attendance statuses to categories:
+/// `STATUS=category` pairs separated by `,` or `;` (`Quarantine room=authorised_absence`),
+/// the form of `mis_core::codes::parse_code_map`. A Classe365 school can add statuses of
+/// its own, which the fixed label rules cannot know.
+pub const ENV_CODE_MAP: &str = "MIS_CLASSE365_CODE_MAP";
 
 /// The default number of records asked for per page.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -134,6 +139,7 @@ pub struct Config {
     subdomain: Subdomain,
     api_key: SecretString,
     mapper: CodeMapper,
+    code_map: Vec<CodeOverride>,
     options: ClientOptions,
 }
 
@@ -152,6 +158,7 @@ impl Config {
             subdomain,
             api_key,
             mapper: CodeMapper::new(),
+            code_map: Vec::new(),
             options: ClientOptions::new(),
         })
     }
@@ -167,7 +174,8 @@ impl Config {
     /// [`Config::from_env`] over any variable source (tests, a sync config file's table).
     ///
     /// A malformed setting is `InvalidInput` naming its variable, including a base URL with
-    /// a path ([`ENV_BASE_URL`]) and a page size above [`MAX_PAGE_SIZE`] ([`ENV_PAGE_SIZE`]).
+    /// a path ([`ENV_BASE_URL`]), a page size above [`MAX_PAGE_SIZE`] ([`ENV_PAGE_SIZE`]) and
+    /// a pair of [`ENV_CODE_MAP`] that is not `STATUS=category`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
         let subdomain = required(&lookup, ENV_SUBDOMAIN)?;
         let api_key = required(&lookup, ENV_API_KEY)?;
@@ -181,7 +189,26 @@ impl Config {
         let named = |name: &str, e: Error| Error::new(e.kind(), format!("{name}: {}", e.message()));
         config.base().map_err(|e| named(ENV_BASE_URL, e))?;
         config.page_size().map_err(|e| named(ENV_PAGE_SIZE, e))?;
-        Ok(config)
+        let code_map = match lookup(ENV_CODE_MAP) {
+            Some(text) => {
+                mis_core::codes::parse_code_map(&text).map_err(|e| named(ENV_CODE_MAP, e))?
+            }
+            None => Vec::new(),
+        };
+        Ok(config.with_code_map(code_map))
+    }
+
+    /// The school's own statuses and what each counts as ([`ENV_CODE_MAP`]). They are
+    /// looked up (case-insensitively, the whole status) before the fixed label rules and
+    /// before [`Config::code_mapper`]'s overrides.
+    pub fn with_code_map(mut self, map: Vec<CodeOverride>) -> Config {
+        self.code_map = map;
+        self
+    }
+
+    /// The school's status map ([`Config::with_code_map`]).
+    pub fn code_map(&self) -> &[CodeOverride] {
+        &self.code_map
     }
 
     /// Per-school corrections of the attendance status rules (e.g. a custom `"vacation"`
@@ -293,6 +320,7 @@ impl fmt::Debug for Config {
             .field("subdomain", &self.subdomain.as_str())
             .field("api_key", &"[REDACTED]")
             .field("mapper_overrides", &self.mapper.has_overrides())
+            .field("code_map", &self.code_map.len())
             .field("options", &self.options)
             .finish()
     }
@@ -447,6 +475,31 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{name}={value}: {e}");
             assert!(e.to_string().contains(name), "{name}={value}: {e}");
         }
+    }
+
+    #[test]
+    fn the_code_map_is_read_and_a_bad_pair_names_the_variable() {
+        let with = |map: &'static str| {
+            Config::from_lookup(move |n: &str| match n {
+                ENV_SUBDOMAIN => Some("x".to_owned()),
+                ENV_API_KEY => Some("k".to_owned()),
+                ENV_CODE_MAP => Some(map.to_owned()),
+                _ => None,
+            })
+        };
+        let c = with("Quarantine room=authorised_absence; Dismissed=late").unwrap();
+        assert_eq!(c.code_map().len(), 2);
+        assert_eq!(c.code_map()[0].key, "Quarantine room");
+        assert_eq!(
+            c.code_map()[0].category,
+            mis_core::AttendanceCategory::AuthorisedAbsence
+        );
+        assert!(c.code_map()[1].late);
+        let e = with("Quarantine room").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.to_string().contains(ENV_CODE_MAP), "{e}");
+        assert!(with("Q=sometimes").is_err());
+        assert!(Config::new("x", "k").unwrap().code_map().is_empty());
     }
 
     #[test]

@@ -38,7 +38,7 @@
 //! attendance status mapping) and one [`mis_http::ClientOptions`] for what every vendor
 //! client shares: host override, time zone, rate limit, retries, timeout, page size, user
 //! agent, transport, clock, TLS roots and proxy. [`Config::from_env`] reads
-//! `MIS_CLASSE365_SUBDOMAIN`, `MIS_CLASSE365_API_KEY` and the shared
+//! `MIS_CLASSE365_SUBDOMAIN`, `MIS_CLASSE365_API_KEY`, `MIS_CLASSE365_CODE_MAP` and the shared
 //! `MIS_CLASSE365_{BASE_URL,TIME_ZONE,QUOTA,TIMEOUT,MAX_ATTEMPTS,PAGE_SIZE,USER_AGENT,…}`.
 //! [`DESCRIPTOR`] is the crate's entry for a vendor registry.
 //!
@@ -93,7 +93,8 @@
 //! `lesson_id` is the subject and `period` the session's name where given — so five subject
 //! registers are five lessons, never five days. `code` is the label as sent; the category
 //! comes from mis-core's rules for non-DfE labels (`mis_core::codes`; unknown labels are `unmapped`),
-//! with per-school overrides through [`Config::code_mapper`]. The date range and the
+//! after the school's own statuses (`MIS_CLASSE365_CODE_MAP="Quarantine room=authorised_absence"`,
+//! [`Config::with_code_map`]), with per-school overrides through [`Config::code_mapper`]. The date range and the
 //! `student_id` filter are re-applied to what comes back. `record_attendance` writes a day
 //! mark (a session mark is `InvalidInput`), updating the student's **own** daily record by
 //! its id when there is one.

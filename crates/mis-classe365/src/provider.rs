@@ -9,6 +9,7 @@
 //! | `groups`              | `GET /classes`                      | kind from `class_type` |
 //! | `academic_years` / `terms` | `GET /sessions`                | years and their terms |
 //! | `timetable`, `behaviour` | —                                | `Unsupported`: Classe365 has neither endpoint (none appears in the v2 getting-started article or the v1 API documentation) |
+//! | `school_profile`      | —                                   | `Unsupported` (the default): the v2 article documents no school or settings record, so the school's name, time zone and roll are not read (the configured time zone is used) |
 //!
 //! # Partial results
 //!
@@ -23,7 +24,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
-use mis_core::codes::CodeMapper;
+use mis_core::codes::{CodeMapper, CodeOverride};
 use mis_core::{
     AcademicYear, AttendanceMark, AttendanceQuery, AttendanceWrite, BehaviourEvent, BehaviourQuery,
     Capabilities, DateRange, Diagnostics, Error, ErrorKind, Group, Lesson, MisProvider,
@@ -148,6 +149,7 @@ fn on_roll_or_warn(
 /// One attendance record as a mark: `None` (reported) when it does not decode or convert.
 fn mark_or_warn(
     item: Lenient<crate::wire::AttendanceRecord>,
+    school: &[CodeOverride],
     mapper: &mis_core::codes::CodeMapper,
     d: &Diagnostics,
 ) -> Result<Option<AttendanceMark>> {
@@ -165,7 +167,7 @@ fn mark_or_warn(
             return Ok(None);
         }
     };
-    match convert::mark(&w, mapper) {
+    match convert::mark_mapped(&w, school, mapper) {
         Ok(m) => Ok(Some(m)),
         Err(e) => {
             let mut warning =
@@ -207,6 +209,8 @@ struct State {
     info: ProviderInfo,
     /// Status label → category, with the school's overrides.
     mapper: CodeMapper,
+    /// The school's own statuses (`MIS_CLASSE365_CODE_MAP`), looked up before `mapper`.
+    code_map: Arc<[CodeOverride]>,
 }
 
 impl Classe365Provider {
@@ -233,6 +237,7 @@ impl Classe365Provider {
             state: Arc::new(State {
                 info,
                 mapper: config.mapper().clone(),
+                code_map: config.code_map().into(),
             }),
         })
     }
@@ -317,12 +322,15 @@ impl MisProvider for Classe365Provider {
             student = Some(id);
         }
         let mapper = self.state.mapper.clone();
+        let school = self.state.code_map.clone();
         let range = q.range;
         let slot = q.slot;
         let d = q.diagnostics;
         self.client
             .attendance_records_lenient(&filter)
-            .try_filter_map(move |item| futures::future::ready(mark_or_warn(item, &mapper, &d)))
+            .try_filter_map(move |item| {
+                futures::future::ready(mark_or_warn(item, &school, &mapper, &d))
+            })
             .try_filter(move |m| {
                 // The vendor was asked for this range and this student, but the names of
                 // those filters are inferred (routes.rs): a server that ignores them must not

@@ -18,7 +18,7 @@
 //! Five subject registers with one absence are therefore five lesson marks (one absent),
 //! not five days of which one is absent.
 
-use mis_core::codes::CodeMapper;
+use mis_core::codes::{CodeMapper, CodeOverride, Mapped, find_override};
 use mis_core::{AttendanceMark, AttendanceWrite, Error, Result, Slot};
 
 use super::{missing, text, wire_date};
@@ -52,6 +52,19 @@ pub fn register_slot(w: &AttendanceRecord) -> Slot {
 ///
 /// Errors: `Decode` when the record has no student id or no valid `YYYY-MM-DD` date.
 pub fn mark(w: &AttendanceRecord, mapper: &CodeMapper) -> Result<AttendanceMark> {
+    mark_mapped(w, &[], mapper)
+}
+
+/// [`mark`], with the school's own status map (`MIS_CLASSE365_CODE_MAP`,
+/// [`crate::Config::code_map`]) looked up first: a status the school defined comes out with
+/// the category the school gave it, whatever the label rules would make of it.
+///
+/// Errors: as [`mark`].
+pub fn mark_mapped(
+    w: &AttendanceRecord,
+    school: &[CodeOverride],
+    mapper: &CodeMapper,
+) -> Result<AttendanceMark> {
     let id = w.id.as_deref();
     let student_id = text(w.student_id.as_deref()).ok_or_else(|| {
         missing(
@@ -67,7 +80,13 @@ pub fn mark(w: &AttendanceRecord, mapper: &CodeMapper) -> Result<AttendanceMark>
         .and_then(wire_date)
         .ok_or_else(|| missing(OP, "date", "an attendance record has no valid date", id))?;
     let code = w.status.clone().unwrap_or_default();
-    let mapped = mapper.map_label(&code);
+    let mapped = match find_override(school, &code) {
+        Some(o) => Mapped {
+            category: o.category,
+            late: o.late,
+        },
+        None => mapper.map_label(&code),
+    };
     let slot = register_slot(w);
     let (period, lesson_id) = match slot {
         Slot::Lesson => (
@@ -190,6 +209,31 @@ mod tests {
             mark(&record("Holiday"), &m).unwrap().category,
             AttendanceCategory::AuthorisedAbsence
         );
+    }
+
+    #[test]
+    fn the_schools_own_status_comes_out_with_its_mapped_category() {
+        let school =
+            mis_core::codes::parse_code_map("Quarantine room=authorised_absence; absent=late")
+                .unwrap();
+        let m = CodeMapper::new();
+        // Unmapped by the label rules, mapped by the school's line.
+        assert_eq!(
+            mark(&record("Quarantine room"), &m).unwrap().category,
+            AttendanceCategory::Unmapped
+        );
+        let mk = mark_mapped(&record("quarantine ROOM"), &school, &m).unwrap();
+        assert_eq!(
+            (mk.category, mk.late),
+            (AttendanceCategory::AuthorisedAbsence, false)
+        );
+        assert_eq!(mk.code, "quarantine ROOM", "the raw status is kept exactly");
+        // The school's line wins over the fixed rules.
+        let mk = mark_mapped(&record("absent"), &school, &m).unwrap();
+        assert_eq!((mk.category, mk.late), (AttendanceCategory::Present, true));
+        // Statuses it does not name keep the fixed rules.
+        let mk = mark_mapped(&record("excused"), &school, &m).unwrap();
+        assert_eq!(mk.category, AttendanceCategory::AuthorisedAbsence);
     }
 
     #[test]

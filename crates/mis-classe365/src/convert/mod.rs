@@ -7,7 +7,7 @@ mod group;
 mod staff;
 mod student;
 
-pub use attendance::{mark, register_slot, write_record};
+pub use attendance::{mark, mark_mapped, register_slot, write_record};
 pub use calendar::{academic_year, is_term, term};
 pub use group::group;
 pub use staff::staff;

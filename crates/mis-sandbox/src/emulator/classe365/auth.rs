@@ -53,12 +53,20 @@ pub(crate) enum Verdict {
     Valid,
     /// No header, or not `Basic`.
     Missing,
-    /// Basic, but not this tenant's subdomain and key (or not decodable).
+    /// Basic, this tenant's subdomain, but not its key (or not decodable).
     Invalid,
+    /// Basic, naming a subdomain that is not this tenant's: on the vendor's hosts, a host
+    /// name no tenant uses.
+    UnknownTenant,
 }
 
 /// Checks one `Authorization` header value against the tenant's credentials. The subdomain is
 /// a host name label, so it is compared case-insensitively; the key exactly.
+///
+/// On the vendor's hosts the subdomain is the host name, which picks the tenant before any
+/// key is looked at. This emulator serves one tenant on one loopback host, so the Basic
+/// user name (the client sends the subdomain there too) stands in for the host name: another
+/// name is [`Verdict::UnknownTenant`], whatever the key.
 pub(crate) fn check(header: Option<&str>, subdomain: &str, api_key: &str) -> Verdict {
     let Some(value) = header else {
         return Verdict::Missing;
@@ -79,6 +87,9 @@ pub(crate) fn check(header: Option<&str>, subdomain: &str, api_key: &str) -> Ver
         Some((user, key)) if user.eq_ignore_ascii_case(subdomain) && key == api_key => {
             Verdict::Valid
         }
+        Some((user, _)) if !user.is_empty() && !user.eq_ignore_ascii_case(subdomain) => {
+            Verdict::UnknownTenant
+        }
         _ => Verdict::Invalid,
     }
 }
@@ -97,6 +108,7 @@ pub(crate) async fn require(
     match check(header, &tenant.subdomain, &tenant.api_key) {
         Verdict::Missing => render::unauthorized(render::AUTH_MISSING).into_response(),
         Verdict::Invalid => render::unauthorized(render::AUTH_INVALID).into_response(),
+        Verdict::UnknownTenant => render::unknown_tenant(),
         // Counted only for requests that carried the right key, as `expire_every` means.
         Verdict::Valid if tenant.faults.credential_expires_now() => {
             render::unauthorized(render::AUTH_EXPIRED).into_response()
@@ -129,6 +141,18 @@ mod tests {
         );
         assert_eq!(
             check(Some(&basic("other:key")), "school-1", "key"),
+            Verdict::UnknownTenant
+        );
+        assert_eq!(
+            check(Some(&basic("other:wrong")), "school-1", "key"),
+            Verdict::UnknownTenant
+        );
+        assert_eq!(
+            check(Some(&basic(":key")), "school-1", "key"),
+            Verdict::Invalid
+        );
+        assert_eq!(
+            check(Some(&basic("no-colon")), "school-1", "key"),
             Verdict::Invalid
         );
         assert_eq!(

@@ -48,7 +48,7 @@
 //! | status | error_code | when |
 //! |---|---|---|
 //! | 401 | 101 | no `Authorization: Basic` header |
-//! | 401 | 102 | wrong subdomain or API key |
+//! | 401 | 102 | the tenant's subdomain with a wrong API key |
 //! | 401 | 103 | the key was rejected as expired (injected: [`FaultPlan::expire_every`]) |
 //! | 403 | 104 | the key may not read the resource (injected: record fault below) |
 //! | 400 | 201 | validation failed (`errors: [{field, message}]`) |
@@ -56,6 +56,19 @@
 //! | 404 | 301 | no such endpoint (the document lists no 404; a web server still has one) |
 //! | 405 | 302 | wrong verb for the endpoint (the document's own example) |
 //! | 429 | 601 | throttled (injected only, see below), with `Retry-After` in seconds |
+//!
+//! # An unknown subdomain
+//!
+//! On the vendor's hosts the subdomain is the host name (`https://<subdomain>.classe365.com`),
+//! so it picks the tenant before any key is checked; the document does not say what a name
+//! no tenant uses answers, and the answer comes from in front of the API. A host name that
+//! does not exist gets no DNS record; a wildcard record would reach a web server with no
+//! tenant behind it, whose answer is its own 404 page, not the API's JSON envelope. This
+//! emulator serves one tenant on one loopback host, where no DNS can fail, so it gives the
+//! second answer: the Basic user name (which the client sends the subdomain in as well)
+//! stands for the host name, and a request naming another subdomain, whatever its key,
+//! gets **404 with an HTML page** (`text/html`, no `(error_code: …)`). The tenant's own
+//! subdomain with a wrong key is still the 401 above.
 //!
 //! # Attendance
 //!
@@ -116,6 +129,20 @@
 //!   student's own record is the nearest per-record sub-resource;
 //! * `forbidden_auxiliary`: `GET /departments` answers 403 (`error_code: 104`): departments
 //!   only label year groups, which the student list already carries.
+//!
+//! # Onboarding faults
+//!
+//! Under [`FaultPlan::onboarding`](crate::FaultPlan::onboarding) (what `mis doctor` must find):
+//! * `disabled_module`: `GET /teachers` answers 403 (`error_code: 104`, the document's
+//!   "you lack permission or the feature is disabled for your tenant instance"), as for an
+//!   API key created for specific modules, teachers not among them (vendor document,
+//!   "Generate API Key");
+//! * `school_code`: every attendance record of the School's first student on roll carries
+//!   the status `Quarantine room` (`OnboardingFaults::SCHOOL_CODE_LABEL`), one the school
+//!   defined: Classe365 statuses are labels, so the school's `Q` is sent by its label. The
+//!   v2 API serves no code book, so the records are the only place it appears;
+//! * `missing_time_zone`: nothing to change. The v2 API serves no school or settings record
+//!   (the document lists none), so there is no time zone to leave empty.
 //!
 //! # Faults
 //!

@@ -210,6 +210,26 @@ pub(crate) fn unauthorized(kind: ErrorKind) -> Reply {
     )
 }
 
+/// The body of [`unknown_tenant`]: a web server's plain 404 page, not the API's envelope.
+pub(crate) const UNKNOWN_TENANT_PAGE: &str = "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1>\
+     <p>There is no Classe365 account at this address.</p></body></html>";
+
+/// What a request for a subdomain no Classe365 tenant uses gets: a 404 HTML page from in
+/// front of the API (there is no tenant, so no tenant's API and no JSON envelope). See the
+/// module docs for why this answer.
+pub(crate) fn unknown_tenant() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        UNKNOWN_TENANT_PAGE,
+    )
+        .into_response()
+}
+
+/// The status a school defined for itself ([`crate::OnboardingFaults::school_code`]):
+/// Classe365 statuses are labels, so the school's own `Q` is sent by its label.
+pub(crate) const SCHOOL_STATUS: &str = crate::OnboardingFaults::SCHOOL_CODE_LABEL;
+
 /// The 429 for an injected throttle, with `Retry-After` in whole seconds (at least 1).
 /// Classe365 documents no rate limit or hint header; `Retry-After` is the standard HTTP
 /// one.

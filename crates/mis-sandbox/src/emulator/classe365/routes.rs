@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router, middleware};
 use jiff::civil::Date;
-use mis_core::{AttendanceMark, GroupKind};
+use mis_core::{AttendanceMark, EnrolmentStatus, GroupKind, Session};
 use serde_json::{Map, Value, json};
 
 use super::academic::{Academic, Kind};
@@ -570,6 +570,11 @@ impl Tenant {
         if !errors.is_empty() {
             return render::error_with(render::VALIDATION, &errors);
         }
+        // The onboarding fault "disabled module": the key was created for specific modules,
+        // teachers not among them (vendor doc, "Generate API Key"); the document's 403.
+        if self.faults.plan().onboarding.disabled_module {
+            return render::error(render::FORBIDDEN);
+        }
         Self::page_of(&self.school.staff, paging, |s| {
             render::teacher(&self.school, s)
         })
@@ -581,6 +586,23 @@ impl Tenant {
         let start = marks.partition_point(|m| m.date < from);
         let end = marks.partition_point(|m| m.date <= to);
         &marks[start..end.max(start)]
+    }
+
+    /// The student whose registers carry the school's own status, when the onboarding fault
+    /// "school code" is on: the School's first student on roll.
+    fn school_code_student(&self) -> Option<&str> {
+        self.faults
+            .plan()
+            .onboarding
+            .school_code
+            .then(|| {
+                self.school
+                    .students
+                    .iter()
+                    .find(|s| s.enrolment_status == Some(EnrolmentStatus::OnRoll))
+            })
+            .flatten()
+            .map(|s| s.id.as_str())
     }
 
     /// Whether `date` is taken subject-wise (the variant profile, on dates with lesson
@@ -653,11 +675,17 @@ impl Tenant {
         };
         // (date, student position, class order) → the rendered record.
         let mut rows: Vec<(RowOrder<'_>, Value)> = Vec::new();
+        // The onboarding fault "school code": every register of this student carries the
+        // status the school defined, whatever the School's mark (even one not rendered).
+        let own_status = self.school_code_student();
+        let own = |m: &AttendanceMark| own_status == Some(m.student_id.as_str());
         for m in self.marks_between(from, to) {
-            let (Some(status), Some(c)) = (
-                render::status_of(m).filter(|_| render::is_day_mark(m)),
-                self.dir.registration.get(&m.student_id),
-            ) else {
+            let status = if own(m) && m.session == Some(Session::Am) {
+                Some(render::SCHOOL_STATUS)
+            } else {
+                render::status_of(m).filter(|_| render::is_day_mark(m))
+            };
+            let (Some(status), Some(c)) = (status, self.dir.registration.get(&m.student_id)) else {
                 continue;
             };
             let key = (m.date, m.student_id.clone(), c.clone());
@@ -677,8 +705,13 @@ impl Tenant {
         // (the sort below is stable).
         if let Some(registers) = &self.registers {
             for m in self.lesson_marks_between(from, to) {
+                let status = if own(m) {
+                    Some(render::SCHOOL_STATUS)
+                } else {
+                    render::status_of(m)
+                };
                 let (Some(status), Some(c), Some(reg)) = (
-                    render::status_of(m),
+                    status,
                     self.dir.registration.get(&m.student_id),
                     m.lesson_id.as_ref().and_then(|l| registers.get(l)),
                 ) else {

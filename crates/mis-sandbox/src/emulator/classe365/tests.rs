@@ -130,11 +130,26 @@ async fn wrong_credentials_get_the_vendors_401() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_error(&body, 102);
 
-    let wrong_tenant = c
-        .http
-        .get(c.url("/students"))
-        .basic_auth("another-school", Some(&c.key));
-    assert_eq!(c.send(wrong_tenant).await.0, StatusCode::UNAUTHORIZED);
+    // A subdomain no tenant uses: the 404 page from in front of the API, whatever the key.
+    for key in [c.key.as_str(), "not-the-key"] {
+        let r = c
+            .http
+            .get(c.url("/students"))
+            .basic_auth("another-school", Some(key))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(
+            r.headers()[reqwest::header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let page = r.text().await.unwrap();
+        assert_eq!(page, render::UNKNOWN_TENANT_PAGE);
+        assert!(!page.contains("error_code"), "not the API's envelope");
+    }
 
     // Even an unknown path asks for credentials first.
     let (status, _, body) = c.send(c.http.get(c.url("/nowhere"))).await;
@@ -721,4 +736,57 @@ async fn the_variant_profile_sends_subject_registers_and_inactive_leavers() {
     }
     let (_, list) = c.get("/students?status=inactive").await;
     assert_eq!(list["records"].as_array().unwrap().len(), 1, "{list}");
+}
+
+/// `OnboardingFaults::all()`: teachers are a 403 (the disabled module), the first student on
+/// roll's registers carry the school's own status, and the rest is served as without faults
+/// (the v2 API has no school record, so no time zone to lose).
+#[tokio::test]
+async fn onboarding_faults_disable_teachers_and_give_one_student_the_schools_status() {
+    use crate::OnboardingFaults;
+    let plan = FaultPlan {
+        onboarding: OnboardingFaults::all(),
+        ..FaultPlan::none()
+    };
+    let (clean, bad) = (start(FaultPlan::none()).await, start(plan).await);
+    let (clean, bad) = (Client::new(&clean), Client::new(&bad));
+    let school = school();
+
+    let (status, body) = bad.get("/teachers").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_error(&body, 104);
+    assert_eq!(clean.get("/teachers").await.0, StatusCode::OK);
+    for path in ["/students", "/classes", "/sessions", "/departments"] {
+        assert_eq!(bad.get(path).await, clean.get(path).await, "{path}");
+    }
+
+    let first = school
+        .students
+        .iter()
+        .find(|s| s.enrolment_status == Some(mis_core::EnrolmentStatus::OnRoll))
+        .unwrap();
+    let day = school.session_marks.iter().map(|m| m.date).min().unwrap();
+    let path = format!("/attendance?from={day}&to={day}&per_page=100");
+    let ((_, want), (status, got)) = (clean.get(&path).await, bad.get(&path).await);
+    assert_eq!(status, StatusCode::OK, "{got}");
+    let own = render::id(&first.id);
+    let (mut theirs, mut others) = (0, 0);
+    for g in got["records"].as_array().unwrap() {
+        if g["student_id"] == own {
+            theirs += 1;
+            assert_eq!(
+                g["status"],
+                json!(OnboardingFaults::SCHOOL_CODE_LABEL),
+                "{g}"
+            );
+        } else {
+            others += 1;
+            assert!(
+                want["records"].as_array().unwrap().contains(g),
+                "only the first student's records change: {g}"
+            );
+        }
+    }
+    assert_eq!(theirs, 1, "the student's day record on {day}");
+    assert!(others > 0);
 }
