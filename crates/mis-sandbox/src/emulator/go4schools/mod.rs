@@ -66,6 +66,19 @@
 //!   without staff data). Teachers only name lesson teachers; the timetable, classes and
 //!   calendar stay readable because the timetable read itself needs them.
 //!
+//! # Onboarding faults
+//!
+//! Under [`crate::FaultPlan::onboarding`] (see [`crate::OnboardingFaults`]; the module `onboarding`
+//! says why each looks as it does):
+//!
+//! - `disabled_module`: the school does not have the **Behaviour module**: every
+//!   `…/behaviour/…` route answers 403 "Module Disabled".
+//! - `school_code`: the school uses `Q` for a code of its own, "Quarantine room": the code
+//!   book's `Q` entry is the school's (the DfE `Q`'s id relabelled, or added after the last
+//!   id when the year's book has no `Q`), and every session and lesson mark of the first
+//!   student on roll carries its id.
+//! - `missing_time_zone`: no effect. `GET /school` has no time zone to leave unset.
+//!
 //! # Variant profile
 //!
 //! With [`crate::Profile::Variant`] the emulator serves shapes real schools also send (issue
@@ -127,6 +140,7 @@
 
 mod errors;
 mod index;
+mod onboarding;
 mod render;
 mod routes;
 #[cfg(test)]

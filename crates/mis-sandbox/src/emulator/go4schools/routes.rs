@@ -20,8 +20,8 @@ use serde_json::Value;
 use super::errors::{self, EMBARGO_ENABLED, MODULE_DISABLED, Refusal};
 use super::index::{Index, num};
 use super::render::{self, Overlay, Written};
-use super::variant;
-use crate::emulator::faults::{Faults, RecordFaults, Stats};
+use super::{onboarding, variant};
+use crate::emulator::faults::{Faults, OnboardingFaults, RecordFaults, Stats};
 use crate::emulator::window::{Admission, SlidingWindow};
 use crate::sandbox::EmulatorContext;
 use crate::school::School;
@@ -326,11 +326,21 @@ impl Go4Schools {
                 }
                 self.page(v)
             }
-            ["attendance", "codes"] => json(render::attendance_codes(ix)),
+            ["attendance", "codes"] => {
+                let mut v = render::attendance_codes(ix);
+                if self.onboarding().school_code {
+                    onboarding::code_book(ix, &mut v);
+                }
+                json(v)
+            }
             ["attendance", "student-session-marks", "date", d] => {
                 let date = path_date(d)?;
                 let written = self.written.lock().unwrap_or_else(|p| p.into_inner());
-                json(render::session_marks(s, ix, &written, date))
+                let mut v = render::session_marks(s, ix, &written, date);
+                if self.onboarding().school_code {
+                    onboarding::marks(s, ix, "session", &mut v);
+                }
+                json(v)
             }
             ["attendance", "student-lesson-marks", "date", d] => {
                 let date = path_date(d)?;
@@ -342,12 +352,21 @@ impl Go4Schools {
                 } else if Some(date) == self.missing_lesson_marks_date() {
                     errors::not_found()
                 } else {
-                    json(render::lesson_marks(s, ix, date))
+                    let mut v = render::lesson_marks(s, ix, date);
+                    if self.onboarding().school_code {
+                        onboarding::marks(s, ix, "lesson", &mut v);
+                    }
+                    json(v)
                 }
             }
             ["attendance", "student-session-summary"] => {
                 let written = self.written.lock().unwrap_or_else(|p| p.into_inner());
                 json(render::session_summary(s, ix, &written))
+            }
+            // The onboarding fault "disabled module": the school does not have the Behaviour
+            // module (403 Module Disabled on every behaviour route).
+            ["behaviour", ..] if self.onboarding().disabled_module => {
+                errors::forbidden(MODULE_DISABLED)
             }
             ["behaviour", "classification"] => json(render::classifications(ix)),
             ["behaviour", "event-types"] => json(render::event_types(ix)),
@@ -425,6 +444,11 @@ impl Go4Schools {
 
     fn records(&self) -> RecordFaults {
         self.faults.plan().records
+    }
+
+    /// The onboarding faults (see `onboarding`).
+    fn onboarding(&self) -> OnboardingFaults {
+        self.faults.plan().onboarding
     }
 
     /// `GET …/students`, with the record fault "malformed record": the student at

@@ -1045,3 +1045,101 @@ async fn requests_are_counted_per_route_template() {
     .collect();
     assert_eq!(s.stats().routes(), want);
 }
+
+/// The onboarding faults: the Behaviour module off (403 Module Disabled on its routes, the
+/// rest as before), the school's own `Q` in the code book and on the first student's marks.
+#[tokio::test]
+async fn onboarding_faults_disable_behaviour_and_add_the_schools_own_code() {
+    use crate::emulator::OnboardingFaults;
+    let school = school();
+    let day = school.session_marks[0].date;
+    let plan = FaultPlan {
+        onboarding: OnboardingFaults::all(),
+        ..FaultPlan::none()
+    };
+    let s = start(school.clone(), plan, EmulatorOptions::default()).await;
+    let api = Api::of(&s);
+    for path in [
+        "/behaviour/event-types",
+        "/behaviour/classification",
+        &format!("/behaviour/events/date/{day}"),
+    ] {
+        let r = api.get(&format!("{YEAR}{path}")).await;
+        assert_eq!(r.status, 403, "{path}");
+        assert_eq!(r.json(), error("Forbidden", "Module Disabled"), "{path}");
+    }
+    let r = api.get(&format!("{YEAR}/timetables")).await;
+    assert_eq!(r.status, 200);
+
+    // The code book: the school's `Q`, once, with its own label.
+    let book = api.get(&format!("{YEAR}/attendance/codes")).await.json();
+    let qs: Vec<&Value> = book
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["code"] == OnboardingFaults::SCHOOL_CODE)
+        .collect();
+    assert_eq!(qs.len(), 1, "{book}");
+    assert_eq!(qs[0]["label"], OnboardingFaults::SCHOOL_CODE_LABEL);
+    let q_id = qs[0]["id"].as_u64().unwrap();
+
+    // The first student on roll's marks carry it; nobody else's do.
+    let first = super::onboarding::first_on_roll(&school).unwrap();
+    let marks = api
+        .get(&format!(
+            "{YEAR}/attendance/student-session-marks/date/{day}"
+        ))
+        .await
+        .json();
+    let rows = marks.as_array().unwrap();
+    let mine: Vec<&Value> = rows.iter().filter(|m| m["student_id"] == first).collect();
+    assert!(!mine.is_empty(), "{marks}");
+    assert!(mine.iter().all(|m| m["session_mark_id"] == q_id));
+    assert!(
+        rows.iter()
+            .filter(|m| m["student_id"] != first)
+            .all(|m| m["session_mark_id"] != q_id)
+    );
+    let lesson_day = school
+        .lesson_marks
+        .iter()
+        .find(|m| num(&m.student_id) == first)
+        .map(|m| m.date)
+        .unwrap();
+    let lessons = api
+        .get(&format!(
+            "{YEAR}/attendance/student-lesson-marks/date/{lesson_day}"
+        ))
+        .await
+        .json();
+    let mine: Vec<&Value> = lessons
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["student_id"] == first)
+        .collect();
+    assert!(!mine.is_empty());
+    assert!(mine.iter().all(|m| m["lesson_mark_id"] == q_id));
+
+    // GO's school record has no time zone: the fault changes nothing there.
+    let clean = start(
+        school.clone(),
+        FaultPlan::none(),
+        EmulatorOptions::default(),
+    )
+    .await;
+    let ours = api.get("/customer/v1/school").await.json();
+    let theirs = Api::of(&clean).get("/customer/v1/school").await.json();
+    assert_eq!(ours, theirs);
+    // With every fault off, the code book and the marks are as before.
+    let clean_api = Api::of(&clean);
+    let book = clean_api
+        .get(&format!("{YEAR}/attendance/codes"))
+        .await
+        .json();
+    assert_eq!(book, render::attendance_codes(&Index::new(&school)));
+    let r = clean_api
+        .get(&format!("{YEAR}/behaviour/event-types"))
+        .await;
+    assert_eq!(r.status, 200);
+}
