@@ -60,6 +60,16 @@
 //! 50, the calendar's required `filter[date]`, marks naming their code by id, a code missing
 //! from the code book, year groups without `dfe_year`. See [`variant`] for each.
 //!
+//! # Onboarding faults
+//!
+//! [`OnboardingFaults`](crate::emulator::OnboardingFaults), for `mis doctor` (see
+//! `onboarding.rs`): the disabled module is the **Pastoral module** (its routes answer the
+//! missing-scope 403); the school's own code `Q` ("Quarantine room", flagged
+//! `"is_statutory": false`) replaces the DfE `Q` in the code book and is on every mark of the
+//! first student on roll; the regional settings answer `"timezone": null`. A realm the
+//! emulator does not serve gets `403 {"message":"Access to realm … is not granted to this
+//! client."}` (inferred: the reference says only that every call names its realm).
+//!
 //! # Not emulated
 //!
 //! * HUBmis documents no write endpoint (only the token is a POST), so this emulator applies
@@ -68,7 +78,8 @@
 //!   5 s, exactly the 12-per-minute rate one IP is held to, so from one IP (the sandbox is on
 //!   loopback) it can never run dry; only the per-IP window is enforced.
 //! * Scopes (`students.current.overview.name-details.read`…): the sandbox's client has all,
-//!   except the admissions scope in the variant profile.
+//!   except the admissions scope in the variant profile and the pastoral scopes with the
+//!   `disabled_module` onboarding fault.
 //! * Record faults ([`RecordFaults`](crate::emulator::RecordFaults)): see `records.rs` for
 //!   which student, sub-resource and auxiliary read each one touches.
 //! * `search`, `sort[...]` and the filters no route table entry lists are refused (see
@@ -80,6 +91,7 @@
 
 mod auth;
 mod errors;
+mod onboarding;
 mod query;
 mod quota;
 mod records;

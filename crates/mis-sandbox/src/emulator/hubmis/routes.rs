@@ -52,7 +52,7 @@ use serde_json::Value;
 use super::errors;
 use super::query::{Page, Params};
 use super::render::{self, EventFilter, HouseFilter, Index, MarkFilter, StudentFilter};
-use super::{auth, quota, records, variant};
+use super::{auth, onboarding, quota, records, variant};
 use crate::emulator::{Faults, Stats};
 use crate::sandbox::{Credentials, EmulatorContext, EmulatorOptions};
 use crate::school::{Profile, School};
@@ -320,6 +320,7 @@ async fn attendance(
         code: params.int("filter[attendanceCode]")?,
     };
     let mut body = render::attendance(&state.school, &state.index, &s.id, &filter);
+    onboarding::marks(&state, &s.id, &mut body);
     if state.variant {
         variant::codes_by_id(&mut body);
     }
@@ -334,6 +335,7 @@ async fn attendance_codes(
     params.allow_filters(&["display"])?;
     let display = params.bool("filter[display]")?;
     let mut body = render::attendance_codes(&state.school, display);
+    onboarding::code_book(&state, display, &mut body);
     if let (Some(retired), Value::Array(codes)) = (&state.retired_code, &mut body) {
         codes.retain(|c| c["code"].as_str() != Some(retired.as_str()));
     }
@@ -533,6 +535,9 @@ async fn pastoral_events(
     State(state): State<Arc<Hubmis>>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Reply {
+    if let Some(forbidden) = onboarding::pastoral_disabled(&state) {
+        return Err(forbidden);
+    }
     let params = Params(q);
     params.allow_filters(&[
         "type",
@@ -569,6 +574,9 @@ async fn pastoral_events(
 }
 
 async fn pastoral_event(State(state): State<Arc<Hubmis>>, Path(id): Path<String>) -> Reply {
+    if let Some(forbidden) = onboarding::pastoral_disabled(&state) {
+        return Err(forbidden);
+    }
     state
         .school
         .behaviour
@@ -582,5 +590,9 @@ async fn regional_settings(State(state): State<Arc<Hubmis>>) -> Reply {
     if let Some(forbidden) = records::forbidden_regional_settings(&state) {
         return Err(forbidden);
     }
-    Ok(Json(render::regional_settings(&state.school)))
+    let mut body = render::regional_settings(&state.school);
+    if onboarding::time_zone_missing(&state) {
+        body["timezone"] = Value::Null;
+    }
+    Ok(Json(body))
 }

@@ -669,6 +669,110 @@ async fn record_faults_touch_one_student_and_one_auxiliary_read() {
     assert_eq!(r.body, json!({ "message": "Invalid scope(s) provided." }));
 }
 
+/// The onboarding faults (see `onboarding.rs`): the Pastoral module refused, the school's
+/// own `Q` in the code book and on the first student's marks, no time zone; an unknown
+/// realm refused by name. Off, the same reads are as before. 12 requests per sandbox.
+#[tokio::test]
+async fn onboarding_faults_show_as_a_school_set_up_wrong_does() {
+    use crate::emulator::OnboardingFaults;
+
+    let school = school();
+    let first = &school.students[0];
+    let day = school
+        .session_marks
+        .iter()
+        .filter(|m| m.student_id == first.id)
+        .map(|m| m.date)
+        .min()
+        .unwrap();
+    let marks = format!(
+        "/students/{}/attendance?filter[dateTime][from]={day}T00:00:00Z&filter[dateTime][to]={day}T23:59:59Z",
+        first.id
+    );
+    let q_of = |codes: &Value| -> Vec<Value> {
+        codes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["code"] == "Q")
+            .cloned()
+            .collect()
+    };
+
+    let sb = start(FaultPlan::none(), 0.01).await;
+    let t = token(&sb).await;
+    assert_eq!(get(&sb, &t, "/pastoral/events").await.status, 200);
+    let codes = get(&sb, &t, "/attendance/codes").await.body;
+    let dfe_q = q_of(&codes);
+    assert_eq!(dfe_q.len(), 1, "{codes}");
+    assert!(dfe_q[0].get("is_statutory").is_none(), "{codes}");
+    let r = get(&sb, &t, &marks).await;
+    assert!(len(&r.body) > 0, "{}", r.body);
+    assert!(
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["attendance_code"]["code"] != "Q")
+    );
+    let zone = get(&sb, &t, "/school/regional-settings").await.body;
+    assert_eq!(zone["timezone"], json!(school.time_zone));
+
+    let plan = FaultPlan {
+        onboarding: OnboardingFaults::all(),
+        ..FaultPlan::none()
+    };
+    let sb = start(plan, 0.01).await;
+    let t = token(&sb).await;
+    for path in ["/pastoral/events", "/pastoral/events/1"] {
+        let r = get(&sb, &t, path).await;
+        assert_eq!(r.status, 403, "{path}");
+        assert_eq!(r.body, json!({ "message": "Invalid scope(s) provided." }));
+    }
+    let codes = get(&sb, &t, "/attendance/codes").await.body;
+    let q = q_of(&codes);
+    assert_eq!(q.len(), 1, "{codes}");
+    assert_eq!(
+        q[0]["id"], dfe_q[0]["id"],
+        "the school's Q takes the book's Q id"
+    );
+    assert_eq!(q[0]["description"], OnboardingFaults::SCHOOL_CODE_LABEL);
+    assert_eq!(q[0]["is_statutory"], false);
+    let r = get(&sb, &t, &marks).await;
+    let records = r.body.as_array().unwrap();
+    assert!(!records.is_empty());
+    for m in records {
+        assert_eq!(m["attendance_code"]["code"], "Q", "{m}");
+        assert_eq!(m["attendance_code"]["is_statutory"], false, "{m}");
+    }
+    let other = &school.students[1];
+    let r = get(&sb, &t, &format!("/students/{}/attendance", other.id)).await;
+    assert!(
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["attendance_code"]["code"] != "Q"),
+        "only the first student's marks carry it"
+    );
+    let zone = get(&sb, &t, "/school/regional-settings").await.body;
+    assert_eq!(zone["timezone"], Value::Null);
+    assert_eq!(zone["start_day_week"], "monday");
+    // A realm the emulator does not serve: the 403 that names it.
+    let r = send(
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/students", sb.base_url()))
+            .bearer_auth(&t)
+            .header("Realm", "no-such-school"),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.body["message"],
+        "Access to realm no-such-school is not granted to this client."
+    );
+}
+
 /// The variant profile (see `variant.rs`) over loopback: 120 students, 11 requests.
 #[tokio::test]
 async fn the_variant_profile_serves_the_documented_variants() {
