@@ -101,6 +101,7 @@ impl Shared {
             writes,
             page_size: self.page_size,
             records: self.faults.plan().records,
+            onboarding: self.faults.plan().onboarding,
         }
     }
 

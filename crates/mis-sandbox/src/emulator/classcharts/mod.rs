@@ -132,6 +132,30 @@
 //!   (optional in the JS types; inferred: the names are the timetable's). For an attendance
 //!   read the timetable is only enrichment: it names the lesson a register belongs to.
 //!
+//! # Onboarding faults ([`OnboardingFaults`], what `mis doctor` must find)
+//!
+//! Each is the vendor's own shape (HTTP 200 envelopes, fields left out), never an HTTP status
+//! ClassCharts does not send:
+//!
+//! * `disabled_module`: the school switched the **homework** module off. Every pupil object
+//!   (login, `/ping`, `/pupils`) says `display_homework: false` (the pupil's `display_*` flags
+//!   are how ClassCharts says which modules a school shows, classcharts-api-js types), and
+//!   `/homeworks` and `/homeworkticked` answer `{"success":0,"error":"You do not have
+//!   permission to view this pupil's homework","expired":0,"meta":[]}` (inferred wording, as
+//!   for the hidden timetable above; the envelope is the legacy docs' error shape).
+//! * `school_code`: the morning (`AM`) registers of the school's first pupil on roll (the one
+//!   whose login the sandbox hands out) carry the school's own code
+//!   [`OnboardingFaults::SCHOOL_CODE`] instead of the DfE code, with no `status`: ClassCharts'
+//!   `status` words describe the codes it knows (inferred: no public source shows a mark with
+//!   a school's own code). ClassCharts has no code book route, so the marks are the only
+//!   place it shows; the percentages still count the register as recorded.
+//! * `missing_time_zone`: the parent API's pupil objects (`/pupils`), the one place
+//!   ClassCharts states the school's zone (`timezone`), leave it out. The student object
+//!   never has one.
+//!
+//! ClassCharts has no tenant: a login names one pupil or parent, so a wrong "school" is a
+//! refused login (`success: 0` to `/login`).
+//!
 //! # Writes
 //!
 //! ClassCharts' student and parent APIs cannot record attendance. Their writes are
@@ -172,7 +196,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::emulator::RecordFaults;
+use crate::emulator::{OnboardingFaults, RecordFaults};
 use crate::sandbox::{Credentials, Emulator, EmulatorContext, Fixture};
 use crate::school::School;
 use render::{DisplayDate, PAGE_SIZE, View, Window, error, today};
@@ -288,6 +312,7 @@ pub fn fixtures(school: &School) -> Vec<Fixture> {
         writes: &writes,
         page_size: PAGE_SIZE,
         records: RecordFaults::default(),
+        onboarding: OnboardingFaults::default(),
     };
     let me = accounts.student;
     let on_roll: Vec<usize> = (0..school.students.len())

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::state::{Accounts, Api, Who, Writes, hash};
 use crate::Profile;
-use crate::emulator::RecordFaults;
+use crate::emulator::{OnboardingFaults, RecordFaults};
 use crate::school::{BehaviourRecord, ClosureKind, HomeworkRecord, School, TimetableSlot};
 
 /// `meta.version` on `/ping` (the api-docs OpenAPI version, "28.7.1").
@@ -328,6 +328,9 @@ pub(super) struct View<'a> {
     pub page_size: usize,
     /// The record faults served (none for fixtures).
     pub records: RecordFaults,
+    /// How the school is set up wrong (nothing for fixtures; module docs, "Onboarding
+    /// faults").
+    pub onboarding: OnboardingFaults,
 }
 
 impl View<'_> {
@@ -346,6 +349,18 @@ impl View<'_> {
     /// `/timetable` refuses that pupil and lesson registers come without the lesson's name.
     pub(super) fn timetable_hidden(&self, p: usize) -> bool {
         self.records.forbidden_auxiliary && p == RecordFaults::MISSING_STUDENT
+    }
+
+    /// Whether the school switched the homework module off (`disabled_module`): every
+    /// pupil object says `display_homework: false` and `/homeworks` refuses.
+    pub(super) fn homework_disabled(&self) -> bool {
+        self.onboarding.disabled_module
+    }
+
+    /// Whether pupil `p`'s session registers carry the school's own code (`school_code`):
+    /// the school's first pupil on roll, the one whose login the sandbox hands out.
+    fn school_code_on(&self, p: usize) -> bool {
+        self.onboarding.school_code && p == self.accounts.student
     }
 
     /// Whether pupil `p`'s activity feed answers "not found".
@@ -445,6 +460,9 @@ impl View<'_> {
         if self.timetable_hidden(p) {
             put("display_timetable", false.into());
         }
+        if self.homework_disabled() {
+            put("display_homework", false.into());
+        }
         for flag in [
             "display_mental_health",
             "display_mental_health_no_tracker",
@@ -496,7 +514,8 @@ impl View<'_> {
                 )
                 .into(),
             ),
-            // The school's time zone: the one place ClassCharts says it.
+            // The school's time zone: the one place ClassCharts says it. A school that never
+            // set one (`missing_time_zone`) sends none: the key is left out below.
             ("timezone", school.time_zone.clone().into()),
             ("display_covid_tests", false.into()),
             ("can_record_covid_tests", false.into()),
@@ -518,6 +537,9 @@ impl View<'_> {
             ("homework_submitted_count", 0.into()),
         ] {
             m.insert(k.to_string(), val);
+        }
+        if self.onboarding.missing_time_zone {
+            m.remove("timezone");
         }
         v
     }
@@ -1433,15 +1455,26 @@ impl View<'_> {
                 Some(Session::Pm) => "PM",
                 _ => "AM",
             };
-            days.entry(m.date).or_default().insert(
-                key.to_string(),
+            let mark = if self.school_code_on(p) && key == "AM" {
+                // The school's own code on its first pupil's morning registers
+                // (`school_code`). ClassCharts' `status` words describe the DfE codes it
+                // knows; a code the school invented gets none (inferred: no public source
+                // shows such a mark), so the register carries the code alone.
+                json!({
+                    "code": OnboardingFaults::SCHOOL_CODE,
+                    "late_minutes": 0,
+                })
+            } else {
                 json!({
                     "code": m.code,
                     "status": status_for(m),
                     // An int for registers (a classcharts-rs fixture: 0).
                     "late_minutes": m.minutes_late.unwrap_or(0),
-                }),
-            );
+                })
+            };
+            days.entry(m.date)
+                .or_default()
+                .insert(key.to_string(), mark);
         }
         let hidden = self.timetable_hidden(p);
         let mut slots_cache: Option<(Date, Vec<&TimetableSlot>)> = None;

@@ -30,6 +30,11 @@ const ACTIVITY_NOT_FOUND: &str = "Activity not found for this pupil";
 /// (`display_timetable: false` on the student object) and `/timetable` refuses (inferred
 /// wording).
 const TIMETABLE_HIDDEN: &str = "You do not have permission to view this pupil's timetable";
+/// The `disabled_module` onboarding fault: the school switched the homework module off
+/// (`display_homework: false` on every pupil object) and the homework routes refuse, with the
+/// documented error envelope (HTTP 200, `expired: 0`) and the same inferred wording as the
+/// hidden timetable: nothing public records ClassCharts' words for a module that is off.
+const HOMEWORK_DISABLED: &str = "You do not have permission to view this pupil's homework";
 /// The documented parent-behaviour daily limit error (api-docs `add_limit_error_response`).
 const DAILY_LIMIT: &str = "You have reached the daily limit awarding this behaviour";
 
@@ -375,6 +380,9 @@ fn endpoint(
         }
         Ep::Homeworks => {
             let p = pupil(shared, who, id)?;
+            if shared.view(&shared.writes()).homework_disabled() {
+                return Err(error(HOMEWORK_DISABLED, false));
+            }
             let display = match q.get("display_date").map(String::as_str) {
                 None | Some("") | Some("issue_date") => DisplayDate::Issue,
                 Some("due_date") => DisplayDate::Due,
@@ -431,6 +439,9 @@ fn endpoint(
             read(&|v| v.rewards(p))
         }
         Ep::HomeworkTicked => {
+            if shared.view(&shared.writes()).homework_disabled() {
+                return Err(error(HOMEWORK_DISABLED, false));
+            }
             let status: u64 = id
                 .and_then(|s| s.trim().parse().ok())
                 .ok_or_else(|| error("Invalid homework", false))?;

@@ -898,3 +898,92 @@ async fn record_faults_touch_only_their_pupils() {
         );
     }
 }
+
+/// The onboarding faults (module docs, "Onboarding faults"): the homework module off for
+/// every pupil (flag and refusal), the school's own code on its first pupil's morning
+/// registers, no `timezone` on the parent's pupils. With the faults off, none of it.
+#[tokio::test]
+async fn onboarding_faults_are_the_vendors_own_shapes_and_off_by_default() {
+    use crate::emulator::OnboardingFaults;
+
+    let s = school();
+    let first = (0..s.students.len()).find(|&i| is_on_roll(&s, i)).unwrap();
+    let id = s.students[first].id.clone();
+    let day = s
+        .session_marks
+        .iter()
+        .find(|m| m.student_id == id)
+        .map(|m| m.date)
+        .unwrap();
+    let plan = FaultPlan {
+        onboarding: OnboardingFaults::all(),
+        ..FaultPlan::none()
+    };
+    for faulty in [false, true] {
+        let sb = start_with(
+            if faulty {
+                plan.clone()
+            } else {
+                FaultPlan::none()
+            },
+            1.0,
+            None,
+        )
+        .await;
+        assert_eq!(
+            credentials_pupil(&sb),
+            first,
+            "the published login is the first"
+        );
+        let session = login_pupil(&sb, first).await;
+        let ping = post(
+            &sb,
+            "/apiv2student/ping",
+            "include_data=false",
+            Some(&session),
+        )
+        .await
+        .json();
+        assert_eq!(ping["data"]["user"]["display_homework"], !faulty);
+        let homework = get(
+            &sb,
+            &format!("/apiv2student/homeworks/{id}"),
+            Some(&session),
+        )
+        .await;
+        if faulty {
+            assert_eq!(
+                homework,
+                error_body(
+                    "You do not have permission to view this pupil's homework",
+                    0
+                )
+            );
+        } else {
+            assert_eq!(homework["success"], 1);
+        }
+        let marks = get(
+            &sb,
+            &format!("/apiv2student/attendance/{id}?from={day}&to={day}"),
+            Some(&session),
+        )
+        .await;
+        let am = &marks["data"][day.to_string()]["AM"];
+        if faulty {
+            assert_eq!(am["code"], OnboardingFaults::SCHOOL_CODE, "{am}");
+            assert!(am.get("status").is_none(), "{am}");
+        } else {
+            assert_ne!(am["code"], OnboardingFaults::SCHOOL_CODE, "{am}");
+            assert!(am["status"].is_string(), "{am}");
+        }
+        // The PM register and other pupils keep their DfE codes.
+        assert!(marks["data"][day.to_string()]["PM"]["status"].is_string());
+
+        let parent = login_parent(&sb).await;
+        let pupils = get(&sb, "/apiv2parent/pupils", Some(&parent)).await;
+        for p in pupils["data"].as_array().unwrap() {
+            assert_eq!(p.get("timezone").is_none(), faulty, "{p}");
+            assert_eq!(p["display_homework"], !faulty);
+        }
+    }
+}
