@@ -41,6 +41,8 @@
 //!   (`NotFound`, "behaviour note skipped: its student is not known").
 //! - **record_attendance**: `PUT /students/{id}/set_homeroom_attendance` with the status
 //!   checked against the categories of the academic year holding the date.
+//! - **school_profile**: `GET /school`, one request: the school's name and its `timezone`
+//!   (none when the school set none); the record has no roll count.
 //!
 //! Partial results (the query's [`Diagnostics`]; fatal errors — credentials, quota, outage —
 //! still end the read):
@@ -69,8 +71,8 @@ use mis_core::codes::CodeMapper;
 use mis_core::{
     AcademicYear, AttendanceCategory, AttendanceCode, AttendanceMark, AttendanceQuery,
     AttendanceWrite, BehaviourEvent, BehaviourQuery, Capabilities, DateRange, Diagnostics, Error,
-    ErrorKind, Group, Lesson, MisProvider, ProviderInfo, Result, Slot, Staff, Student,
-    StudentQuery, Term, TimetableQuery, Warning, WriteReceipt,
+    ErrorKind, Group, Lesson, MisProvider, ProviderInfo, Result, SchoolProfile, Slot, Staff,
+    Student, StudentQuery, Term, TimetableQuery, Warning, WriteReceipt,
 };
 use mis_http::Lenient;
 
@@ -1481,6 +1483,31 @@ impl MisProvider for ManageBacProvider {
             }
             Ok(stream::iter(out.into_iter().map(Ok)).boxed())
         })
+    }
+
+    /// `GET /school`: the school's name and its `timezone` as the record has it (trimmed;
+    /// `None` when absent or empty, i.e. the school set none). One request; the record has
+    /// no roll count, so `roll` is `None`. A zone that is an IANA name is also kept as the
+    /// school's zone for later reads that have none configured.
+    async fn school_profile(&self) -> Result<SchoolProfile> {
+        let school = self.client.school().await?;
+        let mut profile = SchoolProfile::new();
+        if let Some(name) = crate::convert::text(school.name.as_deref()) {
+            profile = profile.with_name(name);
+        }
+        let zone = crate::convert::text(school.timezone.as_deref());
+        if self.state.tz.is_none() {
+            let known = zone.as_deref().and_then(|z| TimeZone::get(z).ok());
+            // Only an answer the reads would also take: a name that is not IANA is not kept,
+            // so `school_zone` still warns about it.
+            if zone.is_none() || known.is_some() {
+                *lock(&self.state.school_tz) = Some(known);
+            }
+        }
+        if let Some(zone) = zone {
+            profile = profile.with_time_zone(zone);
+        }
+        Ok(profile)
     }
 
     async fn record_attendance(&self, w: AttendanceWrite) -> Result<WriteReceipt> {
