@@ -20,8 +20,8 @@ use jiff::tz::TimeZone;
 use mis_core::paging::{Page, paginate};
 use mis_core::{DateRange, DecodeDetail, Error, ErrorKind, ProviderInfo, Result};
 use mis_http::{
-    ExposeSecret, HttpClient, HttpClientBuilder, Lenient, RateLimit, RequestBuilder, RetryConfig,
-    SecretString, WaitHint,
+    ExposeSecret, HeaderValue, HttpClient, HttpClientBuilder, Lenient, PlainFirst, RateLimit,
+    RequestBuilder, RetryConfig, SecretString, WaitHint, header,
 };
 use serde::de::DeserializeOwned;
 
@@ -125,6 +125,9 @@ pub(crate) struct Inner {
     pub(crate) zone_override: Option<TimeZone>,
     pub(crate) date_of_birth: Option<Date>,
     pub(crate) chosen_pupil: Option<String>,
+    /// Whether a list body that came cut short is sent for again ([`Client::fetch_list`]):
+    /// not when the options allow one attempt only.
+    resend_cut_short: bool,
     /// Timetable days read lately, shared by the provider's reads.
     pub(crate) timetables: cache::TimetableCache,
     /// The parent's pupil list as read lately, shared by the provider's reads.
@@ -202,6 +205,7 @@ impl Client {
                 zone_override,
                 date_of_birth,
                 chosen_pupil,
+                resend_cut_short: options.retry().is_none_or(|r| r.attempts() > 1),
                 timetables: Default::default(),
                 pupils: Default::default(),
             }),
@@ -300,6 +304,44 @@ impl Client {
         })
     }
 
+    /// A list endpoint whose elements are read as `T` (`Lenient<X>`: one unreadable record
+    /// costs that record). The page is decoded plainly first, every element as `X`, which
+    /// costs what a typed decode costs; only a page that fails is decoded again record by
+    /// record ([`Envelope::decode_list`]). `data` may be absent or `null` (read as empty).
+    ///
+    /// `request` builds the request; it is called again only if the body came cut short or
+    /// not as JSON and the retry policy allows more than one attempt: the request then goes
+    /// again through [`RequestBuilder::send_json`], whose retry loop deals with exactly that
+    /// (attempts, back-off and budget), so such a body costs at most one attempt more than
+    /// the policy's. Every list endpoint is a GET, safe to repeat.
+    async fn fetch_list<T, M>(
+        &self,
+        operation: &'static str,
+        request: impl Fn() -> RequestBuilder,
+    ) -> Result<Reply<Vec<T>, M>>
+    where
+        T: PlainFirst,
+        M: DeserializeOwned + Default,
+    {
+        let response = request()
+            .operation(operation)
+            .header_value(header::ACCEPT, HeaderValue::from_static("application/json"))
+            .send()
+            .await?;
+        let envelope = match Envelope::<Vec<T>, M>::decode_list(operation, response.body()) {
+            Ok(envelope) => envelope,
+            Err(e) if e.is_retryable() && self.inner.resend_cut_short => {
+                self.envelope::<Vec<T>, M>(request().operation(operation))
+                    .await?
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Reply {
+            data: envelope.data.unwrap_or_default(),
+            meta: envelope.meta,
+        })
+    }
+
     /// An action whose `data` is `[]` on success.
     async fn act(&self, operation: &'static str, request: RequestBuilder) -> Result<()> {
         self.envelope::<serde::de::IgnoredAny, NoMeta>(request.operation(operation))
@@ -352,25 +394,38 @@ impl Client {
         filter: &ActivityFilter,
         last_id: Option<&str>,
     ) -> Result<Reply<Vec<ActivityPoint>, ActivityMeta>> {
-        self.activity_as(pupil_id, filter, last_id).await
+        Self::check_id("pupil", pupil_id)?;
+        let request = self.activity_request(pupil_id, filter, last_id);
+        self.fetch_or_default("activity", request).await
     }
 
     /// [`Client::get_activity`] with the points decoded as `T`: the provider reads
     /// `Lenient<ActivityPoint>`, so one unreadable point costs that point, not the page.
-    pub(crate) async fn activity_as<T: DeserializeOwned>(
+    pub(crate) async fn activity_as<T: PlainFirst>(
         &self,
         pupil_id: &str,
         filter: &ActivityFilter,
         last_id: Option<&str>,
     ) -> Result<Reply<Vec<T>, ActivityMeta>> {
         Self::check_id("pupil", pupil_id)?;
-        let request = Self::dated(
+        self.fetch_list("activity", || {
+            self.activity_request(pupil_id, filter, last_id)
+        })
+        .await
+    }
+
+    fn activity_request(
+        &self,
+        pupil_id: &str,
+        filter: &ActivityFilter,
+        last_id: Option<&str>,
+    ) -> RequestBuilder {
+        Self::dated(
             self.inner.http.get(&[routes::ACTIVITY, pupil_id.trim()]),
             filter.from,
             filter.to,
         )
-        .query_opt("last_id", last_id);
-        self.fetch_or_default("activity", request).await
+        .query_opt("last_id", last_id)
     }
 
     /// Every activity point, page by page as the stream is read: each page asks for the
@@ -476,24 +531,30 @@ impl Client {
         pupil_id: &str,
         filter: &HomeworkFilter,
     ) -> Result<Reply<Vec<Homework>, HomeworksMeta>> {
-        self.homeworks_as(pupil_id, filter).await
+        Self::check_id("pupil", pupil_id)?;
+        let request = self.homeworks_request(pupil_id, filter);
+        self.fetch_or_default("homeworks", request).await
     }
 
     /// [`Client::get_homeworks`] with the tasks decoded as `T` (`Lenient<Homework>` for the
     /// provider).
-    pub(crate) async fn homeworks_as<T: DeserializeOwned>(
+    pub(crate) async fn homeworks_as<T: PlainFirst>(
         &self,
         pupil_id: &str,
         filter: &HomeworkFilter,
     ) -> Result<Reply<Vec<T>, HomeworksMeta>> {
         Self::check_id("pupil", pupil_id)?;
-        let request = Self::dated(
+        self.fetch_list("homeworks", || self.homeworks_request(pupil_id, filter))
+            .await
+    }
+
+    fn homeworks_request(&self, pupil_id: &str, filter: &HomeworkFilter) -> RequestBuilder {
+        Self::dated(
             self.inner.http.get(&[routes::HOMEWORKS, pupil_id.trim()]),
             filter.from,
             filter.to,
         )
-        .query_opt("display_date", filter.display_date.map(DisplayDate::as_str));
-        self.fetch_or_default("homeworks", request).await
+        .query_opt("display_date", filter.display_date.map(DisplayDate::as_str))
     }
 
     /// `GET /homeworkticked/{statusId}?studentId=`: ticks (or unticks) a task. The status id
@@ -517,23 +578,28 @@ impl Client {
         pupil_id: &str,
         date: Date,
     ) -> Result<Reply<Vec<TimetableLesson>, TimetableMeta>> {
-        self.timetable_as(pupil_id, date).await
+        Self::check_id("pupil", pupil_id)?;
+        let request = self.timetable_request(pupil_id, date);
+        self.fetch_or_default("timetable", request).await
     }
 
     /// [`Client::get_timetable`] with the lessons decoded as `T` (`Lenient<TimetableLesson>`
     /// for the provider).
-    pub(crate) async fn timetable_as<T: DeserializeOwned>(
+    pub(crate) async fn timetable_as<T: PlainFirst>(
         &self,
         pupil_id: &str,
         date: Date,
     ) -> Result<Reply<Vec<T>, TimetableMeta>> {
         Self::check_id("pupil", pupil_id)?;
-        let request = self
-            .inner
+        self.fetch_list("timetable", || self.timetable_request(pupil_id, date))
+            .await
+    }
+
+    fn timetable_request(&self, pupil_id: &str, date: Date) -> RequestBuilder {
+        self.inner
             .http
             .get(&[routes::TIMETABLE, pupil_id.trim()])
-            .query(&[("date", date.to_string())]);
-        self.fetch_or_default("timetable", request).await
+            .query(&[("date", date.to_string())])
     }
 
     /// `GET /classes/{id}`.
@@ -570,23 +636,29 @@ impl Client {
         pupil_id: &str,
         range: Option<DateRange>,
     ) -> Result<Reply<Vec<Detention>, DetentionsMeta>> {
-        self.detentions_as(pupil_id, range).await
+        Self::check_id("pupil", pupil_id)?;
+        let request = self.detentions_request(pupil_id, range);
+        self.fetch_or_default("detentions", request).await
     }
 
     /// [`Client::get_detentions`] with the detentions decoded as `T` (`Lenient<Detention>`
     /// for the provider).
-    pub(crate) async fn detentions_as<T: DeserializeOwned>(
+    pub(crate) async fn detentions_as<T: PlainFirst>(
         &self,
         pupil_id: &str,
         range: Option<DateRange>,
     ) -> Result<Reply<Vec<T>, DetentionsMeta>> {
         Self::check_id("pupil", pupil_id)?;
-        let request = Self::dated(
+        self.fetch_list("detentions", || self.detentions_request(pupil_id, range))
+            .await
+    }
+
+    fn detentions_request(&self, pupil_id: &str, range: Option<DateRange>) -> RequestBuilder {
+        Self::dated(
             self.inner.http.get(&[routes::DETENTIONS, pupil_id.trim()]),
             range.map(|r| r.from()),
             range.map(|r| r.to()),
-        );
-        self.fetch_or_default("detentions", request).await
+        )
     }
 
     /// `GET /attendance/{id}?from&to` (not `after`/`before`, which NCPlayz wrongly used).
@@ -944,14 +1016,16 @@ impl ParentClient {
 
     /// `GET /pupils`: every pupil the parent can see (`meta` is `[]`).
     pub async fn get_pupils(&self) -> Result<Reply<Vec<Pupil>>> {
-        self.pupils_as().await
+        let request = self.core.inner.http.get(&[routes::PUPILS]);
+        self.core.fetch_or_default("pupils", request).await
     }
 
     /// [`ParentClient::get_pupils`] with each pupil decoded as `T` (`Lenient<Pupil>` for the
     /// provider: one unreadable pupil record costs that pupil).
-    pub(crate) async fn pupils_as<T: DeserializeOwned>(&self) -> Result<Reply<Vec<T>>> {
-        let request = self.core.inner.http.get(&[routes::PUPILS]);
-        self.core.fetch_or_default("pupils", request).await
+    pub(crate) async fn pupils_as<T: PlainFirst>(&self) -> Result<Reply<Vec<T>>> {
+        self.core
+            .fetch_list("pupils", || self.core.inner.http.get(&[routes::PUPILS]))
+            .await
     }
 
     /// The pupils this client works for: the chosen one, or all of them.

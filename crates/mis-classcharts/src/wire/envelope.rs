@@ -11,7 +11,7 @@
 use std::fmt;
 
 use mis_http::SecretString;
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer};
 
 use super::de;
@@ -35,6 +35,32 @@ pub struct Envelope<D, M = NoMeta> {
 
 fn none<T>() -> Option<T> {
     None
+}
+
+impl<T, M> Envelope<Vec<T>, M>
+where
+    T: mis_http::PlainFirst,
+    M: DeserializeOwned + Default,
+{
+    /// Decodes a list answer whose records are read as `T` (`mis_http::Lenient<X>`: one
+    /// unreadable record costs that record): the page plainly first, every record as `X`,
+    /// which costs what a typed decode costs; the page again record by record only if that
+    /// fails ([`mis_http::decode_lenient`]).
+    ///
+    /// Errors: `Decode` when the page is neither (its JSON path named); retryable when the
+    /// body was cut short or is not JSON.
+    pub fn decode_list(operation: &str, body: &[u8]) -> mis_core::Result<Self> {
+        mis_http::decode_lenient(
+            crate::VENDOR,
+            operation,
+            body,
+            |plain: Envelope<Vec<T::Plain>, M>| Envelope {
+                success: plain.success,
+                data: plain.data.map(T::from_plain_list),
+                meta: plain.meta,
+            },
+        )
+    }
 }
 
 /// What a typed endpoint method returns: the payload and its metadata.
