@@ -5,7 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use mis_core::codes::CodeMapper;
+use mis_core::codes::{CodeMapper, parse_code_map};
 use mis_core::{DateRange, Error, ErrorKind, Result};
 use mis_http::{BaseUrl, ClientOptions, RateLimit, SecretString};
 
@@ -23,6 +23,14 @@ pub const ENV_BASE_URL: &str = "MIS_GO4SCHOOLS_BASE_URL";
 /// The school's IANA time zone, if not `Europe/London`; read into
 /// [`ClientOptions::time_zone`].
 pub const ENV_TIME_ZONE: &str = "MIS_GO4SCHOOLS_TIME_ZONE";
+/// The school's own attendance codes and what they count as, `CODE=category,…`
+/// (`Q=authorised_absence, IR=present`; the form of [`mis_core::codes::parse_code_map`]).
+///
+/// A school's code book comes from its MIS, and a school can hold codes (or alias codes)
+/// of its own, or use a DfE letter for something else; the DfE table does not know what
+/// those mean. A code named here takes the category given, before the DfE table, on any
+/// date; an alias code named here takes it instead of its parent code's.
+pub const ENV_CODE_MAP: &str = "MIS_GO4SCHOOLS_CODE_MAP";
 /// The school's time zone unless configured: GO 4 Schools serves schools in England and its
 /// API sends times without a zone (periods are wall-clock times on a dummy date), so they are
 /// read as English school time.
@@ -93,7 +101,27 @@ impl Config {
             Error::invalid_input(format!("{ENV_BASE_URL}: {}", e.message()))
                 .with_vendor(VENDOR_ID.as_str())
         })?;
-        Ok(Config::new(key).with_options(options))
+        let mut config = Config::new(key).with_options(options);
+        if let Some(text) = lookup(ENV_CODE_MAP).filter(|t| !t.trim().is_empty()) {
+            config = config.code_map(&text)?;
+        }
+        Ok(config)
+    }
+
+    /// Adds the overrides of a code map (the text of [`ENV_CODE_MAP`]: `CODE=category,…`,
+    /// parsed by [`mis_core::codes::parse_code_map`]) to the code mapper. A malformed pair is
+    /// `InvalidInput` naming [`ENV_CODE_MAP`].
+    pub fn code_map(mut self, text: &str) -> Result<Self> {
+        let map = parse_code_map(text).map_err(|e| {
+            Error::invalid_input(format!("{ENV_CODE_MAP}: {}", e.message()))
+                .with_vendor(VENDOR_ID.as_str())
+        })?;
+        // Keys are the school's codes as GO sends them (a code or an alias code); the mapper
+        // consults its overrides before the DfE table, on any date.
+        for o in &map {
+            self.code_mapper = self.code_mapper.override_code(&o.key, o.category, o.late);
+        }
+        Ok(self)
     }
 
     /// The shared settings (unset ones are GO 4 Schools' defaults).
@@ -293,6 +321,45 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::InvalidInput);
             assert!(e.to_string().contains(name), "{e}");
         }
+    }
+
+    #[test]
+    fn the_code_map_maps_a_schools_own_code_before_the_dfe_table() {
+        use mis_core::AttendanceCategory;
+        let day = jiff::civil::date(2024, 9, 9);
+        let c = Config::from_lookup(env(&[
+            (ENV_API_KEY, "k"),
+            (ENV_CODE_MAP, "Q=authorised_absence; qr = late"),
+        ]))
+        .unwrap();
+        // `Q` is a DfE code since 2024 (not counted): the school's own meaning wins.
+        let q = c.mapper().map_code("q", day);
+        assert_eq!(q.category, AttendanceCategory::AuthorisedAbsence);
+        let qr = c.mapper().map_code("QR", day);
+        assert_eq!((qr.category, qr.late), (AttendanceCategory::Present, true));
+        // Codes the map does not name keep the DfE table's category.
+        let o = c.mapper().map_code("O", day);
+        assert_eq!(o.category, AttendanceCategory::UnauthorisedAbsence);
+        // Unset or empty: no overrides.
+        for lookup in [
+            env(&[(ENV_API_KEY, "k")]),
+            env(&[(ENV_API_KEY, "k"), (ENV_CODE_MAP, " ")]),
+        ] {
+            assert!(
+                !Config::from_lookup(lookup)
+                    .unwrap()
+                    .mapper()
+                    .has_overrides()
+            );
+        }
+    }
+
+    #[test]
+    fn a_malformed_code_map_names_its_variable() {
+        let e = Config::from_lookup(env(&[(ENV_API_KEY, "k"), (ENV_CODE_MAP, "Q=sometimes")]))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.to_string().contains(ENV_CODE_MAP), "{e}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use mis_core::{Capabilities, MisProvider, Result, VendorId};
 use mis_http::{OpenRequest, VendorDescriptor};
 
-use crate::config::{Config, ENV_API_KEY, api_key_from};
+use crate::config::{Config, ENV_API_KEY, ENV_CODE_MAP, api_key_from};
 use crate::provider::Go4SchoolsProvider;
 
 /// The vendor id: `--provider go4schools`, the `MIS_GO4SCHOOLS_*` variables, every record's
@@ -27,12 +27,17 @@ fn capabilities() -> Vec<(&'static str, Capabilities)> {
     vec![(VENDOR_ID.as_str(), crate::provider::capabilities())]
 }
 
-/// Opens GO 4 Schools from `MIS_GO4SCHOOLS_API_KEY` (missing: `Unauthenticated`, naming it)
+/// Opens GO 4 Schools from `MIS_GO4SCHOOLS_API_KEY` (missing: `Unauthenticated`, naming it),
+/// `MIS_GO4SCHOOLS_CODE_MAP` (the school's own codes; malformed: `InvalidInput`, naming it)
 /// and the shared options (a base URL override is the host only: the crate adds
 /// `/customer/v1`). A GO key belongs to one school, so the school, when named, only labels
 /// the provider ([`Config::tenant`]).
 fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
+    let code_map = request.var(ENV_CODE_MAP);
     let mut config = Config::new(api_key_from(request.lookup)?).with_options(request.options);
+    if let Some(text) = code_map {
+        config = config.code_map(&text)?;
+    }
     if let Some(school) = request.school {
         config = config.tenant(school);
     }

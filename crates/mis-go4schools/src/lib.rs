@@ -53,7 +53,9 @@
 //!   (`…/date/{date}`); dates the calendar marks `Closed` are skipped.
 //! * **Ids, not codes**: marks carry code and alias ids, resolved through that year's
 //!   attendance codes, then categorised by mis-core's one DfE table; events carry a type id,
-//!   resolved through the event types (significance → polarity).
+//!   resolved through the event types (significance → polarity). A school's own codes
+//!   (from its MIS) are mapped by `MIS_GO4SCHOOLS_CODE_MAP` (`Q=authorised_absence,…`,
+//!   [`Config::code_map`]), before the DfE table; unmapped, they come out `unmapped`.
 //! * **Cyclic timetable**: periods in week 1/2 with times on a dummy date (`2020-01-01T09:00Z`
 //!   = 09:00 school wall-clock time in the provider's time zone) are expanded over the calendar.
 //! * **Dates as date-times** (`2005-01-31T00:00:00Z`), numbers as strings and the reverse,
@@ -80,7 +82,9 @@ pub mod routes;
 pub mod wire;
 
 pub use client::Client;
-pub use config::{Config, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_TIME_ZONE, PATH_PREFIX};
+pub use config::{
+    Config, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_CODE_MAP, ENV_TIME_ZONE, PATH_PREFIX,
+};
 pub use convert::VENDOR;
 pub use descriptor::{DESCRIPTOR, VENDOR_ID};
 pub use error::Go4SchoolsClassifier;

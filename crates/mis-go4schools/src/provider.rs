@@ -23,6 +23,9 @@
 //!   residentials record behaviour on days the calendar marks `Closed`.
 //! * **record_attendance** — `POST` session attendance after checking the session, the code
 //!   (in that year's code book) and the student's UPN.
+//! * **school_profile** — not offered (`Unsupported`, the trait's default): GO's
+//!   `GET /school` gives the school's code, name and academic years, but no time zone and
+//!   no roll count, and a profile without a zone would read as a school that has none set.
 //!
 //! Reference data — the school's academic years, and per year the codes, calendar,
 //! timetable, event types and education details — is fetched once per provider and cached

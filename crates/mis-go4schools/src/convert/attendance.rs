@@ -230,6 +230,36 @@ mod tests {
         assert!(e.to_string().contains("Morning"), "{e}");
     }
 
+    /// A school's own code (from its MIS, unknown to the DfE table) is `unmapped` until
+    /// `MIS_GO4SCHOOLS_CODE_MAP` names it; then it has the mapped category, in the code book
+    /// and on marks, while the other codes keep the DfE table's.
+    #[test]
+    fn a_code_map_maps_the_schools_own_code_on_marks_and_in_the_code_book() {
+        let codes: Vec<wire::AttendanceCode> = serde_json::from_str(
+            r#"[{"id": 12, "code": "/", "label": "Present (AM)"},
+                {"id": 40, "code": "QR", "label": "Quarantine room"}]"#,
+        )
+        .unwrap();
+        let book = CodeBook::new(&codes);
+        let m = session(r#"{"session":"AM","student_id":1,"session_mark_id":40}"#);
+        let day = date(2024, 9, 9);
+        let plain = session_mark(&m, day, &book, &CodeMapper::new()).unwrap();
+        assert_eq!(
+            (plain.code.as_str(), plain.category),
+            ("QR", AttendanceCategory::Unmapped)
+        );
+        let config = crate::Config::new("k")
+            .code_map("QR=present, X=authorised_absence")
+            .unwrap();
+        let mapped = session_mark(&m, day, &book, config.mapper()).unwrap();
+        assert_eq!(mapped.category, AttendanceCategory::Present);
+        let entry = crate::convert::attendance_code(&codes[1], day, config.mapper());
+        assert_eq!(entry.category, AttendanceCategory::Present);
+        let present = session(r#"{"session":"AM","student_id":1,"session_mark_id":12}"#);
+        let got = session_mark(&present, day, &book, config.mapper()).unwrap();
+        assert_eq!(got.category, AttendanceCategory::Present);
+    }
+
     #[test]
     fn overrides_apply() {
         let mapper = CodeMapper::new().override_code("I", AttendanceCategory::NotCounted, false);
