@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use mis_core::codes::CodeMapper;
+use mis_core::codes::{CodeMapper, CodeOverride, parse_code_map};
 use mis_core::{Error, ErrorKind, Result, VendorId};
 use mis_http::{BaseUrl, ClientOptions, RateLimit, SecretString};
 
@@ -32,6 +32,12 @@ pub const ENV_QUOTA_MODE: &str = "MIS_HUBMIS_QUOTA_MODE";
 pub const ENV_POSITIVE_CATEGORIES: &str = "MIS_HUBMIS_POSITIVE_CATEGORIES";
 /// Environment variable: comma-separated pastoral categories (names or ids) that are negative.
 pub const ENV_NEGATIVE_CATEGORIES: &str = "MIS_HUBMIS_NEGATIVE_CATEGORIES";
+/// Environment variable: the school's own attendance codes, `CODE=category` pairs separated
+/// by `,` or `;` (`Q=authorised_absence`; the categories of
+/// [`mis_core::codes::parse_code_map`]). A code named here takes that category whatever the
+/// DfE table says; a code the school defined itself (its code book entry says
+/// `"is_statutory": false`) is `unmapped` unless named here.
+pub const ENV_CODE_MAP: &str = "MIS_HUBMIS_CODE_MAP";
 /// Environment variable: `false` stops `students()` reading each student's enrolment record
 /// (UPN, candidate number), which costs one request — five seconds of quota — per student.
 pub const ENV_ENROLMENT_DETAILS: &str = "MIS_HUBMIS_ENROLMENT_DETAILS";
@@ -209,6 +215,7 @@ pub struct Config {
     pub(crate) positive_categories: Vec<String>,
     pub(crate) negative_categories: Vec<String>,
     pub(crate) code_mapper: CodeMapper,
+    pub(crate) code_map: Vec<CodeOverride>,
     pub(crate) enrolment_details: bool,
     pub(crate) roster_ttl: Duration,
     pub(crate) lessons_without_teacher: bool,
@@ -251,6 +258,7 @@ impl Config {
             positive_categories: Vec::new(),
             negative_categories: Vec::new(),
             code_mapper: CodeMapper::new(),
+            code_map: Vec::new(),
             enrolment_details: true,
             roster_ttl: Self::DEFAULT_ROSTER_TTL,
             lessons_without_teacher: false,
@@ -361,6 +369,10 @@ impl Config {
         if let Some(v) = get(ENV_NEGATIVE_CATEGORIES) {
             config.negative_categories = list(v);
         }
+        if let Some(v) = get(ENV_CODE_MAP) {
+            config.code_map = parse_code_map(&v)
+                .map_err(|e| Error::invalid_input(format!("{ENV_CODE_MAP}: {}", e.message())))?;
+        }
         if let Some(v) = get(ENV_ENROLMENT_DETAILS) {
             config.enrolment_details = match v.trim().to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" => true,
@@ -459,6 +471,13 @@ impl Config {
         self
     }
 
+    /// The school's own code map ([`ENV_CODE_MAP`]): each code named takes its category
+    /// before the DfE table (and before [`Config::with_code_mapper`]) is asked.
+    pub fn with_code_map(mut self, map: Vec<CodeOverride>) -> Self {
+        self.code_map = map;
+        self
+    }
+
     /// Whether `students()` reads each student's enrolment record for the UPN and candidate
     /// number (default `true`). It costs one request per student — at 12 a minute, five
     /// seconds each — so callers that only need names can turn it off.
@@ -554,6 +573,7 @@ impl fmt::Debug for Config {
             .field("positive_categories", &self.positive_categories)
             .field("negative_categories", &self.negative_categories)
             .field("code_overrides", &self.code_mapper.has_overrides())
+            .field("code_map", &self.code_map.len())
             .field("enrolment_details", &self.enrolment_details)
             .field("roster_ttl", &self.roster_ttl)
             .field("lessons_without_teacher", &self.lessons_without_teacher)
@@ -623,6 +643,7 @@ mod tests {
             (ENV_ENROLMENT_DETAILS, "false"),
             (ENV_ROSTER_TTL, "600"),
             (ENV_LESSONS_WITHOUT_TEACHER, "yes"),
+            (ENV_CODE_MAP, "Q=authorised_absence; QL=late"),
         ]);
         let c = Config::from_lookup(env(&pairs)).unwrap();
         assert_eq!(c.options().base_url(), Some("http://127.0.0.1:8080"));
@@ -634,6 +655,11 @@ mod tests {
         assert!(!c.enrolment_details);
         assert_eq!(c.roster_ttl, Duration::from_secs(600));
         assert!(c.lessons_without_teacher);
+        assert_eq!(c.code_map.len(), 2);
+        assert_eq!(
+            mis_core::codes::find_override(&c.code_map, "ql").map(|o| (o.category, o.late)),
+            Some((mis_core::AttendanceCategory::Present, true))
+        );
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cr3t-client-secret"), "{shown}");
         assert!(!shown.contains("client123"), "{shown}");
@@ -674,6 +700,7 @@ mod tests {
             (ENV_ENROLMENT_DETAILS, "sometimes"),
             (ENV_ROSTER_TTL, "2h"),
             (ENV_LESSONS_WITHOUT_TEACHER, "often"),
+            (ENV_CODE_MAP, "Q=quarantined"),
         ] {
             let mut pairs = BASE.to_vec();
             pairs.push((name, value));

@@ -109,6 +109,16 @@ impl Classifier for HubmisClassifier {
     }
 }
 
+/// Whether `e` is HUBmis refusing the configured realm: the `Realm` header names a school
+/// this client may not use, or none HUBmis knows (the 403 whose message names the realm,
+/// classified `Unauthenticated` on a call other than the token request, which takes no
+/// realm). A wrong client id or secret is refused by the token request instead.
+pub fn is_refused_realm(e: &Error) -> bool {
+    e.kind() == ErrorKind::Unauthenticated
+        && e.status() == Some(403)
+        && e.operation() != Some(routes::TOKEN.operation)
+}
+
 /// Whether a 403's message is about the `Realm` header (the realm is not the client's)
 /// rather than a scope: the message names the realm (`"Access to realm S999 is not granted
 /// to this client."`), a missing scope does not (Passport's `"Invalid scope(s) provided."`).

@@ -64,11 +64,11 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
-use mis_core::codes::CodeMapper;
 use mis_core::{
     AcademicYear, AttendanceCode, AttendanceMark, AttendanceQuery, BehaviourEvent, BehaviourQuery,
-    Capabilities, DateRange, Diagnostics, Error, Lesson, MisProvider, ProviderInfo, Result, Slot,
-    Staff, Student, StudentQuery, Term, TimetableQuery, Warning, unsupported_stream,
+    Capabilities, DateRange, Diagnostics, Error, ErrorKind, Lesson, MisProvider, ProviderInfo,
+    Result, SchoolProfile, Slot, Staff, Student, StudentQuery, Term, TimetableQuery, Warning,
+    unsupported_stream,
 };
 use mis_http::Lenient;
 use tokio::sync::OnceCell;
@@ -80,7 +80,7 @@ use crate::client::{
 use crate::config::{Config, VENDOR, check_time_zone};
 use crate::convert::attendance::needs_code_book;
 use crate::convert::behaviour::PolarityRules;
-use crate::convert::codes::CodeBook;
+use crate::convert::codes::{Categoriser, CodeBook};
 use crate::convert::{self, bad_record};
 use crate::routes;
 use crate::wire::{self, EnrolmentStatus, Id, PastoralType};
@@ -175,7 +175,7 @@ struct State {
     codes: OnceCell<Vec<wire::AttendanceCode>>,
     code_book: OnceCell<CodeBook>,
     years: OnceCell<Vec<wire::AcademicYear>>,
-    mapper: CodeMapper,
+    categoriser: Categoriser,
     rules: PolarityRules,
     enrolment_details: bool,
     lessons_without_teacher: bool,
@@ -283,7 +283,7 @@ impl HubmisProvider {
                 codes: OnceCell::new(),
                 code_book: OnceCell::new(),
                 years: OnceCell::new(),
-                mapper: config.code_mapper.clone(),
+                categoriser: Categoriser::new(config.code_map.clone(), config.code_mapper.clone()),
                 rules: PolarityRules::new(&config.positive_categories, &config.negative_categories),
                 enrolment_details: config.enrolment_details,
                 lessons_without_teacher: config.lessons_without_teacher,
@@ -352,69 +352,77 @@ impl HubmisProvider {
         self.state
             .zone
             .get_or_try_init(|| async {
-                let operation = routes::REGIONAL_SETTINGS.operation;
-                let named = self.client.regional_settings().await.and_then(|settings| {
-                    let name = settings
-                        .timezone
-                        .as_deref()
-                        .map(str::trim)
-                        .filter(|n| !n.is_empty())
-                        .map(str::to_owned);
-                    match &name {
-                        Some(n) => TimeZone::get(n).map(|tz| Some((n.clone(), tz))).map_err(|_| {
-                            bad_record(
-                                operation,
-                                "timezone",
-                                format!(
-                                    "the school's regional settings name an unknown time zone {n:?}"
-                                ),
-                            )
-                        }),
-                        None => Ok(None),
-                    }
-                });
-                let default = || {
-                    TimeZone::get(DEFAULT_ZONE).map_err(|e| {
-                        Error::invalid_input(format!(
-                            "the bundled time zone database lacks {DEFAULT_ZONE}: {e}"
-                        ))
-                    })
-                };
-                let zone = match named {
-                    Ok(Some((name, tz))) => {
-                        let _ = self
-                            .state
-                            .resolved_info
-                            .set(self.state.info.clone().time_zone(name));
-                        Zone { tz, degraded: None }
-                    }
-                    Ok(None) => {
-                        tracing::debug!(
-                            "HUBmis regional settings name no time zone; using {DEFAULT_ZONE}"
-                        );
-                        Zone {
-                            tz: default()?,
-                            degraded: None,
-                        }
-                    }
-                    // A 403 (the client lacks the settings scope), a 404 or an unknown zone
-                    // name: the settings only place times, so the read goes on in the
-                    // default zone (`DEFAULT_ZONE`) and says so.
-                    Err(e) if e.is_degradable() => {
-                        tracing::warn!(
-                            error = %e,
-                            "HUBmis regional settings not usable; using {DEFAULT_ZONE}"
-                        );
-                        Zone {
-                            tz: default()?,
-                            degraded: Some(warning(&e, operation, "school", "")),
-                        }
-                    }
-                    Err(e) => return Err(e),
-                };
-                Ok(zone)
+                let settings = self.client.regional_settings().await;
+                self.zone_from(settings)
             })
             .await
+    }
+
+    /// The zone the regional settings (as read, or the error reading them) give: theirs,
+    /// else `Europe/London` (with a warning to repeat when they could not be used for a
+    /// degradable reason). Only a fatal error is returned.
+    fn zone_from(&self, settings: Result<wire::RegionalSettings>) -> Result<Zone> {
+        let operation = routes::REGIONAL_SETTINGS.operation;
+        let named = settings.and_then(|settings| {
+            let name = settings
+                .timezone
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned);
+            match &name {
+                Some(n) => TimeZone::get(n)
+                    .map(|tz| Some((n.clone(), tz)))
+                    .map_err(|_| {
+                        bad_record(
+                            operation,
+                            "timezone",
+                            format!(
+                                "the school's regional settings name an unknown time zone {n:?}"
+                            ),
+                        )
+                    }),
+                None => Ok(None),
+            }
+        });
+        let default = || {
+            TimeZone::get(DEFAULT_ZONE).map_err(|e| {
+                Error::invalid_input(format!(
+                    "the bundled time zone database lacks {DEFAULT_ZONE}: {e}"
+                ))
+            })
+        };
+        let zone = match named {
+            Ok(Some((name, tz))) => {
+                let _ = self
+                    .state
+                    .resolved_info
+                    .set(self.state.info.clone().time_zone(name));
+                Zone { tz, degraded: None }
+            }
+            Ok(None) => {
+                tracing::debug!("HUBmis regional settings name no time zone; using {DEFAULT_ZONE}");
+                Zone {
+                    tz: default()?,
+                    degraded: None,
+                }
+            }
+            // A 403 (the client lacks the settings scope), a 404 or an unknown zone
+            // name: the settings only place times, so the read goes on in the
+            // default zone (`DEFAULT_ZONE`) and says so.
+            Err(e) if e.is_degradable() => {
+                tracing::warn!(
+                    error = %e,
+                    "HUBmis regional settings not usable; using {DEFAULT_ZONE}"
+                );
+                Zone {
+                    tz: default()?,
+                    degraded: Some(warning(&e, operation, "school", "")),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(zone)
     }
 
     /// The attendance codes as HUBmis lists them, read once per provider.
@@ -612,10 +620,13 @@ impl HubmisProvider {
 
     /// One student's session marks in `range`. A failing request (404, 403, a body that
     /// does not decode) costs this student's marks; one unreadable record costs that record.
+    /// For a read of `one` student, a 403 (a scope the client lacks) is the read's answer,
+    /// not a gap: it is returned, never an empty result.
     async fn marks_of(
         &self,
         student: u64,
         range: DateRange,
+        one: bool,
         d: &Diagnostics,
     ) -> Result<Vec<AttendanceMark>> {
         let operation = routes::STUDENT_ATTENDANCE.operation;
@@ -642,6 +653,7 @@ impl HubmisProvider {
             .await
         {
             Ok(records) => records,
+            Err(e) if one && e.kind() == ErrorKind::PermissionDenied => return Err(e),
             Err(e) => return left_out(e, ""),
         };
         let mut good = Vec::with_capacity(records.len());
@@ -671,7 +683,7 @@ impl HubmisProvider {
         };
         let mut marks = Vec::with_capacity(good.len());
         for r in &good {
-            match convert::attendance::mark(r, &id, book, &self.state.mapper) {
+            match convert::attendance::mark(r, &id, book, &self.state.categoriser) {
                 Ok(m) if range.contains(m.date) => marks.push(m),
                 Ok(_) => {}
                 Err(e) => {
@@ -802,7 +814,8 @@ impl HubmisProvider {
     }
 
     /// One student's lessons in `range`. A failing calendar costs this student's lessons;
-    /// one unreadable period costs that lesson.
+    /// one unreadable period costs that lesson. For a read of one student (`tag`), a 403 (a
+    /// scope the client lacks) is the read's answer: it is returned, never an empty result.
     async fn lessons_of(
         &self,
         student: u64,
@@ -819,6 +832,7 @@ impl HubmisProvider {
             .await
         {
             Ok(c) => c,
+            Err(e) if tag && e.kind() == ErrorKind::PermissionDenied => return Err(e),
             Err(e) => {
                 d.degrade(e, |e| {
                     warning(e, operation, "lesson", "student's lessons left out")
@@ -1104,11 +1118,12 @@ impl MisProvider for HubmisProvider {
         let this = self.clone();
         let range = q.range;
         let d = q.diagnostics;
+        let one = q.student_id.is_some();
         self.student_ids(q.student_id.as_deref(), range, &d, "marks")
             .and_then(move |id| {
                 let this = this.clone();
                 let d = d.clone();
-                async move { this.marks_of(id, range, &d).await }
+                async move { this.marks_of(id, range, one, &d).await }
             })
             .map_ok(|marks| stream::iter(marks.into_iter().map(Ok)))
             .try_flatten()
@@ -1274,6 +1289,32 @@ impl MisProvider for HubmisProvider {
             .boxed()
     }
 
+    /// The school's regional settings ("School regional default settings", one request):
+    /// the time zone the school set, `None` when it set none. The API's regional settings
+    /// hold no name or roll count (the name is in "School Communication Details", a second
+    /// request), so only the zone is given. A refusal (403 without the settings' scope) is
+    /// returned as the error it is. What was read also places the times of later reads
+    /// (no second request), unless a zone is configured.
+    async fn school_profile(&self) -> Result<SchoolProfile> {
+        let settings = self.client.regional_settings().await?;
+        let zone = settings
+            .timezone
+            .as_deref()
+            .map(str::trim)
+            .filter(|z| !z.is_empty())
+            .map(str::to_owned);
+        if self.state.configured_zone.is_none() && self.state.zone.get().is_none() {
+            // Only a fatal error stops `zone_from`; none can come from settings read.
+            if let Ok(read) = self.zone_from(Ok(settings)) {
+                let _ = self.state.zone.set(read);
+            }
+        }
+        Ok(match zone {
+            Some(zone) => SchoolProfile::new().with_time_zone(zone),
+            None => SchoolProfile::new(),
+        })
+    }
+
     /// The code book, each code categorised by today's DfE table.
     fn attendance_codes(&self) -> BoxStream<'static, Result<AttendanceCode>> {
         let this = self.clone();
@@ -1286,7 +1327,7 @@ impl MisProvider for HubmisProvider {
             Ok::<_, Error>(
                 codes
                     .iter()
-                    .filter_map(|c| convert::codes::code(c, &this.state.mapper, today))
+                    .filter_map(|c| convert::codes::code(c, &this.state.categoriser, today))
                     .collect::<Vec<_>>(),
             )
         })

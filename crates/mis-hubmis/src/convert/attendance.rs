@@ -1,13 +1,13 @@
 //! Attendance: session records → [`AttendanceMark`] (the code book is [`super::codes`]).
 //!
-//! HUBmis is a UK MIS: its codes are DfE codes, so every mark goes through mis-core's one
-//! date-aware table ([`CodeMapper::map_code`]) with the school's overrides; nothing here
-//! knows what a code means.
+//! HUBmis is a UK MIS: its codes are DfE codes, so every mark goes through the school's
+//! code map and then mis-core's one date-aware table ([`Categorise`]); nothing here knows
+//! what a code means.
 
-use mis_core::codes::{CodeMapper, Mapped};
+use mis_core::codes::Mapped;
 use mis_core::{AttendanceMark, Result, Session, Slot};
 
-use super::codes::CodeBook;
+use super::codes::{Categorise, CodeBook};
 use super::{bad_record, nonempty, parse_date};
 use crate::config::VENDOR;
 use crate::wire::{AttendanceRecord, AttendanceSession};
@@ -25,13 +25,15 @@ pub fn needs_code_book(record: &AttendanceRecord) -> bool {
 /// A record without a readable date is a `Decode` error: a mark that cannot be placed must
 /// not disappear from attendance figures silently. A record without any code is an empty
 /// register slot (`no_mark`); a record naming a code id that is not in `book` is
-/// `unmapped`, with the id as its raw code. The code is classified with the DfE table in
-/// force on the mark's own date, whether the record or the book names it. An unknown session value gives a session mark with no AM/PM.
-pub fn mark(
+/// `unmapped`, with the id as its raw code. The code is classified by the school's code
+/// map, else (unless the school defined the code itself) with the DfE table in force on the
+/// mark's own date, whether the record or the book names it. An unknown session value gives
+/// a session mark with no AM/PM.
+pub fn mark<C: Categorise + ?Sized>(
     record: &AttendanceRecord,
     student_id: &str,
     book: &CodeBook,
-    mapper: &CodeMapper,
+    codes: &C,
 ) -> Result<AttendanceMark> {
     let date = record.date.as_deref().and_then(parse_date).ok_or_else(|| {
         bad_record(
@@ -45,15 +47,18 @@ pub fn mark(
     })?;
     let (code, mapped) = match record.attendance_code.as_ref() {
         Some(c) => match (book.code_of(c), &c.id) {
-            (Some(code), _) => (code.to_owned(), mapper.map_code(code, date)),
+            (Some(code), _) => (
+                code.to_owned(),
+                codes.categorise(code, book.is_school_defined(c), date),
+            ),
             // A code id the book does not have (a code the school has since removed, or
             // one the client may not list): a mark was taken, so it is not `no_mark`; what
             // it means is unknown, so it is `unmapped`, and its raw code is the id so that
             // the school can map it.
             (None, Some(id)) => (id.as_str().to_owned(), Mapped::UNMAPPED),
-            (None, None) => (String::new(), mapper.map_code("", date)),
+            (None, None) => (String::new(), codes.categorise("", false, date)),
         },
-        None => (String::new(), mapper.map_code("", date)),
+        None => (String::new(), codes.categorise("", false, date)),
     };
     let mut mark = AttendanceMark::new(
         VENDOR,
@@ -80,8 +85,10 @@ pub fn mark(
 mod tests {
     use mis_core::AttendanceCategory::*;
 
+    use mis_core::codes::CodeMapper;
+
     use super::*;
-    use crate::convert::codes::code;
+    use crate::convert::codes::{Categoriser, code};
     use crate::wire;
 
     fn records(json: &str) -> Vec<AttendanceRecord> {
@@ -102,7 +109,7 @@ mod tests {
              "attendance_code": {"id": 20, "code": "-"}}
         ]"#,
         );
-        let m = CodeMapper::new();
+        let m = Categoriser::default();
         let book = CodeBook::default();
         let marks: Vec<AttendanceMark> = rs
             .iter()
@@ -129,7 +136,7 @@ mod tests {
             r#"[{"date": "2023-10-02", "session": "am", "attendance_code": "J"},
                 {"date": "2024-10-02", "session": "am", "attendance_code": "J"}]"#,
         );
-        let m = CodeMapper::new();
+        let m = Categoriser::default();
         let book = CodeBook::default();
         assert_eq!(
             mark(&rs[0], "1", &book, &m).unwrap().category,
@@ -148,7 +155,7 @@ mod tests {
         let book = CodeBook::new(&book_wire);
         let rs = records(r#"[{"date": "2024-09-02", "session": "am", "attendance_code": 4}]"#);
         assert!(needs_code_book(&rs[0]));
-        let m = CodeMapper::new().override_code("I", UnauthorisedAbsence, false);
+        let m = Categoriser::from(CodeMapper::new().override_code("I", UnauthorisedAbsence, false));
         let got = mark(&rs[0], "1", &book, &m).unwrap();
         assert_eq!(
             (got.code.as_str(), got.category),
@@ -157,7 +164,7 @@ mod tests {
         let on = jiff::civil::date(2024, 9, 2);
         let entries: Vec<_> = book_wire
             .iter()
-            .filter_map(|c| code(c, &CodeMapper::new(), on))
+            .filter_map(|c| code(c, &Categoriser::default(), on))
             .collect();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].category, AuthorisedAbsence);
@@ -178,7 +185,7 @@ mod tests {
                 {"id": 6, "date": "2024-09-02", "session": "pm", "attendance_code": 57},
                 {"id": 7, "date": "2024-09-03", "session": "am", "attendance_code": {"id": 20}}]"#,
         );
-        let m = CodeMapper::new();
+        let m = Categoriser::default();
         let got: Vec<_> = rs
             .iter()
             .map(|r| mark(r, "1", &book, &m).unwrap())
@@ -206,7 +213,7 @@ mod tests {
             r#"[{"date": "2023-10-02", "session": "am", "attendance_code": {"id": 9}},
                 {"date": "2024-10-02", "session": "am", "attendance_code": {"id": 9}}]"#,
         );
-        let m = CodeMapper::new();
+        let m = Categoriser::default();
         let old = mark(&rs[0], "1", &book, &m).unwrap();
         let new = mark(&rs[1], "1", &book, &m).unwrap();
         assert_eq!(
@@ -219,11 +226,46 @@ mod tests {
     #[test]
     fn a_record_without_a_date_is_an_error_naming_it() {
         let rs = records(r#"[{"id": 77, "session": "am", "attendance_code": "/"}]"#);
-        let e = mark(&rs[0], "1", &CodeBook::default(), &CodeMapper::new()).unwrap_err();
+        let e = mark(&rs[0], "1", &CodeBook::default(), &Categoriser::default()).unwrap_err();
         assert_eq!(e.kind(), mis_core::ErrorKind::Decode);
         assert!(e.to_string().contains("77"), "{e}");
         let rs = records(r#"[{"date": "2024-09-02", "session": "noon"}]"#);
-        let m = mark(&rs[0], "1", &CodeBook::default(), &CodeMapper::new()).unwrap();
+        let m = mark(&rs[0], "1", &CodeBook::default(), &Categoriser::default()).unwrap();
         assert_eq!((m.session, m.category), (None, NoMark));
+    }
+
+    /// `MIS_HUBMIS_CODE_MAP` comes before the DfE table: the school's own `Q` on a mark
+    /// comes out with its mapped category, and without the map it is `unmapped` (a DfE `Q`
+    /// would be `not_counted`).
+    #[test]
+    fn the_code_map_decides_a_school_defined_code_on_a_mark() {
+        let rs = records(
+            r#"[{"id": 1, "date": "2025-01-06", "session": "am",
+                 "attendance_code": {"id": 30, "code": "Q", "description": "Quarantine room",
+                                     "is_statutory": false}},
+                {"id": 2, "date": "2025-01-06", "session": "pm",
+                 "attendance_code": {"id": 12, "code": "Q"}}]"#,
+        );
+        let book = CodeBook::default();
+        let plain = Categoriser::default();
+        let got: Vec<_> = rs
+            .iter()
+            .map(|r| mark(r, "1", &book, &plain).unwrap().category)
+            .collect();
+        assert_eq!(got, [Unmapped, NotCounted]);
+        let map = mis_core::codes::parse_code_map("Q=authorised_absence").unwrap();
+        let mapped = Categoriser::new(map, CodeMapper::new());
+        let got: Vec<_> = rs
+            .iter()
+            .map(|r| mark(r, "1", &book, &mapped).unwrap())
+            .map(|m| (m.code, m.category))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Q".to_owned(), AuthorisedAbsence),
+                ("Q".to_owned(), AuthorisedAbsence)
+            ]
+        );
     }
 }

@@ -29,6 +29,11 @@ pub struct AttendanceCode {
     pub description: Option<String>,
     /// Whether the school shows the code (`filter[display]`).
     pub display: Option<bool>,
+    /// `false` for a code the school defined itself (inferred field): its letter may be a
+    /// DfE code's with another meaning, so the DfE table does not apply. Absent for the
+    /// DfE codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_statutory: Option<bool>,
     /// Anything else.
     #[serde(flatten)]
     pub extra: Extra,
@@ -44,6 +49,9 @@ pub struct CodeRef {
     pub code: Option<String>,
     /// Its description.
     pub description: Option<String>,
+    /// `false` for a code the school defined itself (see [`AttendanceCode::is_statutory`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_statutory: Option<bool>,
 }
 
 impl<'de> Deserialize<'de> for CodeRef {
@@ -60,6 +68,8 @@ impl<'de> Deserialize<'de> for CodeRef {
                 code: Option<String>,
                 #[serde(default)]
                 description: Option<String>,
+                #[serde(default)]
+                is_statutory: Option<bool>,
             },
         }
         Ok(match Shape::deserialize(d)? {
@@ -75,10 +85,12 @@ impl<'de> Deserialize<'de> for CodeRef {
                 id,
                 code,
                 description,
+                is_statutory,
             } => CodeRef {
                 id,
                 code,
                 description,
+                is_statutory,
             },
         })
     }
