@@ -10,7 +10,7 @@ use std::fmt;
 use std::time::Duration;
 
 use jiff::civil::{Date, Weekday};
-use mis_core::codes::CodeMapper;
+use mis_core::codes::{CodeMapper, CodeOverride, parse_code_map};
 use mis_core::{AttendanceCategory, Error, ErrorKind, Result};
 use mis_http::{BaseUrl, ClientOptions, ExposeSecret, RateLimit, SecretString};
 
@@ -30,6 +30,13 @@ pub const ENV_PASSWORD: &str = "MIS_CLASSCHARTS_PASSWORD";
 pub const ENV_LOGIN_STYLE: &str = "MIS_CLASSCHARTS_LOGIN_STYLE";
 /// Optional: a parent's pupil id, to use that pupil only ([`Config::pupil`]).
 pub const ENV_PUPIL: &str = "MIS_CLASSCHARTS_PUPIL";
+/// Optional: the school's own attendance codes, `CODE=category` pairs separated by `,` or `;`
+/// (`Q=authorised_absence`; the form of [`mis_core::codes::parse_code_map`]). ClassCharts
+/// sends each register's code as the school recorded it: a school's own code is not in the
+/// DfE table, and ClassCharts' coarse `status` word (when it sends one) cannot tell an
+/// approved activity from presence or an authorised absence from an unauthorised one. A
+/// mapped code takes its mapped category on every date, before the DfE table.
+pub const ENV_CODE_MAP: &str = "MIS_CLASSCHARTS_CODE_MAP";
 /// Optional: the host override (`scheme://host[:port]`), e.g. a sandbox. Read with the other
 /// shared settings by [`ClientOptions::from_lookup`] (`MIS_CLASSCHARTS_TIME_ZONE`,
 /// `_QUOTA`, `_TIMEOUT`, `_MAX_ATTEMPTS`, `_USER_AGENT`, `_CA_CERT`, `_TLS_OS_ROOTS`,
@@ -256,8 +263,8 @@ impl Config {
     }
 
     /// Reads the environment: [`ENV_CODE`] and [`ENV_DOB`] for a student, else [`ENV_EMAIL`]
-    /// and [`ENV_PASSWORD`] for a parent; then the optional [`ENV_LOGIN_STYLE`] and
-    /// [`ENV_PUPIL`], and the shared settings through [`ClientOptions::from_lookup`]
+    /// and [`ENV_PASSWORD`] for a parent; then the optional [`ENV_LOGIN_STYLE`],
+    /// [`ENV_PUPIL`] and [`ENV_CODE_MAP`], and the shared settings through [`ClientOptions::from_lookup`]
     /// ([`ENV_BASE_URL`], `MIS_CLASSCHARTS_TIME_ZONE`, `MIS_CLASSCHARTS_QUOTA`, …).
     ///
     /// Errors: `Unauthenticated` naming the missing variable (`MIS_CLASSCHARTS_DOB` when only
@@ -331,6 +338,10 @@ impl Config {
         }
         if let Some(pupil) = get(ENV_PUPIL) {
             config = config.pupil(&pupil).map_err(|e| named(ENV_PUPIL, e))?;
+        }
+        if let Some(map) = get(ENV_CODE_MAP) {
+            let map = parse_code_map(&map).map_err(|e| named(ENV_CODE_MAP, e))?;
+            config = config.code_map(&map);
         }
         let options = ClientOptions::from_lookup(VENDOR_ID, &lookup)?;
         if let Some(url) = options.base_url() {
@@ -418,6 +429,18 @@ impl Config {
     /// Per-school corrections of the attendance mapping (a school's own codes or labels).
     pub fn code_mapper(mut self, mapper: CodeMapper) -> Config {
         self.mapper = mapper;
+        self
+    }
+
+    /// Maps the school's own attendance codes (what [`ENV_CODE_MAP`] holds, parsed by
+    /// [`mis_core::codes::parse_code_map`]): each code takes its category on every date,
+    /// before the DfE table and before ClassCharts' `status`. Added to any overrides of
+    /// [`Config::code_mapper`]; a later entry for the same code wins.
+    pub fn code_map(mut self, map: &[CodeOverride]) -> Config {
+        for o in map {
+            self.mapper =
+                std::mem::take(&mut self.mapper).override_code(&o.key, o.category, o.late);
+        }
         self
     }
 
@@ -744,6 +767,52 @@ mod tests {
         );
         assert!(c.clone().school_days([]).is_err());
         assert!(c.pupil("42").is_err(), "students cannot choose a pupil");
+    }
+
+    #[test]
+    fn the_code_map_maps_a_school_code_before_the_dfe_table_and_the_status() {
+        use crate::convert::{MarkRules, marks};
+        use crate::wire::AttendanceDays;
+
+        // ZZ is no DfE code; Q is one since August 2024 (not counted), which the school's
+        // own meaning replaces; `/` stays the DfE table's.
+        let d: AttendanceDays = serde_json::from_value(serde_json::json!({
+            "2024-09-09": {
+                "AM": {"code": "ZZ", "late_minutes": 0},
+                "PM": {"code": "q", "status": "ignore", "late_minutes": 0},
+                "P1": {"code": "/", "status": "present", "late_minutes": ""}
+            }
+        }))
+        .unwrap();
+        let category = |config: &Config| {
+            let rules = MarkRules {
+                mapper: config.mapper().clone(),
+                ..MarkRules::default()
+            };
+            marks("42", &d, &rules, None)
+                .into_iter()
+                .map(|m| (m.code.clone(), (m.category, m.late)))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let login = [(ENV_CODE, "x1"), (ENV_DOB, "2010-01-20")];
+        let plain = Config::from_lookup(env(&login)).unwrap();
+        let got = category(&plain);
+        assert_eq!(got["ZZ"], (AttendanceCategory::Unmapped, false));
+        assert_eq!(got["q"], (AttendanceCategory::NotCounted, false));
+
+        let mut with_map = login.to_vec();
+        with_map.push((ENV_CODE_MAP, "ZZ=present_late; Q=authorised_absence"));
+        let mapped = Config::from_lookup(env(&with_map)).unwrap();
+        let got = category(&mapped);
+        assert_eq!(got["ZZ"], (AttendanceCategory::Present, true));
+        assert_eq!(got["q"], (AttendanceCategory::AuthorisedAbsence, false));
+        assert_eq!(got["/"], (AttendanceCategory::Present, false));
+
+        let mut bad = login.to_vec();
+        bad.push((ENV_CODE_MAP, "ZZ=sometimes"));
+        let e = Config::from_lookup(env(&bad)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.to_string().contains(ENV_CODE_MAP), "{e}");
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! | `success: 0` to a login | `Unauthenticated` with the vendor's message (bad code, date of birth or password) |
 //! | `success: 0` with HTTP 401 | `Unauthenticated` |
 //! | `success: 0`, "daily limit" | `Vendor`, code `daily_limit` (parent behaviour) |
-//! | `success: 0`, "permission" / "access" | `PermissionDenied` |
+//! | `success: 0`, "permission" / "access" | `PermissionDenied` (a pupil the login may not see, or a module the school switched off) |
 //! | `success: 0`, "not found" | `NotFound` |
 //! | `success: 0`, "invalid" | `InvalidInput` |
 //! | `success: 0`, anything else | `Vendor` with the message |
@@ -309,6 +309,12 @@ mod tests {
             (
                 r#"{"success":0,"error":"You do not have permission to access this pupil"}"#,
                 "attendance",
+                ErrorKind::PermissionDenied,
+            ),
+            (
+                // A module the school switched off (the emulator's wording; inferred).
+                r#"{"success":0,"error":"You do not have permission to view this pupil's homework","expired":0,"meta":[]}"#,
+                "homeworks",
                 ErrorKind::PermissionDenied,
             ),
             (

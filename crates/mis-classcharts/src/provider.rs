@@ -10,6 +10,7 @@
 //! | `homework` | `GET /homeworks/{id}?display_date=due_date&from&to` | by due date, as [`HomeworkQuery`] asks |
 //! | `detentions` | `GET /detentions/{id}?from&to` | dates are school dates (local midnight written in UTC is the next day in BST); malformed dates read leniently; unreadable ones skipped |
 //! | `record_attendance`, staff, groups, years, codes | — | `Unsupported`: pupils and parents cannot write registers, and the API has no such lists |
+//! | `school_profile` | a parent's `/pupils` record of the (chosen, else first) pupil: `school_name`, `timezone` (the list every read starts from) | `Unsupported` on a pupil login: the student object names no school or zone; no roll (a parent sees their own pupils) |
 //!
 //! **Partial results** (the query's `Diagnostics`): every list is decoded record by record
 //! (`mis_http::Lenient`), so a pupil, activity point, lesson, mark, task or detention
@@ -17,7 +18,11 @@
 //! call that fails degradably (`NotFound`, `PermissionDenied`, `Vendor`, `Decode`: an error
 //! envelope about that pupil) costs that pupil's part of the read, named by `student_id`;
 //! the day's timetable, read only to join lesson marks to their lessons, costs only those
-//! marks' timetable `period` and `lesson_id`. Fatal errors (login refused, a session that a new
+//! marks' timetable `period` and `lesson_id`. A module the school switched off (a permission
+//! refusal of the module's own route: attendance, timetable, activity, homework, detentions)
+//! costs the pupil's part only while another pupil of the read was not refused; a read of one
+//! pupil, or of pupils all refused, gets the `PermissionDenied` error itself, never an empty
+//! list. Fatal errors (login refused, a session that a new
 //! login cannot revive, a 429 beyond the retry policy) still end the read. The student API's
 //! one pupil record is the id every call needs, so it is never skipped.
 //!
@@ -28,6 +33,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
@@ -38,8 +44,8 @@ use jiff::tz::TimeZone;
 use mis_core::{
     AttendanceMark, AttendanceQuery, BehaviourEvent, BehaviourQuery, Capabilities, DateRange,
     Detention, DetentionQuery, Diagnostics, Error, ErrorKind, Homework, HomeworkQuery, Lesson,
-    MisProvider, ProviderInfo, Result, Slot, Student, StudentQuery, TimetableQuery, Warning,
-    error_stream, unsupported_stream,
+    MisProvider, ProviderInfo, Result, SchoolProfile, Slot, Student, StudentQuery, TimetableQuery,
+    Warning, error_stream, unsupported_stream,
 };
 use mis_http::Lenient;
 
@@ -226,19 +232,51 @@ impl ParentClient {
     }
 }
 
-/// Runs `per` for each target, one after the other, as one stream.
+/// Runs `per` for each target, one after the other, as one stream; `per` is handed the
+/// read's [`Refusals`].
 fn per_target<T: Send + 'static>(
     targets: Targets,
-    per: impl Fn(Target) -> BoxStream<'static, Result<T>> + Send + Sync + 'static,
+    per: impl Fn(Target, Refusals) -> BoxStream<'static, Result<T>> + Send + Sync + 'static,
 ) -> BoxStream<'static, Result<T>> {
     let per = Arc::new(per);
     stream::once(targets)
         .map_ok(move |ts| {
             let per = per.clone();
-            stream::iter(ts).flat_map(move |t| per(t))
+            let refusals = Refusals::of(ts.len());
+            stream::iter(ts).flat_map(move |t| per(t, refusals.clone()))
         })
         .try_flatten()
         .boxed()
+}
+
+/// The pupils of one read whose module refused them so far (see [`or_refuse`]). Pupils are
+/// read one after the other, so the refusal that makes the count reach the read's pupils is
+/// the last pupil's, every other one having been refused too.
+#[derive(Debug, Clone)]
+struct Refusals {
+    pupils: usize,
+    refused: Arc<AtomicUsize>,
+}
+
+impl Refusals {
+    fn of(pupils: usize) -> Refusals {
+        Refusals {
+            pupils,
+            refused: Arc::default(),
+        }
+    }
+
+    /// Counts a refusal of one pupil (once per pupil and read); whether it leaves the read
+    /// with no pupil whose module answered.
+    fn leaves_none(&self) -> bool {
+        self.refused.fetch_add(1, Ordering::SeqCst) + 1 >= self.pupils
+    }
+
+    /// Whether `e` is a module's refusal that is the read's answer (counting it if it is a
+    /// refusal at all).
+    fn is_final(&self, e: &Error) -> bool {
+        e.kind() == ErrorKind::PermissionDenied && self.leaves_none()
+    }
 }
 
 /// A future of a list, as a stream of its items.
@@ -266,6 +304,28 @@ fn or_degrade<T>(
             d.degrade(e, |e| pupil_warning(e, entity, consequence, pupil))?;
             Ok(None)
         }
+    }
+}
+
+/// [`or_degrade`] for a module's own read (attendance, timetable, behaviour, homework,
+/// detentions), where a refusal means the school switched the module off for this pupil:
+/// ClassCharts answers `success: 0` with a permission message (the pupil object's
+/// `display_*` flag for the module is then off). When no pupil of the read is left whose
+/// module answered — a pupil login, a query for one pupil, or a parent whose every pupil was
+/// refused — the refusal is the read's answer (`PermissionDenied`), never an empty list;
+/// otherwise (a parent's children at schools that differ) it costs this pupil's part,
+/// reported, as any other per-pupil failure.
+fn or_refuse<T>(
+    answer: Result<T>,
+    d: &Diagnostics,
+    entity: &str,
+    consequence: &str,
+    pupil: &str,
+    refusals: &Refusals,
+) -> Result<Option<T>> {
+    match answer {
+        Err(e) if refusals.is_final(&e) => Err(e),
+        answer => or_degrade(answer, d, entity, consequence, pupil),
     }
 }
 
@@ -421,19 +481,20 @@ fn attendance(
     }
     let core = core.clone();
     let (range, slot, d) = (q.range, q.slot, q.diagnostics);
-    per_target(targets, move |t| {
+    per_target(targets, move |t, refusals| {
         let core = core.clone();
         let d = d.clone();
         flatten_vec(async move {
             let answer = core
                 .attendance_as::<Lenient<AttendancePeriod>>(&t.id, range)
                 .await;
-            let Some(reply) = or_degrade(
+            let Some(reply) = or_refuse(
                 answer,
                 &d,
                 "attendance",
                 "the pupil's marks left out",
                 &t.id,
+                &refusals,
             )?
             else {
                 return Ok(Vec::new());
@@ -458,10 +519,11 @@ async fn lessons_of(
     date: Date,
     range: DateRange,
     d: &Diagnostics,
+    refusals: &Refusals,
 ) -> Result<Option<(Vec<Lesson>, TimetableMeta)>> {
     let answer = core.timetable_day(&t.id, date).await;
     let consequence = format!("the pupil's lessons from {date} on left out");
-    let Some(reply) = or_degrade(answer, d, "lesson", &consequence, &t.id)? else {
+    let Some(reply) = or_refuse(answer, d, "lesson", &consequence, &t.id, refusals)? else {
         return Ok(None);
     };
     let (mut lessons, meta) = day_lessons(&reply, t, d)?;
@@ -509,7 +571,7 @@ fn timetable(
 ) -> BoxStream<'static, Result<Lesson>> {
     let core = core.clone();
     let (range, d) = (q.range, q.diagnostics);
-    per_target(targets, move |t| {
+    per_target(targets, move |t, refusals| {
         let core = core.clone();
         let d = d.clone();
         // The API answers one date at a time (`date` is required, api-docs), and only
@@ -518,7 +580,7 @@ fn timetable(
         // every day), not the other pupils.
         let state = (range.days(), TeachingDates::default());
         stream::unfold(Some(state), move |state| {
-            let (core, d, t) = (core.clone(), d.clone(), t.clone());
+            let (core, d, t, refusals) = (core.clone(), d.clone(), t.clone(), refusals.clone());
             async move {
                 let (mut days, mut known) = state?;
                 let date = loop {
@@ -527,7 +589,7 @@ fn timetable(
                         break date;
                     }
                 };
-                match lessons_of(&core, &t, date, range, &d).await {
+                match lessons_of(&core, &t, date, range, &d, &refusals).await {
                     Ok(Some((lessons, meta))) => {
                         known.learn(&meta);
                         Some((Ok(lessons), Some((days, known))))
@@ -550,6 +612,7 @@ fn behaviour_of(
     t: Target,
     range: DateRange,
     d: Diagnostics,
+    refusals: Refusals,
 ) -> BoxStream<'static, Result<BehaviourEvent>> {
     // Whether `to` is inclusive is not documented ("the response will not include up to this
     // date", api-docs): ask one day further and keep the range here.
@@ -560,6 +623,8 @@ fn behaviour_of(
         .filter_map(move |(i, point)| {
             let reported = |w: Warning| d.report(w).err().map(Err);
             futures::future::ready(match point {
+                // The module is off and no pupil of the read is left (`or_refuse`).
+                Err(e) if refusals.is_final(&e) => Some(Err(e)),
                 Err(e) => match d.degrade(e, |e| {
                     pupil_warning(
                         e,
@@ -603,10 +668,11 @@ fn behaviour(
     let (range, d) = (q.range, q.diagnostics);
     stream::once(async move {
         let targets = targets.await?;
+        let refusals = Refusals::of(targets.len());
         if targets.len() <= 1 {
             let streams: Vec<_> = targets
                 .into_iter()
-                .map(|t| behaviour_of(&core, t, range, d.clone()))
+                .map(|t| behaviour_of(&core, t, range, d.clone(), refusals.clone()))
                 .collect();
             return Ok(stream::iter(streams).flatten().boxed());
         }
@@ -615,9 +681,10 @@ fn behaviour(
         let mut merged: Vec<BehaviourEvent> = Vec::new();
         let mut at: BTreeMap<String, usize> = BTreeMap::new();
         for t in targets {
-            let events: Vec<BehaviourEvent> = behaviour_of(&core, t, range, d.clone())
-                .try_collect()
-                .await?;
+            let events: Vec<BehaviourEvent> =
+                behaviour_of(&core, t, range, d.clone(), refusals.clone())
+                    .try_collect()
+                    .await?;
             for ev in events {
                 match at.get(&ev.id) {
                     Some(&i) => {
@@ -647,7 +714,7 @@ fn homework(
 ) -> BoxStream<'static, Result<Homework>> {
     let core = core.clone();
     let (range, d) = (q.range, q.diagnostics);
-    per_target(targets, move |t| {
+    per_target(targets, move |t, refusals| {
         let core = core.clone();
         let d = d.clone();
         flatten_vec(async move {
@@ -659,12 +726,13 @@ fn homework(
             let answer = core
                 .homeworks_as::<Lenient<WireHomework>>(&t.id, &filter)
                 .await;
-            let Some(reply) = or_degrade(
+            let Some(reply) = or_refuse(
                 answer,
                 &d,
                 "homework",
                 "the pupil's homework left out",
                 &t.id,
+                &refusals,
             )?
             else {
                 return Ok(Vec::new());
@@ -685,19 +753,20 @@ fn detentions(
 ) -> BoxStream<'static, Result<Detention>> {
     let core = core.clone();
     let (range, d) = (q.range, q.diagnostics);
-    per_target(targets, move |t| {
+    per_target(targets, move |t, refusals| {
         let core = core.clone();
         let d = d.clone();
         flatten_vec(async move {
             let answer = core
                 .detentions_as::<Lenient<WireDetention>>(&t.id, Some(range))
                 .await;
-            let Some(reply) = or_degrade(
+            let Some(reply) = or_refuse(
                 answer,
                 &d,
                 "detention",
                 "the pupil's detentions left out",
                 &t.id,
+                &refusals,
             )?
             else {
                 return Ok(Vec::new());
@@ -721,6 +790,58 @@ fn detentions(
     })
 }
 
+impl StudentClient {
+    /// The student API says nothing about the school: the pupil object has no school name
+    /// and no time zone (only a parent's `/pupils` records carry `school_name` and
+    /// `timezone`), so a pupil login cannot see the school's settings.
+    async fn profile(&self) -> Result<SchoolProfile> {
+        Err(Error::unsupported(
+            VENDOR,
+            "school_profile (the student API's pupil record names no school or time zone; a \
+             parent login's does)",
+        ))
+    }
+}
+
+impl ParentClient {
+    /// The school of the parent's (chosen, else first readable) pupil, from its `/pupils`
+    /// record: `school_name` and `timezone`, the one place ClassCharts states the school's
+    /// zone. The list is the one every read starts from (one request, or none when a read of
+    /// this run already fetched it). ClassCharts shows a parent their own pupils only, so the
+    /// roll is unknown.
+    async fn profile(&self) -> Result<SchoolProfile> {
+        let pupils = self.pupils_once().await?;
+        let chosen = self.chosen_pupil().map(str::trim);
+        let pupil = pupils
+            .iter()
+            .filter_map(|p| match p {
+                Lenient::Ok(p) => Some(p),
+                Lenient::Rejected(_) => None,
+            })
+            .find(|p| chosen.is_none_or(|c| p.student.id.trim() == c))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    "no readable pupil record of this parent names the school",
+                )
+                .with_vendor(VENDOR)
+            })?;
+        let text = |v: Option<&str>| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let mut profile = SchoolProfile::new();
+        if let Some(name) = text(pupil.school_name.as_deref()) {
+            profile = profile.with_name(name);
+        }
+        if let Some(zone) = text(pupil.student.timezone.as_deref()) {
+            profile = profile.with_time_zone(zone);
+        }
+        Ok(profile)
+    }
+}
+
 macro_rules! provider_impl {
     ($client:ty) => {
         #[async_trait]
@@ -731,6 +852,10 @@ macro_rules! provider_impl {
 
             fn capabilities(&self) -> Capabilities {
                 capabilities()
+            }
+
+            async fn school_profile(&self) -> Result<SchoolProfile> {
+                self.profile().await
             }
 
             fn students(&self, q: StudentQuery) -> BoxStream<'static, Result<Student>> {
