@@ -848,8 +848,9 @@ mod tests {
             ("Late & Dress Code", AttendanceCategory::Present, true)
         );
         for bad in ["Dismissed", "=present", "Other=holiday"] {
+            // The shared parser's wording (`mis_core::codes::parse_code_map`).
             let e = parse_category_map(bad).unwrap_err();
-            assert!(e.to_string().contains("category map"), "{bad}: {e}");
+            assert!(e.to_string().contains("code map"), "{bad}: {e}");
         }
         let c = Config::from_lookup(vars(&[
             (ENV_TOKEN, "tok"),

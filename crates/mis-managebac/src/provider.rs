@@ -15,7 +15,8 @@
 //! not readable. Class timetables are read concurrently (the rate gate paces them).
 //!
 //! - **students**: `GET /year-groups` (to name year groups), then `GET /students` with
-//!   `archived=false`, and again with `archived=true` when leavers are asked for. A year-group
+//!   `archived=false`, and again with `archived=true` when leavers are asked for, page by page
+//!   as the stream is polled (a list read to its end is kept for the run). A year-group
 //!   filter is resolved to its id by name (`name`, `short_name` or `grade`).
 //! - **attendance**: the academic years of every program, their calendars (to skip days a
 //!   calendar leaves out) and attendance categories (to resolve statuses), then
@@ -39,10 +40,13 @@
 //!   last changed before the incident it records \[I\] — keeping the notes dated in the range.
 //!   A note whose student is not among the school's students is skipped with a warning
 //!   (`NotFound`, "behaviour note skipped: its student is not known").
+//!   For one student, when the run does not hold the list, their record
+//!   (`GET /students/{id}`) places their notes instead (the lists when it cannot be read).
 //! - **record_attendance**: `PUT /students/{id}/set_homeroom_attendance` with the status
 //!   checked against the categories of the academic year holding the date.
 //! - **school_profile**: `GET /school`, one request: the school's name and its `timezone`
-//!   (none when the school set none); the record has no roll count.
+//!   (none when the school set none); the record has no roll count (the roll is given only
+//!   when the run holds the students' list).
 //!
 //! Partial results (the query's [`Diagnostics`]; fatal errors — credentials, quota, outage —
 //! still end the read):
@@ -695,14 +699,11 @@ impl ManageBacProvider {
                 if !whole {
                     return provider.client.student_records_lenient(&f);
                 }
-                let provider = provider.clone();
-                stream::once(async move { provider.run_students(archived).await })
-                    .map_ok(|rows| {
-                        let records: Vec<Result<Lenient<wire::Student>>> =
-                            rows.iter().map(|r| Ok(r.record.clone())).collect();
-                        stream::iter(records)
-                    })
-                    .try_flatten()
+                // Page by page as the pages arrive, so a reader that stops early (a doctor
+                // run counting its budget) has not paid for the whole list.
+                provider
+                    .run_students_stream(archived)
+                    .map_ok(|row| row.record)
                     .boxed()
             })
             .try_filter_map(move |item| {
@@ -1092,10 +1093,22 @@ impl ManageBacProvider {
         let diagnostics = q.diagnostics.clone();
         // Notes name students by the school's id: the current students (read once per run,
         // shared with the students read) place them; the archived ones are listed only when a
-        // note names a student the current list does not know.
+        // note names a student the current list does not know. For one student, whose notes
+        // are all the filter returns, their own record is enough (one request, not the whole
+        // list), unless the run already holds the list; a record that cannot be read falls
+        // back to the lists, so the read degrades as a whole-school one does.
         let mut index = StudentIndex::new();
-        add_rows(&mut index, &self.run_students(false).await?, &diagnostics)?;
-        let students = Arc::new(futures::lock::Mutex::new((index, false)));
+        let mut complete = false;
+        if let Some(s) = student.filter(|_| !self.holds_students()) {
+            if let Ok(record) = self.client.student(s).await {
+                index.add(&record);
+                complete = true;
+            }
+        }
+        if !complete {
+            add_rows(&mut index, &self.run_students(false).await?, &diagnostics)?;
+        }
+        let students = Arc::new(futures::lock::Mutex::new((index, complete)));
         let range = q.range;
         let tz = self.school_zone(&diagnostics).await?;
         let since = range
@@ -1486,9 +1499,10 @@ impl MisProvider for ManageBacProvider {
     }
 
     /// `GET /school`: the school's name and its `timezone` as the record has it (trimmed;
-    /// `None` when absent or empty, i.e. the school set none). One request; the record has
-    /// no roll count, so `roll` is `None`. A zone that is an IANA name is also kept as the
-    /// school's zone for later reads that have none configured.
+    /// `None` when absent or empty, i.e. the school set none). One request. The record has
+    /// no roll count: `roll` is the current students' count only when the run already holds
+    /// their list. A zone that is an IANA name is also kept as the school's zone for later
+    /// reads that have none configured.
     async fn school_profile(&self) -> Result<SchoolProfile> {
         let school = self.client.school().await?;
         let mut profile = SchoolProfile::new();
@@ -1506,6 +1520,9 @@ impl MisProvider for ManageBacProvider {
         }
         if let Some(zone) = zone {
             profile = profile.with_time_zone(zone);
+        }
+        if let Some(roll) = self.held_roll() {
+            profile = profile.with_roll(roll);
         }
         Ok(profile)
     }

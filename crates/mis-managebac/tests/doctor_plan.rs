@@ -100,3 +100,77 @@ async fn a_small_schools_week_costs_what_the_plan_says() {
         );
     }
 }
+
+/// A doctor run reads the student list only while it costs at most a third of its budget:
+/// the list must cost its pages as they are read, not all of them before the first
+/// student, and a list read to its end is kept for the rest of the run. One pupil's
+/// behaviour costs their own record, not the whole list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_student_list_costs_the_pages_read_and_one_pupils_notes_their_record() {
+    let school = Arc::new(School::generate(16, 300));
+    let sandbox = Sandbox::start_with(
+        mis_sandbox::emulator::managebac::ID,
+        school.clone(),
+        FaultPlan::none(),
+        EmulatorOptions {
+            time_scale: 0.001,
+            default_page_size: None,
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    let config = Config::new(sandbox.credentials().get("token").unwrap())
+        .unwrap()
+        .update_options(|o| {
+            o.with_base_url(sandbox.base_url())
+                .with_time_zone(&school.time_zone)
+                .with_rate_limit(RateLimit::at_most(20, std::time::Duration::from_millis(10)))
+        });
+    let provider = ManageBacProvider::new(config).unwrap();
+    let sent = || Stats::get(&sandbox.stats().requests);
+
+    // The first student: the year groups and one page of students.
+    let mut stream = provider.students(StudentQuery::new());
+    assert!(stream.try_next().await.unwrap().is_some());
+    drop(stream);
+    assert_eq!(sent(), 2);
+
+    // One pupil's behaviour: their record and the notes' page(s), not the 6 pages of students.
+    let range = school.attendance_range.unwrap();
+    let before = sent();
+    let pupil = school.students[0].id.clone();
+    let notes: Vec<_> = provider
+        .behaviour(BehaviourQuery::new(range).student(pupil.clone()))
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(!notes.is_empty());
+    let notes_pages = (notes.len() as u64).div_ceil(50).max(1);
+    assert_eq!(sent() - before, 1 + notes_pages);
+
+    // The whole list: the early read kept nothing, so every page now, then kept.
+    let before = sent();
+    let all: Vec<_> = provider
+        .students(StudentQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 300);
+    assert_eq!(
+        sent() - before,
+        300 / 50,
+        "the year groups are kept, the pages read"
+    );
+    let before = sent();
+    let again: Vec<_> = provider
+        .students(StudentQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!((again.len(), sent() - before), (300, 0));
+    let profile = mis_core::MisProvider::school_profile(&provider)
+        .await
+        .unwrap();
+    assert_eq!(profile.roll, Some(300), "the run holds the list");
+}

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::TryStreamExt;
+use futures::stream::{self, BoxStream};
+use futures::{StreamExt, TryStreamExt};
 use mis_core::{ErrorKind, Result};
 
 use super::ManageBacProvider;
@@ -187,6 +188,64 @@ impl ManageBacProvider {
             .try_collect()
             .await?;
         Ok(self.kept().students.put(archived, v, self.reuse()))
+    }
+
+    /// The current or archived students, record by record as the pages arrive: the run's
+    /// kept list when it has one, else `GET /students` read lazily and kept once read to its
+    /// end without an error (a read dropped early, or failed, keeps nothing).
+    pub(crate) fn run_students_stream(
+        &self,
+        archived: bool,
+    ) -> BoxStream<'static, Result<StudentRow>> {
+        if let Some(v) = self.kept().students.get(&archived, self.reuse()) {
+            let rows: Vec<Result<StudentRow>> = v.iter().cloned().map(Ok).collect();
+            return stream::iter(rows).boxed();
+        }
+        // `None` once an error went by: a partial list is never kept.
+        let read: Arc<Mutex<Option<Vec<StudentRow>>>> = Arc::new(Mutex::new(Some(Vec::new())));
+        let seen = read.clone();
+        let rows = self
+            .client
+            .student_rows(&StudentFilter::new().archived(archived))
+            .inspect(move |item| {
+                let mut held = seen
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match item {
+                    Ok(row) => {
+                        if let Some(list) = held.as_mut() {
+                            list.push(row.clone());
+                        }
+                    }
+                    Err(_) => *held = None,
+                }
+            });
+        let provider = self.clone();
+        let keep = stream::once(async move {
+            let list = read
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            if let Some(list) = list {
+                provider
+                    .kept()
+                    .students
+                    .put(archived, list, provider.reuse());
+            }
+        })
+        .filter_map(|()| futures::future::ready(None));
+        rows.chain(keep).boxed()
+    }
+
+    /// Whether the run holds the current students' list (read within the reuse time).
+    pub(crate) fn holds_students(&self) -> bool {
+        self.kept().students.get(&false, self.reuse()).is_some()
+    }
+
+    /// The current students on roll, when the run holds their list (no request).
+    pub(crate) fn held_roll(&self) -> Option<u64> {
+        let list = self.kept().students.get(&false, self.reuse())?;
+        Some(list.len() as u64)
     }
 
     /// The classes `student` is a member of, from `GET /memberships?user_ids[]=…` (one
