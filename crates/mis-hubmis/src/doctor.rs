@@ -90,7 +90,9 @@ const PER_TOKEN: u64 = 15 * 12;
 ///   (a student's marks and calendar come whole for any range), and the regional settings
 ///   once (the zone of lesson times);
 /// * behaviour, in chunks of 7 dates: one page of pastoral events per chunk (a school week
-///   is 5 school days);
+///   is 5 school days), and once the page after the first short one (a week of 10 to 99
+///   events could be a server's page cap); a school recording 100 events or more in a week
+///   costs a page more per hundred, which the roll alone does not tell;
 /// * one token per 180 requests (15 minutes at the quota).
 ///
 /// Leavers' enrolment records are not counted (a few per school), nor a retried 429.
@@ -99,7 +101,7 @@ fn sync_requests(students: u64, school_days: u32) -> u64 {
     let student_list = on_roll_pages + 1 + students;
     let attendance = students;
     let timetable = 1 + students;
-    let behaviour = u64::from(school_days).div_ceil(5).max(1);
+    let behaviour = u64::from(school_days).div_ceil(5).max(1) + 1;
     let data = student_list + attendance + timetable + behaviour;
     data + data.div_ceil(PER_TOKEN - 1).max(1)
 }
@@ -111,8 +113,9 @@ mod tests {
     #[test]
     fn the_plan_grows_with_the_roll_and_the_weeks() {
         // 30 students, 5 days: 2 pages (a short first page is checked once), 1 past page,
-        // 30 enrolments; 30 registers; 1 + 30 calendars; 1 page of events; 1 token.
-        assert_eq!(sync_requests(30, 5), 2 + 1 + 30 + 30 + 31 + 1 + 1);
+        // 30 enrolments; 30 registers; 1 + 30 calendars; 1 page of events and the check of
+        // its end; 1 token.
+        assert_eq!(sync_requests(30, 5), 2 + 1 + 30 + 30 + 31 + 2 + 1);
         // 1,000 students over a school year: about 3,000 requests, 4 h 10 min at 12 a
         // minute, 17 tokens.
         let year = sync_requests(1_000, 190);
