@@ -38,15 +38,20 @@
 //!
 //! * a student, education-details, mark or event record that does not decode (or convert)
 //!   costs that record (`Lenient` list items);
-//! * one date's marks or events that the server will not give (404, 403, an unreadable
-//!   page) cost that date, with a warning naming it;
+//! * one date's marks or events that the server will not give (404, an unreadable page)
+//!   cost that date, with a warning naming it. A 403 is not one date's: GO refuses an
+//!   endpoint to a key or school (module disabled, embargo, a permission the key lacks), so
+//!   a refused behaviour date fails the read with `PermissionDenied`, and registers follow
+//!   the next point;
 //! * attendance needs only attendance. A part switched off for the key or the school — 403
 //!   (module disabled, embargo) or 400 "Attendance Invalid Mode" (the school's attendance
 //!   mode has no such register) — costs only that part: an unreadable timetable or classes
 //!   cost the lesson marks ("lesson marks left out: timetable not readable"); a lesson
 //!   register switched off costs the lesson marks of the whole read, with one warning ("lesson
 //!   marks left out: the register is not available to this key or school"), and likewise a
-//!   session register;
+//!   session register. A read left with no register (both switched off, or the only one it
+//!   asked for, or a lesson-only read without the timetable) fails with the refusal
+//!   (`PermissionDenied` when one of them was a 403) instead of coming back empty;
 //!   an unreadable calendar costs nothing (every date is asked for);
 //! * enrichment the key may not read — teachers, subjects (lessons), staff accounts
 //!   (behaviour authors) — leaves those names out. The cached reference data remembers what
@@ -188,11 +193,33 @@ fn degrade_part(d: &Diagnostics, e: Error, w: impl FnOnce(&Error) -> Warning) ->
 }
 
 /// Registers found switched off during one attendance read, so the rest of its dates do not
-/// ask again and the read warns once.
+/// ask again and the read warns once; and the answer that switched one off, so a read left
+/// with no register at all fails with it instead of coming back empty.
 #[derive(Default)]
 struct RegistersOff {
     sessions: AtomicBool,
     lessons: AtomicBool,
+    refusal: Mutex<Option<Error>>,
+}
+
+impl RegistersOff {
+    /// The error of a read with no register left, `e` being the last one found off: a
+    /// refusal (403) before another reason (400 "Attendance Invalid Mode"), since a refusal
+    /// names what the key must be granted.
+    fn nothing_left(&self, e: Error) -> Error {
+        if e.kind() == ErrorKind::PermissionDenied {
+            return e;
+        }
+        let earlier = self
+            .refusal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        match earlier {
+            Some(r) if r.kind() == ErrorKind::PermissionDenied => r,
+            _ => e,
+        }
+    }
 }
 
 /// Errors that mean "this key may not read that", after which optional enrichment (teacher
@@ -226,25 +253,37 @@ fn optional<T>(
 
 /// One date's register, its good marks kept. The whole register lost (a degradable error)
 /// is one warning with no id to name (it is every student's): the consequence names the date.
-/// A register switched off ([`part_off`]) is the same for every date: `off` is set, and only
-/// the first date to find it warns, for the whole read.
+/// A register switched off ([`part_off`]) is the same for every date: `flag` (one of `off`'s)
+/// is set, and only the first date to find it warns, for the whole read — unless
+/// `nothing_else`: no other register of the read is left, and the read fails with the
+/// refusal rather than come back empty.
+#[allow(clippy::too_many_arguments)] // one register of one date: each is a different input
 fn register<T>(
     r: Result<Vec<Lenient<T>>>,
     d: &Diagnostics,
     operation: &str,
     what: &str,
     date: Date,
-    off: &AtomicBool,
+    off: &RegistersOff,
+    flag: &AtomicBool,
+    nothing_else: bool,
 ) -> Result<Vec<T>> {
     match r {
         Ok(items) => keep_good(items, d, VENDOR, operation, "attendance"),
         Err(e) if part_off(&e) => {
-            if !off.swap(true, Ordering::SeqCst) {
+            if nothing_else {
+                return Err(off.nothing_left(e));
+            }
+            if !flag.swap(true, Ordering::SeqCst) {
                 d.report(warning(
                     &e,
                     "attendance",
                     format!("{what} left out: the register is not available to this key or school"),
                 ))?;
+                off.refusal
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get_or_insert(e);
             }
             Ok(Vec::new())
         }
@@ -737,9 +776,22 @@ impl Go4SchoolsProvider {
                 }
             }
         );
+        // Whether each register is still part of the read once this date's answers are in:
+        // a register switched off when the other is gone too leaves the read nothing.
+        let lessons_wanted = timetable.is_some();
         let mut checked = Vec::new();
         if let Some(r) = session_marks {
-            let mut marks = register(r, &d, SESSIONS, "session marks", date, &off.sessions)?;
+            let nothing_else = !lessons_wanted || off.lessons.load(Ordering::SeqCst);
+            let mut marks = register(
+                r,
+                &d,
+                SESSIONS,
+                "session marks",
+                date,
+                &off,
+                &off.sessions,
+                nothing_else,
+            )?;
             marks.retain(|m| keep(m.student_id));
             checked.reserve_exact(marks.len());
             for m in marks {
@@ -757,7 +809,17 @@ impl Go4SchoolsProvider {
         }
         let mut lessons = Vec::new();
         if let Some(r) = lesson_marks {
-            lessons = register(r, &d, LESSONS, "lesson marks", date, &off.lessons)?;
+            let nothing_else = !sessions || off.sessions.load(Ordering::SeqCst);
+            lessons = register(
+                r,
+                &d,
+                LESSONS,
+                "lesson marks",
+                date,
+                &off,
+                &off.lessons,
+                nothing_else,
+            )?;
             lessons.retain(|m| keep(m.student_id));
         }
         Ok(DayMarks {
@@ -789,6 +851,10 @@ impl Go4SchoolsProvider {
             .await;
         let events = match read {
             Ok(items) => keep_good(items, &d, VENDOR, OPERATION, "behaviour")?,
+            // A refusal (403: module disabled, embargo, a permission the key lacks) is the
+            // endpoint's answer for this key, not this date's: every date would answer the
+            // same, so the read fails with it instead of coming back empty.
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => return Err(e),
             Err(e) => {
                 d.degrade(e, |e| {
                     warning(
@@ -1010,6 +1076,8 @@ impl MisProvider for Go4SchoolsProvider {
                         let timetable = if lessons {
                             match provider.timetable_of(year).await {
                                 Ok(t) => Some(t),
+                                // A lesson-only read has nothing left without the timetable.
+                                Err(e) if !sessions => return Err(e),
                                 Err(e) => {
                                     degrade_part(&d, e, |e| {
                                         warning(
