@@ -610,11 +610,13 @@ fn read_token(lookup: &impl Fn(&str) -> Option<String>) -> Result<String> {
             ErrorKind::Unauthenticated,
             format!("{ENV_TOKEN} is set but empty; it must hold the ManageBac API token"),
         )),
+        // "token," and not "token (…": error redaction takes the word after "token " for a
+        // secret and would hide where the token is made.
         None => Err(Error::new(
             ErrorKind::Unauthenticated,
             format!(
-                "{ENV_TOKEN} is not set; ManageBac needs an API token (Settings → Develop → \
-                 API Manager)"
+                "{ENV_TOKEN} is not set; ManageBac needs an API token, made in Settings → \
+                 Develop → API Manager"
             ),
         )),
     }
@@ -665,6 +667,18 @@ impl fmt::Debug for Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_token_says_where_it_is_made_even_redacted() {
+        let e = read_token(&|_: &str| None).unwrap_err();
+        let shown = mis_core::error::redact(&e.to_string());
+        assert!(
+            shown.contains("Settings → Develop → API Manager"),
+            "{shown}"
+        );
+        assert!(!shown.contains("[REDACTED]"), "{shown}");
+    }
+
     use jiff::civil::time;
 
     fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
