@@ -101,6 +101,8 @@
 //! Lesson times and behaviour dates are placed in the school's zone: the options' time zone
 //! ([`mis_http::ClientOptions::with_time_zone`], `MIS_MANAGEBAC_TIME_ZONE`) when set, else the school record's `timezone`
 //! (`GET /school`), else `Europe/London` with a warning on the read.
+//! [`MisProvider::school_profile`] reports the school record's name and zone (none when the
+//! school set none), so `mis doctor` can compare it with the configured one ([`doctor`]).
 //!
 //! ## Identifiers
 //!
