@@ -103,7 +103,8 @@
 //! `_TIMEOUT`, `_MAX_ATTEMPTS`, `_PAGE_SIZE`, `_USER_AGENT`, `_CA_CERT`, `_TLS_OS_ROOTS`,
 //! `_PROXY` ([`ClientOptions::from_lookup`]); and the HUBmis `MIS_HUBMIS_ACADEMIC_YEAR_ID`,
 //! `_QUOTA_MODE`, `_POSITIVE_CATEGORIES`, `_NEGATIVE_CATEGORIES`, `_ENROLMENT_DETAILS`,
-//! `_ROSTER_TTL`, `_LESSONS_WITHOUT_TEACHER`.
+//! `_ROSTER_TTL`, `_LESSONS_WITHOUT_TEACHER`, `_CODE_MAP` (the school's own attendance
+//! codes, `Q=authorised_absence,…`).
 //!
 //! A program that offers several vendors lists [`DESCRIPTOR`] in its registry: it opens a
 //! provider from those variables, with `--school` naming the realm.

@@ -42,9 +42,9 @@
 //! | a student record that does not decode (or convert) | `students.list` | that student (and, in attendance and timetables, that student's marks or lessons) | `student record skipped`, `student's marks left out: student record unreadable`, `student's lessons left out: student record unreadable` |
 //! | a date of birth that is not `YYYY-MM-DD` | `students.list` | the date of birth | `student listed without date of birth` |
 //! | the enrolment record answers 404 / 403 / does not decode | `students.enrolment` | UPN, candidate number | `student listed without UPN` |
-//! | a student's attendance answers 404 / 403 / does not decode | `students.attendance` | that student's marks | `student's marks left out` |
+//! | a student's attendance answers 404 / 403 / does not decode | `students.attendance` | that student's marks (a 403 on a read of one student is that read's `PermissionDenied`: a scope the client lacks, not a gap) | `student's marks left out` |
 //! | one attendance record, lesson or pastoral event that does not decode | its list | that record | `attendance record skipped`, `lesson record skipped`, `behaviour record skipped` |
-//! | a student's timetable calendar fails | `students.timetable_calendar` | that student's lessons | `student's lessons left out` |
+//! | a student's timetable calendar fails | `students.timetable_calendar` | that student's lessons (a 403 on a read of one student is that read's `PermissionDenied`) | `student's lessons left out` |
 //! | a member of staff's timetable calendar fails (whole-school timetable) | `staff.timetable_calendar` | that teacher's lessons (record id: the staff id) | `teacher's lessons left out` |
 //! | a staff record that does not decode | `staff.list` | that teacher's lessons | `teacher's lessons left out: staff record unreadable` |
 //! | the staff list answers 403 / 404 | `staff.list` | nothing: the whole-school timetable is read from the students' calendars | (no warning; debug log) |
@@ -215,6 +215,14 @@ impl<T> Cached<T> {
 
     async fn clear(&self) {
         *self.0.lock().await = None;
+    }
+
+    /// The kept value if younger than `ttl`, without reading.
+    async fn peek(&self, ttl: Duration) -> Option<Arc<T>> {
+        let slot = self.0.lock().await;
+        slot.as_ref()
+            .filter(|(at, _)| at.elapsed() < ttl)
+            .map(|(_, value)| value.clone())
     }
 }
 
@@ -1290,11 +1298,12 @@ impl MisProvider for HubmisProvider {
     }
 
     /// The school's regional settings ("School regional default settings", one request):
-    /// the time zone the school set, `None` when it set none. The API's regional settings
-    /// hold no name or roll count (the name is in "School Communication Details", a second
-    /// request), so only the zone is given. A refusal (403 without the settings' scope) is
-    /// returned as the error it is. What was read also places the times of later reads
-    /// (no second request), unless a zone is configured.
+    /// the time zone the school set, `None` when it set none. The regional settings hold no
+    /// name (that is in "School Communication Details", a second request) and no roll count;
+    /// the roll is given when this provider has already walked the list of students on roll
+    /// (any `students()` read does, before its first student), at no request. A refusal (403
+    /// without the settings' scope) is returned as the error it is. What was read also
+    /// places the times of later reads (no second request), unless a zone is configured.
     async fn school_profile(&self) -> Result<SchoolProfile> {
         let settings = self.client.regional_settings().await?;
         let zone = settings
@@ -1309,10 +1318,14 @@ impl MisProvider for HubmisProvider {
                 let _ = self.state.zone.set(read);
             }
         }
-        Ok(match zone {
-            Some(zone) => SchoolProfile::new().with_time_zone(zone),
-            None => SchoolProfile::new(),
-        })
+        let mut profile = SchoolProfile::new();
+        if let Some(zone) = zone {
+            profile = profile.with_time_zone(zone);
+        }
+        if let Some(roll) = self.state.on_roll.peek(self.state.roster_ttl).await {
+            profile = profile.with_roll(roll.records.len() as u64);
+        }
+        Ok(profile)
     }
 
     /// The code book, each code categorised by today's DfE table.

@@ -67,6 +67,14 @@ async fn a_clean_school_names_its_zone_and_every_code_maps() {
         profile.time_zone.as_deref(),
         Some(school.time_zone.as_str())
     );
+    // No roll before the students were read; after the first student, the whole roll.
+    assert_eq!(profile.roll, None);
+    let mut students = hubmis.students(StudentQuery::new());
+    students.try_next().await.unwrap().unwrap();
+    drop(students);
+    let profile = hubmis.as_ref().school_profile().await.unwrap();
+    let on_roll = school.summary().students_on_roll as u64;
+    assert_eq!(profile.roll, Some(on_roll));
     let first = &school.students[0].id;
     let marks: Vec<_> = hubmis
         .attendance(AttendanceQuery::new(first_day(&school)).student(first.clone()))
