@@ -4,7 +4,9 @@
 //! ([`ENV_CODE`] + [`ENV_DOB`], the student API) or a parent login ([`ENV_EMAIL`] +
 //! [`ENV_PASSWORD`], the parent API, every pupil of the parent unless
 //! [`ENV_PUPIL`](crate::config::ENV_PUPIL) picks one), the optional
-//! [`ENV_LOGIN_STYLE`](crate::config::ENV_LOGIN_STYLE), and the shared client settings
+//! [`ENV_LOGIN_STYLE`](crate::config::ENV_LOGIN_STYLE) and
+//! [`ENV_CODE_MAP`](crate::config::ENV_CODE_MAP) (the school's own attendance codes), and the
+//! shared client settings
 //! ([`mis_http::ClientOptions`], `MIS_CLASSCHARTS_BASE_URL` and the rest). A login belongs
 //! to one pupil or one parent of one school, so the caller's school name is not needed and
 //! not checked: ClassCharts has no school identifier a login could be compared with.

@@ -15,12 +15,15 @@ use mis_http::DoctorFacts;
 
 /// This vendor's onboarding facts (see [`DoctorFacts`]).
 pub const FACTS: DoctorFacts = DoctorFacts {
-    // A clean run sends 7 requests with a pupil login (login 1, attendance 1, the sample
-    // day's timetable 1 — shared by the attendance join and the timetable probe —, activity
-    // 1–2, homework 1, detentions 1) and 8 with a parent login (`/pupils` once more). The
-    // rest is room for one session rotation (`POST /ping`) and one re-login after an
-    // expired session, each a single request. ClassCharts publishes no quota; at the
-    // client's default of 10 requests a second this is under two seconds.
+    // A clean run sends 6 requests with a pupil login (measured against the emulator: login
+    // 1 — its `data` is the pupil, the student list —, attendance 1, the sample day's
+    // timetable 1 — shared by the attendance join and the timetable probe —, activity 1,
+    // homework 1, detentions 1); a parent login adds `/pupils` twice (the login's sign-on
+    // check, then the list; the school profile reuses it), and a walk whose first activity
+    // page does not reach the sample day one page: 9 at most. The rest is room for one
+    // session rotation (`POST /ping`) and one re-login after an expired session, a request
+    // each. ClassCharts publishes no quota; at the client's default of 10 requests a second
+    // the whole budget is 1.2 s.
     budget: 12,
     // ClassCharts documents no limit (the community's API docs and clients name none).
     quota: None,
@@ -68,17 +71,17 @@ pub const FACTS: DoctorFacts = DoctorFacts {
 };
 
 /// Activity points per page: api-docs, "Lists up to 50 activity points".
-const ACTIVITY_PAGE: u64 = 50;
+pub const ACTIVITY_PAGE: u64 = 50;
 
 /// Activity points a pupil collects in a school day, for the activity walk's page count.
 /// An assumption, not a published figure (schools that use ClassCharts for every lesson award
 /// several a day); it moves a year's estimate by a few requests a pupil, against one
 /// timetable request per school day.
-const POINTS_PER_DAY: u64 = 2;
+pub const POINTS_PER_DAY: u64 = 2;
 
 /// Requests between session rotations: the client rotates the session every 170 s, which at
 /// its default 10 requests a second is one `POST /ping` per 1,700 requests.
-const REQUESTS_PER_ROTATION: u64 = 1_700;
+pub const REQUESTS_PER_ROTATION: u64 = 1_700;
 
 /// Requests a read of students, attendance, timetable and behaviour (what `mis sync` reads)
 /// costs for `students` pupils over `school_days` school days, as the provider sends them:
