@@ -6,6 +6,13 @@
 //! [`mis_core::query::parse_date`]: clap would report a bad value in its own multi-line
 //! format, whereas `mis` promises one `mis: …` line and the invalid-input exit code, and the
 //! model crate is the one place that decides what a date looks like.
+//!
+//! The provider flags (`--provider`, `--base-url`, `--school`, [`ProviderArgs`]) belong to
+//! the commands that open a provider: the queries, `doctor` and `sandbox`. Each of those
+//! takes them after its name, and `mis` takes them before the command too (`mis --provider
+//! hubmis students`), so both habits work; the commands that open no provider (`sync`,
+//! `demo`, `completions`) neither accept nor list them. [`Cli::provider_args`] merges the two
+//! places: a flag after the command wins.
 
 use std::path::PathBuf;
 
@@ -20,9 +27,12 @@ use crate::output::Format;
 #[derive(Debug, Clone, Parser)]
 // The `--provider` values and the environment section of `--help` come from the vendor
 // registry: parse with `Registry::try_parse_from` (or `Registry::command`).
-#[command(name = "mis", version)]
+// `MIS_PROVIDER` fills the `--provider` given before the command (see `ProviderArgs`).
+#[command(name = "mis", version, mut_arg("provider", |arg| arg.env("MIS_PROVIDER")))]
 pub struct Cli {
-    /// Which vendor, where and which school.
+    /// Which vendor, where and which school, given before the command (`mis --provider
+    /// hubmis students`). Read them through [`Cli::provider_args`], which adds those given
+    /// after the command.
     #[command(flatten)]
     pub provider: ProviderArgs,
 
@@ -55,23 +65,48 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The provider flags in effect: each one given after the command, else before it (else
+    /// `MIS_PROVIDER` for `--provider`, which clap reads into the flag before the command).
+    pub fn provider_args(&self) -> ProviderArgs {
+        match self.command.provider_args() {
+            Some(after) => after.or(&self.provider),
+            None => self.provider.clone(),
+        }
+    }
+}
+
 /// The flags that choose and configure a provider; [`crate::providers::open_provider`] reads
 /// them.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 pub struct ProviderArgs {
-    /// The vendor to query. Each reads its credentials from environment variables, listed
-    /// at the end of `mis --help`.
-    #[arg(long, value_name = "VENDOR", global = true, env = "MIS_PROVIDER")]
+    /// The vendor to query (or `MIS_PROVIDER`). Each reads its credentials from environment
+    /// variables, listed at the end of `mis --help`.
+    // `MIS_PROVIDER` is read by the copy before the command only (see `Registry::command`):
+    // were every copy to read it, the variable would override a `--provider` given before
+    // the command, since the copy after it wins.
+    #[arg(long, value_name = "VENDOR")]
     pub provider: Option<String>,
 
     /// Use this host instead of the vendor's: `scheme://host[:port]`, a trailing slash is
     /// ignored; the vendor's own path prefix is still added. Overrides `MIS_<VENDOR>_BASE_URL`.
-    #[arg(long, value_name = "URL", global = true)]
+    #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 
     /// The school (tenant) to query, where the vendor or credential gives access to several.
-    #[arg(long, value_name = "NAME", global = true)]
+    #[arg(long, value_name = "NAME")]
     pub school: Option<String>,
+}
+
+impl ProviderArgs {
+    /// Each flag of `self`, else that of `fallback`.
+    pub fn or(&self, fallback: &ProviderArgs) -> ProviderArgs {
+        ProviderArgs {
+            provider: self.provider.clone().or_else(|| fallback.provider.clone()),
+            base_url: self.base_url.clone().or_else(|| fallback.base_url.clone()),
+            school: self.school.clone().or_else(|| fallback.school.clone()),
+        }
+    }
 }
 
 /// The subcommands.
@@ -81,7 +116,11 @@ pub enum Command {
     Demo,
 
     /// List students (on roll).
-    Students,
+    Students {
+        /// Which vendor, where and which school.
+        #[command(flatten)]
+        provider: ProviderArgs,
+    },
 
     /// List attendance marks (session, lesson or day registers) in a date range.
     Attendance {
@@ -91,6 +130,9 @@ pub enum Command {
         /// Only this student (the vendor's id, as in `mis students`).
         #[arg(long, value_name = "ID")]
         student: Option<String>,
+        /// Which vendor, where and which school.
+        #[command(flatten)]
+        provider: ProviderArgs,
     },
 
     /// DfE attendance statistics per student, then the school total, for a date range.
@@ -98,6 +140,9 @@ pub enum Command {
         /// The dates to summarise.
         #[command(flatten)]
         range: RangeArgs,
+        /// Which vendor, where and which school.
+        #[command(flatten)]
+        provider: ProviderArgs,
     },
 
     /// List dated lessons (cyclic timetables are expanded over the range).
@@ -108,6 +153,9 @@ pub enum Command {
         /// Only this student's lessons (the vendor's id).
         #[arg(long, value_name = "ID")]
         student: Option<String>,
+        /// Which vendor, where and which school.
+        #[command(flatten)]
+        provider: ProviderArgs,
     },
 
     /// List behaviour events (positive, negative, neutral) in a date range.
@@ -115,10 +163,17 @@ pub enum Command {
         /// The dates to list.
         #[command(flatten)]
         range: RangeArgs,
+        /// Which vendor, where and which school.
+        #[command(flatten)]
+        provider: ProviderArgs,
     },
 
-    /// Show what the provider can do, before asking it.
-    Capabilities,
+    /// Show what the provider can do, before asking it (without a provider: every vendor's).
+    Capabilities {
+        /// Which vendor, where and which school.
+        #[command(flatten)]
+        provider: ProviderArgs,
+    },
 
     /// Check one school's onboarding before the first sync: credentials, tenant, each
     /// permission, unmapped codes, time zone, quota and a sample read, within a declared
@@ -128,6 +183,9 @@ pub enum Command {
         /// today).
         #[arg(long, value_name = "DATE")]
         date: Option<String>,
+        /// Which vendor, where and which school.
+        #[command(flatten)]
+        provider: ProviderArgs,
     },
 
     /// Print a shell completion script: `mis completions bash > /etc/bash_completion.d/mis`.
@@ -145,6 +203,9 @@ pub enum Command {
         /// The school it serves and its clock.
         #[command(flatten)]
         options: crate::sandbox_cmd::SandboxOptions,
+        /// Which vendor (`--provider`) to emulate.
+        #[command(flatten)]
+        provider: ProviderArgs,
     },
 
     /// Copy many schools into one database.
@@ -165,12 +226,32 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The provider flags given after the command's name, for a command that takes them.
+    pub fn provider_args(&self) -> Option<&ProviderArgs> {
+        match self {
+            Command::Students { provider }
+            | Command::Attendance { provider, .. }
+            | Command::AttendanceSummary { provider, .. }
+            | Command::Timetable { provider, .. }
+            | Command::Behaviour { provider, .. }
+            | Command::Capabilities { provider }
+            | Command::Doctor { provider, .. }
+            | Command::Sandbox { provider, .. } => Some(provider),
+            Command::Demo | Command::Completions { .. } | Command::Sync { .. } => None,
+        }
+    }
+}
+
 /// `mis sync <action>`: work on a sync database rather than run a sync.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum SyncAction {
-    /// Delete everything stored about one school (`--school NAME`): its pupils' records,
-    /// marks, lessons, behaviour, reports and sync progress, in one transaction.
+    /// Delete everything stored about one school: its pupils' records, marks, lessons,
+    /// behaviour, reports and sync progress, in one transaction.
     Purge {
+        /// The school's name, exactly as in the sync config.
+        #[arg(long, value_name = "NAME")]
+        school: String,
         /// The database: `sqlite:PATH` or `postgres://…`.
         #[arg(long, value_name = "URL")]
         out: String,
@@ -254,7 +335,7 @@ mod tests {
             .unwrap();
         assert_eq!(cli.provider.provider.as_deref(), Some("hubmis"));
         assert_eq!(cli.format, Format::Jsonl);
-        let Command::Attendance { range, student } = cli.command else {
+        let Command::Attendance { range, student, .. } = cli.command else {
             panic!("not attendance: {:?}", cli.command);
         };
         assert_eq!(student.as_deref(), Some("42"));
@@ -284,6 +365,136 @@ mod tests {
             reversed.parse().unwrap_err().kind(),
             mis_core::ErrorKind::InvalidInput
         );
+    }
+
+    /// The help `mis` prints for `args` (`--help` last).
+    fn help(args: &[&str]) -> String {
+        match crate::Registry::builtin().try_parse_from(args) {
+            Err(e) if !e.use_stderr() => e.render().to_string(),
+            other => panic!("{args:?} is not help: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn commands_that_open_no_provider_do_not_list_the_provider_flags() {
+        for args in [
+            &["mis", "sync", "--help"][..],
+            &["mis", "sync", "purge", "--help"],
+            &["mis", "sync", "enqueue", "--help"],
+            &["mis", "sync", "work", "--help"],
+            &["mis", "sync", "status", "--help"],
+            &["mis", "sync", "doctor", "--help"],
+            &["mis", "demo", "--help"],
+            &["mis", "completions", "--help"],
+        ] {
+            let text = help(args);
+            assert!(text.contains("Usage: mis "), "{args:?}: {text}");
+            for flag in ["--provider", "--base-url"] {
+                assert!(!text.contains(flag), "{args:?} lists {flag}: {text}");
+            }
+            // `sync purge` has a `--school` of its own: the school's name in the config.
+            if args[2] == "purge" {
+                assert!(text.contains("exactly as in the sync config"), "{text}");
+            } else {
+                assert!(
+                    !text.contains("--school"),
+                    "{args:?} lists --school: {text}"
+                );
+            }
+        }
+        // Nor does clap accept them there.
+        let e = crate::Registry::builtin()
+            .try_parse_from([
+                "mis",
+                "sync",
+                "--provider",
+                "hubmis",
+                "--config",
+                "a",
+                "--out",
+                "b",
+            ])
+            .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn commands_that_open_a_provider_list_the_provider_flags() {
+        for command in [
+            "students",
+            "attendance",
+            "attendance-summary",
+            "timetable",
+            "behaviour",
+            "capabilities",
+            "doctor",
+            "sandbox",
+        ] {
+            let text = help(&["mis", command, "--help"]);
+            for flag in ["--provider <VENDOR>", "--base-url <URL>", "--school <NAME>"] {
+                assert!(
+                    text.contains(flag),
+                    "mis {command} --help lacks {flag}: {text}"
+                );
+            }
+        }
+        // Before the command, too (`mis --provider hubmis students`).
+        let text = help(&["mis", "--help"]);
+        assert!(text.contains("--provider <VENDOR>"), "{text}");
+    }
+
+    #[test]
+    fn provider_flags_work_before_and_after_the_command_and_after_wins() {
+        let registry = crate::Registry::builtin();
+        let parse = |args: &[&str]| registry.try_parse_from(args).unwrap();
+        let before = parse(&["mis", "--provider", "hubmis", "--school", "a", "students"]);
+        let after = parse(&["mis", "students", "--provider", "hubmis", "--school", "a"]);
+        assert_eq!(before.provider_args(), after.provider_args());
+        assert_eq!(before.provider.provider.as_deref(), Some("hubmis"));
+        assert_eq!(after.provider.school.as_deref(), Some("a"));
+        let both = parse(&[
+            "mis",
+            "--provider",
+            "hubmis",
+            "--base-url",
+            "http://127.0.0.1:1",
+            "doctor",
+            "--provider",
+            "go4schools",
+        ]);
+        let args = both.provider_args();
+        assert_eq!(args.provider.as_deref(), Some("go4schools"), "after wins");
+        assert_eq!(args.base_url.as_deref(), Some("http://127.0.0.1:1"));
+        // A value after the command is checked against the registry as well.
+        let e = registry
+            .try_parse_from(["mis", "students", "--provider", "sims"])
+            .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        // Without the registry (plain clap), the flags are merged at dispatch.
+        let cli = Cli::try_parse_from(["mis", "sandbox", "--provider", "hubmis"]).unwrap();
+        assert_eq!(cli.provider.provider, None);
+        assert_eq!(cli.provider_args().provider.as_deref(), Some("hubmis"));
+    }
+
+    #[test]
+    fn purge_takes_its_own_school() {
+        let cli = crate::Registry::builtin()
+            .try_parse_from([
+                "mis", "sync", "purge", "--school", "Oak", "--out", "sqlite:x",
+            ])
+            .unwrap();
+        let Command::Sync {
+            action: Some(SyncAction::Purge { school, out }),
+            ..
+        } = cli.command
+        else {
+            panic!("not purge: {:?}", cli.command);
+        };
+        assert_eq!((school.as_str(), out.as_str()), ("Oak", "sqlite:x"));
+        let e = crate::Registry::builtin()
+            .try_parse_from(["mis", "sync", "purge", "--out", "sqlite:x"])
+            .unwrap_err();
+        assert_eq!(e.exit_code(), 2, "--school is required");
     }
 
     #[test]

@@ -10,10 +10,22 @@
 //! - [`output`]: `table`, `json`, `jsonl` and `csv`, implemented once for any record type.
 //! - [`exit`]: the error type and the exit code of each error kind.
 //! - [`store`]: the normalised tables in SQLite or PostgreSQL (demo and sync).
+//!
+//! # Features
+//!
+//! Both on by default; without them (`--no-default-features`) `mis` is slim: queries,
+//! `mis sync` to SQLite, `mis doctor`, completions. A command whose feature is off fails
+//! with a message naming the feature and exit code 3 (unsupported).
+//!
+//! - `sandbox`: the vendor emulators, for `mis demo` and `mis sandbox`.
+//! - `postgres`: `--out postgres://…` (TLS by rustls, `sslmode` honoured) and the sync
+//!   queue (`mis sync enqueue`, `work`, `status`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod cli;
 pub mod collect;
+#[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod demo;
 pub mod doctor;
 pub mod exit;

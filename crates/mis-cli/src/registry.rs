@@ -2,10 +2,11 @@
 //!
 //! An entry pairs a vendor crate's [`VendorDescriptor`] (id, name, credential variables,
 //! capabilities, how to open a provider) with the emulator that stands in for the vendor
-//! ([`EmulatorDescriptor`]). Everything that lists vendors reads the registry: the
-//! `--provider` values and their help, the environment section of `--help`, `mis
-//! capabilities`, `mis sandbox`, `mis demo`, `mis sync` and the workspace's cross-vendor
-//! tests. Adding a vendor is one line in [`BUILTIN`].
+//! (`mis_sandbox::EmulatorDescriptor`, with the `sandbox` feature only: a slim build has the
+//! client half alone). Everything that lists vendors reads the registry: the `--provider`
+//! values and their help, the environment section of `--help`, `mis capabilities`, `mis
+//! sandbox`, `mis demo`, `mis sync` and the workspace's cross-vendor tests. Adding a vendor is
+//! one line in [`BUILTIN`].
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -14,28 +15,38 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{CommandFactory, FromArgMatches};
 use mis_core::{Error, Result, VendorId};
 use mis_http::VendorDescriptor;
+#[cfg(feature = "sandbox")]
 use mis_sandbox::EmulatorDescriptor;
-use mis_sandbox::emulator as emu;
 
 use crate::cli::Cli;
 
-/// One vendor: its client crate's descriptor and its emulator.
+/// One vendor: its client crate's descriptor and (with the `sandbox` feature) its emulator.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
     /// The vendor crate's descriptor.
     pub vendor: &'static VendorDescriptor,
     /// The emulator that serves a synthetic school in the vendor's wire format.
+    #[cfg(feature = "sandbox")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
     pub emulator: &'static EmulatorDescriptor,
 }
 
 impl Entry {
     /// An entry. The two descriptors name the same vendor id (checked by
     /// [`Registry::with`]).
+    #[cfg(feature = "sandbox")]
     pub const fn new(
         vendor: &'static VendorDescriptor,
         emulator: &'static EmulatorDescriptor,
     ) -> Entry {
         Entry { vendor, emulator }
+    }
+
+    /// An entry: a build without the `sandbox` feature has no emulator to pair the vendor
+    /// with (with the feature, `new` takes the emulator as well).
+    #[cfg(not(feature = "sandbox"))]
+    pub const fn new(vendor: &'static VendorDescriptor) -> Entry {
+        Entry { vendor }
     }
 
     /// The vendor id (`hubmis`).
@@ -44,13 +55,28 @@ impl Entry {
     }
 }
 
+/// A built-in entry: the vendor crate's `DESCRIPTOR` and, with the `sandbox` feature, the
+/// emulator module of the same name in `mis_sandbox::emulator`. One macro, so the list of
+/// vendors below is written once for both builds.
+macro_rules! builtin {
+    ($vendor:ident, $emulator:ident) => {
+        Entry {
+            vendor: &$vendor::DESCRIPTOR,
+            // Removed with the field in a build without the feature, before its path is
+            // resolved: a slim build never names `mis_sandbox`.
+            #[cfg(feature = "sandbox")]
+            emulator: &mis_sandbox::emulator::$emulator::EMULATOR,
+        }
+    };
+}
+
 /// The vendors built into `mis`, in the order `--help` lists them: one line per vendor.
 pub const BUILTIN: [Entry; 5] = [
-    Entry::new(&mis_classcharts::DESCRIPTOR, &emu::classcharts::EMULATOR),
-    Entry::new(&mis_go4schools::DESCRIPTOR, &emu::go4schools::EMULATOR),
-    Entry::new(&mis_hubmis::DESCRIPTOR, &emu::hubmis::EMULATOR),
-    Entry::new(&mis_classe365::DESCRIPTOR, &emu::classe365::EMULATOR),
-    Entry::new(&mis_managebac::DESCRIPTOR, &emu::managebac::EMULATOR),
+    builtin!(mis_classcharts, classcharts),
+    builtin!(mis_go4schools, go4schools),
+    builtin!(mis_hubmis, hubmis),
+    builtin!(mis_classe365, classe365),
+    builtin!(mis_managebac, managebac),
 ];
 
 /// A list of vendors, each once.
@@ -80,6 +106,7 @@ impl Registry {
     /// registered: entries are constants written by a programmer, so either is a bug in the
     /// program, not an input to report.
     pub fn with(mut self, entry: Entry) -> Registry {
+        #[cfg(feature = "sandbox")]
         assert_eq!(
             entry.vendor.id, entry.emulator.id,
             "a registry entry pairs a vendor with its own emulator"
@@ -142,22 +169,32 @@ impl Registry {
     }
 
     /// The `mis` command line with this registry's vendors: `--provider` accepts their ids
-    /// (each shown with its summary) and `--help` lists their credential variables.
+    /// (each shown with its summary), before the command and after each command that takes
+    /// it, and `--help` lists their credential variables.
     pub fn command(&self) -> clap::Command {
         let values: Vec<PossibleValue> = self
             .entries
             .iter()
             .map(|e| PossibleValue::new(e.id().as_str()).help(e.vendor.summary))
             .collect();
+        let parser = PossibleValuesParser::new(values);
         Cli::command()
-            .mut_arg("provider", |arg| {
-                arg.value_parser(PossibleValuesParser::new(values))
+            .mut_arg("provider", |arg| arg.value_parser(parser.clone()))
+            .mut_subcommands(|sub| {
+                // Only the commands that open a provider have the flag (`sync` has not).
+                if sub.get_arguments().any(|a| a.get_id() == "provider") {
+                    sub.mut_arg("provider", |arg| arg.value_parser(parser.clone()))
+                } else {
+                    sub
+                }
             })
             .after_help(self.environment_help())
     }
 
     /// Parses a command line (the program name first) against this registry. A clap error
     /// covers usage errors and `--help`/`--version` (print it with `error.print()`).
+    /// [`Cli::provider`] holds the provider flags in effect ([`Cli::provider_args`]), given
+    /// before or after the command.
     pub fn try_parse_from<I, T>(&self, args: I) -> std::result::Result<Cli, clap::Error>
     where
         I: IntoIterator<Item = T>,
@@ -165,7 +202,10 @@ impl Registry {
     {
         let mut command = self.command();
         let matches = command.try_get_matches_from_mut(args)?;
-        Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+        let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
+        // `cli.provider` then holds the flags in effect wherever they were given.
+        cli.provider = cli.provider_args();
+        Ok(cli)
     }
 
     /// Parses the process's command line, exiting with clap's message and code on a usage
@@ -227,15 +267,18 @@ mod tests {
                 "managebac"
             ]
         );
-        for entry in registry.entries() {
-            assert_eq!(entry.vendor.id, entry.emulator.id);
+        #[cfg(feature = "sandbox")]
+        {
+            for entry in registry.entries() {
+                assert_eq!(entry.vendor.id, entry.emulator.id);
+            }
+            // The sandbox's table and the registry list the same emulators.
+            let mut emulators: Vec<_> = mis_sandbox::EMULATORS.iter().map(|e| e.id).collect();
+            let mut registered: Vec<_> = registry.entries().iter().map(|e| e.id()).collect();
+            emulators.sort();
+            registered.sort();
+            assert_eq!(emulators, registered);
         }
-        // The sandbox's table and the registry list the same emulators.
-        let mut emulators: Vec<_> = mis_sandbox::EMULATORS.iter().map(|e| e.id).collect();
-        let mut registered: Vec<_> = registry.entries().iter().map(|e| e.id()).collect();
-        emulators.sort();
-        registered.sort();
-        assert_eq!(emulators, registered);
     }
 
     #[test]

@@ -15,6 +15,8 @@ use mis_core::{
 };
 use serde::{Deserialize, Serialize};
 
+#[cfg(not(feature = "postgres"))]
+use crate::cli::SyncAction;
 use crate::cli::{Cli, Command};
 use crate::exit::CliError;
 use crate::output::{Format, write_records, write_stream};
@@ -49,26 +51,28 @@ impl Query {
             | Command::Sandbox { .. }
             | Command::Sync { .. }
             | Command::Completions { .. } => return Ok(None),
-            Command::Students => Query::Students(StudentQuery::new()),
-            Command::Attendance { range, student } => {
+            Command::Students { .. } => Query::Students(StudentQuery::new()),
+            Command::Attendance { range, student, .. } => {
                 let mut q = AttendanceQuery::new(range.parse()?);
                 if let Some(id) = student {
                     q = q.student(id.as_str());
                 }
                 Query::Attendance(q)
             }
-            Command::AttendanceSummary { range } => {
+            Command::AttendanceSummary { range, .. } => {
                 Query::AttendanceSummary(AttendanceQuery::new(range.parse()?))
             }
-            Command::Timetable { range, student } => {
+            Command::Timetable { range, student, .. } => {
                 let mut q = TimetableQuery::new(range.parse()?);
                 if let Some(id) = student {
                     q = q.student(id.as_str());
                 }
                 Query::Timetable(q)
             }
-            Command::Behaviour { range } => Query::Behaviour(BehaviourQuery::new(range.parse()?)),
-            Command::Capabilities => Query::Capabilities,
+            Command::Behaviour { range, .. } => {
+                Query::Behaviour(BehaviourQuery::new(range.parse()?))
+            }
+            Command::Capabilities { .. } => Query::Capabilities,
         };
         Ok(Some(query))
     }
@@ -126,10 +130,10 @@ pub async fn run_in<W: Write>(
 ) -> Result<(), CliError> {
     let Some(query) = Query::from_command(&cli.command)? else {
         return match &cli.command {
-            Command::Doctor { date } => {
+            Command::Doctor { date, .. } => {
                 let date = parse_day(date.as_deref())?;
-                crate::doctor::run_one(registry, &cli.provider, date, cli.format, cli.quiet, out)
-                    .await
+                let provider = cli.provider_args();
+                crate::doctor::run_one(registry, &provider, date, cli.format, cli.quiet, out).await
             }
             Command::Sync {
                 action: Some(crate::cli::SyncAction::Doctor { config, date }),
@@ -141,12 +145,13 @@ pub async fn run_in<W: Write>(
             _ => Ok(run_tool(registry, cli, out).await?),
         };
     };
-    if query == Query::Capabilities && cli.provider.provider.is_none() {
+    let provider_args = cli.provider_args();
+    if query == Query::Capabilities && provider_args.provider.is_none() {
         // No provider chosen: the matrix of every vendor.
         write_records(registry.capability_matrix(), cli.format, out)?;
         return Ok(());
     }
-    let provider = open_provider(registry, &cli.provider)?;
+    let provider = open_provider(registry, &provider_args)?;
     let query = query.with_diagnostics(diagnostics.clone());
     run_query(provider, query, cli.format, out).await
 }
@@ -201,6 +206,19 @@ pub fn capability_rows(capabilities: &Capabilities) -> Vec<CapabilityRow> {
         .collect()
 }
 
+/// The error of a command whose Cargo feature this `mis` was built without: `Unsupported`
+/// (exit code 3), naming the command and the feature, so a slim build explains itself
+/// instead of failing as if the command did not exist.
+pub fn not_built(command: &str, feature: &str) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        format!(
+            "{command}: this mis was built without the \"{feature}\" feature (it is on by \
+             default: build or install mis-cli without --no-default-features)"
+        ),
+    )
+}
+
 /// `--date` of `mis doctor`, named in the error.
 fn parse_day(date: Option<&str>) -> mis_core::Result<Option<jiff::civil::Date>> {
     date.map(|d| mis_core::query::parse_date("--date", d))
@@ -210,47 +228,67 @@ fn parse_day(date: Option<&str>) -> mis_core::Result<Option<jiff::civil::Date>> 
 /// The commands that are not a provider query: `demo`, `sandbox`, `sync`.
 async fn run_tool<W: Write>(registry: &Registry, cli: &Cli, out: &mut W) -> mis_core::Result<()> {
     match &cli.command {
+        #[cfg(feature = "sandbox")]
         Command::Demo => {
             crate::demo::run(registry, out, crate::demo::DEMO_DB, crate::demo::DEMO_SIZE).await?;
             Ok(())
         }
+        #[cfg(not(feature = "sandbox"))]
+        Command::Demo => Err(not_built("mis demo", "sandbox")),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut registry.command(), "mis", out);
             Ok(())
         }
-        Command::Sandbox { port, options } => {
-            let Some(id) = cli.provider.provider.as_deref() else {
+        #[cfg(not(feature = "sandbox"))]
+        Command::Sandbox { .. } => Err(not_built("mis sandbox", "sandbox")),
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox { port, options, .. } => {
+            let Some(id) = cli.provider_args().provider else {
                 return Err(Error::invalid_input(format!(
                     "mis sandbox needs --provider ({})",
                     registry.ids().join(", ")
                 )));
             };
-            let entry = registry.lookup(id)?;
+            let entry = registry.lookup(&id)?;
             crate::sandbox_cmd::run(entry, port.unwrap_or(0), options, out).await
         }
         Command::Sync {
-            action: Some(crate::cli::SyncAction::Purge { out: url }),
+            action: Some(crate::cli::SyncAction::Purge { out: url, school }),
             ..
-        } => {
-            let Some(school) = cli.provider.school.as_deref() else {
-                return Err(Error::invalid_input(
-                    "mis sync purge needs --school NAME (the name in the sync config)",
-                ));
-            };
-            crate::sync::purge(url, school, out).await
-        }
+        } => crate::sync::purge(url, school, out).await,
+        #[cfg(feature = "postgres")]
         Command::Sync {
             action: Some(crate::cli::SyncAction::Enqueue(args)),
             ..
         } => crate::sync::worker::enqueue(args, cli.format, out).await,
+        #[cfg(feature = "postgres")]
         Command::Sync {
             action: Some(crate::cli::SyncAction::Work(args)),
             ..
         } => crate::sync::worker::work(args, cli.format, out).await,
+        #[cfg(feature = "postgres")]
         Command::Sync {
             action: Some(crate::cli::SyncAction::Status { out: url }),
             ..
         } => crate::sync::worker::status(url, cli.format, out).await,
+        // The queue lives in PostgreSQL: without its driver these commands cannot run.
+        #[cfg(not(feature = "postgres"))]
+        Command::Sync {
+            action:
+                Some(
+                    action @ (SyncAction::Enqueue(_)
+                    | SyncAction::Work(_)
+                    | SyncAction::Status { .. }),
+                ),
+            ..
+        } => Err(not_built(
+            match action {
+                SyncAction::Enqueue(_) => "mis sync enqueue",
+                SyncAction::Work(_) => "mis sync work",
+                _ => "mis sync status",
+            },
+            "postgres",
+        )),
         Command::Sync {
             config: Some(config),
             out: Some(url),
@@ -540,15 +578,18 @@ mod tests {
 
     #[tokio::test]
     async fn tool_commands_check_their_input_in_one_line() {
-        let e = run(
-            &parse(&["sandbox", "--port", "0"]),
-            &mut Vec::new(),
-            &Diagnostics::new(),
-        )
-        .await
-        .unwrap_err();
-        assert_eq!(e.exit_code(), crate::exit::INVALID_INPUT);
-        assert!(e.to_string().contains("--provider"), "{e}");
+        #[cfg(feature = "sandbox")]
+        {
+            let e = run(
+                &parse(&["sandbox", "--port", "0"]),
+                &mut Vec::new(),
+                &Diagnostics::new(),
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(e.exit_code(), crate::exit::INVALID_INPUT);
+            assert!(e.to_string().contains("--provider"), "{e}");
+        }
         let e = run(
             &parse(&[
                 "sync",
@@ -564,6 +605,75 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.exit_code(), crate::exit::INVALID_INPUT);
         assert!(e.to_string().contains("--config"), "{e}");
+    }
+
+    /// The one-line error of `args`, and its exit code.
+    #[cfg(not(all(feature = "sandbox", feature = "postgres")))]
+    async fn failure(args: &[&str]) -> (String, u8) {
+        let e = run(&parse(args), &mut Vec::new(), &Diagnostics::new())
+            .await
+            .unwrap_err();
+        (e.with_causes(), e.exit_code())
+    }
+
+    /// A slim build (`--no-default-features`) names the feature a command needs, with the
+    /// unsupported exit code: the flags still parse, so it is not a usage error.
+    #[cfg(not(feature = "sandbox"))]
+    #[tokio::test]
+    async fn without_the_sandbox_feature_demo_and_sandbox_name_it() {
+        for (args, command) in [
+            (&["demo"][..], "mis demo"),
+            (
+                &["sandbox", "--provider", "hubmis", "--port", "0"],
+                "mis sandbox",
+            ),
+        ] {
+            let (line, code) = failure(args).await;
+            assert_eq!(code, crate::exit::UNSUPPORTED, "{line}");
+            assert!(
+                line.starts_with(&format!(
+                    "{command}: this mis was built without the \"sandbox\" feature"
+                )),
+                "{line}"
+            );
+        }
+    }
+
+    /// As above, for the PostgreSQL driver and the queue that lives in it.
+    #[cfg(not(feature = "postgres"))]
+    #[tokio::test]
+    async fn without_the_postgres_feature_the_queue_and_postgres_out_name_it() {
+        let url = "postgres://mis@127.0.0.1:1/mis";
+        for (args, command) in [
+            (
+                &["sync", "enqueue", "--config", "trust.toml", "--out", url][..],
+                "mis sync enqueue",
+            ),
+            (&["sync", "work", "--out", url], "mis sync work"),
+            (&["sync", "status", "--out", url], "mis sync status"),
+        ] {
+            let (line, code) = failure(args).await;
+            assert_eq!(code, crate::exit::UNSUPPORTED, "{line}");
+            assert!(
+                line.starts_with(&format!(
+                    "{command}: this mis was built without the \"postgres\" feature"
+                )),
+                "{line}"
+            );
+        }
+        let Err(e) = crate::store::open(url).await else {
+            panic!("postgres:// is refused without the feature");
+        };
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        assert!(
+            e.to_string().contains("without the \"postgres\" feature"),
+            "{e}"
+        );
+        // SQLite is part of every build.
+        let dir = std::env::temp_dir().join(format!("mis-slim-{}.sqlite", std::process::id()));
+        let path = dir.to_string_lossy().into_owned();
+        assert!(crate::store::open(&format!("sqlite:{path}")).await.is_ok());
+        let _ = std::fs::remove_file(&dir);
     }
 
     #[tokio::test]

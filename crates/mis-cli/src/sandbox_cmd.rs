@@ -1,14 +1,25 @@
 //! `mis sandbox`: one vendor emulator in the foreground, and the environment that points a
 //! client at it (also what `mis demo` uses to open its providers).
+//!
+//! The flags ([`SandboxOptions`]) are part of every build, so `mis sandbox --help` reads the
+//! same everywhere; running the emulator needs the `sandbox` feature (without it, `mis
+//! sandbox` says so and exits with 3, unsupported).
 
+#[cfg(feature = "sandbox")]
 use std::collections::BTreeMap;
+#[cfg(feature = "sandbox")]
 use std::io::Write;
+#[cfg(feature = "sandbox")]
 use std::sync::Arc;
 
+#[cfg(feature = "sandbox")]
 use mis_core::{Error, ErrorKind, Result};
+#[cfg(feature = "sandbox")]
 use mis_sandbox::school::RecordRange;
+#[cfg(feature = "sandbox")]
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, SchoolOptions};
 
+#[cfg(feature = "sandbox")]
 use crate::registry::Entry;
 
 /// The seed of the school `mis sandbox` serves by default.
@@ -49,6 +60,8 @@ impl Default for SandboxOptions {
     }
 }
 
+#[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 impl SandboxOptions {
     /// The generator options these flags ask for.
     pub fn school_options(&self) -> SchoolOptions {
@@ -96,11 +109,15 @@ impl SandboxOptions {
 /// The environment a client needs to use `sandbox`: `MIS_<VENDOR>_BASE_URL` and one
 /// `MIS_<VENDOR>_<NAME>` per credential (`MIS_HUBMIS_CLIENT_ID`, `MIS_GO4SCHOOLS_API_KEY`…),
 /// the same names `mis` reads for the real vendor.
+#[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub fn sandbox_env(sandbox: &Sandbox) -> BTreeMap<String, String> {
     sandbox.env()
 }
 
 /// Starts `entry`'s emulator over the school `options` describe on `port` (0: any).
+#[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub async fn start(entry: &Entry, port: u16, options: &SandboxOptions) -> Result<Sandbox> {
     let school = Arc::new(options.school()?);
     Sandbox::start_emulator(
@@ -128,6 +145,8 @@ pub async fn start(entry: &Entry, port: u16, options: &SandboxOptions) -> Result
 ///
 /// These are sandbox credentials, made up for the synthetic school, so printing them is the
 /// point (a real credential is never printed anywhere in `mis`).
+#[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub async fn run(
     entry: &Entry,
     port: u16,
@@ -156,7 +175,7 @@ pub async fn run(
     Ok(())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sandbox"))]
 mod tests {
     use clap::Parser;
 

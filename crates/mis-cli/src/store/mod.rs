@@ -43,8 +43,11 @@
 
 mod batch;
 pub mod migrate;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub mod tls;
 
 use async_trait::async_trait;
@@ -194,13 +197,16 @@ pub trait Backend: Send {
 
 /// Opens `sqlite:PATH` (or a bare path) or `postgres://…` and migrates the schema.
 ///
+/// `postgres://…` needs the `postgres` feature: without it the URL is refused as
+/// `Unsupported`, naming the feature.
+///
 /// A new SQLite file is created readable by its owner only (0600): it holds pupils' personal
 /// data. SQLite runs in WAL mode with a busy timeout, so a reader holding the file open does
 /// not fail the sync.
 pub async fn open(url: &str) -> Result<Store> {
     let backend: Box<dyn Backend> =
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Box::new(postgres::Postgres::connect(url).await?)
+            postgres_backend(url).await?
         } else if let Some((scheme, _)) = url.split_once("://") {
             // `mysql://…` is not a file name: say what is supported instead of creating a
             // SQLite file called `mysql:`.
@@ -215,6 +221,22 @@ pub async fn open(url: &str) -> Result<Store> {
             Box::new(sqlite::Sqlite::open(path)?)
         };
     Store::with_backend(backend).await
+}
+
+/// The PostgreSQL back end for `url`.
+#[cfg(feature = "postgres")]
+async fn postgres_backend(url: &str) -> Result<Box<dyn Backend>> {
+    Ok(Box::new(postgres::Postgres::connect(url).await?))
+}
+
+/// Without the `postgres` feature there is no PostgreSQL driver: say which feature is
+/// missing rather than taking the URL for a file name.
+#[cfg(not(feature = "postgres"))]
+async fn postgres_backend(_url: &str) -> Result<Box<dyn Backend>> {
+    Err(Error::new(
+        mis_core::ErrorKind::Unsupported,
+        "--out postgres://…: this mis was built without the \"postgres\" feature",
+    ))
 }
 
 /// A database holding schools' normalised data.
