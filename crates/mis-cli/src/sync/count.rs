@@ -1,13 +1,15 @@
-//! Counting one school's vendor requests, for the report.
+//! Counting one school's vendor requests, for the report and the progress line.
 //!
 //! Every HTTP response a vendor client receives (sign-in, retries and throttled attempts
 //! included, as the vendor counts them) is one `received` event of mis-http's transport.
 //! Each school's read runs under its own `tracing` dispatcher whose layer counts those
-//! events, so concurrent schools never mix their counts. The dispatcher also
-//! writes logs as `mis` does (stderr, `RUST_LOG`, off by default), so logging is unchanged.
+//! events, so concurrent schools never mix their counts. The same layer notes when the
+//! client's rate gate is closed by a vendor's wait hint (the gate's `wait_ms` event), so the
+//! progress line can say until when the school waits. The dispatcher also writes logs as
+//! `mis` does (stderr, `RUST_LOG`, off by default), so logging is unchanged.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use tracing::field::{Field, Visit};
 use tracing::{Dispatch, Event, Subscriber};
@@ -16,19 +18,43 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 
 /// A shared request counter: every response, and those that were not a success (429s,
-/// expired tokens, 404s, 5xx).
+/// expired tokens, 404s, 5xx); and when a vendor's wait hint last said to pause until.
 #[derive(Debug, Clone, Default)]
-pub struct Requests(Arc<[AtomicU64; 2]>);
+pub struct Requests(Arc<Counts>);
+
+#[derive(Debug, Default)]
+struct Counts {
+    sent: AtomicU64,
+    failed: AtomicU64,
+    /// The end of the latest wait hint, in milliseconds since the Unix epoch (0: none yet).
+    paused_until_ms: AtomicI64,
+}
 
 impl Requests {
     /// Requests so far.
     pub fn get(&self) -> u64 {
-        self.0[0].load(Ordering::Relaxed)
+        self.0.sent.load(Ordering::Relaxed)
     }
 
     /// Requests so far that were not answered with a success.
     pub fn failed(&self) -> u64 {
-        self.0[1].load(Ordering::Relaxed)
+        self.0.failed.load(Ordering::Relaxed)
+    }
+
+    /// Until when a vendor's wait hint holds this school's requests back, if it still does
+    /// at `now`.
+    pub fn paused_until(&self, now: jiff::Timestamp) -> Option<jiff::Timestamp> {
+        let until = self.0.paused_until_ms.load(Ordering::Relaxed);
+        let until = jiff::Timestamp::from_millisecond(until).ok()?;
+        (until > now).then_some(until)
+    }
+
+    /// Records a wait of `wait_ms` from now (a later end wins: the gate stays closed for the
+    /// longest hint).
+    fn pause(&self, wait_ms: u64) {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let until = now.saturating_add(i64::try_from(wait_ms).unwrap_or(i64::MAX));
+        self.0.paused_until_ms.fetch_max(until, Ordering::Relaxed);
     }
 
     /// A dispatcher that counts into this counter and logs like `mis`.
@@ -50,37 +76,53 @@ struct CountLayer(Requests);
 
 impl<S: Subscriber> Layer<S> for CountLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        if event.metadata().target() != "mis_http::transport" {
+        let target = event.metadata().target();
+        if target == "mis_http::gate" {
+            // "rate gate closed by a server wait hint", with the pause in `wait_ms`.
+            let mut fields = Received::default();
+            event.record(&mut fields);
+            if let Some(wait_ms) = fields.wait_ms {
+                self.0.pause(wait_ms);
+            }
+            return;
+        }
+        if target != "mis_http::transport" {
             return;
         }
         let mut received = Received::default();
         event.record(&mut received);
         if received.received {
-            self.0.0[0].fetch_add(1, Ordering::Relaxed);
+            self.0.0.sent.fetch_add(1, Ordering::Relaxed);
             if !(200..300).contains(&received.status) {
-                self.0.0[1].fetch_add(1, Ordering::Relaxed);
+                self.0.0.failed.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
 }
 
-/// Whether an event's message is `received`, and its status.
+/// Whether an event's message is `received`, and its status; a gate event's `wait_ms`.
 #[derive(Default)]
 struct Received {
     received: bool,
     status: u64,
+    wait_ms: Option<u64>,
 }
 
 impl Visit for Received {
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if field.name() == "status" {
-            self.status = value;
+        match field.name() {
+            "status" => self.status = value,
+            "wait_ms" => self.wait_ms = Some(value),
+            _ => {}
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if field.name() == "status" {
-            self.status = u64::try_from(value).unwrap_or(0);
+        let value = u64::try_from(value).unwrap_or(0);
+        match field.name() {
+            "status" => self.status = value,
+            "wait_ms" => self.wait_ms = Some(value),
+            _ => {}
         }
     }
 
@@ -94,5 +136,32 @@ impl Visit for Received {
         if field.name() == "message" && format!("{value:?}") == "received" {
             self.received = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_are_counted_and_a_gate_wait_hint_is_remembered() {
+        let requests = Requests::default();
+        tracing::dispatcher::with_default(&requests.dispatch(), || {
+            tracing::trace!(target: "mis_http::transport", operation = "x", status = 200u16, "received");
+            tracing::trace!(target: "mis_http::transport", operation = "x", status = 429u16, "received");
+            tracing::trace!(target: "mis_http::transport", attempt = 1u32, "sending");
+            tracing::debug!(target: "mis_http::gate", wait_ms = 30_000u64, "rate gate closed by a server wait hint");
+        });
+        assert_eq!((requests.get(), requests.failed()), (2, 1));
+        let now = jiff::Timestamp::now();
+        let until = requests.paused_until(now).expect("paused");
+        let ahead = until.duration_since(now).as_secs_f64();
+        assert!((29.0..=30.0).contains(&ahead), "{ahead}");
+        // Once the pause is over, nothing is shown.
+        let later = now
+            .checked_add(jiff::SignedDuration::from_secs(31))
+            .unwrap();
+        assert_eq!(requests.paused_until(later), None);
+        assert_eq!(Requests::default().paused_until(now), None);
     }
 }

@@ -43,6 +43,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant as Clock;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -314,9 +315,57 @@ impl Rows {
     }
 }
 
-async fn collect<T>(s: BoxStream<'static, Result<T>>) -> Result<Vec<T>> {
-    s.try_collect().await
+/// Collects a unit's records, counting each into `read` as it arrives (the progress line).
+async fn collect<T>(s: BoxStream<'static, Result<T>>, read: &AtomicU64) -> Result<Vec<T>> {
+    s.inspect_ok(|_| {
+        read.fetch_add(1, Ordering::Relaxed);
+    })
+    .try_collect()
+    .await
 }
+
+/// One school's counts as they change, for its progress line: the entity being read, its
+/// rows read and written so far, and the requests (and wait hints) of the school's client.
+#[derive(Debug, Default)]
+struct Live {
+    requests: count::Requests,
+    entity: std::sync::Mutex<Option<&'static str>>,
+    read: AtomicU64,
+    written: AtomicU64,
+}
+
+impl Live {
+    /// Starts counting `entity`'s rows from zero.
+    fn start(&self, entity: &'static str) {
+        *self
+            .entity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(entity);
+        self.read.store(0, Ordering::Relaxed);
+        self.written.store(0, Ordering::Relaxed);
+    }
+
+    /// What the progress line shows now (a wait's end in the local time zone).
+    fn status(&self) -> crate::progress::SchoolStatus {
+        let now = jiff::Timestamp::now();
+        crate::progress::SchoolStatus {
+            entity: *self
+                .entity
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            read: self.read.load(Ordering::Relaxed),
+            written: self.written.load(Ordering::Relaxed),
+            requests: self.requests.get(),
+            waiting_until: self
+                .requests
+                .paused_until(now)
+                .map(|until| until.to_zoned_datetime(jiff::tz::TimeZone::system()).time()),
+        }
+    }
+}
+
+/// How often a visible progress line is redrawn with the latest counts.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl Ctx<'_> {
     async fn school_with_progress(
@@ -324,22 +373,50 @@ impl Ctx<'_> {
         school: &SchoolConfig,
         bar: indicatif::ProgressBar,
     ) -> SchoolReport {
-        let report = self.school(school).await;
-        bar.finish_with_message(match &report.error {
-            None => format!(
-                "{} rows written, {} deleted, {} requests",
-                report.rows_written(),
-                report.rows_deleted(),
-                report.requests
-            ),
-            Some(_) => "failed".to_string(),
-        });
+        let live = Live::default();
+        let work = self.school_live(school, &live);
+        let report = if bar.is_hidden() {
+            // No terminal: no line to keep up to date.
+            work.await
+        } else {
+            let mut work = std::pin::pin!(work);
+            let mut redraw = tokio::time::interval(PROGRESS_EVERY);
+            loop {
+                tokio::select! {
+                    report = &mut work => break report,
+                    _ = redraw.tick() => {
+                        bar.set_message(crate::progress::Progress::message(
+                            &school.name,
+                            &live.status(),
+                        ));
+                    }
+                }
+            }
+        };
+        bar.finish_with_message(format!(
+            "{}: {}",
+            school.name,
+            match &report.error {
+                None => format!(
+                    "{} rows written, {} deleted, {} requests",
+                    report.rows_written(),
+                    report.rows_deleted(),
+                    report.requests
+                ),
+                Some(_) => "failed".to_string(),
+            }
+        ));
         report
     }
 
     /// Runs one school and records its report; never fails (the report says how it went).
     async fn school(&self, school: &SchoolConfig) -> SchoolReport {
-        let requests = count::Requests::default();
+        self.school_live(school, &Live::default()).await
+    }
+
+    /// [`Ctx::school`], counting into `live` as it goes.
+    async fn school_live(&self, school: &SchoolConfig, live: &Live) -> SchoolReport {
+        let requests = &live.requests;
         let started = jiff::Timestamp::now();
         let clock = Clock::now();
         let mut report = SchoolReport {
@@ -359,7 +436,7 @@ impl Ctx<'_> {
             error: None,
         };
         let outcome = self
-            .school_inner(school, &mut report, &requests)
+            .school_inner(school, &mut report, live)
             .with_subscriber(requests.dispatch())
             .await;
         report.requests = requests.get();
@@ -392,8 +469,9 @@ impl Ctx<'_> {
         &self,
         school: &SchoolConfig,
         report: &mut SchoolReport,
-        requests: &count::Requests,
+        live: &Live,
     ) -> Result<()> {
+        let requests = &live.requests;
         let vendor = school.vendor().ok_or_else(|| {
             Error::invalid_input(format!("unknown provider {:?}", school.provider.get_ref()))
         })?;
@@ -443,8 +521,16 @@ impl Ctx<'_> {
                 continue;
             }
             report.entities[i].status = "running".into();
+            live.start(entity);
             let result = self
-                .entity(school, vendor, &provider, &plan, &mut report.entities[i])
+                .entity(
+                    school,
+                    vendor,
+                    &provider,
+                    &plan,
+                    &mut report.entities[i],
+                    live,
+                )
                 .await;
             report.entities[i].requests = requests.get() - before;
             report.entities[i].requests_failed = requests.failed() - failed_before;
@@ -761,6 +847,7 @@ impl Ctx<'_> {
         provider: &Arc<dyn MisProvider>,
         plan: &Plan,
         report: &mut EntityReport,
+        live: &Live,
     ) -> Result<()> {
         let entity = report.entity;
         let done = self
@@ -796,7 +883,7 @@ impl Ctx<'_> {
                 lease.check()?;
             }
             let diagnostics = Diagnostics::new();
-            let read = read_unit(provider, entity, unit.as_ref(), &diagnostics).await;
+            let read = read_unit(provider, entity, unit.as_ref(), &diagnostics, &live.read).await;
             let rows = match read {
                 Ok(rows) => Some(rows),
                 Err(e) if e.kind() == ErrorKind::Unsupported => {
@@ -840,6 +927,7 @@ impl Ctx<'_> {
                 )
                 .await?;
             report.rows_written += written;
+            live.written.fetch_add(written, Ordering::Relaxed);
             report.rows_deleted += deleted;
             report.units_done += 1;
         }
@@ -1070,6 +1158,7 @@ async fn read_unit(
     entity: &str,
     unit: Option<&Unit>,
     diagnostics: &Diagnostics,
+    read: &AtomicU64,
 ) -> Result<Rows> {
     let d = diagnostics.clone();
     let range = unit.map(Unit::range);
@@ -1083,6 +1172,7 @@ async fn read_unit(
                         .include_leavers(true)
                         .with_diagnostics(d),
                 ),
+                read,
             )
             .await?,
         ),
@@ -1091,18 +1181,18 @@ async fn read_unit(
             if let Some(id) = student {
                 q = q.student(id);
             }
-            Rows::Marks(collect(provider.attendance(q)).await?)
+            Rows::Marks(collect(provider.attendance(q), read).await?)
         }
         "timetable" => {
             let mut q = TimetableQuery::new(need()?).with_diagnostics(d);
             if let Some(id) = student {
                 q = q.student(id);
             }
-            Rows::Lessons(collect(provider.timetable(q)).await?)
+            Rows::Lessons(collect(provider.timetable(q), read).await?)
         }
         _ => {
             let q = BehaviourQuery::new(need()?).with_diagnostics(d);
-            Rows::Events(collect(provider.behaviour(q)).await?)
+            Rows::Events(collect(provider.behaviour(q), read).await?)
         }
     })
 }
