@@ -217,6 +217,11 @@ impl<T> Cached<T> {
         *self.0.lock().await = None;
     }
 
+    /// Keeps `value`, read now.
+    async fn put(&self, value: Arc<T>) {
+        *self.0.lock().await = Some((Instant::now(), value));
+    }
+
     /// The kept value if younger than `ttl`, without reading.
     async fn peek(&self, ttl: Duration) -> Option<Arc<T>> {
         let slot = self.0.lock().await;
@@ -507,6 +512,55 @@ impl HubmisProvider {
             })
             .try_flatten()
             .boxed()
+    }
+
+    /// The students on roll as `students()` reads them: the kept roster while fresh, else the
+    /// list page by page as the caller takes students (and kept once read to its end), so a
+    /// reader that stops after a few students (`mis doctor`'s first contact) pays for the
+    /// pages it read, not for the whole roll. A failing page ends the stream with its error
+    /// and nothing is kept.
+    fn on_roll_as_read(&self) -> BoxStream<'static, Result<Lenient<wire::Student>>> {
+        let this = self.clone();
+        stream::once(async move {
+            if let Some(roster) = this.state.on_roll.peek(this.state.roster_ttl).await {
+                return stream::iter(
+                    (0..roster.records.len()).map(move |i| Ok(roster.records[i].clone())),
+                )
+                .boxed();
+            }
+            let read = Arc::new(Mutex::new(Some(Vec::new())));
+            let kept = read.clone();
+            let keeper = this.clone();
+            this.walk(EnrolmentStatus::Current)
+                .inspect(move |item| {
+                    let mut read = read.lock().unwrap_or_else(|p| p.into_inner());
+                    match item {
+                        Ok(record) => {
+                            if let Some(records) = read.as_mut() {
+                                records.push(record.clone());
+                            }
+                        }
+                        Err(_) => *read = None,
+                    }
+                })
+                .chain(
+                    stream::once(async move {
+                        let whole = kept.lock().unwrap_or_else(|p| p.into_inner()).take();
+                        if let Some(records) = whole {
+                            let walked = Walked {
+                                records,
+                                lost: None,
+                            };
+                            keeper.state.on_roll.put(Arc::new(walked)).await;
+                        }
+                        None
+                    })
+                    .filter_map(ready),
+                )
+                .boxed()
+        })
+        .flatten()
+        .boxed()
     }
 
     /// The students of one enrolment status, walked once per [`Config::with_roster_ttl`].
@@ -1022,100 +1076,103 @@ impl MisProvider for HubmisProvider {
         let this = self.clone();
         let year = q.year_group.as_deref().map(convert::student::year_key);
         let d = q.diagnostics;
-        let statuses: &[EnrolmentStatus] = if q.include_leavers {
-            &[EnrolmentStatus::Current, EnrolmentStatus::Past]
+        let leavers = if q.include_leavers {
+            self.walk_all(
+                &[EnrolmentStatus::Past],
+                &d,
+                "leavers left out: the past students list is not readable",
+            )
         } else {
-            &[EnrolmentStatus::Current]
+            stream::empty().boxed()
         };
         let seen = Arc::new(std::sync::Mutex::new(HashSet::new()));
-        self.walk_all(
-            statuses,
-            &d,
-            "leavers left out: the past students list is not readable",
-        )
-        .try_filter_map(move |item| {
-            let this = this.clone();
-            let year = year.clone();
-            let d = d.clone();
-            let seen = seen.clone();
-            async move {
-                let list = routes::STUDENTS.operation;
-                let Some(wire) =
-                    mis_http::keep_good(vec![item], &d, VENDOR, list, "student")?.pop()
-                else {
-                    return Ok(None);
-                };
-                let plain = match convert::student::student(&wire, None) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        d.degrade(e, |e| warning(e, list, "student", "student record skipped"))?;
+        self.on_roll_as_read()
+            .chain(leavers)
+            .try_filter_map(move |item| {
+                let this = this.clone();
+                let year = year.clone();
+                let d = d.clone();
+                let seen = seen.clone();
+                async move {
+                    let list = routes::STUDENTS.operation;
+                    let Some(wire) =
+                        mis_http::keep_good(vec![item], &d, VENDOR, list, "student")?.pop()
+                    else {
+                        return Ok(None);
+                    };
+                    let plain = match convert::student::student(&wire, None) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            d.degrade(e, |e| {
+                                warning(e, list, "student", "student record skipped")
+                            })?;
+                            return Ok(None);
+                        }
+                    };
+                    let in_year = |y: &String| {
+                        plain
+                            .year_group
+                            .as_deref()
+                            .map(convert::student::year_key)
+                            .as_ref()
+                            == Some(y)
+                    };
+                    if year.as_ref().is_some_and(|y| !in_year(y)) {
                         return Ok(None);
                     }
-                };
-                let in_year = |y: &String| {
-                    plain
-                        .year_group
-                        .as_deref()
-                        .map(convert::student::year_key)
-                        .as_ref()
-                        == Some(y)
-                };
-                if year.as_ref().is_some_and(|y| !in_year(y)) {
-                    return Ok(None);
-                }
-                // A student who left between the two walks is listed by both.
-                let first = seen
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(plain.id.clone());
-                if !first {
-                    return Ok(None);
-                }
-                report_unreadable_birth_date(&wire, &plain, &d)?;
-                if !this.state.enrolment_details {
-                    return Ok(Some(plain));
-                }
-                let without_upn = |e: Error| {
-                    d.degrade(e, |e| {
-                        warning(
-                            e,
-                            routes::STUDENT_ENROLMENT.operation,
-                            "student",
-                            "student listed without UPN",
-                        )
-                        .student(plain.id.clone())
-                    })
-                };
-                let id = match wire_student_id(wire.id.as_ref()) {
-                    Ok(id) => id,
-                    Err(e) => {
-                        without_upn(e)?;
+                    // A student who left between the two walks is listed by both.
+                    let first = seen
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(plain.id.clone());
+                    if !first {
+                        return Ok(None);
+                    }
+                    report_unreadable_birth_date(&wire, &plain, &d)?;
+                    if !this.state.enrolment_details {
                         return Ok(Some(plain));
                     }
-                };
-                if let Some(known) = this.enrolments.get(&plain.id) {
-                    return convert::student::student(&wire, Some(&known.as_wire())).map(Some);
-                }
-                match this.client.student_enrolment(id).await {
-                    Ok(enrolment) => {
-                        let known = KnownEnrolment::of(&enrolment);
-                        if let Some(k) = &known {
-                            this.enrolments.put(&plain.id, k);
+                    let without_upn = |e: Error| {
+                        d.degrade(e, |e| {
+                            warning(
+                                e,
+                                routes::STUDENT_ENROLMENT.operation,
+                                "student",
+                                "student listed without UPN",
+                            )
+                            .student(plain.id.clone())
+                        })
+                    };
+                    let id = match wire_student_id(wire.id.as_ref()) {
+                        Ok(id) => id,
+                        Err(e) => {
+                            without_upn(e)?;
+                            return Ok(Some(plain));
                         }
-                        let read = known.unwrap_or_else(|| KnownEnrolment {
-                            upn: enrolment.unique_pupil_number.clone(),
-                            candidate_number: enrolment.candidate_number.clone(),
-                        });
-                        convert::student::student(&wire, Some(&read.as_wire())).map(Some)
+                    };
+                    if let Some(known) = this.enrolments.get(&plain.id) {
+                        return convert::student::student(&wire, Some(&known.as_wire())).map(Some);
                     }
-                    Err(e) => {
-                        without_upn(e)?;
-                        Ok(Some(plain))
+                    match this.client.student_enrolment(id).await {
+                        Ok(enrolment) => {
+                            let known = KnownEnrolment::of(&enrolment);
+                            if let Some(k) = &known {
+                                this.enrolments.put(&plain.id, k);
+                            }
+                            let read = known.unwrap_or_else(|| KnownEnrolment {
+                                upn: enrolment.unique_pupil_number.clone(),
+                                candidate_number: enrolment.candidate_number.clone(),
+                            });
+                            convert::student::student(&wire, Some(&read.as_wire())).map(Some)
+                        }
+                        Err(e) => {
+                            without_upn(e)?;
+                            Ok(Some(plain))
+                        }
                     }
                 }
-            }
-        })
-        .boxed()
+            })
+            .boxed()
     }
 
     /// Session marks, one request per student, yielded student by student.
@@ -1301,7 +1358,7 @@ impl MisProvider for HubmisProvider {
     /// the time zone the school set, `None` when it set none. The regional settings hold no
     /// name (that is in "School Communication Details", a second request) and no roll count;
     /// the roll is given when this provider has already walked the list of students on roll
-    /// (any `students()` read does, before its first student), at no request. A refusal (403
+    /// (a `students()` read to its end, or a whole-school attendance read), at no request. A refusal (403
     /// without the settings' scope) is returned as the error it is. What was read also
     /// places the times of later reads (no second request), unless a zone is configured.
     async fn school_profile(&self) -> Result<SchoolProfile> {

@@ -1,6 +1,6 @@
 //! The onboarding faults `mis doctor` must find, read through the provider against the
 //! emulator: the Pastoral module refused (a `PermissionDenied`, never an empty result), the
-//! school's own code `Q` (`unmapped`, until `MIS_HUBMIS_CODE_MAP` maps it), no time zone in
+//! school's own code (`unmapped`, until `MIS_HUBMIS_CODE_MAP` maps it), no time zone in
 //! the school's settings, and an unknown realm (the vendor's refusal, recognised as such).
 
 use std::collections::BTreeMap;
@@ -67,11 +67,19 @@ async fn a_clean_school_names_its_zone_and_every_code_maps() {
         profile.time_zone.as_deref(),
         Some(school.time_zone.as_str())
     );
-    // No roll before the students were read; after the first student, the whole roll.
+    // No roll before the students were read, nor after a few (the list is read as they
+    // are taken); once read to the end, the whole roll.
     assert_eq!(profile.roll, None);
     let mut students = hubmis.students(StudentQuery::new());
     students.try_next().await.unwrap().unwrap();
     drop(students);
+    let profile = hubmis.as_ref().school_profile().await.unwrap();
+    assert_eq!(profile.roll, None);
+    let _: Vec<_> = hubmis
+        .students(StudentQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
     let profile = hubmis.as_ref().school_profile().await.unwrap();
     let on_roll = school.summary().students_on_roll as u64;
     assert_eq!(profile.roll, Some(on_roll));
@@ -128,7 +136,7 @@ async fn a_school_set_up_wrong_is_seen_through_the_provider() {
         .unwrap();
     assert!(!lessons.is_empty());
 
-    // The school's own Q: on the first student's marks and in the code book, unmapped.
+    // The school's own code: on the first student's marks and in the code book, unmapped.
     let marks: Vec<_> = hubmis
         .attendance(AttendanceQuery::new(day).student(first.clone()))
         .try_collect()
@@ -152,10 +160,8 @@ async fn a_school_set_up_wrong_is_seen_through_the_provider() {
     );
 
     // Mapped by the school's setting, the code takes its category on marks and in the book.
-    let mapped = provider(
-        &sandbox,
-        &[(mis_hubmis::config::ENV_CODE_MAP, "Q=authorised_absence")],
-    );
+    let map = format!("{}=authorised_absence", OnboardingFaults::SCHOOL_CODE);
+    let mapped = provider(&sandbox, &[(mis_hubmis::config::ENV_CODE_MAP, &map)]);
     let marks: Vec<_> = mapped
         .attendance(AttendanceQuery::new(day).student(first.clone()))
         .try_collect()

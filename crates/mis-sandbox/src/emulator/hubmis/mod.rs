@@ -64,9 +64,10 @@
 //!
 //! [`OnboardingFaults`](crate::emulator::OnboardingFaults), for `mis doctor` (see
 //! `onboarding.rs`): the disabled module is the **Pastoral module** (its routes answer the
-//! missing-scope 403); the school's own code `Q` ("Quarantine room", flagged
-//! `"is_statutory": false`) replaces the DfE `Q` in the code book and is on every mark of the
-//! first student on roll; the regional settings answer `"timezone": null`. A realm the
+//! missing-scope 403); the school's own code (`OnboardingFaults::SCHOOL_CODE`, "Quarantine
+//! room", flagged `"is_statutory": false`) is in the code book (in place of a DfE entry with
+//! the same letters, if any) and on every mark of the first student on roll; the regional
+//! settings answer `"timezone": null`. A realm the
 //! emulator does not serve gets `403 {"message":"Access to realm … is not granted to this
 //! client."}` (inferred: the reference says only that every call names its realm).
 //!

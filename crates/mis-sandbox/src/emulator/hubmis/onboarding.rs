@@ -4,7 +4,7 @@
 //! | fault | what HUBmis sends |
 //! |---|---|
 //! | `disabled_module` | the **Pastoral module** is not granted to the client: `GET /pastoral/events` and `GET /pastoral/events/{id}` answer Passport's missing-scope 403 (`{"message":"Invalid scope(s) provided."}`), every other route as before |
-//! | `school_code` | the school uses `Q` for a code of its own (`Quarantine room`): the code book's `Q` entry is the school's (`"is_statutory": false`, replacing the DfE entry, or added when the year's book has no `Q`), and every session mark of the first student on roll carries it |
+//! | `school_code` | the school has a code of its own, `OnboardingFaults::SCHOOL_CODE` (`Quarantine room`): the code book holds it with `"is_statutory": false` (in place of a DfE entry with the same letters, if the year's book has one, else after the last entry), and every session mark of the first student on roll carries it |
 //! | `missing_time_zone` | `GET /school/regional-settings` answers `"timezone": null` (nobody set the school's zone) |
 //!
 //! An unknown realm is not a fault of the school: a client naming a realm the emulator does
@@ -17,9 +17,10 @@
 //! student, attendance and timetable scopes keep working.
 //!
 //! Why `is_statutory` (inferred: the reference's code book sample lost its fields): a
-//! school's code book holds the DfE codes and may hold codes the school defined itself; the
-//! same letter can mean something else in a school's book (`Q` was free before August 2024).
-//! A school-defined entry says so with `"is_statutory": false`; the DfE entries do not carry
+//! school's code book holds the DfE codes and may hold codes the school defined itself,
+//! whose letters may even be a DfE code's with another meaning (`Q` was free before August
+//! 2024, when the DfE made it "unable to attend: lack of access arrangements"). A
+//! school-defined entry says so with `"is_statutory": false`; the DfE entries do not carry
 //! the field, so the code book of a school without codes of its own is as before.
 
 use axum::http::StatusCode;
@@ -58,7 +59,8 @@ fn school_code(id: Value) -> Value {
     })
 }
 
-/// The id of `Q` in the code book as served (the DfE entry's, else the one after the last).
+/// The id of the school's code in the code book as served: the id of a DfE entry with the
+/// same letters, else the one after the last.
 fn school_code_id(state: &Hubmis) -> usize {
     let codes = &state.school.attendance_codes;
     codes
@@ -126,7 +128,7 @@ mod tests {
     #[test]
     fn the_school_code_is_a_code_book_entry_that_says_it_is_the_schools() {
         let c = school_code(Value::from(7));
-        assert_eq!(c["code"], "Q");
+        assert_eq!(c["code"], OnboardingFaults::SCHOOL_CODE);
         assert_eq!(c["description"], "Quarantine room");
         assert_eq!(c["is_statutory"], false);
     }
