@@ -514,6 +514,20 @@ impl Client {
         )
     }
 
+    /// [`Client::student_wellbeing_events`], each event decoded on its own (see
+    /// [`Client::students_lenient`]).
+    pub fn student_wellbeing_events_lenient(
+        &self,
+        student_id: u64,
+        filter: &WellbeingFilter,
+    ) -> BoxStream<'static, Result<Lenient<PastoralEvent>>> {
+        self.paged(
+            routes::STUDENT_WELLBEING_EVENTS,
+            vec![id(student_id)],
+            filter.params(),
+        )
+    }
+
     /// "Student: Fetch Academic Structure Data For Students".
     pub async fn student_academic_structure(&self, student_id: u64) -> Result<Vec<Item>> {
         self.list(

@@ -12,7 +12,7 @@
 //! | `students` | the on-roll roster (plus the past roster with `include_leavers`), plus one enrolment record per student whose UPN the [`EnrolmentCache`] does not hold ([`Config::with_enrolment_details`] turns them off) |
 //! | `attendance` | the on-roll roster, plus one per student (or one for a `student_id`: HUBmis has no whole-school attendance route); for a range starting before today also the past roster and one per past student; the code book once, only if a record names its code by id |
 //! | `timetable` | the regional settings once (unless a time zone is configured); for the whole school the staff roster and one calendar per member of staff (with [`Config::with_lessons_without_teacher`] also the student rosters and one calendar per student); for one student, one calendar |
-//! | `behaviour` | the regional settings once, one per page of pastoral events |
+//! | `behaviour` | the regional settings once, one per page of pastoral events (for a `student_id`: one per page of that student's wellbeing events) |
 //!
 //! A list whose first short page is long enough to be a server's page cap costs one page
 //! more, once per list route and provider (see [`Client`]'s paging).
@@ -76,6 +76,7 @@ use tokio::time::Instant;
 
 use crate::client::{
     AttendanceFilter, Client, DateTimeRange, PastoralEventFilter, StaffFilter, StudentFilter,
+    WellbeingFilter,
 };
 use crate::config::{Config, VENDOR, check_time_zone};
 use crate::convert::attendance::needs_code_book;
@@ -1234,29 +1235,47 @@ impl MisProvider for HubmisProvider {
         .boxed()
     }
 
-    /// Pastoral wellbeing events in the range (all students, or one).
+    /// Pastoral wellbeing events in the range: the school's ("Pastoral: Get list of
+    /// Events"), or one student's ("Student: Get list of Wellbeing Events for a specific
+    /// Student").
     fn behaviour(&self, q: BehaviourQuery) -> BoxStream<'static, Result<BehaviourEvent>> {
-        let student = match q.student_id.as_deref().map(parse_student_id).transpose() {
-            Ok(s) => s.map(|n| n.to_string()),
+        let asked = match q.student_id.as_deref().map(parse_student_id).transpose() {
+            Ok(s) => s,
             Err(e) => return stream::once(ready(Err(e))).boxed(),
         };
+        let student = asked.map(|n| n.to_string());
         let this = self.clone();
         let range = q.range;
         let d = q.diagnostics;
         stream::once(async move {
             let tz = this.time_zone_for(&d, "behaviour", "event times").await?;
             let rules = this.state.rules.clone();
-            let operation = routes::PASTORAL_EVENTS.operation;
-            let events = this
-                .client
-                .pastoral_events_lenient(&PastoralEventFilter {
-                    event_type: Some(PastoralType::WellbeingEvent),
-                    date_time: widened(range),
-                    // Events of students who have left since stay in the range's figures
-                    // (the document: "false if not passed").
-                    include_past_students: Some(true),
-                    ..PastoralEventFilter::default()
-                })
+            // One student's: that student's own wellbeing events, not the school's pages
+            // sifted here (a day of a large school's events is several pages).
+            let (operation, events) = match asked {
+                Some(n) => (
+                    routes::STUDENT_WELLBEING_EVENTS.operation,
+                    this.client.student_wellbeing_events_lenient(
+                        n,
+                        &WellbeingFilter {
+                            date_time: widened(range),
+                            ..WellbeingFilter::default()
+                        },
+                    ),
+                ),
+                None => (
+                    routes::PASTORAL_EVENTS.operation,
+                    this.client.pastoral_events_lenient(&PastoralEventFilter {
+                        event_type: Some(PastoralType::WellbeingEvent),
+                        date_time: widened(range),
+                        // Events of students who have left since stay in the range's
+                        // figures (the document: "false if not passed").
+                        include_past_students: Some(true),
+                        ..PastoralEventFilter::default()
+                    }),
+                ),
+            };
+            let events = events
                 .try_filter_map(move |item| {
                     let converted =
                         mis_http::keep_good(vec![item], &d, VENDOR, operation, "behaviour")

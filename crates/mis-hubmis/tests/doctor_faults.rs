@@ -102,6 +102,28 @@ async fn a_clean_school_names_its_zone_and_every_code_maps() {
             .all(|c| c.category != AttendanceCategory::Unmapped),
         "{codes:?}"
     );
+
+    // One student's behaviour (that student's own wellbeing events, one request) is the
+    // school's, sifted to the student.
+    let day = first_day(&school).from();
+    let week = DateRange::new(day, day.checked_add(jiff::ToSpan::days(6)).unwrap()).unwrap();
+    let all: Vec<_> = hubmis
+        .behaviour(BehaviourQuery::new(week))
+        .try_collect()
+        .await
+        .unwrap();
+    let who = all
+        .first()
+        .and_then(|b| b.student_ids.first())
+        .expect("events that week")
+        .clone();
+    let (with, _): (Vec<_>, Vec<_>) = all.into_iter().partition(|b| b.student_ids.contains(&who));
+    let own: Vec<_> = hubmis
+        .behaviour(BehaviourQuery::new(week).student(who))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(own, with);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 //!
 //! | fault | what HUBmis sends |
 //! |---|---|
-//! | `disabled_module` | the **Pastoral module** is not granted to the client: `GET /pastoral/events` and `GET /pastoral/events/{id}` answer Passport's missing-scope 403 (`{"message":"Invalid scope(s) provided."}`), every other route as before |
+//! | `disabled_module` | the **Pastoral module** is not granted to the client: `GET /pastoral/events`, `GET /pastoral/events/{id}` and `GET /students/{id}/wellbeing-events` answer Passport's missing-scope 403 (`{"message":"Invalid scope(s) provided."}`), every other route as before |
 //! | `school_code` | the school has a code of its own, `OnboardingFaults::SCHOOL_CODE` (`Quarantine room`): the code book holds it with `"is_statutory": false` (in place of a DfE entry with the same letters, if the year's book has one, else after the last entry), and every session mark of the first student on roll carries it |
 //! | `missing_time_zone` | `GET /school/regional-settings` answers `"timezone": null` (nobody set the school's zone) |
 //!

@@ -29,6 +29,7 @@
 //! | GET | `/api/v1/academic-years/{id}/terms` | |
 //! | GET | `/api/v1/pastoral/events` | `filter[type]`, `filter[dateTime][from]`, `filter[dateTime][to]`, `filter[category]`, `filter[severity]`, `filter[status]`, `filter[assignedTo]`, `filter[yearGroup]`, `filter[form]`, `filter[includePastStudents]`, `page[number]`, `page[size]` |
 //! | GET | `/api/v1/pastoral/events/{id}` | |
+//! | GET | `/api/v1/students/{id}/wellbeing-events` | `filter[dateTime][from]`, `filter[dateTime][to]`, `filter[category]`, `filter[severity]`, `filter[status]`, `filter[assignedTo]`, `page[number]`, `page[size]` |
 //! | GET | `/api/v1/school/regional-settings` | |
 //!
 //! Students, students/{id}, houses/{id}, year-groups and form-groups honour the optional
@@ -100,6 +101,9 @@ pub const TERMS: &str = "/api/v1/academic-years/{id}/terms";
 pub const PASTORAL_EVENTS: &str = "/api/v1/pastoral/events";
 /// One pastoral event.
 pub const PASTORAL_EVENT: &str = "/api/v1/pastoral/events/{id}";
+/// One student's wellbeing events ("Student: Get list of Wellbeing Events for a specific
+/// Student").
+pub const STUDENT_WELLBEING_EVENTS: &str = "/api/v1/students/{id}/wellbeing-events";
 /// The school's regional settings (time zone).
 pub const REGIONAL_SETTINGS: &str = "/api/v1/school/regional-settings";
 
@@ -185,6 +189,7 @@ pub fn router(state: Arc<Hubmis>) -> Router {
         .route(TERMS, get(terms))
         .route(PASTORAL_EVENTS, get(pastoral_events))
         .route(PASTORAL_EVENT, get(pastoral_event))
+        .route(STUDENT_WELLBEING_EVENTS, get(student_wellbeing_events))
         .route(REGIONAL_SETTINGS, get(regional_settings))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require));
     Router::new()
@@ -568,6 +573,42 @@ async fn pastoral_events(
     Ok(Json(render::pastoral_events(
         &state.school,
         &state.index,
+        &filter,
+        page,
+    )))
+}
+
+/// One student's wellbeing events: the document lists the filters of the school's list
+/// but the type, year group, form and past students (the student is named by the path).
+async fn student_wellbeing_events(
+    State(state): State<Arc<Hubmis>>,
+    Path(id): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Reply {
+    if let Some(forbidden) = onboarding::pastoral_disabled(&state) {
+        return Err(forbidden);
+    }
+    let s = find_student(&state, &id)?;
+    let params = Params(q);
+    params.allow_filters(&["dateTime", "category", "severity", "status", "assignedTo"])?;
+    let tz = state.school.tz();
+    let filter = EventFilter {
+        include_past_students: true,
+        kind: Some("wellbeing_event".to_owned()),
+        from: params.bound("filter[dateTime][from]", &tz)?,
+        to: params.bound("filter[dateTime][to]", &tz)?,
+        category: params.int("filter[category]")?,
+        severity: params.int("filter[severity]")?,
+        status: params.one_of("filter[status]", &["active", "inactive"])?,
+        assigned_to: params.int("filter[assignedTo]")?,
+        year_group: None,
+        form: None,
+    };
+    let page = state.page(&params)?;
+    Ok(Json(render::student_wellbeing_events(
+        &state.school,
+        &state.index,
+        &s.id,
         &filter,
         page,
     )))

@@ -702,6 +702,8 @@ async fn onboarding_faults_show_as_a_school_set_up_wrong_does() {
     let sb = start(FaultPlan::none(), 0.01).await;
     let t = token(&sb).await;
     assert_eq!(get(&sb, &t, "/pastoral/events").await.status, 200);
+    let r = get(&sb, &t, &format!("/students/{}/wellbeing-events", first.id)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let codes = get(&sb, &t, "/attendance/codes").await.body;
     // The book's own entry for the code's letters, if the DfE table has one (`Q` does).
     let dfe_q = q_of(&codes);
@@ -734,7 +736,8 @@ async fn onboarding_faults_show_as_a_school_set_up_wrong_does() {
     };
     let sb = start(plan, 0.01).await;
     let t = token(&sb).await;
-    for path in ["/pastoral/events", "/pastoral/events/1"] {
+    let own = format!("/students/{}/wellbeing-events", first.id);
+    for path in ["/pastoral/events", "/pastoral/events/1", own.as_str()] {
         let r = get(&sb, &t, path).await;
         assert_eq!(r.status, 403, "{path}");
         assert_eq!(r.body, json!({ "message": "Invalid scope(s) provided." }));

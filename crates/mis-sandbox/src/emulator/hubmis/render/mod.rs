@@ -28,7 +28,7 @@ use super::{Positions, int_id};
 use crate::school::School;
 
 pub use attendance::{MarkFilter, attendance, attendance_codes};
-pub use pastoral::{EventFilter, pastoral_event, pastoral_events};
+pub use pastoral::{EventFilter, pastoral_event, pastoral_events, student_wellbeing_events};
 pub use people::{
     StudentFilter, contact, contacts, enrolment, staff, staff_list, student, students,
 };

@@ -133,6 +133,27 @@ pub fn matching_events<'s>(
         .collect()
 }
 
+/// One page of `GET /students/{id}/wellbeing-events`: the wellbeing events involving the
+/// student (left or on roll) that match `filter`, as a bare array.
+pub fn student_wellbeing_events(
+    school: &School,
+    index: &Index,
+    student_id: &str,
+    filter: &EventFilter,
+    page: Page,
+) -> Value {
+    let all: Vec<&BehaviourRecord> = matching_events(school, index, filter, &school.tz())
+        .into_iter()
+        .filter(|r| r.event.student_ids.iter().any(|s| s == student_id))
+        .collect();
+    Value::Array(
+        page.slice(&all)
+            .iter()
+            .map(|r| pastoral_event(school, index, r))
+            .collect(),
+    )
+}
+
 /// One page of `GET /pastoral/events`: a bare array.
 pub fn pastoral_events(school: &School, index: &Index, filter: &EventFilter, page: Page) -> Value {
     let all = matching_events(school, index, filter, &school.tz());
