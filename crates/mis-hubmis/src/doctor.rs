@@ -1,12 +1,16 @@
 //! What `mis doctor` needs to know about this vendor to check one school's onboarding:
 //! [`FACTS`].
 //!
-//! A clean run against a school costs 9 requests: the token, the first page of students on
-//! roll and two enrolment records (the student list is read while it costs at most a third
-//! of the budget), the regional settings ([`MisProvider::school_profile`], kept for the
-//! times of the later reads), then one request per probe: the first student's session marks
-//! and timetable calendar for one day, the pastoral events of that day, and the attendance
-//! code book. The other three of the budget absorb a token refresh or one retried 429.
+//! A clean run costs 9 requests whatever the roll (counted by the emulator for 30 and 1,200
+//! students): the token, the first page of students on roll (for a short page of 10 or
+//! more, also the page after it, checked once for a server's page cap) and an enrolment
+//! record per student read (the student list is read while it costs at most a third of the
+//! budget), the regional settings ([`MisProvider::school_profile`], kept for the times of the
+//! later reads), then one request per probe: the first student's session marks, timetable
+//! calendar and wellbeing events for one day, and the attendance code book. The other three
+//! of the budget absorb a token refresh or one retried 429. A refused realm costs 4 (the
+//! token, the refused list, and the same again after the client's one token refresh);
+//! refused client credentials cost 1.
 //!
 //! [`MisProvider::school_profile`]: mis_core::MisProvider::school_profile
 
@@ -58,7 +62,8 @@ pub const FACTS: DoctorFacts = DoctorFacts {
         ),
         (
             "behaviour",
-            "the scopes of the Pastoral module (\"Pastoral: Get list of Events\")",
+            "the scopes of the Pastoral module (\"Pastoral: Get list of Events\", \
+             \"Student: Get list of Wellbeing Events for a specific Student\")",
         ),
         (
             "attendance_codes",
