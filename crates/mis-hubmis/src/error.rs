@@ -57,9 +57,11 @@ impl Classifier for HubmisClassifier {
             .unwrap_or_default();
         let token = meta.operation() == routes::TOKEN.operation;
         let error = match status {
+            // "credentials", not "secret": the vendor's message follows, and a word after
+            // "secret:" is masked as if it were one.
             400 | 401 | 403 if token => Error::new(
                 ErrorKind::Unauthenticated,
-                format!("authentication failed: HUBmis refused the client id or secret{said}"),
+                format!("authentication failed: HUBmis refused the client credentials{said}"),
             ),
             401 => Error::new(
                 ErrorKind::Unauthenticated,
@@ -279,6 +281,23 @@ mod tests {
         assert!(text.contains("authentication failed"), "{text}");
         assert!(!text.contains("s3cr3t-x"), "{text}");
         assert_eq!(e.vendor_code(), Some("invalid_client"));
+    }
+
+    /// The vendor's own words for refused credentials survive the redaction every error
+    /// text goes through (a word after `secret:` would be masked).
+    #[test]
+    fn refused_credentials_keep_the_vendors_words_through_redaction() {
+        let e = classify(
+            "auth.token",
+            401,
+            r#"{"error": "invalid_client", "message": "Client authentication failed"}"#,
+        )
+        .unwrap();
+        let shown = redact(e.message());
+        assert!(
+            shown.ends_with("refused the client credentials: Client authentication failed"),
+            "{shown}"
+        );
     }
 
     #[test]
