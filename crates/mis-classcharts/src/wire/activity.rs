@@ -52,10 +52,10 @@ pub struct ActivityPoint {
     #[serde(deserialize_with = "de::id")]
     pub id: String,
     /// What it is.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "de::opt_enum")]
     pub kind: Option<ActivityType>,
     /// Positive, negative, blank — or `null` (the JS types allow it).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de::opt_enum")]
     pub polarity: Option<WirePolarity>,
     /// The reason, e.g. `Excellent work`.
     #[serde(default, deserialize_with = "de::text")]

@@ -113,10 +113,21 @@ pub fn opt_yes_no<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Er
         }
 
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            match v.trim().to_ascii_lowercase().as_str() {
-                "yes" | "y" | "true" | "1" => Ok(Some(true)),
-                "no" | "n" | "false" | "0" | "" => Ok(Some(false)),
-                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            // The spellings answers send, as sent; then any case and spacing, compared in
+            // place (no lower-cased copy of every flag of every record).
+            match v {
+                "yes" | "true" | "1" => return Ok(Some(true)),
+                "no" | "false" | "0" | "" => return Ok(Some(false)),
+                _ => {}
+            }
+            let t = v.trim();
+            let is = |words: &[&str]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+            if is(&["yes", "y", "true", "1"]) {
+                Ok(Some(true))
+            } else if is(&["no", "n", "false", "0", ""]) {
+                Ok(Some(false))
+            } else {
+                Err(E::invalid_value(de::Unexpected::Str(v), &self))
             }
         }
 
@@ -130,6 +141,52 @@ pub fn opt_yes_no<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Er
     }
 
     d.deserialize_any(V)
+}
+
+/// A string enum of the wire types ([`wire_enum!`](crate::wire::wire_enum)), parsed from
+/// the text as read.
+pub trait WireEnum: Sized {
+    /// The value for `text`: its documented spelling matched as sent first (what every
+    /// answer seen sends), then leniently (trimmed, any case), else kept as sent.
+    fn from_text(text: &str) -> Self;
+}
+
+/// An optional string enum (`null` is `None`), parsed from the text as read: the enums'
+/// own `Deserialize` takes an owned copy of every value first, which for the per-record
+/// enums (activity `type` and `polarity`, homework `state`) is an allocation per field per
+/// record for a value that is nearly always a known one.
+pub fn opt_enum<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: WireEnum,
+{
+    struct Spelling<T>(PhantomData<T>);
+
+    impl<'de, T: WireEnum> Visitor<'de> for Spelling<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(T::from_text(v)))
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+
+    d.deserialize_option(Spelling(PhantomData))
 }
 
 /// An integer sent as a number or as a numeric string; `null` and `""` are `None`.
@@ -310,60 +367,77 @@ impl<'de> Deserialize<'de> for IntText {
 /// `grade: 4`); `null` is `None`. The text is kept exactly as sent (numbers as JSON writes
 /// them).
 pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    struct V;
+    d.deserialize_any(Text {
+        blank_is_none: false,
+    })
+}
 
-    impl Visitor<'_> for V {
-        type Value = Option<String>;
+/// The visitor of [`text`] and the ids.
+struct Text {
+    /// Whether a blank string is `None` (optional ids) rather than kept as sent.
+    blank_is_none: bool,
+}
 
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string or a number")
-        }
+impl Visitor<'_> for Text {
+    type Value = Option<String>;
 
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_owned()))
-        }
-
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or a number")
     }
 
-    d.deserialize_any(V)
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if self.blank_is_none && v.trim().is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        if self.blank_is_none && v.trim().is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
 }
 
 /// A required id, sent as a number (almost everywhere) or a string (announcement consent
 /// pupil ids, timetable `teacher_id`). Held as text.
 pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    text(d)?.ok_or_else(|| de::Error::custom("an id is required, got null"))
+    match text(d)? {
+        Some(id) => Ok(id),
+        None => Err(de::Error::custom("an id is required, got null")),
+    }
 }
 
 /// An optional id (number or string, `null` and `""` as `None`).
 pub fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(text(d)?.filter(|s| !s.trim().is_empty()))
+    d.deserialize_any(Text {
+        blank_is_none: true,
+    })
 }
 
 /// A list that may be `null` (read as empty).
@@ -504,5 +578,42 @@ mod tests {
         assert_eq!(t(json!({"last": true})).unwrap().last, None);
         assert_eq!(t(json!({"s": 96.5})).unwrap().s.as_deref(), Some("96.5"));
         assert_eq!(t(json!({"s": "100"})).unwrap().s.as_deref(), Some("100"));
+        for n in [0, 7, 10, 4_294_967_296, u64::MAX] {
+            assert_eq!(t(json!({ "s": n })).unwrap().s, Some(n.to_string()));
+        }
+        assert_eq!(t(json!({"s": -12})).unwrap().s.as_deref(), Some("-12"));
+        for (raw, want) in [(" YES ", true), ("No", false), ("True", true), (" ", false)] {
+            assert_eq!(t(json!({ "flag": raw })).unwrap().flag, want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn enums_read_from_the_text_as_read() {
+        use crate::wire::ActivityType;
+
+        #[derive(Debug, Deserialize)]
+        struct E {
+            #[serde(default, deserialize_with = "opt_enum")]
+            kind: Option<ActivityType>,
+        }
+        let e = |v: serde_json::Value| serde_json::from_value::<E>(v).map(|e| e.kind);
+        assert_eq!(
+            e(json!({"kind": "behaviour"})).unwrap(),
+            Some(ActivityType::Behaviour)
+        );
+        assert_eq!(
+            e(json!({"kind": " Detention "})).unwrap(),
+            Some(ActivityType::Detention)
+        );
+        assert_eq!(
+            e(json!({"kind": "merit"})).unwrap(),
+            Some(ActivityType::Other("merit".into()))
+        );
+        assert_eq!(e(json!({"kind": null})).unwrap(), None);
+        assert_eq!(e(json!({})).unwrap(), None);
+        assert!(e(json!({"kind": 3})).is_err(), "a number is a shape change");
+        // From bytes too (borrowed text), as the client reads them.
+        let b: E = serde_json::from_str(r#"{"kind": "notice"}"#).unwrap();
+        assert_eq!(b.kind, Some(ActivityType::Notice));
     }
 }

@@ -81,7 +81,7 @@ pub struct HomeworkStatus {
     #[serde(default, deserialize_with = "de::opt_id")]
     pub id: Option<String>,
     /// Completion state.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de::opt_enum")]
     pub state: Option<HomeworkState>,
     /// The mark (`string | null`; numbers tolerated).
     #[serde(default, deserialize_with = "de::text")]

@@ -41,5 +41,31 @@ pub use reports::{
 pub use timetable::{PeriodTime, TimetableLesson, TimetableMeta};
 pub use user::{ParentUser, Pupil, Student};
 
-/// The shared lenient string enum (keeps unknown values as sent).
-pub(crate) use mis_core::wire_enum;
+/// The shared lenient string enum (`mis_core::wire_enum!`: unknown values kept as sent),
+/// plus [`de::WireEnum`], so a field can read it with [`de::opt_enum`] without an owned
+/// copy of the text.
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $text:literal ),+ $(,)?
+        }
+    ) => {
+        mis_core::wire_enum! {
+            $(#[$meta])*
+            pub enum $name {
+                $( $(#[$vmeta])* $variant => $text ),+
+            }
+        }
+
+        impl $crate::wire::de::WireEnum for $name {
+            fn from_text(text: &str) -> Self {
+                match text {
+                    $( $text => $name::$variant, )+
+                    _ => $name::parse(text),
+                }
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
