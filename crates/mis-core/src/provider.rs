@@ -398,6 +398,9 @@ impl<P: MisProvider + ?Sized> MisProvider for Arc<P> {
     fn detentions(&self, q: DetentionQuery) -> BoxStream<'static, Result<Detention>> {
         (**self).detentions(q)
     }
+    async fn school_profile(&self) -> Result<crate::SchoolProfile> {
+        (**self).school_profile().await
+    }
     async fn record_attendance(&self, w: AttendanceWrite) -> Result<WriteReceipt> {
         (**self).record_attendance(w).await
     }

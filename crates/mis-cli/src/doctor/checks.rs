@@ -316,11 +316,16 @@ pub async fn diagnose_provider(
     // 4. Codes.
     checks.push(codes_check(vendor, code_book, marks, &unmapped));
 
-    // 5. Time zone.
+    // 5. Time zone. The profile's roll count, where the API gives one, is better than a
+    // student list cut short by the budget.
+    let known_roll = profile.as_ref().ok().and_then(|p| p.roll);
     checks.push(time_zone_check(vendor, provider, profile));
 
     // 6. Quota.
-    let roll = students;
+    let (roll, complete) = match known_roll {
+        Some(roll) if !complete => (roll, true),
+        _ => (students, complete),
+    };
     checks.push(quota_check(vendor, options, budget, roll, complete));
 
     // 7. Sample.
@@ -393,8 +398,8 @@ fn codes_check(
     unmapped: &BTreeMap<String, (Option<String>, usize)>,
 ) -> Check {
     let source = match code_book {
-        Some(n) => format!("{n} codes in the school's code book, {marks} sample marks"),
-        None => format!("{marks} sample marks (no code book in this API)"),
+        Some(n) => format!("{n} codes in the school's code book and {marks} sample marks"),
+        None => format!("{marks} sample marks, this API having no code book"),
     };
     if unmapped.is_empty() {
         return Check::ok(
@@ -430,7 +435,7 @@ fn codes_check(
     Check::warning(
         "codes",
         format!(
-            "{} code(s) our table leaves unmapped (marks with them count in no statistic): {} ({source})",
+            "{} code(s) our table leaves unmapped, so marks with them count in no statistic: {}; read from {source}",
             unmapped.len(),
             listed.join(", ")
         ),
@@ -542,5 +547,74 @@ fn quota_check(
             ),
             _ => Check::ok("quota", finding),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use mis_core::Verdict;
+
+    use super::*;
+
+    fn vendor(id: &str) -> &'static VendorDescriptor {
+        crate::Registry::builtin().lookup(id).unwrap().vendor
+    }
+
+    #[test]
+    fn an_unmapped_code_is_a_warning_with_the_line_that_maps_it() {
+        let managebac = vendor("managebac");
+        let mut unmapped = BTreeMap::new();
+        unmapped.insert("Q".to_owned(), (Some("Quarantine room".to_owned()), 3));
+        let check = codes_check(managebac, Some(12), 40, &unmapped);
+        assert_eq!(check.verdict, Verdict::Warning);
+        assert!(check.finding.contains("Q (Quarantine room)"), "{check:?}");
+        let fix = check.fix.unwrap();
+        assert!(
+            fix.contains("MIS_MANAGEBAC_CATEGORY_MAP=\"Q=<category>\""),
+            "{fix}"
+        );
+        assert_eq!(
+            codes_check(managebac, Some(12), 40, &BTreeMap::new()).verdict,
+            Verdict::Ok
+        );
+    }
+
+    #[test]
+    fn a_nightly_sync_longer_than_a_night_is_a_problem() {
+        let hubmis = vendor("hubmis");
+        let options = ClientOptions::new();
+        // 12 a minute: a roll big enough that the nightly plan passes 8 hours.
+        let budget = Budget::new(12);
+        // HUBmis reads attendance and timetable one student at a time: a few hundred
+        // students already fill a night at one request every 5 s.
+        let roll = (1u64..1000)
+            .map(|n| n * 100)
+            .find(|&n| {
+                let nightly = (hubmis.doctor.sync_requests)(n, NIGHTLY_SYNC_DAYS);
+                time_at_quota(&hubmis.doctor, &options, nightly)
+                    .is_some_and(|t| t > Duration::from_secs(8 * 3600))
+            })
+            .expect("some roll under 100,000 takes a HUBmis night");
+        let check = quota_check(hubmis, &options, &budget, roll, true);
+        assert_eq!(check.verdict, Verdict::Problem, "{check:?}");
+        assert!(check.fix.unwrap().contains("nightly"));
+        let small = quota_check(hubmis, &options, &budget, 1, true);
+        assert_ne!(small.verdict, Verdict::Problem, "{small:?}");
+        assert!(small.finding.contains("no quota headers seen"), "{small:?}");
+    }
+
+    #[test]
+    fn a_refused_module_names_the_permission_to_ask_for() {
+        let e = Error::new(ErrorKind::PermissionDenied, "module disabled");
+        for entry in crate::Registry::builtin().entries() {
+            let vendor = entry.vendor;
+            for &(operation, permission) in vendor.doctor.permissions {
+                let check = permission_problem(vendor, operation, &e);
+                assert_eq!(check.verdict, Verdict::Problem);
+                assert!(check.fix.unwrap().contains(permission), "{}", vendor.id);
+            }
+        }
     }
 }

@@ -298,7 +298,11 @@ pub async fn run_schools(
         if !quiet {
             eprintln!("mis: {}", plan_line(Some(&school.name), vendor, &options));
         }
-        reports.push(diagnose(vendor, options, Some(&school.name), &lookup, date).await);
+        // The config's name labels the report; the school itself is what the credentials
+        // and the config's settings name (as `mis sync` opens it), not `--school`.
+        let mut report = diagnose(vendor, options, None, &lookup, date).await;
+        report.school = Some(school.name.clone());
+        reports.push(report);
     }
     Ok(reports)
 }

@@ -79,9 +79,11 @@ impl OnboardingFaults {
         }
     }
 
-    /// The code a school invents when [`OnboardingFaults::school_code`] is on: `Q`, with the
-    /// label `Quarantine room` (a school-defined code some UK schools use; not a DfE code).
-    pub const SCHOOL_CODE: &'static str = "Q";
+    /// The code a school invents when [`OnboardingFaults::school_code`] is on: `QR`, with the
+    /// label `Quarantine room`. Two letters, so no DfE table knows it (a single letter would
+    /// not do: `Q` itself became a DfE code on 19 August 2024, "unable to attend because of a
+    /// lack of access arrangements").
+    pub const SCHOOL_CODE: &'static str = "QR";
     /// The label of [`OnboardingFaults::SCHOOL_CODE`].
     pub const SCHOOL_CODE_LABEL: &'static str = "Quarantine room";
 }
