@@ -143,8 +143,8 @@ pub fn opt_yes_no<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Er
     d.deserialize_any(V)
 }
 
-/// A string enum of the wire types ([`wire_enum!`](crate::wire::wire_enum)), parsed from
-/// the text as read.
+/// A string enum of the wire types (documented spellings, unknown values kept as sent),
+/// parsed from the text as read.
 pub trait WireEnum: Sized {
     /// The value for `text`: its documented spelling matched as sent first (what every
     /// answer seen sends), then leniently (trimmed, any case), else kept as sent.
