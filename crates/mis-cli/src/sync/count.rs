@@ -3,9 +3,11 @@
 //! Every HTTP response a vendor client receives (sign-in, retries and throttled attempts
 //! included, as the vendor counts them) is one `received` event of mis-http's transport.
 //! Each school's read runs under its own `tracing` dispatcher whose layer counts those
-//! events, so concurrent schools never mix their counts. The same layer notes when the
-//! client's rate gate is closed by a vendor's wait hint (the gate's `wait_ms` event), so the
-//! progress line can say until when the school waits. The dispatcher also writes logs as
+//! events, so concurrent schools never mix their counts. The same layer notes when a
+//! vendor's quota holds the school's requests back: a throttled request retried after the
+//! vendor's wait (the retry layer's `retrying` event, `kind = "rate_limited"`, `delay_ms`),
+//! or the client's rate gate closed by such a hint for the requests behind it (the gate's
+//! `wait_ms` event), so the progress line can say until when the school waits. The dispatcher also writes logs as
 //! `mis` does (stderr, `RUST_LOG`, off by default), so logging is unchanged.
 
 use std::sync::Arc;
@@ -77,12 +79,19 @@ struct CountLayer(Requests);
 impl<S: Subscriber> Layer<S> for CountLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let target = event.metadata().target();
-        if target == "mis_http::gate" {
-            // "rate gate closed by a server wait hint", with the pause in `wait_ms`.
+        if target == "mis_http::gate" || target == "mis_http::retry" {
+            // The gate: "rate gate closed by a server wait hint", the pause in `wait_ms`.
+            // Retry: "retrying" after a throttled attempt, the pause in `delay_ms` (a back-off
+            // after any other failure is not a quota wait).
             let mut fields = Received::default();
             event.record(&mut fields);
-            if let Some(wait_ms) = fields.wait_ms {
-                self.0.pause(wait_ms);
+            let wait = match target {
+                "mis_http::gate" => fields.wait_ms,
+                _ if fields.rate_limited => fields.delay_ms,
+                _ => None,
+            };
+            if let Some(wait) = wait {
+                self.0.pause(wait);
             }
             return;
         }
@@ -100,12 +109,15 @@ impl<S: Subscriber> Layer<S> for CountLayer {
     }
 }
 
-/// Whether an event's message is `received`, and its status; a gate event's `wait_ms`.
+/// Whether an event's message is `received`, and its status; a gate event's `wait_ms`; a
+/// retry event's `delay_ms` and whether its `kind` is `rate_limited`.
 #[derive(Default)]
 struct Received {
     received: bool,
     status: u64,
     wait_ms: Option<u64>,
+    delay_ms: Option<u64>,
+    rate_limited: bool,
 }
 
 impl Visit for Received {
@@ -113,6 +125,7 @@ impl Visit for Received {
         match field.name() {
             "status" => self.status = value,
             "wait_ms" => self.wait_ms = Some(value),
+            "delay_ms" => self.delay_ms = Some(value),
             _ => {}
         }
     }
@@ -122,13 +135,16 @@ impl Visit for Received {
         match field.name() {
             "status" => self.status = value,
             "wait_ms" => self.wait_ms = Some(value),
+            "delay_ms" => self.delay_ms = Some(value),
             _ => {}
         }
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" && value == "received" {
-            self.received = true;
+        match field.name() {
+            "message" if value == "received" => self.received = true,
+            "kind" if value == "rate_limited" => self.rate_limited = true,
+            _ => {}
         }
     }
 
@@ -142,6 +158,22 @@ impl Visit for Received {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_throttled_retry_is_a_quota_wait_and_other_back_offs_are_not() {
+        let requests = Requests::default();
+        tracing::dispatcher::with_default(&requests.dispatch(), || {
+            tracing::debug!(target: "mis_http::retry", attempt = 1u32, kind = "unavailable", delay_ms = 60_000u64, "retrying");
+        });
+        let now = jiff::Timestamp::now();
+        assert_eq!(requests.paused_until(now), None, "a 503's back-off");
+        tracing::dispatcher::with_default(&requests.dispatch(), || {
+            tracing::debug!(target: "mis_http::retry", attempt = 1u32, kind = "rate_limited", delay_ms = 5_000u64, "retrying");
+        });
+        let until = requests.paused_until(now).expect("a 429's wait");
+        let ahead = until.duration_since(now).as_secs_f64();
+        assert!((4.0..=5.5).contains(&ahead), "{ahead}");
+    }
 
     #[test]
     fn responses_are_counted_and_a_gate_wait_hint_is_remembered() {
