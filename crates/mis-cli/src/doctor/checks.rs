@@ -383,6 +383,13 @@ fn probe_check(
         Some(e) if e.kind() == ErrorKind::PermissionDenied => {
             permission_problem(vendor, operation, e)
         }
+        // A setting the read needs and the school's config lacks (ManageBac's bell times).
+        Some(e) if e.kind() == ErrorKind::InvalidInput => Check::problem(
+            name,
+            format!("{operation} cannot be read as configured: {}", describe(e)),
+            "set the setting the message names (in a sync config: the school's key of the same \
+             name)",
+        ),
         Some(e) => Check::problem(
             name,
             format!("{operation} failed: {}", describe(e)),
@@ -404,7 +411,7 @@ fn codes_check(
     if unmapped.is_empty() {
         return Check::ok(
             "codes",
-            format!("every code maps to a DfE category ({source})"),
+            format!("every code maps to a DfE category; read from {source}"),
         );
     }
     let listed: Vec<String> = unmapped

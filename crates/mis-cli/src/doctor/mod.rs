@@ -199,7 +199,14 @@ pub fn write_reports<W: Write>(
             }
             Ok(())
         }
-        Format::Table | Format::Csv => {
+        Format::Table => {
+            let width = crate::output::table_width().unwrap_or(100).max(40);
+            for report in reports {
+                write_block(report, width, out)?;
+            }
+            Ok(())
+        }
+        Format::Csv => {
             let rows = reports.iter().flat_map(|r| {
                 r.checks.iter().map(|c| DoctorRow {
                     school: r.school.clone().unwrap_or_default(),
@@ -212,6 +219,74 @@ pub fn write_reports<W: Write>(
             write_records(rows, format, out)
         }
     }
+}
+
+/// One school's findings as a block a person reads: a heading with the worst verdict and the
+/// requests spent, then one line per check, its finding and fix wrapped to `width` (a
+/// doctor's fix is the point of the run: it is never cut off as a table cell would be).
+pub fn write_block<W: Write>(
+    report: &DoctorReport,
+    width: usize,
+    out: &mut W,
+) -> std::io::Result<()> {
+    let school = report.school.as_deref().unwrap_or("the school");
+    writeln!(
+        out,
+        "{school} ({}): {}, {} of {} requests",
+        report.vendor, report.verdict, report.requests, report.budget
+    )?;
+    let name_width = report
+        .checks
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(0);
+    // `  problem  permission:timetable  `: verdict (7) and name columns, then the text.
+    let indent = 2 + 7 + 2 + name_width + 2;
+    for check in &report.checks {
+        let head = format!(
+            "  {:<7}  {:<name_width$}  ",
+            check.verdict.as_str(),
+            check.name
+        );
+        write_wrapped(out, &head, indent, &check.finding, width)?;
+        if let Some(fix) = &check.fix {
+            write_wrapped(
+                out,
+                &format!("{:indent$}", ""),
+                indent,
+                &format!("fix: {fix}"),
+                width,
+            )?;
+        }
+    }
+    writeln!(out)
+}
+
+/// Writes `first` then `text` word-wrapped to `width`, continuation lines indented by
+/// `indent` (a word longer than a line is left whole).
+fn write_wrapped<W: Write>(
+    out: &mut W,
+    first: &str,
+    indent: usize,
+    text: &str,
+    width: usize,
+) -> std::io::Result<()> {
+    let room = width.saturating_sub(indent).max(20);
+    let mut line = String::new();
+    let mut lead = first.to_owned();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > room {
+            writeln!(out, "{lead}{line}")?;
+            line.clear();
+            lead = " ".repeat(indent);
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    writeln!(out, "{lead}{line}")
 }
 
 /// The worst verdict of `reports`, as the command's outcome: `Ok(())` when all is ok, else
@@ -317,6 +392,37 @@ mod tests {
         // 2026-12-07 is a Monday: the Friday before.
         assert_eq!(default_sample_day(date(2026, 12, 7)), date(2026, 12, 4));
         assert_eq!(default_sample_day(date(2026, 12, 9)), date(2026, 12, 8));
+    }
+
+    #[test]
+    fn a_block_fits_its_width_and_keeps_the_whole_fix() {
+        let report = DoctorReport {
+            school: Some("Oak".into()),
+            vendor: "hubmis".into(),
+            budget: 12,
+            requests: 9,
+            verdict: Verdict::Problem,
+            checks: vec![
+                Check::ok("credentials", "accepted"),
+                Check::problem(
+                    "permission:behaviour",
+                    "the MIS refused behaviour: hubmis events.list: Invalid scope(s) provided. (HTTP 403)",
+                    "ask the school to grant these credentials the scopes of the Pastoral module in WCBS HUBmis",
+                ),
+            ],
+        };
+        let mut out = Vec::new();
+        write_block(&report, 60, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with("Oak (hubmis): problem, 9 of 12 requests\n"),
+            "{text}"
+        );
+        for line in text.lines() {
+            assert!(line.chars().count() <= 60, "{line:?} in\n{text}");
+        }
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("Pastoral module in WCBS HUBmis"), "{text}");
     }
 
     #[test]
