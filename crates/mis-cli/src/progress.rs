@@ -3,8 +3,9 @@
 //!
 //! A school's line says what it is doing and how far it got: the entity being read (by the
 //! name of its rows), its rows read and written so far, the requests sent to the vendor, and,
-//! while a wait hint from the vendor holds the requests back, until when (`Oak Academy:
-//! waiting for quota until 10:41:07; 1,204 marks read, 1,000 written, 57 requests`). [`line`] renders it, a pure function of a [`SchoolStatus`] and a width.
+//! while the vendor's quota holds the requests back (a wait the vendor asked for), until when
+//! (`Oak Academy: waiting for quota until 10:41:07; 1,204 marks read, 1,000 written, 57
+//! requests`). [`line()`] renders it, a pure function of a [`SchoolStatus`] and a width.
 
 use std::io::IsTerminal;
 
