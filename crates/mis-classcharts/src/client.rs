@@ -308,12 +308,6 @@ impl Client {
     /// costs that record). The page is decoded plainly first, every element as `X`, which
     /// costs what a typed decode costs; only a page that fails is decoded again record by
     /// record ([`Envelope::decode_list`]). `data` may be absent or `null` (read as empty).
-    ///
-    /// `request` builds the request; it is called again only if the body came cut short or
-    /// not as JSON and the retry policy allows more than one attempt: the request then goes
-    /// again through [`RequestBuilder::send_json`], whose retry loop deals with exactly that
-    /// (attempts, back-off and budget), so such a body costs at most one attempt more than
-    /// the policy's. Every list endpoint is a GET, safe to repeat.
     async fn fetch_list<T, M>(
         &self,
         operation: &'static str,
@@ -323,15 +317,41 @@ impl Client {
         T: PlainFirst,
         M: DeserializeOwned + Default,
     {
+        self.fetch_plain_first(operation, request, T::from_plain_list)
+            .await
+    }
+
+    /// An endpoint whose records are read leniently (`D` holds `Lenient<X>`), decoded as its
+    /// plain form `P` first and turned into `D` with `from_plain`; decoded again record by
+    /// record only if that fails ([`Envelope::decode_plain_first`]). `data` may be absent or
+    /// `null` (read as empty).
+    ///
+    /// `request` builds the request; it is called again only if the body came cut short or
+    /// not as JSON and the retry policy allows more than one attempt: the request then goes
+    /// again through [`RequestBuilder::send_json`], whose retry loop deals with exactly that
+    /// (attempts, back-off and budget), so such a body costs at most one attempt more than
+    /// the policy's. Every endpoint read so is a GET, safe to repeat.
+    async fn fetch_plain_first<P, D, M>(
+        &self,
+        operation: &'static str,
+        request: impl Fn() -> RequestBuilder,
+        from_plain: impl FnOnce(P) -> D,
+    ) -> Result<Reply<D, M>>
+    where
+        P: DeserializeOwned,
+        D: DeserializeOwned + Default,
+        M: DeserializeOwned + Default,
+    {
         let response = request()
             .operation(operation)
             .header_value(header::ACCEPT, HeaderValue::from_static("application/json"))
             .send()
             .await?;
-        let envelope = match Envelope::<Vec<T>, M>::decode_list(operation, response.body()) {
+        let body = response.body();
+        let envelope = match Envelope::<D, M>::decode_plain_first(operation, body, from_plain) {
             Ok(envelope) => envelope,
             Err(e) if e.is_retryable() && self.inner.resend_cut_short => {
-                self.envelope::<Vec<T>, M>(request().operation(operation))
+                self.envelope::<D, M>(request().operation(operation))
                     .await?
             }
             Err(e) => return Err(e),
@@ -667,23 +687,34 @@ impl Client {
         pupil_id: &str,
         range: DateRange,
     ) -> Result<Reply<AttendanceDays, AttendanceMeta>> {
-        self.attendance_as(pupil_id, range).await
+        Self::check_id("pupil", pupil_id)?;
+        let request = self.attendance_request(pupil_id, range);
+        self.fetch_or_default("attendance", request).await
     }
 
     /// [`Client::get_attendance`] with each mark decoded as `P`
     /// (`Lenient<AttendancePeriod>` for the provider: one unreadable mark costs that mark).
-    pub(crate) async fn attendance_as<P: DeserializeOwned>(
+    /// The answer is decoded plainly first, every mark as `AttendancePeriod`.
+    pub(crate) async fn attendance_as<P: PlainFirst>(
         &self,
         pupil_id: &str,
         range: DateRange,
     ) -> Result<Reply<AttendanceDays<P>, AttendanceMeta>> {
         Self::check_id("pupil", pupil_id)?;
-        let request = Self::dated(
+        self.fetch_plain_first(
+            "attendance",
+            || self.attendance_request(pupil_id, range),
+            |plain: AttendanceDays<P::Plain>| plain.map(P::from_plain),
+        )
+        .await
+    }
+
+    fn attendance_request(&self, pupil_id: &str, range: DateRange) -> RequestBuilder {
+        Self::dated(
             self.inner.http.get(&[routes::ATTENDANCE, pupil_id.trim()]),
             Some(range.from()),
             Some(range.to()),
-        );
-        self.fetch_or_default("attendance", request).await
+        )
     }
 
     /// `GET /customfields/{id}`: the school's pupil fields (house, tutor group…).

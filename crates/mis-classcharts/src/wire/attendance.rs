@@ -65,6 +65,21 @@ pub struct AttendancePeriod {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttendanceDays<P = AttendancePeriod>(pub BTreeMap<String, BTreeMap<String, P>>);
 
+impl<P> AttendanceDays<P> {
+    /// The same days and sessions with every mark turned into `f(mark)`.
+    pub fn map<Q>(self, mut f: impl FnMut(P) -> Q) -> AttendanceDays<Q> {
+        AttendanceDays(
+            self.0
+                .into_iter()
+                .map(|(date, sessions)| {
+                    let sessions = sessions.into_iter().map(|(s, mark)| (s, f(mark)));
+                    (date, sessions.collect())
+                })
+                .collect(),
+        )
+    }
+}
+
 impl<P> Default for AttendanceDays<P> {
     fn default() -> Self {
         AttendanceDays(BTreeMap::new())

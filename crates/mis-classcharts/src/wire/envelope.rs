@@ -37,29 +37,43 @@ fn none<T>() -> Option<T> {
     None
 }
 
+impl<D, M> Envelope<D, M>
+where
+    D: DeserializeOwned,
+    M: DeserializeOwned + Default,
+{
+    /// Decodes an answer whose records are read leniently (`mis_http::Lenient`: one
+    /// unreadable record costs that record), trying its plain form first: `P` is `D` with
+    /// each `Lenient<X>` read as `X`, and `from_plain` turns it into `D`. A clean answer
+    /// costs what a typed decode costs; only one that fails is decoded again record by
+    /// record ([`mis_http::decode_lenient`]).
+    ///
+    /// Errors: `Decode` when the answer is neither (its JSON path named); retryable when the
+    /// body was cut short or is not JSON.
+    pub fn decode_plain_first<P: DeserializeOwned>(
+        operation: &str,
+        body: &[u8],
+        from_plain: impl FnOnce(P) -> D,
+    ) -> mis_core::Result<Self> {
+        mis_http::decode_lenient(crate::VENDOR, operation, body, |plain: Envelope<P, M>| {
+            Envelope {
+                success: plain.success,
+                data: plain.data.map(from_plain),
+                meta: plain.meta,
+            }
+        })
+    }
+}
+
 impl<T, M> Envelope<Vec<T>, M>
 where
     T: mis_http::PlainFirst,
     M: DeserializeOwned + Default,
 {
-    /// Decodes a list answer whose records are read as `T` (`mis_http::Lenient<X>`: one
-    /// unreadable record costs that record): the page plainly first, every record as `X`,
-    /// which costs what a typed decode costs; the page again record by record only if that
-    /// fails ([`mis_http::decode_lenient`]).
-    ///
-    /// Errors: `Decode` when the page is neither (its JSON path named); retryable when the
-    /// body was cut short or is not JSON.
+    /// [`Envelope::decode_plain_first`] for a list answer whose records are read as `T`
+    /// (`mis_http::Lenient<X>`): the page plainly first, every record as `X`.
     pub fn decode_list(operation: &str, body: &[u8]) -> mis_core::Result<Self> {
-        mis_http::decode_lenient(
-            crate::VENDOR,
-            operation,
-            body,
-            |plain: Envelope<Vec<T::Plain>, M>| Envelope {
-                success: plain.success,
-                data: plain.data.map(T::from_plain_list),
-                meta: plain.meta,
-            },
-        )
+        Self::decode_plain_first(operation, body, T::from_plain_list)
     }
 }
 
@@ -144,4 +158,54 @@ pub struct PingMeta {
 pub struct PingData<U> {
     /// The logged-in user.
     pub user: Option<U>,
+}
+
+#[cfg(test)]
+mod tests {
+    use mis_http::Lenient;
+
+    use super::*;
+    use crate::wire::{AttendanceDays, AttendanceMeta, AttendancePeriod};
+
+    type Marks = Envelope<AttendanceDays<Lenient<AttendancePeriod>>, AttendanceMeta>;
+
+    fn marks(body: &str) -> Vec<(String, String, bool)> {
+        let e = Marks::decode_plain_first("attendance", body.as_bytes(), |plain| {
+            AttendanceDays::map(plain, Lenient::Ok)
+        })
+        .unwrap();
+        let days = e.data.unwrap_or_default().0;
+        days.into_iter()
+            .flat_map(|(date, sessions)| {
+                sessions
+                    .into_iter()
+                    .map(move |(s, m)| (date.clone(), s, matches!(m, Lenient::Ok(_))))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_map_of_marks_is_read_plainly_first_and_mark_by_mark_when_that_fails() {
+        let clean = r#"{"success": 1, "data": {"2024-09-09": {
+            "AM": {"code": "/", "status": "present"}, "PM": {"code": "\\", "status": "present"}}},
+            "meta": []}"#;
+        assert_eq!(
+            marks(clean),
+            [
+                ("2024-09-09".into(), "AM".into(), true),
+                ("2024-09-09".into(), "PM".into(), true)
+            ]
+        );
+        // One mark of the wrong shape costs that mark.
+        let bad = r#"{"success": 1, "data": {"2024-09-09": {
+            "AM": {"code": "/", "status": "present"}, "PM": {"code": "L", "late_minutes": [5]}}},
+            "meta": []}"#;
+        assert_eq!(
+            marks(bad),
+            [
+                ("2024-09-09".into(), "AM".into(), true),
+                ("2024-09-09".into(), "PM".into(), false)
+            ]
+        );
+    }
 }
