@@ -35,7 +35,7 @@ use mis_core::{
 };
 use mis_http::{ClientOptions, OpenRequest, RetryConfig};
 use mis_sandbox::emulator::{classcharts, classe365, go4schools, hubmis, managebac};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
+use mis_sandbox::{EmulatorDescriptor, EmulatorOptions, FaultPlan, Sandbox, School};
 
 const SEED: u64 = 2026;
 /// A small school: enough students for several pages, few enough requests for a fast run.
@@ -99,9 +99,17 @@ fn time_scale(vendor: VendorId) -> f64 {
     }
 }
 
+/// The registered emulator of `vendor` (the registry is the one list of vendors).
+fn emulator(vendor: VendorId) -> &'static EmulatorDescriptor {
+    mis_cli::Registry::builtin()
+        .get(vendor.as_str())
+        .unwrap_or_else(|| panic!("{vendor} is registered"))
+        .emulator
+}
+
 async fn start(vendor: VendorId, school: Arc<School>, faults: FaultPlan) -> Sandbox {
     Sandbox::start_with(
-        vendor,
+        emulator(vendor),
         school,
         faults,
         EmulatorOptions {

@@ -18,7 +18,7 @@ use futures::StreamExt;
 use mis_core::VendorId;
 use mis_core::{AttendanceQuery, DateRange, Error, MisProvider, StudentQuery};
 use mis_sandbox::emulator::{classcharts, classe365, go4schools, hubmis, managebac};
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
+use mis_sandbox::{EmulatorDescriptor, EmulatorOptions, FaultPlan, Sandbox, School};
 
 const SIZE: usize = 12;
 
@@ -101,9 +101,17 @@ fn school(seed: u64) -> Arc<School> {
     Arc::new(School::generate(seed, SIZE))
 }
 
+/// The registered emulator of `vendor` (the registry is the one list of vendors).
+fn emulator(vendor: VendorId) -> &'static EmulatorDescriptor {
+    mis_cli::Registry::builtin()
+        .get(vendor.as_str())
+        .unwrap_or_else(|| panic!("{vendor} is registered"))
+        .emulator
+}
+
 async fn start(vendor: VendorId, school: Arc<School>) -> Sandbox {
     Sandbox::start_with(
-        vendor,
+        emulator(vendor),
         school,
         FaultPlan::none(),
         EmulatorOptions {
@@ -523,7 +531,7 @@ impl Shown {
 /// returns every error, warning (Display and Debug) and log line.
 async fn run_personal(vendor: VendorId, school: Arc<School>, plan: FaultPlan) -> Shown {
     let sandbox = Sandbox::start_with(
-        vendor,
+        emulator(vendor),
         school.clone(),
         plan,
         EmulatorOptions {

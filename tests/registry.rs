@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use mis_cli::{Entry, Registry};
-use mis_sandbox::School;
+use mis_sandbox::{EmulatorOptions, Sandbox, School};
 use registry_check::{opens_against_its_emulator, without_conformance};
 
 #[test]
@@ -27,15 +27,64 @@ async fn every_registered_vendor_opens_against_its_emulator() {
     }
 }
 
+/// The sandbox keeps no list of its emulators, so an emulator module written but never
+/// registered would go unused: every module in `mis_sandbox::emulator` (one directory per
+/// vendor) names a registered vendor whose entry uses that module's emulator.
 #[test]
 fn the_sandbox_has_no_emulator_the_registry_does_not_list() {
     let registry = Registry::builtin();
-    for emulator in mis_sandbox::EMULATORS {
-        assert!(
-            registry.get(emulator.id.as_str()).is_some(),
-            "the sandbox emulates {}, which no registry entry names",
-            emulator.id
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/mis-sandbox/src/emulator");
+    let mut modules: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|d| d.unwrap())
+        .filter(|d| d.file_type().unwrap().is_dir())
+        .map(|d| d.file_name().into_string().unwrap())
+        .collect();
+    modules.sort();
+    assert!(
+        !modules.is_empty(),
+        "no emulator modules in {}",
+        dir.display()
+    );
+    for module in &modules {
+        let entry = registry.get(module).unwrap_or_else(|| {
+            panic!("the sandbox emulates {module}, which no registry entry names")
+        });
+        assert_eq!(
+            entry.emulator.id.as_str(),
+            module,
+            "{module}: another vendor's emulator"
         );
+    }
+    let mut registered = registry.ids();
+    registered.sort_unstable();
+    assert_eq!(
+        registered, modules,
+        "every registered vendor has an emulator module"
+    );
+}
+
+/// Every registered emulator starts and names what a client reads under its vendor's
+/// prefix (`MIS_<VENDOR>_BASE_URL`, one variable per credential, then its settings).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_registered_emulator_names_its_variables() {
+    let registry = Registry::builtin();
+    let school = Arc::new(School::generate(3, 8));
+    let emulators = registry.entries().iter().map(|e| e.emulator);
+    let all = Sandbox::start_each(emulators, school, EmulatorOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), registry.entries().len());
+    for (sandbox, entry) in all.iter().zip(registry.entries()) {
+        assert_eq!(sandbox.id(), entry.id());
+        let env = sandbox.env();
+        let prefix = format!("{}_", sandbox.id().env_prefix());
+        assert_eq!(env[&sandbox.id().env("BASE_URL")], sandbox.base_url());
+        assert!(env.len() >= 2, "{}: no credentials", sandbox.id());
+        assert!(env.keys().all(|k| k.starts_with(&prefix)), "{env:?}");
+        let all = sandbox.client_env();
+        assert!(all.keys().all(|k| k.starts_with(&prefix)), "{all:?}");
+        assert_eq!(all.len(), env.len() + sandbox.settings().len());
     }
 }
 

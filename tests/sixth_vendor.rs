@@ -259,7 +259,7 @@ async fn slate_opens_against_its_emulator() {
 
 async fn setup() -> (Arc<dyn MisProvider>, Expected) {
     let school = Arc::new(School::generate(1, 3));
-    let sandbox = Sandbox::start_emulator(
+    let sandbox = Sandbox::start_with(
         &SLATE_EMULATOR,
         school,
         FaultPlan::none(),

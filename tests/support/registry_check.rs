@@ -79,7 +79,7 @@ pub fn without_conformance(registry: &Registry, elsewhere: &[(&str, PathBuf)]) -
 /// variables, and reads the students. Returns how many came back.
 pub async fn opens_against_its_emulator(entry: &Entry, school: std::sync::Arc<School>) -> usize {
     let id = entry.id();
-    let sandbox = Sandbox::start_emulator(
+    let sandbox = Sandbox::start_with(
         entry.emulator,
         school,
         FaultPlan::none(),

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use mis_sandbox::{EMULATORS, School};
+use mis_sandbox::School;
 
 mod fuzz;
 mod man;
@@ -63,7 +63,10 @@ fn expected(root: &Path) -> Result<Expected, String> {
     let school = School::generate(FIXTURE_SEED, FIXTURE_SIZE);
     let mut out = Vec::new();
     let mut dirs = Vec::new();
-    for emulator in EMULATORS {
+    // One folder per registered vendor: the registry is the one list of vendors and their
+    // emulators.
+    for entry in mis_cli::Registry::builtin().entries() {
+        let emulator = entry.emulator;
         let vendor = emulator.id;
         let list = (emulator.fixtures)(&school);
         if list.is_empty() {

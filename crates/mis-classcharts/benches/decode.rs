@@ -164,7 +164,7 @@ const RECORDS: usize = 5000;
 
 fn students(c: &mut Criterion) {
     let pupils = body(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         "pupils",
         "/data",
         RECORDS,
@@ -190,7 +190,7 @@ type Decoder = Box<dyn Fn(&[u8]) -> usize>;
 /// The homework body and its decoders.
 fn homeworks() -> (Vec<u8>, Vec<(&'static str, Decoder)>) {
     let bytes = body(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         "homeworks",
         "/data",
         RECORDS,
@@ -279,7 +279,7 @@ fn homeworks() -> (Vec<u8>, Vec<(&'static str, Decoder)>) {
 /// The behaviour (activity) body and its decoders.
 fn behaviour() -> (Vec<u8>, Vec<(&'static str, Decoder)>) {
     let bytes = body(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         "activity",
         "/data",
         RECORDS,

@@ -99,7 +99,7 @@ async fn main() {
     )
     .expect("a full school week with lesson marks");
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

@@ -83,7 +83,7 @@ fn range(school: &School) -> DateRange {
 
 async fn start(school: Arc<School>, faults: FaultPlan, time_scale: f64) -> Sandbox {
     Sandbox::start_with(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         school,
         faults,
         EmulatorOptions {

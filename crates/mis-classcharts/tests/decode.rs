@@ -427,7 +427,7 @@ fn a_real_looking_student_object_with_unknown_flags() {
 #[test]
 fn every_emulator_fixture_decodes() {
     let school = mis_sandbox::School::generate(7, 30);
-    let fixtures = mis_sandbox::fixtures(mis_sandbox::emulator::classcharts::ID, &school);
+    let fixtures = (mis_sandbox::emulator::classcharts::EMULATOR.fixtures)(&school);
     let tz = london();
     let mut covered = BTreeSet::new();
     for f in &fixtures {

@@ -40,7 +40,7 @@ impl Degraded {
 async fn degraded() -> Degraded {
     let school = Arc::new(School::generate(180, 30));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         school.clone(),
         FaultPlan::degraded(),
         EmulatorOptions::default(),

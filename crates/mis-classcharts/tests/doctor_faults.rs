@@ -17,7 +17,7 @@ use mis_sandbox::{EmulatorOptions, FaultPlan, OnboardingFaults, Sandbox, School}
 
 async fn start(school: Arc<School>, onboarding: OnboardingFaults) -> Sandbox {
     Sandbox::start_with(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         school,
         FaultPlan {
             onboarding,

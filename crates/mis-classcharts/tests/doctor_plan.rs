@@ -45,7 +45,7 @@ fn two_school_weeks(school: &School) -> (DateRange, u32) {
 
 async fn start(school: Arc<School>) -> Sandbox {
     Sandbox::start_with(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         school,
         FaultPlan::none(),
         EmulatorOptions::default(),

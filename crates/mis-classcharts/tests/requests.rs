@@ -60,7 +60,7 @@ fn school_week(school: &School) -> DateRange {
 
 async fn start(school: Arc<School>, options: EmulatorOptions) -> Sandbox {
     Sandbox::start_with(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         school,
         FaultPlan::none(),
         options,

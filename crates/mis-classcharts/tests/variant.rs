@@ -34,7 +34,7 @@ fn school(profile: Profile) -> Arc<School> {
 
 async fn start(school: Arc<School>, page_size: Option<usize>) -> Sandbox {
     Sandbox::start_with(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         school,
         FaultPlan::none(),
         EmulatorOptions {

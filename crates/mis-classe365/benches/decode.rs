@@ -19,7 +19,7 @@ use mis_testkit::bench::{body, group};
 
 fn bench(c: &mut Criterion) {
     let students = body(
-        mis_sandbox::emulator::classe365::ID,
+        &mis_sandbox::emulator::classe365::EMULATOR,
         "students",
         "/records",
         5000,
@@ -39,7 +39,7 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     let marks = body(
-        mis_sandbox::emulator::classe365::ID,
+        &mis_sandbox::emulator::classe365::EMULATOR,
         "attendance",
         "/records",
         5000,

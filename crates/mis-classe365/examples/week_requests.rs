@@ -31,7 +31,7 @@ async fn main() {
             SchoolOptions::new().profile(profile),
         ));
         let sandbox = Sandbox::start_with(
-            mis_sandbox::emulator::classe365::ID,
+            &mis_sandbox::emulator::classe365::EMULATOR,
             school.clone(),
             FaultPlan::none(),
             EmulatorOptions::default(),

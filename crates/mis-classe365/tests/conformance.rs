@@ -151,7 +151,7 @@ async fn start_profile(
         SchoolOptions::new().profile(profile),
     ));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::classe365::ID,
+        &mis_sandbox::emulator::classe365::EMULATOR,
         school.clone(),
         faults,
         EmulatorOptions::default(),

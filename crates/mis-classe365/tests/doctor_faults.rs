@@ -14,7 +14,7 @@ use mis_sandbox::{EmulatorOptions, FaultPlan, OnboardingFaults, Sandbox, School}
 
 async fn sandbox(school: Arc<School>, plan: FaultPlan) -> Sandbox {
     Sandbox::start_with(
-        mis_sandbox::emulator::classe365::ID,
+        &mis_sandbox::emulator::classe365::EMULATOR,
         school,
         plan,
         EmulatorOptions::default(),

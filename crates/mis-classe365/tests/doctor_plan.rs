@@ -40,7 +40,7 @@ fn first_open_monday(school: &School) -> Date {
 /// returns (requests the emulator counted, students on roll, school days read).
 async fn sync_like_read(school: Arc<School>, weeks: i64) -> (u64, u64, u32) {
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::classe365::ID,
+        &mis_sandbox::emulator::classe365::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

@@ -50,7 +50,7 @@ async fn week_costs_at_most_the_plan(profile: Profile) {
         SchoolOptions::new().profile(profile),
     ));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::classe365::ID,
+        &mis_sandbox::emulator::classe365::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

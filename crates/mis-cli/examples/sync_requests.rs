@@ -28,19 +28,11 @@ async fn main() {
         "| vendor | students | first sync: requests | first: wall | second (incremental): requests | second: wall | HUBmis at the real quota (first / second) |"
     );
     println!("|---|---:|---:|---:|---:|---:|---|");
-    for (i, vendor) in [
-        mis_sandbox::emulator::classcharts::ID,
-        mis_sandbox::emulator::go4schools::ID,
-        mis_sandbox::emulator::hubmis::ID,
-        mis_sandbox::emulator::classe365::ID,
-        mis_sandbox::emulator::managebac::ID,
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (i, entry) in mis_cli::Registry::builtin().entries().iter().enumerate() {
+        let vendor = entry.id();
         let school = Arc::new(School::generate(900 + i as u64, size));
         let sandbox = Sandbox::start_with(
-            vendor,
+            entry.emulator,
             school.clone(),
             FaultPlan::none(),
             EmulatorOptions {

@@ -159,7 +159,7 @@ pub async fn start_schools(registry: &Registry, size: usize) -> Result<Vec<DemoS
             time_scale: entry.emulator.demo_time_scale,
             ..EmulatorOptions::default()
         };
-        let sandbox = Sandbox::start_emulator(
+        let sandbox = Sandbox::start_with(
             entry.emulator,
             school.clone(),
             FaultPlan::none(),

@@ -120,7 +120,7 @@ pub fn sandbox_env(sandbox: &Sandbox) -> BTreeMap<String, String> {
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub async fn start(entry: &Entry, port: u16, options: &SandboxOptions) -> Result<Sandbox> {
     let school = Arc::new(options.school()?);
-    Sandbox::start_emulator(
+    Sandbox::start_with(
         entry.emulator,
         school,
         FaultPlan::none(),

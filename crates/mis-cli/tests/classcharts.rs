@@ -11,7 +11,7 @@ use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 async fn emulator() -> (Sandbox, Arc<School>) {
     let school = Arc::new(School::generate(11, 30));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::classcharts::ID,
+        &mis_sandbox::emulator::classcharts::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

@@ -208,13 +208,7 @@ fn the_demo_binary_prints_five_schools_and_writes_its_database() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    for vendor in [
-        "classcharts",
-        "go4schools",
-        "hubmis",
-        "classe365",
-        "managebac",
-    ] {
+    for vendor in mis_cli::Registry::builtin().ids() {
         assert!(stdout.contains(vendor), "{stdout}");
     }
     assert!(stdout.contains("wrote mis-demo.sqlite"), "{stdout}");
@@ -232,7 +226,7 @@ async fn a_closed_pipe_exits_zero_silently() {
     use std::process::Stdio;
     let school = std::sync::Arc::new(mis_sandbox::School::generate(5, 600));
     let sandbox = mis_sandbox::Sandbox::start_with(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         school,
         mis_sandbox::FaultPlan::none(),
         mis_sandbox::EmulatorOptions::default(),

@@ -86,10 +86,10 @@ struct Trust {
 async fn trust() -> Trust {
     let mut sandboxes = Vec::new();
     let mut env = BTreeMap::new();
-    for (i, vendor) in [
-        mis_sandbox::emulator::go4schools::ID,
-        mis_sandbox::emulator::hubmis::ID,
-        mis_sandbox::emulator::classe365::ID,
+    for (i, emulator) in [
+        &mis_sandbox::emulator::go4schools::EMULATOR,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
+        &mis_sandbox::emulator::classe365::EMULATOR,
     ]
     .into_iter()
     .enumerate()
@@ -99,7 +99,7 @@ async fn trust() -> Trust {
             time_scale: 0.002,
             ..EmulatorOptions::default()
         };
-        let s = Sandbox::start_with(vendor, school, FaultPlan::none(), options, 0)
+        let s = Sandbox::start_with(emulator, school, FaultPlan::none(), options, 0)
             .await
             .unwrap();
         for (name, value) in &s.credentials().0 {
@@ -264,7 +264,7 @@ async fn sync_into_a_real_postgresql() {
 async fn attendance_summary_totals_equal_the_schools_own_statistics() {
     let school = Arc::new(School::generate(9, 25));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

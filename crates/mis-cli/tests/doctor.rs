@@ -47,7 +47,7 @@ async fn doctor(entry: &Entry, plan: FaultPlan, change: &[(&str, &str)]) -> Run 
         time_scale: entry.emulator.demo_time_scale,
         ..EmulatorOptions::default()
     };
-    let sandbox = Sandbox::start_emulator(entry.emulator, school.clone(), plan, options, 0)
+    let sandbox = Sandbox::start_with(entry.emulator, school.clone(), plan, options, 0)
         .await
         .unwrap();
     let mut env: BTreeMap<String, String> = sandbox.client_env();
@@ -222,10 +222,9 @@ async fn sync_doctor_reports_one_block_per_school_and_the_worst_verdict() {
             time_scale: entry.emulator.demo_time_scale,
             ..EmulatorOptions::default()
         };
-        let sandbox =
-            Sandbox::start_emulator(entry.emulator, school, FaultPlan::none(), options, 0)
-                .await
-                .unwrap();
+        let sandbox = Sandbox::start_with(entry.emulator, school, FaultPlan::none(), options, 0)
+            .await
+            .unwrap();
         toml.push_str(&format!(
             "[[school]]\nname = \"School {i}\"\nprovider = \"{}\"\nbase_url = \"{}\"\n",
             entry.id(),

@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
+use mis_sandbox::{EmulatorDescriptor, EmulatorOptions, FaultPlan, Sandbox, School};
 
 async fn mis(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
     tokio::task::spawn_blocking(move || {
@@ -28,10 +28,10 @@ fn one_line(out: &Output) -> String {
     err
 }
 
-async fn start(vendor: mis_core::VendorId) -> Sandbox {
+async fn start(emulator: &EmulatorDescriptor) -> Sandbox {
     let school = Arc::new(School::generate(3, 12));
     Sandbox::start_with(
-        vendor,
+        emulator,
         school,
         FaultPlan::none(),
         EmulatorOptions::default(),
@@ -43,7 +43,7 @@ async fn start(vendor: mis_core::VendorId) -> Sandbox {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unsupported_operation_is_exit_3() {
-    let s = start(mis_sandbox::emulator::classe365::ID).await;
+    let s = start(&mis_sandbox::emulator::classe365::EMULATOR).await;
     let c = s.credentials();
     let args = [
         "--provider",
@@ -80,7 +80,7 @@ async fn an_unsupported_operation_is_exit_3() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authentication_failure_is_exit_4_without_the_secret() {
-    let s = start(mis_sandbox::emulator::go4schools::ID).await;
+    let s = start(&mis_sandbox::emulator::go4schools::EMULATOR).await;
     let args = [
         "--provider",
         "go4schools",
@@ -106,7 +106,7 @@ async fn an_authentication_failure_is_exit_4_without_the_secret() {
 async fn decode_errors_show_the_body_shape_unless_debug_bodies_is_on() {
     let school = Arc::new(School::generate(3, 12));
     let s = Sandbox::start_with(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         school,
         FaultPlan {
             rate_malformed: 1.0,

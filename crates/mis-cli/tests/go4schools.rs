@@ -10,7 +10,7 @@ use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 async fn emulator() -> (Sandbox, Arc<School>, String) {
     let school = Arc::new(School::generate(4, 30));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

@@ -20,7 +20,7 @@ async fn emulator() -> (Sandbox, Arc<School>) {
 async fn emulator_with(faults: FaultPlan) -> (Sandbox, Arc<School>) {
     let school = Arc::new(School::generate(6, 20));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school.clone(),
         faults,
         EmulatorOptions {

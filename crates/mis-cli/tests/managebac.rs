@@ -9,7 +9,7 @@ use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
 async fn emulator() -> (Sandbox, Arc<School>, String) {
     let school = Arc::new(School::generate(5, 30));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

@@ -40,7 +40,7 @@ async fn stderr_of(vendor: &str, records: RecordFaults, args: &[&str]) -> (Strin
     let school = Arc::new(School::generate(61, 12));
     let registry = Registry::builtin();
     let entry = registry.lookup(vendor).unwrap();
-    let sandbox = Sandbox::start_emulator(
+    let sandbox = Sandbox::start_with(
         entry.emulator,
         school.clone(),
         FaultPlan {

@@ -73,7 +73,7 @@ async fn a_second_run_reads_only_what_can_have_changed_and_equals_a_fresh_sync()
 
     let mut env = BTreeMap::new();
     let sandbox = start(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         Arc::new(before),
         "OAK",
         &mut env,
@@ -96,7 +96,7 @@ async fn a_second_run_reads_only_what_can_have_changed_and_equals_a_fresh_sync()
     drop(sandbox);
     let mut env = BTreeMap::new();
     let sandbox = start(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         Arc::new(after.clone()),
         "OAK",
         &mut env,
@@ -144,7 +144,7 @@ async fn a_record_skipped_with_a_warning_keeps_its_row() {
         .clone();
     let mut env = BTreeMap::new();
     let sandbox = start(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         school.clone(),
         "OAK",
         &mut env,
@@ -172,7 +172,7 @@ async fn a_record_skipped_with_a_warning_keeps_its_row() {
         ..mis_sandbox::FaultPlan::none()
     };
     let sandbox = start_with(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         school,
         faults,
         "OAK",
@@ -197,7 +197,13 @@ async fn a_record_skipped_with_a_warning_keeps_its_row() {
 async fn hubmis_upns_are_read_once_per_reference_ttl() {
     let school = Arc::new(School::generate(33, 30));
     let mut env = BTreeMap::new();
-    let sandbox = start(mis_sandbox::emulator::hubmis::ID, school, "ASH", &mut env).await;
+    let sandbox = start(
+        &mis_sandbox::emulator::hubmis::EMULATOR,
+        school,
+        "ASH",
+        &mut env,
+    )
+    .await;
     let config = |ttl: u32| {
         SyncConfig::parse(&format!(
             "from = \"2024-09-02\"\nto = \"2024-09-06\"\nreference_ttl_hours = {ttl}\n\n\

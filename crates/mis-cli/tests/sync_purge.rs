@@ -30,14 +30,14 @@ fn rows_of(db: &std::path::Path, school: &str) -> i64 {
 async fn purge_removes_one_school_only() {
     let mut env = BTreeMap::new();
     let oak = start(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         Arc::new(School::generate(71, 10)),
         "OAK",
         &mut env,
     )
     .await;
     let ash = start(
-        mis_sandbox::emulator::classe365::ID,
+        &mis_sandbox::emulator::classe365::EMULATOR,
         Arc::new(School::generate(72, 10)),
         "ASH",
         &mut env,

@@ -109,7 +109,13 @@ async fn kill_and_resume(
 ) -> (u64, u64, u64) {
     let school = Arc::new(School::generate(77, STUDENTS));
     let mut env = BTreeMap::new();
-    let sandbox = start(mis_sandbox::emulator::hubmis::ID, school, "ASH", &mut env).await;
+    let sandbox = start(
+        &mis_sandbox::emulator::hubmis::EMULATOR,
+        school,
+        "ASH",
+        &mut env,
+    )
+    .await;
     let cfg = config(&sandbox);
     let lookup = |name: &str| env.get(name).cloned();
 

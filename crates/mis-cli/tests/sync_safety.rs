@@ -25,21 +25,21 @@ const WINDOW: &str = "from = \"2024-09-02\"\nto = \"2024-09-13\"\nconcurrency = 
 async fn a_reader_holding_the_database_open_does_not_fail_any_school() {
     let mut env = BTreeMap::new();
     let g4s = start(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         Arc::new(School::generate(5, 20)),
         "OAK",
         &mut env,
     )
     .await;
     let c365 = start(
-        mis_sandbox::emulator::classe365::ID,
+        &mis_sandbox::emulator::classe365::EMULATOR,
         Arc::new(School::generate(6, 20)),
         "ELM",
         &mut env,
     )
     .await;
     let g4s2 = start(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         Arc::new(School::generate(7, 20)),
         "ASH",
         &mut env,
@@ -136,7 +136,7 @@ async fn a_database_from_before_versioning_migrates_and_syncs() {
         .unwrap();
     let mut env = BTreeMap::new();
     let g4s = start(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         Arc::new(School::generate(8, 15)),
         "OAK",
         &mut env,
@@ -186,14 +186,14 @@ async fn a_database_from_before_versioning_migrates_and_syncs() {
 async fn managebac_without_bell_times_syncs_the_rest_and_unset_variables_are_named() {
     let mut env = BTreeMap::new();
     let mb = start(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         Arc::new(School::generate(9, 15)),
         "MB",
         &mut env,
     )
     .await;
     let g4s = start(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         Arc::new(School::generate(10, 15)),
         "OAK",
         &mut env,

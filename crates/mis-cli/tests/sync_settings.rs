@@ -33,7 +33,7 @@ async fn a_managebac_category_map_in_the_sync_config_is_applied() {
     ));
     let mut env = BTreeMap::new();
     let sandbox = start(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         school.clone(),
         "OAK",
         &mut env,

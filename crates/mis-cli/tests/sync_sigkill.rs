@@ -54,7 +54,13 @@ fn mis(config: &std::path::Path, db: &std::path::Path, env: &BTreeMap<String, St
 async fn a_sync_killed_with_sigkill_resumes_where_it_stopped() {
     let school = Arc::new(School::generate(81, 200));
     let mut env = BTreeMap::new();
-    let sandbox = start(mis_sandbox::emulator::hubmis::ID, school, "ASH", &mut env).await;
+    let sandbox = start(
+        &mis_sandbox::emulator::hubmis::EMULATOR,
+        school,
+        "ASH",
+        &mut env,
+    )
+    .await;
     let config = write_config(&sandbox, "sigkill.toml");
 
     // An uninterrupted run: the full cost, and the database to compare with.

@@ -18,16 +18,19 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mis_cli::{Entry, Registry};
 use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats};
 use sync_support::{Postgres, pg_client, pg_tables, temp_path};
 
-const VENDORS: [(mis_core::VendorId, &str); 5] = [
-    (mis_sandbox::emulator::classcharts::ID, "classcharts"),
-    (mis_sandbox::emulator::go4schools::ID, "go4schools"),
-    (mis_sandbox::emulator::hubmis::ID, "hubmis"),
-    (mis_sandbox::emulator::classe365::ID, "classe365"),
-    (mis_sandbox::emulator::managebac::ID, "managebac"),
-];
+/// Every registered vendor, in registry order.
+fn vendors() -> Vec<Entry> {
+    Registry::builtin().entries().to_vec()
+}
+
+/// The registered vendor `id`.
+fn vendor(id: &str) -> Entry {
+    *Registry::builtin().get(id).unwrap()
+}
 
 /// Emulated schools, the config naming them, and the environment holding their credentials.
 struct Trust {
@@ -40,7 +43,7 @@ struct Trust {
 /// One school: its name, vendor, size and emulator time scale.
 struct Spec {
     name: String,
-    vendor: usize,
+    vendor: Entry,
     students: usize,
 }
 
@@ -52,22 +55,23 @@ impl Trust {
             String::from("from = \"2024-09-02\"\nto = \"2024-09-13\"\nconcurrency = 4\n");
         let mut names = Vec::new();
         for (i, spec) in specs.iter().enumerate() {
-            let (vendor, provider) = VENDORS[spec.vendor];
+            let provider = spec.vendor.id();
             let school = Arc::new(School::generate(1000 + i as u64, spec.students));
             let options = EmulatorOptions {
                 time_scale,
                 ..EmulatorOptions::default()
             };
-            let s = Sandbox::start_with(vendor, school, FaultPlan::none(), options, 0)
-                .await
-                .unwrap();
+            let s =
+                Sandbox::start_with(spec.vendor.emulator, school, FaultPlan::none(), options, 0)
+                    .await
+                    .unwrap();
             let mut credentials = Vec::new();
             for (name, value) in &s.credentials().0 {
                 let var = format!("S{i}_{}", name.to_ascii_uppercase());
                 env.insert(var.clone(), value.clone());
                 credentials.push(format!("{name} = \"{var}\""));
             }
-            let extra = match vendor {
+            let extra = match provider {
                 // The emulator's per-IP window, scaled (12 a minute).
                 mis_sandbox::emulator::hubmis::ID => {
                     format!("quota = \"12/{}\"\n", 60.0 * time_scale)
@@ -269,10 +273,11 @@ fn pg_or_skip() -> Option<Postgres> {
 }
 
 fn thirty() -> Vec<Spec> {
+    let vendors = vendors();
     (0..30)
         .map(|i| Spec {
             name: format!("School {i:02}"),
-            vendor: i % 5,
+            vendor: vendors[i % vendors.len()],
             students: 10 + i % 6,
         })
         .collect()
@@ -334,12 +339,12 @@ async fn a_worker_killed_mid_school_is_resumed_by_the_others() {
     // "A big" sorts first, so the first worker claims it first.
     let mut specs = vec![Spec {
         name: "A big".into(),
-        vendor: 2,
+        vendor: vendor("hubmis"),
         students: 120,
     }];
-    specs.extend((0..5).map(|i| Spec {
+    specs.extend(vendors().into_iter().enumerate().map(|(i, vendor)| Spec {
         name: format!("Small {i}"),
-        vendor: i,
+        vendor,
         students: 10,
     }));
     let trust = Trust::start("kill", &specs, 0.001).await;
@@ -438,7 +443,7 @@ async fn hubmis_behind_one_address(labels: [&str; 2], db: &str, pg: &Postgres) -
     let specs: Vec<Spec> = (0..1)
         .map(|_| Spec {
             name: "Hub".into(),
-            vendor: 2,
+            vendor: vendor("hubmis"),
             students: 8,
         })
         .collect();

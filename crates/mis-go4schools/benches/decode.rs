@@ -17,12 +17,12 @@ use mis_core::codes::CodeMapper;
 use mis_go4schools::VENDOR;
 use mis_go4schools::convert::{self, CodeBook};
 use mis_go4schools::wire::{AttendanceCode, ListPage, SessionMark, Student};
-use mis_sandbox::{School, fixtures};
+use mis_sandbox::School;
 use serde::de::IgnoredAny;
 
 fn bodies() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let school = School::generate(7, 5000);
-    let all = fixtures(mis_sandbox::emulator::go4schools::ID, &school);
+    let all = (mis_sandbox::emulator::go4schools::EMULATOR.fixtures)(&school);
     let get = |name: &str| {
         let f = all
             .iter()

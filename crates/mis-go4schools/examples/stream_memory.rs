@@ -98,7 +98,7 @@ async fn in_process(args: &[String]) -> Fallible<()> {
         began.elapsed()
     );
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         // The emulator's quota window (300 requests a minute) shrunk out of the way.

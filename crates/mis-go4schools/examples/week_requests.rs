@@ -41,7 +41,7 @@ async fn main() {
         .unwrap_or(1000);
     let school = Arc::new(School::generate(16, size));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions::default(),

@@ -115,7 +115,7 @@ async fn start_profile(
         SchoolOptions::new().profile(profile),
     ));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         school.clone(),
         faults,
         // GO's only long window is its (inferred) quota window: shrink it.

@@ -26,7 +26,7 @@ use mis_testkit::{count_requests, school_week};
 
 async fn start(school: Arc<School>, plan: FaultPlan) -> Sandbox {
     Sandbox::start_with(
-        mis_sandbox::emulator::go4schools::ID,
+        &mis_sandbox::emulator::go4schools::EMULATOR,
         school,
         plan,
         EmulatorOptions {

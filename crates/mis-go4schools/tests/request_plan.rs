@@ -49,7 +49,7 @@ impl Week {
             SchoolOptions::new().profile(profile),
         ));
         let sandbox = Sandbox::start_with(
-            mis_sandbox::emulator::go4schools::ID,
+            &mis_sandbox::emulator::go4schools::EMULATOR,
             school.clone(),
             FaultPlan::none(),
             EmulatorOptions {

@@ -119,7 +119,7 @@ where
 
 async fn emulator(school: Arc<School>, faults: FaultPlan) -> Sandbox {
     Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school,
         faults,
         EmulatorOptions {

@@ -18,7 +18,12 @@ use mis_hubmis::wire::Student;
 use mis_testkit::bench::{body, group};
 
 fn bench(c: &mut Criterion) {
-    let students = body(mis_sandbox::emulator::hubmis::ID, "students", "", 5000);
+    let students = body(
+        &mis_sandbox::emulator::hubmis::EMULATOR,
+        "students",
+        "",
+        5000,
+    );
     let mut g = group(c, "hubmis/students", &students);
     g.bench_function("wire_convert", |b| {
         b.iter(|| {

@@ -36,7 +36,7 @@ async fn run(
     adaptive: bool,
 ) -> Result<Run, Box<dyn std::error::Error>> {
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

@@ -121,7 +121,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let range =
         mis_testkit::school_week(&school).ok_or("the school has no full school week of records")?;
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

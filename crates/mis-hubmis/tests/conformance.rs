@@ -145,7 +145,7 @@ async fn setup_profile(faults: FaultPlan, profile: Profile) -> (Arc<dyn MisProvi
     };
     let school = Arc::new(school);
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school.clone(),
         faults,
         EmulatorOptions {

@@ -375,7 +375,7 @@ fn decode_fixture(name: &str, json: &str, tz: &jiff::tz::TimeZone) -> bool {
 fn every_emulator_fixture_decodes_and_converts() {
     let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
     let school = School::generate(7, 30);
-    let fixtures = mis_sandbox::fixtures(mis_sandbox::emulator::hubmis::ID, &school);
+    let fixtures = (mis_sandbox::emulator::hubmis::EMULATOR.fixtures)(&school);
     assert!(!fixtures.is_empty());
     let mut unknown = Vec::new();
     for f in &fixtures {

@@ -28,7 +28,7 @@ async fn start(onboarding: OnboardingFaults) -> (Arc<School>, Sandbox) {
         ..EmulatorOptions::default()
     };
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school.clone(),
         plan,
         options,

@@ -83,7 +83,7 @@ async fn a_sync_of_a_small_school_costs_the_plan() {
         ..EmulatorOptions::default()
     };
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         options,

@@ -14,7 +14,7 @@ use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats};
 
 async fn start(school: Arc<School>, faults: FaultPlan, scale: f64) -> (Sandbox, Config) {
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school,
         faults,
         EmulatorOptions {

@@ -26,7 +26,7 @@ async fn variant(size: usize) -> (Sandbox, Arc<School>, HubmisProvider) {
         SchoolOptions::new().profile(Profile::Variant),
     ));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

@@ -50,7 +50,7 @@ async fn setup() -> Setup {
     }
     let range = DateRange::new(monday, monday.checked_add(4.days()).unwrap()).unwrap();
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

@@ -16,7 +16,7 @@ const SCALE: f64 = 0.02;
 async fn two_schools_on_one_host_get_no_429() {
     let school = Arc::new(School::generate(11, 12));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::hubmis::ID,
+        &mis_sandbox::emulator::hubmis::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

@@ -21,7 +21,7 @@ use mis_testkit::bench::{body, group};
 
 fn bench(c: &mut Criterion) {
     let students = body(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         "students",
         "/students",
         5000,

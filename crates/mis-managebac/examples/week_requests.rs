@@ -32,7 +32,7 @@ async fn main() {
     // ManageBac's window is 1 s (10 requests in the emulator); a hundredth of it keeps the
     // run short without changing what is asked for.
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

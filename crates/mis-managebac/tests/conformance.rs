@@ -201,7 +201,7 @@ fn config(school: &School, base_url: &str, token: &str) -> Config {
 async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, ManageBacProvider, Expected) {
     let school = Arc::new(School::generate(SEED, SIZE));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         school.clone(),
         faults,
         options(),
@@ -277,7 +277,7 @@ async fn variant_setup() -> (Arc<dyn MisProvider>, Expected) {
     let variant = mis_sandbox::SchoolOptions::new().profile(mis_sandbox::Profile::Variant);
     let school = Arc::new(School::generate_with(SEED, SIZE, variant));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         options(),

@@ -18,7 +18,7 @@ async fn open(
 ) -> (Sandbox, Arc<School>, Arc<dyn MisProvider>) {
     let school = Arc::new(School::generate(7, 30));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         school.clone(),
         plan,
         EmulatorOptions {

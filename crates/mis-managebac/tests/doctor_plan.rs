@@ -22,7 +22,7 @@ use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School, Stats};
 async fn sync_of(size: usize, days: i64) -> (u64, u32) {
     let school = Arc::new(School::generate(16, size));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {
@@ -109,7 +109,7 @@ async fn a_small_schools_week_costs_what_the_plan_says() {
 async fn the_student_list_costs_the_pages_read_and_one_pupils_notes_their_record() {
     let school = Arc::new(School::generate(16, 300));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

@@ -28,7 +28,7 @@ fn pages(n: usize) -> u64 {
 async fn start(size: usize) -> (Sandbox, Arc<School>, ManageBacProvider, DateRange) {
     let school = Arc::new(School::generate(16, size));
     let sandbox = Sandbox::start_with(
-        mis_sandbox::emulator::managebac::ID,
+        &mis_sandbox::emulator::managebac::EMULATOR,
         school.clone(),
         FaultPlan::none(),
         EmulatorOptions {

@@ -1,10 +1,10 @@
-//! Starting an emulator for one vendor over one school: [`Sandbox::start`].
+//! Starting an emulator over one school: [`Sandbox::start`].
 //!
-//! Emulators are keyed by [`VendorId`], the id the vendor crate declares. Each emulator
-//! module exports its id (`emulator::hubmis::ID`) and an [`EmulatorDescriptor`]
-//! (`emulator::hubmis::EMULATOR`); [`EMULATORS`] lists this crate's, and is the one list of
-//! emulators. A program's vendor registry pairs each vendor with its emulator descriptor,
-//! which need not come from this crate ([`Sandbox::start_emulator`] starts any).
+//! Each emulator module exports its vendor id (`emulator::hubmis::ID`, the id the vendor
+//! crate declares) and an [`EmulatorDescriptor`] (`emulator::hubmis::EMULATOR`); a sandbox
+//! is started from a descriptor. This crate keeps no list of its emulators: a program's
+//! vendor registry pairs each vendor with its emulator descriptor, which need not come from
+//! this crate, and is the one place that enumerates them.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -141,28 +141,6 @@ impl fmt::Debug for EmulatorDescriptor {
     }
 }
 
-/// This crate's emulators: the one list of them. A vendor registry pairs each of its vendors
-/// with one of these (or with an emulator of its own).
-pub const EMULATORS: &[EmulatorDescriptor] = &[
-    crate::emulator::classcharts::EMULATOR,
-    crate::emulator::go4schools::EMULATOR,
-    crate::emulator::hubmis::EMULATOR,
-    crate::emulator::classe365::EMULATOR,
-    crate::emulator::managebac::EMULATOR,
-];
-
-/// This crate's emulator for `id`, if it has one.
-pub fn emulator(id: VendorId) -> Option<&'static EmulatorDescriptor> {
-    EMULATORS.iter().find(|e| e.id == id)
-}
-
-fn no_emulator(id: VendorId) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        format!("the sandbox has no emulator for vendor {id}"),
-    )
-}
-
 /// One running emulator. Dropping it stops the server.
 #[derive(Debug)]
 pub struct Sandbox {
@@ -174,30 +152,18 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Starts the emulator of vendor `id` over `school` on a free loopback port with
-    /// `faults`. `NotFound` if [`EMULATORS`] has none for `id`.
+    /// Starts `emulator` over `school` on a free loopback port with `faults` and default
+    /// options.
     pub async fn start(
-        id: VendorId,
+        emulator: &EmulatorDescriptor,
         school: Arc<School>,
         faults: FaultPlan,
     ) -> io::Result<Sandbox> {
-        Sandbox::start_with(id, school, faults, EmulatorOptions::default(), 0).await
+        Sandbox::start_with(emulator, school, faults, EmulatorOptions::default(), 0).await
     }
 
-    /// Starts with explicit options and port (`0`: any free port).
+    /// Starts `emulator` over `school` with explicit options and port (`0`: any free port).
     pub async fn start_with(
-        id: VendorId,
-        school: Arc<School>,
-        faults: FaultPlan,
-        options: EmulatorOptions,
-        port: u16,
-    ) -> io::Result<Sandbox> {
-        let emulator = emulator(id).ok_or_else(|| no_emulator(id))?;
-        Sandbox::start_emulator(emulator, school, faults, options, port).await
-    }
-
-    /// Starts `emulator` (from [`EMULATORS`] or any other table) over `school`.
-    pub async fn start_emulator(
         emulator: &EmulatorDescriptor,
         school: Arc<School>,
         faults: FaultPlan,
@@ -230,8 +196,7 @@ impl Sandbox {
     }
 
     /// Starts each of `emulators` over the same `school`, each on its own free port and
-    /// without faults, in the order given. `EMULATORS.iter()` starts every emulator of this
-    /// crate.
+    /// without faults, in the order given.
     pub async fn start_each<'a>(
         emulators: impl IntoIterator<Item = &'a EmulatorDescriptor>,
         school: Arc<School>,
@@ -240,7 +205,7 @@ impl Sandbox {
         let mut running = Vec::new();
         for emulator in emulators {
             running.push(
-                Sandbox::start_emulator(
+                Sandbox::start_with(
                     emulator,
                     school.clone(),
                     FaultPlan::none(),
@@ -300,59 +265,39 @@ impl Sandbox {
     }
 }
 
-/// The fixtures of vendor `id`'s emulator for `school`, in a fixed order; empty if
-/// [`EMULATORS`] has no emulator for `id`.
-pub fn fixtures(id: VendorId, school: &School) -> Vec<Fixture> {
-    emulator(id).map_or_else(Vec::new, |e| (e.fixtures)(school))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::{go4schools, hubmis};
 
-    #[test]
-    fn the_table_lists_each_vendor_once_under_its_own_id() {
-        let mut ids: Vec<_> = EMULATORS.iter().map(|e| e.id.as_str()).collect();
-        ids.sort_unstable();
-        assert_eq!(
-            ids,
-            [
-                "classcharts",
-                "classe365",
-                "go4schools",
-                "hubmis",
-                "managebac"
-            ]
-        );
-        for e in EMULATORS {
-            assert_eq!(emulator(e.id).map(|f| f.id), Some(e.id));
-        }
-        assert!(emulator(VendorId::new("sims")).is_none());
+    #[tokio::test]
+    async fn a_sandbox_names_its_variables_under_its_vendor_prefix() {
+        let school = Arc::new(School::generate(3, 8));
+        // HUBmis has client settings (its quota) as well as credentials.
+        let sandbox = Sandbox::start(&hubmis::EMULATOR, school, FaultPlan::none())
+            .await
+            .unwrap();
+        assert_eq!(sandbox.id(), hubmis::ID);
+        let env = sandbox.env();
+        let prefix = format!("{}_", sandbox.id().env_prefix());
+        assert_eq!(env[&sandbox.id().env("BASE_URL")], sandbox.base_url());
+        assert!(env.len() >= 2, "no credentials: {:?}", env.keys());
+        assert!(env.keys().all(|k| k.starts_with(&prefix)), "{env:?}");
+        assert!(!sandbox.settings().is_empty());
+        let all = sandbox.client_env();
+        assert!(all.keys().all(|k| k.starts_with(&prefix)), "{all:?}");
+        assert_eq!(all.len(), env.len() + sandbox.settings().len());
     }
 
     #[tokio::test]
-    async fn an_unknown_vendor_is_not_found_and_every_emulator_names_its_variables() {
+    async fn start_each_starts_the_emulators_given_in_order_on_their_own_ports() {
         let school = Arc::new(School::generate(3, 8));
-        let e = Sandbox::start(VendorId::new("sims"), school.clone(), FaultPlan::none())
-            .await
-            .unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::NotFound);
-        assert!(e.to_string().contains("sims"), "{e}");
-        assert!(fixtures(VendorId::new("sims"), &school).is_empty());
-
-        let all = Sandbox::start_each(EMULATORS, school, EmulatorOptions::default())
+        let given = [&go4schools::EMULATOR, &hubmis::EMULATOR];
+        let all = Sandbox::start_each(given, school, EmulatorOptions::default())
             .await
             .unwrap();
-        assert_eq!(all.len(), EMULATORS.len());
-        for sandbox in &all {
-            let env = sandbox.env();
-            let prefix = format!("{}_", sandbox.id().env_prefix());
-            assert_eq!(env[&sandbox.id().env("BASE_URL")], sandbox.base_url());
-            assert!(env.len() >= 2, "{}: no credentials", sandbox.id());
-            assert!(env.keys().all(|k| k.starts_with(&prefix)), "{env:?}");
-            let all = sandbox.client_env();
-            assert!(all.keys().all(|k| k.starts_with(&prefix)), "{all:?}");
-            assert_eq!(all.len(), env.len() + sandbox.settings().len());
-        }
+        let ids: Vec<_> = all.iter().map(Sandbox::id).collect();
+        assert_eq!(ids, [go4schools::ID, hubmis::ID]);
+        assert_ne!(all[0].base_url(), all[1].base_url());
     }
 }

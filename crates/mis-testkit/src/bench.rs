@@ -5,15 +5,15 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
-use mis_core::VendorId;
-use mis_sandbox::{School, fixtures};
+use mis_sandbox::{EmulatorDescriptor, School};
 use serde::de::IgnoredAny;
 
-/// The emulator's `name` body for a 5,000-student school, with the array at `pointer`
+/// `emulator`'s `name` body for a 5,000-student school, with the array at `pointer`
 /// (`""`: the body is the array) cycled to `n` records when the body is a single page.
-pub fn body(vendor: VendorId, name: &str, pointer: &str, n: usize) -> Vec<u8> {
+pub fn body(emulator: &EmulatorDescriptor, name: &str, pointer: &str, n: usize) -> Vec<u8> {
     let school = School::generate(7, 5000);
-    let mut body = fixtures(vendor, &school)
+    let vendor = emulator.id;
+    let mut body = (emulator.fixtures)(&school)
         .into_iter()
         .find(|f| f.name == name)
         .unwrap_or_else(|| panic!("no {name} fixture"))

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::Arc;
 
-use mis_sandbox::{EmulatorOptions, FaultPlan, Sandbox, School};
+use mis_sandbox::{EmulatorDescriptor, EmulatorOptions, FaultPlan, Sandbox, School};
 
 /// A fresh temp path (removed if it exists).
 pub fn temp_path(name: &str) -> std::path::PathBuf {
@@ -61,17 +61,17 @@ pub fn sqlite_data(path: &std::path::Path) -> BTreeMap<&'static str, Vec<Vec<Str
 
 /// An emulated school and the environment naming its credentials (`<PREFIX>_<NAME>`).
 pub async fn start(
-    vendor: mis_core::VendorId,
+    emulator: &EmulatorDescriptor,
     school: Arc<School>,
     prefix: &str,
     env: &mut BTreeMap<String, String>,
 ) -> Sandbox {
-    start_with(vendor, school, FaultPlan::none(), prefix, env).await
+    start_with(emulator, school, FaultPlan::none(), prefix, env).await
 }
 
 /// [`start`] with a fault plan.
 pub async fn start_with(
-    vendor: mis_core::VendorId,
+    emulator: &EmulatorDescriptor,
     school: Arc<School>,
     faults: FaultPlan,
     prefix: &str,
@@ -81,7 +81,7 @@ pub async fn start_with(
         time_scale: 0.001,
         ..EmulatorOptions::default()
     };
-    let s = Sandbox::start_with(vendor, school, faults, options, 0)
+    let s = Sandbox::start_with(emulator, school, faults, options, 0)
         .await
         .unwrap();
     for (name, value) in &s.credentials().0 {

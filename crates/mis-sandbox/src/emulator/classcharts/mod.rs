@@ -205,7 +205,8 @@ use state::{Accounts, Api, Who, Writes, session_token};
 /// The vendor id this emulator answers for (the `classcharts` vendor crate declares the same).
 pub const ID: mis_core::VendorId = mis_core::VendorId::new("classcharts");
 
-/// This emulator, as [`crate::EMULATORS`] lists it.
+/// This emulator: what [`crate::Sandbox::start`] starts and a vendor registry pairs with
+/// the vendor.
 pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
     id: ID,
     name: "ClassCharts",

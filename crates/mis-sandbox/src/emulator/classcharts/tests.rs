@@ -28,7 +28,7 @@ async fn start_with(plan: FaultPlan, time_scale: f64, page: Option<usize>) -> Sa
         time_scale,
         default_page_size: page,
     };
-    Sandbox::start_with(super::ID, school(), plan, options, 0)
+    Sandbox::start_with(&super::EMULATOR, school(), plan, options, 0)
         .await
         .expect("the emulator starts")
 }

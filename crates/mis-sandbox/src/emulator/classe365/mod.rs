@@ -176,7 +176,8 @@ use crate::school::School;
 /// The vendor id this emulator answers for (the `classe365` vendor crate declares the same).
 pub const ID: mis_core::VendorId = mis_core::VendorId::new("classe365");
 
-/// This emulator, as [`crate::EMULATORS`] lists it.
+/// This emulator: what [`crate::Sandbox::start`] starts and a vendor registry pairs with
+/// the vendor.
 pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
     id: ID,
     name: "Classe365",

@@ -26,7 +26,7 @@ fn options() -> EmulatorOptions {
 }
 
 async fn start(faults: FaultPlan) -> Sandbox {
-    Sandbox::start_with(super::ID, school(), faults, options(), 0)
+    Sandbox::start_with(&super::EMULATOR, school(), faults, options(), 0)
         .await
         .unwrap()
 }
@@ -581,8 +581,8 @@ fn fixtures_are_deterministic_and_non_empty() {
     }
     let attendance = &a[6].body;
     assert!(attendance["meta"]["total_records"].as_u64().unwrap() > 0);
-    // The fixtures go through the public entry point too.
-    assert_eq!(crate::fixtures(super::ID, &school), a);
+    // The descriptor a registry holds renders the same fixtures.
+    assert_eq!((super::EMULATOR.fixtures)(&school), a);
 }
 
 /// `FaultPlan::degraded()`: one student's `student_dob` is a number (id intact), one
@@ -709,9 +709,15 @@ async fn the_variant_profile_sends_subject_registers_and_inactive_leavers() {
         45,
         SchoolOptions::new().profile(Profile::Variant),
     ));
-    let s = Sandbox::start_with(super::ID, school.clone(), FaultPlan::none(), options(), 0)
-        .await
-        .unwrap();
+    let s = Sandbox::start_with(
+        &super::EMULATOR,
+        school.clone(),
+        FaultPlan::none(),
+        options(),
+        0,
+    )
+    .await
+    .unwrap();
     let c = Client::new(&s);
     let day = school.lesson_marks[0].date;
     let student = &school.lesson_marks[0].student_id;

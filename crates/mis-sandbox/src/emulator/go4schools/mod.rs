@@ -164,7 +164,8 @@ use render::{DEFAULT_PAGE_SIZE, Overlay};
 /// The vendor id this emulator answers for (the `go4schools` vendor crate declares the same).
 pub const ID: mis_core::VendorId = mis_core::VendorId::new("go4schools");
 
-/// This emulator, as [`crate::EMULATORS`] lists it.
+/// This emulator: what [`crate::Sandbox::start`] starts and a vendor registry pairs with
+/// the vendor.
 pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
     id: ID,
     name: "GO 4 Schools",

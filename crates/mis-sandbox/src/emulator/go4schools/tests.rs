@@ -92,7 +92,7 @@ impl Api {
 }
 
 async fn start(school: Arc<School>, faults: FaultPlan, options: EmulatorOptions) -> Sandbox {
-    Sandbox::start_with(super::ID, school, faults, options, 0)
+    Sandbox::start_with(&super::EMULATOR, school, faults, options, 0)
         .await
         .unwrap()
 }

@@ -26,7 +26,7 @@ async fn start(plan: FaultPlan, scale: f64) -> Sandbox {
         time_scale: scale,
         ..EmulatorOptions::default()
     };
-    Sandbox::start_with(super::ID, school(), plan, options, 0)
+    Sandbox::start_with(&super::EMULATOR, school(), plan, options, 0)
         .await
         .expect("the hubmis emulator starts")
 }
@@ -805,9 +805,15 @@ async fn the_variant_profile_serves_the_documented_variants() {
         time_scale: 0.01,
         ..EmulatorOptions::default()
     };
-    let sb = Sandbox::start_with(super::ID, school.clone(), FaultPlan::none(), options, 0)
-        .await
-        .unwrap();
+    let sb = Sandbox::start_with(
+        &super::EMULATOR,
+        school.clone(),
+        FaultPlan::none(),
+        options,
+        0,
+    )
+    .await
+    .unwrap();
     let t = token(&sb).await;
 
     // No admissions scope: the unfiltered list and applicants are refused; current works.

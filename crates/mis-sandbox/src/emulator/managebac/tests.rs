@@ -94,7 +94,7 @@ impl Client {
 }
 
 async fn start(faults: FaultPlan, options: EmulatorOptions) -> Sandbox {
-    Sandbox::start_with(super::ID, school(), faults, options, 0)
+    Sandbox::start_with(&super::EMULATOR, school(), faults, options, 0)
         .await
         .expect("the ManageBac emulator starts")
 }
