@@ -21,7 +21,7 @@ use crate::secret::SecretString;
 use crate::timeout::TimeoutLayer;
 use crate::trace::TraceLayer;
 use crate::transport::{DEFAULT_MAX_BODY, DispatchLayer, Network, ReqwestTransport};
-use crate::url::BaseUrl;
+use crate::url::{BaseUrl, Endpoint};
 use crate::{HttpService, Request, Response};
 
 /// A user layer, boxed: wraps the per-attempt service.
@@ -280,7 +280,7 @@ impl HttpClientBuilder {
             Error::invalid_input(format!("{}: a base URL is required", self.vendor))
         })?;
         // A bad prefix would fail every request; say so now.
-        base.join(&self.prefix, &[])?;
+        let endpoint = Endpoint::new(base, &self.prefix)?;
         let gate = match self.gate {
             GateChoice::Own(limit) => RateGate::new(limit),
             GateChoice::Shared(gate) => gate,
@@ -300,8 +300,7 @@ impl HttpClientBuilder {
         };
         let parts = Parts {
             vendor: self.vendor,
-            base,
-            prefix: self.prefix,
+            endpoint,
             default_headers: self.default_headers,
             gate,
             timeout: self.timeout,
@@ -354,8 +353,7 @@ impl HttpClientBuilder {
 /// What [`HttpClientBuilder::build`] assembles the upper stack from.
 struct Parts {
     vendor: &'static str,
-    base: BaseUrl,
-    prefix: String,
+    endpoint: Endpoint,
     default_headers: HeaderMap,
     gate: Arc<RateGate>,
     timeout: Duration,
@@ -385,8 +383,7 @@ impl Parts {
             .service(attempt);
         let shared = |stack: StackFn, retry: Arc<RetryPolicy>, authenticated: bool| Shared {
             vendor: self.vendor,
-            base: self.base.clone(),
-            prefix: self.prefix.clone(),
+            endpoint: self.endpoint.clone(),
             default_headers: self.default_headers.clone(),
             stack,
             gate: self.gate.clone(),

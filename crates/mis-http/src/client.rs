@@ -15,7 +15,7 @@ use crate::gate::RateGate;
 use crate::meta::{Dispatch, Progress, RequestMeta, clone_request, prepare};
 use crate::request::{RequestBuilder, decode_error};
 use crate::retry::RetryPolicy;
-use crate::url::BaseUrl;
+use crate::url::{BaseUrl, Endpoint};
 use crate::{Request, Response};
 
 /// The assembled stack, called without cloning a boxed service per request.
@@ -33,8 +33,8 @@ pub struct HttpClient {
 
 pub(crate) struct Shared {
     pub(crate) vendor: &'static str,
-    pub(crate) base: BaseUrl,
-    pub(crate) prefix: String,
+    /// The base URL and path prefix, prepared for building request URLs and URIs.
+    pub(crate) endpoint: Endpoint,
     pub(crate) default_headers: HeaderMap,
     pub(crate) stack: StackFn,
     pub(crate) gate: Arc<RateGate>,
@@ -57,7 +57,7 @@ impl HttpClient {
 
     /// The base URL.
     pub fn base_url(&self) -> &BaseUrl {
-        &self.shared.base
+        self.shared.endpoint.base()
     }
 
     /// The rate gate this client sends through (share it with
@@ -73,7 +73,12 @@ impl HttpClient {
 
     /// `base + prefix + segments`, each segment percent-encoded.
     pub fn url(&self, segments: &[&str]) -> Result<::url::Url> {
-        self.shared.base.join(&self.shared.prefix, segments)
+        self.shared.endpoint.join(segments)
+    }
+
+    /// The `http::Uri` of a request URL (the same as parsing its text, with less parsing).
+    pub(crate) fn uri(&self, url: &::url::Url) -> Result<http::Uri> {
+        self.shared.endpoint.uri(url)
     }
 
     /// A request to `base + prefix + segments`.
@@ -84,7 +89,11 @@ impl HttpClient {
     /// A request to a path from the host's root (`/student/login`) or an absolute URL on the
     /// same origin as the base URL; any other host is refused.
     pub fn request_url(&self, method: Method, target: &str) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), method, self.shared.base.resolve(target))
+        RequestBuilder::new(
+            self.clone(),
+            method,
+            self.shared.endpoint.base().resolve(target),
+        )
     }
 
     /// A GET to `base + prefix + segments`.
@@ -128,7 +137,7 @@ impl HttpClient {
         let operation = RequestMeta::of(&request).operation();
         // A request still going to the URL its request builder parsed is checked on that URL
         // (no parse); one whose URI was replaced since, or built elsewhere, on its URI.
-        let base = &self.shared.base;
+        let base = self.shared.endpoint.base();
         if !Progress::built_target_is(&request, |url| base.same_origin(url))
             && !base.same_origin_uri(request.uri())
         {
@@ -208,8 +217,8 @@ impl fmt::Debug for HttpClient {
         // No header values and no authenticator internals: either may hold a secret.
         f.debug_struct("HttpClient")
             .field("vendor", &self.shared.vendor)
-            .field("base_url", &self.shared.base)
-            .field("prefix", &self.shared.prefix)
+            .field("base_url", self.shared.endpoint.base())
+            .field("prefix", &self.shared.endpoint.prefix())
             .field("authenticated", &self.shared.authenticated)
             .field("rate_gate", &self.shared.gate)
             .field(

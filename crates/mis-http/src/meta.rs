@@ -192,8 +192,9 @@ impl Progress {
     /// Whether `uri` is still the URI the request builder made, checked by identity rather
     /// than by comparing text: the same scheme, and authority and path pointing at the very
     /// bytes the builder's URI holds. This progress keeps those bytes alive, so no other URI
-    /// can occupy them; a layer that rewrote the URI (even to the same text) fails the check
-    /// and the request is checked or parsed again the slow way.
+    /// can occupy them (the authority's bytes are the client's, shared by its requests; the
+    /// path's are this request's own); a layer that rewrote the URI (even to the same text)
+    /// fails the check and the request is checked or parsed again the slow way.
     pub(crate) fn names_built_uri(&self, uri: &http::Uri) -> bool {
         let Some(built) = &self.built else {
             return false;

@@ -165,9 +165,7 @@ impl RequestBuilder {
     /// to it and send it with [`HttpClient::send_request`].
     pub fn build(self) -> Result<Request> {
         let url = self.url?;
-        let uri = http::Uri::try_from(url.as_str()).map_err(|_| {
-            Error::invalid_input("the request URL cannot be expressed as an HTTP URI")
-        })?;
+        let uri = self.client.uri(&url)?;
         let mut request = Request::new(self.body);
         *request.method_mut() = self.method;
         *request.uri_mut() = uri.clone();

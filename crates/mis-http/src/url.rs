@@ -160,6 +160,114 @@ impl BaseUrl {
     }
 }
 
+/// A client's base URL and path prefix, with what every request needs prepared once: the
+/// base and prefix as a URL to join segments under, and the scheme and authority of the
+/// `http::Uri` a request carries.
+///
+/// Both are shortcuts that give the same result as the plain way, which is still taken when
+/// a shortcut does not apply: [`Endpoint::join`] equals [`BaseUrl::join`], and
+/// [`Endpoint::uri`] equals parsing the URL's text as a URI.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    base: BaseUrl,
+    prefix: String,
+    /// `base + prefix`: segments made of unreserved characters only are appended to its path
+    /// as they are, so the URL parser reads only them, not the whole path again.
+    under: Url,
+    scheme: http::uri::Scheme,
+    /// The base URL's authority; `None` when it cannot be one (the plain parse then decides).
+    authority: Option<http::uri::Authority>,
+}
+
+impl Endpoint {
+    /// Prepares `base` and `prefix`; fails as [`BaseUrl::join`] would for a bad prefix.
+    pub(crate) fn new(base: BaseUrl, prefix: &str) -> Result<Self> {
+        let under = base.join(prefix, &[])?;
+        let scheme = if base.url.scheme() == "https" {
+            http::uri::Scheme::HTTPS
+        } else {
+            http::uri::Scheme::HTTP
+        };
+        let authority = http::uri::Authority::try_from(base.url.authority()).ok();
+        Ok(Endpoint {
+            base,
+            prefix: prefix.to_owned(),
+            under,
+            scheme,
+            authority,
+        })
+    }
+
+    /// The base URL.
+    pub(crate) fn base(&self) -> &BaseUrl {
+        &self.base
+    }
+
+    /// The path prefix.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// `base + prefix + segments`, as [`BaseUrl::join`].
+    ///
+    /// When every segment is made of unreserved characters only (`students`, `42`) and is not
+    /// `.` or `..`, encoding leaves it as it is, both here and in the URL's own segment
+    /// encoding: it is appended to the prepared `base + prefix` as a path segment, which
+    /// parses only the segments. Any other segment takes the plain way.
+    pub(crate) fn join(&self, segments: &[&str]) -> Result<Url> {
+        let plain = |s: &&str| {
+            !matches!(*s, "" | "." | "..")
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        };
+        if segments.is_empty() || !segments.iter().all(plain) {
+            return self.base.join(&self.prefix, segments);
+        }
+        let mut url = self.under.clone();
+        match url.path_segments_mut() {
+            Ok(mut path) => {
+                path.extend(segments);
+            }
+            // Not reached: an http(s) URL always has a path to append to.
+            Err(()) => return self.base.join(&self.prefix, segments),
+        }
+        Ok(url)
+    }
+
+    /// The `http::Uri` for `url`, as parsing `url`'s text would give it.
+    ///
+    /// A URL on the base URL's scheme and authority (every URL [`Endpoint::join`] and
+    /// [`BaseUrl::resolve`] make) reuses the scheme and authority parsed once; only its path
+    /// and query are parsed. Any other URL is parsed whole.
+    pub(crate) fn uri(&self, url: &Url) -> Result<http::Uri> {
+        let text = url.as_str();
+        let unparsable =
+            || Error::invalid_input("the request URL cannot be expressed as an HTTP URI");
+        // The longest URI `http` parses; beyond it the plain parse gives the error.
+        const MAX_URI: usize = u16::MAX as usize - 1;
+        match &self.authority {
+            Some(authority)
+                if text.len() <= MAX_URI
+                    && url.scheme() == self.scheme.as_str()
+                    && url.authority() == authority.as_str() =>
+            {
+                // A fragment is not part of an HTTP URI: the parse of the text drops it too.
+                let path = &url[::url::Position::BeforePath..::url::Position::AfterQuery];
+                let path = http::uri::PathAndQuery::from_maybe_shared(
+                    bytes::Bytes::copy_from_slice(path.as_bytes()),
+                )
+                .map_err(|_| unparsable())?;
+                let mut parts = http::uri::Parts::default();
+                parts.scheme = Some(self.scheme.clone());
+                parts.authority = Some(authority.clone());
+                parts.path_and_query = Some(path);
+                http::Uri::from_parts(parts).map_err(|_| unparsable())
+            }
+            _ => http::Uri::try_from(text).map_err(|_| unparsable()),
+        }
+    }
+}
+
 impl fmt::Debug for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Parsing refused credentials and queries, so the URL holds nothing secret.
@@ -283,6 +391,71 @@ mod tests {
         let base = BaseUrl::parse("https://x.classe365.com/restv2").unwrap();
         let url = base.join("", &["students"]).unwrap();
         assert_eq!(url.as_str(), "https://x.classe365.com/restv2/students");
+    }
+
+    #[test]
+    fn endpoint_shortcuts_match_the_plain_way() {
+        let segments: &[&[&str]] = &[
+            &["students"],
+            &["students", "42", "attendance"],
+            &["a/b", "c?d#e", "\u{fc} %"],
+            &[
+                "..x", "...", ".hidden", "x:y", "//evil", "\\x", "%2e%2E", "@host",
+            ],
+            &["\t\n", "a\u{0}b", "~_-."],
+        ];
+        for base in [
+            "https://api.hubmis.com",
+            "https://x.classe365.com/restv2/",
+            "http://127.0.0.1:8080",
+            "http://[::1]:9000/base",
+            "https://API.Example.COM:443/",
+        ] {
+            let base = BaseUrl::parse(base).unwrap();
+            for prefix in ["", "/api/v1", "api/v1/", "/v2p1"] {
+                let endpoint = Endpoint::new(base.clone(), prefix).unwrap();
+                for segs in segments.iter().copied().chain([&[][..]]) {
+                    let plain = base.join(prefix, segs).unwrap();
+                    let fast = endpoint.join(segs).unwrap();
+                    assert_eq!(fast.as_str(), plain.as_str(), "{base} {prefix} {segs:?}");
+                    let mut with_query = fast.clone();
+                    with_query
+                        .query_pairs_mut()
+                        .append_pair("page[number]", "1 2")
+                        .append_pair("x", "\u{e9}&");
+                    for url in [fast, with_query] {
+                        let uri = endpoint.uri(&url).unwrap();
+                        let parsed = http::Uri::try_from(url.as_str()).unwrap();
+                        assert_eq!(uri, parsed);
+                        assert_eq!(uri.to_string(), parsed.to_string());
+                    }
+                }
+                for bad in ["", ".", ".."] {
+                    let err = endpoint.join(&["students", bad]).unwrap_err();
+                    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+                }
+            }
+        }
+        // Another origin and a fragment match the plain parse; a URL too long for a URI fails.
+        let endpoint = Endpoint::new(BaseUrl::parse("https://a.example").unwrap(), "").unwrap();
+        for text in [
+            "https://b.example:8443/x?y=1",
+            "https://a.example/x?y=1#frag",
+            "http://a.example/x",
+        ] {
+            let url = Url::parse(text).unwrap();
+            assert_eq!(
+                endpoint.uri(&url).unwrap(),
+                http::Uri::try_from(url.as_str()).unwrap(),
+                "{text}"
+            );
+        }
+        let long = Url::parse(&format!("https://a.example/{}", "x".repeat(70_000))).unwrap();
+        assert!(http::Uri::try_from(long.as_str()).is_err());
+        assert_eq!(
+            endpoint.uri(&long).unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
     }
 
     #[test]
