@@ -55,7 +55,7 @@ async fn doctor(entry: &Entry, plan: FaultPlan, change: &[(&str, &str)]) -> Run 
         env.insert(entry.vendor.id.env(suffix), (*value).to_owned());
     }
     let lookup = |name: &str| env.get(name).cloned();
-    let options = ClientOptions::from_lookup(entry.vendor.id, &lookup).unwrap();
+    let options = ClientOptions::from_lookup(entry.vendor.id, lookup).unwrap();
     let report = diagnose(entry.vendor, options, None, &lookup, sample_day(&school)).await;
     let sent = Stats::get(&sandbox.stats().requests);
     Run { report, sent }

@@ -234,14 +234,19 @@ pub async fn diagnose_provider(
         }
         budget.clear_exhausted();
         let student = one(&first_student);
-        let d = diagnostics.clone();
+        // The sample day, for the first student where the provider filters by student.
+        macro_rules! one_day {
+            ($query:ident) => {{
+                let q = $query::new(day).with_diagnostics(diagnostics.clone());
+                match student.clone() {
+                    Some(s) => q.student(s),
+                    None => q,
+                }
+            }};
+        }
         let probe = match operation {
             "attendance" => {
-                let mut q = AttendanceQuery::new(day).with_diagnostics(d);
-                if let Some(s) = student {
-                    q = q.student(s);
-                }
-                drain(provider.attendance(q), 500, |m| {
+                drain(provider.attendance(one_day!(AttendanceQuery)), 500, |m| {
                     marks += 1;
                     if m.category == AttendanceCategory::Unmapped {
                         unmapped.entry(m.code.clone()).or_default().1 += 1;
@@ -249,34 +254,10 @@ pub async fn diagnose_provider(
                 })
                 .await
             }
-            "timetable" => {
-                let mut q = TimetableQuery::new(day).with_diagnostics(d);
-                if let Some(s) = student {
-                    q = q.student(s);
-                }
-                drain(provider.timetable(q), 1, |_| ()).await
-            }
-            "behaviour" => {
-                let mut q = BehaviourQuery::new(day).with_diagnostics(d);
-                if let Some(s) = student {
-                    q = q.student(s);
-                }
-                drain(provider.behaviour(q), 1, |_| ()).await
-            }
-            "homework" => {
-                let mut q = HomeworkQuery::new(day).with_diagnostics(d);
-                if let Some(s) = student {
-                    q = q.student(s);
-                }
-                drain(provider.homework(q), 1, |_| ()).await
-            }
-            "detentions" => {
-                let mut q = DetentionQuery::new(day).with_diagnostics(d);
-                if let Some(s) = student {
-                    q = q.student(s);
-                }
-                drain(provider.detentions(q), 1, |_| ()).await
-            }
+            "timetable" => drain(provider.timetable(one_day!(TimetableQuery)), 1, |_| ()).await,
+            "behaviour" => drain(provider.behaviour(one_day!(BehaviourQuery)), 1, |_| ()).await,
+            "homework" => drain(provider.homework(one_day!(HomeworkQuery)), 1, |_| ()).await,
+            "detentions" => drain(provider.detentions(one_day!(DetentionQuery)), 1, |_| ()).await,
             "staff" => drain(provider.staff(), 1, |_| ()).await,
             "groups" => drain(provider.groups(), 1, |_| ()).await,
             "academic_years" => drain(provider.academic_years(), 1, |_| ()).await,

@@ -7,7 +7,7 @@
 //!
 //! 1. **credentials / tenant / connection**: the first page of students is the first
 //!    contact; a refusal ends the run there, since nothing else can be checked;
-//! 2. **permission:<operation>**: each operation the vendor gates by a permission or module
+//! 2. **`permission:<operation>`**: each operation the vendor gates by a permission or module
 //!    ([`DoctorFacts::probes`]) is read for one student and one day; a 403 names the
 //!    vendor's permission to ask the school for;
 //! 3. **codes**: every code of the school's code book (and of the sample marks) that our
@@ -316,7 +316,7 @@ pub async fn run_one<W: Write>(
     };
     let vendor = registry.lookup(id)?.vendor;
     let env = |name: &str| std::env::var(name).ok();
-    let mut options = ClientOptions::from_lookup(vendor.id, &env)?;
+    let mut options = ClientOptions::from_lookup(vendor.id, env)?;
     if let Some(url) = args
         .base_url
         .as_deref()
