@@ -106,13 +106,15 @@ impl SandboxOptions {
     }
 }
 
-/// The environment a client needs to use `sandbox`: `MIS_<VENDOR>_BASE_URL` and one
+/// The environment a client needs to use `sandbox`: `MIS_<VENDOR>_BASE_URL`, one
 /// `MIS_<VENDOR>_<NAME>` per credential (`MIS_HUBMIS_CLIENT_ID`, `MIS_GO4SCHOOLS_API_KEY`…),
-/// the same names `mis` reads for the real vendor.
+/// the same names `mis` reads for the real vendor, and the settings the emulated school
+/// itself would configure (ManageBac's bell times, a quota scaled with the emulator's
+/// clock): without them a client reads the school wrongly (`mis doctor` says so).
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub fn sandbox_env(sandbox: &Sandbox) -> BTreeMap<String, String> {
-    sandbox.env()
+    sandbox.client_env()
 }
 
 /// Starts `entry`'s emulator over the school `options` describe on `port` (0: any).

@@ -244,17 +244,24 @@ async fn sync_doctor_reports_one_block_per_school_and_the_worst_verdict() {
         }
         toml.push_str(&format!("credentials = {{ {} }}\n", credentials.join(", ")));
         let prefix = format!("{}_", entry.id().env_prefix());
+        let mut settings = Vec::new();
         for (var, value) in sandbox.settings() {
             let key = match var.strip_prefix(&prefix) {
                 Some("TIME_ZONE") => "time_zone",
                 Some("PERIOD_TIMES") => "bell_times",
                 Some("QUOTA") => "quota",
                 Some("CATEGORY_MAP") | Some("CODE_MAP") => "category_map",
-                // A setting the sync config has no key for (HUBmis's behaviour polarity)
-                // changes nothing a doctor run checks.
-                _ => continue,
+                // A setting without a key of its own (HUBmis's behaviour polarity).
+                Some(other) => {
+                    settings.push(format!("{other} = \"{value}\""));
+                    continue;
+                }
+                None => panic!("{var} is not a {} setting", entry.id()),
             };
             toml.push_str(&format!("{key} = \"{value}\"\n"));
+        }
+        if !settings.is_empty() {
+            toml.push_str(&format!("settings = {{ {} }}\n", settings.join(", ")));
         }
         sandboxes.push(sandbox);
     }

@@ -18,6 +18,7 @@
 //! bell_times = "1=08:30-09:20,2=09:25-10:15"  # ManageBac: needed for its timetable
 //! quota = "60/60"                             # HUBmis, ManageBac: requests/seconds
 //! category_map = "Dismissed=authorised_absence" # ManageBac: the school's own categories
+//! settings = { POSITIVE_CATEGORIES = "Merit" } # any other MIS_<VENDOR>_* setting, by suffix
 //! skip = ["behaviour"]                        # entities not to sync
 //! look_back_days = 14                         # overrides the top-level one
 //! ```
@@ -83,6 +84,12 @@ pub struct SchoolConfig {
     /// `Dismissed=authorised_absence,Other=not_counted,-1=present`: the same form as
     /// `MIS_MANAGEBAC_CATEGORY_MAP`, checked by the vendor crate when the school is opened.
     pub category_map: Option<Spanned<String>>,
+    /// Any other `MIS_<VENDOR>_*` setting the vendor reads, by its suffix, for settings
+    /// without a key of their own (`settings = { POSITIVE_CATEGORIES = "Merit,Award" }` for
+    /// HUBmis's behaviour polarity). Never a credential: those go in `credentials`, by the
+    /// name of the variable holding them.
+    #[serde(default)]
+    pub settings: BTreeMap<String, Spanned<String>>,
     /// Entities not to sync.
     #[serde(default)]
     pub skip: Vec<Spanned<String>>,
@@ -144,7 +151,7 @@ impl SyncConfig {
                 "--config: not a valid sync config{at} (expected from/to or last_days, optional \
                  concurrency, look_back_days, chunk_days, reference_ttl_hours, and [[school]] \
                  tables with name, provider, optional base_url, credentials, time_zone, \
-                 bell_times, quota, category_map, skip, look_back_days)"
+                 bell_times, quota, category_map, settings, skip, look_back_days)"
             ))
         })?;
         let bad = |span: std::ops::Range<usize>, school: &str, key: &str, why: String| {
@@ -196,6 +203,37 @@ impl SyncConfig {
                          itself"
                             .into(),
                     ));
+                }
+            }
+            let registry = crate::Registry::builtin();
+            let entry = registry.lookup(vendor.as_str())?;
+            let prefix = format!("{}_", vendor.env_prefix());
+            for (key, value) in &s.settings {
+                let is_credential = entry
+                    .vendor
+                    .credentials
+                    .iter()
+                    .flat_map(|set| set.iter())
+                    .any(|var| var.strip_prefix(&prefix) == Some(key.as_str()));
+                let why = if !is_env_name(key) {
+                    Some("a setting's name is its MIS_<VENDOR>_ suffix (A-Z, 0-9, _)".to_owned())
+                } else if is_credential {
+                    Some(format!(
+                        "{prefix}{key} is a credential: name its variable in `credentials`"
+                    ))
+                } else {
+                    match key.as_str() {
+                        "TIME_ZONE" => Some("use the school's time_zone key".to_owned()),
+                        "PERIOD_TIMES" => Some("use the school's bell_times key".to_owned()),
+                        "QUOTA" => Some("use the school's quota key".to_owned()),
+                        "CATEGORY_MAP" | "CODE_MAP" => {
+                            Some("use the school's category_map key".to_owned())
+                        }
+                        _ => None,
+                    }
+                };
+                if let Some(why) = why {
+                    return Err(bad(value.span(), &s.name, &format!("settings.{key}"), why));
                 }
             }
             if let Some(tz) = &s.time_zone {
@@ -312,6 +350,34 @@ mod tests {
     use super::*;
 
     const HEAD: &str = "from = \"2024-09-02\"\nto = \"2024-09-13\"\n";
+
+    #[test]
+    fn other_settings_are_read_by_suffix_and_never_hold_a_credential() {
+        let text = format!(
+            "{HEAD}[[school]]\nname = \"Ash\"\nprovider = \"hubmis\"\n\
+             settings = {{ POSITIVE_CATEGORIES = \"Merit,Award\" }}\n"
+        );
+        let config = SyncConfig::parse(&text).unwrap();
+        let env = |_: &str| None;
+        let lookup = crate::sync::school_lookup(&config.schools[0], mis_hubmis::VENDOR_ID, &env);
+        assert_eq!(
+            lookup("MIS_HUBMIS_POSITIVE_CATEGORIES").as_deref(),
+            Some("Merit,Award")
+        );
+        for (key, names) in [
+            ("CLIENT_SECRET", "credential"),
+            ("QUOTA", "quota key"),
+            ("bad-name", "suffix"),
+        ] {
+            let text = format!(
+                "{HEAD}[[school]]\nname = \"Ash\"\nprovider = \"hubmis\"\n\
+                 settings = {{ \"{key}\" = \"hunter2\" }}\n"
+            );
+            let e = SyncConfig::parse(&text).unwrap_err().to_string();
+            assert!(e.contains(names), "{key}: {e}");
+            assert!(!e.contains("hunter2"), "{e}");
+        }
+    }
 
     #[test]
     fn settings_errors_name_line_column_and_key() {

@@ -96,7 +96,7 @@ pub fn school_lookup<'a>(
             "CATEGORY_MAP" | "CODE_MAP" => school.category_map.as_ref(),
             _ => None,
         };
-        if let Some(value) = configured {
+        if let Some(value) = configured.or_else(|| school.settings.get(setting)) {
             return Some(value.get_ref().clone());
         }
         let credential = setting.to_ascii_lowercase();
