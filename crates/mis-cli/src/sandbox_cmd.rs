@@ -167,7 +167,7 @@ pub async fn run(
     )
     .map_err(w)?;
     for (name, value) in &env {
-        writeln!(out, "export {name}={value}").map_err(w)?;
+        writeln!(out, "export {name}={}", shell_quoted(value)).map_err(w)?;
     }
     out.flush().map_err(w)?;
     tokio::signal::ctrl_c()
@@ -177,12 +177,36 @@ pub async fn run(
     Ok(())
 }
 
+/// `value` as one shell word: as it is when it holds only characters no shell treats
+/// specially, else in single quotes (a `'` inside closed, escaped and reopened), so pasting
+/// an `export` line sets exactly the value (a behaviour category "Excellent work" has a space).
+#[cfg(feature = "sandbox")]
+fn shell_quoted(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_=.,:/@%+".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(all(test, feature = "sandbox"))]
 mod tests {
     use clap::Parser;
 
     use super::*;
     use crate::cli::{Cli, Command};
+
+    #[test]
+    fn exported_values_are_one_shell_word() {
+        assert_eq!(shell_quoted("http://127.0.0.1:80"), "http://127.0.0.1:80");
+        assert_eq!(
+            shell_quoted("Excellent work=positive"),
+            "'Excellent work=positive'"
+        );
+        assert_eq!(shell_quoted("it's"), "'it'\\''s'");
+        assert_eq!(shell_quoted(""), "''");
+    }
 
     fn sandbox_options(args: &[&str]) -> SandboxOptions {
         let cli = Cli::try_parse_from(args).expect("the flags parse");
