@@ -47,6 +47,11 @@ pub struct SandboxOptions {
     /// timeouts): 1 is the real vendor, 0.001 turns a per-minute quota into a per-60 ms one.
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     pub time_scale: f64,
+    /// Serve a school set up wrong for an integration, as `mis doctor` must find it: one
+    /// module disabled for the credentials (403), a code the school invented (`QR`), no time
+    /// zone in the school's settings (where the vendor's API has them).
+    #[arg(long)]
+    pub onboarding_faults: bool,
 }
 
 impl Default for SandboxOptions {
@@ -56,6 +61,7 @@ impl Default for SandboxOptions {
             seed: SANDBOX_SEED,
             weeks: None,
             time_scale: 1.0,
+            onboarding_faults: false,
         }
     }
 }
@@ -125,7 +131,14 @@ pub async fn start(entry: &Entry, port: u16, options: &SandboxOptions) -> Result
     Sandbox::start_with(
         entry.emulator,
         school,
-        FaultPlan::none(),
+        FaultPlan {
+            onboarding: if options.onboarding_faults {
+                mis_sandbox::OnboardingFaults::all()
+            } else {
+                mis_sandbox::OnboardingFaults::default()
+            },
+            ..FaultPlan::none()
+        },
         options.emulator_options(),
         port,
     )
