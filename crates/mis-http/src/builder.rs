@@ -1,11 +1,14 @@
 //! The one place the stack is assembled.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
-use mis_core::{Error, Result};
+use mis_core::{Error, ErrorKind, Result};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceBuilder};
 
@@ -437,12 +440,51 @@ where
     S::Future: Send + 'static,
 {
     Arc::new(move |request| {
-        let mut service = service.clone();
-        Box::pin(async move {
-            futures::future::poll_fn(|cx| service.poll_ready(cx)).await?;
-            service.call(request).await
+        Box::pin(Call::Ready {
+            service: service.clone(),
+            request: Some(request),
         })
     })
+}
+
+pin_project_lite::pin_project! {
+    /// One request through the erased stack: the service and the request until the service
+    /// is ready (the layers are called on the first poll, as an `async` block would), then
+    /// the service's future. An `async` block keeps room for the service, the request and
+    /// the future at once: for the full stack about 1.7 KB against 0.7 KB for this, and the
+    /// whole value is copied into a new box on every request.
+    #[project = CallProj]
+    enum Call<S, F> {
+        Ready { service: S, request: Option<Request> },
+        Sent { #[pin] sent: F },
+    }
+}
+
+impl<S> Future for Call<S, S::Future>
+where
+    S: Service<Request, Response = Response, Error = Error>,
+{
+    type Output = Result<Response>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match self.as_mut().project() {
+                CallProj::Sent { sent } => return sent.poll(cx),
+                CallProj::Ready { service, request } => {
+                    ready!(service.poll_ready(cx))?;
+                    let Some(request) = request.take() else {
+                        // Only when polled again after the readiness error was returned.
+                        return Poll::Ready(Err(Error::new(
+                            ErrorKind::Unavailable,
+                            "the request was already sent",
+                        )));
+                    };
+                    let sent = service.call(request);
+                    self.set(Call::Sent { sent });
+                }
+            }
+        }
+    }
 }
 
 impl fmt::Debug for HttpClientBuilder {
@@ -475,5 +517,70 @@ impl fmt::Debug for HttpClientBuilder {
             .field("rate_limited_wait", &self.rate_limited_wait)
             .field("user_layers", &self.layers.len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ready only from the second `poll_ready` on, or never (an error), counting calls.
+    #[derive(Clone)]
+    struct Slow {
+        polls: Arc<std::sync::atomic::AtomicUsize>,
+        calls: Arc<std::sync::atomic::AtomicUsize>,
+        fail: bool,
+    }
+
+    impl Service<Request> for Slow {
+        type Response = Response;
+        type Error = Error;
+        type Future = std::future::Ready<Result<Response>>;
+
+        fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+            use std::sync::atomic::Ordering;
+            if self.fail {
+                return Poll::Ready(Err(Error::new(ErrorKind::Unavailable, "not ready")));
+            }
+            if self.polls.fetch_add(1, Ordering::SeqCst) == 0 {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _request: Request) -> Self::Future {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::future::ready(Ok(Response::new(bytes::Bytes::from_static(b"ok"))))
+        }
+    }
+
+    #[tokio::test]
+    async fn the_erased_stack_waits_for_readiness_and_calls_on_first_poll() {
+        use std::sync::atomic::Ordering;
+        let slow = Slow {
+            polls: Arc::default(),
+            calls: Arc::default(),
+            fail: false,
+        };
+        let stack = erase(slow.clone());
+        let sent = stack(Request::new(bytes::Bytes::new()));
+        // Nothing called until the future is polled.
+        assert_eq!(slow.polls.load(Ordering::SeqCst), 0);
+        assert_eq!(slow.calls.load(Ordering::SeqCst), 0);
+        let response = sent.await.unwrap();
+        assert_eq!(response.body().as_ref(), b"ok");
+        assert_eq!(slow.polls.load(Ordering::SeqCst), 2);
+        assert_eq!(slow.calls.load(Ordering::SeqCst), 1);
+
+        let failing = Slow {
+            fail: true,
+            ..slow.clone()
+        };
+        let err = erase(failing)(Request::new(bytes::Bytes::new()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unavailable);
+        assert_eq!(slow.calls.load(Ordering::SeqCst), 1);
     }
 }
