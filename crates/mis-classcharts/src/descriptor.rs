@@ -53,20 +53,11 @@ fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use mis_core::ErrorKind;
 
     use super::*;
     use crate::config::{ENV_LOGIN_STYLE, ENV_PUPIL};
-
-    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Sync + use<> {
-        let map: BTreeMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
+    use mis_http::testing::vars as lookup;
 
     #[test]
     fn opens_with_either_login_and_sends_nothing() {

@@ -46,19 +46,10 @@ fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use mis_core::ErrorKind;
 
     use super::*;
-
-    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Sync + use<> {
-        let map: BTreeMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
+    use mis_http::testing::vars as lookup;
 
     #[test]
     fn opens_with_the_api_key_and_sends_nothing() {

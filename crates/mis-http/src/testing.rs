@@ -24,6 +24,17 @@ pub use crate::clock::FakeClock;
 use crate::meta::Dispatch;
 use crate::{HttpService, Request, Response};
 
+/// A settings lookup over fixed pairs, the way a descriptor's `open_from`, a
+/// `Config::from_lookup` or [`ClientOptions::from_lookup`](crate::ClientOptions::from_lookup)
+/// reads them in a test: `vars(&[("MIS_HUBMIS_REALM", "S1")])`. Unnamed variables are unset.
+pub fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Sync + use<> {
+    let map: std::collections::BTreeMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
 /// One canned answer.
 pub struct Reply {
     kind: ReplyKind,

@@ -48,11 +48,10 @@ fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use mis_core::ErrorKind;
 
     use super::*;
+    use mis_http::testing::vars as lookup;
 
     const CREDENTIALS: &[(&str, &str)] = &[
         (ENV_CLIENT_ID, "client123"),
@@ -62,17 +61,9 @@ mod tests {
         ("MIS_HUBMIS_BASE_URL", "http://127.0.0.1:9"),
     ];
 
-    fn lookup(pairs: Vec<(&str, &str)>) -> impl Fn(&str) -> Option<String> + Sync {
-        let map: HashMap<String, String> = pairs
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
-
     #[test]
     fn opens_with_the_credential_variables() {
-        let hubmis = DESCRIPTOR.open_from(&lookup(CREDENTIALS.to_vec())).unwrap();
+        let hubmis = DESCRIPTOR.open_from(&lookup(CREDENTIALS)).unwrap();
         assert_eq!(hubmis.info().vendor, "hubmis");
         assert_eq!(hubmis.info().tenant.as_deref(), Some("S999"));
         assert_eq!(
@@ -85,12 +76,12 @@ mod tests {
     #[test]
     fn a_missing_credential_is_unauthenticated_naming_it() {
         for missing in DESCRIPTOR.credentials[0] {
-            let pairs = CREDENTIALS
+            let pairs: Vec<_> = CREDENTIALS
                 .iter()
                 .copied()
                 .filter(|(k, _)| k != missing)
                 .collect();
-            let e = DESCRIPTOR.open_from(&lookup(pairs)).err().unwrap();
+            let e = DESCRIPTOR.open_from(&lookup(&pairs)).err().unwrap();
             assert_eq!(e.kind(), ErrorKind::Unauthenticated, "{missing}");
             assert!(
                 e.to_string().contains(&format!("{missing} is not set")),
@@ -98,7 +89,7 @@ mod tests {
             );
         }
         // With none set, the error names every variable of the login.
-        let e = DESCRIPTOR.open_from(&lookup(Vec::new())).err().unwrap();
+        let e = DESCRIPTOR.open_from(&lookup(&[])).err().unwrap();
         assert_eq!(e.kind(), ErrorKind::Unauthenticated);
         for name in DESCRIPTOR.credentials[0] {
             assert!(e.to_string().contains(name), "{e}");
@@ -107,12 +98,12 @@ mod tests {
 
     #[test]
     fn the_school_names_the_realm() {
-        let pairs = CREDENTIALS
+        let pairs: Vec<_> = CREDENTIALS
             .iter()
             .copied()
             .filter(|(k, _)| *k != ENV_REALM)
             .collect();
-        let lookup = lookup(pairs);
+        let lookup = lookup(&pairs);
         let options = mis_http::ClientOptions::from_lookup(VENDOR_ID, &lookup).unwrap();
         let hubmis =
             (DESCRIPTOR.open)(OpenRequest::new(options, &lookup).school(Some("S42"))).unwrap();
@@ -121,7 +112,7 @@ mod tests {
 
     #[test]
     fn the_requests_options_are_the_ones_used() {
-        let lookup = lookup(CREDENTIALS.to_vec());
+        let lookup = lookup(CREDENTIALS);
         let options = mis_http::ClientOptions::new().with_time_zone("Europe/Dublin");
         let hubmis = (DESCRIPTOR.open)(OpenRequest::new(options, &lookup)).unwrap();
         assert_eq!(hubmis.info().time_zone, "Europe/Dublin");

@@ -41,19 +41,10 @@ fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use mis_core::ErrorKind;
 
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Sync + use<> {
-        let map: BTreeMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
+    use mis_http::testing::vars;
 
     #[test]
     fn the_token_opens_and_its_absence_is_named() {
