@@ -301,7 +301,8 @@ async fn a_school_set_up_wrong_is_refused_and_unmapped_where_it_is_wrong() {
     );
 
     // Mapped by the school's setting, its marks and its code book entry take the category.
-    let mapped = open(&sandbox, &[("MIS_GO4SCHOOLS_CODE_MAP", "Q=present")]);
+    let map = format!("{q}=present");
+    let mapped = open(&sandbox, &[("MIS_GO4SCHOOLS_CODE_MAP", map.as_str())]);
     let marks: Vec<_> = mapped
         .attendance(AttendanceQuery::new(DateRange::day(day)).student(students[0].id.clone()))
         .try_collect()
