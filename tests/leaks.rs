@@ -623,7 +623,7 @@ async fn check_personal(vendor: VendorId, seed: u64) {
         },
         ..FaultPlan::none()
     };
-    let shown = run_personal(vendor, school.clone(), malformed).await;
+    let shown = run_personal(vendor, school.clone(), malformed.clone()).await;
     assert!(
         shown
             .0
@@ -640,7 +640,7 @@ async fn check_personal(vendor: VendorId, seed: u64) {
         },
         ..FaultPlan::none()
     };
-    let shown = run_personal(vendor, school.clone(), echo).await;
+    let shown = run_personal(vendor, school.clone(), echo.clone()).await;
     assert!(
         shown.0.iter().any(|(what, _)| what.ends_with("error")),
         "{vendor}: the echoing error body was an error"
@@ -654,13 +654,62 @@ async fn check_personal(vendor: VendorId, seed: u64) {
         },
         ..FaultPlan::none()
     };
-    let shown = run_personal(vendor, school, cut).await;
+    let shown = run_personal(vendor, school.clone(), cut.clone()).await;
 
     assert!(
         shown.0.iter().any(|(what, _)| what.ends_with("error")),
         "{vendor}: the cut body was an error"
     );
     shown.assert_no_personal_data(vendor, &values);
+
+    // `mis doctor` reports findings, not data: under each of the same faults, and for a
+    // school set up wrong, its report (JSON and the block a terminal shows) holds no pupil
+    // value either.
+    let onboarding = FaultPlan {
+        onboarding: mis_sandbox::OnboardingFaults::all(),
+        ..FaultPlan::none()
+    };
+    for plan in [malformed, echo, cut, onboarding] {
+        doctor_shown(vendor, school.clone(), plan)
+            .await
+            .assert_no_personal_data(vendor, &values);
+    }
+}
+
+/// One `mis doctor` run against `vendor`'s emulator under `plan`: its report as JSON and as
+/// the terminal block.
+async fn doctor_shown(vendor: VendorId, school: Arc<School>, plan: FaultPlan) -> Shown {
+    let day = school
+        .attendance_range
+        .map(|r| r.from())
+        .unwrap_or(school.academic_year.start_date);
+    let sandbox = Sandbox::start_with(
+        emulator(vendor),
+        school,
+        plan,
+        EmulatorOptions {
+            time_scale: 0.01,
+            ..EmulatorOptions::default()
+        },
+        0,
+    )
+    .await
+    .expect("emulator starts");
+    let env = sandbox.client_env();
+    let lookup = |name: &str| env.get(name).cloned();
+    let registry = mis_cli::Registry::builtin();
+    let entry = registry.lookup(vendor.as_str()).expect("registered");
+    let options = mis_http::ClientOptions::from_lookup(vendor, lookup).expect("options");
+    let report = mis_cli::doctor::diagnose(entry.vendor, options, None, &lookup, day).await;
+    let mut block = Vec::new();
+    mis_cli::doctor::write_block(&report, 100, &mut block).expect("in memory");
+    let mut shown = Shown::default();
+    shown.add(
+        "doctor json",
+        serde_json::to_string(&report).expect("serialises"),
+    );
+    shown.add("doctor block", String::from_utf8_lossy(&block).into_owned());
+    shown
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

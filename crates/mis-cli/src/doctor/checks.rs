@@ -282,6 +282,23 @@ pub async fn diagnose_provider(
         };
         checks.push(probe_check(vendor, operation, &probe, budget));
     }
+    // What the provider declares but the vendor's probes leave out (to stay within its
+    // quota): said, so a reader knows the permissions not checked.
+    let unprobed: Vec<&str> = OPERATIONS
+        .iter()
+        .copied()
+        .filter(|op| *op != "students" && declares(&capabilities, op) && !facts.probes.contains(op))
+        .collect();
+    if !unprobed.is_empty() {
+        checks.push(Check::ok(
+            "unprobed",
+            format!(
+                "declared but not probed, to stay within {} requests: {}",
+                facts.budget,
+                unprobed.join(", ")
+            ),
+        ));
+    }
     if !not_probed.is_empty() {
         checks.push(Check::warning(
             "budget",
@@ -327,6 +344,21 @@ pub async fn diagnose_provider(
     }
     checks
 }
+
+/// Every read operation a probe can name, in [`declares`]'s order.
+const OPERATIONS: [&str; 11] = [
+    "students",
+    "attendance",
+    "timetable",
+    "behaviour",
+    "staff",
+    "groups",
+    "academic_years",
+    "terms",
+    "attendance_codes",
+    "homework",
+    "detentions",
+];
 
 fn declares(c: &mis_core::Capabilities, operation: &str) -> bool {
     match operation {
