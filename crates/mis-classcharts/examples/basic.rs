@@ -12,7 +12,7 @@
 //! # shell 1: the emulator; it prints the `export MIS_CLASSCHARTS_…` lines that reach it
 //! cargo run -p mis-cli -- --provider classcharts sandbox
 //! # shell 2: paste those lines, then
-//! cargo run -p mis-classcharts --example basic -- 2024-09-02
+//! cargo run -p mis-classcharts --example classcharts_basic -- 2024-09-02
 //! ```
 //!
 //! ClassCharts' APIs are a pupil's or a parent's view of the school: the students are the

@@ -2,8 +2,8 @@
 //! timetable and behaviour of every pupil of an emulated 1,000-student school (issue 16).
 //!
 //! ```sh
-//! cargo run --release -p mis-classcharts --example week_requests            # 1,000 pupils
-//! cargo run --release -p mis-classcharts --example week_requests -- 200     # another size
+//! cargo run --release -p mis-classcharts --example classcharts_week_requests            # 1,000 pupils
+//! cargo run --release -p mis-classcharts --example classcharts_week_requests -- 200     # another size
 //! ```
 //!
 //! ClassCharts has no school-wide API: its student and parent APIs show one pupil (or one

@@ -12,7 +12,7 @@
 //! # shell 1: the emulator; it prints the `export MIS_CLASSE365_…` lines that reach it
 //! cargo run -p mis-cli -- --provider classe365 sandbox
 //! # shell 2: paste those lines, then
-//! cargo run -p mis-classe365 --example basic -- 2024-09-02
+//! cargo run -p mis-classe365 --example classe365_basic -- 2024-09-02
 //! ```
 //!
 //! Against a real school, set the vendor's variables by hand and give the Monday of the week

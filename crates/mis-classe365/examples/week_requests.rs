@@ -8,7 +8,7 @@
 //! and the variant's subject-wise registers).
 //!
 //! ```sh
-//! cargo run --release -p mis-classe365 --example week_requests [-- SIZE]
+//! cargo run --release -p mis-classe365 --example classe365_week_requests [-- SIZE]
 //! ```
 
 use std::sync::Arc;

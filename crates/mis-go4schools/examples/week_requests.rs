@@ -8,7 +8,7 @@
 //! `Closed` in GO's calendar).
 //!
 //! ```sh
-//! cargo run --release -p mis-go4schools --example week_requests [-- SIZE]
+//! cargo run --release -p mis-go4schools --example go4schools_week_requests [-- SIZE]
 //! ```
 
 use std::sync::Arc;

@@ -14,7 +14,7 @@
 //! cargo run -p mis-cli -- --provider hubmis sandbox --time-scale 0.002
 //! # shell 2: paste those lines, give the client the same scaled quota, then run
 //! export MIS_HUBMIS_QUOTA=12/0.12
-//! cargo run -p mis-hubmis --example basic -- 2024-09-02
+//! cargo run -p mis-hubmis --example hubmis_basic -- 2024-09-02
 //! ```
 //!
 //! HUBmis allows 12 requests a minute per school and the client keeps to it: at the real

@@ -3,7 +3,7 @@
 //! the requests counted per route by the emulator.
 //!
 //! ```text
-//! cargo run --release -p mis-hubmis --example week_requests -- 1000
+//! cargo run --release -p mis-hubmis --example hubmis_week_requests -- 1000
 //! ```
 //!
 //! It runs the week twice: a first run, which reads every student's enrolment record (the

@@ -12,7 +12,7 @@
 //! # shell 1: the emulator; it prints the `export MIS_MANAGEBAC_…` lines that reach it
 //! cargo run -p mis-cli -- --provider managebac sandbox
 //! # shell 2: paste those lines, then
-//! cargo run -p mis-managebac --example basic -- 2024-09-02
+//! cargo run -p mis-managebac --example managebac_basic -- 2024-09-02
 //! ```
 //!
 //! The emulator keeps ManageBac's 10 requests a second and so does the client: the week takes

@@ -4,8 +4,8 @@
 //! counters (issue 16). Also the one-student reads (attendance and timetable of one pupil).
 //!
 //! ```sh
-//! cargo run --release -p mis-managebac --example week_requests            # 1,000 students
-//! cargo run --release -p mis-managebac --example week_requests -- 200     # another size
+//! cargo run --release -p mis-managebac --example managebac_week_requests            # 1,000 students
+//! cargo run --release -p mis-managebac --example managebac_week_requests -- 200     # another size
 //! ```
 
 use std::sync::Arc;
