@@ -64,6 +64,53 @@ fn the_sandbox_has_no_emulator_the_registry_does_not_list() {
     );
 }
 
+/// The command line knows vendors only through its registry: outside `registry.rs` no
+/// source file of `mis-cli` (tests modules aside) names a vendor crate, so what a vendor
+/// needs from `mis sync` (settings it takes, a per-address quota, identifiers kept between
+/// runs) is data in its descriptor, and a sixth vendor needs no edit there.
+#[test]
+fn the_command_line_names_no_vendor_crate_outside_its_registry() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/mis-cli/src");
+    let crates: Vec<String> = Registry::builtin()
+        .ids()
+        .iter()
+        .map(|id| format!("mis_{id}::"))
+        .collect();
+    let mut files = vec![src.clone()];
+    let mut found = Vec::new();
+    let mut checked = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).unwrap() {
+                files.push(entry.unwrap().path());
+            }
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("registry.rs") {
+            continue;
+        }
+        checked += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        // A file's unit tests (its trailing `#[cfg(test)]` module) may name a vendor as data.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in code.lines().enumerate() {
+            if crates.iter().any(|c| line.contains(c.as_str())) {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        checked > 10,
+        "read only {checked} files under {}",
+        src.display()
+    );
+    assert!(
+        found.is_empty(),
+        "vendor crates named outside the registry:\n{}",
+        found.join("\n")
+    );
+}
+
 /// Every registered emulator starts and names what a client reads under its vendor's
 /// prefix (`MIS_<VENDOR>_BASE_URL`, one variable per credential, then its settings).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -138,6 +138,7 @@ const SLATE: VendorDescriptor = VendorDescriptor {
         code_map: None,
         sync_requests: |_, days| u64::from(days),
     },
+    sync: mis_http::SyncFacts::NONE,
 };
 
 const SLATE_EMULATOR: EmulatorDescriptor = EmulatorDescriptor {

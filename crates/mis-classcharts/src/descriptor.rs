@@ -30,6 +30,8 @@ pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     capabilities,
     open,
     doctor: crate::doctor::FACTS,
+    // The school's time zone comes from the API or is fixed; no quota to configure.
+    sync: mis_http::SyncFacts::NONE,
 };
 
 /// The capabilities of a pupil login and of a parent login, named

@@ -24,6 +24,8 @@ pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     capabilities,
     open,
     doctor: crate::doctor::FACTS,
+    // The school's time zone comes from the API or is fixed; no quota to configure.
+    sync: mis_http::SyncFacts::NONE,
 };
 
 fn capabilities() -> Vec<(&'static str, Capabilities)> {

@@ -45,7 +45,7 @@ pub fn open_provider(
 /// Opens `vendor` from settings read through `lookup` (its `MIS_<VENDOR>_*` names), with an
 /// optional host override (`--base-url`: wins over `MIS_<VENDOR>_BASE_URL`; empty means
 /// none), school name, and vendor-specific `extensions` (e.g. `mis sync` hands HUBmis the
-/// enrolment identifiers it stored, as an `Arc<dyn mis_hubmis::EnrolmentCache>`). The one
+/// identifiers it stored, as an `Arc<dyn mis_core::KeptIdentifiers>`). The one
 /// place a provider is built.
 pub fn open_with(
     vendor: &VendorDescriptor,

@@ -16,6 +16,7 @@ pub mod codes;
 pub mod diagnostics;
 pub mod doctor;
 pub mod error;
+pub mod kept;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod memory;
@@ -32,6 +33,7 @@ mod wire_enum;
 pub use diagnostics::{Diagnostics, Warning};
 pub use doctor::{Check, SchoolProfile, Verdict};
 pub use error::{DecodeDetail, Error, ErrorKind, Result, redact};
+pub use kept::{KeptIdentifiers, MemoryIdentifiers};
 pub use model::*;
 pub use provider::{
     AttendanceWrite, Capabilities, MisProvider, MisProviderExt, ProviderInfo, WriteReceipt,

@@ -21,6 +21,11 @@ pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     capabilities,
     open,
     doctor: crate::doctor::FACTS,
+    // The API sends dates and times without a zone: the school's is configured.
+    sync: mis_http::SyncFacts {
+        time_zone: true,
+        ..mis_http::SyncFacts::NONE
+    },
 };
 
 fn capabilities() -> Vec<(&'static str, Capabilities)> {

@@ -85,6 +85,74 @@ pub struct VendorDescriptor {
     /// What `mis doctor` needs to know to check one school's onboarding within the vendor's
     /// quota.
     pub doctor: DoctorFacts,
+    /// What a scheduled sync needs to know: which per-school settings the vendor takes, how
+    /// its quota is shared, and what it can be handed back between runs.
+    pub sync: SyncFacts,
+}
+
+/// A vendor's facts for a scheduled sync of many schools (`mis sync`), so the sync itself
+/// names no vendor.
+#[derive(Clone, Copy)]
+pub struct SyncFacts {
+    /// Whether the school's time zone is configured (`MIS_<VENDOR>_TIME_ZONE`, a sync
+    /// config's `time_zone`): `false` where the vendor's API says it and a configured one
+    /// would be ignored.
+    pub time_zone: bool,
+    /// Checks a school's bell times (`MIS_<VENDOR>_PERIOD_TIMES`, a sync config's
+    /// `bell_times`) as the vendor's config will read them; `None` when the vendor's
+    /// timetable carries its own times and takes none.
+    pub bell_times: Option<fn(&str) -> Result<()>>,
+    /// Whether the timetable cannot be read without bell times (ManageBac's classes carry
+    /// period numbers only): a sync skips it, with a note, for a school that has none.
+    pub timetable_needs_bell_times: bool,
+    /// Checks a configured quota (`MIS_<VENDOR>_QUOTA`, a sync config's `quota`, `12/60`);
+    /// `None` when the vendor's quota cannot be configured.
+    pub quota: Option<fn(&str) -> Result<()>>,
+    /// Whether the vendor counts its quota per egress IP address rather than per school's
+    /// credentials: two schools from one address would share it, so a sync runs one such
+    /// school per address at a time.
+    pub quota_per_address: bool,
+    /// The entities the vendor reads one student at a time anyway (at least one request
+    /// per student), so a sync that resumes by student loses at most one student's work
+    /// and costs nothing extra.
+    pub per_student: &'static [&'static str],
+    /// When the vendor reads lasting student identifiers at one request each: the name a
+    /// caller's store keeps their refresh time under. The caller hands the identifiers it
+    /// stored back as an `Arc<dyn mis_core::KeptIdentifiers>` in
+    /// [`OpenRequest::extensions`]. `None` when the student list carries them.
+    pub kept_identifiers: Option<&'static str>,
+}
+
+impl SyncFacts {
+    /// A vendor that takes no per-school setting, has no per-address quota and reads
+    /// nothing per student.
+    pub const NONE: SyncFacts = SyncFacts {
+        time_zone: false,
+        bell_times: None,
+        timetable_needs_bell_times: false,
+        quota: None,
+        quota_per_address: false,
+        per_student: &[],
+        kept_identifiers: None,
+    };
+
+    /// Whether `entity` is read one student at a time.
+    pub fn reads_per_student(&self, entity: &str) -> bool {
+        self.per_student.contains(&entity)
+    }
+}
+
+impl fmt::Debug for SyncFacts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncFacts")
+            .field("time_zone", &self.time_zone)
+            .field("bell_times", &self.bell_times.is_some())
+            .field("quota", &self.quota.is_some())
+            .field("quota_per_address", &self.quota_per_address)
+            .field("per_student", &self.per_student)
+            .field("kept_identifiers", &self.kept_identifiers)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A vendor's facts for onboarding checks (`mis doctor`): its request budget, the

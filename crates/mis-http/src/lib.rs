@@ -104,7 +104,7 @@ pub use builder::HttpClientBuilder;
 pub use classify::{Classifier, body_excerpt};
 pub use client::HttpClient;
 pub use clock::{Clock, SystemClock};
-pub use descriptor::{DoctorFacts, Lookup, OpenRequest, VendorDescriptor};
+pub use descriptor::{DoctorFacts, Lookup, OpenRequest, SyncFacts, VendorDescriptor};
 pub use gate::{RateGate, RateLimit, parse_quota};
 pub use hints::WaitHint;
 pub use lenient::{Lenient, PlainFirst, Rejected, decode_lenient, decode_list, keep_good};

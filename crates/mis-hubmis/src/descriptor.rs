@@ -2,18 +2,19 @@
 
 use std::sync::Arc;
 
-use mis_core::{Capabilities, MisProvider, Result};
+use mis_core::{Capabilities, Identifier, IdentifierKind, KeptIdentifiers, MisProvider, Result};
 use mis_http::{OpenRequest, VendorDescriptor};
 
 use crate::config::{Config, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REALM, VENDOR_ID};
-use crate::provider::{self, EnrolmentCache, HubmisProvider};
+use crate::provider::{self, EnrolmentCache, HubmisProvider, KnownEnrolment};
 
 /// HUBmis for a vendor registry.
 ///
 /// [`OpenRequest::school`] names the realm (the school) in place of `MIS_HUBMIS_REALM`. A
 /// long-running caller that keeps enrolment identifiers hands its store over as an
-/// `Arc<dyn EnrolmentCache>` in [`OpenRequest::extensions`], so UPNs already read cost no
-/// request ([`HubmisProvider::with_enrolment_cache`]).
+/// `Arc<dyn KeptIdentifiers>` (or HUBmis's own `Arc<dyn EnrolmentCache>`) in
+/// [`OpenRequest::extensions`], so UPNs already read cost no request
+/// ([`HubmisProvider::with_enrolment_cache`]).
 pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     id: VENDOR_ID,
     name: "WCBS HUBmis",
@@ -22,6 +23,18 @@ pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     capabilities,
     open,
     doctor: crate::doctor::FACTS,
+    sync: mis_http::SyncFacts {
+        time_zone: true,
+        bell_times: None,
+        timetable_needs_bell_times: false,
+        quota: Some(|text| text.parse::<crate::Quota>().map(drop)),
+        // "12 requests per minute per IP address" (the API reference, "Usage Limits").
+        quota_per_address: true,
+        // Marks and lessons are read by student (one request each).
+        per_student: &["attendance", "timetable"],
+        // A UPN is on the per-student enrolment record only: 5 s of quota each.
+        kept_identifiers: Some("hubmis.enrolments"),
+    },
 };
 
 fn capabilities() -> Vec<(&'static str, Capabilities)> {
@@ -42,8 +55,39 @@ fn open(request: OpenRequest<'_>) -> Result<Arc<dyn MisProvider>> {
     let mut hubmis = HubmisProvider::new(config)?;
     if let Some(cache) = request.extensions.get::<Arc<dyn EnrolmentCache>>() {
         hubmis = hubmis.with_enrolment_cache(cache.clone());
+    } else if let Some(kept) = request.extensions.get::<Arc<dyn KeptIdentifiers>>() {
+        hubmis = hubmis.with_enrolment_cache(Arc::new(KeptEnrolments(kept.clone())));
     }
     Ok(Arc::new(hubmis))
+}
+
+/// A caller's [`KeptIdentifiers`] (any vendor's) as HUBmis's [`EnrolmentCache`].
+struct KeptEnrolments(Arc<dyn KeptIdentifiers>);
+
+impl EnrolmentCache for KeptEnrolments {
+    fn get(&self, student_id: &str) -> Option<KnownEnrolment> {
+        let mut enrolment = KnownEnrolment::default();
+        for id in self.0.get(student_id)? {
+            match id.kind {
+                IdentifierKind::Upn => enrolment.upn = Some(id.value),
+                IdentifierKind::CandidateNumber => enrolment.candidate_number = Some(id.value),
+                _ => {}
+            }
+        }
+        // A student kept without a UPN is asked again: the school may have entered one.
+        enrolment.upn.is_some().then_some(enrolment)
+    }
+
+    fn put(&self, student_id: &str, enrolment: &KnownEnrolment) {
+        let ids: Vec<Identifier> = [
+            (IdentifierKind::Upn, &enrolment.upn),
+            (IdentifierKind::CandidateNumber, &enrolment.candidate_number),
+        ]
+        .into_iter()
+        .filter_map(|(kind, value)| Some(Identifier::new(kind, value.clone()?)))
+        .collect();
+        self.0.put(student_id, &ids);
+    }
 }
 
 #[cfg(test)]
@@ -122,5 +166,27 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn kept_identifiers_stand_in_for_the_enrolment_cache() {
+        let kept = Arc::new(mis_core::MemoryIdentifiers::default());
+        let cache = KeptEnrolments(kept.clone());
+        kept.put(
+            "1",
+            &[Identifier::new(IdentifierKind::CandidateNumber, "4012")],
+        );
+        assert_eq!(
+            cache.get("1"),
+            None,
+            "no UPN kept: the record is read again"
+        );
+        let read = KnownEnrolment {
+            upn: Some("A123456789012".into()),
+            candidate_number: Some("4012".into()),
+        };
+        cache.put("2", &read);
+        assert_eq!(cache.get("2"), Some(read));
+        assert_eq!(cache.get("3"), None);
     }
 }

@@ -25,6 +25,18 @@ pub const DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     capabilities,
     open,
     doctor: crate::doctor::FACTS,
+    sync: mis_http::SyncFacts {
+        time_zone: true,
+        // Classes carry period numbers only; the school's bell times turn them into lessons.
+        bell_times: Some(|text| crate::PeriodTimes::parse(text).map(drop)),
+        timetable_needs_bell_times: true,
+        quota: Some(|text| crate::config::parse_quota(text).map(drop)),
+        // Faria's "Rate limitations and throttling": the limit applies per IP address,
+        // regardless of endpoint.
+        quota_per_address: true,
+        per_student: &[],
+        kept_identifiers: None,
+    },
 };
 
 fn capabilities() -> Vec<(&'static str, Capabilities)> {

@@ -207,6 +207,7 @@ impl SyncConfig {
             }
             let registry = crate::Registry::builtin();
             let entry = registry.lookup(vendor.as_str())?;
+            let facts = entry.vendor.sync;
             let prefix = format!("{}_", vendor.env_prefix());
             for (key, value) in &s.settings {
                 let is_credential = entry
@@ -237,10 +238,7 @@ impl SyncConfig {
                 }
             }
             if let Some(tz) = &s.time_zone {
-                if !matches!(
-                    vendor,
-                    mis_go4schools::VENDOR_ID | mis_hubmis::VENDOR_ID | mis_managebac::VENDOR_ID
-                ) {
+                if !facts.time_zone {
                     return Err(bad(
                         tz.span(),
                         &s.name,
@@ -258,28 +256,21 @@ impl SyncConfig {
                 })?;
             }
             if let Some(bells) = &s.bell_times {
-                if vendor != mis_managebac::VENDOR_ID {
+                let Some(check) = facts.bell_times else {
                     return Err(bad(
                         bells.span(),
                         &s.name,
                         "bell_times",
-                        "only ManageBac schools take bell times".into(),
+                        format!("{vendor} takes no bell times (its timetable carries its own)"),
                     ));
-                }
-                mis_managebac::PeriodTimes::parse(bells.get_ref())
+                };
+                check(bells.get_ref())
                     .map_err(|e| bad(bells.span(), &s.name, "bell_times", e.to_string()))?;
             }
             if let Some(quota) = &s.quota {
-                let checked = match vendor {
-                    mis_hubmis::VENDOR_ID => quota
-                        .get_ref()
-                        .parse::<mis_hubmis::Quota>()
-                        .map(drop)
-                        .map_err(|e| e.to_string()),
-                    mis_managebac::VENDOR_ID => mis_managebac::config::parse_quota(quota.get_ref())
-                        .map(drop)
-                        .map_err(|e| e.to_string()),
-                    other => Err(format!("{other} has no configurable quota")),
+                let checked = match facts.quota {
+                    Some(check) => check(quota.get_ref()).map_err(|e| e.to_string()),
+                    None => Err(format!("{vendor} has no configurable quota")),
                 };
                 checked.map_err(|why| bad(quota.span(), &s.name, "quota", why))?;
             }

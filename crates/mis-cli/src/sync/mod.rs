@@ -61,11 +61,8 @@ pub use report::{EntityReport, SchoolReport, SyncReport, SyncRow};
 
 use crate::output::{Format, write_records};
 use crate::providers::open_with;
-use mis_core::VendorId;
+use mis_core::{Identifier, IdentifierKind, KeptIdentifiers, MemoryIdentifiers, VendorId};
 
-/// The `sync_cache` item recording when a HUBmis school's enrolment identifiers were last
-/// read from the vendor.
-const ENROLMENTS_ITEM: &str = "hubmis.enrolments";
 use crate::store::{self, Instant, Store, Value};
 
 /// Knobs a test (or a scheduler) sets; `mis sync` uses the defaults.
@@ -261,7 +258,15 @@ impl Unit {
 /// Whether `vendor` reads `entity` one student at a time anyway (one request per student),
 /// so a per-student unit costs nothing extra and a resume loses at most one student.
 fn per_student(vendor: VendorId, entity: &str) -> bool {
-    vendor == mis_hubmis::VENDOR_ID && matches!(entity, "attendance" | "timetable")
+    sync_facts(vendor).reads_per_student(entity)
+}
+
+/// What the vendor's descriptor says a sync needs to know (nothing for an unknown vendor:
+/// opening it fails first).
+fn sync_facts(vendor: VendorId) -> mis_http::SyncFacts {
+    crate::Registry::builtin()
+        .get(vendor.as_str())
+        .map_or(mis_http::SyncFacts::NONE, |entry| entry.vendor.sync)
 }
 
 /// `range` cut into chunks of `days` dates.
@@ -475,17 +480,19 @@ impl Ctx<'_> {
         let vendor = school.vendor().ok_or_else(|| {
             Error::invalid_input(format!("unknown provider {:?}", school.provider.get_ref()))
         })?;
-        // HUBmis reads a student's UPN at one request (5 s of quota) each: within the
-        // reference TTL the stored ones are handed back; after it, every one is read again
-        // (a correction upstream is picked up) and the refresh time recorded.
-        let (enrolments, refresh_enrolments) = match vendor {
-            mis_hubmis::VENDOR_ID => {
-                let (known, fresh) = self.stored_enrolments(&school.name).await?;
+        // A vendor that reads lasting identifiers at one request each (HUBmis: a UPN costs 5 s
+        // of quota): within the reference TTL the stored ones are handed back; after it,
+        // every one is read again (a correction upstream is picked up) and the refresh time
+        // recorded.
+        let facts = sync_facts(vendor);
+        let (kept, refresh_kept) = match facts.kept_identifiers {
+            Some(item) => {
+                let (known, fresh) = self.stored_identifiers(&school.name, item).await?;
                 (Some(known), !fresh)
             }
-            _ => (None, false),
+            None => (None, false),
         };
-        let provider = self.open(school, vendor, enrolments)?;
+        let provider = self.open(school, vendor, kept)?;
         let plan = self.plan(school, vendor, &*provider).await?;
         report.generation = plan.generation;
         report.mode = plan.mode.into();
@@ -502,9 +509,12 @@ impl Ctx<'_> {
             } else if entity == "behaviour" && !caps.behaviour {
                 Some(("unsupported", format!("{vendor} has no behaviour")))
             } else if entity == "timetable"
-                && vendor == mis_managebac::VENDOR_ID
-                && school.bell_times.is_none()
-                && !school.credentials.contains_key("period_times")
+                && facts.timetable_needs_bell_times
+                && school_lookup(school, vendor, self.env)(&format!(
+                    "{}_PERIOD_TIMES",
+                    vendor.env_prefix()
+                ))
+                .is_none()
             {
                 Some((
                     "skipped",
@@ -549,11 +559,11 @@ impl Ctx<'_> {
         store.begin().await?;
         let result = async {
             self.fence(&mut store).await?;
-            if refresh_enrolments && students_read {
+            if let Some(item) = facts.kept_identifiers.filter(|_| refresh_kept && students_read) {
                 store
                     .execute(
                         "DELETE FROM sync_cache WHERE school = $1 AND item = $2",
-                        &[Value::text(&school.name), Value::text(ENROLMENTS_ITEM)],
+                        &[Value::text(&school.name), Value::text(item)],
                     )
                     .await?;
                 store
@@ -561,7 +571,7 @@ impl Ctx<'_> {
                         "INSERT INTO sync_cache (school, item, refreshed_at) VALUES ($1, $2, $3)",
                         &[
                             Value::text(&school.name),
-                            Value::text(ENROLMENTS_ITEM),
+                            Value::text(item),
                             Value::Time(Some(Instant::utc(jiff::Timestamp::now()))),
                         ],
                     )
@@ -584,14 +594,15 @@ impl Ctx<'_> {
         }
     }
 
-    /// The HUBmis enrolment identifiers stored for `school`'s students, and whether they
-    /// are fresh (refreshed within the reference TTL). Stale ones are not handed back: the
-    /// provider reads every enrolment again.
-    async fn stored_enrolments(
+    /// The identifiers stored for `school`'s students, and whether they are fresh (`item`
+    /// refreshed within the reference TTL). Stale ones are not handed back: the provider
+    /// reads every one again.
+    async fn stored_identifiers(
         &self,
         school: &str,
-    ) -> Result<(Arc<mis_hubmis::MemoryEnrolments>, bool)> {
-        let known = Arc::new(mis_hubmis::MemoryEnrolments::default());
+        item: &str,
+    ) -> Result<(Arc<MemoryIdentifiers>, bool)> {
+        let known = Arc::new(MemoryIdentifiers::default());
         let since = jiff::Timestamp::now()
             .checked_sub(self.config.reference_ttl())
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
@@ -603,7 +614,7 @@ impl Ctx<'_> {
                  AND refreshed_at >= $3",
                 &[
                     Value::text(school),
-                    Value::text(ENROLMENTS_ITEM),
+                    Value::text(item),
                     Value::Time(Some(Instant::utc(since))),
                 ],
             )
@@ -624,19 +635,14 @@ impl Ctx<'_> {
             let (Some(Some(id)), Some(Some(identifiers))) = (row.first(), row.get(1)) else {
                 continue;
             };
-            let mut enrolment = mis_hubmis::KnownEnrolment::default();
-            for pair in identifiers.split(';') {
-                match pair.split_once(':') {
-                    Some(("upn", v)) => enrolment.upn = Some(v.to_owned()),
-                    Some(("candidate_number", v)) => {
-                        enrolment.candidate_number = Some(v.to_owned())
-                    }
-                    _ => {}
-                }
-            }
-            // A student stored without a UPN is asked again: it may have one now.
-            if enrolment.upn.is_some() {
-                mis_hubmis::EnrolmentCache::put(&*known, id, &enrolment);
+            // As the students table stores them: `kind:value;kind:value`.
+            let ids: Vec<Identifier> = identifiers
+                .split(';')
+                .filter_map(|pair| pair.split_once(':'))
+                .map(|(kind, value)| Identifier::new(IdentifierKind::parse(kind), value))
+                .collect();
+            if !ids.is_empty() {
+                known.put(id, &ids);
             }
         }
         Ok((known, true))
@@ -658,7 +664,7 @@ impl Ctx<'_> {
         &self,
         school: &SchoolConfig,
         vendor: VendorId,
-        enrolments: Option<Arc<mis_hubmis::MemoryEnrolments>>,
+        kept: Option<Arc<MemoryIdentifiers>>,
     ) -> Result<Arc<dyn MisProvider>> {
         for (credential, var) in &school.credentials {
             if (self.env)(var.get_ref()).is_none() {
@@ -674,8 +680,8 @@ impl Ctx<'_> {
         let prefix = format!("{}_", vendor.env_prefix());
         let lookup = school_lookup(school, vendor, self.env);
         let mut extensions = http::Extensions::new();
-        if let Some(known) = enrolments {
-            extensions.insert(known as Arc<dyn mis_hubmis::EnrolmentCache>);
+        if let Some(known) = kept {
+            extensions.insert(known as Arc<dyn KeptIdentifiers>);
         }
         let entry = crate::Registry::builtin().lookup(vendor.as_str())?.vendor;
         open_with(

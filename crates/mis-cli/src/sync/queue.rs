@@ -28,31 +28,37 @@ pub fn require_postgres(url: &str, command: &str) -> Result<()> {
     }
 }
 
-/// The per-IP quota group of a vendor, and how many of its schools one egress address may run at
-/// once. HUBmis limits "12 requests per minute per IP address" (its API reference, "Usage Limits")
-/// and ManageBac applies its limit "per IP … regardless of endpoint" (Faria's "Rate limitations and
-/// throttling" article): two schools of one of them on one address would each get a client gate of
-/// the full quota and together exceed it, so one school per address runs at a time, at its full
-/// gate. Other vendors limit per client (per school's credentials) and run side by side.
+/// The per-address quota group of a vendor, and how many of its schools one egress address
+/// may run at once. A vendor that counts its quota per IP address (HUBmis: "12 requests per
+/// minute per IP address"; ManageBac: "per IP … regardless of endpoint") would see two of its
+/// schools on one address each take a client gate of the full quota and together exceed it,
+/// so one school per address runs at a time, at its full gate. Vendors that limit per client
+/// (per school's credentials) run side by side.
 pub fn quota_group(vendor: VendorId) -> Option<(&'static str, i64)> {
-    match vendor {
-        mis_hubmis::VENDOR_ID => Some(("hubmis", 1)),
-        mis_managebac::VENDOR_ID => Some(("managebac", 1)),
-        _ => None,
-    }
+    crate::Registry::builtin()
+        .get(vendor.as_str())
+        .filter(|entry| entry.vendor.sync.quota_per_address)
+        .map(|entry| (entry.id().as_str(), 1))
 }
 
-/// The window of a school's per-IP quota, in seconds: its configured `quota` (`12/60` →
-/// 60) or the vendor's default (HUBmis 12 per 60 s, ManageBac 10 per 1 s).
+/// The window of a school's per-address quota, in seconds: its configured `quota` (`12/60` →
+/// 60) or the vendor's documented one (HUBmis 12 per 60 s, ManageBac 10 per 1 s); 0 when
+/// neither says.
 pub fn quota_window(school: &super::SchoolConfig) -> f64 {
     let configured = school.quota.as_ref().and_then(|q| {
         let (_, seconds) = q.get_ref().split_once('/')?;
         seconds.trim().trim_end_matches('s').parse::<f64>().ok()
     });
-    configured.unwrap_or(match school.vendor() {
-        Some(mis_hubmis::VENDOR_ID) => 60.0,
-        Some(mis_managebac::VENDOR_ID) => 1.0,
-        _ => 0.0,
+    configured.unwrap_or_else(|| {
+        school
+            .vendor()
+            .and_then(|vendor| {
+                crate::Registry::builtin()
+                    .get(vendor.as_str())
+                    .map(|e| e.vendor)
+            })
+            .and_then(|vendor| vendor.doctor.quota)
+            .map_or(0.0, |(_, window)| window.as_secs_f64())
     })
 }
 
