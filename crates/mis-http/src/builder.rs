@@ -380,9 +380,7 @@ impl Parts {
             .layer(GateLayer {
                 gate: self.gate.clone(),
             })
-            .layer(TimeoutLayer {
-                timeout: self.timeout,
-            })
+            .layer(TimeoutLayer::new(self.timeout))
             .service(attempt);
         let shared = |stack: StackFn, retry: Arc<RetryPolicy>, authenticated: bool| Shared {
             vendor: self.vendor,
