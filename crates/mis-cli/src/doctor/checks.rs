@@ -55,16 +55,11 @@ fn describe(e: &Error) -> String {
 
 /// The check for a provider that could not even be built (a missing or malformed setting).
 pub(super) fn open_failure(vendor: &VendorDescriptor, e: &Error) -> Check {
-    let vars: Vec<String> = vendor
-        .credentials
-        .iter()
-        .map(|set| set.join(" + "))
-        .collect();
     match e.kind() {
         ErrorKind::Unauthenticated => Check::problem(
             "credentials",
             format!("not configured: {}", describe(e)),
-            format!("set {}", vars.join(", or ")),
+            format!("set {}", credential_sets(vendor)),
         ),
         _ => Check::problem(
             "settings",
@@ -74,15 +69,20 @@ pub(super) fn open_failure(vendor: &VendorDescriptor, e: &Error) -> Check {
     }
 }
 
-/// What the first contact's error means: a wrong tenant, refused credentials, an
-/// unreachable host, a missing permission on the student list, or something else.
-fn first_contact_failure(vendor: &VendorDescriptor, e: &Error) -> Vec<Check> {
-    let prefix = vendor.id.env_prefix();
-    let vars: Vec<String> = vendor
+/// The vendor's ways to log in, each its variables joined: `A + B, or C + D`.
+fn credential_sets(vendor: &VendorDescriptor) -> String {
+    let sets: Vec<String> = vendor
         .credentials
         .iter()
         .map(|set| set.join(" + "))
         .collect();
+    sets.join(", or ")
+}
+
+/// What the first contact's error means: a wrong tenant, refused credentials, an
+/// unreachable host, a missing permission on the student list, or something else.
+fn first_contact_failure(vendor: &VendorDescriptor, e: &Error) -> Vec<Check> {
+    let prefix = vendor.id.env_prefix();
     match e.kind() {
         _ if vendor.doctor.tenant.is_some() && (vendor.doctor.unknown_tenant)(e) => {
             let tenant = format!("{prefix}_{}", vendor.doctor.tenant.unwrap_or_default());
@@ -103,7 +103,7 @@ fn first_contact_failure(vendor: &VendorDescriptor, e: &Error) -> Vec<Check> {
             format!("the MIS refused the credentials: {}", describe(e)),
             format!(
                 "check {} (a key revoked, mistyped or for another school)",
-                vars.join(", or ")
+                credential_sets(vendor)
             ),
         )],
         ErrorKind::PermissionDenied => vec![

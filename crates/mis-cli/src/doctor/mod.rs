@@ -298,6 +298,31 @@ pub fn outcome(reports: &[DoctorReport]) -> std::result::Result<(), crate::CliEr
     }
 }
 
+/// The shared client settings of one school: read through `lookup`, with the host
+/// override (`--base-url`, a sync config's `base_url`; empty is none); prints the plan line
+/// on stderr unless `quiet`.
+fn prepare(
+    vendor: &VendorDescriptor,
+    lookup: Lookup<'_>,
+    base_url: Option<&str>,
+    label: Option<&str>,
+    quiet: bool,
+) -> Result<ClientOptions> {
+    let mut options = ClientOptions::from_lookup(vendor.id, lookup)?;
+    if let Some(url) = base_url.map(str::trim).filter(|u| !u.is_empty()) {
+        options = options.with_base_url(url);
+    }
+    if !quiet {
+        eprintln!("mis: {}", plan_line(label, vendor, &options));
+    }
+    Ok(options)
+}
+
+/// The day whose records are sampled: the one asked for, else the last weekday before today.
+fn sample_day(date: Option<Date>) -> Date {
+    date.unwrap_or_else(|| default_sample_day(jiff::ZonedDateTime::now().date()))
+}
+
 /// `mis doctor`: one school, from `--provider`, `--base-url`, `--school` and the environment.
 pub async fn run_one<W: Write>(
     registry: &Registry,
@@ -316,21 +341,9 @@ pub async fn run_one<W: Write>(
     };
     let vendor = registry.lookup(id)?.vendor;
     let env = |name: &str| std::env::var(name).ok();
-    let mut options = ClientOptions::from_lookup(vendor.id, env)?;
-    if let Some(url) = args
-        .base_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    {
-        options = options.with_base_url(url);
-    }
     let school = args.school.as_deref();
-    if !quiet {
-        eprintln!("mis: {}", plan_line(school, vendor, &options));
-    }
-    let date = date.unwrap_or_else(|| default_sample_day(jiff::ZonedDateTime::now().date()));
-    let report = diagnose(vendor, options, school, &env, date).await;
+    let options = prepare(vendor, &env, args.base_url.as_deref(), school, quiet)?;
+    let report = diagnose(vendor, options, school, &env, sample_day(date)).await;
     let reports = [report];
     write_reports(&reports, format, out)?;
     outcome(&reports)
@@ -361,18 +374,13 @@ pub async fn run_schools(
     date: Option<Date>,
     quiet: bool,
 ) -> Result<Vec<DoctorReport>> {
-    let date = date.unwrap_or_else(|| default_sample_day(jiff::ZonedDateTime::now().date()));
+    let date = sample_day(date);
     let mut reports = Vec::new();
     for school in &config.schools {
         let vendor = registry.lookup(school.provider.get_ref())?.vendor;
         let lookup = crate::sync::school_lookup(school, vendor.id, env);
-        let mut options = ClientOptions::from_lookup(vendor.id, &lookup)?;
-        if let Some(url) = school.base_url.as_deref() {
-            options = options.with_base_url(url);
-        }
-        if !quiet {
-            eprintln!("mis: {}", plan_line(Some(&school.name), vendor, &options));
-        }
+        let base_url = school.base_url.as_deref();
+        let options = prepare(vendor, &lookup, base_url, Some(&school.name), quiet)?;
         // The config's name labels the report; the school itself is what the credentials
         // and the config's settings name (as `mis sync` opens it), not `--school`.
         let mut report = diagnose(vendor, options, None, &lookup, date).await;
