@@ -1,40 +1,46 @@
-//! Basic use of the ClassCharts client: open it from the environment, stream the students,
-//! count one week's attendance marks by category, and ask for the week's homework, which
-//! not every vendor offers (`ErrorKind::Unsupported`).
+//! The ClassCharts typed client: both logins and the vendor's own records.
 //!
-//! It prints counts only: names, dates of birth and other pupil data never leave the
-//! stream, so the output is safe to paste anywhere.
+//! ClassCharts' APIs are a pupil's or a parent's view of the school. This example logs in as
+//! whichever the environment allows — a pupil ([`StudentClient`], pupil code and date of
+//! birth) and a parent ([`ParentClient`], e-mail and password) — and, for each pupil it can
+//! see, reads one week through the typed endpoints the `MisProvider` trait does not show:
+//! the register by date and session with ClassCharts' own status labels, homework by due
+//! date with its completion state, the behaviour summary (points per reason), the activity
+//! feed paged by `last_id`, and detentions. Then what only one login has: the pupil's
+//! rewards shop balance, the behaviours a parent may award.
+//!
+//! It prints counts and ClassCharts' labels only: names, dates of birth, notes and other
+//! pupil data stay in the records, and errors are printed with `{e}`, which names the
+//! operation and never a credential.
 //!
 //! Against the credential-free emulator of `mis sandbox` (a synthetic school whose records
-//! start on Monday 2024-09-02):
+//! start on Monday 2024-09-02; its second week has homework due and behaviour points), which
+//! prints both logins:
 //!
 //! ```text
 //! # shell 1: the emulator; it prints the `export MIS_CLASSCHARTS_…` lines that reach it
 //! cargo run -p mis-cli -- --provider classcharts sandbox
 //! # shell 2: paste those lines, then
-//! cargo run -p mis-classcharts --example classcharts_basic -- 2024-09-02
+//! cargo run -p mis-classcharts --example classcharts_basic -- 2024-09-09
 //! ```
 //!
-//! ClassCharts' APIs are a pupil's or a parent's view of the school: the students are the
-//! pupil who logged in, or the parent's children.
-//!
-//! Against a real school, set the vendor's variables by hand and give the Monday of the week
-//! to read (default: this week); `MIS_CLASSCHARTS_BASE_URL` only to override the vendor's address:
-//!
-//! - `MIS_CLASSCHARTS_CODE` and `MIS_CLASSCHARTS_DOB` (a pupil's login), or
-//! - `MIS_CLASSCHARTS_EMAIL` and `MIS_CLASSCHARTS_PASSWORD` (a parent's)
+//! Against a real account, set `MIS_CLASSCHARTS_CODE` and `MIS_CLASSCHARTS_DOB` (a pupil's
+//! login), `MIS_CLASSCHARTS_EMAIL` and `MIS_CLASSCHARTS_PASSWORD` (a parent's), or both, and
+//! give the Monday of the week to read (default: this week). `MIS_CLASSCHARTS_BASE_URL` only
+//! overrides the vendor's address. The walkthrough of the normalised API, the same for every
+//! vendor, is `cargo run -p mis-cli --example any_vendor -- classcharts`.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use futures::{Stream, TryStreamExt};
+use futures::TryStreamExt;
 use jiff::ToSpan;
 use jiff::civil::Date;
-use mis_classcharts::DESCRIPTOR;
-use mis_core::{
-    AttendanceCategory, AttendanceQuery, DateRange, ErrorKind, HomeworkQuery, MisProvider,
-    StudentQuery,
+use mis_classcharts::config::{ENV_CODE, ENV_DOB, ENV_EMAIL};
+use mis_classcharts::{
+    ActivityFilter, Client, Config, DisplayDate, HomeworkFilter, ParentClient, StudentClient,
 };
+use mis_core::DateRange;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -49,64 +55,186 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> mis_core::Result<()> {
-    // `MIS_CLASSCHARTS_*` from the environment; nothing is sent until the first read.
-    let provider = DESCRIPTOR.open_from(&|name| std::env::var(name).ok())?;
     let monday = match std::env::args().nth(1) {
         Some(date) => mis_core::query::parse_date("the week's Monday", &date)?,
         None => this_monday(),
     };
     let week = DateRange::new(monday, monday + 4.days())?;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
 
-    // Pages are fetched as the stream is read: memory stays flat however big the school.
-    let students = count(provider.students(StudentQuery::new())).await?;
-    println!("{} students: {students}", DESCRIPTOR.name);
-
-    let marks = by_category(provider.attendance(AttendanceQuery::new(week))).await;
-    if let Some(marks) = unless_unsupported("attendance", marks)? {
-        let total: usize = marks.values().sum();
-        println!("attendance {} to {}: {total} marks", week.from(), week.to());
-        for (category, n) in &marks {
-            println!("  {:<30} {n:>7}", category.as_str());
-        }
+    if env(ENV_CODE).is_none() && env(ENV_EMAIL).is_none() {
+        // `Config::from_lookup` words the error: which variables make a login.
+        Config::from_env()?;
     }
 
-    // A vendor without homework answers with one `Unsupported` error (and
-    // `provider.capabilities().homework` says so before asking).
-    let homework = count(provider.homework(HomeworkQuery::new(week))).await;
-    if let Some(n) = unless_unsupported("homework", homework)? {
-        println!("homework due {} to {}: {n}", week.from(), week.to());
+    if env(ENV_CODE).is_some() {
+        // `Config::from_env` picks the pupil login when the code is set.
+        let pupil = StudentClient::new(Config::from_env()?)?;
+        println!("pupil login (student API)");
+        // The login describes the pupil: `me` costs no request beyond the login itself.
+        let me = pupil.me().await?;
+        println!(
+            "  the school shows this pupil: behaviour {}, homework {}",
+            yes_no(me.display_behaviour),
+            yes_no(me.display_homework)
+        );
+        week_of(pupil.core(), &me.id, week).await?;
+        // The rewards shop is the student API's own: items priced in behaviour points.
+        let rewards = pupil.get_rewards().await?;
+        println!(
+            "  rewards shop: {} items; points balance {}",
+            rewards.data.len(),
+            shown(rewards.meta.pupil_score_balance)
+        );
+    }
+
+    if env(ENV_EMAIL).is_some() {
+        // Hide the pupil's variables so that `from_lookup` builds the parent login
+        // (`MIS_CLASSCHARTS_PUPIL` would narrow it to one of the parent's pupils).
+        let parent_only = |name: &str| match name {
+            ENV_CODE | ENV_DOB => None,
+            _ => std::env::var(name).ok(),
+        };
+        let parent = ParentClient::new(Config::from_lookup(parent_only)?)?;
+        println!("parent login (parent API)");
+        // `GET /pupils`: the parent's pupils, each with the school's counters.
+        let pupils = parent.pupils().await?;
+        println!("  pupils: {}", pupils.len());
+        for (n, child) in pupils.iter().enumerate() {
+            // Numbered, not named: the pupil's id is what every data path takes.
+            println!(
+                "  pupil {}: homework to do {}, late {}; detentions pending {}",
+                n + 1,
+                shown(child.homework_todo_count),
+                shown(child.homework_late_count),
+                shown(child.detention_pending_count)
+            );
+            week_of(parent.core(), &child.student.id, week).await?;
+            // What a parent may award from the app, and whether today's limit is reached.
+            let awardable = parent
+                .get_parent_behaviours(&child.student.id, None)
+                .await?;
+            let limited = awardable
+                .data
+                .iter()
+                .filter(|b| b.is_daily_limit_reached)
+                .count();
+            println!(
+                "    parent behaviours: {} awardable, {limited} at today's limit",
+                awardable.data.len()
+            );
+        }
     }
     Ok(())
 }
 
-/// Reads a stream to its end, counting the records (and dropping them unread).
-async fn count<T>(stream: impl Stream<Item = mis_core::Result<T>>) -> mis_core::Result<usize> {
-    stream.try_fold(0, |n, _| async move { Ok(n + 1) }).await
-}
-
-/// Reads attendance marks to the end, counting them by statistical category.
-async fn by_category(
-    stream: impl Stream<Item = mis_core::Result<mis_core::AttendanceMark>>,
-) -> mis_core::Result<BTreeMap<AttendanceCategory, usize>> {
-    stream
-        .try_fold(BTreeMap::new(), |mut counts, mark| async move {
-            *counts.entry(mark.category).or_insert(0) += 1;
-            Ok(counts)
-        })
-        .await
-}
-
-/// The result, or `None` after saying that the vendor does not offer `what`; any other
-/// error ends the run.
-fn unless_unsupported<T>(what: &str, outcome: mis_core::Result<T>) -> mis_core::Result<Option<T>> {
-    match outcome {
-        Ok(value) => Ok(Some(value)),
-        Err(e) if e.kind() == ErrorKind::Unsupported => {
-            println!("{what}: not available from {} ({e})", DESCRIPTOR.name);
-            Ok(None)
+/// One pupil's week through the endpoints both APIs share ([`Client`], the core both logins
+/// deref to).
+async fn week_of(client: &Client, pupil_id: &str, week: DateRange) -> mis_core::Result<()> {
+    // The register: `{date: {session: mark}}`, the session keys school-defined (`AM`, `PM`,
+    // `Period 1`…), each mark with ClassCharts' own label beside the school's code.
+    let register = client.get_attendance(pupil_id, week).await?;
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    for marks in register.data.0.values() {
+        for mark in marks.values() {
+            let label = mark.status.as_ref().map_or("(none)", |s| s.as_str());
+            *by_status.entry(label.to_owned()).or_insert(0) += 1;
         }
-        Err(e) => Err(e),
     }
+    println!(
+        "    register {} to {}: {} days, {} marks{}; {} since August",
+        week.from(),
+        week.to(),
+        register.data.0.len(),
+        by_status.values().sum::<usize>(),
+        listed(&by_status),
+        register
+            .meta
+            .percentage_since_august
+            .as_deref()
+            .map_or("-".to_owned(), |p| format!("{p}%"))
+    );
+
+    // Homework picked by due date (the vendor's default is the date set).
+    let filter = HomeworkFilter {
+        display_date: Some(DisplayDate::DueDate),
+        from: Some(week.from()),
+        to: Some(week.to()),
+    };
+    let homework = client.get_homeworks(pupil_id, &filter).await?;
+    let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
+    for task in &homework.data {
+        let state = task
+            .status
+            .as_ref()
+            .and_then(|s| s.state.as_ref())
+            .map_or("(none)", |s| s.as_str());
+        *by_state.entry(state.to_owned()).or_insert(0) += 1;
+    }
+    println!(
+        "    homework due: {}{}",
+        homework.data.len(),
+        listed(&by_state)
+    );
+
+    // The behaviour summary: points per reason, positive and negative.
+    let behaviour = client
+        .get_behaviour(pupil_id, Some(week.from()), Some(week.to()))
+        .await?
+        .data;
+    println!(
+        "    behaviour summary: {} positive points over {} reasons, {} negative over {}",
+        behaviour.positive_reasons.values().sum::<i64>(),
+        behaviour.positive_reasons.len(),
+        behaviour.negative_reasons.values().sum::<i64>(),
+        behaviour.negative_reasons.len()
+    );
+
+    // The activity feed, paged by `last_id` as the stream is read. The API ignores `from`,
+    // so the stream stops after the first page reaching before it and the points older than
+    // the week are dropped here.
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    let mut feed =
+        client.activity_stream(pupil_id, ActivityFilter::between(week.from(), week.to()));
+    while let Some(point) = feed.try_next().await? {
+        let in_week = point
+            .timestamp
+            .as_deref()
+            .and_then(|t| t.get(..10))
+            .and_then(|d| d.parse::<Date>().ok())
+            .is_some_and(|d| week.from() <= d && d <= week.to());
+        if in_week {
+            let kind = point.kind.as_ref().map_or("(none)", |k| k.as_str());
+            *by_kind.entry(kind.to_owned()).or_insert(0) += 1;
+        }
+    }
+    println!(
+        "    activity points: {}{}",
+        by_kind.values().sum::<usize>(),
+        listed(&by_kind)
+    );
+
+    let detentions = client.get_detentions(pupil_id, Some(week)).await?;
+    println!("    detentions: {}", detentions.data.len());
+    Ok(())
+}
+
+/// ` (a 3, b 1)`, or nothing when empty.
+fn listed(counts: &BTreeMap<String, usize>) -> String {
+    if counts.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    format!(" ({})", parts.join(", "))
+}
+
+fn yes_no(flag: bool) -> &'static str {
+    if flag { "yes" } else { "no" }
+}
+
+/// A counter the vendor may leave out.
+fn shown(value: Option<i64>) -> String {
+    value.map_or("-".to_owned(), |v| v.to_string())
 }
 
 /// The Monday of the current week, in the system's time zone.
