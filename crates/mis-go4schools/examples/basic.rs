@@ -1,9 +1,16 @@
-//! Basic use of the GO 4 Schools client: open it from the environment, stream the students,
-//! count one week's attendance marks by category, and ask for the week's homework, which
-//! not every vendor offers (`ErrorKind::Unsupported`).
+//! The GO 4 Schools typed client: the customer API's own endpoints, one school-week.
 //!
-//! It prints counts only: names, dates of birth and other pupil data never leave the
-//! stream, so the output is safe to paste anywhere.
+//! What the `MisProvider` trait hides, shown through [`Client`]: the school's academic years
+//! (a year in a path is the calendar year the school year ends in: `2025` is 2024/25), the
+//! calendar's day types and two-week timetable cycle, the attendance code book with the
+//! school's aliases, the register as GO sends it (one request per date, marks carrying code
+//! and alias ids, resolved here through the code book), lesson marks, behaviour events
+//! (paged, one date at a time) resolved through the event types' significance, and the
+//! teaching groups.
+//!
+//! It prints counts, codes and the school's own labels only: no student record is printed
+//! (the student list is counted and dropped), and errors are printed with `{e}`, which names
+//! the operation and never the API key.
 //!
 //! Against the credential-free emulator of `mis sandbox` (a synthetic school whose records
 //! start on Monday 2024-09-02):
@@ -15,22 +22,21 @@
 //! cargo run -p mis-go4schools --example go4schools_basic -- 2024-09-02
 //! ```
 //!
-//! Against a real school, set the vendor's variables by hand and give the Monday of the week
-//! to read (default: this week); `MIS_GO4SCHOOLS_BASE_URL` only to override the vendor's address:
-//!
-//! - `MIS_GO4SCHOOLS_API_KEY`
+//! Against a real school, set `MIS_GO4SCHOOLS_API_KEY` (the school's key) and give the Monday
+//! of the week to read (default: this week); `MIS_GO4SCHOOLS_BASE_URL` only to override the
+//! vendor's address. The walkthrough of the normalised API, the same for every vendor, is
+//! `cargo run -p mis-cli --example any_vendor -- go4schools`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
 
-use futures::{Stream, TryStreamExt};
+use futures::TryStreamExt;
 use jiff::ToSpan;
 use jiff::civil::Date;
-use mis_core::{
-    AttendanceCategory, AttendanceQuery, DateRange, ErrorKind, HomeworkQuery, MisProvider,
-    StudentQuery,
-};
-use mis_go4schools::DESCRIPTOR;
+use mis_core::DateRange;
+use mis_go4schools::Client;
+use mis_go4schools::convert::calendar::academic_year_of;
+use mis_go4schools::wire::DayType;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -45,64 +51,131 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> mis_core::Result<()> {
-    // `MIS_GO4SCHOOLS_*` from the environment; nothing is sent until the first read.
-    let provider = DESCRIPTOR.open_from(&|name| std::env::var(name).ok())?;
+    // `MIS_GO4SCHOOLS_API_KEY` (and the shared settings) from the environment; nothing is
+    // sent until the first call.
+    let client = Client::from_env()?;
     let monday = match std::env::args().nth(1) {
         Some(date) => mis_core::query::parse_date("the week's Monday", &date)?,
         None => this_monday(),
     };
     let week = DateRange::new(monday, monday + 4.days())?;
+    // Every per-year path takes the year the school year *ends* in.
+    let year = academic_year_of(monday);
 
-    // Pages are fetched as the stream is read: memory stays flat however big the school.
-    let students = count(provider.students(StudentQuery::new())).await?;
-    println!("{} students: {students}", DESCRIPTOR.name);
+    let school = client.school().await?;
+    println!(
+        "GO 4 Schools: academic years {:?}, current {}; reading {year} ({}/{})",
+        school.academic_years,
+        school
+            .current_academic_year
+            .map_or("-".to_owned(), |y| y.to_string()),
+        year - 1,
+        year % 100
+    );
 
-    let marks = by_category(provider.attendance(AttendanceQuery::new(week))).await;
-    if let Some(marks) = unless_unsupported("attendance", marks)? {
-        let total: usize = marks.values().sum();
-        println!("attendance {} to {}: {total} marks", week.from(), week.to());
-        for (category, n) in &marks {
-            println!("  {:<30} {n:>7}", category.as_str());
+    let students = client.student_details(year).await?;
+    // The year's student records, leavers of the year included.
+    println!("student records in {year}: {}", students.len());
+    drop(students);
+
+    // The calendar: which of the week's dates are open, and which week of the cycle.
+    let calendar = client.calendar(year).await?;
+    let mut open = Vec::new();
+    for day in calendar.iter().filter(|d| week.contains(d.date)) {
+        println!(
+            "  {} {:<8} timetable week {}",
+            day.date,
+            day.day_type_code.as_str(),
+            day.week.map_or("-".to_owned(), |w| w.to_string())
+        );
+        if day.day_type_code == DayType::Open {
+            open.push(day.date);
         }
     }
 
-    // A vendor without homework answers with one `Unsupported` error (and
-    // `provider.capabilities().homework` says so before asking).
-    let homework = count(provider.homework(HomeworkQuery::new(week))).await;
-    if let Some(n) = unless_unsupported("homework", homework)? {
-        println!("homework due {} to {}: {n}", week.from(), week.to());
+    // The code book: marks carry a code id and maybe an alias id, never the code itself.
+    let book = client.attendance_code_book(year).await?;
+    let aliases: usize = book.iter().map(|c| c.aliases.len()).sum();
+    println!(
+        "attendance codes: {} ({aliases} school aliases)",
+        book.len()
+    );
+    let mut code_of: HashMap<i64, String> = HashMap::new();
+    for code in &book {
+        let text = code.code.clone().unwrap_or_else(|| format!("#{}", code.id));
+        for alias in &code.aliases {
+            code_of.insert(alias.id, alias.alias_code.clone().unwrap_or(text.clone()));
+        }
+        code_of.insert(code.id, text);
     }
-    Ok(())
-}
+    let code_text = |id: Option<i64>| match id {
+        Some(id) => code_of
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("unknown id {id}")),
+        None => "(no mark)".to_owned(),
+    };
 
-/// Reads a stream to its end, counting the records (and dropping them unread).
-async fn count<T>(stream: impl Stream<Item = mis_core::Result<T>>) -> mis_core::Result<usize> {
-    stream.try_fold(0, |n, _| async move { Ok(n + 1) }).await
-}
+    // The register, one request per open date (GO has no range query for marks).
+    let mut session_codes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut lesson_marks = 0;
+    for &date in &open {
+        for mark in client.session_marks(year, date).await? {
+            // An alias is the school's finer code under a DfE one: show the finer one.
+            let id = mark.session_alias_id.or(mark.session_mark_id);
+            *session_codes.entry(code_text(id)).or_insert(0) += 1;
+        }
+        lesson_marks += client.lesson_marks(year, date).await?.len();
+    }
+    let sessions: usize = session_codes.values().sum();
+    println!("session marks on {} open days: {sessions}", open.len());
+    for (code, n) in &session_codes {
+        println!("  {code:<12} {n:>6}");
+    }
+    println!("lesson marks: {lesson_marks}");
 
-/// Reads attendance marks to the end, counting them by statistical category.
-async fn by_category(
-    stream: impl Stream<Item = mis_core::Result<mis_core::AttendanceMark>>,
-) -> mis_core::Result<BTreeMap<AttendanceCategory, usize>> {
-    stream
-        .try_fold(BTreeMap::new(), |mut counts, mark| async move {
-            *counts.entry(mark.category).or_insert(0) += 1;
-            Ok(counts)
+    // Behaviour: events carry a type id; the type says whether it is good or bad news.
+    let types = client.event_types(year).await?;
+    let significance: HashMap<i64, String> = types
+        .iter()
+        .map(|t| {
+            let s = t.significance.as_ref().map_or("(none)", |s| s.as_str());
+            (t.id, s.to_owned())
         })
-        .await
-}
-
-/// The result, or `None` after saying that the vendor does not offer `what`; any other
-/// error ends the run.
-fn unless_unsupported<T>(what: &str, outcome: mis_core::Result<T>) -> mis_core::Result<Option<T>> {
-    match outcome {
-        Ok(value) => Ok(Some(value)),
-        Err(e) if e.kind() == ErrorKind::Unsupported => {
-            println!("{what}: not available from {} ({e})", DESCRIPTOR.name);
-            Ok(None)
+        .collect();
+    let mut events: BTreeMap<String, usize> = BTreeMap::new();
+    for &date in &open {
+        // Paged by cursor, fetched as the stream is read.
+        let mut day = client.behaviour_events(year, date);
+        while let Some(event) = day.try_next().await? {
+            if event.cancelled {
+                continue;
+            }
+            let kind = event
+                .event_type_id
+                .and_then(|id| significance.get(&id).cloned())
+                .unwrap_or_else(|| "(unknown type)".to_owned());
+            *events.entry(kind).or_insert(0) += 1;
         }
-        Err(e) => Err(e),
     }
+    println!(
+        "behaviour events ({} event types): {}",
+        types.len(),
+        events.values().sum::<usize>()
+    );
+    for (kind, n) in &events {
+        println!("  {kind:<12} {n:>6}");
+    }
+
+    let groups = client.teaching_groups(year).await?;
+    let timetables = client.timetables(year).await?;
+    let periods: usize = timetables.iter().map(|t| t.periods.len()).sum();
+    println!(
+        "teaching groups: {}; timetables: {} with {periods} periods over the cycle",
+        groups.len(),
+        timetables.len()
+    );
+    Ok(())
 }
 
 /// The Monday of the current week, in the system's time zone.
