@@ -20,7 +20,8 @@ use mis_core::{
     AttendanceQuery, AttendanceWrite, DateRange, ErrorKind, GroupKind, MisProvider, MisProviderExt,
     Polarity, Session, Slot, StudentQuery, TimetableQuery,
 };
-use mis_go4schools::{Config, Go4SchoolsProvider};
+use mis_go4schools::{Config, Go4SchoolsProvider, RateLimit};
+use mis_sandbox::emulator::go4schools as go_emulator;
 use mis_sandbox::{
     EmulatorOptions, FaultPlan, Profile, RecordFaults, Sandbox, School, SchoolOptions,
 };
@@ -97,6 +98,24 @@ fn range(school: &School) -> DateRange {
     DateRange::new(first, first.checked_add(11.days()).unwrap()).unwrap()
 }
 
+/// The emulator's time scale: GO's only long window is its (inferred) quota window, 60 s
+/// scaled to 0.6 s.
+const TIME_SCALE: f64 = 0.01;
+
+/// The client for the emulator at `base_url`. The rate gate is not what these tests are
+/// about, so it is scaled with the emulator's quota window instead of GO's default 10
+/// requests a second (which paces every request of a long read in real time): at most 250 of
+/// the emulator's 300 requests in any scaled window, so the quota still never answers 429.
+/// The default gate against this emulator is kept by `tests/doctor_plan.rs` (its doctor
+/// runs open the provider as `mis` does).
+fn config(key: &str, base_url: &str) -> Config {
+    let gate = RateLimit::at_most(
+        (go_emulator::QUOTA_LIMIT * 5 / 6) as u32,
+        go_emulator::QUOTA_WINDOW.mul_f64(TIME_SCALE),
+    );
+    Config::new(key).update_options(|o| o.with_base_url(base_url).with_rate_limit(gate))
+}
+
 async fn start(faults: FaultPlan) -> (Sandbox, Arc<School>, Go4SchoolsProvider, Expected) {
     start_profile(Profile::Standard, faults).await
 }
@@ -118,9 +137,8 @@ async fn start_profile(
         &mis_sandbox::emulator::go4schools::EMULATOR,
         school.clone(),
         faults,
-        // GO's only long window is its (inferred) quota window: shrink it.
         EmulatorOptions {
-            time_scale: 0.05,
+            time_scale: TIME_SCALE,
             default_page_size: (profile == Profile::Variant).then_some(VARIANT_PAGE_SIZE),
         },
         0,
@@ -132,10 +150,7 @@ async fn start_profile(
         .get("api_key")
         .expect("an API key")
         .to_owned();
-    let client = Go4SchoolsProvider::new(
-        Config::new(key.as_str()).update_options(|o| o.with_base_url(sandbox.base_url())),
-    )
-    .unwrap();
+    let client = Go4SchoolsProvider::new(config(&key, &sandbox.base_url())).unwrap();
     let range = range(&school);
     let mut data = expected_data(&school, range);
     if profile == Profile::Variant {
@@ -490,8 +505,7 @@ async fn leavers_of_past_years_are_found_in_their_years() {
     // A configured range that touches only this year leaves last year's leavers out.
     let key = _sandbox.credentials().get("api_key").unwrap().to_owned();
     let this_year_only = Go4SchoolsProvider::new(
-        Config::new(key.as_str())
-            .update_options(|o| o.with_base_url(_sandbox.base_url()))
+        config(&key, &_sandbox.base_url())
             .leavers_between(DateRange::parse("2024-09-01", "2025-07-01").unwrap()),
     )
     .unwrap();

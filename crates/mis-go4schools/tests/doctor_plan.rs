@@ -21,8 +21,28 @@ use mis_core::{
     StudentQuery, TimetableQuery,
 };
 use mis_go4schools::DESCRIPTOR;
+use mis_sandbox::emulator::go4schools;
 use mis_sandbox::{EmulatorOptions, FaultPlan, OnboardingFaults, Sandbox, School};
 use mis_testkit::{count_requests, school_week};
+
+/// The emulator's time scale: its quota window (60 s) becomes 0.6 s.
+const TIME_SCALE: f64 = 0.01;
+
+/// `MIS_GO4SCHOOLS_QUOTA` for a test whose subject is the request count, not the pace: at
+/// most 250 of the emulator's 300 requests in any scaled quota window, instead of GO's default
+/// 10 requests a second, which paces every request in real time. The doctor runs below keep
+/// the default gate, as `mis doctor` opens the provider.
+fn scaled_quota() -> (&'static str, String) {
+    let window = go4schools::QUOTA_WINDOW.mul_f64(TIME_SCALE);
+    (
+        "MIS_GO4SCHOOLS_QUOTA",
+        format!(
+            "{}/{}",
+            go4schools::QUOTA_LIMIT * 5 / 6,
+            window.as_secs_f64()
+        ),
+    )
+}
 
 async fn start(school: Arc<School>, plan: FaultPlan) -> Sandbox {
     Sandbox::start_with(
@@ -30,7 +50,7 @@ async fn start(school: Arc<School>, plan: FaultPlan) -> Sandbox {
         school,
         plan,
         EmulatorOptions {
-            time_scale: 0.05,
+            time_scale: TIME_SCALE,
             default_page_size: None,
         },
         0,
@@ -67,7 +87,9 @@ async fn the_request_plan_is_what_a_sync_read_sends() {
     let week = school_week(&school).expect("an open week");
     assert_eq!(week.days().count(), 5);
     let sandbox = start(school.clone(), FaultPlan::none()).await;
-    let provider = open(&sandbox, &[]);
+    let (quota_var, quota) = scaled_quota();
+    let quota = [(quota_var, quota.as_str())];
+    let provider = open(&sandbox, &quota);
     let (read, n) = count_requests(sandbox.stats(), async {
         let students: Vec<_> = provider
             .students(StudentQuery::new().include_leavers(true))
@@ -100,7 +122,7 @@ async fn the_request_plan_is_what_a_sync_read_sends() {
         week.to().checked_add(jiff::ToSpan::days(7)).unwrap(),
     )
     .unwrap();
-    let fresh = open(&sandbox, &[]);
+    let fresh = open(&sandbox, &quota);
     let (read, n) = count_requests(sandbox.stats(), async {
         fresh
             .students(StudentQuery::new().include_leavers(true))

@@ -21,11 +21,15 @@ use jiff::civil::Weekday;
 use mis_core::{
     AttendanceQuery, BehaviourQuery, DateRange, MisProvider, StudentQuery, TimetableQuery,
 };
-use mis_go4schools::{Config, Go4SchoolsProvider};
+use mis_go4schools::{Config, Go4SchoolsProvider, RateLimit};
+use mis_sandbox::emulator::go4schools;
 use mis_sandbox::{EmulatorOptions, FaultPlan, Profile, Sandbox, School, SchoolOptions};
 use mis_testkit::{RequestCount, count_requests};
 
 const YEAR: &str = "/academic-years/{year}";
+
+/// The emulator's time scale: its quota window (60 s) becomes 0.6 s.
+const TIME_SCALE: f64 = 0.01;
 
 /// Requests to one route template (after `/customer/v1`).
 fn on(n: &RequestCount, template: &str) -> u64 {
@@ -53,7 +57,7 @@ impl Week {
             school.clone(),
             FaultPlan::none(),
             EmulatorOptions {
-                time_scale: 0.05,
+                time_scale: TIME_SCALE,
                 default_page_size: page_size,
             },
             0,
@@ -68,11 +72,20 @@ impl Week {
         }
     }
 
+    /// A fresh client. These tests count requests, not their pace, so the rate gate is
+    /// scaled with the emulator's quota window instead of GO's default 10 requests a second
+    /// (which paces every request in real time): at most 250 of the emulator's 300 requests
+    /// in any scaled window, so the quota never answers 429 either. The default gate against
+    /// this emulator is kept by `tests/doctor_plan.rs`.
     fn client(&self) -> Go4SchoolsProvider {
-        Go4SchoolsProvider::new(
-            Config::new(self.key.as_str())
-                .update_options(|o| o.with_base_url(self.sandbox.base_url())),
-        )
+        let gate = RateLimit::at_most(
+            (go4schools::QUOTA_LIMIT * 5 / 6) as u32,
+            go4schools::QUOTA_WINDOW.mul_f64(TIME_SCALE),
+        );
+        Go4SchoolsProvider::new(Config::new(self.key.as_str()).update_options(|o| {
+            o.with_base_url(self.sandbox.base_url())
+                .with_rate_limit(gate)
+        }))
         .unwrap()
     }
 
