@@ -24,8 +24,12 @@ use mis_testkit::Expected;
 
 const SEED: u64 = 5;
 const SIZE: usize = 30;
-/// The emulator's windows, and the client's quota, at 1/100: 12 requests per 0.6 s.
-const SCALE: f64 = 0.01;
+/// The emulator's windows, and the client's quota and token lifetime, at 1/500: 12 requests
+/// per 0.12 s, a token living 1.8 s. The pace is not what these tests are about (the
+/// quota's pacing is measured in `tests/emulator.rs`); scaling client and emulator together
+/// keeps the client within the emulator's quota and renewing its token before the emulator
+/// expires it, as against the real service.
+const SCALE: f64 = 0.002;
 
 /// The label a HUBmis year group gives (`dfe_year`): `Year 9` → `9`, `Reception` → `R`.
 fn year_label(name: &str) -> String {
@@ -163,6 +167,7 @@ async fn setup_profile(faults: FaultPlan, profile: Profile) -> (Arc<dyn MisProvi
     let config = Config::new(id.as_str(), SecretString::from(secret.clone()), realm)
         .update_options(|o| o.with_base_url(sandbox.base_url()))
         .with_quota(Quota::HUBMIS.scaled(SCALE))
+        .with_token_lifetime_cap(Config::TOKEN_LIFETIME.mul_f64(SCALE))
         .with_positive_categories(["Praise"])
         .with_negative_categories(["Concern"]);
     let provider = HubmisProvider::new(config).expect("a provider");
