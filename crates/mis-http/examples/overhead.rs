@@ -3,7 +3,12 @@
 //! against the same loopback server; prints p50, p90 and the p50 ratio (target ≤ 1.10).
 //!
 //! `cargo run --release -p mis-http --example overhead [-- N]`; `-- N stack` or `-- N bare`
-//! sends N requests with one client only (for a profiler).
+//! (or `-- N bare-ua`) sends N requests with one client only (for a profiler).
+//!
+//! `-- N same-request` is the same interleaved run against a bare client that also sends the
+//! stack's `User-Agent` ([`support::Bare::with_user_agent`]), so both requests are the same
+//! bytes: what is left is the cost of the stack's layers. The figure against the target is
+//! the plain run's (a user's plain reqwest client sends no `User-Agent`).
 
 use std::time::{Duration, Instant};
 
@@ -23,15 +28,21 @@ fn main() {
         }),
         None => 2000,
     };
-    // `overhead N stack` / `overhead N bare`: one client only, for a profiler.
-    if let Some(only) = std::env::args().nth(2) {
+    let mode = std::env::args().nth(2);
+    let same_request = mode.as_deref() == Some("same-request");
+    // `overhead N stack` / `overhead N bare` / `overhead N bare-ua`: one client only, for a
+    // profiler.
+    if let Some(only) = mode.filter(|_| !same_request) {
         let rt = support::runtime();
         let base = support::start_server(&rt);
-        let bare = Bare::new(&base);
+        let bare = match only.as_str() {
+            "bare-ua" => Bare::with_user_agent(&base),
+            _ => Bare::new(&base),
+        };
         let stack = Stack::new(&base);
         for _ in 0..n {
             match only.as_str() {
-                "bare" => std::hint::black_box(rt.block_on(bare.get())),
+                "bare" | "bare-ua" => std::hint::black_box(rt.block_on(bare.get())),
                 _ => std::hint::black_box(rt.block_on(stack.get())),
             };
         }
@@ -39,7 +50,11 @@ fn main() {
     }
     let rt = support::runtime();
     let base = support::start_server(&rt);
-    let bare = Bare::new(&base);
+    let bare = if same_request {
+        Bare::with_user_agent(&base)
+    } else {
+        Bare::new(&base)
+    };
     let stack = Stack::new(&base);
     for _ in 0..WARMUP {
         rt.block_on(bare.get());
@@ -64,6 +79,9 @@ fn main() {
     let stack_p50 = percentile(&mut stack_latencies, 0.5);
     let stack_p90 = percentile(&mut stack_latencies, 0.9);
     println!("requests each way: {n} (after {WARMUP} warm-up requests each)");
+    if same_request {
+        println!("same request: the bare client sends the stack's User-Agent too");
+    }
     println!(
         "bare reqwest: p50 {:8.1} µs   p90 {:8.1} µs",
         micros(bare_p50),

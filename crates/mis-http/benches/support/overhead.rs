@@ -9,6 +9,10 @@
 //!   retry ([`RetryConfig::default`], budget included), the rate gate (unlimited quota), a
 //!   static bearer [`StaticAuth`], the per-attempt timeout, a vendor [`Classifier`] plus the
 //!   default status table, and the reqwest transport.
+//!
+//! The stack's request also carries its `User-Agent` (a plain reqwest client sends none);
+//! [`Bare::with_user_agent`] is a bare client that sends it too, for the example's
+//! `same-request` mode.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -75,6 +79,10 @@ pub fn start_server(rt: &Runtime) -> String {
     format!("http://{addr}")
 }
 
+/// The `User-Agent` the stack sends (`HttpClientBuilder`'s default for the vendor `bench`).
+#[allow(dead_code)] // used by the example only, not by the criterion benchmark
+pub const STACK_USER_AGENT: &str = concat!("mis-clients/", env!("CARGO_PKG_VERSION"), " (bench)");
+
 /// The bare client and the URL it asks for.
 pub struct Bare {
     client: reqwest::Client,
@@ -86,6 +94,21 @@ impl Bare {
     pub fn new(base: &str) -> Self {
         Bare {
             client: reqwest::Client::new(),
+            url: format!("{base}/api/v1/students?page=1"),
+        }
+    }
+
+    /// A `reqwest::Client` for `base` that sends [`STACK_USER_AGENT`], so that its request
+    /// is the stack's byte for byte. Not the benchmark's baseline (a user's plain client sends
+    /// no `User-Agent`): the example's `same-request` mode, which separates what the extra
+    /// header costs (client and server) from what the stack's layers cost.
+    #[allow(dead_code)] // used by the example only, not by the criterion benchmark
+    pub fn with_user_agent(base: &str) -> Self {
+        Bare {
+            client: reqwest::Client::builder()
+                .user_agent(STACK_USER_AGENT)
+                .build()
+                .expect("a reqwest client"),
             url: format!("{base}/api/v1/students?page=1"),
         }
     }
