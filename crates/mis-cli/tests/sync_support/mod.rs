@@ -59,6 +59,10 @@ pub fn sqlite_data(path: &std::path::Path) -> BTreeMap<&'static str, Vec<Vec<Str
     out
 }
 
+/// How fast the emulators of [`start`] run their clocks: a vendor's quota window lasts this
+/// times the vendor's. A client gate configured for one of them is scaled the same way.
+pub const TIME_SCALE: f64 = 0.001;
+
 /// An emulated school and the environment naming its credentials (`<PREFIX>_<NAME>`).
 pub async fn start(
     emulator: &EmulatorDescriptor,
@@ -78,7 +82,7 @@ pub async fn start_with(
     env: &mut BTreeMap<String, String>,
 ) -> Sandbox {
     let options = EmulatorOptions {
-        time_scale: 0.001,
+        time_scale: TIME_SCALE,
         ..EmulatorOptions::default()
     };
     let s = Sandbox::start_with(emulator, school, faults, options, 0)
