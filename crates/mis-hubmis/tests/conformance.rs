@@ -24,12 +24,12 @@ use mis_testkit::Expected;
 
 const SEED: u64 = 5;
 const SIZE: usize = 30;
-/// The emulator's windows, and the client's quota and token lifetime, at 1/500: 12 requests
-/// per 0.12 s, a token living 1.8 s. The pace is not what these tests are about (the
+/// The emulator's windows, and the client's quota and token lifetime, at 1/1000: 12 requests
+/// per 60 ms, a token living 0.9 s. The pace is not what these tests are about (the
 /// quota's pacing is measured in `tests/emulator.rs`); scaling client and emulator together
 /// keeps the client within the emulator's quota and renewing its token before the emulator
 /// expires it, as against the real service.
-const SCALE: f64 = 0.002;
+const SCALE: f64 = 0.001;
 
 /// The label a HUBmis year group gives (`dfe_year`): `Year 9` → `9`, `Reception` → `R`.
 fn year_label(name: &str) -> String {
