@@ -8,8 +8,8 @@
 
 use futures::{Stream, TryStreamExt};
 use mis_core::{
-    AttendanceQuery, BehaviourQuery, Capabilities, DetentionQuery, EnrolmentStatus, ErrorKind,
-    HomeworkQuery, MisProvider, Result, Slot, StudentQuery,
+    AttendanceMark, AttendanceQuery, BehaviourQuery, Capabilities, DetentionQuery, EnrolmentStatus,
+    ErrorKind, HomeworkQuery, MisProvider, Result, Slot, StudentQuery,
 };
 
 use crate::scenarios::{Failure, Outcome};
@@ -24,8 +24,9 @@ macro_rules! fail {
 /// flags name.
 pub async fn every_capability_flag(p: &dyn MisProvider, e: &Expected) -> Outcome {
     let caps = p.capabilities();
+    let mut marks = None;
     for (flag, on) in caps.flags() {
-        check_flag(p, e, &caps, flag, on)
+        check_flag(p, e, &caps, flag, on, &mut marks)
             .await
             .map_err(|f| Failure(format!("capability `{flag}` = {on}: {f}")))?;
     }
@@ -38,6 +39,7 @@ async fn check_flag(
     caps: &Capabilities,
     flag: &str,
     on: bool,
+    marks: &mut Option<Vec<AttendanceMark>>,
 ) -> Outcome {
     let entity = |entity: Entity| async move {
         if on {
@@ -61,9 +63,9 @@ async fn check_flag(
             Ok(())
         }
         "write_attendance" => entity(Entity::write_attendance).await,
-        "attendance_sessions" => mark_kind(p, e, caps, Slot::Session, on).await,
-        "attendance_lessons" => mark_kind(p, e, caps, Slot::Lesson, on).await,
-        "attendance_days" => mark_kind(p, e, caps, Slot::Day, on).await,
+        "attendance_sessions" => mark_kind(p, e, caps, Slot::Session, on, marks).await,
+        "attendance_lessons" => mark_kind(p, e, caps, Slot::Lesson, on, marks).await,
+        "attendance_days" => mark_kind(p, e, caps, Slot::Day, on, marks).await,
         "staff" => listed(p.staff(), e.data.staff.len(), on).await,
         "groups" => listed(p.groups(), e.data.groups.len(), on).await,
         "academic_years" => {
@@ -127,18 +129,25 @@ async fn listed<T>(s: impl Stream<Item = Result<T>> + Unpin, expected: usize, on
 
 /// An attendance register kind: on, the provider returns marks of that kind when the school
 /// has some in the range; off, it never returns one.
+///
+/// The three register kinds are checked against one read of the range (`marks`, filled by
+/// the first of them): the same query three times would only triple the requests.
 async fn mark_kind(
     p: &dyn MisProvider,
     e: &Expected,
     caps: &Capabilities,
     slot: Slot,
     on: bool,
+    marks: &mut Option<Vec<AttendanceMark>>,
 ) -> Outcome {
     if !caps.attendance() {
         // No attendance at all: the `attendance` entity is checked unsupported once.
         return Entity::attendance.check_unsupported(p, e).await;
     }
-    let marks = all(p.attendance(AttendanceQuery::new(e.range))).await?;
+    let marks = match marks {
+        Some(marks) => marks,
+        None => marks.insert(all(p.attendance(AttendanceQuery::new(e.range))).await?),
+    };
     let got = marks.iter().filter(|m| m.slot == slot).count();
     let expected = e
         .data
