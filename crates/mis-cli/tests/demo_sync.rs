@@ -270,11 +270,23 @@ async fn sync_into_a_real_postgresql() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attendance_summary_totals_equal_the_schools_own_statistics() {
     let school = Arc::new(School::generate(9, 25));
+    // The emulator's clock at a thousandth of real time, and the client given the
+    // emulator's quota scaled the same way instead of its default 10 requests a second: the
+    // totals are the subject, not the gate.
+    let time_scale = 0.001;
+    let options = EmulatorOptions {
+        time_scale,
+        ..EmulatorOptions::default()
+    };
+    let quota = {
+        use mis_sandbox::emulator::go4schools::{QUOTA_LIMIT, QUOTA_WINDOW};
+        format!("{QUOTA_LIMIT}/{}", QUOTA_WINDOW.as_secs_f64() * time_scale)
+    };
     let sandbox = Sandbox::start_with(
         &mis_sandbox::emulator::go4schools::EMULATOR,
         school.clone(),
         FaultPlan::none(),
-        EmulatorOptions::default(),
+        options,
         0,
     )
     .await
@@ -298,6 +310,7 @@ async fn attendance_summary_totals_equal_the_schools_own_statistics() {
             ])
             .env_remove("RUST_LOG")
             .env("MIS_GO4SCHOOLS_API_KEY", key)
+            .env("MIS_GO4SCHOOLS_QUOTA", quota)
             .output()
             .unwrap()
     })
