@@ -361,8 +361,8 @@ async fn a_worker_killed_mid_school_is_resumed_by_the_others() {
         students: 10,
     }));
     // One week, every school at once in the single-process run: the small GO 4 Schools
-    // school's reads are paced by its client's gate (10 requests a second, not configurable
-    // in a sync config), and it is here only to be finished by the other workers.
+    // school's reads are paced by its client's default gate (10 requests a second), and it
+    // is here only to be finished by the other workers.
     let head = "from = \"2024-09-02\"\nto = \"2024-09-06\"\nconcurrency = 6\n";
     let trust = Trust::start_with("kill", &specs, 0.001, head).await;
     let big = trust.sandbox("A big");

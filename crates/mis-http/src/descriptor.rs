@@ -105,8 +105,9 @@ pub struct SyncFacts {
     /// Whether the timetable cannot be read without bell times (ManageBac's classes carry
     /// period numbers only): a sync skips it, with a note, for a school that has none.
     pub timetable_needs_bell_times: bool,
-    /// Checks a configured quota (`MIS_<VENDOR>_QUOTA`, a sync config's `quota`, `12/60`);
-    /// `None` when the vendor's quota cannot be configured.
+    /// Checks a configured quota (`MIS_<VENDOR>_QUOTA`, a sync config's `quota`, `12/60`) as
+    /// the vendor's config reads it; `None` when it reads the shared form
+    /// ([`parse_quota`](crate::parse_quota)), as every client's options do.
     pub quota: Option<fn(&str) -> Result<()>>,
     /// Whether the vendor counts its quota per egress IP address rather than per school's
     /// credentials: two schools from one address would share it, so a sync runs one such

@@ -16,7 +16,7 @@
 //! credentials = { token = "OAK_MB_TOKEN" }    # credential -> env var NAME
 //! time_zone = "Europe/London"                 # optional, where the vendor takes one
 //! bell_times = "1=08:30-09:20,2=09:25-10:15"  # ManageBac: needed for its timetable
-//! quota = "60/60"                             # HUBmis, ManageBac: requests/seconds
+//! quota = "60/60"                             # the client's pace: requests/seconds
 //! category_map = "Dismissed=authorised_absence" # ManageBac: the school's own categories
 //! settings = { POSITIVE_CATEGORIES = "Merit" } # any other MIS_<VENDOR>_* setting, by suffix
 //! skip = ["behaviour"]                        # entities not to sync
@@ -78,7 +78,8 @@ pub struct SchoolConfig {
     pub time_zone: Option<Spanned<String>>,
     /// ManageBac bell times, `1=08:30-09:20,2=09:25-10:15,…`.
     pub bell_times: Option<Spanned<String>>,
-    /// The vendor quota, `REQUESTS/SECONDS` (HUBmis, ManageBac).
+    /// The client's pace, `REQUESTS/SECONDS` (`MIS_<VENDOR>_QUOTA`): the vendor's quota,
+    /// or less where the school shares it with another program.
     pub quota: Option<Spanned<String>>,
     /// The school's own attendance categories mapped to DfE categories (ManageBac),
     /// `Dismissed=authorised_absence,Other=not_counted,-1=present`: the same form as
@@ -268,11 +269,13 @@ impl SyncConfig {
                     .map_err(|e| bad(bells.span(), &s.name, "bell_times", e.to_string()))?;
             }
             if let Some(quota) = &s.quota {
-                let checked = match facts.quota {
-                    Some(check) => check(quota.get_ref()).map_err(|e| e.to_string()),
-                    None => Err(format!("{vendor} has no configurable quota")),
-                };
-                checked.map_err(|why| bad(quota.span(), &s.name, "quota", why))?;
+                // Every client reads a quota (`MIS_<VENDOR>_QUOTA`); some vendors read it
+                // their own way (HUBmis adds a safety margin).
+                let check = facts
+                    .quota
+                    .unwrap_or(|text| mis_http::parse_quota(text).map(drop));
+                check(quota.get_ref())
+                    .map_err(|e| bad(quota.span(), &s.name, "quota", e.to_string()))?;
             }
             for entity in &s.skip {
                 if !ENTITIES.contains(&entity.get_ref().as_str()) {
@@ -395,11 +398,23 @@ mod tests {
         let e = SyncConfig::parse(&text).unwrap_err().to_string();
         assert!(e.contains("line 6, column 9") && e.contains("skip"), "{e}");
 
+        // Every client reads a quota: a malformed one is refused where it is, a good one kept.
         let text = format!(
-            "{HEAD}[[school]]\nname = \"Elm\"\nprovider = \"classe365\"\nquota = \"10/60\"\n"
+            "{HEAD}[[school]]\nname = \"Elm\"\nprovider = \"classe365\"\nquota = \"lots\"\n"
         );
         let e = SyncConfig::parse(&text).unwrap_err().to_string();
         assert!(e.contains("quota") && e.contains("line 6"), "{e}");
+        let text = format!(
+            "{HEAD}[[school]]\nname = \"Elm\"\nprovider = \"go4schools\"\nquota = \"300/60\"\n"
+        );
+        let config = SyncConfig::parse(&text).unwrap();
+        let env = |_: &str| None;
+        let lookup = crate::sync::school_lookup(
+            &config.schools[0],
+            mis_core::VendorId::new("go4schools"),
+            &env,
+        );
+        assert_eq!(lookup("MIS_GO4SCHOOLS_QUOTA").as_deref(), Some("300/60"));
 
         let text = format!("{HEAD}[[school]]\nname = \"Elm\"\nprovider = \"nope\"\n");
         let e = SyncConfig::parse(&text).unwrap_err().to_string();

@@ -137,14 +137,20 @@ pub async fn sync_with(
     // type would make the sync future non-`Send` for `tokio::spawn` (a rustc limitation with
     // higher-ranked closures).
     let mut reads = Vec::new();
-    for school in &config.schools {
+    for (i, school) in config.schools.iter().enumerate() {
         let bar = progress.school(&school.name);
-        reads.push(ctx.school_with_progress(school, bar));
+        let read = ctx.school_with_progress(school, bar);
+        reads.push(async move { (i, read.await) });
     }
-    let schools: Vec<SchoolReport> = stream::iter(reads)
-        .buffered(config.concurrency())
+    // Unordered: a school that finishes frees its slot at once (in order, a finished school
+    // kept its slot until every school before it had finished). The report keeps the
+    // config's order.
+    let mut schools: Vec<(usize, SchoolReport)> = stream::iter(reads)
+        .buffer_unordered(config.concurrency())
         .collect()
         .await;
+    schools.sort_by_key(|(i, _)| *i);
+    let schools = schools.into_iter().map(|(_, report)| report).collect();
     Ok(SyncReport { run_id, schools })
 }
 
