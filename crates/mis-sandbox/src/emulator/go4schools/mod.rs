@@ -171,10 +171,22 @@ pub const EMULATOR: crate::EmulatorDescriptor = crate::EmulatorDescriptor {
     name: "GO 4 Schools",
     build,
     fixtures,
-    settings: crate::no_settings,
+    settings,
     // Its windows are short or absent: a tenth of real time never waits on a throttle.
     demo_time_scale: 0.1,
 };
+
+/// The client settings for this emulator's school: a pace scaled with the emulator's quota
+/// window (`MIS_GO4SCHOOLS_QUOTA`), so a sped-up school is read at its own speed rather than
+/// at the client's default 10 requests a second. 250 of the window's [`QUOTA_LIMIT`] leaves
+/// room for timing jitter at a small scale: the client never meets the emulator's 429.
+pub fn settings(_: &School, options: &crate::EmulatorOptions) -> Vec<(String, String)> {
+    let window = options.scaled(QUOTA_WINDOW);
+    vec![(
+        "MIS_GO4SCHOOLS_QUOTA".to_owned(),
+        format!("{}/{}", QUOTA_LIMIT * 5 / 6, window.as_secs_f64()),
+    )]
+}
 
 /// Requests one API key may make in any [`QUOTA_WINDOW`] (inferred: GO publishes no figure).
 pub const QUOTA_LIMIT: usize = 300;
