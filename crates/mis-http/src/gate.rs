@@ -112,6 +112,9 @@ impl RateLimit {
     }
 }
 
+/// The shortest spacing wait the gate reports as a `wait_ms` event.
+const SPACING_WORTH_SAYING: Duration = Duration::from_secs(1);
+
 /// Parses a quota written as `REQUESTS/SECONDS` (`12/60`, `10/1s`, `12/0.6`) or `unlimited`,
 /// as vendor crates read it from their `MIS_<VENDOR>_QUOTA` settings.
 ///
@@ -301,6 +304,15 @@ impl RateGate {
                             .max(Duration::from_millis(1));
                         if deadline.is_some_and(|deadline| Instant::now() + wait > deadline) {
                             return Err(spacing_error(wait));
+                        }
+                        // A wait a person notices (HUBmis: 5 s between requests) is said, so a
+                        // progress line can show it; the short ones are not (one event per
+                        // request would cost more than it tells).
+                        if wait >= SPACING_WORTH_SAYING {
+                            tracing::debug!(
+                                wait_ms = wait.as_millis() as u64,
+                                "rate gate spacing: waiting for the next slot"
+                            );
                         }
                         tokio::time::sleep(wait).await;
                     }

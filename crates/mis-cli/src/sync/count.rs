@@ -6,8 +6,9 @@
 //! events, so concurrent schools never mix their counts. The same layer notes when a
 //! vendor's quota holds the school's requests back: a throttled request retried after the
 //! vendor's wait (the retry layer's `retrying` event, `kind = "rate_limited"`, `delay_ms`),
-//! or the client's rate gate closed by such a hint for the requests behind it (the gate's
-//! `wait_ms` event), so the progress line can say until when the school waits. The dispatcher also writes logs as
+//! the client's rate gate closed by such a hint for the requests behind it, or the gate
+//! spacing requests out by a second or more (HUBmis: one every 5 s) — the gate's `wait_ms`
+//! events — so the progress line can say until when the school waits. The dispatcher also writes logs as
 //! `mis` does (stderr, `RUST_LOG`, off by default), so logging is unchanged.
 
 use std::sync::Arc;
@@ -158,6 +159,7 @@ impl Visit for Received {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn a_throttled_retry_is_a_quota_wait_and_other_back_offs_are_not() {
@@ -195,5 +197,40 @@ mod tests {
             .unwrap();
         assert_eq!(requests.paused_until(later), None);
         assert_eq!(Requests::default().paused_until(now), None);
+    }
+
+    /// The client's own gate spacing requests out (HUBmis: one every 5 s) is a quota wait
+    /// too; a spacing too short to notice is not shown.
+    #[tokio::test(start_paused = true)]
+    async fn a_gate_spacing_wait_a_person_notices_is_a_quota_wait() {
+        use tracing::instrument::WithSubscriber;
+        let requests = Requests::default();
+        let gate = mis_http::RateGate::new(mis_http::RateLimit::at_most(1, Duration::from_secs(5)));
+        async {
+            gate.wait().await;
+            gate.wait().await;
+        }
+        .with_subscriber(requests.dispatch())
+        .await;
+        // The second request waited about 5 s (paused clock: no real time passes).
+        assert!(
+            requests.paused_until(jiff::Timestamp::now()).is_some(),
+            "the 5 s spacing is shown"
+        );
+        let quick = Requests::default();
+        let gate =
+            mis_http::RateGate::new(mis_http::RateLimit::at_most(10, Duration::from_secs(1)));
+        async {
+            for _ in 0..12 {
+                gate.wait().await;
+            }
+        }
+        .with_subscriber(quick.dispatch())
+        .await;
+        assert_eq!(
+            quick.paused_until(jiff::Timestamp::now()),
+            None,
+            "100 ms spacing"
+        );
     }
 }
