@@ -104,6 +104,22 @@ impl SchoolConfig {
         parse_vendor(self.provider.get_ref())
     }
 
+    /// The registry's descriptor of the school's vendor (`None` for an unknown provider,
+    /// which [`SyncConfig::parse`] refuses).
+    pub fn descriptor(&self) -> Option<&'static mis_http::VendorDescriptor> {
+        let vendor = self.vendor()?;
+        crate::Registry::builtin()
+            .get(vendor.as_str())
+            .map(|entry| entry.vendor)
+    }
+
+    /// What the school's vendor says a sync must know ([`mis_http::SyncFacts::NONE`] for
+    /// an unknown provider).
+    pub fn sync_facts(&self) -> mis_http::SyncFacts {
+        self.descriptor()
+            .map_or(mis_http::SyncFacts::NONE, |vendor| vendor.sync)
+    }
+
     /// Whether `entity` is listed in `skip`.
     pub fn skips(&self, entity: &str) -> bool {
         self.skip.iter().any(|s| s.get_ref() == entity)

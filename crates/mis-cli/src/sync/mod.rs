@@ -261,20 +261,6 @@ impl Unit {
     }
 }
 
-/// Whether `vendor` reads `entity` one student at a time anyway (one request per student),
-/// so a per-student unit costs nothing extra and a resume loses at most one student.
-fn per_student(vendor: VendorId, entity: &str) -> bool {
-    sync_facts(vendor).reads_per_student(entity)
-}
-
-/// What the vendor's descriptor says a sync needs to know (nothing for an unknown vendor:
-/// opening it fails first).
-fn sync_facts(vendor: VendorId) -> mis_http::SyncFacts {
-    crate::Registry::builtin()
-        .get(vendor.as_str())
-        .map_or(mis_http::SyncFacts::NONE, |entry| entry.vendor.sync)
-}
-
 /// `range` cut into chunks of `days` dates.
 fn chunks(range: DateRange, days: u32) -> Vec<DateRange> {
     let mut out = Vec::new();
@@ -490,7 +476,7 @@ impl Ctx<'_> {
         // of quota): within the reference TTL the stored ones are handed back; after it,
         // every one is read again (a correction upstream is picked up) and the refresh time
         // recorded.
-        let facts = sync_facts(vendor);
+        let facts = school.sync_facts();
         let (kept, refresh_kept) = match facts.kept_identifiers {
             Some(item) => {
                 let (known, fresh) = self.stored_identifiers(&school.name, item).await?;
@@ -539,14 +525,7 @@ impl Ctx<'_> {
             report.entities[i].status = "running".into();
             live.start(entity);
             let result = self
-                .entity(
-                    school,
-                    vendor,
-                    &provider,
-                    &plan,
-                    &mut report.entities[i],
-                    live,
-                )
+                .entity(school, &provider, &plan, &mut report.entities[i], live)
                 .await;
             report.entities[i].requests = requests.get() - before;
             report.entities[i].requests_failed = requests.failed() - failed_before;
@@ -855,7 +834,6 @@ impl Ctx<'_> {
     async fn entity(
         &self,
         school: &SchoolConfig,
-        vendor: VendorId,
         provider: &Arc<dyn MisProvider>,
         plan: &Plan,
         report: &mut EntityReport,
@@ -868,7 +846,10 @@ impl Ctx<'_> {
         let units: Vec<Option<Unit>> = if entity == "students" {
             vec![None]
         } else if let Some(read) = plan.read {
-            if per_student(vendor, entity) {
+            // A vendor that reads `entity` one student at a time anyway (a request per
+            // student): a per-student unit costs nothing extra and a resume loses at most
+            // one student.
+            if school.sync_facts().reads_per_student(entity) {
                 self.on_roll(&school.name)
                     .await?
                     .into_iter()

@@ -13,7 +13,6 @@ use mis_core::{DateRange, Error, ErrorKind, Result};
 
 use super::config::SyncConfig;
 use crate::store::{Store, Value};
-use mis_core::VendorId;
 
 /// The queue needs PostgreSQL: refuses anything else with a message saying why.
 pub fn require_postgres(url: &str, command: &str) -> Result<()> {
@@ -34,32 +33,24 @@ pub fn require_postgres(url: &str, command: &str) -> Result<()> {
 /// schools on one address each take a client gate of the full quota and together exceed it,
 /// so one school per address runs at a time, at its full gate. Vendors that limit per client
 /// (per school's credentials) run side by side.
-pub fn quota_group(vendor: VendorId) -> Option<(&'static str, i64)> {
-    crate::Registry::builtin()
-        .get(vendor.as_str())
-        .filter(|entry| entry.vendor.sync.quota_per_address)
-        .map(|entry| (entry.id().as_str(), 1))
+pub fn quota_group(school: &super::SchoolConfig) -> Option<(&'static str, i64)> {
+    school
+        .descriptor()
+        .filter(|vendor| vendor.sync.quota_per_address)
+        .map(|vendor| (vendor.id.as_str(), 1))
 }
 
 /// The window of a school's per-address quota, in seconds: its configured `quota` (`12/60` →
 /// 60) or the vendor's documented one (HUBmis 12 per 60 s, ManageBac 10 per 1 s); 0 when
 /// neither says.
 pub fn quota_window(school: &super::SchoolConfig) -> f64 {
-    let configured = school.quota.as_ref().and_then(|q| {
-        let (_, seconds) = q.get_ref().split_once('/')?;
-        seconds.trim().trim_end_matches('s').parse::<f64>().ok()
-    });
-    configured.unwrap_or_else(|| {
-        school
-            .vendor()
-            .and_then(|vendor| {
-                crate::Registry::builtin()
-                    .get(vendor.as_str())
-                    .map(|e| e.vendor)
-            })
-            .and_then(|vendor| vendor.doctor.quota)
-            .map_or(0.0, |(_, window)| window.as_secs_f64())
-    })
+    let configured = school
+        .quota
+        .as_ref()
+        .and_then(|q| mis_http::parse_quota(q.get_ref()).ok().flatten());
+    configured
+        .or_else(|| school.descriptor().and_then(|vendor| vendor.doctor.quota))
+        .map_or(0.0, |(_, window)| window.as_secs_f64())
 }
 
 /// Retry settings of a batch.
@@ -125,7 +116,7 @@ pub async fn enqueue(
         let batch = first_int(&rows).ok_or_else(|| Error::invalid_input("no batch id"))?;
         store.execute("DELETE FROM sync_jobs", &[]).await?;
         for school in &config.schools {
-            let group = school.vendor().and_then(quota_group);
+            let group = quota_group(school);
             store
                 .execute(
                     "INSERT INTO sync_jobs (school, batch_id, provider, quota_group, quota_slots, \
